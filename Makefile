@@ -1,0 +1,42 @@
+# DLBA top-level build.  `make` builds dlba.ko and the userspace tools.
+# KDIR selects the kernel build tree; by default the running kernel's, or
+# the newest installed Debian headers when the running kernel has none.
+KVER_RUNNING := $(shell uname -r)
+KDIR ?= $(shell if [ -d /lib/modules/$(KVER_RUNNING)/build ]; then \
+		echo /lib/modules/$(KVER_RUNNING)/build; \
+	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
+BUILD ?= $(CURDIR)/build
+CMAKE_BUILD_TYPE ?= RelWithDebInfo
+
+.PHONY: all kmod userspace deps check demo bench-l4 bench-l7 clean sparse
+
+all: kmod userspace
+
+kmod:
+	$(MAKE) -C kmod KDIR=$(KDIR)
+
+sparse:
+	$(MAKE) -C kmod KDIR=$(KDIR) C=1
+
+userspace:
+	cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE)
+	cmake --build $(BUILD)/userspace -j$$(nproc)
+
+deps:
+	bash scripts/install-deps.sh
+
+check: deps
+	bash scripts/check.sh
+
+demo: deps
+	bash scripts/demo.sh
+
+bench-l4: deps
+	bash bench/l4/run.sh
+
+bench-l7: deps
+	bash bench/l7/run.sh
+
+clean:
+	$(MAKE) -C kmod KDIR=$(KDIR) clean || true
+	rm -rf $(BUILD)

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * DLBA kernel module: internal shared definitions.
+ *
+ * Ownership of files (one concern per file, WireGuard style):
+ *   main.c     module init/exit, pernet ops, unwind order
+ *   service.c  service and server objects: create/update/delete, RCU lookup
+ *   netlink.c  generic netlink family "dlba"
+ *   chardev.c  /dev/dlba monitoring ioctls
+ *   sched.c    client hash-bucket table: assignment, idle re-assign, fail reset,
+ *              panic, bulk get/set, version
+ *   hooks.c    netfilter hooks (static nf_hook_ops[] per family), packet path
+ *   xmit.c     forwarding methods dr / nat / tun for IPv4 and IPv6
+ *
+ * Locking
+ *   Control plane: every change in a netns is made under dn->lock (mutex).
+ *   Packet path: RCU only.  Services are found in dn->svc_hash, servers via
+ *   svc->slots[]; both are published with rcu_assign_pointer and freed after
+ *   a grace period (kfree_rcu / call_rcu).
+ *   Buckets: the server field of a bucket changes only under svc->assign_lock
+ *   (a spinlock taken by the packet path only when a bucket must be
+ *   (re)assigned, i.e. at most once per new client bucket, and by control
+ *   operations); the last-access field is written locklessly.
+ */
+#ifndef _DLBA_H
+#define _DLBA_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/siphash.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/netfilter.h>
+#include <linux/if_ether.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/dlba.h>
+
+#define DLBA_SVC_HASH_BITS	8
+#define DLBA_NAT_HASH_BITS	8
+
+/* Per-CPU counters; one set per netns, per service and per server. */
+struct dlba_pcpu_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t new_assign;
+	u64_stats_t reassign;
+	u64_stats_t noserver;
+	u64_stats_t errors;
+	u64_stats_t replies;
+	struct u64_stats_sync syncp;
+};
+
+/* Summed snapshot of a dlba_pcpu_stats. */
+struct dlba_stats {
+	u64 packets, bytes, new_assign, reassign, noserver, errors, replies;
+};
+
+struct dlba_service;
+
+struct dlba_server {
+	struct list_head	list;		/* svc->servers, under dn->lock */
+	struct hlist_node	nat_node;	/* dn->nat_hash (nat servers), RCU */
+	struct dlba_service	*svc;
+	u32			id;
+	u16			slot;		/* index in svc->slots[] */
+	u8			method;		/* enum dlba_fwd_method */
+	/* Written under dn->lock, read on the packet path with READ_ONCE. */
+	u8			enabled;
+	u8			failed;
+	u32			weight;
+	union nf_inet_addr	addr;
+	__be16			port;		/* nat: real port; else svc->port */
+	u8			mac[ETH_ALEN];
+	atomic_t		nbuckets;	/* buckets currently assigned */
+	struct dlba_pcpu_stats __percpu *stats;
+	struct rcu_head		rcu;
+};
+
+/*
+ * One client hash bucket (seed 000 Fig. 4).  'server' is the slot index + 1
+ * of the owning server, 0 when unassigned.  'last' is jiffies (low 32 bits)
+ * of the last packet that hit the bucket.
+ */
+struct dlba_bucket {
+	u32 server;
+	u32 last;
+};
+
+struct dlba_net;
+
+struct dlba_service {
+	struct hlist_node	hnode;		/* dn->svc_hash, RCU */
+	struct list_head	list;		/* dn->services, under dn->lock */
+	struct dlba_net		*dn;
+	/* key */
+	u16			family;
+	u8			proto;
+	u8			mode;		/* enum dlba_svc_mode */
+	union nf_inet_addr	addr;
+	__be16			port;
+	/* configuration */
+	u32			nbuckets;	/* power of two */
+	u32			timeout;	/* idle timeout in jiffies */
+	siphash_key_t		hash_key;	/* random per service */
+	/* bucket table */
+	struct dlba_bucket	*buckets;	/* kvcalloc(nbuckets) */
+	spinlock_t		assign_lock;
+	atomic64_t		version;	/* bumped when any bucket's server changes */
+	u8			panic;		/* READ_ONCE on the packet path */
+	/* servers */
+	struct list_head	servers;	/* under dn->lock */
+	u32			nservers;
+	struct dlba_server __rcu *slots[DLBA_SERVERS_MAX];
+	struct dlba_pcpu_stats __percpu *stats;
+	struct rcu_head		rcu;
+};
+
+struct dlba_net {
+	struct net		*net;
+	struct mutex		lock;		/* control plane */
+	struct list_head	services;	/* under lock */
+	u32			nservices;
+	/* Bumped on every control-plane change; genl_dump_check_consistent. */
+	unsigned int		generation;
+	DECLARE_HASHTABLE(svc_hash, DLBA_SVC_HASH_BITS);	/* RCU */
+	DECLARE_HASHTABLE(nat_hash, DLBA_NAT_HASH_BITS);	/* RCU */
+	struct dlba_pcpu_stats __percpu *stats;
+};
+
+extern unsigned int dlba_net_id;
+
+static inline struct dlba_net *dlba_pernet(const struct net *net)
+{
+	return net_generic(net, dlba_net_id);
+}
+
+/* stats helpers (service.c) */
+struct dlba_pcpu_stats __percpu *dlba_stats_alloc(void);
+void dlba_stats_read(struct dlba_pcpu_stats __percpu *s, struct dlba_stats *out);
+
+/* service.c: objects.  All mutators need dn->lock held. */
+struct dlba_service *dlba_service_find(struct dlba_net *dn, u16 family,
+				       const union nf_inet_addr *addr,
+				       __be16 port, u8 proto);	/* lock or RCU */
+struct dlba_server *dlba_server_find(struct dlba_service *svc, u32 id); /* lock */
+/* Packet path: server whose (addr, port, proto) matches a nat reply source. */
+struct dlba_server *dlba_nat_find_rcu(struct dlba_net *dn, u16 family,
+				      const union nf_inet_addr *addr,
+				      __be16 port, u8 proto);
+void dlba_service_flush(struct dlba_net *dn);
+int dlba_services_init_net(struct dlba_net *dn);
+void dlba_services_uninit_net(struct dlba_net *dn);
+
+/* sched.c: bucket table. */
+int dlba_sched_init(struct dlba_service *svc);	/* allocate buckets, key */
+void dlba_sched_uninit(struct dlba_service *svc);
+/*
+ * Packet path (RCU read side): the server for a client, assigning or
+ * re-assigning the bucket if needed and refreshing last access.  NULL when
+ * no usable server exists (caller counts noserver and drops).
+ */
+struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
+				    const union nf_inet_addr *caddr,
+				    __be16 cport);
+/* Control plane (dn->lock held). */
+void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv);
+void dlba_sched_set_panic(struct dlba_service *svc, bool on);
+int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
+			   const u32 *ids, u32 n, const u64 *version,
+			   struct netlink_ext_ack *extack);
+/* Reads buckets [start, start+n) as server ids and idle ms; returns version. */
+u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
+			   u32 *ids, u32 *idle_ms);
+
+/* hooks.c */
+int dlba_hooks_init_net(struct net *net);
+void dlba_hooks_uninit_net(struct net *net);
+
+/* xmit.c: consume the skb in all cases; return NF_STOLEN or NF_DROP. */
+unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
+		       struct dlba_server *srv);
+/* nat reply reversal in place: rewrite source to the VIP:port. */
+int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
+
+/* netlink.c */
+int dlba_genl_init(void);
+void dlba_genl_uninit(void);
+
+/* chardev.c */
+int dlba_chardev_init(void);
+void dlba_chardev_uninit(void);
+
+#endif /* _DLBA_H */

@@ -53,6 +53,21 @@ struct dlba_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/*
+ * Bump one per-CPU counter.  Packet path (BH disabled, so this_cpu_ptr is
+ * stable); the syncp makes the 64-bit reads of dlba_stats_read() tear-free on
+ * 32-bit machines.
+ */
+#define dlba_stats_add(pcpu, field, val)				\
+	do {								\
+		struct dlba_pcpu_stats *__st = this_cpu_ptr(pcpu);	\
+									\
+		u64_stats_update_begin(&__st->syncp);			\
+		u64_stats_add(&__st->field, (val));			\
+		u64_stats_update_end(&__st->syncp);			\
+	} while (0)
+#define dlba_stats_inc(pcpu, field)	dlba_stats_add(pcpu, field, 1)
+
 /* Summed snapshot of a dlba_pcpu_stats. */
 struct dlba_stats {
 	u64 packets, bytes, new_assign, reassign, noserver, errors, replies;
@@ -114,6 +129,8 @@ struct dlba_service {
 	struct list_head	servers;	/* under dn->lock */
 	u32			nservers;
 	struct dlba_server __rcu *slots[DLBA_SERVERS_MAX];
+	/* Every used slot is below nslots (READ_ONCE): bounds slot scans. */
+	u32			nslots;
 	struct dlba_pcpu_stats __percpu *stats;
 	struct rcu_head		rcu;
 };
@@ -154,8 +171,46 @@ void dlba_service_flush(struct dlba_net *dn);
 int dlba_services_init_net(struct dlba_net *dn);
 void dlba_services_uninit_net(struct dlba_net *dn);
 
+/* A service key as parsed from netlink or from the ioctl device. */
+struct dlba_svc_key {
+	union nf_inet_addr	addr;
+	u16			family;
+	__be16			port;
+	u8			proto;
+};
+
+/* A new server, already validated against its service by the caller. */
+struct dlba_srv_cfg {
+	union nf_inet_addr	addr;
+	u32			id;
+	u32			weight;
+	__be16			port;		/* effective port */
+	u8			mac[ETH_ALEN];
+	u8			method;
+	u8			enabled;
+	u8			failed;
+};
+
+struct dlba_service *dlba_service_lookup(struct dlba_net *dn,
+					 const struct dlba_svc_key *key);
+struct dlba_service *dlba_service_add(struct dlba_net *dn,
+				      const struct dlba_svc_key *key,
+				      u32 nbuckets, u32 timeout_s, u8 mode,
+				      struct netlink_ext_ack *extack);
+void dlba_service_set_timeout(struct dlba_service *svc, u32 timeout_s);
+void dlba_service_del(struct dlba_service *svc);
+int dlba_server_add(struct dlba_service *svc, const struct dlba_srv_cfg *cfg,
+		    struct netlink_ext_ack *extack);
+/* NULL leaves a setting unchanged. */
+void dlba_server_update(struct dlba_server *srv, const u32 *weight,
+			const u8 *enabled, const u8 *failed);
+void dlba_server_del(struct dlba_server *srv);
+/* Any other control-plane change (panic, bucket upload): new generation. */
+void dlba_net_changed(struct dlba_net *dn);
+
 /* sched.c: bucket table. */
 int dlba_sched_init(struct dlba_service *svc);	/* allocate buckets, key */
+/* Runs from the service's RCU callback (softirq): must not sleep. */
 void dlba_sched_uninit(struct dlba_service *svc);
 /*
  * Packet path (RCU read side): the server for a client, assigning or
@@ -165,7 +220,10 @@ void dlba_sched_uninit(struct dlba_service *svc);
 struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 				    const union nf_inet_addr *caddr,
 				    __be16 cport);
-/* Control plane (dn->lock held). */
+/*
+ * Control plane (dn->lock held).  server_gone: the caller has already set
+ * srv->failed, so no packet can hand the server new buckets meanwhile.
+ */
 void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv);
 void dlba_sched_set_panic(struct dlba_service *svc, bool on);
 int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
@@ -179,10 +237,17 @@ u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
 int dlba_hooks_init_net(struct net *net);
 void dlba_hooks_uninit_net(struct net *net);
 
-/* xmit.c: consume the skb in all cases; return NF_STOLEN or NF_DROP. */
+/*
+ * xmit.c: forward a scheduled packet.  Returns NF_STOLEN (dr, tun: skb
+ * consumed), NF_ACCEPT (nat: rewritten in place, normal routing forwards it)
+ * or NF_DROP (error, counted; the netfilter core frees the skb).
+ */
 unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
 		       struct dlba_server *srv);
-/* nat reply reversal in place: rewrite source to the VIP:port. */
+/*
+ * nat reply reversal in place: rewrite source to the VIP:port.  The caller
+ * has set the skb's transport header to the TCP/UDP header.
+ */
 int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
 
 /* netlink.c */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DLBA netfilter hooks: the packet path.
+ *
+ * One PRE_ROUTING hook per family, registered in every network namespace.
+ * For each IPv4/IPv6 TCP/UDP packet it asks two questions, both lock-free
+ * hash lookups under the RCU read lock that netfilter holds around hooks:
+ *
+ *  1. Is it addressed to a virtual service (VIP, port, protocol)?  Then the
+ *     bucket table picks a server and xmit.c forwards the packet.
+ *  2. Does it come from a nat server's (address, port)?  Then it is a reply
+ *     that must leave with the VIP as its source.
+ *
+ * Anything else is accepted untouched; when the namespace has no service the
+ * hook returns after one load.
+ *
+ * Priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
+ *  - after defragmentation: when nf_defrag_ipv4/6 is loaded (it comes with
+ *    conntrack) fragmented datagrams are whole again when we see them, so
+ *    they are scheduled like any other datagram; without it fragments are
+ *    accepted untouched, because only the first fragment carries the ports
+ *    the bucket is chosen by;
+ *  - before the raw table (-300) and conntrack (-200): forwarded packets are
+ *    marked untracked (xmit.c) or stolen before conntrack would allocate an
+ *    entry per flow, so LB memory stays independent of the number of flows,
+ *    as with IPVS's default;
+ *  - before routing, so nat-rewritten packets are routed to their new
+ *    destination by the normal forwarding path.
+ */
+#include <linux/kernel.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "dlba.h"
+
+/* A packet to a service: schedule it and forward it. */
+static unsigned int dlba_hook_service(struct sk_buff *skb,
+				      struct dlba_service *svc,
+				      const union nf_inet_addr *caddr,
+				      __be16 cport)
+{
+	struct dlba_server *srv;
+
+	/*
+	 * Later issues add modes (divert to dlbad, port redirection); until
+	 * a mode is implemented its packets pass untouched.
+	 */
+	if (READ_ONCE(svc->mode) != DLBA_MODE_FORWARD)
+		return NF_ACCEPT;
+
+	srv = dlba_sched_pick(svc, caddr, cport);
+	if (unlikely(!srv)) {
+		dlba_stats_inc(svc->stats, noserver);
+		dlba_stats_inc(svc->dn->stats, noserver);
+		return NF_DROP;
+	}
+	return dlba_xmit(skb, svc, srv);
+}
+
+/* A reply from a nat server: give it the VIP:port back. */
+static unsigned int dlba_hook_nat_reply(struct sk_buff *skb,
+					struct dlba_server *srv)
+{
+	struct dlba_service *svc = srv->svc;
+
+	if (unlikely(dlba_nat_reverse(skb, srv))) {
+		dlba_stats_inc(srv->stats, errors);
+		dlba_stats_inc(svc->stats, errors);
+		dlba_stats_inc(svc->dn->stats, errors);
+		return NF_DROP;
+	}
+	dlba_stats_inc(srv->stats, replies);
+	dlba_stats_inc(svc->stats, replies);
+	dlba_stats_inc(svc->dn->stats, replies);
+	return NF_ACCEPT;
+}
+
+static unsigned int dlba_dispatch(struct sk_buff *skb, struct dlba_net *dn,
+				  u16 family, u8 proto, unsigned int thoff,
+				  union nf_inet_addr *saddr,
+				  union nf_inet_addr *daddr)
+{
+	struct dlba_service *svc;
+	struct dlba_server *srv;
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	/* Both TCP and UDP start with source port, destination port. */
+	ports = skb_header_pointer(skb, thoff, sizeof(_ports), _ports);
+	if (unlikely(!ports))
+		return NF_ACCEPT;
+
+	svc = dlba_service_find(dn, family, daddr, ports[1], proto);
+	if (svc) {
+		skb_set_transport_header(skb, thoff);
+		return dlba_hook_service(skb, svc, saddr, ports[0]);
+	}
+
+	srv = dlba_nat_find_rcu(dn, family, saddr, ports[0], proto);
+	if (srv) {
+		skb_set_transport_header(skb, thoff);
+		return dlba_hook_nat_reply(skb, srv);
+	}
+	return NF_ACCEPT;
+}
+
+static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct dlba_net *dn = dlba_pernet(state->net);
+	union nf_inet_addr saddr = {}, daddr = {};
+	const struct iphdr *iph;
+
+	if (!READ_ONCE(dn->nservices))
+		return NF_ACCEPT;
+
+	/* ip_rcv_core() validated and pulled the IP header. */
+	iph = ip_hdr(skb);
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
+		return NF_ACCEPT;
+	if (ip_is_fragment(iph))
+		return NF_ACCEPT;
+
+	saddr.ip = iph->saddr;
+	daddr.ip = iph->daddr;
+	return dlba_dispatch(skb, dn, AF_INET, iph->protocol, ip_hdrlen(skb),
+			     &saddr, &daddr);
+}
+
+static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct dlba_net *dn = dlba_pernet(state->net);
+	const struct ipv6hdr *ip6h;
+	union nf_inet_addr saddr, daddr;
+	int thoff = sizeof(*ip6h);
+	u8 nexthdr;
+
+	if (!READ_ONCE(dn->nservices))
+		return NF_ACCEPT;
+
+	/* ipv6_rcv_core() validated and pulled the fixed header. */
+	ip6h = ipv6_hdr(skb);
+	nexthdr = ip6h->nexthdr;
+	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP) {
+		__be16 frag_off;
+
+		/*
+		 * Walk extension headers only when there are some.  A non-zero
+		 * frag_off (offset or MF) is a fragment: accepted untouched,
+		 * see the priority note at the top.
+		 */
+		thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
+		if (thoff < 0 || frag_off)
+			return NF_ACCEPT;
+		if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP)
+			return NF_ACCEPT;
+	}
+
+	saddr.in6 = ip6h->saddr;
+	daddr.in6 = ip6h->daddr;
+	return dlba_dispatch(skb, dn, AF_INET6, nexthdr, thoff,
+			     &saddr, &daddr);
+}
+
+static const struct nf_hook_ops dlba_ops_ipv4[] = {
+	{
+		.hook		= dlba_hook_ipv4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	},
+};
+
+static const struct nf_hook_ops dlba_ops_ipv6[] = {
+	{
+		.hook		= dlba_hook_ipv6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
+	},
+};
+
+int dlba_hooks_init_net(struct net *net)
+{
+	int err;
+
+	err = nf_register_net_hooks(net, dlba_ops_ipv4,
+				    ARRAY_SIZE(dlba_ops_ipv4));
+	if (err)
+		return err;
+	err = nf_register_net_hooks(net, dlba_ops_ipv6,
+				    ARRAY_SIZE(dlba_ops_ipv6));
+	if (err)
+		goto err_ipv4;
+	return 0;
+
+err_ipv4:
+	nf_unregister_net_hooks(net, dlba_ops_ipv4, ARRAY_SIZE(dlba_ops_ipv4));
+	return err;
+}
+
+void dlba_hooks_uninit_net(struct net *net)
+{
+	nf_unregister_net_hooks(net, dlba_ops_ipv6, ARRAY_SIZE(dlba_ops_ipv6));
+	nf_unregister_net_hooks(net, dlba_ops_ipv4, ARRAY_SIZE(dlba_ops_ipv4));
+}

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DLBA client hash-bucket table: the scheduler of seed 000 ("Internal
+ * Operation", Figs. 4-5), made precise.
+ *
+ * A client (address, port) hashes to one bucket.  The bucket names the server
+ * that gets every packet of the clients in it, so no per-connection state
+ * exists and memory does not depend on the number of flows:
+ *
+ *  - an unassigned bucket is assigned, on its first packet, to the enabled,
+ *    non-failed server with weight > 0 and the fewest buckets per weight;
+ *  - every packet refreshes the bucket's last access time;
+ *  - a bucket idle longer than svc->timeout may be re-assigned by the next
+ *    packet that hits it; nobody is using it, so no connection breaks, and a
+ *    server added later gradually takes buckets over;
+ *  - a failed or deleted server's buckets are reset to unassigned at once
+ *    (dlba_sched_server_gone), so only its clients move;
+ *  - a disabled (draining) server keeps serving the buckets it has while they
+ *    are in use but gets no new ones;
+ *  - panic mode spreads all buckets evenly over the healthy servers and
+ *    freezes assignment until it is cleared.
+ *
+ * Concurrency: bucket->server only changes under svc->assign_lock; readers on
+ * the packet path read it with READ_ONCE under RCU and re-check under the
+ * lock before changing it.  bucket->last is written without the lock (a lost
+ * refresh only shortens idleness by a tick).  The lock is taken by the packet
+ * path only when a bucket has to be (re)assigned, so at most once per bucket
+ * and idle period, never per packet of an established client.
+ * svc->version counts changes of bucket->server, never of last access, so a
+ * standby scheduler can tell whether its copy is current (seed 000,
+ * "Scheduler Failover").
+ */
+#include <linux/kernel.h>
+#include <linux/bitmap.h>
+#include <linux/bsearch.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/netlink.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "dlba.h"
+
+/*
+ * Slot pointers are published by service.c under dn->lock; the packet path
+ * reads them under RCU, control operations with dn->lock held.  Every used
+ * slot is below svc->nslots (service.c fills the lowest free slot), which
+ * bounds all slot scans to O(servers).
+ */
+static u32 dlba_nslots(const struct dlba_service *svc)
+{
+	return min_t(u32, READ_ONCE(svc->nslots), DLBA_SERVERS_MAX);
+}
+
+static struct dlba_server *dlba_slot(struct dlba_service *svc, u32 slot)
+{
+	return rcu_dereference_check(svc->slots[slot],
+				     lockdep_is_held(&svc->dn->lock));
+}
+
+/* Server owning a bucket value (slot + 1), NULL if unassigned or gone. */
+static struct dlba_server *dlba_bucket_owner(struct dlba_service *svc, u32 s)
+{
+	if (!s || s > DLBA_SERVERS_MAX)
+		return NULL;
+	return dlba_slot(svc, s - 1);
+}
+
+/* May this server still serve the buckets it has? */
+static bool dlba_srv_usable(const struct dlba_server *srv)
+{
+	return srv && !READ_ONCE(srv->failed);
+}
+
+/* May this server be given buckets? (also: "healthy" for panic mode) */
+static bool dlba_srv_eligible(const struct dlba_server *srv)
+{
+	return srv && READ_ONCE(srv->enabled) && !READ_ONCE(srv->failed) &&
+	       READ_ONCE(srv->weight) > 0;
+}
+
+static u32 dlba_bucket_index(const struct dlba_service *svc,
+			     const union nf_inet_addr *caddr, __be16 cport)
+{
+	u64 h;
+
+	if (svc->family == AF_INET)
+		h = siphash_2u32((__force u32)caddr->ip, (__force u32)cport,
+				 &svc->hash_key);
+	else
+		h = siphash_3u64((u64)caddr->all[0] << 32 | caddr->all[1],
+				 (u64)caddr->all[2] << 32 | caddr->all[3],
+				 (__force u64)cport, &svc->hash_key);
+	return (u32)h & (svc->nbuckets - 1);
+}
+
+int dlba_sched_init(struct dlba_service *svc)
+{
+	if (!is_power_of_2(svc->nbuckets))
+		return -EINVAL;
+	/*
+	 * One allocation for the life of the service (up to 32 MiB at
+	 * DLBA_BUCKETS_MAX, hence kvcalloc); charged to the creator's memcg.
+	 */
+	svc->buckets = kvcalloc(svc->nbuckets, sizeof(*svc->buckets),
+				GFP_KERNEL_ACCOUNT);
+	if (!svc->buckets)
+		return -ENOMEM;
+	/* Secret per service, so clients cannot aim at one bucket. */
+	get_random_bytes(&svc->hash_key, sizeof(svc->hash_key));
+	spin_lock_init(&svc->assign_lock);
+	atomic64_set(&svc->version, 0);
+	svc->panic = 0;
+	return 0;
+}
+
+/* Safe from an RCU callback: kvfree defers vfree in atomic context. */
+void dlba_sched_uninit(struct dlba_service *svc)
+{
+	kvfree(svc->buckets);
+	svc->buckets = NULL;
+}
+
+/*
+ * Weighted least-loaded choice: minimise nbuckets / weight, compared as
+ * n_a * w_b < n_b * w_a in u64 (no division, no overflow: 2^22 * 2^16).
+ * @cur is the bucket's present owner when an idle bucket is re-decided: its
+ * own bucket does not count against it and it wins ties, so an idle bucket
+ * only moves when that really evens the load (no pointless version bumps).
+ */
+static struct dlba_server *dlba_sched_least(struct dlba_service *svc,
+					    struct dlba_server *cur)
+{
+	u32 nslots = dlba_nslots(svc), i;
+	struct dlba_server *best = NULL, *srv;
+	u64 best_n = 0, best_w = 1, cnt, w;
+
+	for (i = 0; i < nslots; i++) {
+		srv = dlba_slot(svc, i);
+		if (!dlba_srv_eligible(srv))
+			continue;
+		w = READ_ONCE(srv->weight);
+		cnt = atomic_read(&srv->nbuckets);
+		if (srv == cur && cnt)
+			cnt--;
+		if (!best || cnt * best_w < best_n * w ||
+		    (srv == cur && cnt * best_w == best_n * w)) {
+			best = srv;
+			best_n = cnt;
+			best_w = w;
+		}
+	}
+	return best;
+}
+
+/*
+ * Panic rule, shared by dlba_sched_set_panic() and buckets that become
+ * unassigned during panic (a server failed): bucket i belongs to the
+ * (i mod h)-th of the h healthy servers in slot order.  Plain even, weights
+ * ignored except that weight 0 means "no buckets": the seed's panic mode
+ * "evenly distributes" the table, and a deterministic rule makes the result
+ * reproducible on every scheduler of the array.
+ */
+static struct dlba_server *dlba_sched_panic_owner(struct dlba_service *svc,
+						  u32 idx)
+{
+	u32 nslots = dlba_nslots(svc), h = 0, k, i;
+	struct dlba_server *srv;
+
+	for (i = 0; i < nslots; i++)
+		if (dlba_srv_eligible(dlba_slot(svc, i)))
+			h++;
+	if (!h)
+		return NULL;
+	k = idx % h;
+	for (i = 0; i < nslots; i++) {
+		srv = dlba_slot(svc, i);
+		if (dlba_srv_eligible(srv) && !k--)
+			return srv;
+	}
+	return NULL;
+}
+
+/* Slow path of dlba_sched_pick(): (re)assign bucket @idx. */
+static struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
+					     u32 idx, u32 now)
+{
+	struct dlba_bucket *b = &svc->buckets[idx];
+	struct dlba_server *cur, *srv;
+	bool expired, panic;
+	u32 s;
+
+	/* Packet path runs in softirq; control paths use spin_lock_bh. */
+	spin_lock(&svc->assign_lock);
+	s = b->server;
+	cur = dlba_bucket_owner(svc, s);
+	panic = READ_ONCE(svc->panic);
+	expired = (u32)(now - b->last) > svc->timeout;
+
+	/* Another CPU may have assigned it while we waited. */
+	if (dlba_srv_usable(cur) && (panic || !expired)) {
+		srv = cur;
+		goto refresh;
+	}
+
+	if (panic)
+		srv = dlba_sched_panic_owner(svc, idx);
+	else
+		srv = dlba_sched_least(svc, dlba_srv_usable(cur) ? cur : NULL);
+
+	if (!srv) {
+		/*
+		 * Nobody eligible.  An idle bucket of a draining (or weight 0)
+		 * server stays with it rather than dropping its clients.
+		 */
+		if (!dlba_srv_usable(cur)) {
+			spin_unlock(&svc->assign_lock);
+			return NULL;
+		}
+		srv = cur;
+		goto refresh;
+	}
+
+	if (srv != cur) {
+		if (cur)
+			atomic_dec(&cur->nbuckets);
+		atomic_inc(&srv->nbuckets);
+		WRITE_ONCE(b->server, srv->slot + 1);
+		atomic64_inc(&svc->version);
+		/*
+		 * A bucket whose owner vanished or failed counts as new: only
+		 * an idle bucket taken from a live server is a re-assignment.
+		 */
+		if (dlba_srv_usable(cur)) {
+			dlba_stats_inc(svc->stats, reassign);
+			dlba_stats_inc(svc->dn->stats, reassign);
+		} else {
+			dlba_stats_inc(svc->stats, new_assign);
+			dlba_stats_inc(svc->dn->stats, new_assign);
+		}
+		dlba_stats_inc(srv->stats, new_assign);
+	}
+refresh:
+	WRITE_ONCE(b->last, now);
+	spin_unlock(&svc->assign_lock);
+	return srv;
+}
+
+struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
+				    const union nf_inet_addr *caddr,
+				    __be16 cport)
+{
+	u32 idx = dlba_bucket_index(svc, caddr, cport);
+	struct dlba_bucket *b = &svc->buckets[idx];
+	u32 now = (u32)jiffies, last;
+	struct dlba_server *srv;
+
+	srv = dlba_bucket_owner(svc, READ_ONCE(b->server));
+	if (likely(dlba_srv_usable(srv))) {
+		last = READ_ONCE(b->last);
+		/*
+		 * u32 jiffies: a bucket idle for more than 2^32 ticks looks
+		 * fresh again and keeps its (still usable) server; harmless.
+		 */
+		if (likely((u32)(now - last) <= svc->timeout ||
+			   READ_ONCE(svc->panic))) {
+			/* Write only on a new tick: keep the line clean. */
+			if (last != now)
+				WRITE_ONCE(b->last, now);
+			return srv;
+		}
+	}
+	return dlba_sched_assign(svc, idx, now);
+}
+
+void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv)
+{
+	u32 s = srv->slot + 1, i, moved = 0;
+	struct dlba_bucket *b;
+
+	spin_lock_bh(&svc->assign_lock);
+	for (i = 0; i < svc->nbuckets; i++) {
+		b = &svc->buckets[i];
+		if (b->server == s) {
+			WRITE_ONCE(b->server, 0);
+			moved++;
+		}
+	}
+	/* Everything it owned is gone; also heals any drift. */
+	atomic_set(&srv->nbuckets, 0);
+	if (moved)
+		atomic64_inc(&svc->version);
+	spin_unlock_bh(&svc->assign_lock);
+}
+
+void dlba_sched_set_panic(struct dlba_service *svc, bool on)
+{
+	DECLARE_BITMAP(healthy, DLBA_SERVERS_MAX);
+	u32 now = (u32)jiffies, h = 0, k = 0, i, j, cnt, val, nslots;
+	struct dlba_server *srv;
+	bool changed = false;
+
+	if (!on) {
+		/* Unfreeze; buckets stay put and age out normally. */
+		spin_lock_bh(&svc->assign_lock);
+		WRITE_ONCE(svc->panic, 0);
+		spin_unlock_bh(&svc->assign_lock);
+		return;
+	}
+
+	/*
+	 * Snapshot health once so counts and layout agree (flags and slots
+	 * only change under dn->lock, which we hold).
+	 */
+	nslots = dlba_nslots(svc);
+	bitmap_zero(healthy, DLBA_SERVERS_MAX);
+	for (i = 0; i < nslots; i++) {
+		if (dlba_srv_eligible(dlba_slot(svc, i))) {
+			__set_bit(i, healthy);
+			h++;
+		}
+	}
+
+	spin_lock_bh(&svc->assign_lock);
+	WRITE_ONCE(svc->panic, 1);
+	if (!h) {
+		for (i = 0; i < svc->nbuckets; i++) {
+			if (svc->buckets[i].server) {
+				WRITE_ONCE(svc->buckets[i].server, 0);
+				changed = true;
+			}
+		}
+	}
+	/*
+	 * Bucket j goes to the k-th healthy server with k = j mod h (see
+	 * dlba_sched_panic_owner), written server by server: O(nbuckets).
+	 */
+	for (i = 0; i < nslots; i++) {
+		srv = dlba_slot(svc, i);
+		if (!srv)
+			continue;
+		if (!test_bit(i, healthy)) {
+			atomic_set(&srv->nbuckets, 0);
+			continue;
+		}
+		val = i + 1;
+		cnt = 0;
+		for (j = k; j < svc->nbuckets; j += h) {
+			if (svc->buckets[j].server != val) {
+				WRITE_ONCE(svc->buckets[j].server, val);
+				changed = true;
+			}
+			/* Clients are sent elsewhere: start their idle clock. */
+			WRITE_ONCE(svc->buckets[j].last, now);
+			cnt++;
+		}
+		atomic_set(&srv->nbuckets, cnt);
+		k++;
+	}
+	if (changed)
+		atomic64_inc(&svc->version);
+	spin_unlock_bh(&svc->assign_lock);
+}
+
+struct dlba_idmap {
+	u32 id;
+	u32 val;	/* slot + 1, or 0: failed server, install unassigned */
+};
+
+static int dlba_idmap_cmp(const void *a, const void *b)
+{
+	const struct dlba_idmap *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
+			   const u32 *ids, u32 n, const u64 *version,
+			   struct netlink_ext_ack *extack)
+{
+	struct dlba_idmap *map, key, *hit = NULL;
+	struct dlba_server *srv, *old, *new;
+	u32 nmap = 0, i, *vals, now;
+	bool changed = false;
+	int err = 0;
+
+	if (start > svc->nbuckets || n > svc->nbuckets - start) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "Bucket range exceeds the service's bucket table");
+		return -EINVAL;
+	}
+
+	/*
+	 * Translate every id before touching the table, so a bad id changes
+	 * nothing.  Sorted map + bsearch: O(n log servers).
+	 */
+	map = kmalloc_array(DLBA_SERVERS_MAX, sizeof(*map), GFP_KERNEL);
+	vals = kvmalloc_array(n ? n : 1, sizeof(*vals), GFP_KERNEL);
+	if (!map || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	list_for_each_entry(srv, &svc->servers, list) {
+		if (nmap == DLBA_SERVERS_MAX)
+			break;
+		map[nmap].id = srv->id;
+		/*
+		 * A failed server owns no buckets (its own scheduler's view
+		 * may differ from ours): install those as unassigned.
+		 */
+		map[nmap].val = READ_ONCE(srv->failed) ? 0 : srv->slot + 1;
+		nmap++;
+	}
+	sort(map, nmap, sizeof(*map), dlba_idmap_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		if (ids[i] == DLBA_SERVER_NONE) {
+			vals[i] = 0;
+			continue;
+		}
+		if (!hit || hit->id != ids[i]) {
+			key.id = ids[i];
+			hit = bsearch(&key, map, nmap, sizeof(*map),
+				      dlba_idmap_cmp);
+		}
+		if (!hit) {
+			/* Static text: 6.1 has no formatted extack. */
+			NL_SET_ERR_MSG_MOD(extack,
+					   "Bucket assignment names a server id not in this service");
+			err = -EINVAL;
+			goto out;
+		}
+		vals[i] = hit->val;
+	}
+
+	now = (u32)jiffies;
+	spin_lock_bh(&svc->assign_lock);
+	for (i = 0; i < n; i++) {
+		struct dlba_bucket *b = &svc->buckets[start + i];
+
+		/* Failover: installed entries start fresh (seed 000). */
+		WRITE_ONCE(b->last, now);
+		if (b->server == vals[i])
+			continue;
+		old = dlba_bucket_owner(svc, b->server);
+		new = dlba_bucket_owner(svc, vals[i]);
+		if (old)
+			atomic_dec(&old->nbuckets);
+		if (new)
+			atomic_inc(&new->nbuckets);
+		WRITE_ONCE(b->server, vals[i]);
+		changed = true;
+	}
+	if (version)
+		atomic64_set(&svc->version, *version);
+	else if (changed)
+		atomic64_inc(&svc->version);
+	spin_unlock_bh(&svc->assign_lock);
+out:
+	kvfree(vals);
+	kfree(map);
+	return err;
+}
+
+/* ms since the bucket's last packet, saturating. */
+static u32 dlba_idle_ms(u32 now, const struct dlba_bucket *b)
+{
+	u64 ms = jiffies64_to_msecs((u32)(now - READ_ONCE(b->last)));
+
+	return min_t(u64, ms, U32_MAX);
+}
+
+u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
+			   u32 *ids, u32 *idle_ms)
+{
+	u32 now = (u32)jiffies, i;
+	struct dlba_server *srv;
+	struct dlba_bucket *b;
+	u64 version;
+
+	if (start > svc->nbuckets)
+		start = svc->nbuckets;
+	n = min(n, svc->nbuckets - start);
+
+	rcu_read_lock();
+	/* Under the lock, the ids and the version describe one table. */
+	spin_lock_bh(&svc->assign_lock);
+	for (i = 0; i < n; i++) {
+		b = &svc->buckets[start + i];
+		srv = dlba_bucket_owner(svc, b->server);
+		if (ids)
+			ids[i] = srv ? srv->id : DLBA_SERVER_NONE;
+		if (idle_ms)
+			idle_ms[i] = srv ? dlba_idle_ms(now, b) : U32_MAX;
+	}
+	version = atomic64_read(&svc->version);
+	spin_unlock_bh(&svc->assign_lock);
+	rcu_read_unlock();
+	return version;
+}

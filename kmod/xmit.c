@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DLBA forwarding methods, called from the PRE_ROUTING hook (hooks.c) under
+ * RCU with BH disabled, for IPv4 and IPv6:
+ *
+ *  dr   Seed 000's scheduler and seed 004's "communication on the datalink
+ *       layer": the IP packet leaves unchanged, only the Ethernet destination
+ *       becomes the server's MAC.  The server holds the VIP on loopback and
+ *       answers the client directly.
+ *  nat  Seed 004's "communication on the network layer": destination address
+ *       and port become the server's, with incremental checksum updates; the
+ *       packet then continues through the normal forwarding path (we run
+ *       before routing, so routing sees the new destination).  Replies come
+ *       back through the LB and dlba_nat_reverse() restores VIP:port as
+ *       their source.  Needs forwarding enabled on the LB
+ *       (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding).
+ *  tun  Seed 002's multi-hop delivery as a tunnel: IPIP / IP6IP6 to the
+ *       server's address from the LB's own address for that route; the
+ *       server decapsulates (tunl0 / ip6tnl0) and answers directly.
+ *
+ * Nothing is allocated per connection; the only per-packet work is a route
+ * lookup (dr, tun) and the header rewrite.  Every path either hands the skb
+ * on (NF_STOLEN, NF_ACCEPT) or returns NF_DROP so the netfilter core frees
+ * it: no skb is leaked.
+ */
+#include <linux/kernel.h>
+#include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/version.h>
+#include <net/checksum.h>
+#include <net/dst.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>		/* skb_gso_validate_network_len() moved here */
+#endif
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+#include <net/netfilter/nf_conntrack.h>
+#endif
+
+#include "dlba.h"
+
+/* packets + bytes in one u64_stats section */
+static void dlba_stats_fwd(struct dlba_pcpu_stats __percpu *pcpu,
+			   unsigned int len)
+{
+	struct dlba_pcpu_stats *st = this_cpu_ptr(pcpu);
+
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_inc(&st->packets);
+	u64_stats_add(&st->bytes, len);
+	u64_stats_update_end(&st->syncp);
+}
+
+static void dlba_count_fwd(struct dlba_service *svc, struct dlba_server *srv,
+			   unsigned int len)
+{
+	dlba_stats_fwd(srv->stats, len);
+	dlba_stats_fwd(svc->stats, len);
+	dlba_stats_fwd(svc->dn->stats, len);
+}
+
+static void dlba_count_err(struct dlba_service *svc, struct dlba_server *srv)
+{
+	dlba_stats_inc(srv->stats, errors);
+	dlba_stats_inc(svc->stats, errors);
+	dlba_stats_inc(svc->dn->stats, errors);
+}
+
+/* Does the packet (or each of its GSO segments) fit in @mtu at L3? */
+static bool dlba_fits(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb_is_gso(skb))
+		return skb_gso_validate_network_len(skb, mtu);
+	return skb->len <= mtu;
+}
+
+/*
+ * Forwarded nat packets are not tracked: the LB keeps no state per flow
+ * (conntrack would, for every flow) and conntrack's own NAT cannot undo our
+ * rewrite.  IPVS does the same by default.  Our hook runs before conntrack,
+ * so no entry exists yet.
+ */
+static void dlba_notrack(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+#endif
+}
+
+/* ---- dr ------------------------------------------------------------- */
+
+/* Send @skb (data at the IP header) to srv->mac on dst's device; owns @dst. */
+static int dlba_dr_out(struct sk_buff *skb, struct dst_entry *dst,
+		       const struct dlba_server *srv, u16 ethertype)
+{
+	struct net_device *dev = dst->dev;
+	int err;
+
+	/* A MAC address only means something on an Ethernet link. */
+	if (dev->type != ARPHRD_ETHER || !dev->header_ops) {
+		err = -EINVAL;
+		goto err_dst;
+	}
+	/* Only a reassembled datagram can exceed the shared link's MTU. */
+	if (!dlba_fits(skb, READ_ONCE(dev->mtu))) {
+		err = -EMSGSIZE;
+		goto err_dst;
+	}
+	/* Private, large enough header room for the new Ethernet header. */
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(dev));
+	if (err)
+		goto err_dst;
+
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	/* As ip_forward(): an rx checksum means nothing on tx. */
+	skb_forward_csum(skb);
+	/* An rx timestamp must not be taken for a tx departure time (fq). */
+	skb_clear_tstamp(skb);
+	skb->dev = dev;
+	skb->protocol = htons(ethertype);
+	/* Source MAC NULL: the device's own address. */
+	if (dev_hard_header(skb, dev, ethertype, srv->mac, NULL, skb->len) < 0)
+		return -EINVAL;	/* skb owns dst now; NF_DROP frees both */
+	dev_queue_xmit(skb);
+	return 0;
+
+err_dst:
+	dst_release(dst);
+	return err;
+}
+
+static int dlba_dr_xmit4(struct net *net, struct sk_buff *skb,
+			 const struct dlba_server *srv)
+{
+	struct flowi4 fl4 = { .daddr = srv->addr.ip };
+	struct rtable *rt;
+
+	/* Only the egress device is wanted; the MAC is configured. */
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return -EHOSTUNREACH;
+	}
+	return dlba_dr_out(skb, &rt->dst, srv, ETH_P_IP);
+}
+
+static int dlba_dr_xmit6(struct net *net, struct sk_buff *skb,
+			 const struct dlba_server *srv)
+{
+	struct flowi6 fl6 = { .daddr = srv->addr.in6 };
+	struct dst_entry *dst;
+	int err;
+
+	dst = ip6_route_output(net, NULL, &fl6);
+	err = dst->error;
+	if (!err && (dst->dev->flags & IFF_LOOPBACK))
+		err = -EHOSTUNREACH;	/* local or unreachable */
+	if (err) {
+		dst_release(dst);
+		return err;
+	}
+	return dlba_dr_out(skb, dst, srv, ETH_P_IPV6);
+}
+
+/* ---- nat ------------------------------------------------------------ */
+
+/*
+ * Rewrite one end of a TCP/UDP packet whose transport header is set: the
+ * destination (to_server) or the source (a reply), to @addr:@port.
+ * Incremental checksum updates (RFC 1624): the IPv4 header checksum, and the
+ * TCP/UDP checksum for the pseudo-header address and the port.  With
+ * CHECKSUM_PARTIAL the L4 field only holds the pseudo-header sum and the
+ * helpers update just that.  A UDP/IPv4 checksum of 0 means "none" and stays
+ * 0; a computed 0 is sent as 0xffff.
+ */
+static int dlba_nat_rewrite(struct sk_buff *skb, u16 family, u8 proto,
+			    bool to_server, const union nf_inet_addr *addr,
+			    __be16 port)
+{
+	unsigned int thoff = skb_transport_offset(skb);
+	bool udp = proto == IPPROTO_UDP, csum = true;
+	__be16 *pport;
+	__sum16 *check;
+
+	if (skb_ensure_writable(skb, thoff + (udp ? sizeof(struct udphdr) :
+					      sizeof(struct tcphdr))))
+		return -ENOMEM;
+
+	if (udp) {
+		struct udphdr *uh = udp_hdr(skb);
+
+		check = &uh->check;
+		pport = to_server ? &uh->dest : &uh->source;
+		csum = uh->check || skb->ip_summed == CHECKSUM_PARTIAL;
+	} else {
+		struct tcphdr *th = tcp_hdr(skb);
+
+		check = &th->check;
+		pport = to_server ? &th->dest : &th->source;
+	}
+
+	if (family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+		__be32 *a = to_server ? &iph->daddr : &iph->saddr;
+
+		if (csum)
+			inet_proto_csum_replace4(check, skb, *a, addr->ip, true);
+		csum_replace4(&iph->check, *a, addr->ip);
+		*a = addr->ip;
+	} else {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct in6_addr *a = to_server ? &ip6h->daddr : &ip6h->saddr;
+
+		if (csum)
+			inet_proto_csum_replace16(check, skb, a->s6_addr32,
+						  addr->in6.s6_addr32, true);
+		*a = addr->in6;
+	}
+
+	if (csum) {
+		inet_proto_csum_replace2(check, skb, *pport, port, false);
+		if (udp && !*check && skb->ip_summed != CHECKSUM_PARTIAL)
+			*check = CSUM_MANGLED_0;
+	}
+	*pport = port;
+	return 0;
+}
+
+int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv)
+{
+	struct dlba_service *svc = srv->svc;
+	int err;
+
+	err = dlba_nat_rewrite(skb, svc->family, svc->proto, false,
+			       &svc->addr, svc->port);
+	if (err)
+		return err;
+	dlba_notrack(skb);
+	return 0;
+}
+
+/* ---- tun ------------------------------------------------------------ */
+
+/*
+ * A DF packet that no longer fits once encapsulated: tell the client the
+ * tunnel MTU, as a router would.  icmp_send() needs an input route to pick
+ * its source; we run before routing, so look one up.
+ */
+static void dlba_frag_needed4(struct sk_buff *skb, unsigned int mtu)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (!skb_dst(skb) &&
+	    ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				 skb->dev))
+		return;
+	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+}
+
+static int dlba_tun_xmit4(struct net *net, struct sk_buff *skb,
+			  const struct dlba_server *srv)
+{
+	const struct iphdr *inner = ip_hdr(skb);
+	__be16 df = inner->frag_off & htons(IP_DF);
+	struct flowi4 fl4 = {
+		.daddr = srv->addr.ip,
+		.flowi4_proto = IPPROTO_IPIP,
+	};
+	u8 tos = inner->tos;
+	unsigned int mtu;
+	struct rtable *rt;
+	struct iphdr *iph;
+	int err;
+
+	/* Also selects our source address for the outer header. */
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_type != RTN_UNICAST) {
+		err = -EHOSTUNREACH;
+		goto err_rt;
+	}
+	/*
+	 * The outer header copies DF: a DF packet that does not fit is
+	 * refused with an ICMP to the client (PMTU discovery keeps working);
+	 * any other packet may be fragmented outside by ip_output.
+	 */
+	mtu = dst_mtu(&rt->dst) - sizeof(*iph);
+	if (df && !dlba_fits(skb, mtu)) {
+		dlba_frag_needed4(skb, mtu);
+		err = -EMSGSIZE;
+		goto err_rt;
+	}
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
+			   rt->dst.header_len + sizeof(*iph));
+	if (err)
+		goto err_rt;
+	/* GSO packets get segmented as IPIP; sets the inner headers. */
+	err = iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4);
+	if (err)
+		goto err_rt;
+
+	skb_scrub_packet(skb, false);
+	skb_clear_tstamp(skb);
+	skb_dst_set(skb, &rt->dst);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+
+	skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
+	iph->tos = tos;			/* DSCP and ECN copied (RFC 6040) */
+	iph->tot_len = htons(skb->len);
+	iph->frag_off = df;
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_IPIP;
+	iph->check = 0;			/* ip_local_out() computes it */
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	ip_select_ident(net, skb, NULL);
+	skb->protocol = htons(ETH_P_IP);
+
+	/* Through LOCAL_OUT/POST_ROUTING like any locally sent packet. */
+	ip_local_out(net, NULL, skb);
+	return 0;
+
+err_rt:
+	ip_rt_put(rt);
+	return err;
+}
+
+static int dlba_tun_xmit6(struct net *net, struct sk_buff *skb,
+			  const struct dlba_server *srv)
+{
+	const struct ipv6hdr *inner = ipv6_hdr(skb);
+	__be32 label = ip6_flowlabel(inner);
+	u8 tclass = ipv6_get_dsfield(inner);
+	struct flowi6 fl6 = {
+		.daddr = srv->addr.in6,
+		.flowi6_proto = IPPROTO_IPV6,
+	};
+	struct dst_entry *dst = NULL;
+	struct ipv6hdr *ip6h;
+	unsigned int mtu;
+	int err;
+
+	/* Unlike ip6_route_output(), also selects our source address. */
+	err = ip6_dst_lookup(net, NULL, &dst, &fl6);
+	if (err)
+		return err;
+	if (dst->dev->flags & IFF_LOOPBACK) {
+		err = -EHOSTUNREACH;
+		goto err_dst;
+	}
+	/* IPv6 routers never fragment: refuse with Packet Too Big. */
+	mtu = dst_mtu(dst) - sizeof(*ip6h);
+	if (!dlba_fits(skb, mtu)) {
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0,
+			    max_t(u32, mtu, IPV6_MIN_MTU));
+		err = -EMSGSIZE;
+		goto err_dst;
+	}
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
+			   dst->header_len + sizeof(*ip6h));
+	if (err)
+		goto err_dst;
+	err = iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6);
+	if (err)
+		goto err_dst;
+
+	skb_scrub_packet(skb, false);
+	skb_clear_tstamp(skb);
+	skb_dst_set(skb, dst);
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+
+	skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+	/* Inner flow label keeps per-flow ECMP hashing on the way. */
+	ip6_flow_hdr(ip6h, tclass, label);
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = IPPROTO_IPV6;
+	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->saddr = fl6.saddr;
+	ip6h->daddr = fl6.daddr;
+	skb->protocol = htons(ETH_P_IPV6);
+
+	ip6_local_out(net, NULL, skb);
+	return 0;
+
+err_dst:
+	dst_release(dst);
+	return err;
+}
+
+/* ---- entry ---------------------------------------------------------- */
+
+unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
+		       struct dlba_server *srv)
+{
+	struct net *net = dev_net(skb->dev);
+	unsigned int len = skb->len;
+	bool v4 = svc->family == AF_INET;
+	int err;
+
+	switch (READ_ONCE(srv->method)) {
+	case DLBA_FWD_DR:
+		err = v4 ? dlba_dr_xmit4(net, skb, srv) :
+			   dlba_dr_xmit6(net, skb, srv);
+		break;
+	case DLBA_FWD_TUN:
+		err = v4 ? dlba_tun_xmit4(net, skb, srv) :
+			   dlba_tun_xmit6(net, skb, srv);
+		break;
+	case DLBA_FWD_NAT:
+		err = dlba_nat_rewrite(skb, svc->family, svc->proto, true,
+				       &srv->addr, srv->port);
+		if (err)
+			break;
+		dlba_notrack(skb);
+		dlba_count_fwd(svc, srv, len);
+		return NF_ACCEPT;
+	default:
+		err = -EINVAL;
+		break;
+	}
+	if (unlikely(err)) {
+		dlba_count_err(svc, srv);
+		return NF_DROP;
+	}
+	dlba_count_fwd(svc, srv, len);
+	return NF_STOLEN;
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Administration and monitoring: the /dev/dlba ioctl dumps (dlbactl dump)
+# agree with the netlink listings; set/del reflect in the listings; bucket
+# save/load (the failover sync path) restores the assignment array and its
+# version; stats; flush.
+#
+#   CLI ---- LB (dlba.ko; VIP 198.18.100.10 / fd00:db1a:100::10) ---- br0 --+-- S1
+#                                                                        +-- S2
+#                                                                        +-- S3
+#   (addresses: selftests/net/lb_topo.sh)
+source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
+source "$SELFTESTS_DIR/net/lb_topo.sh"
+source "$SELFTESTS_DIR/net/dlba_lib.sh"
+
+dlba_setup
+
+V4=$(svc 4)
+V6=$(svc 6)
+
+svc_setup 4 dr tcp "1 2 3" --buckets 1024
+check_err $? "IPv4 service setup failed"
+svc_setup 6 tun tcp "1 1 -" --buckets 256 --timeout 30
+check_err $? "IPv6 service setup failed"
+http_many 4 40 / >/dev/null
+http_many 6 20 / >/dev/null
+
+# --------------------------------------------------------------- listings
+[ -c /dev/dlba ] || fail "/dev/dlba missing"
+j=$(lbctl -j service list)
+[ "$(jq length <<<"$j")" = 2 ] || fail "service list: $(jq -c . <<<"$j")"
+[ "$(jq -r --arg a "$VIP6" '.[] | select(.addr == $a) | "\(.family) \(.buckets) \(.timeout) \(.nservers) \(.mode)"' <<<"$j")" = "inet6 256 30 2 forward" ] ||
+	fail "IPv6 service attributes wrong: $(jq -c . <<<"$j")"
+[ "$(jq -r --arg a "$VIP4" '.[] | select(.addr == $a) | "\(.family) \(.port) \(.proto) \(.buckets) \(.nservers)"' <<<"$j")" = "inet 80 tcp 1024 3" ] ||
+	fail "IPv4 service attributes wrong"
+k=$(lbctl -j server list "$V4")
+[ "$(jq -r 'map("\(.id):\(.weight):\(.method):\(.enabled):\(.failed)") | join(" ")' <<<"$k")" = \
+	"1:1:dr:true:false 2:2:dr:true:false 3:3:dr:true:false" ] || fail "server list: $(jq -c . <<<"$k")"
+[ "$(jq -r '.[] | select(.id == 2) | .mac' <<<"$k")" = "$(srv_mac 2)" ] || fail "server MAC not listed"
+[ "$(jq '[.[].buckets] | add' <<<"$k")" = "$(summary "$V4" | jq '.count - .unassigned')" ] ||
+	fail "server bucket counts disagree with the bucket summary"
+[ "$(jq '[.[].stats.packets] | add' <<<"$k")" -gt 0 ] || fail "server packet counters are zero"
+log_test "dlba: service/server listings show what was configured"
+
+# ------------------------------------------------------------- /dev/dlba
+d=$(lbctl -j dump services)
+check_err $? "dump services failed"
+cmpf='map({family, addr, port, proto, buckets, timeout, nservers, panic, version}) | sort_by(.addr)'
+[ "$(jq -c "$cmpf" <<<"$d")" = "$(jq -c "$cmpf" <<<"$(lbctl -j service list)")" ] ||
+	fail "dump services != service list: $(jq -c "$cmpf" <<<"$d")"
+log_test "dlba: dump services (/dev/dlba) matches the netlink service list"
+
+for s in "$V4" "$V6"; do
+	d=$(lbctl -j dump servers "$s")
+	check_err $? "dump servers $s failed"
+	cmpf='map({id, addr, weight, method, enabled, failed, buckets}) | sort_by(.id)'
+	[ "$(jq -c "$cmpf" <<<"$d")" = "$(jq -c "$cmpf" <<<"$(lbctl -j server list "$s")")" ] ||
+		fail "dump servers != server list for $s: $(jq -c "$cmpf" <<<"$d")"
+	d=$(lbctl -j dump buckets "$s")
+	check_err $? "dump buckets $s failed"
+	[ "$(jq -c '{version, count, a: [.buckets[][0]]}' <<<"$d")" = \
+	  "$(lbctl -j buckets "$s" | jq -c '{version, count, a: [.buckets[][0]]}')" ] ||
+		fail "dump buckets != netlink buckets for $s"
+	log_test "dlba: dump servers/buckets (/dev/dlba) match netlink for $s"
+done
+lbctl dump services >/dev/null && lbctl dump buckets "$V4" >/dev/null
+check_err $? "plain-text dump failed"
+lbctl service list >/dev/null && lbctl server list >/dev/null && lbctl buckets "$V4" --summary >/dev/null &&
+	lbctl stats >/dev/null
+check_err $? "plain-text listing failed"
+log_test "dlba: plain-text listings and dumps work"
+
+# the device reads the caller's netns
+[ "$(dlbactl_ns "$CLI" -j dump services | jq length)" = 0 ] || fail "dump in another netns sees the LB's services"
+[ "$(dlbactl_ns "$CLI" -j service list | jq length)" = 0 ] || fail "service list in another netns not empty"
+log_test "dlba: listings and /dev/dlba dumps are per network namespace"
+
+# ---------------------------------------------------------------- set/del
+run_cmd lbctl service set "$V4" --timeout 77
+run_cmd lbctl server set "$V4" --id 1 --weight 9
+run_cmd lbctl server set "$V6" --id 2 --addr "$(srv_addr6 3)"
+[ "$(svc_json "$V4" | jq .timeout)" = 77 ] || fail "timeout not changed"
+[ "$(lbctl -j server list "$V4" | jq '.[] | select(.id == 1) | .weight')" = 9 ] || fail "weight not changed"
+[ "$(lbctl -j server list "$V6" | jq -r '.[] | select(.id == 2) | .addr')" = "$(srv_addr6 3)" ] ||
+	fail "address not changed"
+log_test "dlba: service set / server set show in the listings"
+
+n3=$(srv_buckets "$V4" 3)
+un0=$(summary "$V4" | jq .unassigned)
+run_cmd lbctl server del "$V4" --id 3
+check_err $? "server del failed"
+[ "$(summary "$V4" | jq .unassigned)" = $((un0 + n3)) ] || fail "deleted server's $n3 buckets not reset"
+[ "$(svc_json "$V4" | jq .nservers)" = 2 ] || fail "nservers not 2 after del"
+log_test "dlba: server del resets its $n3 buckets"
+
+# ------------------------------------------------------------- save / load
+run_cmd lbctl buckets save "$V4" -o "$TESTDIR/v4.buckets"
+check_err $? "buckets save failed"
+saved=$(lbctl -j buckets "$V4" | jq -c '{version, a: [.buckets[][0]]}')
+srv_add 4 dr tcp 3 3
+run_cmd lbctl server set "$V4" --id 2 --fail
+http_many 4 20 / >/dev/null
+changed=$(lbctl -j buckets "$V4" | jq -c '{version, a: [.buckets[][0]]}')
+[ "$changed" != "$saved" ] || fail "table did not change between save and load"
+run_cmd lbctl server set "$V4" --id 2 --unfail
+run_cmd lbctl buckets load "$V4" -i "$TESTDIR/v4.buckets"
+check_err $? "buckets load failed"
+now=$(lbctl -j buckets "$V4" | jq -c '{version, a: [.buckets[][0]]}')
+[ "$(jq -c .a <<<"$now")" = "$(jq -c .a <<<"$saved")" ] || fail "loaded assignment differs from the saved one"
+[ "$(jq .version <<<"$now")" = "$(jq .version <<<"$saved")" ] ||
+	fail "loaded version $(jq .version <<<"$now") != saved $(jq .version <<<"$saved")"
+out=$(http_many 4 10 /)
+[ "$(field err "$(count_servers <<<"$out")")" = 0 ] || fail "traffic after load failed"
+log_test "dlba: buckets save/load restores the assignment array and version"
+
+# ----------------------------------------------------------- stats / flush
+st=$(lbctl -j stats)
+[ "$(jq .services <<<"$st")" = 2 ] || fail "stats: services $(jq .services <<<"$st")"
+[ "$(jq .packets <<<"$st")" -gt 0 ] && [ "$(jq .new_assign <<<"$st")" -gt 0 ] ||
+	fail "stats counters zero: $st"
+sp=$(lbctl -j service list | jq '[.[].stats.packets] | add')
+[ "$(jq .packets <<<"$st")" -ge "$sp" ] || fail "global packets < sum of services"
+log_test "dlba: stats count packets and assignments ($(jq -c '{packets,new_assign,services}' <<<"$st"))"
+
+run_cmd lbctl flush
+check_err $? "flush failed"
+[ "$(lbctl -j service list | jq length)" = 0 ] || fail "services left after flush"
+[ "$(lbctl -j dump services | jq length)" = 0 ] || fail "dump shows services after flush"
+[ "$(lbctl -j stats | jq .services)" = 0 ] || fail "stats services != 0 after flush"
+out=$(http_many 4 1 /)
+grep -q ERROR <<<"$out"
+check_err $? "VIP still balanced after flush"
+log_test "dlba: flush removes every service"
+
+dlba_check_dmesg
+exit "$(exit_status)"

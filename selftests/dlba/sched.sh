@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Scheduling (seed 000 "Internal Operation", "Panic Mode"), IPv4 and IPv6,
+# direct routing, real nginx servers and curl clients:
+#   - weights 1:2:3 over 1200 new connections: within +-10%
+#   - a server added while long-lived connections stream: none broken, the
+#     new server gets only buckets that were unassigned
+#   - idle buckets (older than the service timeout) are re-assigned, so a
+#     server added later gradually takes buckets
+#   - a server failed: only its buckets are reset, only its clients move
+#   - drain (disabled): keeps its established flows, gets no new ones
+#   - panic on/off: all buckets spread evenly over healthy servers at once,
+#     assignment frozen until panic off
+#
+#   CLI (198.18.0.2, .100-.103 / fd00:db1a:c::2, ::100-::103)
+#    |
+#   LB  dlba.ko, VIP 198.18.100.10 / fd00:db1a:100::10 on lo
+#    |  br0
+#    +-- S1 nginx (.11 / ::11, VIP on lo)
+#    +-- S2 nginx (.12 / ::12)
+#    +-- S3 nginx (.13 / ::13)
+source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
+source "$SELFTESTS_DIR/net/lb_topo.sh"
+source "$SELFTESTS_DIR/net/dlba_lib.sh"
+
+# Long-lived streams: /big (NGINX_BIG_MB) at STREAM_RATE lasts ~25 s.
+NGINX_BIG_MB=5
+BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
+STREAM_RATE=${STREAM_RATE:-200k}
+NSTREAMS=6
+
+dlba_setup
+
+client_srcs() {
+	if [ "$1" = 4 ]; then echo "${CLI_EXTRA4[@]}"; else echo "${CLI_EXTRA6[@]}"; fi
+}
+
+# within PCT VALUE EXPECTED
+within() {
+	local pct=$1 v=$2 e=$3
+	[ $((v * 100)) -ge $((e * (100 - pct))) ] && [ $((v * 100)) -le $((e * (100 + pct))) ]
+}
+
+# ----------------------------------------------------------------- weights
+weights() {
+	local fam=$1 s out cnt n1 n2 n3 b1 b2 b3 t0 t1
+	s=$(svc_of "$fam")
+	svc_setup "$fam" dr tcp "1 2 3"
+	check_err $? "service setup failed"
+	t0=$(date +%s)
+	# shellcheck disable=SC2046
+	out=$(http_many "$fam" 1200 / $(client_srcs "$fam"))
+	t1=$(date +%s)
+	cnt=$(count_servers <<<"$out")
+	n1=$(field s1 "$cnt"); n2=$(field s2 "$cnt"); n3=$(field s3 "$cnt")
+	[ "$(field err "$cnt")" = 0 ] || fail "requests failed: $cnt"
+	within 10 "$n1" 200 && within 10 "$n2" 400 && within 10 "$n3" 600 ||
+		fail "connections not 200/400/600 +-10%: $cnt"
+	b1=$(srv_buckets "$s" 1); b2=$(srv_buckets "$s" 2); b3=$(srv_buckets "$s" 3)
+	within 10 "$((b1 * 6))" "$((b1 + b2 + b3))" &&
+		within 10 "$((b2 * 3))" "$((b1 + b2 + b3))" &&
+		within 10 "$((b3 * 2))" "$((b1 + b2 + b3))" ||
+		fail "buckets not 1:2:3 +-10%: $b1 $b2 $b3"
+	log_test "dlba: IPv$fam weights 1:2:3 over 1200 connections ($cnt, buckets $b1/$b2/$b3, $((t1 - t0))s)"
+	lbctl flush
+}
+
+# ---------------------------------------------------------- add a server
+add_server() {
+	local fam=$1 s out cnt before after bad moved res k rc size port live
+	s=$(svc_of "$fam")
+	svc_setup "$fam" dr tcp "1 1" --buckets 4096
+	check_err $? "service setup failed"
+	streams_start "$fam" "$NSTREAMS" "$STREAM_RATE"
+	wait_for 15 sh -c "[ \$(ip netns exec $S1 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ] &&
+		[ \$(ip netns exec $S2 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ]"
+	live=$(streams_established "$S1" "$S2")
+	[ "$live" = "$NSTREAMS" ] || fail "only $live of $NSTREAMS streams established"
+	bucket_ids "$s" "$TESTDIR/before.json"
+
+	srv_add "$fam" dr tcp 3 1
+	check_err $? "server add failed"
+	[ "$(srv_buckets "$s" 3)" = 0 ] || fail "new server took buckets before any new client"
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field err "$cnt")" = 0 ] || fail "new connections failed: $cnt"
+	[ "$(field s3 "$cnt")" -gt 0 ] || fail "the added server got no new connection: $cnt"
+	bucket_ids "$s" "$TESTDIR/after.json"
+	# every bucket assigned before keeps its server; s3 has only new ones
+	moved=$(jq -n --slurpfile a "$TESTDIR/before.json" --slurpfile b "$TESTDIR/after.json" \
+		'[range(0; $a[0] | length) as $i | select($a[0][$i] != 0 and $a[0][$i] != $b[0][$i])] | length')
+	[ "$moved" = 0 ] || fail "$moved assigned buckets changed server when s3 was added"
+	bad=$(jq -n --slurpfile a "$TESTDIR/before.json" --slurpfile b "$TESTDIR/after.json" \
+		'[range(0; $a[0] | length) as $i | select($b[0][$i] == 3 and $a[0][$i] != 0)] | length')
+	[ "$bad" = 0 ] || fail "s3 got $bad buckets that were assigned before"
+	live=$(streams_established "$S1" "$S2")
+	[ "$live" = "$NSTREAMS" ] || fail "streams ended before the checks ($live live): machine too slow for STREAM_RATE=$STREAM_RATE"
+	[ "$(streams_established "$S3")" = 0 ] || fail "a stream moved to s3"
+	res=$(streams_wait)
+	while read -r k rc size port; do
+		[ "$rc" = 0 ] && [ "$size" = "$BIG_BYTES" ] ||
+			fail "stream $k (port $port) broken: rc=$rc size=$size $(cat "$TESTDIR/stream.$k.err" 2>/dev/null)"
+	done <<<"$res"
+	log_test "dlba: IPv$fam server added while $NSTREAMS streams run: none broken, only new buckets ($cnt)"
+	lbctl flush
+}
+
+# ------------------------------------------------ idle buckets re-assigned
+idle_reassign() {
+	local fam=$1 s out cnt b3 re0 re1 u0
+	s=$(svc_of "$fam")
+	# 16 buckets, 1 s timeout: 150 connections touch (nearly) every bucket
+	svc_setup "$fam" dr tcp "1 1" --buckets 16 --timeout 1
+	check_err $? "service setup failed"
+	out=$(http_many "$fam" 150 /)
+	u0=$(summary "$s" | jq -r .unassigned)
+	srv_add "$fam" dr tcp 3 1
+	re0=$(svc_json "$s" | jq -r '.stats.reassign')
+	sleep 2
+	out=$(http_many "$fam" 40 /)
+	cnt=$(count_servers <<<"$out")
+	b3=$(srv_buckets "$s" 3)
+	re1=$(svc_json "$s" | jq -r '.stats.reassign')
+	[ "$(field err "$cnt")" = 0 ] || fail "requests failed: $cnt"
+	# more than the buckets nobody owned: s3 took idle ones from s1/s2
+	[ "$b3" -ge $((u0 + 2)) ] || fail "s3 took only $b3 buckets, $u0 were unassigned ($cnt)"
+	[ "$(field s3 "$cnt")" -gt 0 ] || fail "s3 got no connection: $cnt"
+	[ "$re1" -gt "$re0" ] 2>/dev/null || fail "reassign counter did not grow ($re0 -> $re1)"
+	log_test "dlba: IPv$fam idle buckets are re-assigned to a server added later (s3: $b3 buckets)"
+	lbctl flush
+}
+
+# ---------------------------------------------------------- fail a server
+fail_server() {
+	local fam=$1 s out cnt before after n2 un0 un1 v0 v1 p2 res k rc size port changed
+	s=$(svc_of "$fam")
+	svc_setup "$fam" dr tcp "1 1 1" --buckets 4096
+	check_err $? "service setup failed"
+	streams_start "$fam" "$NSTREAMS" "$STREAM_RATE"
+	wait_for 15 sh -c "[ \$(ip netns exec $S1 ss -Htn state established '( sport = :80 )' | wc -l) \
+		-gt 0 -a \$(ip netns exec $S2 ss -Htn state established '( sport = :80 )' | wc -l) \
+		-gt 0 -a \$(ip netns exec $S3 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ]"
+	p2=$(stream_ports_of "$S2" | tr '\n' ' ')
+	[ -n "$p2" ] || fail "no stream on s2"
+	bucket_ids "$s" "$TESTDIR/before.json"
+	n2=$(srv_buckets "$s" 2)
+	un0=$(summary "$s" | jq -r .unassigned)
+	v0=$(summary "$s" | jq -r .version)
+
+	run_cmd lbctl server set "$s" --id 2 --fail
+	check_err $? "server set --fail failed"
+	un1=$(summary "$s" | jq -r .unassigned)
+	v1=$(summary "$s" | jq -r .version)
+	[ "$(srv_buckets "$s" 2)" = 0 ] || fail "failed server still owns buckets"
+	# its buckets were reset (s2's streams may already have re-hit some of
+	# them, which assigns them anew to s1/s3)
+	[ "$un1" -le $((un0 + n2)) ] && [ "$un1" -ge $((un0 + n2 - 3)) ] ||
+		fail "unassigned $un0 -> $un1, expected +$n2"
+	[ "$v1" != "$v0" ] || fail "table version did not change"
+	bucket_ids "$s" "$TESTDIR/after.json"
+	changed=$(jq -n --slurpfile a "$TESTDIR/before.json" --slurpfile b "$TESTDIR/after.json" \
+		'[range(0; $a[0] | length) as $i | select(($a[0][$i] == 1 or $a[0][$i] == 3) and $a[0][$i] != $b[0][$i])] | length')
+	[ "$changed" = 0 ] || fail "$changed buckets of s1/s3 changed"
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field err "$cnt")" = 0 ] || fail "new connections failed: $cnt"
+	[ "$(field s2 "$cnt")" = 0 ] || fail "failed server got new connections: $cnt"
+	res=$(streams_wait)
+	while read -r k rc size port; do
+		case " $p2 " in *" $port "*) continue ;; esac	# s2's clients move
+		[ "$rc" = 0 ] && [ "$size" = "$BIG_BYTES" ] ||
+			fail "stream $k (port $port) of a healthy server broken: rc=$rc size=$size"
+	done <<<"$res"
+	log_test "dlba: IPv$fam server failed: its $n2 buckets reset, streams on s1/s3 intact"
+
+	run_cmd lbctl server set "$s" --id 2 --unfail
+	check_err $? "server set --unfail failed"
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field s2 "$cnt")" -gt 0 ] || fail "recovered server gets no new connections: $cnt"
+	log_test "dlba: IPv$fam server unfailed: gets new clients again ($cnt)"
+	lbctl flush
+}
+
+# ------------------------------------------------------------------ drain
+drain() {
+	local fam=$1 s out cnt n2 res k rc size port
+	s=$(svc_of "$fam")
+	# default 65536 buckets: a new client practically never lands in one
+	# of s2's few buckets (which would rightly still go to s2)
+	svc_setup "$fam" dr tcp "1 1 1"
+	check_err $? "service setup failed"
+	streams_start "$fam" "$NSTREAMS" "$STREAM_RATE"
+	wait_for 15 sh -c "[ \$(ip netns exec $S2 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ]"
+	[ -n "$(stream_ports_of "$S2")" ] || fail "no stream on s2"
+	n2=$(srv_buckets "$s" 2)
+	run_cmd lbctl server set "$s" --id 2 --disable
+	check_err $? "server set --disable failed"
+	[ "$(srv_buckets "$s" 2)" = "$n2" ] || fail "draining server lost buckets ($n2 -> $(srv_buckets "$s" 2))"
+	[ "$(lbctl -j server list "$s" | jq -r '.[] | select(.id == 2) | .enabled')" = false ] ||
+		fail "server list does not show s2 disabled"
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field err "$cnt")" = 0 ] || fail "new connections failed: $cnt"
+	[ "$(field s2 "$cnt")" = 0 ] || fail "draining server got new connections: $cnt"
+	[ -n "$(stream_ports_of "$S2")" ] || fail "s2's streams ended before the checks (machine too slow)"
+	res=$(streams_wait)
+	while read -r k rc size port; do
+		[ "$rc" = 0 ] && [ "$size" = "$BIG_BYTES" ] ||
+			fail "stream $k (port $port) broken: rc=$rc size=$size"
+	done <<<"$res"
+	log_test "dlba: IPv$fam drain: s2 keeps its $n2 buckets and streams, no new clients ($cnt)"
+	run_cmd lbctl server set "$s" --id 2 --enable
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field s2 "$cnt")" -gt 0 ] || fail "re-enabled server gets no new connections: $cnt"
+	log_test "dlba: IPv$fam drain ended (--enable): s2 gets new clients ($cnt)"
+	lbctl flush
+}
+
+# ------------------------------------------------------------------ panic
+panic() {
+	local fam=$1 s out cnt sum b1 b2 v0 v1 v2
+	s=$(svc_of "$fam")
+	svc_setup "$fam" dr tcp "1 1 1" --buckets 1024
+	check_err $? "service setup failed"
+	out=$(http_many "$fam" 30 /)
+	run_cmd lbctl server set "$s" --id 3 --fail
+	v0=$(summary "$s" | jq -r .version)
+	run_cmd lbctl panic on "$s"
+	check_err $? "panic on failed"
+	[ "$(svc_json "$s" | jq -r .panic)" = true ] || fail "service list does not show panic"
+	sum=$(summary "$s")
+	b1=$(jq -r '.servers["1"] // 0' <<<"$sum"); b2=$(jq -r '.servers["2"] // 0' <<<"$sum")
+	v1=$(jq -r .version <<<"$sum")
+	[ "$(jq -r .unassigned <<<"$sum")" = 0 ] || fail "panic left buckets unassigned: $sum"
+	[ "$b1" = 512 ] && [ "$b2" = 512 ] || fail "panic did not split 1024 buckets evenly over s1/s2: $sum"
+	[ "$(jq -r '.servers["3"] // 0' <<<"$sum")" = 0 ] || fail "failed server has buckets in panic: $sum"
+	[ "$v1" != "$v0" ] || fail "version unchanged by panic"
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field err "$cnt")" = 0 ] && [ "$(field s3 "$cnt")" = 0 ] || fail "traffic in panic: $cnt"
+	log_test "dlba: IPv$fam panic on: 1024 buckets split $b1/$b2 over healthy servers ($cnt)"
+
+	# frozen: a recovered server gets nothing until panic off
+	run_cmd lbctl server set "$s" --id 3 --unfail
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	v2=$(summary "$s" | jq -r .version)
+	[ "$v2" = "$v1" ] || fail "table changed during panic ($v1 -> $v2)"
+	[ "$(field s3 "$cnt")" = 0 ] && [ "$(field err "$cnt")" = 0 ] ||
+		fail "assignment not frozen in panic: $cnt"
+	log_test "dlba: IPv$fam panic freezes the assignment ($cnt)"
+
+	run_cmd lbctl panic off "$s"
+	check_err $? "panic off failed"
+	[ "$(svc_json "$s" | jq -r .panic)" = false ] || fail "service list still shows panic"
+	out=$(http_many "$fam" 30 /)
+	cnt=$(count_servers <<<"$out")
+	[ "$(field err "$cnt")" = 0 ] || fail "traffic after panic off failed: $cnt"
+	log_test "dlba: IPv$fam panic off: service back to normal ($cnt)"
+	lbctl flush
+}
+
+for fam in 4 6; do
+	weights "$fam"
+	add_server "$fam"
+	idle_reassign "$fam"
+	fail_server "$fam"
+	drain "$fam"
+	panic "$fam"
+done
+
+dlba_check_dmesg
+exit "$(exit_status)"

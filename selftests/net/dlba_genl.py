@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Raw generic-netlink sender for the dlba family: sends deliberately
+malformed or invalid requests, bypassing dlbactl's own validation, and
+reports the kernel's answer.
+
+Only the standard library (socket, struct): every message is built by hand
+from the numbers in include/uapi/linux/dlba.h, which is parsed at start-up
+so that this file never disagrees with the header.
+
+Usage:
+  dlba_genl.py bad --vip4 A --port P --srv4 A     run every malformed case
+  dlba_genl.py good --vip4 A --port P             valid SERVICE_NEW + DEL
+  dlba_genl.py new --vip4 A --port P              valid SERVICE_NEW only
+
+Output, one line per case:
+  CASE <name> errno=<n> msg="<extack message>" offs=<attr offset or ->
+errno is the (negative) error of the ACK, 0 for success.
+"""
+import argparse
+import os
+import re
+import socket
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+UAPI = os.path.join(HERE, "..", "..", "include", "uapi", "linux", "dlba.h")
+
+NETLINK_GENERIC = 16
+SOL_NETLINK = 270
+NETLINK_CAP_ACK = 10
+NETLINK_EXT_ACK = 11
+NLM_F_REQUEST = 0x1
+NLM_F_ACK = 0x4
+NLM_F_CAPPED = 0x100
+NLM_F_ACK_TLVS = 0x200
+NLMSG_ERROR = 0x2
+NLMSG_DONE = 0x3
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_OFFS = 2
+NLA_F_NESTED = 0x8000
+
+
+def parse_uapi(path):
+    """Return {NAME: value} for every enum constant and simple #define."""
+    text = open(path).read()
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    vals = {}
+    for body in re.findall(r"enum\s+\w+\s*\{(.*?)\}", text, flags=re.S):
+        nxt = 0
+        for item in body.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            if "=" in item:
+                name, expr = (x.strip() for x in item.split("=", 1))
+                nxt = int(eval(expr, {}, vals))
+            else:
+                name = item
+            vals[name] = nxt
+            nxt += 1
+    for name, expr in re.findall(r"#define\s+(DLBA_\w+)[ \t]+([^\n]+)", text):
+        expr = expr.strip()
+        if expr.startswith('"'):
+            vals[name] = expr.strip('"')
+            continue
+        try:
+            vals[name] = int(eval(re.sub(r"\b(\d+)U\b", r"\1", expr), {}, vals))
+        except Exception:
+            pass
+    return vals
+
+
+C = parse_uapi(UAPI)
+
+
+# ----------------------------------------------------------- attributes
+def attr(typ, payload):
+    hdr = struct.pack("HH", 4 + len(payload), typ)
+    return hdr + payload + b"\0" * ((4 - len(payload) % 4) % 4)
+
+
+def u8(t, v): return attr(t, struct.pack("B", v))
+def u16(t, v): return attr(t, struct.pack("H", v))
+def u32(t, v): return attr(t, struct.pack("I", v))
+def u64(t, v): return attr(t, struct.pack("Q", v))
+def nest(t, *a): return attr(t | NLA_F_NESTED, b"".join(a))
+def binary(t, b): return attr(t, b)
+
+
+def ip(addr):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    return socket.inet_pton(fam, addr)
+
+
+class Genl:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+        self.s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+        self.s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+        self.s.bind((0, 0))
+        self.seq = 1
+        self.family = self.resolve(C["DLBA_GENL_NAME"] if "DLBA_GENL_NAME" in C else "dlba")
+
+    def send(self, msgtype, cmd, payload, version=1, flags=NLM_F_REQUEST | NLM_F_ACK):
+        self.seq += 1
+        body = struct.pack("BBH", cmd, version, 0) + payload
+        hdr = struct.pack("IHHII", 16 + len(body), msgtype, flags, self.seq, 0)
+        self.s.send(hdr + body)
+        return self.recv_ack()
+
+    def recv_ack(self):
+        """Return (errno, extack msg, offset, replies) for the last request."""
+        replies = []
+        while True:
+            data = self.s.recv(65536)
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ, flags, seq, _ = struct.unpack_from("IHHII", data, off)
+                msg = data[off:off + ln]
+                off += (ln + 3) & ~3
+                if seq != self.seq:
+                    continue
+                if typ == NLMSG_ERROR:
+                    err = struct.unpack_from("i", msg, 16)[0]
+                    # the original header (payload too unless capped)
+                    olen = struct.unpack_from("I", msg, 20)[0]
+                    toff = 20 + (16 if flags & NLM_F_CAPPED else olen)
+                    text, aoff = "", None
+                    if flags & NLM_F_ACK_TLVS:
+                        while toff + 4 <= len(msg):
+                            alen, atyp = struct.unpack_from("HH", msg, toff)
+                            if alen < 4:
+                                break
+                            val = msg[toff + 4:toff + alen]
+                            if atyp == NLMSGERR_ATTR_MSG:
+                                text = val.rstrip(b"\0").decode(errors="replace")
+                            elif atyp == NLMSGERR_ATTR_OFFS:
+                                aoff = struct.unpack("I", val[:4])[0]
+                            toff += (alen + 3) & ~3
+                    return err, text, aoff, replies
+                if typ == NLMSG_DONE:
+                    return 0, "", None, replies
+                replies.append(msg)
+
+    def resolve(self, name):
+        err, _, _, rep = self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                                   attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))
+        if err or not rep:
+            sys.exit(f"genl family {name!r} not found (errno {err})")
+        off = 20
+        msg = rep[0]
+        while off + 4 <= len(msg):
+            alen, atyp = struct.unpack_from("HH", msg, off)
+            if atyp == CTRL_ATTR_FAMILY_ID:
+                return struct.unpack_from("H", msg, off + 4)[0]
+            off += (alen + 3) & ~3
+        sys.exit("no family id in CTRL reply")
+
+    def cmd(self, cmd, *attrs):
+        return self.send(self.family, cmd, b"".join(attrs))
+
+
+def svc_key(addr, port, proto=socket.IPPROTO_TCP, family=None, extra=()):
+    fam = family if family is not None else (
+        socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    return nest(C["DLBA_A_SERVICE"],
+                u16(C["DLBA_SVC_A_FAMILY"], fam),
+                binary(C["DLBA_SVC_A_ADDR"], ip(addr)),
+                u16(C["DLBA_SVC_A_PORT"], port),
+                u8(C["DLBA_SVC_A_PROTO"], proto),
+                *extra)
+
+
+def report(name, res):
+    err, msg, aoff, _ = res
+    print(f'CASE {name} errno={err} msg="{msg}" offs={aoff if aoff is not None else "-"}',
+          flush=True)
+
+
+def bad_cases(a):
+    """(name, cmd, attrs...) of requests the kernel must reject."""
+    v4, port, srv = a.vip4, a.port, a.srv4
+    S = lambda n: C["DLBA_SVC_A_" + n]
+    R = lambda n: C["DLBA_SRV_A_" + n]
+    B = lambda n: C["DLBA_BKT_A_" + n]
+    new, sset = C["DLBA_CMD_SERVICE_NEW"], C["DLBA_CMD_SERVICE_SET"]
+    snew, sdel = C["DLBA_CMD_SERVER_NEW"], C["DLBA_CMD_SERVER_DEL"]
+    sset2 = C["DLBA_CMD_SERVER_SET"]
+    tcp = socket.IPPROTO_TCP
+    other = "198.18.100.77"  # no such service
+    key = lambda: svc_key(v4, port)
+    srv = lambda *x: nest(C["DLBA_A_SERVER"], *x)
+    ok_srv = lambda i: srv(u32(R("ID"), i), binary(R("ADDR"), ip(a.srv4)),
+                           u8(R("METHOD"), C["DLBA_FWD_TUN"]))
+    return [
+        # service attributes
+        ("svc-missing-nest", new),
+        ("svc-not-nested", new, u32(C["DLBA_A_SERVICE"], 1)),
+        ("svc-missing-port", new, nest(C["DLBA_A_SERVICE"],
+                                       u16(S("FAMILY"), socket.AF_INET),
+                                       binary(S("ADDR"), ip(other)),
+                                       u8(S("PROTO"), tcp))),
+        ("svc-port-u32", new, nest(C["DLBA_A_SERVICE"],
+                                   u16(S("FAMILY"), socket.AF_INET),
+                                   binary(S("ADDR"), ip(other)),
+                                   u32(S("PORT"), 80), u8(S("PROTO"), tcp))),
+        ("svc-port-zero", new, svc_key(other, 0)),
+        ("svc-addr-5-bytes", new, nest(C["DLBA_A_SERVICE"],
+                                       u16(S("FAMILY"), socket.AF_INET),
+                                       binary(S("ADDR"), b"\xc6\x12\x64\x4d\x00"),
+                                       u16(S("PORT"), 80), u8(S("PROTO"), tcp))),
+        ("svc-family-unknown", new, svc_key(other, 80, family=99)),
+        ("svc-family-mismatch", new, svc_key("fd00:db1a:100::77", 80, family=socket.AF_INET)),
+        ("svc-proto-gre", new, svc_key(other, 80, proto=47)),
+        ("svc-buckets-zero", new, svc_key(other, 80, extra=[u32(S("BUCKETS"), 0)])),
+        ("svc-buckets-1000", new, svc_key(other, 80, extra=[u32(S("BUCKETS"), 1000)])),
+        ("svc-buckets-8", new, svc_key(other, 80, extra=[u32(S("BUCKETS"), 8)])),
+        ("svc-buckets-too-big", new, svc_key(other, 80, extra=[
+            u32(S("BUCKETS"), C["DLBA_BUCKETS_MAX"] * 2)])),
+        ("svc-timeout-zero", new, svc_key(other, 80, extra=[u32(S("TIMEOUT"), 0)])),
+        ("svc-timeout-too-big", new, svc_key(other, 80, extra=[
+            u32(S("TIMEOUT"), C["DLBA_TIMEOUT_MAX"] + 1)])),
+        ("svc-mode-unknown", new, svc_key(other, 80, extra=[u8(S("MODE"), 77)])),
+        ("svc-unknown-attr", new, svc_key(other, 80, extra=[u32(S("MAX") + 5, 1)])),
+        ("svc-duplicate", new, key()),
+        ("svc-set-unknown", sset, svc_key(other, 80, extra=[u32(S("TIMEOUT"), 30)])),
+        ("svc-set-buckets", sset, svc_key(v4, port, extra=[u32(S("BUCKETS"), 64)])),
+        ("svc-del-unknown", C["DLBA_CMD_SERVICE_DEL"], svc_key(other, 80)),
+        # an attribute whose length runs past the end of its nest
+        ("svc-truncated-attr", new, nest(C["DLBA_A_SERVICE"],
+                                         u16(S("FAMILY"), socket.AF_INET),
+                                         struct.pack("HH", 40, S("ADDR")) + ip(other))),
+        ("top-unknown-attr", new, key(), u32(C["DLBA_A_MAX"] + 3, 1)),
+        # server attributes
+        ("srv-unknown-service", snew, svc_key(other, 80), ok_srv(9)),
+        ("srv-missing-nest", snew, key()),
+        ("srv-id-zero", snew, key(), ok_srv(0)),
+        ("srv-id-too-big", snew, key(), ok_srv(C["DLBA_SERVER_ID_MAX"] + 1)),
+        ("srv-missing-addr", snew, key(), srv(u32(R("ID"), 9),
+                                              u8(R("METHOD"), C["DLBA_FWD_TUN"]))),
+        ("srv-addr-wrong-family", snew, key(), srv(u32(R("ID"), 9),
+                                                   binary(R("ADDR"), ip("fd00:db1a:1::19")),
+                                                   u8(R("METHOD"), C["DLBA_FWD_TUN"]))),
+        ("srv-weight-too-big", snew, key(), srv(u32(R("ID"), 9),
+                                                binary(R("ADDR"), ip(a.srv4)),
+                                                u8(R("METHOD"), C["DLBA_FWD_TUN"]),
+                                                u32(R("WEIGHT"), C["DLBA_WEIGHT_MAX"] + 1))),
+        ("srv-method-unknown", snew, key(), srv(u32(R("ID"), 9),
+                                                binary(R("ADDR"), ip(a.srv4)),
+                                                u8(R("METHOD"), 9))),
+        ("srv-mac-5-bytes", snew, key(), srv(u32(R("ID"), 9),
+                                             binary(R("ADDR"), ip(a.srv4)),
+                                             u8(R("METHOD"), C["DLBA_FWD_DR"]),
+                                             binary(R("MAC"), b"\x02\0\0\0\0"))),
+        ("srv-dr-without-mac", snew, key(), srv(u32(R("ID"), 9),
+                                                binary(R("ADDR"), ip(a.srv4)),
+                                                u8(R("METHOD"), C["DLBA_FWD_DR"]))),
+        ("srv-duplicate-id", snew, key(), ok_srv(1)),
+        ("srv-enabled-2", snew, key(), srv(u32(R("ID"), 9),
+                                           binary(R("ADDR"), ip(a.srv4)),
+                                           u8(R("METHOD"), C["DLBA_FWD_TUN"]),
+                                           u8(R("ENABLED"), 2))),
+        ("srv-set-unknown-id", sset2, key(), srv(u32(R("ID"), 4242),
+                                                 u32(R("WEIGHT"), 2))),
+        ("srv-set-weight-too-big", sset2, key(), srv(u32(R("ID"), 1),
+                                                     u32(R("WEIGHT"), 1 << 20))),
+        ("srv-del-unknown-id", sdel, key(), srv(u32(R("ID"), 4242))),
+        # buckets / panic
+        ("bkt-assign-odd-length", C["DLBA_CMD_BUCKETS_SET"], key(),
+         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0), binary(B("ASSIGN"), b"\1\0\0\0\1"))),
+        ("bkt-start-beyond", C["DLBA_CMD_BUCKETS_SET"], key(),
+         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 1 << 30),
+              binary(B("ASSIGN"), struct.pack("I", 1)))),
+        ("bkt-unknown-server", C["DLBA_CMD_BUCKETS_SET"], key(),
+         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0),
+              binary(B("ASSIGN"), struct.pack("4I", 4242, 4242, 4242, 4242)))),
+        ("panic-missing-value", C["DLBA_CMD_PANIC"], key()),
+        ("panic-value-2", C["DLBA_CMD_PANIC"], key(), u8(C["DLBA_A_PANIC"], 2)),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["bad", "good", "new"])
+    ap.add_argument("--vip4", default="198.18.100.10")
+    ap.add_argument("--port", type=int, default=80)
+    ap.add_argument("--srv4", default="198.18.1.11")
+    a = ap.parse_args()
+    g = Genl()
+    if a.mode in ("good", "new"):
+        probe = "198.18.100.99"
+        report("good-service-new", g.cmd(C["DLBA_CMD_SERVICE_NEW"],
+                                         svc_key(probe, 8080, extra=[
+                                             u32(C["DLBA_SVC_A_BUCKETS"], 64)])))
+        if a.mode == "good":
+            report("good-service-del", g.cmd(C["DLBA_CMD_SERVICE_DEL"], svc_key(probe, 8080)))
+        return
+    for name, cmd, *attrs in bad_cases(a):
+        report(name, g.cmd(cmd, *attrs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the dlba.ko scenarios (selftests/dlba/*.sh): load the module,
+# build the topology of lb_topo.sh, configure services with dlbactl (the
+# documented command line, /tmp/dlba/DLBACTL-CLI.md / dlbactl(8)) and read
+# its JSON output with jq.
+#
+# Source lib.sh and lb_topo.sh first.
+
+# lbctl ARGS...: dlbactl in the LB namespace.
+lbctl() {
+	dlbactl_ns "$LB" "$@"
+}
+
+# Kernel log lines present when the test file started; dlba_check_dmesg
+# reports new problem lines, so a kernel warning is pinned to its test file.
+DMESG_START=0
+DMESG_PATTERN='BUG:|WARNING:|Oops|blocked for more than|general protection|Kernel panic|KASAN|UBSAN|refcount_t|detected stall'
+
+# dlba_setup [udp]: everything a scenario needs: dlbactl, the module, the
+# topology (with UDP echo servers when "udp" is given).
+dlba_setup() {
+	require_root
+	require_cmd nginx curl ip jq
+	require_dlbactl
+	DMESG_START=$(dmesg | wc -l)
+	dlba_load || skip_all "could not load $DLBA_KO"
+	LB_TOPO_UDP=${1:-}
+	lb_topo_setup || skip_all "could not build the topology"
+}
+
+# dlba_check_dmesg: a TEST line that fails when the kernel logged a problem
+# since dlba_setup.
+dlba_check_dmesg() {
+	local new
+	new=$(dmesg | tail -n +"$((DMESG_START + 1))" | grep -E "$DMESG_PATTERN")
+	if [ -n "$new" ]; then
+		fail "kernel log: $(head -n 3 <<<"$new" | tr '\n' '|')"
+	fi
+	log_test "${0##*/}: kernel log has no BUG/WARNING/Oops"
+}
+
+# svc_setup FAM METHOD [PROTO] [WEIGHTS] [SERVICE-ADD-OPTIONS...]
+# Create the service on the VIP (tcp: port 80, udp: $UDP_PORT) and one
+# server per weight (ids 1.., servers s1..): dr with the server's MAC, nat
+# to port 8080 (tcp), tun to the server address.  WEIGHTS: "1 1 1" default;
+# "-" skips an id.  Prints nothing; returns non-zero on any dlbactl error.
+svc_setup() {
+	local fam=$1 method=$2 proto=${3:-tcp} weights=${4:-"1 1 1"} s i w
+	shift 4 2>/dev/null || shift $#
+	s=$(svc_of "$fam" "$proto")
+	run_cmd lbctl service add "$s" "$@" || return 1
+	i=0
+	for w in $weights; do
+		i=$((i + 1))
+		[ "$w" = - ] && continue
+		srv_add "$fam" "$method" "$proto" "$i" "$w" || return 1
+	done
+}
+
+# srv_add FAM METHOD PROTO ID WEIGHT [EXTRA...]
+srv_add() {
+	local fam=$1 method=$2 proto=$3 i=$4 w=$5 s args
+	shift 5
+	s=$(svc_of "$fam" "$proto")
+	args=(--id "$i" --addr "$(srv_addr "$fam" "$i")" --weight "$w" --method "$method")
+	case $method in
+	dr) args+=(--mac "$(srv_mac "$i")") ;;
+	nat) [ "$proto" = tcp ] && args+=(--port 8080) ;;
+	esac
+	run_cmd lbctl server add "$s" "${args[@]}" "$@"
+}
+
+# svc_of FAM PROTO: the service string of the test VIP for PROTO.
+svc_of() {
+	if [ "${2:-tcp}" = udp ]; then svc "$1" "$UDP_PORT" udp; else svc "$1" 80 tcp; fi
+}
+
+# ------------------------------------------------------------ JSON readers
+# summary SVC: `buckets --summary` JSON
+summary() { lbctl -j buckets "$1" --summary; }
+# srv_buckets SVC ID: buckets the summary gives server ID (0 if none)
+srv_buckets() { summary "$1" | jq -r --arg id "$2" '.servers[$id] // 0'; }
+# bucket_ids SVC FILE: the assignment array (server id per bucket) as JSON
+bucket_ids() { lbctl -j buckets "$1" | jq -c '[.buckets[][0]]' >"$2"; }
+# svc_json SVC: the service's entry of `service list`
+svc_json() { lbctl -j service list "$1" | jq -c '.[0]'; }
+# tables_snapshot FILE: everything an admin can read in the LB netns,
+# minus time-dependent fields, for "nothing changed" checks
+tables_snapshot() {
+	{
+		lbctl -j service list | jq -S 'sort_by(.addr, .port, .proto)'
+		lbctl -j server list | jq -S 'sort_by(.service, .id)'
+		lbctl -j service list | jq -r '.[] | "\(if .family == "inet6" then "[\(.addr)]" else .addr end):\(.port)/\(.proto)"' |
+			while read -r s; do
+				lbctl -j buckets "$s" | jq -c '{version, count, a: [.buckets[][0]]}'
+			done
+	} >"$1" 2>&1
+}
+
+# ----------------------------------------------------------------- streams
+# streams_start FAM N RATE: N long-lived downloads of /big from the client,
+# each over its own connection, rate-limited to RATE (curl --limit-rate).
+# Results: $TESTDIR/stream.K.{out,rc}; out = "size local_port".
+STREAM_PIDS=()
+streams_start() {
+	local fam=$1 n=$2 rate=$3 k u
+	u=$(url "$fam" /big)
+	STREAM_PIDS=()
+	for ((k = 0; k < n; k++)); do
+		rm -f "$TESTDIR/stream.$k.rc"
+		(
+			ip netns exec "$CLI" curl -sS -o /dev/null --max-time 120 \
+				--limit-rate "$rate" -w '%{size_download} %{local_port}\n' \
+				"$u" >"$TESTDIR/stream.$k.out" 2>"$TESTDIR/stream.$k.err"
+			echo $? >"$TESTDIR/stream.$k.rc"
+		) &
+		STREAM_PIDS+=("$!")
+	done
+	defer kill "${STREAM_PIDS[@]}"
+}
+
+# streams_established NS...: number of established :80 connections the
+# given server namespaces hold (each stream is one)
+streams_established() {
+	local ns n=0 c
+	for ns in "$@"; do
+		c=$(ip netns exec "$ns" ss -Htn state established '( sport = :80 )' | wc -l)
+		n=$((n + c))
+	done
+	echo "$n"
+}
+
+# stream_ports_of NS: client ports of the established :80 connections of
+# a server namespace, one per line
+stream_ports_of() {
+	ip netns exec "$1" ss -Htn state established '( sport = :80 )' |
+		awk '{ n = split($4, a, ":"); print a[n] }' | sort -n
+}
+
+# streams_wait: wait for all streams; print "K rc size port" per stream
+streams_wait() {
+	local k
+	wait "${STREAM_PIDS[@]}" 2>/dev/null
+	for ((k = 0; k < ${#STREAM_PIDS[@]}; k++)); do
+		echo "$k $(cat "$TESTDIR/stream.$k.rc" 2>/dev/null || echo X) $(cat "$TESTDIR/stream.$k.out" 2>/dev/null)"
+	done
+}
+
+BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The load-balancer test topology shared by selftests/dlba/*.sh (and the
+# IPVS anchor test), built from network namespaces and veth pairs:
+#
+#                 client net                        server net (one L2 segment)
+#   +--------+  198.18.0.0/24      +--------------+  198.18.1.0/24  +------------+
+#   | CLI    |  fd00:db1a:c::/64   | LB           |  fd00:db1a:1::/64| S1 .11 ::11|
+#   | eth0 .2|---------------------| eth0 .1  br0 |--+--------------| eth0       |
+#   | ::2    |                     | ::1      .1  |  |              +------------+
+#   | +.100- |                     |          ::1 |  +-- S2 .12 ::12 (eth0)
+#   |  .103  |                     | lo: VIP      |  +-- S3 .13 ::13 (eth0)
+#   +--------+                     +--------------+
+#
+#   VIP    198.18.100.10  fd00:db1a:100::10 (on the LB's lo; the LB routes
+#          between the two nets: it is every server's default gateway, so
+#          nat replies come back through it)
+#   Servers hold the VIP on lo (dr, tun) with arp_ignore=1/arp_announce=2,
+#   have tunl0 (ipip) and ip6tnl0 (ip6ip6) up for tun, rp_filter off, and
+#   run nginx on 80 and 8080 (v4+v6): GET / answers
+#   "server=sN local=ADDR:PORT client=ADDR:PORT", GET /big streams a file.
+#   With LB_TOPO_UDP=udp, a UDP echo server (net/udp_echo.py) on port 9000 answers
+#   "server=sN local=... client=..." from the address the datagram was sent
+#   to.
+#
+# Usage: source lib.sh, then this file; lb_topo_setup; then variables:
+#   $CLI $LB $S1 $S2 $S3            namespace names
+#   $VIP4 $VIP6 $CLI4 $CLI6          addresses
+#   srv_addr4 N / srv_addr6 N / srv_mac N
+
+VIP4=198.18.100.10
+VIP6=fd00:db1a:100::10
+CLI4=198.18.0.2
+CLI6=fd00:db1a:c::2
+LB_CLI4=198.18.0.1
+LB_CLI6=fd00:db1a:c::1
+LB_SRV4=198.18.1.1
+LB_SRV6=fd00:db1a:1::1
+UDP_PORT=9000
+# extra client source addresses (for spreading buckets)
+CLI_EXTRA4=(198.18.0.100 198.18.0.101 198.18.0.102 198.18.0.103)
+CLI_EXTRA6=(fd00:db1a:c::100 fd00:db1a:c::101 fd00:db1a:c::102 fd00:db1a:c::103)
+
+srv_addr4() { echo "198.18.1.1$1"; }
+srv_addr6() { echo "fd00:db1a:1::1$1"; }
+srv_ns() {
+	case $1 in 1) echo "$S1" ;; 2) echo "$S2" ;; 3) echo "$S3" ;; esac
+}
+srv_mac() { mac_of "$(srv_ns "$1")" eth0; }
+
+# vip FAMILY / cli_addr FAMILY / srv_addr FAMILY N / url FAMILY [PATH] [PORT]
+vip() { if [ "$1" = 4 ]; then echo "$VIP4"; else echo "$VIP6"; fi; }
+srv_addr() { if [ "$1" = 4 ]; then srv_addr4 "$2"; else srv_addr6 "$2"; fi; }
+# host part for URLs / SVC strings: IPv6 in brackets
+bracket() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
+url() { echo "http://$(bracket "$(vip "$1")"):${3:-80}${2:-/}"; }
+# svc FAMILY [PORT] [PROTO] -> "198.18.100.10:80/tcp" / "[fd00:..]:80/tcp"
+svc() { echo "$(bracket "$(vip "$1")"):${2:-80}/${3:-tcp}"; }
+
+lb_topo_setup() {
+	local i ns a
+	kmod_load veth ipip ip6_tunnel bridge || return 1
+	setup_ns CLI LB S1 S2 S3 || return 1
+
+	veth_pair "$CLI" eth0 "$LB" eth0 || return 1
+	ip -n "$CLI" addr add "$CLI4/24" dev eth0
+	ip -n "$CLI" addr add "$CLI6/64" dev eth0 nodad
+	for a in "${CLI_EXTRA4[@]}"; do ip -n "$CLI" addr add "$a/24" dev eth0; done
+	for a in "${CLI_EXTRA6[@]}"; do ip -n "$CLI" addr add "$a/64" dev eth0 nodad; done
+	ip -n "$CLI" route add default via "$LB_CLI4"
+	ip -n "$CLI" -6 route add default via "$LB_CLI6"
+
+	ip -n "$LB" addr add "$LB_CLI4/24" dev eth0
+	ip -n "$LB" addr add "$LB_CLI6/64" dev eth0 nodad
+	ip -n "$LB" link add br0 type bridge
+	ip -n "$LB" link set br0 up
+	ip -n "$LB" addr add "$LB_SRV4/24" dev br0
+	ip -n "$LB" addr add "$LB_SRV6/64" dev br0 nodad
+	ip -n "$LB" addr add "$VIP4/32" dev lo
+	ip -n "$LB" addr add "$VIP6/128" dev lo nodad
+	# The LB routes between the nets.  Direct-routing replies carry the
+	# VIP, one of the LB's own addresses, as source: accept_local lets it
+	# forward them instead of dropping them as martians.
+	ip netns exec "$LB" sh -c '
+		sysctl -qw net.ipv4.ip_forward=1
+		sysctl -qw net.ipv6.conf.all.forwarding=1
+		sysctl -qw net.ipv4.conf.all.accept_local=1
+		sysctl -qw net.ipv4.conf.default.accept_local=1
+		sysctl -qw net.ipv4.conf.eth0.accept_local=1
+		sysctl -qw net.ipv4.conf.br0.accept_local=1
+		sysctl -qw net.ipv4.conf.eth0.rp_filter=0
+		sysctl -qw net.ipv4.conf.br0.rp_filter=0
+	' || return 1
+
+	for i in 1 2 3; do
+		ns=$(srv_ns "$i")
+		veth_pair "$ns" eth0 "$LB" "vs$i" || return 1
+		ip -n "$LB" link set "vs$i" master br0
+		ip -n "$ns" addr add "$(srv_addr4 "$i")/24" dev eth0
+		ip -n "$ns" addr add "$(srv_addr6 "$i")/64" dev eth0 nodad
+		ip -n "$ns" route add default via "$LB_SRV4"
+		ip -n "$ns" -6 route add default via "$LB_SRV6"
+		# VIP on lo for dr and tun; never answer ARP for it
+		ip -n "$ns" addr add "$VIP4/32" dev lo
+		ip -n "$ns" addr add "$VIP6/128" dev lo nodad
+		ip netns exec "$ns" sh -c '
+			sysctl -qw net.ipv4.conf.all.arp_ignore=1
+			sysctl -qw net.ipv4.conf.all.arp_announce=2
+			sysctl -qw net.ipv4.conf.eth0.arp_ignore=1
+			sysctl -qw net.ipv4.conf.eth0.arp_announce=2
+			sysctl -qw net.ipv4.conf.eth0.rp_filter=0
+		' || return 1
+		# tun: fallback tunnel devices decapsulate from any source
+		ip -n "$ns" link set tunl0 up || return 1
+		ip -n "$ns" link set ip6tnl0 up || return 1
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.tunl0.rp_filter=0
+		nginx_start "$ns" "s$i" || return 1
+		if [ "${LB_TOPO_UDP:-}" = udp ]; then
+			udp_echo_start "$ns" "s$i" || return 1
+		fi
+	done
+	# resolve neighbours now so the first connections don't race ARP/ND
+	for i in 1 2 3; do
+		ip netns exec "$LB" ping -q -c1 -W2 "$(srv_addr4 "$i")" >/dev/null || return 1
+		ip netns exec "$LB" ping -q -c1 -W2 "$(srv_addr6 "$i")" >/dev/null || return 1
+	done
+	ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI4" >/dev/null || return 1
+	ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI6" >/dev/null || return 1
+}
+
+# udp_echo_start NS NAME: UDP echo server on $UDP_PORT (v4 + v6).
+udp_echo_start() {
+	local ns=$1 name=$2
+	ip netns exec "$ns" "$PYTHON" "$SELFTESTS_DIR/net/udp_echo.py" \
+		--name "$name" --port "$UDP_PORT" \
+		>"$TESTDIR/udp-$name.log" 2>&1 &
+	defer kill "$!"
+	wait_listen "$ns" udp "$UDP_PORT"
+}
+
+# ------------------------------------------------------------ client side
+# http_many FAMILY N [PATH] [SRCADDR...]: N new TCP connections from the
+# client (one curl process per source address, "Connection: close" so that
+# every request uses a new connection and so a new source port).  Prints
+# one response body per line; failed transfers print "ERROR".
+http_many() {
+	local fam=$1 n=$2 path=${3:-/} u cfg per i src rc
+	shift 3 2>/dev/null || shift $#
+	[ $# -gt 0 ] || { if [ "$fam" = 4 ]; then set -- "$CLI4"; else set -- "$CLI6"; fi; }
+	u=$(url "$fam" "$path")
+	per=$(( (n + $# - 1) / $# ))
+	for src in "$@"; do
+		[ "$n" -gt 0 ] || break
+		[ "$per" -le "$n" ] || per=$n
+		n=$((n - per))
+		cfg=$TESTDIR/curl-$$.cfg
+		: >"$cfg"
+		for ((i = 0; i < per; i++)); do
+			printf 'url = "%s"\n' "$u" >>"$cfg"
+		done
+		ip netns exec "$CLI" curl -sS --max-time 20 --connect-timeout 3 \
+			--interface "$src" -H 'Connection: close' -K "$cfg" \
+			-w '%{onerror}ERROR\n'
+		rc=$?
+		[ $rc -eq 0 ] || echo "ERROR curl rc=$rc"
+	done
+}
+
+# count_servers: read bodies on stdin, print "s1=N s2=N s3=N err=N".
+count_servers() {
+	awk '
+		/^server=/ { split($1, a, "="); c[a[2]]++; next }
+		/ERROR/ { e++ }
+		END { printf "s1=%d s2=%d s3=%d err=%d\n", c["s1"], c["s2"], c["s3"], e }'
+}
+
+# field KEY "k1=v1 k2=v2": print the value of KEY
+field() {
+	local kv
+	for kv in $2; do
+		[ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return 0; }
+	done
+	echo 0
+}

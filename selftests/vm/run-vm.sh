@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-vm.sh - run one command inside a throw-away QEMU VM booting an
+# installed Debian kernel, with the host's root file system as its root.
+#
+# Usage:
+#   selftests/vm/run-vm.sh --kernel VER [options] -- CMD [ARG...]
+#
+# Options:
+#   --kernel VER     kernel release: boots /boot/vmlinuz-VER with modules from
+#                    /lib/modules/VER (required)
+#   --timeout S      kill the VM after S seconds and fail (default 900)
+#   --results DIR    host directory shared writable with the VM (created;
+#                    kept).  Default: a temporary directory, removed on exit.
+#   --env VAR=VAL    export VAR=VAL to CMD (repeatable).  Variables named
+#                    DLBA_* in the caller's environment are passed as well.
+#   --mem MB         guest memory (default 2048)
+#   --smp N          guest CPUs (default 2)
+#   --append ARGS    extra kernel command line arguments
+#   --quiet          don't echo the serial console live; print only the
+#                    command's output and any kernel problem at the end
+#
+# How it works:
+#   - The initramfs (busybox-static + the virtio/9p modules of VER, unpacked
+#     from .ko.xz on the host, built-in ones skipped) is cached in
+#     build/vm/VER/ and rebuilt when this script, busybox or the modules
+#     change.
+#   - The VM mounts the host's / read-only over 9p (tag "hostroot"), tmpfs on
+#     /tmp /run /var/tmp /var/log /var/lib/nginx /root /dev/shm, fresh
+#     proc/sys/devtmpfs, and the results directory (tag "results") at
+#     /run/vm/results, then switch_root's into the host root.  The kernel's
+#     usermode helpers (request_module -> /sbin/modprobe) therefore work.
+#   - CMD runs with cwd = the caller's cwd, stdin /dev/null, as root, with
+#     env DLBA_VM=1 and DLBA_VM_RESULTS=/run/vm/results.  Its output goes to
+#     the console and to RESULTS/output; its exit code to RESULTS/exit-code;
+#     the full kernel log to RESULTS/dmesg.  Then the VM powers off.
+#   - The serial console is logged to RESULTS/console.log.  Every kernel
+#     line of it and the final dmesg are scanned for BUG:, WARNING:, Oops,
+#     hung tasks, general protection faults, panics, KASAN, UBSAN, refcount_t
+#     and RCU stalls; any hit fails the run and the lines are printed.
+#   - The guest has no network device: all traffic stays inside the VM.
+#
+# Exit status: CMD's exit status if the kernel log is clean; 1 for a kernel
+# problem, a timeout or a VM that did not finish; 4 (skip) only when QEMU or
+# the kernel image is not available.
+set -euo pipefail
+
+SELF=$(readlink -f "$0")
+REPO=$(cd "$(dirname "$SELF")/../.." && pwd)
+
+KVER=
+TIMEOUT=900
+RESULTS=
+KEEP_RESULTS=0
+MEM=2048
+SMP=2
+APPEND=
+QUIET=0
+ENVS=()
+
+usage() {
+	sed -n '4,24p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+	exit "${1:-2}"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) KVER=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--results) RESULTS=$2; KEEP_RESULTS=1; shift 2 ;;
+	--env) ENVS+=("$2"); shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--smp) SMP=$2; shift 2 ;;
+	--append) APPEND=$2; shift 2 ;;
+	--quiet) QUIET=1; shift ;;
+	-h|--help) usage 0 ;;
+	--) shift; break ;;
+	*) echo "run-vm: unknown option $1" >&2; usage ;;
+	esac
+done
+[ -n "$KVER" ] || { echo "run-vm: --kernel VER is required" >&2; usage; }
+[ $# -gt 0 ] || { echo "run-vm: no command given" >&2; usage; }
+
+log() { echo "run-vm[$KVER]: $*" >&2; }
+
+# RESULTS/verdict: ok | kernel-problem | timeout | no-exit | skip
+verdict() {
+	[ -z "$RESULTS" ] || { mkdir -p "$RESULTS" && echo "$1" >"$RESULTS/verdict"; }
+}
+
+QEMU=$(command -v qemu-system-x86_64 || true)
+KIMG=/boot/vmlinuz-$KVER
+MODDIR=/lib/modules/$KVER
+BUSYBOX=/bin/busybox
+if [ -z "$QEMU" ]; then
+	log "SKIP: qemu-system-x86_64 not installed"; verdict skip; exit 4
+fi
+if [ ! -r "$KIMG" ] || [ ! -d "$MODDIR/kernel" ]; then
+	log "SKIP: $KIMG or $MODDIR not available"; verdict skip; exit 4
+fi
+if ! "$BUSYBOX" --list 2>/dev/null | grep -qx switch_root; then
+	log "SKIP: $BUSYBOX (busybox-static) not available"; verdict skip; exit 4
+fi
+
+# ---------------------------------------------------------------- initramfs
+# Modules the initramfs loads, in this order, dependencies first.
+INITRD_MODS=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
+	     virtio_pci netfs fscache 9pnet 9pnet_virtio 9p virtio_rng)
+
+# Resolve NAME to "path" lines for it and its dependencies (deps first).
+# Built-in or absent modules print nothing.
+declare -A SEEN=()
+resolve_mod() {
+	local name=$1 path dep
+	[ -z "${SEEN[$name]:-}" ] || return 0
+	SEEN[$name]=1
+	path=$(modinfo -k "$KVER" -n "$name" 2>/dev/null || true)
+	case "$path" in
+	""|"(builtin)") return 0 ;;
+	esac
+	for dep in $(modinfo -k "$KVER" -F depends "$name" 2>/dev/null | tr ',' ' '); do
+		resolve_mod "$dep"
+	done
+	echo "$path"
+}
+
+# The /init of the initramfs (busybox sh).
+init_script() {
+	cat <<'INIT'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+fail() {
+	echo "dlba-vm-init: FATAL: $*"
+	echo "dlba-vm-init: FATAL" >/dev/kmsg
+	poweroff -f
+}
+for m in $(cat /modules.order); do
+	insmod "/modules/$m" || fail "insmod $m"
+done
+mkdir -p /newroot
+mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=262144,cache=loose \
+	hostroot /newroot || fail "mount hostroot"
+mount -t proc proc /newroot/proc || fail "mount proc"
+mount -t sysfs sys /newroot/sys || fail "mount sys"
+mount -t devtmpfs dev /newroot/dev || fail "mount dev"
+mkdir -p /newroot/dev/pts /newroot/dev/shm 2>/dev/null
+mount -t devpts devpts /newroot/dev/pts -o ptmxmode=0666
+mount -t tmpfs tmpfs /newroot/dev/shm
+for d in tmp run var/tmp var/log var/lib/nginx root; do
+	[ -d "/newroot/$d" ] || continue
+	mount -t tmpfs -o mode=0755 tmpfs "/newroot/$d" || fail "tmpfs $d"
+done
+chmod 1777 /newroot/tmp /newroot/var/tmp
+mkdir -p /newroot/run/vm/results /newroot/run/lock /newroot/var/log/nginx
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 \
+	results /newroot/run/vm/results || fail "mount results"
+[ -d /sys/kernel/debug ] && mount -t debugfs none /newroot/sys/kernel/debug 2>/dev/null
+cp /stage2.sh /newroot/run/vm/stage2.sh
+exec switch_root /newroot /bin/bash /run/vm/stage2.sh
+fail "switch_root"
+INIT
+}
+
+# Stage 2: PID 1 inside the host root.  bash reaps orphaned children.
+stage2_script() {
+	cat <<'STAGE2'
+#!/bin/bash
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb LANG=C.UTF-8
+R=/run/vm/results
+hostname dlba-vm 2>/dev/null
+ip link set lo up
+echo "dlba-vm: booted $(uname -r) in $(cut -d' ' -f1 /proc/uptime)s, running command"
+(
+	bash "$R/cmd.sh" </dev/null
+	echo $? >"$R/exit-code.tmp"
+) 2>&1 | tee "$R/output"
+mv "$R/exit-code.tmp" "$R/exit-code" 2>/dev/null
+dmesg >"$R/dmesg" 2>/dev/null
+echo "dlba-vm: done at $(cut -d' ' -f1 /proc/uptime)s, exit code $(cat "$R/exit-code" 2>/dev/null)"
+sync
+umount "$R" 2>/dev/null
+/bin/busybox poweroff -f
+echo o >/proc/sysrq-trigger
+sleep 100
+STAGE2
+}
+
+VMDIR=$REPO/build/vm/$KVER
+INITRD=$VMDIR/initramfs.cpio.gz
+mkdir -p "$VMDIR"
+
+mapfile -t MODPATHS < <(for m in "${INITRD_MODS[@]}"; do resolve_mod "$m"; done)
+KEY=$({
+	echo "$KVER"
+	init_script
+	stage2_script
+	stat -c '%n %s %Y' "$BUSYBOX" "${MODPATHS[@]}"
+} | sha256sum | cut -d' ' -f1)
+
+if [ ! -s "$INITRD" ] || [ "$(cat "$VMDIR/initramfs.key" 2>/dev/null)" != "$KEY" ]; then
+	log "building initramfs ($INITRD)"
+	stage=$(mktemp -d "$VMDIR/stage.XXXXXX")
+	mkdir -p "$stage"/{bin,dev,proc,sys,modules,newroot}
+	cp "$BUSYBOX" "$stage/bin/busybox"
+	for a in $("$BUSYBOX" --list); do
+		[ "$a" = busybox ] || ln -s busybox "$stage/bin/$a"
+	done
+	: >"$stage/modules.order"
+	for p in "${MODPATHS[@]}"; do
+		b=$(basename "$p")
+		case "$p" in
+		*.ko.xz) xz -dc "$p" >"$stage/modules/${b%.xz}"; b=${b%.xz} ;;
+		*.ko.zst) zstd -qdc "$p" >"$stage/modules/${b%.zst}"; b=${b%.zst} ;;
+		*.ko.gz) gzip -dc "$p" >"$stage/modules/${b%.gz}"; b=${b%.gz} ;;
+		*) cp "$p" "$stage/modules/$b" ;;
+		esac
+		echo "$b" >>"$stage/modules.order"
+	done
+	init_script >"$stage/init"
+	stage2_script >"$stage/stage2.sh"
+	chmod 755 "$stage/init" "$stage/stage2.sh"
+	(cd "$stage" && find . | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc 2>/dev/null) |
+		gzip -1 >"$INITRD.tmp"
+	mv "$INITRD.tmp" "$INITRD"
+	echo "$KEY" >"$VMDIR/initramfs.key"
+	rm -rf "$stage"
+fi
+
+# ------------------------------------------------------------------ results
+if [ -z "$RESULTS" ]; then
+	RESULTS=$(mktemp -d /tmp/dlba-vm.XXXXXX)
+fi
+mkdir -p "$RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
+rm -f "$RESULTS"/{exit-code,exit-code.tmp,output,dmesg,console.log,cmd.sh,verdict}
+QPID=
+cleanup() {
+	if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
+		kill -KILL "$QPID" 2>/dev/null || true
+	fi
+	if [ "$KEEP_RESULTS" = 0 ]; then
+		rm -rf "$RESULTS"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+{
+	echo '#!/bin/bash'
+	printf 'cd %q 2>/dev/null || cd /\n' "$PWD"
+	echo 'export DLBA_VM=1 DLBA_VM_RESULTS=/run/vm/results'
+	while IFS='=' read -r name _; do
+		case "$name" in
+		DLBA_VM|DLBA_VM_RESULTS) ;;
+		DLBA_*) printf 'export %s=%q\n' "$name" "${!name}" ;;
+		esac
+	done < <(env | grep -E '^DLBA_[A-Za-z0-9_]*=' || true)
+	for e in "${ENVS[@]+"${ENVS[@]}"}"; do
+		printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"
+	done
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$RESULTS/cmd.sh"
+
+# --------------------------------------------------------------------- boot
+CMDLINE="console=ttyS0,115200 loglevel=5 printk.time=1 panic=1 oops=panic"
+CMDLINE+=" rdinit=/init mitigations=off net.ifnames=0 $APPEND"
+
+CONSOLE=$RESULTS/console.log
+start=$(date +%s%N)
+set +e
+"$QEMU" -accel tcg -cpu max -smp "$SMP" -m "$MEM" -nographic -no-reboot \
+	-monitor none -nic none \
+	-kernel "$KIMG" -initrd "$INITRD" -append "$CMDLINE" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$RESULTS,mount_tag=results,security_model=none,multidevs=remap" \
+	-device virtio-rng-pci \
+	</dev/null >"$CONSOLE" 2>&1 &
+QPID=$!
+TAILPID=
+if [ "$QUIET" = 0 ]; then
+	tail -n +1 -f --pid="$QPID" "$CONSOLE" | tr -d '\r' &
+	TAILPID=$!
+fi
+timed_out=0
+deadline=$(( $(date +%s) + TIMEOUT ))
+while kill -0 "$QPID" 2>/dev/null; do
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		timed_out=1
+		kill -KILL "$QPID" 2>/dev/null
+		break
+	fi
+	sleep 0.5
+done
+{ wait "$QPID"; } 2>/dev/null
+qrc=$?
+QPID=
+[ -z "$TAILPID" ] || wait "$TAILPID" 2>/dev/null
+set -e
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+elapsed=$((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000)))
+
+# ------------------------------------------------------------------- verdict
+PATTERN='BUG:|WARNING:|Oops|hung task|blocked for more than|general protection|Kernel panic|KASAN|UBSAN|refcount_t|detected stall|dlba-vm-init: FATAL'
+problems=$( {
+	# only kernel lines (with a printk timestamp) of the console, so that
+	# test output can never be mistaken for a kernel problem
+	tr -d '\r' <"$CONSOLE" | grep -E '^(<[0-9]>)?\[ *[0-9]+\.[0-9]+\]' || true
+	cat "$RESULTS/dmesg" 2>/dev/null || true
+} | grep -E "$PATTERN" | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' | awk '!seen[$0]++' || true)
+
+rc=
+if [ -f "$RESULTS/exit-code" ]; then
+	rc=$(cat "$RESULTS/exit-code")
+fi
+
+if [ "$QUIET" = 1 ] && [ -f "$RESULTS/output" ]; then
+	cat "$RESULTS/output"
+fi
+
+if [ -n "$problems" ]; then
+	log "FAIL: kernel problem in the log:"
+	echo "$problems" | sed 's/^/    /' >&2
+	if [ "$QUIET" = 1 ]; then
+		log "kernel log around the first problem:"
+		first=$(echo "$problems" | head -n1)
+		tr -d '\r' <"$CONSOLE" | grep -F -A40 -- "$first" | head -n 60 | sed 's/^/    /' >&2 || true
+	fi
+	[ "$KEEP_RESULTS" = 1 ] && log "full console log: $CONSOLE"
+	verdict kernel-problem
+	exit 1
+fi
+if [ "$timed_out" = 1 ]; then
+	log "FAIL: timed out after ${TIMEOUT}s (VM killed)"
+	verdict timeout
+	[ "$QUIET" = 1 ] && tail -n 40 "$CONSOLE" | tr -d '\r' | sed 's/^/    /' >&2
+	exit 1
+fi
+if [ -z "$rc" ]; then
+	log "FAIL: the VM stopped (qemu exit $qrc) before the command finished"
+	verdict no-exit
+	[ "$QUIET" = 1 ] && tail -n 40 "$CONSOLE" | tr -d '\r' | sed 's/^/    /' >&2
+	exit 1
+fi
+log "command exit code $rc, VM time ${elapsed}s"
+verdict ok
+exit "$rc"

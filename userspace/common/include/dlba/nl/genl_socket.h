@@ -1,0 +1,72 @@
+#pragma once
+
+#include "dlba/nl/message.h"
+
+#include <linux/netlink.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct mnl_socket;
+
+namespace dlba::nl {
+
+// A NETLINK_GENERIC socket (libmnl) with extended acks enabled.  Every
+// operation is synchronous: send one request, read until its ack or the end
+// of its dump.  Failures throw nl::Error carrying errno and the kernel's
+// extack message.
+class GenlSocket {
+public:
+    using Handler = std::function<void(const nlmsghdr*)>;
+    using WarningHandler = std::function<void(const std::string&)>;
+
+    GenlSocket();
+    ~GenlSocket();
+    GenlSocket(GenlSocket&&) noexcept;
+    GenlSocket& operator=(GenlSocket&&) noexcept;
+    GenlSocket(const GenlSocket&) = delete;
+    GenlSocket& operator=(const GenlSocket&) = delete;
+
+    // The id of a generic netlink family, resolved through the controller.
+    // Throws nl::Error(ENOENT) if the family is not registered.
+    uint16_t family_id(std::string_view name);
+
+    // Sends 'msg' with NLM_F_ACK and calls 'on_reply' for every reply
+    // message before the ack.
+    void request(Message& msg, const Handler& on_reply = {});
+
+    // Sends 'msg' as a dump (NLM_F_DUMP) and calls 'on_reply' for every
+    // part.  If the kernel flags the dump inconsistent (NLM_F_DUMP_INTR, a
+    // concurrent change), calls 'on_restart' and dumps again, up to
+    // 'attempts' times, then throws nl::Error(EAGAIN).
+    void dump(Message& msg, const Handler& on_reply, const std::function<void()>& on_restart,
+              int attempts = 10);
+
+    // One dump pass, for callers that handle inconsistency themselves:
+    // returns false if the kernel flagged it NLM_F_DUMP_INTR.
+    bool dump_once(Message& msg, const Handler& on_reply);
+
+    // Called with the text of an extack warning on a successful ack.
+    void set_warning_handler(WarningHandler handler) { on_warning_ = std::move(handler); }
+
+private:
+    struct Closer {
+        void operator()(mnl_socket* sock) const noexcept;
+    };
+
+    // Sends and reads replies until the ack or NLMSG_DONE; returns true if
+    // any part of a dump carried NLM_F_DUMP_INTR.
+    bool transact(Message& msg, const Handler& on_reply);
+
+    std::unique_ptr<mnl_socket, Closer> sock_;
+    uint32_t portid_ = 0;
+    uint32_t seq_ = 0;
+    std::vector<std::byte> rx_;
+    WarningHandler on_warning_;
+};
+
+} // namespace dlba::nl

@@ -1,0 +1,144 @@
+#include "dlba/nl/genl_socket.h"
+
+#include "dlba/nl/ack.h"
+#include "dlba/nl/attrs.h"
+#include "dlba/nl/error.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace dlba::nl {
+
+namespace {
+
+// Dump parts are at most ~32 KiB (the kernel caps its dump skbs there), doit
+// replies are small; 64 KiB leaves room and truncation is still detected.
+constexpr size_t kRxSize = 64 * 1024;
+
+} // namespace
+
+void GenlSocket::Closer::operator()(mnl_socket* sock) const noexcept
+{
+    mnl_socket_close(sock);
+}
+
+GenlSocket::GenlSocket() : rx_(kRxSize)
+{
+    sock_.reset(mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC));
+    if (!sock_)
+        throw Error(errno, "cannot open generic netlink socket");
+    if (mnl_socket_bind(sock_.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+        throw Error(errno, "cannot bind generic netlink socket");
+    int one = 1;
+    // Extended acks carry the kernel's error text; capped acks keep an
+    // error reply small even for a large request.  Both are best effort:
+    // old kernels without them still work, just with terser errors.
+    mnl_socket_setsockopt(sock_.get(), NETLINK_EXT_ACK, &one, sizeof(one));
+    mnl_socket_setsockopt(sock_.get(), NETLINK_CAP_ACK, &one, sizeof(one));
+    portid_ = mnl_socket_get_portid(sock_.get());
+    seq_ = static_cast<uint32_t>(time(nullptr));
+}
+
+GenlSocket::~GenlSocket() = default;
+GenlSocket::GenlSocket(GenlSocket&&) noexcept = default;
+GenlSocket& GenlSocket::operator=(GenlSocket&&) noexcept = default;
+
+uint16_t GenlSocket::family_id(std::string_view name)
+{
+    Message msg(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+    msg.put_str(CTRL_ATTR_FAMILY_NAME, name);
+    uint16_t id = 0;
+    try {
+        request(msg, [&](const nlmsghdr* nlh) {
+            auto attrs = Attrs::parse(nlh, GENL_HDRLEN, CTRL_ATTR_MAX);
+            id = attrs.u16(CTRL_ATTR_FAMILY_ID);
+        });
+    } catch (const Error& e) {
+        if (e.code() == ENOENT)
+            throw Error(ENOENT, "generic netlink family '" + std::string(name) + "' not found");
+        throw;
+    }
+    if (!id)
+        throw Error(EPROTO, "no id in the controller's reply for family '" + std::string(name) + "'");
+    return id;
+}
+
+void GenlSocket::request(Message& msg, const Handler& on_reply)
+{
+    msg.header()->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    transact(msg, on_reply);
+}
+
+void GenlSocket::dump(Message& msg, const Handler& on_reply, const std::function<void()>& on_restart,
+                      int attempts)
+{
+    msg.header()->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    for (int i = 0; i < attempts; i++) {
+        if (i > 0 && on_restart)
+            on_restart();
+        if (!transact(msg, on_reply))
+            return;
+    }
+    throw Error(EAGAIN, "the kernel tables kept changing during the dump");
+}
+
+bool GenlSocket::dump_once(Message& msg, const Handler& on_reply)
+{
+    msg.header()->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    return !transact(msg, on_reply);
+}
+
+bool GenlSocket::transact(Message& msg, const Handler& on_reply)
+{
+    nlmsghdr* req = msg.header();
+    req->nlmsg_seq = ++seq_;
+    req->nlmsg_pid = 0;
+    if (mnl_socket_sendto(sock_.get(), req, req->nlmsg_len) < 0)
+        throw Error(errno);
+
+    bool interrupted = false;
+    for (;;) {
+        ssize_t len = mnl_socket_recvfrom(sock_.get(), rx_.data(), rx_.size());
+        if (len < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ENOSPC)
+                throw Error(EMSGSIZE, "netlink reply larger than the receive buffer");
+            throw Error(errno);
+        }
+        int left = static_cast<int>(len);
+        auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
+        for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+            // Replies to an older request (one we gave up on) are skipped.
+            if (!mnl_nlmsg_seq_ok(nlh, req->nlmsg_seq) || !mnl_nlmsg_portid_ok(nlh, portid_))
+                continue;
+            if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+                interrupted = true;
+            switch (nlh->nlmsg_type) {
+            case NLMSG_NOOP:
+                continue;
+            case NLMSG_OVERRUN:
+                throw Error(ENOBUFS, "netlink overrun");
+            case NLMSG_ERROR:
+            case NLMSG_DONE: {
+                Ack ack = parse_ack(nlh);
+                if (ack.error)
+                    throw Error(ack.error, ack.message);
+                if (!ack.message.empty() && on_warning_)
+                    on_warning_(ack.message);
+                return interrupted;
+            }
+            default:
+                if (on_reply)
+                    on_reply(nlh);
+            }
+        }
+        if (left > 0)
+            throw Error(EPROTO, "truncated netlink message");
+    }
+}
+
+} // namespace dlba::nl

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "dlba/ctl/types.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace dlba::ctl {
+
+// The scheduler's control plane as dlbactl sees it.  The real one talks
+// generic netlink to dlba.ko (NetlinkBackend); tests use an in-memory fake.
+// Failures throw nl::Error (errno + the kernel's extack message).
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual std::vector<ServiceInfo> services() = 0;
+    virtual ServiceInfo service(const ServiceKey& key) = 0;
+    virtual void add_service(const ServiceConfig& config) = 0;
+    virtual void set_service(const ServiceChange& change) = 0;
+    virtual void del_service(const ServiceKey& key) = 0;
+
+    // All servers of all services, or those of one service.
+    virtual std::vector<ServerInfo> servers(const std::optional<ServiceKey>& key) = 0;
+    virtual void add_server(const ServiceKey& key, const ServerConfig& config) = 0;
+    virtual void set_server(const ServiceKey& key, const ServerChange& change) = 0;
+    virtual void del_server(const ServiceKey& key, uint32_t id) = 0;
+
+    // The whole bucket table.  'with_idle' also reads the idle times.
+    virtual BucketTable buckets(const ServiceKey& key, bool with_idle) = 0;
+    // Installs the whole assignment array, and the version if given.
+    virtual void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
+                             std::optional<uint64_t> version) = 0;
+
+    virtual void set_panic(const ServiceKey& key, bool on) = 0;
+    virtual void flush() = 0;
+    virtual GlobalStats stats() = 0;
+};
+
+} // namespace dlba::ctl

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "dlba/ctl/types.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dlba::ctl {
+
+// The file of "dlbactl buckets save/load": a service's whole assignment
+// array and its version, for keeping a standby scheduler in sync (seed 000
+// "Scheduler Failover").  JSON:
+//   {"format":"dlba-buckets","format_version":1,"service":"10.0.0.10:80/tcp",
+//    "version":12,"count":65536,"assign":[1,2,0,...]}
+class BucketFile {
+public:
+    std::string service;		// informational; load targets the SVC given
+    uint64_t version = 0;
+    std::vector<uint32_t> assign;	// size = bucket count; 0 = unassigned
+
+    [[nodiscard]] std::string to_text() const;
+    // Throws ParseError on anything but a well-formed file.
+    static BucketFile from_text(const std::string& text);
+
+    // Writes atomically (temporary file + rename) so a reader never sees
+    // half a file.
+    void save(const std::string& path) const;
+    // "-" reads standard input.
+    static BucketFile load(const std::string& path);
+};
+
+} // namespace dlba::ctl

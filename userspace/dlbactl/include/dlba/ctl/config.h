@@ -1,0 +1,31 @@
+#pragma once
+
+#include "dlba/ctl/types.h"
+
+#include <vector>
+
+namespace dlba::ctl {
+
+// The desired state read from a dlba.conf(5) file, fully validated, with
+// defaults filled in.
+
+struct ServerSpec {
+    ServerConfig config;
+    bool failed_given = false;	// 'failed' absent: keep the kernel's value
+    int line = 0;
+};
+
+struct ServiceSpec {
+    ServiceKey key;
+    uint32_t buckets = 0;
+    uint32_t timeout = 0;
+    uint8_t mode = 0;
+    std::vector<ServerSpec> servers;
+    int line = 0;
+};
+
+struct Config {
+    std::vector<ServiceSpec> services;
+};
+
+} // namespace dlba::ctl

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "dlba/ctl/types.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <vector>
+
+namespace dlba::ctl::output {
+
+// The stable JSON shapes of dlbactl -j (documented in dlbactl(8)) and the
+// human-readable tables.  Counters a source does not report are left out
+// of JSON objects and shown as "-" in tables.
+
+nlohmann::json stats_json(const Stats& stats);
+nlohmann::json service_json(const ServiceInfo& info);
+nlohmann::json server_json(const ServerInfo& info);
+nlohmann::json global_stats_json(const GlobalStats& stats);
+nlohmann::json service_stats_json(const ServiceInfo& info);
+// Streamed: a table can hold millions of buckets.
+void print_buckets_json(std::ostream& out, const ServiceKey& key, const BucketTable& table);
+
+struct BucketSummary {
+    uint64_t version = 0;
+    uint32_t count = 0;
+    uint64_t unassigned = 0;
+    std::map<uint32_t, uint64_t> per_server;	// server id -> buckets
+};
+BucketSummary summarize(const BucketTable& table);
+nlohmann::json summary_json(const ServiceKey& key, const BucketSummary& summary);
+
+void print_services(std::ostream& out, const std::vector<ServiceInfo>& services);
+// Grouped by service, one "Service SVC" line then the server table.  With
+// 'only', that service's header and table are printed even when empty.
+void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
+                   const std::optional<ServiceKey>& only = std::nullopt);
+void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& table);
+void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& summary);
+void print_stats(std::ostream& out, const Stats& stats, const std::optional<uint32_t>& services);
+
+// A JSON document on one line (like ip -j), newline-terminated.
+void print_json(std::ostream& out, const nlohmann::json& doc);
+
+} // namespace dlba::ctl::output

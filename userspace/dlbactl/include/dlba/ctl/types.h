@@ -1,0 +1,114 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace dlba::ctl {
+
+// Plain data exchanged between the command logic and a Backend/Monitor.
+// Values use the uapi encodings (AF_*, IPPROTO_*, DLBA_FWD_*, DLBA_MODE_*).
+
+using Mac = std::array<uint8_t, 6>;
+
+struct Address {
+    uint16_t family = 0;			// AF_INET or AF_INET6
+    std::array<uint8_t, 16> bytes{};	// network order; IPv4 in the first 4
+
+    [[nodiscard]] size_t size() const { return family == AF_INET6 ? 16 : 4; }
+    auto operator<=>(const Address&) const = default;
+};
+
+struct ServiceKey {
+    Address addr;
+    uint16_t port = 0;
+    uint8_t proto = 0;			// IPPROTO_TCP or IPPROTO_UDP
+
+    auto operator<=>(const ServiceKey&) const = default;
+};
+
+// Counters; absent ones (not reported by the source) stay empty.
+struct Stats {
+    std::optional<uint64_t> packets, bytes, new_assign, reassign, noserver, errors, replies;
+};
+
+struct ServiceInfo {
+    ServiceKey key;
+    uint32_t buckets = 0;
+    uint32_t timeout = 0;			// seconds
+    uint8_t mode = 0;
+    bool panic = false;
+    uint64_t version = 0;
+    uint32_t nservers = 0;
+    Stats stats;
+};
+
+// Service creation; unset fields take the kernel's defaults.
+struct ServiceConfig {
+    ServiceKey key;
+    std::optional<uint32_t> buckets;
+    std::optional<uint32_t> timeout;
+    std::optional<uint8_t> mode;
+};
+
+struct ServiceChange {
+    ServiceKey key;
+    std::optional<uint32_t> timeout;
+};
+
+struct ServerInfo {
+    ServiceKey service;
+    uint32_t id = 0;
+    Address addr;
+    uint16_t port = 0;
+    std::optional<Mac> mac;
+    uint32_t weight = 0;
+    bool enabled = true;
+    bool failed = false;
+    uint8_t method = 0;
+    uint32_t buckets = 0;
+    Stats stats;
+};
+
+// Server creation: every field is sent explicitly.
+struct ServerConfig {
+    uint32_t id = 0;
+    Address addr;
+    std::optional<uint16_t> port;
+    std::optional<Mac> mac;
+    uint32_t weight = 1;
+    bool enabled = true;
+    bool failed = false;
+    uint8_t method = 1;			// DLBA_FWD_DR
+};
+
+// Server update: only the set fields change.  Address, port, MAC and
+// method are fixed for a server's life (dlba.ko rejects changing them):
+// changing those means deleting and re-adding the server.
+struct ServerChange {
+    uint32_t id = 0;
+    std::optional<uint32_t> weight;
+    std::optional<bool> enabled;
+    std::optional<bool> failed;
+
+    [[nodiscard]] bool empty() const { return !weight && !enabled && !failed; }
+};
+
+// A service's whole client hash-bucket table.
+struct BucketTable {
+    uint64_t version = 0;
+    uint32_t count = 0;
+    std::vector<uint32_t> assign;		// server id per bucket, 0 = none
+    std::vector<uint32_t> idle_ms;		// empty when not read
+};
+
+struct GlobalStats {
+    Stats stats;
+    std::optional<uint32_t> services;
+};
+
+} // namespace dlba::ctl

@@ -1,0 +1,95 @@
+// dlbactl buckets SVC [--summary] | buckets save SVC -o FILE | buckets load SVC -i FILE
+#include "dlba/ctl/bucket_file.h"
+#include "dlba/ctl/commands.h"
+#include "dlba/ctl/output.h"
+#include "dlba/ctl/parse.h"
+#include "dlba/ctl/usage_error.h"
+
+#include <boost/program_options.hpp>
+
+namespace po = boost::program_options;
+
+namespace dlba::ctl {
+
+namespace {
+
+int buckets_show(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl buckets SVC [--summary]");
+    cl.options()("summary", "per-server bucket counts and the table version");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 1, "SVC");
+    ServiceKey key = parse_service(cl.words()[0]);
+    bool summary = cl.flag("summary");
+    BucketTable table = ctx.backend().buckets(key, !summary);
+    if (summary) {
+        auto s = output::summarize(table);
+        if (ctx.json())
+            output::print_json(ctx.out(), output::summary_json(key, s));
+        else
+            output::print_summary(ctx.out(), key, s);
+    } else if (ctx.json()) {
+        output::print_buckets_json(ctx.out(), key, table);
+    } else {
+        output::print_buckets(ctx.out(), key, table);
+    }
+    return 0;
+}
+
+int buckets_save(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl buckets save SVC -o FILE");
+    cl.options()("output,o", po::value<std::string>()->value_name("FILE"), "file to write (- = stdout)");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 1, "SVC");
+    auto path = cl.value("output");
+    if (!path)
+        throw UsageError("missing -o FILE\nusage: " + cl.usage());
+    ServiceKey key = parse_service(cl.words()[0]);
+    BucketTable table = ctx.backend().buckets(key, false);
+    BucketFile file;
+    file.service = format_service(key);
+    file.version = table.version;
+    file.assign = std::move(table.assign);
+    if (*path == "-")
+        ctx.out() << file.to_text();
+    else
+        file.save(*path);
+    return 0;
+}
+
+int buckets_load(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl buckets load SVC -i FILE");
+    cl.options()("input,i", po::value<std::string>()->value_name("FILE"), "file to read (- = stdin)");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 1, "SVC");
+    auto path = cl.value("input");
+    if (!path)
+        throw UsageError("missing -i FILE\nusage: " + cl.usage());
+    ServiceKey key = parse_service(cl.words()[0]);
+    BucketFile file = BucketFile::load(*path);
+    ServiceInfo svc = ctx.backend().service(key);
+    if (svc.buckets != file.assign.size())
+        throw ParseError(*path + ": holds " + std::to_string(file.assign.size()) + " buckets but " +
+                         format_service(key) + " has " + std::to_string(svc.buckets));
+    ctx.backend().set_buckets(key, file.assign, file.version);
+    return 0;
+}
+
+} // namespace
+
+int buckets_main(Context& ctx, const Args& args)
+{
+    const std::string word = args.empty() ? "" : args[0];
+    if (word == "save")
+        return buckets_save(ctx, Args(args.begin() + 1, args.end()));
+    if (word == "load")
+        return buckets_load(ctx, Args(args.begin() + 1, args.end()));
+    return buckets_show(ctx, args);
+}
+
+} // namespace dlba::ctl

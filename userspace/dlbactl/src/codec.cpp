@@ -1,0 +1,240 @@
+#include "dlba/ctl/codec.h"
+
+#include "dlba/nl/attrs.h"
+#include "dlba/nl/error.h"
+
+#include <linux/dlba.h>
+#include <linux/genetlink.h>
+
+#include <cerrno>
+#include <cstring>
+#include <span>
+#include <string>
+
+namespace dlba::ctl::codec {
+
+namespace {
+
+[[noreturn]] void malformed(const std::string& what)
+{
+    throw nl::Error(EPROTO, "malformed netlink reply: " + what);
+}
+
+void put_key_attrs(nl::Message& msg, const ServiceKey& key)
+{
+    msg.put_u16(DLBA_SVC_A_FAMILY, key.addr.family);
+    msg.put_bytes(DLBA_SVC_A_ADDR, std::span(key.addr.bytes.data(), key.addr.size()));
+    msg.put_u16(DLBA_SVC_A_PORT, key.port);
+    msg.put_u8(DLBA_SVC_A_PROTO, key.proto);
+}
+
+Address get_address(const nl::Attrs& attrs, uint16_t type, uint16_t family)
+{
+    auto bytes = attrs.bytes(type);
+    Address a;
+    a.family = family;
+    if (bytes.size() != a.size())
+        malformed("address of " + std::to_string(bytes.size()) + " bytes for family " +
+                  std::to_string(family));
+    std::memcpy(a.bytes.data(), bytes.data(), bytes.size());
+    return a;
+}
+
+ServiceKey get_key(const nl::Attrs& svc)
+{
+    ServiceKey key;
+    uint16_t family = svc.u16(DLBA_SVC_A_FAMILY);
+    if (family != AF_INET && family != AF_INET6)
+        malformed("unknown address family " + std::to_string(family));
+    key.addr = get_address(svc, DLBA_SVC_A_ADDR, family);
+    key.port = svc.u16(DLBA_SVC_A_PORT);
+    key.proto = svc.u8(DLBA_SVC_A_PROTO);
+    return key;
+}
+
+Stats get_stats(const nl::Attrs& parent, uint16_t type)
+{
+    Stats s;
+    if (!parent.has(type))
+        return s;
+    auto st = parent.nest(type, DLBA_STATS_A_MAX);
+    s.packets = st.opt_u64(DLBA_STATS_A_PACKETS);
+    s.bytes = st.opt_u64(DLBA_STATS_A_BYTES);
+    s.new_assign = st.opt_u64(DLBA_STATS_A_NEW_ASSIGN);
+    s.reassign = st.opt_u64(DLBA_STATS_A_REASSIGN);
+    s.noserver = st.opt_u64(DLBA_STATS_A_NOSERVER);
+    s.errors = st.opt_u64(DLBA_STATS_A_ERRORS);
+    s.replies = st.opt_u64(DLBA_STATS_A_REPLIES);
+    return s;
+}
+
+nl::Attrs top(const nlmsghdr* nlh)
+{
+    return nl::Attrs::parse(nlh, GENL_HDRLEN, DLBA_A_MAX);
+}
+
+std::vector<uint32_t> get_u32_array(const nl::Attrs& attrs, uint16_t type)
+{
+    auto bytes = attrs.bytes(type);
+    if (bytes.size() % sizeof(uint32_t))
+        malformed("bucket array length " + std::to_string(bytes.size()) + " is not a multiple of 4");
+    std::vector<uint32_t> out(bytes.size() / sizeof(uint32_t));
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+}
+
+} // namespace
+
+void put_service_key(nl::Message& msg, const ServiceKey& key)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_SERVICE);
+    put_key_attrs(msg, key);
+    msg.end_nest(nest);
+}
+
+void put_service_config(nl::Message& msg, const ServiceConfig& config)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_SERVICE);
+    put_key_attrs(msg, config.key);
+    if (config.buckets)
+        msg.put_u32(DLBA_SVC_A_BUCKETS, *config.buckets);
+    if (config.timeout)
+        msg.put_u32(DLBA_SVC_A_TIMEOUT, *config.timeout);
+    if (config.mode)
+        msg.put_u8(DLBA_SVC_A_MODE, *config.mode);
+    msg.end_nest(nest);
+}
+
+void put_service_change(nl::Message& msg, const ServiceChange& change)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_SERVICE);
+    put_key_attrs(msg, change.key);
+    if (change.timeout)
+        msg.put_u32(DLBA_SVC_A_TIMEOUT, *change.timeout);
+    msg.end_nest(nest);
+}
+
+void put_server_config(nl::Message& msg, const ServerConfig& config)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_SERVER);
+    msg.put_u32(DLBA_SRV_A_ID, config.id);
+    msg.put_bytes(DLBA_SRV_A_ADDR, std::span(config.addr.bytes.data(), config.addr.size()));
+    if (config.port)
+        msg.put_u16(DLBA_SRV_A_PORT, *config.port);
+    if (config.mac)
+        msg.put_bytes(DLBA_SRV_A_MAC, *config.mac);
+    msg.put_u32(DLBA_SRV_A_WEIGHT, config.weight);
+    msg.put_u8(DLBA_SRV_A_ENABLED, config.enabled);
+    msg.put_u8(DLBA_SRV_A_FAILED, config.failed);
+    msg.put_u8(DLBA_SRV_A_METHOD, config.method);
+    msg.end_nest(nest);
+}
+
+void put_server_change(nl::Message& msg, const ServerChange& change)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_SERVER);
+    msg.put_u32(DLBA_SRV_A_ID, change.id);
+    if (change.weight)
+        msg.put_u32(DLBA_SRV_A_WEIGHT, *change.weight);
+    if (change.enabled)
+        msg.put_u8(DLBA_SRV_A_ENABLED, *change.enabled);
+    if (change.failed)
+        msg.put_u8(DLBA_SRV_A_FAILED, *change.failed);
+    msg.end_nest(nest);
+}
+
+void put_server_id(nl::Message& msg, uint32_t id)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_SERVER);
+    msg.put_u32(DLBA_SRV_A_ID, id);
+    msg.end_nest(nest);
+}
+
+void put_buckets(nl::Message& msg, uint32_t start, const uint32_t* ids, uint32_t n,
+                 std::optional<uint64_t> version)
+{
+    nlattr* nest = msg.begin_nest(DLBA_A_BUCKETS);
+    msg.put_u32(DLBA_BKT_A_START, start);
+    msg.put_bytes(DLBA_BKT_A_ASSIGN,
+                  std::span(reinterpret_cast<const uint8_t*>(ids), size_t(n) * sizeof(uint32_t)));
+    if (version)
+        msg.put_u64(DLBA_BKT_A_VERSION, *version);
+    msg.end_nest(nest);
+}
+
+ServiceInfo parse_service(const nlmsghdr* nlh)
+{
+    auto svc = top(nlh).nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX);
+    ServiceInfo info;
+    info.key = get_key(svc);
+    info.buckets = svc.opt_u32(DLBA_SVC_A_BUCKETS).value_or(0);
+    info.timeout = svc.opt_u32(DLBA_SVC_A_TIMEOUT).value_or(0);
+    info.mode = svc.opt_u8(DLBA_SVC_A_MODE).value_or(0);
+    info.panic = svc.opt_u8(DLBA_SVC_A_PANIC).value_or(0) != 0;
+    info.version = svc.opt_u64(DLBA_SVC_A_VERSION).value_or(0);
+    info.nservers = svc.opt_u32(DLBA_SVC_A_NSERVERS).value_or(0);
+    info.stats = get_stats(svc, DLBA_SVC_A_STATS);
+    return info;
+}
+
+ServerInfo parse_server(const nlmsghdr* nlh, const std::optional<ServiceKey>& fallback)
+{
+    auto attrs = top(nlh);
+    ServerInfo info;
+    if (attrs.has(DLBA_A_SERVICE))
+        info.service = get_key(attrs.nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX));
+    else if (fallback)
+        info.service = *fallback;
+    else
+        malformed("server without its service");
+    auto srv = attrs.nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
+    info.id = srv.u32(DLBA_SRV_A_ID);
+    info.addr = get_address(srv, DLBA_SRV_A_ADDR, info.service.addr.family);
+    info.port = srv.opt_u16(DLBA_SRV_A_PORT).value_or(0);
+    if (srv.has(DLBA_SRV_A_MAC)) {
+        auto mac = srv.bytes(DLBA_SRV_A_MAC);
+        if (mac.size() != 6)
+            malformed("MAC of " + std::to_string(mac.size()) + " bytes");
+        Mac m;
+        std::memcpy(m.data(), mac.data(), 6);
+        info.mac = m;
+    }
+    info.weight = srv.opt_u32(DLBA_SRV_A_WEIGHT).value_or(0);
+    info.enabled = srv.opt_u8(DLBA_SRV_A_ENABLED).value_or(1) != 0;
+    info.failed = srv.opt_u8(DLBA_SRV_A_FAILED).value_or(0) != 0;
+    info.method = srv.opt_u8(DLBA_SRV_A_METHOD).value_or(0);
+    info.buckets = srv.opt_u32(DLBA_SRV_A_BUCKETS).value_or(0);
+    info.stats = get_stats(srv, DLBA_SRV_A_STATS);
+    return info;
+}
+
+GlobalStats parse_global_stats(const nlmsghdr* nlh)
+{
+    auto attrs = top(nlh);
+    GlobalStats g;
+    g.stats = get_stats(attrs, DLBA_A_STATS);
+    if (attrs.has(DLBA_A_STATS))
+        g.services = attrs.nest(DLBA_A_STATS, DLBA_STATS_A_MAX).opt_u32(DLBA_STATS_A_SERVICES);
+    return g;
+}
+
+BucketChunk parse_buckets(const nlmsghdr* nlh)
+{
+    auto bkt = top(nlh).nest(DLBA_A_BUCKETS, DLBA_BKT_A_MAX);
+    BucketChunk c;
+    c.version = bkt.opt_u64(DLBA_BKT_A_VERSION);
+    c.count = bkt.opt_u32(DLBA_BKT_A_COUNT);
+    c.start = bkt.opt_u32(DLBA_BKT_A_START).value_or(0);
+    if (bkt.has(DLBA_BKT_A_ASSIGN))
+        c.assign = get_u32_array(bkt, DLBA_BKT_A_ASSIGN);
+    if (bkt.has(DLBA_BKT_A_IDLE)) {
+        c.idle_ms = get_u32_array(bkt, DLBA_BKT_A_IDLE);
+        if (c.idle_ms.size() != c.assign.size())
+            malformed("bucket idle array and assignment array differ in length");
+    }
+    if (c.count && uint64_t(c.start) + c.assign.size() > *c.count)
+        malformed("bucket chunk beyond the table end");
+    return c;
+}
+
+} // namespace dlba::ctl::codec

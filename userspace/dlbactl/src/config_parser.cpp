@@ -1,0 +1,402 @@
+#include "dlba/ctl/config_parser.h"
+
+#include "dlba/ctl/config_error.h"
+#include "dlba/ctl/parse.h"
+
+#include <linux/dlba.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+namespace dlba::ctl {
+
+struct ConfigParser::Field {
+    YAML::Node key;
+    YAML::Node value;
+    int line = 0;		// of the key
+    std::string name;
+};
+
+namespace {
+
+std::string join(std::initializer_list<std::string_view> names)
+{
+    std::string s;
+    for (auto n : names)
+        s += (s.empty() ? "" : ", ") + std::string(n);
+    return s;
+}
+
+} // namespace
+
+ConfigParser::ConfigParser(std::string file) : file_(std::move(file)) {}
+
+void ConfigParser::error(int line, const std::string& message)
+{
+    errors_.emplace_back(line, message);
+}
+
+int ConfigParser::line_of(const YAML::Node& node, int fallback) const
+{
+    int line = node.Mark().line;
+    return line >= 0 ? line + 1 : fallback;
+}
+
+ConfigParser::Fields ConfigParser::fields(const YAML::Node& map,
+                                          std::initializer_list<std::string_view> allowed,
+                                          std::string_view where)
+{
+    Fields out;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+        int line = line_of(it->first, line_of(map, 1));
+        if (!it->first.IsScalar()) {
+            error(line, "keys must be plain words");
+            continue;
+        }
+        std::string name = it->first.Scalar();
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            error(line, "unknown key '" + name + "' in " + std::string(where) + " (expected one of: " +
+                            join(allowed) + ")");
+            continue;
+        }
+        if (auto prev = out.find(name); prev != out.end()) {
+            error(line, "duplicate key '" + name + "' (first at line " + std::to_string(prev->second.line) +
+                            ")");
+            continue;
+        }
+        out.emplace(name, Field{it->first, it->second, line, name});
+    }
+    return out;
+}
+
+std::optional<std::string> ConfigParser::string_value(const Field& f)
+{
+    if (!f.value.IsScalar()) {
+        error(line_of(f.value, f.line), "'" + f.name + "' must be a single value");
+        return std::nullopt;
+    }
+    return f.value.Scalar();
+}
+
+std::optional<uint64_t> ConfigParser::uint_value(const Field& f, uint64_t max)
+{
+    auto text = string_value(f);
+    if (!text)
+        return std::nullopt;
+    try {
+        return parse_uint(*text, max, f.name);
+    } catch (const ParseError& e) {
+        error(line_of(f.value, f.line), e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<bool> ConfigParser::bool_value(const Field& f)
+{
+    auto text = string_value(f);
+    if (!text)
+        return std::nullopt;
+    try {
+        return parse_bool(*text, f.name);
+    } catch (const ParseError& e) {
+        error(line_of(f.value, f.line), e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
+{
+    int line = line_of(node, 1);
+    if (!node.IsMap()) {
+        error(line, "each entry of 'services' must be a mapping starting with 'service: ADDR:PORT/PROTO'");
+        return std::nullopt;
+    }
+    auto f = fields(node, {"service", "buckets", "timeout", "mode", "servers"}, "service");
+    ServiceSpec spec;
+    spec.line = line;
+    spec.buckets = DLBA_BUCKETS_DEFAULT;
+    spec.timeout = DLBA_TIMEOUT_DEFAULT;
+    spec.mode = DLBA_MODE_FORWARD;
+
+    bool have_key = false;
+    if (auto it = f.find("service"); it == f.end()) {
+        error(line, "service entry without 'service: ADDR:PORT/PROTO'");
+    } else if (!it->second.value.IsScalar()) {
+        error(it->second.line, "'service' must be a string such as 10.0.0.10:80/tcp; quote IPv6 services: "
+                               "\"[fd00::10]:80/tcp\"");
+    } else {
+        try {
+            spec.key = parse_service(it->second.value.Scalar());
+            spec.line = it->second.line;
+            have_key = true;
+        } catch (const ParseError& e) {
+            error(it->second.line, e.what());
+        }
+    }
+    if (auto it = f.find("buckets"); it != f.end()) {
+        if (auto v = uint_value(it->second, UINT32_MAX)) {
+            if (auto msg = check_buckets(*v); !msg.empty())
+                error(it->second.line, msg);
+            spec.buckets = static_cast<uint32_t>(*v);
+        }
+    }
+    if (auto it = f.find("timeout"); it != f.end()) {
+        if (auto v = uint_value(it->second, UINT32_MAX)) {
+            if (auto msg = check_timeout(*v); !msg.empty())
+                error(it->second.line, msg);
+            spec.timeout = static_cast<uint32_t>(*v);
+        }
+    }
+    if (auto it = f.find("mode"); it != f.end()) {
+        if (auto v = string_value(it->second)) {
+            try {
+                spec.mode = parse_mode(*v);
+            } catch (const ParseError& e) {
+                error(it->second.line, e.what());
+            }
+        }
+    }
+    if (auto it = f.find("servers"); it != f.end()) {
+        const YAML::Node& list = it->second.value;
+        if (!list.IsSequence() && !list.IsNull()) {
+            error(it->second.line, "'servers' must be a list");
+        } else if (list.IsSequence()) {
+            if (list.size() > DLBA_SERVERS_MAX)
+                error(it->second.line, "at most " + std::to_string(DLBA_SERVERS_MAX) +
+                                           " servers per service, not " + std::to_string(list.size()));
+            std::map<uint32_t, int> ids;
+            std::map<Address, int> addrs;
+            for (const auto& item : list) {
+                auto srv = server(item, spec);
+                if (!srv)
+                    continue;
+                if (auto [pos, fresh] = ids.emplace(srv->config.id, srv->line); !fresh) {
+                    error(srv->line, "duplicate server id " + std::to_string(srv->config.id) +
+                                         " (first at line " + std::to_string(pos->second) + ")");
+                    continue;
+                }
+                if (auto [pos, fresh] = addrs.emplace(srv->config.addr, srv->line); !fresh) {
+                    error(srv->line, "server address " + format_address(srv->config.addr) +
+                                         " is already used by the server at line " +
+                                         std::to_string(pos->second));
+                    continue;
+                }
+                spec.servers.push_back(*srv);
+            }
+        }
+    }
+    // With errors the spec is still returned (if it has a key) so that
+    // duplicates are found too; parse() fails anyway.
+    if (!have_key)
+        return std::nullopt;
+    return spec;
+}
+
+std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const ServiceSpec& svc)
+{
+    int line = line_of(node, svc.line);
+    if (!node.IsMap()) {
+        error(line, "each entry of 'servers' must be a mapping starting with 'id: N'");
+        return std::nullopt;
+    }
+    auto f = fields(node, {"id", "addr", "mac", "method", "port", "weight", "enabled", "failed"}, "server");
+    ServerSpec spec;
+    spec.line = line;
+    ServerConfig& c = spec.config;
+
+    if (auto it = f.find("id"); it == f.end()) {
+        error(line, "server without 'id'");
+    } else if (auto v = uint_value(it->second, UINT32_MAX)) {
+        if (auto msg = check_server_id(*v); !msg.empty())
+            error(it->second.line, msg);
+        c.id = static_cast<uint32_t>(*v);
+        spec.line = it->second.line;
+    }
+    bool method_known = true;
+    if (auto it = f.find("method"); it != f.end()) {
+        method_known = false;
+        if (auto v = string_value(it->second)) {
+            try {
+                c.method = parse_method(*v);
+                method_known = true;
+            } catch (const ParseError& e) {
+                error(it->second.line, e.what());
+            }
+        }
+    }
+    if (auto it = f.find("addr"); it == f.end()) {
+        error(spec.line, "server without 'addr'");
+    } else if (auto v = string_value(it->second)) {
+        try {
+            c.addr = parse_address(*v);
+            if (svc.key.addr.family && c.addr.family != svc.key.addr.family)
+                error(it->second.line, "server address " + *v + " is " + family_name(c.addr.family) +
+                                           " but the service is " + family_name(svc.key.addr.family));
+        } catch (const ParseError& e) {
+            error(it->second.line, e.what());
+        }
+    }
+    if (auto it = f.find("mac"); it != f.end()) {
+        if (auto v = string_value(it->second)) {
+            try {
+                Mac mac = parse_mac(*v);
+                if (auto msg = check_unicast_mac(mac); !msg.empty())
+                    error(it->second.line, msg);
+                else if (method_known && c.method != DLBA_FWD_DR)
+                    error(it->second.line, "'mac' is only used by method dr");
+                c.mac = mac;
+            } catch (const ParseError& e) {
+                error(it->second.line, e.what());
+            }
+        }
+    } else if (method_known && c.method == DLBA_FWD_DR) {
+        error(spec.line, "method dr needs the server's 'mac'");
+    }
+    if (auto it = f.find("port"); it != f.end()) {
+        if (auto v = uint_value(it->second, 65535)) {
+            if (method_known && c.method != DLBA_FWD_NAT)
+                error(it->second.line, "'port' is only used by method nat");
+            c.port = static_cast<uint16_t>(*v);
+        }
+    }
+    if (auto it = f.find("weight"); it != f.end()) {
+        if (auto v = uint_value(it->second, UINT32_MAX)) {
+            if (auto msg = check_weight(*v); !msg.empty())
+                error(it->second.line, msg);
+            c.weight = static_cast<uint32_t>(*v);
+        }
+    }
+    if (auto it = f.find("enabled"); it != f.end()) {
+        if (auto v = bool_value(it->second))
+            c.enabled = *v;
+    }
+    if (auto it = f.find("failed"); it != f.end()) {
+        if (auto v = bool_value(it->second)) {
+            c.failed = *v;
+            spec.failed_given = true;
+        }
+    }
+    // As for services: returned despite errors so duplicates are found.
+    if (!c.id || !c.addr.family)
+        return std::nullopt;
+    return spec;
+}
+
+void ConfigParser::check_nat_conflicts(const Config& config)
+{
+    // The LB recognises a nat reply by its source (server addr, port,
+    // proto), so two nat servers must not share one.
+    std::map<std::tuple<Address, uint16_t, uint8_t>, std::pair<std::string, int>> seen;
+    for (const auto& svc : config.services) {
+        for (const auto& srv : svc.servers) {
+            if (srv.config.method != DLBA_FWD_NAT)
+                continue;
+            uint16_t port = srv.config.port.value_or(0) ? *srv.config.port : svc.key.port;
+            auto key = std::make_tuple(srv.config.addr, port, svc.key.proto);
+            std::string where = format_service(svc.key) + " id " + std::to_string(srv.config.id);
+            auto [pos, fresh] = seen.emplace(key, std::make_pair(where, srv.line));
+            if (!fresh)
+                error(srv.line, "nat server " + format_address(srv.config.addr) + " port " +
+                                    std::to_string(port) + "/" + proto_name(svc.key.proto) +
+                                    " is already used by " + pos->second.first + " (line " +
+                                    std::to_string(pos->second.second) + ")");
+        }
+    }
+}
+
+Config ConfigParser::parse(std::string_view text)
+{
+    errors_.clear();
+    source_lines_.clear();
+    {
+        std::istringstream in{std::string(text)};
+        for (std::string l; std::getline(in, l);)
+            source_lines_.push_back(l);
+    }
+    auto fail = [&]() -> ConfigError {
+        std::stable_sort(errors_.begin(), errors_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::string> lines;
+        for (const auto& [line, msg] : errors_)
+            lines.push_back(file_ + ":" + std::to_string(line) + ": " + msg);
+        return ConfigError(file_, std::move(lines));
+    };
+
+    YAML::Node root;
+    try {
+        root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+        int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+        std::string msg = "YAML syntax error: " + e.msg;
+        size_t idx = static_cast<size_t>(line - 1);
+        if (idx < source_lines_.size() && source_lines_[idx].find('[') != std::string::npos)
+            msg += " (quote IPv6 services: service: \"[fd00::10]:80/tcp\")";
+        error(line, msg);
+        throw fail();
+    }
+    if (!root || root.IsNull()) {
+        error(1, "empty configuration; write 'services: []' to remove every service");
+        throw fail();
+    }
+    if (!root.IsMap()) {
+        error(line_of(root, 1), "the top level must be a mapping with the key 'services'");
+        throw fail();
+    }
+    auto top = fields(root, {"services"}, "the top level");
+    Config config;
+    auto it = top.find("services");
+    if (it == top.end()) {
+        if (errors_.empty())
+            error(line_of(root, 1), "missing 'services' (write 'services: []' to remove every service)");
+        throw fail();
+    }
+    const YAML::Node& list = it->second.value;
+    if (!list.IsSequence()) {
+        error(it->second.line, "'services' must be a list (write 'services: []' for none)");
+        throw fail();
+    }
+    std::map<ServiceKey, int> keys;
+    for (const auto& item : list) {
+        auto svc = service(item);
+        if (!svc)
+            continue;
+        if (auto [pos, fresh] = keys.emplace(svc->key, svc->line); !fresh) {
+            error(svc->line, "duplicate service " + format_service(svc->key) + " (first at line " +
+                                 std::to_string(pos->second) + ")");
+            continue;
+        }
+        config.services.push_back(std::move(*svc));
+    }
+    check_nat_conflicts(config);
+    if (!errors_.empty())
+        throw fail();
+    return config;
+}
+
+Config ConfigParser::load(const std::string& path)
+{
+    std::string name = path == "-" ? "<stdin>" : path;
+    std::ostringstream text;
+    if (path == "-") {
+        text << std::cin.rdbuf();
+    } else {
+        std::ifstream in(path);
+        if (!in) {
+            int err = errno;
+            throw ConfigError(name, {name + ": cannot open: " + std::strerror(err)});
+        }
+        text << in.rdbuf();
+        if (in.bad())
+            throw ConfigError(name, {name + ": read error"});
+    }
+    return ConfigParser(name).parse(text.str());
+}
+
+} // namespace dlba::ctl

@@ -1,0 +1,54 @@
+// dlbactl dump services | servers SVC | buckets SVC   (through /dev/dlba)
+#include "dlba/ctl/commands.h"
+#include "dlba/ctl/output.h"
+#include "dlba/ctl/parse.h"
+#include "dlba/ctl/usage_error.h"
+
+namespace dlba::ctl {
+
+int dump_main(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl dump services | servers SVC | buckets SVC");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 2, "table name (services, servers or buckets)");
+    const auto& words = cl.words();
+    const std::string& table = words[0];
+    if (table == "services") {
+        cl.expect_words(1, 1, "");
+        auto services = ctx.monitor().services();
+        if (ctx.json()) {
+            auto doc = nlohmann::json::array();
+            for (const auto& s : services)
+                doc.push_back(output::service_json(s));
+            output::print_json(ctx.out(), doc);
+        } else {
+            output::print_services(ctx.out(), services);
+        }
+        return 0;
+    }
+    if (table != "servers" && table != "buckets")
+        throw UsageError("unknown table '" + table + "' (services, servers or buckets)\nusage: " + cl.usage());
+    cl.expect_words(2, 2, "SVC");
+    ServiceKey key = parse_service(words[1]);
+    if (table == "servers") {
+        auto servers = ctx.monitor().servers(key);
+        if (ctx.json()) {
+            auto doc = nlohmann::json::array();
+            for (const auto& s : servers)
+                doc.push_back(output::server_json(s));
+            output::print_json(ctx.out(), doc);
+        } else {
+            output::print_servers(ctx.out(), servers, key);
+        }
+        return 0;
+    }
+    BucketTable t = ctx.monitor().buckets(key);
+    if (ctx.json())
+        output::print_buckets_json(ctx.out(), key, t);
+    else
+        output::print_buckets(ctx.out(), key, t);
+    return 0;
+}
+
+} // namespace dlba::ctl

@@ -1,0 +1,219 @@
+#include "dlba/ctl/output.h"
+
+#include "dlba/ctl/parse.h"
+#include "dlba/ctl/table_printer.h"
+
+#include <cstdio>
+#include <set>
+#include <string>
+
+namespace dlba::ctl::output {
+
+using nlohmann::json;
+
+namespace {
+
+std::string num(const std::optional<uint64_t>& v)
+{
+    return v ? std::to_string(*v) : "-";
+}
+
+std::string yes_no(bool v)
+{
+    return v ? "yes" : "no";
+}
+
+void put(json& j, const char* name, const std::optional<uint64_t>& v)
+{
+    if (v)
+        j[name] = *v;
+}
+
+} // namespace
+
+json stats_json(const Stats& s)
+{
+    json j = json::object();
+    put(j, "packets", s.packets);
+    put(j, "bytes", s.bytes);
+    put(j, "new_assign", s.new_assign);
+    put(j, "reassign", s.reassign);
+    put(j, "noserver", s.noserver);
+    put(j, "errors", s.errors);
+    put(j, "replies", s.replies);
+    return j;
+}
+
+json service_json(const ServiceInfo& s)
+{
+    return json{
+        {"family", family_name(s.key.addr.family)},
+        {"addr", format_address(s.key.addr)},
+        {"port", s.key.port},
+        {"proto", proto_name(s.key.proto)},
+        {"buckets", s.buckets},
+        {"timeout", s.timeout},
+        {"mode", mode_name(s.mode)},
+        {"panic", s.panic},
+        {"version", s.version},
+        {"nservers", s.nservers},
+        {"stats", stats_json(s.stats)},
+    };
+}
+
+json server_json(const ServerInfo& s)
+{
+    return json{
+        {"service", format_service(s.service)},
+        {"id", s.id},
+        {"addr", format_address(s.addr)},
+        {"port", s.port},
+        {"mac", s.mac ? json(format_mac(*s.mac)) : json(nullptr)},
+        {"weight", s.weight},
+        {"method", method_name(s.method)},
+        {"enabled", s.enabled},
+        {"failed", s.failed},
+        {"buckets", s.buckets},
+        {"stats", stats_json(s.stats)},
+    };
+}
+
+json global_stats_json(const GlobalStats& g)
+{
+    json j = stats_json(g.stats);
+    if (g.services)
+        j["services"] = *g.services;
+    return j;
+}
+
+json service_stats_json(const ServiceInfo& s)
+{
+    json j = stats_json(s.stats);
+    j["service"] = format_service(s.key);
+    return j;
+}
+
+void print_buckets_json(std::ostream& out, const ServiceKey& key, const BucketTable& t)
+{
+    out << "{\"service\":" << json(format_service(key)).dump() << ",\"version\":" << t.version
+        << ",\"count\":" << t.count << ",\"buckets\":[";
+    for (size_t i = 0; i < t.assign.size(); i++)
+        out << (i ? ",[" : "[") << t.assign[i] << ',' << (i < t.idle_ms.size() ? t.idle_ms[i] : 0) << ']';
+    out << "]}\n";
+}
+
+BucketSummary summarize(const BucketTable& t)
+{
+    BucketSummary s;
+    s.version = t.version;
+    s.count = t.count;
+    for (uint32_t id : t.assign) {
+        if (id == 0)
+            s.unassigned++;
+        else
+            s.per_server[id]++;
+    }
+    return s;
+}
+
+json summary_json(const ServiceKey& key, const BucketSummary& s)
+{
+    json servers = json::object();
+    for (const auto& [id, n] : s.per_server)
+        servers[std::to_string(id)] = n;
+    return json{{"service", format_service(key)}, {"version", s.version}, {"count", s.count},
+                {"unassigned", s.unassigned}, {"servers", std::move(servers)}};
+}
+
+void print_services(std::ostream& out, const std::vector<ServiceInfo>& services)
+{
+    TablePrinter t({"SERVICE", "BUCKETS", "TIMEOUT", "MODE", "PANIC", "VERSION", "SERVERS", "PACKETS",
+                    "BYTES"});
+    for (const auto& s : services)
+        t.add_row({format_service(s.key), std::to_string(s.buckets), std::to_string(s.timeout),
+                   mode_name(s.mode), s.panic ? "on" : "off", std::to_string(s.version),
+                   std::to_string(s.nservers), num(s.stats.packets), num(s.stats.bytes)});
+    t.print(out);
+}
+
+void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
+                   const std::optional<ServiceKey>& only)
+{
+    // Services in the order they first appear.
+    std::vector<ServiceKey> order;
+    std::set<ServiceKey> seen;
+    if (only) {
+        order.push_back(*only);
+        seen.insert(*only);
+    }
+    for (const auto& s : servers)
+        if (seen.insert(s.service).second)
+            order.push_back(s.service);
+    bool first = true;
+    for (const auto& key : order) {
+        if (!first)
+            out << '\n';
+        first = false;
+        out << "Service " << format_service(key) << '\n';
+        TablePrinter t({"ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED", "FAILED", "BUCKETS",
+                        "PACKETS", "BYTES"});
+        for (const auto& s : servers) {
+            if (s.service != key)
+                continue;
+            t.add_row({std::to_string(s.id), format_address(s.addr), std::to_string(s.port),
+                       s.mac ? format_mac(*s.mac) : "-", method_name(s.method), std::to_string(s.weight),
+                       yes_no(s.enabled), yes_no(s.failed), std::to_string(s.buckets),
+                       num(s.stats.packets), num(s.stats.bytes)});
+        }
+        t.print(out);
+    }
+}
+
+void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& table)
+{
+    out << "Service " << format_service(key) << "  version " << table.version << "  buckets " << table.count
+        << '\n';
+    TablePrinter t({"BUCKET", "SERVER", "IDLE_MS"});
+    for (size_t i = 0; i < table.assign.size(); i++)
+        t.add_row({std::to_string(i), table.assign[i] ? std::to_string(table.assign[i]) : "-",
+                   i < table.idle_ms.size() && table.idle_ms[i] != UINT32_MAX ? std::to_string(table.idle_ms[i])
+                                                                              : "-"});
+    t.print(out);
+}
+
+void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& s)
+{
+    out << "Service " << format_service(key) << "  version " << s.version << "  buckets " << s.count << '\n';
+    auto share = [&](uint64_t n) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.1f%%", s.count ? 100.0 * double(n) / s.count : 0.0);
+        return std::string(buf);
+    };
+    TablePrinter t({"SERVER", "BUCKETS", "SHARE"});
+    for (const auto& [id, n] : s.per_server)
+        t.add_row({std::to_string(id), std::to_string(n), share(n)});
+    t.add_row({"unassigned", std::to_string(s.unassigned), share(s.unassigned)});
+    t.print(out);
+}
+
+void print_stats(std::ostream& out, const Stats& s, const std::optional<uint32_t>& services)
+{
+    TablePrinter t({"COUNTER", "VALUE"});
+    if (services)
+        t.add_row({"services", std::to_string(*services)});
+    t.add_row({"packets", num(s.packets)});
+    t.add_row({"bytes", num(s.bytes)});
+    t.add_row({"new_assign", num(s.new_assign)});
+    t.add_row({"reassign", num(s.reassign)});
+    t.add_row({"noserver", num(s.noserver)});
+    t.add_row({"errors", num(s.errors)});
+    t.add_row({"replies", num(s.replies)});
+    t.print(out);
+}
+
+void print_json(std::ostream& out, const json& doc)
+{
+    out << doc.dump() << '\n';
+}
+
+} // namespace dlba::ctl::output

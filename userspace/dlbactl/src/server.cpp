@@ -1,0 +1,152 @@
+// dlbactl server add|set|del|list
+#include "dlba/ctl/commands.h"
+#include "dlba/ctl/output.h"
+#include "dlba/ctl/parse.h"
+#include "dlba/ctl/usage_error.h"
+
+#include <boost/program_options.hpp>
+
+namespace po = boost::program_options;
+
+namespace dlba::ctl {
+
+namespace {
+
+uint32_t id_option(const CommandLine& cl)
+{
+    auto v = cl.value("id");
+    if (!v)
+        throw UsageError("missing --id\nusage: " + cl.usage());
+    return static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "server id"));
+}
+
+void exclusive(const CommandLine& cl, const char* a, const char* b)
+{
+    if (cl.flag(a) && cl.flag(b))
+        throw UsageError(std::string("--") + a + " and --" + b + " exclude each other");
+}
+
+int server_add(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W] "
+                   "[--method dr|nat|tun] [--disabled] [--failed]");
+    cl.options()
+        ("id", po::value<std::string>()->value_name("ID"), "server id within the service (1..65535)")
+        ("addr", po::value<std::string>()->value_name("ADDR"), "server address (same family as the service)")
+        ("port", po::value<std::string>()->value_name("P"), "nat: real port (default: the service port)")
+        ("mac", po::value<std::string>()->value_name("MAC"), "dr: the server's MAC address")
+        ("weight", po::value<std::string>()->value_name("W"), "weight 0..65535 (default 1)")
+        ("method", po::value<std::string>()->value_name("M"), "forwarding method dr|nat|tun (default dr)")
+        ("disabled", "add it draining: no new buckets")
+        ("failed", "add it marked failed");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 1, "SVC");
+    ServiceKey key = parse_service(cl.words()[0]);
+    ServerConfig c;
+    c.id = id_option(cl);
+    auto addr = cl.value("addr");
+    if (!addr)
+        throw UsageError("missing --addr\nusage: " + cl.usage());
+    c.addr = parse_address(*addr);
+    if (auto v = cl.value("port"))
+        c.port = static_cast<uint16_t>(parse_uint(*v, 65535, "port"));
+    if (auto v = cl.value("mac"))
+        c.mac = parse_mac(*v);
+    if (auto v = cl.value("weight"))
+        c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
+    if (auto v = cl.value("method"))
+        c.method = parse_method(*v);
+    c.enabled = !cl.flag("disabled");
+    c.failed = cl.flag("failed");
+    ctx.backend().add_server(key, c);
+    return 0;
+}
+
+int server_set(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail]");
+    cl.options()
+        ("id", po::value<std::string>()->value_name("ID"), "server id")
+        ("weight", po::value<std::string>()->value_name("W"), "new weight 0..65535")
+        ("enable", "take new buckets again")
+        ("disable", "drain: keep active buckets, take no new ones")
+        ("fail", "mark failed: its buckets are reset at once")
+        ("unfail", "clear the failed mark");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 1, "SVC");
+    exclusive(cl, "enable", "disable");
+    exclusive(cl, "fail", "unfail");
+    ServiceKey key = parse_service(cl.words()[0]);
+    ServerChange c;
+    c.id = id_option(cl);
+    if (auto v = cl.value("weight"))
+        c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
+    if (cl.flag("enable") || cl.flag("disable"))
+        c.enabled = cl.flag("enable");
+    if (cl.flag("fail") || cl.flag("unfail"))
+        c.failed = cl.flag("fail");
+    if (c.empty())
+        throw UsageError("nothing to change\nusage: " + cl.usage());
+    ctx.backend().set_server(key, c);
+    return 0;
+}
+
+int server_del(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl server del SVC --id ID");
+    cl.options()("id", po::value<std::string>()->value_name("ID"), "server id");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(1, 1, "SVC");
+    ServiceKey key = parse_service(cl.words()[0]);
+    ctx.backend().del_server(key, id_option(cl));
+    return 0;
+}
+
+int server_list(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl server list [SVC]");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(0, 1, "SVC");
+    std::optional<ServiceKey> key;
+    if (!cl.words().empty())
+        key = parse_service(cl.words()[0]);
+    auto servers = ctx.backend().servers(key);
+    if (ctx.json()) {
+        auto doc = nlohmann::json::array();
+        for (const auto& s : servers)
+            doc.push_back(output::server_json(s));
+        output::print_json(ctx.out(), doc);
+    } else {
+        output::print_servers(ctx.out(), servers, key);
+    }
+    return 0;
+}
+
+} // namespace
+
+int server_main(Context& ctx, const Args& args)
+{
+    const std::string word = args.empty() ? "" : args[0];
+    Args rest(args.begin() + (args.empty() ? 0 : 1), args.end());
+    if (word == "-h" || word == "--help" || word == "help") {
+        print_synopsis(ctx.out(), "server");
+        return 0;
+    }
+    if (word == "add")
+        return server_add(ctx, rest);
+    if (word == "set")
+        return server_set(ctx, rest);
+    if (word == "del" || word == "delete")
+        return server_del(ctx, rest);
+    if (word == "list" || word == "show")
+        return server_list(ctx, rest);
+    throw UsageError((word.empty() ? std::string("missing server command")
+                                   : "unknown server command '" + word + "'") +
+                     " (add, set, del or list)");
+}
+
+} // namespace dlba::ctl

@@ -1,0 +1,276 @@
+// dlba attribute encoding: requests as the kernel will parse them, and
+// replies as the kernel builds them.
+#include "dlba/ctl/bucket_assembler.h"
+#include "dlba/ctl/codec.h"
+#include "dlba/ctl/parse.h"
+#include "dlba/nl/attrs.h"
+#include "dlba/nl/error.h"
+
+#include <gtest/gtest.h>
+#include <linux/dlba.h>
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dlba::ctl {
+namespace {
+
+constexpr uint16_t kFamily = 0x1d;
+
+nl::Attrs svc_nest(const nl::Message& msg)
+{
+    return nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX);
+}
+
+TEST(Codec, ServiceConfigRequest)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVICE_NEW, DLBA_GENL_VERSION);
+    ServiceConfig c{parse_service("[fd00::10]:80/tcp"), 1024, 60, DLBA_MODE_FORWARD};
+    codec::put_service_config(msg, c);
+    auto s = svc_nest(msg);
+    EXPECT_EQ(s.u16(DLBA_SVC_A_FAMILY), AF_INET6);
+    ASSERT_EQ(s.bytes(DLBA_SVC_A_ADDR).size(), 16u);
+    EXPECT_EQ(std::memcmp(s.bytes(DLBA_SVC_A_ADDR).data(), c.key.addr.bytes.data(), 16), 0);
+    EXPECT_EQ(s.u16(DLBA_SVC_A_PORT), 80);
+    EXPECT_EQ(s.u8(DLBA_SVC_A_PROTO), IPPROTO_TCP);
+    EXPECT_EQ(s.u32(DLBA_SVC_A_BUCKETS), 1024u);
+    EXPECT_EQ(s.u32(DLBA_SVC_A_TIMEOUT), 60u);
+    EXPECT_EQ(s.u8(DLBA_SVC_A_MODE), DLBA_MODE_FORWARD);
+}
+
+TEST(Codec, ServiceKeyIpv4IsFourBytesAndDefaultsAreOmitted)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVICE_NEW, DLBA_GENL_VERSION);
+    codec::put_service_config(msg, ServiceConfig{parse_service("10.0.0.10:53/udp"), {}, {}, {}});
+    auto s = svc_nest(msg);
+    EXPECT_EQ(s.bytes(DLBA_SVC_A_ADDR).size(), 4u);
+    EXPECT_EQ(s.u8(DLBA_SVC_A_PROTO), IPPROTO_UDP);
+    EXPECT_FALSE(s.has(DLBA_SVC_A_BUCKETS));
+    EXPECT_FALSE(s.has(DLBA_SVC_A_TIMEOUT));
+    EXPECT_FALSE(s.has(DLBA_SVC_A_MODE));
+}
+
+TEST(Codec, ServerConfigSendsEveryField)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVER_NEW, DLBA_GENL_VERSION);
+    ServerConfig c;
+    c.id = 7;
+    c.addr = parse_address("10.0.1.7");
+    c.mac = parse_mac("02:00:00:00:01:07");
+    c.weight = 3;
+    c.enabled = false;
+    codec::put_server_config(msg, c);
+    auto srv = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
+    EXPECT_EQ(srv.u32(DLBA_SRV_A_ID), 7u);
+    EXPECT_EQ(srv.bytes(DLBA_SRV_A_ADDR).size(), 4u);
+    EXPECT_EQ(srv.bytes(DLBA_SRV_A_MAC).size(), 6u);
+    EXPECT_EQ(srv.u32(DLBA_SRV_A_WEIGHT), 3u);
+    EXPECT_EQ(srv.u8(DLBA_SRV_A_ENABLED), 0);
+    EXPECT_EQ(srv.u8(DLBA_SRV_A_FAILED), 0);
+    EXPECT_EQ(srv.u8(DLBA_SRV_A_METHOD), DLBA_FWD_DR);
+    EXPECT_FALSE(srv.has(DLBA_SRV_A_PORT));
+}
+
+TEST(Codec, ServerChangeSendsOnlyChanges)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVER_SET, DLBA_GENL_VERSION);
+    ServerChange c;
+    c.id = 2;
+    c.failed = true;
+    codec::put_server_change(msg, c);
+    auto srv = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
+    EXPECT_EQ(srv.u32(DLBA_SRV_A_ID), 2u);
+    EXPECT_EQ(srv.u8(DLBA_SRV_A_FAILED), 1);
+    for (auto t : {DLBA_SRV_A_WEIGHT, DLBA_SRV_A_ENABLED, DLBA_SRV_A_MAC, DLBA_SRV_A_ADDR, DLBA_SRV_A_PORT,
+                   DLBA_SRV_A_METHOD})
+        EXPECT_FALSE(srv.has(t)) << t;
+}
+
+TEST(Codec, BucketSetChunkFitsAndCarriesVersion)
+{
+    std::vector<uint32_t> ids(DLBA_BKT_CHUNK, 5);
+    nl::Message msg(kFamily, DLBA_CMD_BUCKETS_SET, DLBA_GENL_VERSION, ids.size() * 4 + 512);
+    codec::put_service_key(msg, parse_service("10.0.0.10:80/tcp"));
+    codec::put_buckets(msg, 8192, ids.data(), DLBA_BKT_CHUNK, 99);
+    auto b = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_BUCKETS, DLBA_BKT_A_MAX);
+    EXPECT_EQ(b.u32(DLBA_BKT_A_START), 8192u);
+    EXPECT_EQ(b.bytes(DLBA_BKT_A_ASSIGN).size(), DLBA_BKT_CHUNK * 4);
+    EXPECT_EQ(b.u64(DLBA_BKT_A_VERSION), 99u);
+}
+
+// A reply as the kernel would build it for SERVICE_GET.
+nl::Message service_reply(bool with_stats)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVICE_GET, DLBA_GENL_VERSION);
+    nlattr* svc = msg.begin_nest(DLBA_A_SERVICE);
+    msg.put_u16(DLBA_SVC_A_FAMILY, AF_INET);
+    const uint8_t addr[4] = {10, 0, 0, 10};
+    msg.put_bytes(DLBA_SVC_A_ADDR, addr);
+    msg.put_u16(DLBA_SVC_A_PORT, 80);
+    msg.put_u8(DLBA_SVC_A_PROTO, IPPROTO_TCP);
+    msg.put_u32(DLBA_SVC_A_BUCKETS, 65536);
+    msg.put_u32(DLBA_SVC_A_TIMEOUT, 300);
+    msg.put_u8(DLBA_SVC_A_MODE, DLBA_MODE_FORWARD);
+    msg.put_u8(DLBA_SVC_A_PANIC, 1);
+    msg.put_u64(DLBA_SVC_A_VERSION, 12);
+    msg.put_u32(DLBA_SVC_A_NSERVERS, 3);
+    if (with_stats) {
+        nlattr* st = msg.begin_nest(DLBA_SVC_A_STATS);
+        msg.put_u64(DLBA_STATS_A_PACKETS, 100);
+        msg.put_u64(DLBA_STATS_A_BYTES, 6400);
+        msg.put_u64(DLBA_STATS_A_NOSERVER, 2);
+        msg.end_nest(st);
+    }
+    msg.end_nest(svc);
+    return msg;
+}
+
+TEST(Codec, ParseServiceReply)
+{
+    auto msg = service_reply(true);
+    ServiceInfo s = codec::parse_service(msg.header());
+    EXPECT_EQ(format_service(s.key), "10.0.0.10:80/tcp");
+    EXPECT_EQ(s.buckets, 65536u);
+    EXPECT_EQ(s.timeout, 300u);
+    EXPECT_EQ(s.mode, DLBA_MODE_FORWARD);
+    EXPECT_TRUE(s.panic);
+    EXPECT_EQ(s.version, 12u);
+    EXPECT_EQ(s.nservers, 3u);
+    EXPECT_EQ(s.stats.packets, 100u);
+    EXPECT_EQ(s.stats.bytes, 6400u);
+    EXPECT_EQ(s.stats.noserver, 2u);
+    EXPECT_EQ(s.stats.errors, std::nullopt);
+}
+
+TEST(Codec, ParseServiceWithBadAddressLengthIsProtocolError)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVICE_GET, DLBA_GENL_VERSION);
+    nlattr* svc = msg.begin_nest(DLBA_A_SERVICE);
+    msg.put_u16(DLBA_SVC_A_FAMILY, AF_INET6);
+    const uint8_t addr[4] = {10, 0, 0, 10};
+    msg.put_bytes(DLBA_SVC_A_ADDR, addr);
+    msg.put_u16(DLBA_SVC_A_PORT, 80);
+    msg.put_u8(DLBA_SVC_A_PROTO, IPPROTO_TCP);
+    msg.end_nest(svc);
+    try {
+        codec::parse_service(msg.header());
+        FAIL();
+    } catch (const nl::Error& e) {
+        EXPECT_EQ(e.code(), EPROTO);
+    }
+}
+
+nl::Message server_reply(bool with_service)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVER_GET, DLBA_GENL_VERSION);
+    if (with_service)
+        codec::put_service_key(msg, parse_service("[fd00::10]:80/tcp"));
+    nlattr* srv = msg.begin_nest(DLBA_A_SERVER);
+    msg.put_u32(DLBA_SRV_A_ID, 2);
+    Address a = parse_address("fd00::1:2");
+    msg.put_bytes(DLBA_SRV_A_ADDR, std::span(a.bytes.data(), 16));
+    msg.put_u16(DLBA_SRV_A_PORT, 8080);
+    msg.put_u32(DLBA_SRV_A_WEIGHT, 2);
+    msg.put_u8(DLBA_SRV_A_ENABLED, 1);
+    msg.put_u8(DLBA_SRV_A_FAILED, 0);
+    msg.put_u8(DLBA_SRV_A_METHOD, DLBA_FWD_NAT);
+    msg.put_u32(DLBA_SRV_A_BUCKETS, 4000);
+    msg.end_nest(srv);
+    return msg;
+}
+
+TEST(Codec, ParseServerReply)
+{
+    auto msg = server_reply(true);
+    ServerInfo s = codec::parse_server(msg.header());
+    EXPECT_EQ(format_service(s.service), "[fd00::10]:80/tcp");
+    EXPECT_EQ(s.id, 2u);
+    EXPECT_EQ(format_address(s.addr), "fd00::1:2");
+    EXPECT_EQ(s.port, 8080);
+    EXPECT_EQ(s.mac, std::nullopt);
+    EXPECT_EQ(s.method, DLBA_FWD_NAT);
+    EXPECT_EQ(s.buckets, 4000u);
+    EXPECT_TRUE(s.enabled);
+    EXPECT_FALSE(s.failed);
+}
+
+TEST(Codec, ParseServerReplyWithoutServiceUsesTheFilter)
+{
+    auto msg = server_reply(false);
+    EXPECT_THROW(codec::parse_server(msg.header()), nl::Error);
+    ServerInfo s = codec::parse_server(msg.header(), parse_service("[fd00::10]:80/tcp"));
+    EXPECT_EQ(s.id, 2u);
+}
+
+TEST(Codec, GlobalStats)
+{
+    nl::Message msg(kFamily, DLBA_CMD_STATS_GET, DLBA_GENL_VERSION);
+    nlattr* st = msg.begin_nest(DLBA_A_STATS);
+    msg.put_u64(DLBA_STATS_A_PACKETS, 5);
+    msg.put_u64(DLBA_STATS_A_REPLIES, 4);
+    msg.put_u32(DLBA_STATS_A_SERVICES, 2);
+    msg.end_nest(st);
+    GlobalStats g = codec::parse_global_stats(msg.header());
+    EXPECT_EQ(g.stats.packets, 5u);
+    EXPECT_EQ(g.stats.replies, 4u);
+    EXPECT_EQ(g.services, 2u);
+}
+
+nl::Message bucket_part(uint32_t count, uint32_t start, std::vector<uint32_t> ids, uint64_t version)
+{
+    nl::Message msg(kFamily, DLBA_CMD_BUCKETS_GET, DLBA_GENL_VERSION, 65536);
+    nlattr* b = msg.begin_nest(DLBA_A_BUCKETS);
+    msg.put_u64(DLBA_BKT_A_VERSION, version);
+    msg.put_u32(DLBA_BKT_A_COUNT, count);
+    msg.put_u32(DLBA_BKT_A_START, start);
+    msg.put_bytes(DLBA_BKT_A_ASSIGN, std::span(reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * 4));
+    std::vector<uint32_t> idle(ids.size(), 7);
+    msg.put_bytes(DLBA_BKT_A_IDLE, std::span(reinterpret_cast<const uint8_t*>(idle.data()), idle.size() * 4));
+    msg.end_nest(b);
+    return msg;
+}
+
+TEST(BucketAssembler, JoinsPartsInAnyOrder)
+{
+    BucketAssembler asm_(true);
+    asm_.add(codec::parse_buckets(bucket_part(16, 8, {2, 2, 2, 2, 0, 0, 0, 0}, 4).header()));
+    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
+    EXPECT_TRUE(asm_.consistent());
+    BucketTable t = asm_.finish();
+    EXPECT_EQ(t.count, 16u);
+    EXPECT_EQ(t.version, 4u);
+    EXPECT_EQ(t.assign, (std::vector<uint32_t>{1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0}));
+    EXPECT_EQ(t.idle_ms, std::vector<uint32_t>(16, 7));
+}
+
+TEST(BucketAssembler, MissingBucketsAreAnError)
+{
+    BucketAssembler asm_(false);
+    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
+    EXPECT_THROW(asm_.finish(), nl::Error);
+}
+
+TEST(BucketAssembler, OverlapAndOverrunAreErrors)
+{
+    BucketAssembler asm_(false);
+    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
+    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(16, 4, {1, 1, 1, 1}, 4).header())), nl::Error);
+    EXPECT_THROW(codec::parse_buckets(bucket_part(16, 12, {1, 1, 1, 1, 1, 1}, 4).header()), nl::Error);
+    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(32, 8, {1}, 4).header())), nl::Error);
+}
+
+TEST(BucketAssembler, ChangingVersionReportsTheOldest)
+{
+    BucketAssembler asm_(false);
+    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 9).header()));
+    asm_.add(codec::parse_buckets(bucket_part(16, 8, {2, 2, 2, 2, 2, 2, 2, 2}, 11).header()));
+    EXPECT_FALSE(asm_.consistent());
+    EXPECT_EQ(asm_.finish().version, 9u);
+    asm_.reset();
+    EXPECT_THROW(asm_.finish(), nl::Error);
+}
+
+} // namespace
+} // namespace dlba::ctl

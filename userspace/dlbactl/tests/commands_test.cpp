@@ -1,0 +1,414 @@
+// Whole command lines through run_dlbactl() against the fake kernel:
+// argument handling, exit status, error text and the -j JSON shapes.
+#include "dlba/ctl/commands.h"
+#include "dlba/ctl/parse.h"
+#include "fake_backend.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <linux/dlba.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace dlba::ctl {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using nlohmann::json;
+
+class FakeMonitor : public Monitor {
+public:
+    std::vector<ServiceInfo> services() override { return svcs; }
+    std::vector<ServerInfo> servers(const ServiceKey&) override { return srvs; }
+    BucketTable buckets(const ServiceKey&) override { return table; }
+
+    std::vector<ServiceInfo> svcs;
+    std::vector<ServerInfo> srvs;
+    BucketTable table;
+};
+
+class CommandsTest : public ::testing::Test {
+protected:
+    int run(std::vector<std::string> args)
+    {
+        out.str("");
+        err.str("");
+        Context ctx(
+            out, err, [this] { return std::unique_ptr<Backend>(std::make_unique<test::BackendProxy>(fake)); },
+            [this] {
+                struct Proxy : Monitor {
+                    explicit Proxy(Monitor& m) : m_(m) {}
+                    std::vector<ServiceInfo> services() override { return m_.services(); }
+                    std::vector<ServerInfo> servers(const ServiceKey& k) override { return m_.servers(k); }
+                    BucketTable buckets(const ServiceKey& k) override { return m_.buckets(k); }
+                    Monitor& m_;
+                };
+                return std::unique_ptr<Monitor>(std::make_unique<Proxy>(monitor));
+            });
+        return run_dlbactl(ctx, args);
+    }
+
+    json run_json(std::vector<std::string> args)
+    {
+        EXPECT_EQ(run(std::move(args)), 0) << err.str();
+        return json::parse(out.str());
+    }
+
+    void populate()
+    {
+        ASSERT_EQ(run({"service", "add", "10.0.0.10:80/tcp", "--buckets", "16", "--timeout", "60"}), 0) << err.str();
+        ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--mac",
+                       "02:00:00:00:01:01"}),
+                  0)
+            << err.str();
+        ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "2", "--addr", "10.0.1.2", "--method", "nat",
+                       "--port", "8080", "--weight", "3", "--disabled"}),
+                  0)
+            << err.str();
+    }
+
+    test::FakeBackend fake;
+    FakeMonitor monitor;
+    std::ostringstream out, err;
+};
+
+TEST_F(CommandsTest, ServiceAddSendsTheOptions)
+{
+    populate();
+    const auto& s = fake.state.at(parse_service("10.0.0.10:80/tcp"));
+    EXPECT_EQ(s.info.buckets, 16u);
+    EXPECT_EQ(s.info.timeout, 60u);
+    EXPECT_EQ(s.servers.at(2).method, DLBA_FWD_NAT);
+    EXPECT_EQ(s.servers.at(2).port, 8080);
+    EXPECT_EQ(s.servers.at(2).weight, 3u);
+    EXPECT_FALSE(s.servers.at(2).enabled);
+    EXPECT_TRUE(s.servers.at(1).enabled);
+    EXPECT_EQ(s.servers.at(1).method, DLBA_FWD_DR);
+}
+
+TEST_F(CommandsTest, ServiceListJsonShape)
+{
+    populate();
+    json j = run_json({"-j", "service", "list"});
+    ASSERT_TRUE(j.is_array());
+    ASSERT_EQ(j.size(), 1u);
+    const json& s = j[0];
+    EXPECT_EQ(s["family"], "inet");
+    EXPECT_EQ(s["addr"], "10.0.0.10");
+    EXPECT_EQ(s["port"], 80);
+    EXPECT_EQ(s["proto"], "tcp");
+    EXPECT_EQ(s["buckets"], 16);
+    EXPECT_EQ(s["timeout"], 60);
+    EXPECT_EQ(s["mode"], "forward");
+    EXPECT_EQ(s["panic"], false);
+    EXPECT_EQ(s["version"], 0);
+    EXPECT_EQ(s["nservers"], 2);
+    EXPECT_TRUE(s["stats"].is_object());
+    EXPECT_EQ(s["stats"]["packets"], 0);
+}
+
+TEST_F(CommandsTest, ServiceListOfOneUnknownServiceFails)
+{
+    EXPECT_EQ(run({"service", "list", "10.0.0.99:80/tcp"}), 1);
+    EXPECT_EQ(err.str(), "dlbactl: unknown service: No such file or directory\n");
+    EXPECT_EQ(out.str(), "");
+}
+
+TEST_F(CommandsTest, ServiceTable)
+{
+    populate();
+    ASSERT_EQ(run({"service", "list"}), 0);
+    std::istringstream lines(out.str());
+    std::string header, row;
+    std::getline(lines, header);
+    std::getline(lines, row);
+    EXPECT_THAT(header, HasSubstr("SERVICE"));
+    EXPECT_THAT(header, HasSubstr("BUCKETS"));
+    EXPECT_EQ(row.substr(0, 16), "10.0.0.10:80/tcp");
+}
+
+TEST_F(CommandsTest, ServerListJsonShapeAndTable)
+{
+    populate();
+    json j = run_json({"server", "list", "-j"});
+    ASSERT_EQ(j.size(), 2u);
+    const json& a = j[0];
+    EXPECT_EQ(a["service"], "10.0.0.10:80/tcp");
+    EXPECT_EQ(a["id"], 1);
+    EXPECT_EQ(a["addr"], "10.0.1.1");
+    EXPECT_EQ(a["port"], 80);
+    EXPECT_EQ(a["mac"], "02:00:00:00:01:01");
+    EXPECT_EQ(a["weight"], 1);
+    EXPECT_EQ(a["method"], "dr");
+    EXPECT_EQ(a["enabled"], true);
+    EXPECT_EQ(a["failed"], false);
+    EXPECT_EQ(a["buckets"], 0);
+    EXPECT_TRUE(a["stats"].is_object());
+    EXPECT_TRUE(j[1]["mac"].is_null());
+    EXPECT_EQ(j[1]["method"], "nat");
+
+    ASSERT_EQ(run({"server", "list", "10.0.0.10:80/tcp"}), 0);
+    std::istringstream lines(out.str());
+    std::string l;
+    std::getline(lines, l);
+    EXPECT_EQ(l, "Service 10.0.0.10:80/tcp");
+    std::getline(lines, l);
+    std::istringstream header(l);
+    std::vector<std::string> cols{std::istream_iterator<std::string>(header), {}};
+    EXPECT_THAT(cols, ElementsAre("ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED", "FAILED", "BUCKETS",
+                                  "PACKETS", "BYTES"));
+    std::getline(lines, l);
+    std::istringstream row(l);
+    std::vector<std::string> cells{std::istream_iterator<std::string>(row), {}};
+    EXPECT_THAT(cells, ElementsAre("1", "10.0.1.1", "80", "02:00:00:00:01:01", "dr", "1", "yes", "no", "0", "-", "-"));
+}
+
+TEST_F(CommandsTest, ServerSetChangesOnlyWhatIsGiven)
+{
+    populate();
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--enable", "--fail"}), 0) << err.str();
+    const auto& s = fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.at(2);
+    EXPECT_TRUE(s.enabled);
+    EXPECT_TRUE(s.failed);
+    EXPECT_EQ(s.weight, 3u);
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("nothing to change"));
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--enable", "--disable"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("--enable and --disable exclude each other"));
+}
+
+TEST_F(CommandsTest, ServerDelAndKernelErrors)
+{
+    populate();
+    ASSERT_EQ(run({"server", "del", "10.0.0.10:80/tcp", "--id", "1"}), 0);
+    EXPECT_EQ(run({"server", "del", "10.0.0.10:80/tcp", "--id", "1"}), 1);
+    EXPECT_EQ(err.str(), "dlbactl: unknown server: No such file or directory\n");
+    EXPECT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "4", "--addr", "fd00::4", "--mac",
+                   "02:00:00:00:01:04"}),
+              1);
+    EXPECT_EQ(err.str(), "dlbactl: server address family differs from the service: Address family not supported "
+                         "by protocol\n");
+}
+
+TEST_F(CommandsTest, UsageErrorsExitOneAndChangeNothing)
+{
+    struct Case {
+        std::vector<std::string> args;
+        const char* message;
+    };
+    std::vector<Case> cases = {
+        {{}, "usage: dlbactl"},
+        {{"bogus"}, "unknown command 'bogus'"},
+        {{"service"}, "missing service command"},
+        {{"service", "add"}, "missing SVC"},
+        {{"service", "add", "10.0.0.10:80"}, "missing /tcp or /udp"},
+        {{"service", "add", "10.0.0.10:80/tcp", "--buckets", "lots"}, "invalid bucket count 'lots'"},
+        {{"service", "add", "10.0.0.10:80/tcp", "--bucket", "16"}, "unrecognised option '--bucket'"},
+        {{"service", "add", "10.0.0.10:80/tcp", "--mode", "proxy"}, "invalid service mode 'proxy'"},
+        {{"service", "add", "10.0.0.10:80/tcp", "extra"}, "unexpected argument 'extra'"},
+        {{"server", "add", "10.0.0.10:80/tcp", "--addr", "10.0.1.1"}, "missing --id"},
+        {{"server", "add", "10.0.0.10:80/tcp", "--id", "1"}, "missing --addr"},
+        {{"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--mac", "zz"},
+         "invalid MAC address 'zz'"},
+        {{"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--port", "65536"},
+         "invalid port '65536'"},
+        {{"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--mac", "02:00:00:00:01:01"},
+         "unrecognised option '--mac'"},
+        {{"panic", "maybe", "10.0.0.10:80/tcp"}, "panic takes 'on' or 'off'"},
+        {{"panic", "on"}, "missing on|off and SVC"},
+        {{"flush", "now"}, "unexpected argument 'now'"},
+        {{"apply"}, "missing -f FILE"},
+        {{"dump", "clients", "10.0.0.10:80/tcp"}, "unknown table 'clients'"},
+        {{"dump", "servers"}, "missing SVC"},
+        {{"--frobnicate", "flush"}, "unrecognised option '--frobnicate'"},
+    };
+    for (const auto& c : cases) {
+        EXPECT_EQ(run(c.args), 1) << c.message;
+        EXPECT_THAT(err.str(), HasSubstr(c.message));
+        EXPECT_EQ(out.str(), "") << c.message;
+    }
+    EXPECT_THAT(fake.calls, IsEmpty());
+}
+
+TEST_F(CommandsTest, HelpAndVersion)
+{
+    EXPECT_EQ(run({"--help"}), 0);
+    EXPECT_THAT(out.str(), HasSubstr("dlbactl apply -f FILE [--dry-run]"));
+    EXPECT_EQ(run({"-V"}), 0);
+    EXPECT_THAT(out.str(), HasSubstr("dlbactl "));
+    EXPECT_EQ(run({"server", "add", "-h"}), 0);
+    EXPECT_THAT(out.str(), HasSubstr("--method"));
+    EXPECT_EQ(run({"server", "--help"}), 0);
+    EXPECT_THAT(out.str(), HasSubstr("server del SVC --id ID"));
+}
+
+TEST_F(CommandsTest, PanicAndFlush)
+{
+    populate();
+    ASSERT_EQ(run({"panic", "on", "10.0.0.10:80/tcp"}), 0);
+    EXPECT_TRUE(fake.state.at(parse_service("10.0.0.10:80/tcp")).info.panic);
+    EXPECT_EQ(run_json({"-j", "service", "list"})[0]["panic"], true);
+    ASSERT_EQ(run({"panic", "off", "10.0.0.10:80/tcp"}), 0);
+    EXPECT_FALSE(fake.state.at(parse_service("10.0.0.10:80/tcp")).info.panic);
+    ASSERT_EQ(run({"flush"}), 0);
+    EXPECT_TRUE(fake.state.empty());
+}
+
+TEST_F(CommandsTest, StatsJsonShapes)
+{
+    populate();
+    json g = run_json({"-j", "stats"});
+    for (const char* k : {"packets", "bytes", "new_assign", "reassign", "noserver", "errors", "replies", "services"})
+        EXPECT_TRUE(g.contains(k)) << k;
+    EXPECT_EQ(g["services"], 1);
+    json s = run_json({"-j", "stats", "10.0.0.10:80/tcp"});
+    EXPECT_EQ(s["service"], "10.0.0.10:80/tcp");
+    EXPECT_FALSE(s.contains("services"));
+    ASSERT_EQ(run({"stats"}), 0);
+    EXPECT_THAT(out.str(), HasSubstr("services"));
+}
+
+TEST_F(CommandsTest, BucketsJsonShapes)
+{
+    populate();
+    auto& table = fake.state.at(parse_service("10.0.0.10:80/tcp")).table;
+    table.version = 7;
+    for (size_t i = 0; i < 16; i++)
+        table.assign[i] = i < 10 ? 1 : (i < 14 ? 2 : 0);
+    table.idle_ms[3] = 1500;
+
+    json all = run_json({"-j", "buckets", "10.0.0.10:80/tcp"});
+    EXPECT_EQ(all["service"], "10.0.0.10:80/tcp");
+    EXPECT_EQ(all["version"], 7);
+    EXPECT_EQ(all["count"], 16);
+    ASSERT_EQ(all["buckets"].size(), 16u);
+    EXPECT_EQ(all["buckets"][3], json::array({1, 1500}));
+    EXPECT_EQ(all["buckets"][15], json::array({0, 0}));
+
+    json sum = run_json({"-j", "buckets", "10.0.0.10:80/tcp", "--summary"});
+    EXPECT_EQ(sum["version"], 7);
+    EXPECT_EQ(sum["count"], 16);
+    EXPECT_EQ(sum["unassigned"], 2);
+    EXPECT_EQ(sum["servers"], (json{{"1", 10}, {"2", 4}}));
+
+    ASSERT_EQ(run({"buckets", "10.0.0.10:80/tcp", "--summary"}), 0);
+    EXPECT_THAT(out.str(), HasSubstr("version 7"));
+    EXPECT_THAT(out.str(), HasSubstr("62.5%"));
+}
+
+TEST_F(CommandsTest, BucketsSaveAndLoadRoundTrip)
+{
+    populate();
+    auto key = parse_service("10.0.0.10:80/tcp");
+    auto& table = fake.state.at(key).table;
+    table.version = 41;
+    for (size_t i = 0; i < 16; i++)
+        table.assign[i] = 1 + i % 2;
+    std::string path = ::testing::TempDir() + "dlba_buckets_test.json";
+    ASSERT_EQ(run({"buckets", "save", "10.0.0.10:80/tcp", "-o", path}), 0) << err.str();
+
+    std::vector<uint32_t> saved = table.assign;
+    table.assign.assign(16, 0);
+    table.version = 1;
+    ASSERT_EQ(run({"buckets", "load", "10.0.0.10:80/tcp", "-i", path}), 0) << err.str();
+    EXPECT_EQ(table.assign, saved);
+    EXPECT_EQ(table.version, 41u);
+
+    // A file for a table of another size is refused before anything is sent.
+    ASSERT_EQ(run({"service", "add", "10.0.0.11:80/tcp", "--buckets", "32"}), 0);
+    fake.calls.clear();
+    EXPECT_EQ(run({"buckets", "load", "10.0.0.11:80/tcp", "-i", path}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("holds 16 buckets but 10.0.0.11:80/tcp has 32"));
+    EXPECT_THAT(fake.calls, IsEmpty());
+}
+
+TEST_F(CommandsTest, ApplyDryRunPrintsThePlanAndChangesNothing)
+{
+    std::string path = ::testing::TempDir() + "dlba_apply_test.yaml";
+    std::ofstream(path) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
+                           "      - {id: 1, addr: 10.0.1.1, method: tun}\n";
+    ASSERT_EQ(run({"apply", "-f", path, "--dry-run"}), 0) << err.str();
+    EXPECT_EQ(out.str(), "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n"
+                         "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, weight 1)\n");
+    EXPECT_THAT(fake.calls, IsEmpty());
+
+    json j = run_json({"-j", "apply", "-f", path, "--dry-run"});
+    EXPECT_EQ(j["dry_run"], true);
+    EXPECT_EQ(j["changes"].size(), 2u);
+
+    ASSERT_EQ(run({"apply", "-f", path}), 0) << err.str();
+    EXPECT_EQ(fake.calls.size(), 2u);
+    ASSERT_EQ(run({"apply", "-f", path}), 0);
+    EXPECT_EQ(out.str(), "nothing to change\n");
+}
+
+TEST_F(CommandsTest, ApplyOfAnInvalidFileChangesNothing)
+{
+    populate();
+    fake.calls.clear();
+    std::string path = ::testing::TempDir() + "dlba_apply_bad.yaml";
+    std::ofstream(path) << "services:\n"
+                           "  - service: 10.0.0.10:80/tcp\n"
+                           "    buckets: 16\n"
+                           "    servers:\n"
+                           "      - {id: 1, addr: 10.0.1.1, mac: \"02:00:00:00:01:01\", weight: 9}\n"
+                           "      - {id: 2, addr: 10.0.1.2, method: nat, weight: -1}\n";
+    EXPECT_EQ(run({"apply", "-f", path}), 1);
+    EXPECT_EQ(err.str(), path + ":6: invalid weight '-1': not a number\ndlbactl: " + path +
+                             ": 1 error, nothing changed\n");
+    EXPECT_THAT(fake.calls, IsEmpty());
+    EXPECT_EQ(fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.at(1).weight, 1u);
+}
+
+TEST_F(CommandsTest, ApplyReportsWhereAKernelErrorStoppedIt)
+{
+    std::string path = ::testing::TempDir() + "dlba_apply_fail.yaml";
+    std::ofstream(path) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
+                           "      - {id: 1, addr: 10.0.1.1, method: tun}\n";
+    fake.fail_after = 1;
+    EXPECT_EQ(run({"apply", "-f", path}), 1);
+    EXPECT_EQ(out.str(), "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n");
+    EXPECT_EQ(err.str(), "dlbactl: apply stopped at 'add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, "
+                         "weight 1)' after 1 of 2 changes\ndlbactl: injected failure: Invalid argument\n");
+}
+
+TEST_F(CommandsTest, DumpUsesTheMonitorWithTheSameShapes)
+{
+    ServiceInfo s;
+    s.key = parse_service("[fd00::10]:80/tcp");
+    s.buckets = 16;
+    s.timeout = 300;
+    s.mode = DLBA_MODE_FORWARD;
+    s.stats.packets = 9;
+    monitor.svcs = {s};
+    ServerInfo srv;
+    srv.service = s.key;
+    srv.id = 3;
+    srv.addr = parse_address("fd00::1:3");
+    srv.method = DLBA_FWD_TUN;
+    srv.weight = 1;
+    monitor.srvs = {srv};
+    monitor.table.count = 16;
+    monitor.table.version = 2;
+    monitor.table.assign.assign(16, 3);
+    monitor.table.idle_ms.assign(16, 5);
+
+    json svcs = run_json({"-j", "dump", "services"});
+    EXPECT_EQ(svcs[0]["family"], "inet6");
+    EXPECT_EQ(svcs[0]["addr"], "fd00::10");
+    EXPECT_EQ(svcs[0]["stats"], (json{{"packets", 9}}));
+    json srvs = run_json({"-j", "dump", "servers", "[fd00::10]:80/tcp"});
+    EXPECT_EQ(srvs[0]["service"], "[fd00::10]:80/tcp");
+    EXPECT_EQ(srvs[0]["method"], "tun");
+    json b = run_json({"-j", "dump", "buckets", "[fd00::10]:80/tcp"});
+    EXPECT_EQ(b["count"], 16);
+    EXPECT_EQ(b["buckets"][0], json::array({3, 5}));
+    EXPECT_THAT(fake.calls, IsEmpty());
+}
+
+} // namespace
+} // namespace dlba::ctl

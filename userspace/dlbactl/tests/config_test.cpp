@@ -1,0 +1,215 @@
+#include "dlba/ctl/config_error.h"
+#include "dlba/ctl/config_parser.h"
+#include "dlba/ctl/parse.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <linux/dlba.h>
+
+#include <fstream>
+
+namespace dlba::ctl {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<std::string> errors_of(const std::string& text)
+{
+    try {
+        ConfigParser("lb.yaml").parse(text);
+    } catch (const ConfigError& e) {
+        return e.errors();
+    }
+    return {};
+}
+
+constexpr const char* kGood = R"(# two services
+services:
+  - service: 10.0.0.10:80/tcp
+    buckets: 1024
+    timeout: 60
+    servers:
+      - id: 1
+        addr: 10.0.1.1
+        mac: 02:00:00:00:01:01
+      - id: 2
+        addr: 10.0.1.2
+        method: nat
+        port: 8080
+        weight: 3
+        enabled: false
+        failed: true
+  - service: "[fd00::10]:53/udp"
+    servers:
+      - {id: 5, addr: "fd00::1:5", method: tun}
+)";
+
+TEST(Config, GoodFileWithDefaults)
+{
+    Config c = ConfigParser("lb.yaml").parse(kGood);
+    ASSERT_EQ(c.services.size(), 2u);
+    const auto& a = c.services[0];
+    EXPECT_EQ(format_service(a.key), "10.0.0.10:80/tcp");
+    EXPECT_EQ(a.buckets, 1024u);
+    EXPECT_EQ(a.timeout, 60u);
+    EXPECT_EQ(a.mode, DLBA_MODE_FORWARD);
+    EXPECT_EQ(a.line, 3);
+    ASSERT_EQ(a.servers.size(), 2u);
+    EXPECT_EQ(a.servers[0].config.method, DLBA_FWD_DR);
+    EXPECT_EQ(a.servers[0].config.weight, 1u);
+    EXPECT_TRUE(a.servers[0].config.enabled);
+    EXPECT_FALSE(a.servers[0].failed_given);
+    EXPECT_EQ(a.servers[0].line, 7);
+    EXPECT_EQ(format_mac(*a.servers[0].config.mac), "02:00:00:00:01:01");
+    const auto& s2 = a.servers[1].config;
+    EXPECT_EQ(s2.method, DLBA_FWD_NAT);
+    EXPECT_EQ(s2.port, 8080);
+    EXPECT_EQ(s2.weight, 3u);
+    EXPECT_FALSE(s2.enabled);
+    EXPECT_TRUE(s2.failed);
+    EXPECT_TRUE(a.servers[1].failed_given);
+    const auto& b = c.services[1];
+    EXPECT_EQ(b.buckets, DLBA_BUCKETS_DEFAULT);
+    EXPECT_EQ(b.timeout, DLBA_TIMEOUT_DEFAULT);
+    EXPECT_EQ(b.servers[0].config.method, DLBA_FWD_TUN);
+}
+
+TEST(Config, EmptyServiceListIsValid)
+{
+    EXPECT_TRUE(ConfigParser("x").parse("services: []\n").services.empty());
+}
+
+TEST(Config, EveryErrorNamesItsLine)
+{
+    auto errors = errors_of(R"(services:
+  - service: 10.0.0.10:80/tcp
+    buckets: 1000
+    timeout: 0
+    color: blue
+    servers:
+      - id: 0
+        addr: 10.0.1.1
+        mac: 02:00:00:00:01:01
+      - id: 2
+        addr: fd00::2
+        mac: 02:00:00:00:01:02
+      - id: 3
+        addr: 10.0.1.3
+        mac: 01:00:5e:00:00:01
+        weight: 70000
+      - id: 4
+        addr: 10.0.1.4
+        method: masq
+      - id: 5
+        addr: 10.0.1.5
+      - id: 6
+        addr: 10.0.1.6
+        method: tun
+        port: 80
+        enabled: perhaps
+)");
+    EXPECT_THAT(errors,
+                ElementsAre("lb.yaml:3: buckets must be a power of two from 16 to 4194304, not 1000",
+                            "lb.yaml:4: timeout must be 1..604800 seconds, not 0",
+                            HasSubstr("lb.yaml:5: unknown key 'color' in service"),
+                            "lb.yaml:7: server id must be 1..65535, not 0",
+                            "lb.yaml:11: server address fd00::2 is inet6 but the service is inet",
+                            "lb.yaml:15: MAC address 01:00:5e:00:00:01 is a multicast address",
+                            "lb.yaml:16: weight must be 0..65535, not 70000",
+                            HasSubstr("lb.yaml:19: invalid forwarding method 'masq'"),
+                            "lb.yaml:20: method dr needs the server's 'mac'",
+                            "lb.yaml:25: 'port' is only used by method nat",
+                            "lb.yaml:26: invalid enabled 'perhaps': expected true or false"));
+}
+
+TEST(Config, DuplicatesNameTheFirstOccurrence)
+{
+    auto errors = errors_of(R"(services:
+  - service: 10.0.0.10:80/tcp
+    servers:
+      - {id: 1, addr: 10.0.1.1, mac: "02:00:00:00:01:01"}
+      - {id: 1, addr: 10.0.1.2, mac: "02:00:00:00:01:02"}
+      - {id: 3, addr: 10.0.1.1, mac: "02:00:00:00:01:03"}
+  - service: 10.0.0.10:80/tcp
+    timeout: 5
+    timeout: 6
+)");
+    EXPECT_THAT(errors, ElementsAre("lb.yaml:5: duplicate server id 1 (first at line 4)",
+                                    "lb.yaml:6: server address 10.0.1.1 is already used by the server at line 4",
+                                    "lb.yaml:7: duplicate service 10.0.0.10:80/tcp (first at line 2)",
+                                    "lb.yaml:9: duplicate key 'timeout' (first at line 8)"));
+}
+
+TEST(Config, NatServersMustNotShareAReplySource)
+{
+    auto errors = errors_of(R"(services:
+  - service: 10.0.0.10:80/tcp
+    servers:
+      - {id: 1, addr: 10.0.1.1, method: nat, port: 8080}
+  - service: 10.0.0.11:8080/tcp
+    servers:
+      - {id: 1, addr: 10.0.1.1, method: nat}
+  - service: 10.0.0.11:8080/udp
+    servers:
+      - {id: 1, addr: 10.0.1.1, method: nat}
+)");
+    EXPECT_THAT(errors, ElementsAre("lb.yaml:7: nat server 10.0.1.1 port 8080/tcp is already used by "
+                                    "10.0.0.10:80/tcp id 1 (line 4)"));
+}
+
+TEST(Config, StructureErrors)
+{
+    EXPECT_THAT(errors_of(""), ElementsAre(HasSubstr("lb.yaml:1: empty configuration")));
+    EXPECT_THAT(errors_of("- a\n- b\n"), ElementsAre(HasSubstr("lb.yaml:1: the top level must be a mapping")));
+    EXPECT_THAT(errors_of("services: {}\n"), ElementsAre(HasSubstr("lb.yaml:1: 'services' must be a list")));
+    EXPECT_THAT(errors_of("servces: []\n"),
+                ElementsAre("lb.yaml:1: unknown key 'servces' in the top level (expected one of: services)"));
+    EXPECT_THAT(errors_of("services:\n  - 10.0.0.10:80/tcp\n"),
+                ElementsAre(HasSubstr("lb.yaml:2: each entry of 'services' must be a mapping")));
+    EXPECT_THAT(errors_of("services:\n  - buckets: 16\n"),
+                ElementsAre("lb.yaml:2: service entry without 'service: ADDR:PORT/PROTO'"));
+    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n      - id: 1\n"),
+                ElementsAre("lb.yaml:4: server without 'addr'", "lb.yaml:4: method dr needs the server's 'mac'"));
+    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    timeout: [1, 2]\n"),
+                ElementsAre("lb.yaml:3: 'timeout' must be a single value"));
+}
+
+TEST(Config, YamlSyntaxErrorsHaveALineAndAnIpv6Hint)
+{
+    auto errors = errors_of("services:\n  - service: [fd00::10]:80/tcp\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_THAT(errors[0], HasSubstr("lb.yaml:2: YAML syntax error"));
+    EXPECT_THAT(errors[0], HasSubstr("quote IPv6 services"));
+    errors = errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers: [\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_THAT(errors[0], HasSubstr("lb.yaml:4: YAML syntax error"));
+}
+
+TEST(Config, BadServiceStringIsReported)
+{
+    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80\n"),
+                ElementsAre(HasSubstr("lb.yaml:2: invalid service '10.0.0.10:80': missing /tcp or /udp")));
+    EXPECT_THAT(errors_of("services:\n  - service: fd00::10:80/tcp\n"),
+                ElementsAre(HasSubstr("IPv6 addresses must be written in brackets")));
+}
+
+TEST(Config, LoadReportsAMissingFile)
+{
+    try {
+        ConfigParser::load("/nonexistent/dlba.yaml");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_THAT(e.errors(), ElementsAre("/nonexistent/dlba.yaml: cannot open: No such file or directory"));
+    }
+}
+
+TEST(Config, LoadReadsAFile)
+{
+    std::string path = ::testing::TempDir() + "dlba_config_test.yaml";
+    std::ofstream(path) << kGood;
+    EXPECT_EQ(ConfigParser::load(path).services.size(), 2u);
+}
+
+} // namespace
+} // namespace dlba::ctl

@@ -1,0 +1,198 @@
+#include "fake_backend.h"
+
+#include "dlba/ctl/parse.h"
+#include "dlba/nl/error.h"
+
+#include <linux/dlba.h>
+
+#include <cerrno>
+
+namespace dlba::ctl::test {
+
+FakeBackend::Svc& FakeBackend::find(const ServiceKey& key)
+{
+    auto it = state.find(key);
+    if (it == state.end())
+        throw nl::Error(ENOENT, "unknown service");
+    return it->second;
+}
+
+void FakeBackend::change(const std::string& what)
+{
+    if (fail_after == 0)
+        throw nl::Error(EINVAL, "injected failure");
+    if (fail_after > 0)
+        fail_after--;
+    calls.push_back(what);
+}
+
+std::vector<ServiceInfo> FakeBackend::services()
+{
+    std::vector<ServiceInfo> out;
+    for (auto& [key, s] : state) {
+        s.info.nservers = static_cast<uint32_t>(s.servers.size());
+        s.info.version = s.table.version;
+        out.push_back(s.info);
+    }
+    return out;
+}
+
+ServiceInfo FakeBackend::service(const ServiceKey& key)
+{
+    Svc& s = find(key);
+    s.info.nservers = static_cast<uint32_t>(s.servers.size());
+    s.info.version = s.table.version;
+    return s.info;
+}
+
+void FakeBackend::add_service(const ServiceConfig& c)
+{
+    if (state.count(c.key))
+        throw nl::Error(EEXIST, "service exists");
+    uint32_t n = c.buckets.value_or(DLBA_BUCKETS_DEFAULT);
+    if (!check_buckets(n).empty())
+        throw nl::Error(EINVAL, "bucket count must be a power of two");
+    change("add_service " + format_service(c.key));
+    Svc s;
+    s.info.key = c.key;
+    s.info.buckets = n;
+    s.info.timeout = c.timeout.value_or(DLBA_TIMEOUT_DEFAULT);
+    s.info.mode = c.mode.value_or(DLBA_MODE_FORWARD);
+    s.info.stats.packets = 0;
+    s.info.stats.bytes = 0;
+    s.table.count = n;
+    s.table.assign.assign(n, 0);
+    s.table.idle_ms.assign(n, 0);
+    state.emplace(c.key, s);
+}
+
+void FakeBackend::set_service(const ServiceChange& c)
+{
+    Svc& s = find(c.key);
+    change("set_service " + format_service(c.key));
+    if (c.timeout)
+        s.info.timeout = *c.timeout;
+}
+
+void FakeBackend::del_service(const ServiceKey& key)
+{
+    find(key);
+    change("del_service " + format_service(key));
+    state.erase(key);
+}
+
+std::vector<ServerInfo> FakeBackend::servers(const std::optional<ServiceKey>& key)
+{
+    std::vector<ServerInfo> out;
+    if (key) {
+        for (const auto& [id, srv] : find(*key).servers)
+            out.push_back(srv);
+        return out;
+    }
+    for (const auto& [k, s] : state)
+        for (const auto& [id, srv] : s.servers)
+            out.push_back(srv);
+    return out;
+}
+
+void FakeBackend::add_server(const ServiceKey& key, const ServerConfig& c)
+{
+    Svc& s = find(key);
+    if (s.servers.count(c.id))
+        throw nl::Error(EEXIST, "server id exists");
+    if (c.addr.family != key.addr.family)
+        throw nl::Error(EAFNOSUPPORT, "server address family differs from the service");
+    if (c.method == DLBA_FWD_DR && !c.mac)
+        throw nl::Error(EINVAL, "dr server needs a MAC address");
+    if (c.method != DLBA_FWD_DR && c.mac)
+        throw nl::Error(EINVAL, "only dr servers take a MAC address");
+    if (c.method != DLBA_FWD_NAT && c.port.value_or(0))
+        throw nl::Error(EINVAL, "only nat servers take a port");
+    change("add_server " + format_service(key) + " " + std::to_string(c.id));
+    ServerInfo srv;
+    srv.service = key;
+    srv.id = c.id;
+    srv.addr = c.addr;
+    // Like the kernel: the real port of a non-nat server is the service's.
+    srv.port = c.method == DLBA_FWD_NAT && c.port.value_or(0) ? *c.port : key.port;
+    srv.mac = c.mac;
+    srv.weight = c.weight;
+    srv.enabled = c.enabled;
+    srv.failed = c.failed;
+    srv.method = c.method;
+    s.servers.emplace(c.id, srv);
+}
+
+void FakeBackend::set_server(const ServiceKey& key, const ServerChange& c)
+{
+    Svc& s = find(key);
+    auto it = s.servers.find(c.id);
+    if (it == s.servers.end())
+        throw nl::Error(ENOENT, "unknown server");
+    change("set_server " + format_service(key) + " " + std::to_string(c.id));
+    ServerInfo& srv = it->second;
+    if (c.weight)
+        srv.weight = *c.weight;
+    if (c.enabled)
+        srv.enabled = *c.enabled;
+    if (c.failed)
+        srv.failed = *c.failed;
+}
+
+void FakeBackend::del_server(const ServiceKey& key, uint32_t id)
+{
+    Svc& s = find(key);
+    if (!s.servers.count(id))
+        throw nl::Error(ENOENT, "unknown server");
+    change("del_server " + format_service(key) + " " + std::to_string(id));
+    s.servers.erase(id);
+}
+
+BucketTable FakeBackend::buckets(const ServiceKey& key, bool with_idle)
+{
+    BucketTable t = find(key).table;
+    if (!with_idle)
+        t.idle_ms.clear();
+    return t;
+}
+
+void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
+                              std::optional<uint64_t> version)
+{
+    Svc& s = find(key);
+    if (assign.size() != s.table.count)
+        throw nl::Error(EINVAL, "wrong bucket count");
+    change("set_buckets " + format_service(key));
+    s.table.assign = assign;
+    if (version)
+        s.table.version = *version;
+}
+
+void FakeBackend::set_panic(const ServiceKey& key, bool on)
+{
+    Svc& s = find(key);
+    change(std::string("panic ") + (on ? "on " : "off ") + format_service(key));
+    s.info.panic = on;
+}
+
+void FakeBackend::flush()
+{
+    change("flush");
+    state.clear();
+}
+
+GlobalStats FakeBackend::stats()
+{
+    GlobalStats g;
+    g.services = static_cast<uint32_t>(state.size());
+    g.stats.packets = 10;
+    g.stats.bytes = 1000;
+    g.stats.new_assign = 3;
+    g.stats.reassign = 0;
+    g.stats.noserver = 1;
+    g.stats.errors = 0;
+    g.stats.replies = 0;
+    return g;
+}
+
+} // namespace dlba::ctl::test

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "dlba/ctl/backend.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dlba::ctl::test {
+
+// In-memory stand-in for dlba.ko's control plane with the kernel's main
+// rules (unknown service -> ENOENT, duplicates -> EEXIST, family and
+// bucket-count checks), recording every change made.
+class FakeBackend : public Backend {
+public:
+    std::vector<ServiceInfo> services() override;
+    ServiceInfo service(const ServiceKey& key) override;
+    void add_service(const ServiceConfig& config) override;
+    void set_service(const ServiceChange& change) override;
+    void del_service(const ServiceKey& key) override;
+    std::vector<ServerInfo> servers(const std::optional<ServiceKey>& key) override;
+    void add_server(const ServiceKey& key, const ServerConfig& config) override;
+    void set_server(const ServiceKey& key, const ServerChange& change) override;
+    void del_server(const ServiceKey& key, uint32_t id) override;
+    BucketTable buckets(const ServiceKey& key, bool with_idle) override;
+    void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
+                     std::optional<uint64_t> version) override;
+    void set_panic(const ServiceKey& key, bool on) override;
+    void flush() override;
+    GlobalStats stats() override;
+
+    // Every successful change, e.g. "add_server 10.0.0.10:80/tcp 1".
+    std::vector<std::string> calls;
+    // Make the n-th next change (0 = the next) fail with EINVAL.
+    int fail_after = -1;
+
+    struct Svc {
+        ServiceInfo info;
+        std::map<uint32_t, ServerInfo> servers;
+        BucketTable table;
+    };
+    std::map<ServiceKey, Svc> state;
+
+private:
+    Svc& find(const ServiceKey& key);
+    void change(const std::string& what);
+};
+
+// Forwards to a Backend owned elsewhere, so a test can hand a Context a
+// backend to own while keeping the fake's state across several commands.
+class BackendProxy : public Backend {
+public:
+    explicit BackendProxy(Backend& target) : t_(target) {}
+
+    std::vector<ServiceInfo> services() override { return t_.services(); }
+    ServiceInfo service(const ServiceKey& key) override { return t_.service(key); }
+    void add_service(const ServiceConfig& c) override { t_.add_service(c); }
+    void set_service(const ServiceChange& c) override { t_.set_service(c); }
+    void del_service(const ServiceKey& key) override { t_.del_service(key); }
+    std::vector<ServerInfo> servers(const std::optional<ServiceKey>& key) override { return t_.servers(key); }
+    void add_server(const ServiceKey& key, const ServerConfig& c) override { t_.add_server(key, c); }
+    void set_server(const ServiceKey& key, const ServerChange& c) override { t_.set_server(key, c); }
+    void del_server(const ServiceKey& key, uint32_t id) override { t_.del_server(key, id); }
+    BucketTable buckets(const ServiceKey& key, bool with_idle) override { return t_.buckets(key, with_idle); }
+    void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
+                     std::optional<uint64_t> version) override
+    {
+        t_.set_buckets(key, assign, version);
+    }
+    void set_panic(const ServiceKey& key, bool on) override { t_.set_panic(key, on); }
+    void flush() override { t_.flush(); }
+    GlobalStats stats() override { return t_.stats(); }
+
+private:
+    Backend& t_;
+};
+
+} // namespace dlba::ctl::test

@@ -1,0 +1,103 @@
+#pragma once
+
+// URL -> cache assignment by consistent hashing with bounded loads
+// (Mirrokni, Thorup, Zadimoghaddam 2016) over the population of URLs seen.
+//
+// A URL goes to the first node on its HashRing walk whose load (number of
+// tracked URLs assigned to it) is below its capacity
+//     cap(node) = ceil(balance * total_urls_after_insert * w(node) / W),
+// and stays there (the table remembers it).  Hence no node ever holds more
+// than balance (default 1.05) times its weighted share of the URLs, and a
+// URL's cache changes only when membership changes:
+//  * node removed:  only its URLs move (to the next node on their walk with
+//    room) -- about 1/N of them;
+//  * node added:    URLs whose walk now reaches the new node before their
+//    current node move to it while it has room (about 1/(N+1)), then any
+//    node left over its (smaller) capacity sheds its excess along the walk.
+// The table holds at most max_entries URL hashes (64-bit, not the URL
+// strings); the least recently used entry is forgotten first.  Primary
+// placement is identical on every DLBA server; only overflow placements
+// (a few per cent of URLs) can differ between servers.
+//
+// Not thread-safe: use one table per event loop or guard it.
+
+#include <dlbad/hash_ring.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace dlba::dlbad {
+
+class BoundedLoadTable {
+public:
+    struct Options {
+        double balance = 1.05;               // > 1.0
+        std::size_t max_entries = 1u << 20;  // tracked URLs
+        std::uint32_t vnodes_per_weight = HashRing::kDefaultVnodes;
+    };
+
+    // Throws std::invalid_argument if balance <= 1 or max_entries == 0.
+    explicit BoundedLoadTable(Options options);
+    BoundedLoadTable() : BoundedLoadTable(Options{}) {}
+
+    // Replace the node set (ids are stable identities: an id present before
+    // and after keeps its URLs).  Rebalances the tracked URLs as described
+    // above; cost O(tracked URLs).  Throws std::invalid_argument on
+    // duplicate ids.
+    void set_nodes(std::span<const HashNode> nodes);
+
+    // Node id for this URL (hash64 of it), assigning it if new; nullopt when
+    // no node has weight.
+    std::optional<std::uint32_t> assign(std::string_view url);
+    std::optional<std::uint32_t> assign_hash(std::uint64_t url_hash);
+
+    // Current assignment without recording anything.
+    [[nodiscard]] std::optional<std::uint32_t> peek_hash(std::uint64_t url_hash) const;
+
+    // Forget one URL.
+    void erase_hash(std::uint64_t url_hash);
+
+    [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
+    [[nodiscard]] std::size_t load(std::uint32_t node_id) const noexcept;
+    [[nodiscard]] const HashRing& ring() const noexcept { return ring_; }
+    [[nodiscard]] const Options& options() const noexcept { return options_; }
+
+private:
+    static constexpr std::uint32_t kNil = UINT32_MAX;
+    struct Entry {
+        std::uint64_t hash;
+        std::uint32_t node; // index into ring_.nodes()
+        std::uint32_t prev; // LRU list (slot indexes)
+        std::uint32_t next;
+    };
+
+    [[nodiscard]] std::size_t capacity(std::size_t node_index, std::size_t total) const noexcept;
+    std::optional<std::size_t> place(std::uint64_t hash, std::size_t total);
+    void lru_unlink(std::uint32_t slot) noexcept;
+    void lru_push_front(std::uint32_t slot) noexcept;
+    void evict_one();
+    void erase_slot(std::uint32_t slot);
+
+    Options options_;
+    HashRing ring_;
+    std::uint64_t total_weight_ = 0;
+    std::vector<std::size_t> loads_; // per node index
+    std::vector<Entry> slots_;
+    std::vector<std::uint32_t> free_;
+    // Buckets are chosen by a per-table random key so crafted URLs cannot
+    // pile into one bucket.
+    struct KeyHasher {
+        std::uint64_t seed;
+        std::size_t operator()(std::uint64_t h) const noexcept;
+    };
+    std::unordered_map<std::uint64_t, std::uint32_t, KeyHasher> map_; // hash -> slot
+    std::uint32_t lru_head_ = kNil;                      // most recent
+    std::uint32_t lru_tail_ = kNil;                      // least recent
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,25 @@
+#pragma once
+
+// Least average response time (seed 000: "response time").  Score of an
+// available server with weight > 0:
+//     avg_response_ms * (open_connections + 1) / weight
+// i.e. the expected time to drain its queue plus the new request, so the
+// fastest server does not take every new session until its average
+// catches up (herding).  Servers with fewer than kWarmupSamples responses
+// are scored with the mean average of the warmed-up servers (or 1 ms if
+// none), so a new or recovered server gets traffic and a measurement.
+
+#include <dlbad/scheduler.h>
+
+namespace dlba::dlbad {
+
+class LeastResponseTimeScheduler final : public Scheduler {
+public:
+    static constexpr std::uint64_t kWarmupSamples = 3;
+
+    [[nodiscard]] std::optional<std::size_t> pick(std::span<const ServerState> servers,
+                                                  std::uint64_t tiebreak) const override;
+    [[nodiscard]] std::string_view name() const noexcept override { return "lrt"; }
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,234 @@
+#include <dlbad/bounded_load_table.h>
+#include <dlbad/hash.h>
+
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+namespace dlba::dlbad {
+
+std::size_t BoundedLoadTable::KeyHasher::operator()(std::uint64_t h) const noexcept
+{
+    return static_cast<std::size_t>(mix64(h ^ seed));
+}
+
+namespace {
+
+std::uint64_t random_seed()
+{
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+} // namespace
+
+BoundedLoadTable::BoundedLoadTable(Options options)
+    : options_(options), map_(16, KeyHasher{random_seed()})
+{
+    if (!(options_.balance > 1.0))
+        throw std::invalid_argument("bounded-load balance factor must be > 1.0");
+    if (options_.max_entries == 0 || options_.max_entries >= kNil)
+        throw std::invalid_argument("bounded-load table size out of range");
+}
+
+std::size_t BoundedLoadTable::capacity(std::size_t node_index, std::size_t total) const noexcept
+{
+    const std::uint32_t w = ring_.nodes()[node_index].weight;
+    if (w == 0 || total_weight_ == 0)
+        return 0;
+    const double share = static_cast<double>(total) * w / static_cast<double>(total_weight_);
+    // floor(balance * share), but never below the fair share rounded up, so
+    // the capacities always add up to at least `total`.
+    const auto bounded = static_cast<std::size_t>(std::floor(options_.balance * share + 1e-9));
+    const auto fair = static_cast<std::size_t>(std::ceil(share - 1e-9));
+    return std::max(bounded, fair);
+}
+
+std::optional<std::size_t> BoundedLoadTable::place(std::uint64_t hash, std::size_t total)
+{
+    return ring_.walk(hash, [&](std::size_t idx) { return loads_[idx] < capacity(idx, total); });
+}
+
+void BoundedLoadTable::lru_unlink(std::uint32_t slot) noexcept
+{
+    Entry& e = slots_[slot];
+    if (e.prev != kNil)
+        slots_[e.prev].next = e.next;
+    else
+        lru_head_ = e.next;
+    if (e.next != kNil)
+        slots_[e.next].prev = e.prev;
+    else
+        lru_tail_ = e.prev;
+    e.prev = e.next = kNil;
+}
+
+void BoundedLoadTable::lru_push_front(std::uint32_t slot) noexcept
+{
+    Entry& e = slots_[slot];
+    e.prev = kNil;
+    e.next = lru_head_;
+    if (lru_head_ != kNil)
+        slots_[lru_head_].prev = slot;
+    lru_head_ = slot;
+    if (lru_tail_ == kNil)
+        lru_tail_ = slot;
+}
+
+void BoundedLoadTable::erase_slot(std::uint32_t slot)
+{
+    Entry& e = slots_[slot];
+    lru_unlink(slot);
+    if (e.node != kNil)
+        --loads_[e.node];
+    map_.erase(e.hash);
+    e.node = kNil;
+    free_.push_back(slot);
+}
+
+void BoundedLoadTable::evict_one()
+{
+    if (lru_tail_ != kNil)
+        erase_slot(lru_tail_);
+}
+
+void BoundedLoadTable::erase_hash(std::uint64_t url_hash)
+{
+    const auto it = map_.find(url_hash);
+    if (it != map_.end())
+        erase_slot(it->second);
+}
+
+std::optional<std::uint32_t> BoundedLoadTable::assign(std::string_view url)
+{
+    return assign_hash(hash64(url));
+}
+
+std::optional<std::uint32_t> BoundedLoadTable::peek_hash(std::uint64_t url_hash) const
+{
+    const auto it = map_.find(url_hash);
+    if (it == map_.end())
+        return std::nullopt;
+    return ring_.nodes()[slots_[it->second].node].id;
+}
+
+std::size_t BoundedLoadTable::load(std::uint32_t node_id) const noexcept
+{
+    const auto nodes = ring_.nodes();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].id == node_id)
+            return loads_[i];
+    }
+    return 0;
+}
+
+std::optional<std::uint32_t> BoundedLoadTable::assign_hash(std::uint64_t url_hash)
+{
+    if (ring_.empty())
+        return std::nullopt;
+    if (const auto it = map_.find(url_hash); it != map_.end()) {
+        lru_unlink(it->second);
+        lru_push_front(it->second);
+        return ring_.nodes()[slots_[it->second].node].id;
+    }
+    if (map_.size() >= options_.max_entries)
+        evict_one();
+    const std::optional<std::size_t> idx = place(url_hash, map_.size() + 1);
+    if (!idx) // cannot happen: capacities add up to more than the total
+        return std::nullopt;
+    std::uint32_t slot;
+    if (!free_.empty()) {
+        slot = free_.back();
+        free_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.push_back(Entry{});
+    }
+    slots_[slot] = Entry{url_hash, static_cast<std::uint32_t>(*idx), kNil, kNil};
+    map_.emplace(url_hash, slot);
+    lru_push_front(slot);
+    ++loads_[*idx];
+    return ring_.nodes()[*idx].id;
+}
+
+void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
+{
+    HashRing ring(nodes, options_.vnodes_per_weight); // validates before any change
+    const HashRing old = std::move(ring_);
+    ring_ = std::move(ring);
+    total_weight_ = 0;
+    for (const HashNode& n : ring_.nodes())
+        total_weight_ += n.weight;
+    loads_.assign(ring_.nodes().size(), 0);
+
+    if (ring_.empty()) { // nothing can be placed: forget everything
+        map_.clear();
+        slots_.clear();
+        free_.clear();
+        lru_head_ = lru_tail_ = kNil;
+        return;
+    }
+
+    // old index -> new index; which new nodes attract URLs (new, or heavier).
+    const auto old_nodes = old.nodes();
+    const auto new_nodes = ring_.nodes();
+    std::vector<std::uint32_t> remap(old_nodes.size(), kNil);
+    std::vector<bool> attract(new_nodes.size(), true);
+    bool any_attract = false;
+    std::unordered_map<std::uint32_t, std::size_t> old_index;
+    for (std::size_t o = 0; o < old_nodes.size(); ++o)
+        old_index.emplace(old_nodes[o].id, o);
+    for (std::size_t n = 0; n < new_nodes.size(); ++n) {
+        if (const auto it = old_index.find(new_nodes[n].id); it != old_index.end()) {
+            const std::size_t o = it->second;
+            if (new_nodes[n].weight > 0)
+                remap[o] = static_cast<std::uint32_t>(n);
+            attract[n] = new_nodes[n].weight > old_nodes[o].weight;
+        }
+        any_attract = any_attract || (attract[n] && new_nodes[n].weight > 0);
+    }
+
+    const std::size_t total = map_.size();
+    std::vector<std::uint32_t> homeless;
+    // Pass 1, most recently used first: keep URLs on retained nodes unless
+    // their walk now reaches an attracting node with room first.
+    for (std::uint32_t s = lru_head_; s != kNil; s = slots_[s].next) {
+        Entry& e = slots_[s];
+        const std::uint32_t cur = e.node == kNil ? kNil : remap[e.node];
+        if (cur == kNil) {
+            e.node = kNil;
+            homeless.push_back(s);
+            continue;
+        }
+        std::size_t target = cur;
+        if (any_attract) {
+            target = *ring_.walk(e.hash, [&](std::size_t idx) {
+                return idx == cur || (attract[idx] && loads_[idx] < capacity(idx, total));
+            });
+        }
+        e.node = static_cast<std::uint32_t>(target);
+        ++loads_[target];
+    }
+    // Pass 2: URLs of removed nodes go to the next node with room.
+    for (std::uint32_t s : homeless) {
+        const std::size_t idx = *place(slots_[s].hash, total);
+        slots_[s].node = static_cast<std::uint32_t>(idx);
+        ++loads_[idx];
+    }
+    // Pass 3, least recently used first: nodes above their (possibly
+    // smaller) capacity shed URLs along the walk.
+    for (std::uint32_t s = lru_tail_; s != kNil; s = slots_[s].prev) {
+        Entry& e = slots_[s];
+        if (loads_[e.node] <= capacity(e.node, total))
+            continue;
+        const std::uint32_t from = e.node;
+        const std::size_t idx = *ring_.walk(e.hash, [&](std::size_t i) {
+            return i != from && loads_[i] < capacity(i, total);
+        });
+        --loads_[from];
+        ++loads_[idx];
+        e.node = static_cast<std::uint32_t>(idx);
+    }
+}
+
+} // namespace dlba::dlbad

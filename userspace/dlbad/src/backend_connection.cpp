@@ -1,0 +1,82 @@
+#include "backend_connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "event_loop.h"
+
+namespace dlba::dlbad {
+
+std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop, const SocketAddress& addr,
+                                                           std::shared_ptr<BackendStats> stats, BackendEvents* owner,
+                                                           int& err)
+{
+    UniqueFd fd(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        err = errno;
+        return nullptr;
+    }
+    int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (::connect(fd.get(), addr.sockaddrPtr(), addr.length()) < 0 && errno != EINPROGRESS) {
+        err = errno;
+        return nullptr;
+    }
+    err = 0;
+    return std::unique_ptr<BackendConnection>(new BackendConnection(loop, std::move(fd), addr, std::move(stats), owner));
+}
+
+BackendConnection::BackendConnection(EventLoop& loop, UniqueFd fd, const SocketAddress& addr,
+                                     std::shared_ptr<BackendStats> stats, BackendEvents* owner)
+    : loop_(loop),
+      fd_(std::move(fd)),
+      addr_(addr),
+      stats_(std::move(stats)),
+      owner_(owner),
+      transport_(fd_.get()),
+      timer_([this] {
+          if (owner_)
+              owner_->onBackendTimeout(*this);
+      })
+{
+    loop_.add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
+    stats_->open_conns.fetch_add(1, std::memory_order_relaxed);
+}
+
+BackendConnection::~BackendConnection()
+{
+    loop_.remove(fd_.get());
+    stats_->open_conns.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void BackendConnection::onEvents(std::uint32_t events)
+{
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        readable = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        writable = true;
+    if (events & (EPOLLHUP | EPOLLERR))
+        hangup = true;
+    if (owner_)
+        owner_->onBackendEvents(*this, events);
+}
+
+void BackendConnection::arm(std::chrono::milliseconds delay)
+{
+    loop_.arm(timer_, delay);
+}
+
+int BackendConnection::socketError() const noexcept
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        return errno;
+    return err;
+}
+
+} // namespace dlba::dlbad

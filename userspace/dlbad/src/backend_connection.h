@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <dlba/unique_fd.h>
+
+#include "backend_events.h"
+#include "backend_stats.h"
+#include "event_handler.h"
+#include "plain_transport.h"
+#include "socket_address.h"
+#include "timer.h"
+
+namespace dlba::dlbad {
+
+class EventLoop;
+
+// One TCP connection to a back-end server: owns the socket, counts itself in the server's open
+// connections, forwards readiness to its current user and carries that user's timer.
+class BackendConnection final : public EventHandler {
+public:
+    // Starts a non-blocking connect.  On immediate failure returns nullptr with `err` set.
+    static std::unique_ptr<BackendConnection> open(EventLoop& loop, const SocketAddress& addr,
+                                                   std::shared_ptr<BackendStats> stats, BackendEvents* owner,
+                                                   int& err);
+    ~BackendConnection();
+
+    BackendConnection(const BackendConnection&) = delete;
+    BackendConnection& operator=(const BackendConnection&) = delete;
+
+    void onEvents(std::uint32_t events) override;
+
+    void setOwner(BackendEvents* owner) noexcept { owner_ = owner; }
+    void arm(std::chrono::milliseconds delay);
+    void disarm() noexcept { timer_.cancel(); }
+
+    [[nodiscard]] Transport& transport() noexcept { return transport_; }
+    [[nodiscard]] const SocketAddress& address() const noexcept { return addr_; }
+    [[nodiscard]] const std::shared_ptr<BackendStats>& stats() const noexcept { return stats_; }
+    // The pending error of a non-blocking connect (0 = connected).
+    [[nodiscard]] int socketError() const noexcept;
+
+    // Edge-triggered readiness, cleared by the user when an operation would block.
+    bool readable = false;
+    bool writable = false;
+    bool hangup = false;   // EPOLLERR / EPOLLHUP seen
+    bool connected = false;
+
+private:
+    BackendConnection(EventLoop& loop, UniqueFd fd, const SocketAddress& addr, std::shared_ptr<BackendStats> stats,
+                      BackendEvents* owner);
+
+    EventLoop& loop_;
+    UniqueFd fd_;
+    SocketAddress addr_;
+    std::shared_ptr<BackendStats> stats_;
+    BackendEvents* owner_; // non-owning
+    PlainTransport transport_;
+    Timer timer_;
+};
+
+} // namespace dlba::dlbad

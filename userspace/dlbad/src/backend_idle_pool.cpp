@@ -1,0 +1,79 @@
+#include "backend_idle_pool.h"
+
+#include <algorithm>
+
+#include "event_loop.h"
+
+namespace dlba::dlbad {
+
+BackendIdlePool::~BackendIdlePool() = default;
+
+void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle,
+                          std::chrono::milliseconds timeout)
+{
+    conn->setOwner(this);
+    conn->readable = false; // the response was consumed to its end; new input means close/garbage
+    conn->arm(timeout);
+    auto& list = idle_[conn->stats().get()];
+    list.push_back(std::move(conn));
+    while (list.size() > max_idle) {
+        list.front()->setOwner(nullptr);
+        list.front()->disarm();
+        loop_.retire(std::move(list.front()));
+        list.erase(list.begin());
+    }
+}
+
+std::unique_ptr<BackendConnection> BackendIdlePool::take(const BackendStats* server)
+{
+    auto it = idle_.find(server);
+    if (it == idle_.end() || it->second.empty())
+        return nullptr;
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    if (it->second.empty())
+        idle_.erase(it);
+    conn->disarm();
+    conn->setOwner(nullptr);
+    return conn;
+}
+
+std::size_t BackendIdlePool::size() const noexcept
+{
+    std::size_t n = 0;
+    for (const auto& [k, v] : idle_)
+        n += v.size();
+    return n;
+}
+
+void BackendIdlePool::drop(BackendConnection& conn)
+{
+    auto it = idle_.find(conn.stats().get());
+    if (it == idle_.end())
+        return;
+    auto& list = it->second;
+    auto pos = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.get() == &conn; });
+    if (pos == list.end())
+        return;
+    (*pos)->setOwner(nullptr);
+    (*pos)->disarm();
+    loop_.retire(std::move(*pos));
+    list.erase(pos);
+    if (list.empty())
+        idle_.erase(it);
+}
+
+void BackendIdlePool::onBackendEvents(BackendConnection& conn, std::uint32_t)
+{
+    // Idle: the only news a server can send is that it closed (or garbage): drop it.  A pure
+    // EPOLLOUT edge (writable) is not news.
+    if (conn.readable || conn.hangup)
+        drop(conn);
+}
+
+void BackendIdlePool::onBackendTimeout(BackendConnection& conn)
+{
+    drop(conn);
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "backend_connection.h"
+#include "backend_events.h"
+
+namespace dlba::dlbad {
+
+class EventLoop;
+
+// Idle keep-alive connections to back-end servers, per worker thread (optional back-end
+// connection reuse).  A connection the server closes or writes to while idle is dropped; so is
+// one idle longer than its timeout, and the oldest beyond the per-server maximum.
+class BackendIdlePool final : public BackendEvents {
+public:
+    explicit BackendIdlePool(EventLoop& loop) : loop_(loop) {}
+    ~BackendIdlePool();
+
+    void put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle, std::chrono::milliseconds timeout);
+    // Most recently used idle connection to this server, or nullptr.
+    std::unique_ptr<BackendConnection> take(const BackendStats* server);
+    [[nodiscard]] std::size_t size() const noexcept;
+
+    void onBackendEvents(BackendConnection& conn, std::uint32_t events) override;
+    void onBackendTimeout(BackendConnection& conn) override;
+
+private:
+    void drop(BackendConnection& conn);
+
+    EventLoop& loop_;
+    std::map<const BackendStats*, std::vector<std::unique_ptr<BackendConnection>>> idle_;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <dlbad/hash_ring.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backend.h"
+#include "config.h"
+
+namespace dlba::dlbad {
+
+class StatsRegistry;
+
+// The servers of one configured back-end group, for one configuration generation.  Several
+// virtual services may share a group (the seed's shopping cart over HTTP and HTTPS): the same
+// server keys, the same persistence cookies, one status table.
+class BackendPool {
+public:
+    BackendPool(const BackendConfig& config, StatsRegistry& registry);
+
+    [[nodiscard]] const BackendConfig& config() const noexcept { return config_; }
+    [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
+    [[nodiscard]] const std::vector<Backend>& servers() const noexcept { return servers_; }
+    [[nodiscard]] std::optional<std::size_t> indexOfKey(std::uint32_t key) const;
+    // Consistent-hash ring over every server (ids = keys, by weight): session-id persistence and
+    // the url-hash fallback walk.  ringIndex() maps a ring node index to a server index.
+    [[nodiscard]] const HashRing& ring() const noexcept { return ring_; }
+    [[nodiscard]] std::size_t serverOfRingNode(std::size_t ring_node) const { return ring_to_server_[ring_node]; }
+
+private:
+    BackendConfig config_;
+    std::vector<Backend> servers_;
+    std::unordered_map<std::uint32_t, std::size_t> by_key_;
+    HashRing ring_;
+    std::vector<std::size_t> ring_to_server_;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,957 @@
+#include "client_connection.h"
+
+#include <dlbad/cookie_header.h>
+#include <dlbad/hash.h>
+
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "backend_idle_pool.h"
+#include "error_response.h"
+#include "event_loop.h"
+#include "logger.h"
+#include "plain_transport.h"
+#include "request_rewriter.h"
+#include "response_rewriter.h"
+#include "tls_transport.h"
+#include "worker_context.h"
+
+namespace dlba::dlbad {
+
+namespace {
+
+constexpr std::chrono::milliseconds kLinger{2000};
+constexpr int kMaxRoundsPerWakeup = 64;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::size_t inputCapacity(const Limits& l)
+{
+    return std::max(l.max_header_bytes + 4096, l.max_pipelined_bytes);
+}
+
+bool isSmuggling(std::string_view reason)
+{
+    for (std::string_view k : {"Content-Length", "Transfer-Encoding", "chunk", "obs-fold", "bare", "LF", "CR"})
+        if (reason.find(k) != std::string_view::npos)
+            return true;
+    return false;
+}
+
+std::uint64_t unixNow()
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+} // namespace
+
+ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const SocketAddress& peer,
+                                   std::shared_ptr<const VirtualService> service)
+    : worker_(worker),
+      fd_(std::move(fd)),
+      peer_(peer),
+      svc_(std::move(service)),
+      alive_(std::make_shared<bool>(true)),
+      in_(inputCapacity(svc_->config().limits)),
+      out_(svc_->config().limits.buffer_bytes),
+      parser_(svc_->requestLimits()),
+      resp_parser_(svc_->responseLimits()),
+      resp_in_(svc_->config().limits.max_response_header_bytes + 4096),
+      client_timer_([this] { onClientTimer(); })
+{
+    if (svc_->tls())
+        transport_ = std::make_unique<TlsTransport>(svc_->tls()->get(), fd_.get());
+    else
+        transport_ = std::make_unique<PlainTransport>(fd_.get());
+    auto& st = svc_->stats();
+    st.connections.fetch_add(1, std::memory_order_relaxed);
+    st.active_connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+ClientConnection::~ClientConnection()
+{
+    *alive_ = false;
+    if (state_ != State::Closed) {
+        // Destroyed while open (worker shutdown): account as closed.
+        if (active_counted_ && server_)
+            svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
+        if (fd_)
+            worker_.loop().remove(fd_.get());
+    }
+}
+
+void ClientConnection::start()
+{
+    worker_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
+    state_ = svc_->tls() ? State::Handshake : State::ReadHead;
+    readable_ = true; // data may already be queued (the client spoke first)
+    drive();
+}
+
+void ClientConnection::onEvents(std::uint32_t events)
+{
+    if (state_ == State::Closed)
+        return;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        readable_ = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        writable_ = true;
+    drive();
+}
+
+void ClientConnection::onBackendEvents(BackendConnection&, std::uint32_t)
+{
+    if (state_ == State::Closed)
+        return;
+    drive();
+}
+
+void ClientConnection::drive()
+{
+    for (int round = 0; round < kMaxRoundsPerWakeup; ++round) {
+        if (state_ == State::Closed)
+            return;
+        bool progress = false;
+        write_progress_ = false;
+        if (state_ == State::Handshake) {
+            progress = handshake();
+        } else {
+            progress |= readClient();
+            if (state_ == State::Closed)
+                return;
+            progress |= processInput();
+            if (state_ == State::Closed)
+                return;
+            if (backend_ && (state_ == State::Connecting || state_ == State::Exchanging))
+                progress |= exchange();
+            if (state_ == State::Closed)
+                return;
+            progress |= writeClient();
+            if (state_ == State::Closing)
+                progress |= linger();
+        }
+        if (state_ == State::Closed)
+            return;
+        if (!progress) {
+            updateClientTimer();
+            return;
+        }
+    }
+    // Still able to move data: yield to the other connections of this worker, come back next
+    // loop iteration (edge-triggered readiness would not wake us again).
+    updateClientTimer();
+    worker_.loop().later([this, alive = std::weak_ptr<bool>(alive_)] {
+        if (auto a = alive.lock(); a && *a)
+            drive();
+    });
+}
+
+bool ClientConnection::handshake()
+{
+    auto r = transport_->handshake();
+    switch (r.status) {
+    case IoStatus::Ok: {
+        auto& st = svc_->stats();
+        st.tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+        if (transport_->resumed())
+            st.tls_resumed.fetch_add(1, std::memory_order_relaxed);
+        state_ = State::ReadHead;
+        readable_ = true; // the first request may already sit in the TLS buffers
+        client_timer_.cancel();
+        timer_kind_ = ClientTimer::None;
+        return true;
+    }
+    case IoStatus::WouldBlock:
+        if (r.want_write)
+            writable_ = false;
+        else
+            readable_ = false;
+        return false;
+    default:
+        // Malformed record or handshake: only this connection goes.
+        svc_->stats().tls_failures.fetch_add(1, std::memory_order_relaxed);
+        abort();
+        return false;
+    }
+}
+
+bool ClientConnection::wantsClientInput() const
+{
+    if (client_eof_ || state_ == State::Closed || state_ == State::Handshake)
+        return false;
+    return in_.space() > 0;
+}
+
+bool ClientConnection::readClient()
+{
+    if (state_ == State::Closing)
+        return false; // linger() drains
+    bool progress = false;
+    while (readable_ && wantsClientInput()) {
+        std::size_t len = 0;
+        char* p = in_.writablePtr(len);
+        auto r = transport_->read(p, len);
+        if (r.status == IoStatus::Ok) {
+            in_.commit(r.bytes);
+            in_dirty_ = true;
+            svc_->stats().bytes_in.fetch_add(r.bytes, std::memory_order_relaxed);
+            progress = true;
+            continue;
+        }
+        if (r.status == IoStatus::WouldBlock) {
+            if (r.want_write)
+                writable_ = false;
+            else
+                readable_ = false;
+            break;
+        }
+        if (r.status == IoStatus::Closed) {
+            client_eof_ = true;
+            progress = true;
+            break;
+        }
+        // Reset or TLS error: nothing more can be said to this client.
+        if (transport_->secure())
+            svc_->stats().tls_failures.fetch_add(1, std::memory_order_relaxed);
+        abort();
+        return false;
+    }
+    return progress;
+}
+
+bool ClientConnection::processInput()
+{
+    if (state_ == State::ReadHead) {
+        if (in_.empty()) {
+            if (client_eof_ || draining_) {
+                // Between requests: a clean end of the connection.
+                beginClose();
+                return true;
+            }
+            return false;
+        }
+        if (!request_started_) {
+            request_started_ = true;
+            timer_kind_ = ClientTimer::None; // re-armed as Request below
+        }
+        if (!in_dirty_)
+            return false;
+        in_dirty_ = false;
+        auto r = parser_.parse(in_.view());
+        if (r.need_more()) {
+            if (in_.full()) {
+                svc_->stats().bad_requests.fetch_add(1, std::memory_order_relaxed);
+                sendError(431, true);
+                return true;
+            }
+            if (client_eof_) {
+                abort(); // half a request, then EOF: nobody to answer
+                return false;
+            }
+            return false;
+        }
+        if (r.error()) {
+            auto& st = svc_->stats();
+            st.bad_requests.fetch_add(1, std::memory_order_relaxed);
+            if (r.http_status == 400 && isSmuggling(r.reason))
+                st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
+            DLBAD_LOG(LogLevel::Debug, "%s: %s: rejected request (%d): %.*s", svc_->name().c_str(), peer_.toString().c_str(),
+                r.http_status, static_cast<int>(r.reason.size()), r.reason.data());
+            sendError(r.http_status, true);
+            return true;
+        }
+        headComplete(r.length);
+        return true;
+    }
+    if (state_ == State::ReadBody) {
+        if (!req_body_->done() && !in_.empty()) {
+            auto res = req_body_->feed(in_.view());
+            req_out_.append(in_.data(), res.consumed);
+            in_.consume(res.consumed);
+            if (res.error()) {
+                auto& st = svc_->stats();
+                st.bad_requests.fetch_add(1, std::memory_order_relaxed);
+                if (res.http_status == 400)
+                    st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
+                sendError(res.http_status, true);
+                return true;
+            }
+        }
+        if (req_body_->done()) {
+            requestComplete();
+            return true;
+        }
+        if (client_eof_) {
+            abort();
+            return false;
+        }
+        return false;
+    }
+    return false;
+}
+
+void ClientConnection::headComplete(std::size_t head_length)
+{
+    const auto& head = parser_.head();
+    const auto& cfg = svc_->config();
+    method_ = head.method_kind();
+    idempotent_ = head.idempotent();
+    keep_alive_ = head.keep_alive();
+    http10_ = head.version() == HttpVersion::kHttp10;
+    expect_continue_ = head.expect_continue();
+
+    // Persistence / placement keys, copied out before the buffer moves.
+    keys_ = {};
+    had_persistence_cookie_ = false;
+    if (cfg.policy == Policy::Cookie && svc_->codec()) {
+        if (auto v = find_cookie(head.headers(), cfg.cookie.name)) {
+            had_persistence_cookie_ = true;
+            keys_.cookie_key = svc_->codec()->verify(*v, unixNow());
+            if (!keys_.cookie_key)
+                svc_->stats().persistence_invalid.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    if (svc_->sessionIds()) {
+        if (auto id = svc_->sessionIds()->extract(head))
+            keys_.session_hash = hash64(*id);
+    }
+    if (cfg.policy == Policy::UrlHash)
+        keys_.url_hash = hash64(cfg.url_hash.query ? head.target() : head.path());
+
+    ForwardContext fc;
+    fc.client = &peer_;
+    fc.secure = transport_->secure();
+    fc.trust_forwarded = cfg.trust_forwarded;
+    if (cfg.policy == Policy::Cookie && cfg.cookie.strip)
+        fc.strip_cookie = cfg.cookie.name;
+    fc.backend_keepalive = svc_->pool().config().keepalive && idempotent_;
+    req_out_.clear();
+    req_sent_ = 0;
+    RequestRewriter::write(req_out_, head, fc);
+
+    req_body_.emplace(head.framing(), svc_->requestLimits(), true);
+    in_.consume(head_length);
+    in_dirty_ = true;
+    state_ = State::ReadBody;
+    if (expect_continue_ && !http10_ && !req_body_->done() && in_.empty())
+        out_.append(kContinue);
+}
+
+void ClientConnection::requestComplete()
+{
+    svc_->stats().requests.fetch_add(1, std::memory_order_relaxed);
+    request_started_ = false;
+    tried_.assign(svc_->pool().servers().size(), false);
+    attempts_ = 0;
+    reissue_cookie_ = false;
+    client_timer_.cancel();
+    timer_kind_ = ClientTimer::None;
+    dispatch();
+}
+
+void ClientConnection::dispatch()
+{
+    const auto& health = svc_->config().health;
+    auto& loop = worker_.loop();
+    while (true) {
+        if (attempts_ >= health.max_attempts) {
+            failRequest(503);
+            return;
+        }
+        auto decision =
+            svc_->scheduler().pick(keys_, worker_.workerIndex(), tried_, loop.now(), worker_.nextTiebreak());
+        if (!decision) {
+            failRequest(503);
+            return;
+        }
+        const auto& server = svc_->pool().servers()[decision->server];
+        if (attempts_ == 0 && decision->persistent)
+            svc_->stats().persistence_hits.fetch_add(1, std::memory_order_relaxed);
+        // A persistence cookie that did not decide the server (forged, stale, or its server is
+        // down, possibly found so just now): the answer carries a fresh one.
+        reissue_cookie_ = had_persistence_cookie_ && !decision->persistent;
+        tried_[decision->server] = true;
+        ++attempts_;
+        server_ = decision->server;
+        server.stats().active_requests.fetch_add(1, std::memory_order_relaxed);
+        active_counted_ = true;
+        resp_head_done_ = false;
+        resp_any_bytes_ = false;
+        resp_in_.clear();
+        resp_parser_.reset();
+        resp_body_.reset();
+        req_sent_ = 0;
+        dispatched_at_ = loop.now();
+
+        reused_backend_ = false;
+        if (svc_->pool().config().keepalive && idempotent_) {
+            backend_ = worker_.idlePool().take(server.statsPtr().get());
+            if (backend_) {
+                backend_->setOwner(this);
+                reused_backend_ = true;
+                server.stats().hits.fetch_add(1, std::memory_order_relaxed);
+                state_ = State::Exchanging;
+                backend_->arm(svc_->config().timeouts.backend_response);
+                return;
+            }
+        }
+        int err = 0;
+        backend_ = BackendConnection::open(loop, server.address(), server.statsPtr(), this, err);
+        if (!backend_) {
+            // Immediate failure (no route, no memory...): counted like a refused connect.
+            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), server.address().toString().c_str(),
+                std::strerror(err));
+            if (server.recordConnectFailure(loop.now(), health))
+                DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed", svc_->pool().name().c_str(),
+                    server.address().toString().c_str());
+            server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+            active_counted_ = false;
+            svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        state_ = State::Connecting;
+        backend_->arm(svc_->config().timeouts.backend_connect);
+        return;
+    }
+}
+
+bool ClientConnection::exchange()
+{
+    bool progress = false;
+    auto& b = *backend_;
+    const auto& timeouts = svc_->config().timeouts;
+    if (state_ == State::Connecting) {
+        if (!b.writable && !b.hangup)
+            return false;
+        int err = b.socketError();
+        if (err != 0 || b.hangup) {
+            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), b.address().toString().c_str(),
+                std::strerror(err ? err : ECONNRESET));
+            connectFailed(false);
+            return true;
+        }
+        onConnected();
+        progress = true;
+    }
+    if (state_ != State::Exchanging || !backend_)
+        return progress;
+
+    // Request out.
+    while (backend_ && req_sent_ < req_out_.size() && backend_->writable) {
+        auto r = backend_->transport().write(req_out_.data() + req_sent_, req_out_.size() - req_sent_);
+        if (r.status == IoStatus::Ok) {
+            req_sent_ += r.bytes;
+            progress = true;
+            backend_->arm(timeouts.backend_response);
+        } else if (r.status == IoStatus::WouldBlock) {
+            backend_->writable = false;
+        } else {
+            if (resp_head_done_) {
+                // The server answered early and stopped reading (e.g. 413): keep the answer.
+                req_sent_ = req_out_.size();
+                backend_reusable_ = false;
+            } else {
+                backendDropped(false);
+                return true;
+            }
+        }
+    }
+    // Response in.
+    while (backend_ && state_ == State::Exchanging && backend_->readable) {
+        if (!resp_head_done_) {
+            std::size_t len = 0;
+            char* p = resp_in_.writablePtr(len);
+            if (!p) {
+                // The parser enforces the head limit before this can fill.
+                failRequest(502);
+                return true;
+            }
+            auto r = backend_->transport().read(p, len);
+            if (r.status == IoStatus::Ok) {
+                resp_in_.commit(r.bytes);
+                resp_any_bytes_ = true;
+                progress = true;
+                backend_->arm(timeouts.backend_response);
+                parseResponseHead();
+                continue;
+            }
+            if (r.status == IoStatus::WouldBlock) {
+                backend_->readable = false;
+                break;
+            }
+            backendDropped(r.status == IoStatus::Closed);
+            return true;
+        }
+        if (out_.space() == 0) {
+            // Backpressure: the client is not taking the response as fast as the server gives
+            // it.  Stop reading the server until the client drains (client_send timeout applies).
+            if (!backend_paused_) {
+                backend_paused_ = true;
+                backend_->disarm();
+            }
+            break;
+        }
+        if (backend_paused_) {
+            backend_paused_ = false;
+            backend_->arm(timeouts.backend_response);
+        }
+        std::size_t len = 0;
+        char* p = out_.writablePtr(len);
+        auto r = backend_->transport().read(p, len);
+        if (r.status == IoStatus::Ok) {
+            auto res = resp_body_->feed(std::string_view(p, r.bytes));
+            out_.commit(res.consumed);
+            if (res.consumed < r.bytes)
+                backend_reusable_ = false; // bytes beyond the response: never reuse
+            auto& bs = svc_->pool().servers()[*server_].stats();
+            bs.bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
+            svc_->stats().bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
+            progress = true;
+            backend_->arm(timeouts.backend_response);
+            if (res.error()) {
+                bs.errors.fetch_add(1, std::memory_order_relaxed);
+                keep_alive_after_ = false;
+                releaseBackend(false);
+                beginClose(); // what was relayed goes out, then the client sees the cut
+                return true;
+            }
+            if (res.done())
+                responseComplete();
+            continue;
+        }
+        if (r.status == IoStatus::WouldBlock) {
+            backend_->readable = false;
+            break;
+        }
+        backendDropped(r.status == IoStatus::Closed);
+        return true;
+    }
+    if (backend_ && backend_paused_ && out_.space() > 0 && backend_->readable)
+        progress = true;
+    return progress;
+}
+
+void ClientConnection::onConnected()
+{
+    const auto& server = svc_->pool().servers()[*server_];
+    server.recordConnectSuccess();
+    server.stats().hits.fetch_add(1, std::memory_order_relaxed);
+    backend_->connected = true;
+    state_ = State::Exchanging;
+    backend_->arm(svc_->config().timeouts.backend_response);
+}
+
+void ClientConnection::connectFailed(bool timeout)
+{
+    const auto& server = svc_->pool().servers()[*server_];
+    auto& loop = worker_.loop();
+    if (server.recordConnectFailure(loop.now(), svc_->config().health))
+        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s", svc_->pool().name().c_str(),
+            server.address().toString().c_str(), timeout ? "a connect timeout" : "a refused connect");
+    releaseBackend(false);
+    server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+    active_counted_ = false;
+    // Nothing was sent: the request goes to another server, the client sees no error.
+    svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
+    if (timeout && attempts_ >= svc_->config().health.max_attempts) {
+        failRequest(504);
+        return;
+    }
+    dispatch();
+}
+
+void ClientConnection::backendDropped(bool clean_eof)
+{
+    const auto& server = svc_->pool().servers()[*server_];
+    if (resp_head_done_) {
+        releaseBackend(false);
+        if (clean_eof && resp_body_->finish_on_eof()) {
+            // A close-delimited body ends here (the client connection closes after it).
+            keep_alive_after_ = false;
+            responseComplete();
+            return;
+        }
+        server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+        keep_alive_after_ = false;
+        if (active_counted_) {
+            server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+            active_counted_ = false;
+        }
+        beginClose(); // truncated response: the client sees the connection end
+        return;
+    }
+    bool reused = reused_backend_;
+    releaseBackend(false);
+    if (active_counted_) {
+        server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        active_counted_ = false;
+    }
+    if (reused && !resp_any_bytes_) {
+        // A parked connection the server had closed meanwhile: not the server's fault; try a
+        // fresh connection (the request is idempotent: only those use parked connections).
+        tried_[*server_] = false;
+        dispatch();
+        return;
+    }
+    server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+    if (!resp_any_bytes_ && idempotent_) {
+        // Sent, nothing came back: safe to replay an idempotent request elsewhere.
+        svc_->stats().replayed.fetch_add(1, std::memory_order_relaxed);
+        dispatch();
+        return;
+    }
+    failRequest(502);
+}
+
+void ClientConnection::parseResponseHead()
+{
+    for (;;) {
+        auto r = resp_parser_.parse(resp_in_.view(), method_);
+        if (r.need_more())
+            return;
+        const auto& server = svc_->pool().servers()[*server_];
+        if (r.error()) {
+            DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
+                server.address().toString().c_str(), static_cast<int>(r.reason.size()), r.reason.data());
+            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            releaseBackend(false);
+            failRequest(502);
+            return;
+        }
+        const auto& head = resp_parser_.head();
+        if (head.interim()) {
+            // 1xx (100, 103): dropped; dlbad already answered 100-continue itself.
+            resp_in_.consume(r.length);
+            resp_parser_.reset();
+            continue;
+        }
+        if (head.framing().kind == BodyKind::kTunnel) {
+            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            releaseBackend(false);
+            failRequest(502);
+            return;
+        }
+        auto& bs = server.stats();
+        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
+        bs.recordResponseTime(static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));
+        int cls = head.status() / 100;
+        if (cls >= 1 && cls <= 5)
+            bs.status_class[cls].fetch_add(1, std::memory_order_relaxed);
+
+        auto framing = head.framing();
+        keep_alive_after_ = keep_alive_ && !client_eof_ && !draining_ && !worker_.draining() &&
+                            framing.kind != BodyKind::kUntilClose;
+        backend_reusable_ = svc_->pool().config().keepalive && head.keep_alive() &&
+                            framing.kind != BodyKind::kUntilClose && req_sent_ >= req_out_.size();
+
+        ResponseContext rc;
+        rc.injector = svc_->injector();
+        rc.codec = svc_->codec();
+        rc.server_key = server.key();
+        rc.reissue = reissue_cookie_;
+        rc.keep_alive = keep_alive_after_;
+        rc.client_http10 = http10_;
+        rc.now_unix = unixNow();
+        thread_local std::string head_out;
+        head_out.clear();
+        if (ResponseRewriter::write(head_out, head, rc))
+            bs.cookies_assigned.fetch_add(1, std::memory_order_relaxed);
+        out_.append(head_out);
+        resp_head_done_ = true;
+        resp_in_.consume(r.length);
+        resp_body_.emplace(framing, svc_->responseLimits(), false);
+        resp_parser_.reset();
+        if (!resp_body_->done() && !resp_in_.empty()) {
+            auto res = resp_body_->feed(resp_in_.view());
+            out_.append(resp_in_.view().substr(0, res.consumed));
+            bs.bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
+            svc_->stats().bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
+            if (res.consumed < resp_in_.size())
+                backend_reusable_ = false;
+            resp_in_.clear();
+            if (res.error()) {
+                bs.errors.fetch_add(1, std::memory_order_relaxed);
+                keep_alive_after_ = false;
+                releaseBackend(false);
+                beginClose();
+                return;
+            }
+        } else if (!resp_in_.empty()) {
+            backend_reusable_ = false;
+            resp_in_.clear();
+        }
+        if (resp_body_->done())
+            responseComplete();
+        return;
+    }
+}
+
+void ClientConnection::responseComplete()
+{
+    if (active_counted_ && server_) {
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        active_counted_ = false;
+    }
+    releaseBackend(backend_reusable_);
+    if (!keep_alive_after_) {
+        beginClose();
+        return;
+    }
+    resetRequest();
+}
+
+void ClientConnection::releaseBackend(bool reusable)
+{
+    if (!backend_)
+        return;
+    backend_paused_ = false;
+    if (reusable && backend_->connected) {
+        const auto& b = svc_->pool().config();
+        worker_.idlePool().put(std::move(backend_), b.keepalive_idle_max, b.keepalive_idle_timeout);
+        return;
+    }
+    backend_->setOwner(nullptr);
+    backend_->disarm();
+    worker_.loop().retire(std::move(backend_));
+}
+
+void ClientConnection::failRequest(int status)
+{
+    auto& st = svc_->stats();
+    if (status == 502)
+        st.bad_gateway.fetch_add(1, std::memory_order_relaxed);
+    else if (status == 503)
+        st.no_server.fetch_add(1, std::memory_order_relaxed);
+    else if (status == 504)
+        st.gateway_timeout.fetch_add(1, std::memory_order_relaxed);
+    if (active_counted_ && server_) {
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        active_counted_ = false;
+    }
+    releaseBackend(false);
+    if (resp_head_done_) {
+        // Part of a response already went out: the connection is the only way to signal.
+        beginClose();
+        return;
+    }
+    // The request was read to its end, so the connection is still in step: keep it if allowed.
+    sendError(status, !keep_alive_ || client_eof_ || draining_ || worker_.draining());
+}
+
+void ClientConnection::sendError(int status, bool close)
+{
+    out_.append(ErrorResponse::build(status, close));
+    if (close) {
+        beginClose();
+        return;
+    }
+    resetRequest();
+}
+
+void ClientConnection::resetRequest()
+{
+    parser_.reset();
+    req_body_.reset();
+    req_out_.clear();
+    req_sent_ = 0;
+    resp_body_.reset();
+    resp_head_done_ = false;
+    resp_any_bytes_ = false;
+    server_.reset();
+    request_started_ = false;
+    in_dirty_ = !in_.empty();
+    state_ = State::ReadHead;
+    timer_kind_ = ClientTimer::None;
+    if (req_out_.capacity() > 64 * 1024)
+        std::string().swap(req_out_); // a large upload: give the memory back
+}
+
+bool ClientConnection::writeClient()
+{
+    bool progress = false;
+    while (writable_ && !out_.empty()) {
+        auto r = transport_->write(out_.data(), out_.size());
+        if (r.status == IoStatus::Ok) {
+            out_.consume(r.bytes);
+            progress = true;
+            write_progress_ = true;
+            continue;
+        }
+        if (r.status == IoStatus::WouldBlock) {
+            if (r.want_write)
+                writable_ = false;
+            else
+                readable_ = false;
+            break;
+        }
+        abort();
+        return false;
+    }
+    if (out_.empty() && state_ != State::Closing && !backend_)
+        out_.shrink();
+    return progress;
+}
+
+void ClientConnection::beginClose()
+{
+    if (state_ == State::Closing || state_ == State::Closed)
+        return;
+    if (backend_)
+        releaseBackend(false);
+    if (active_counted_ && server_) {
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        active_counted_ = false;
+    }
+    state_ = State::Closing;
+    timer_kind_ = ClientTimer::None;
+}
+
+bool ClientConnection::linger()
+{
+    if (!out_.empty())
+        return false;
+    if (!client_timer_.armed() || timer_kind_ != ClientTimer::Linger) {
+        // Everything is out: send our FIN / close_notify, then read and discard until the client
+        // closes, so unread pipelined bytes do not turn our close into a reset that could destroy
+        // the response in flight.
+        transport_->shutdownWrite();
+        timer_kind_ = ClientTimer::Linger;
+        worker_.loop().arm(client_timer_, kLinger);
+    }
+    char sink[4096];
+    while (readable_) {
+        auto r = transport_->read(sink, sizeof(sink));
+        if (r.status == IoStatus::Ok)
+            continue;
+        if (r.status == IoStatus::WouldBlock) {
+            if (r.want_write)
+                writable_ = false;
+            else
+                readable_ = false;
+            return false;
+        }
+        abort(); // EOF or error: done
+        return false;
+    }
+    return false;
+}
+
+void ClientConnection::abort()
+{
+    if (state_ == State::Closed)
+        return;
+    client_timer_.cancel();
+    if (backend_)
+        releaseBackend(false);
+    if (active_counted_ && server_) {
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        active_counted_ = false;
+    }
+    state_ = State::Closed;
+    *alive_ = false;
+    svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
+    worker_.loop().remove(fd_.get());
+    fd_.reset();
+    worker_.connectionClosed(*this);
+}
+
+void ClientConnection::drain()
+{
+    draining_ = true;
+    if (state_ == State::ReadHead && in_.empty() && !backend_) {
+        beginClose();
+        drive();
+    }
+}
+
+void ClientConnection::updateClientTimer()
+{
+    if (state_ == State::Closed)
+        return;
+    const auto& t = svc_->config().timeouts;
+    auto& loop = worker_.loop();
+    if (state_ == State::Closing) {
+        // linger() owns the timer once the output is out; until then the client must read.
+        if (!out_.empty() && (timer_kind_ != ClientTimer::Send || write_progress_ || !client_timer_.armed())) {
+            loop.arm(client_timer_, t.client_send);
+            timer_kind_ = ClientTimer::Send;
+        }
+        return;
+    }
+    ClientTimer want = ClientTimer::None;
+    std::chrono::milliseconds delay{0};
+    if (state_ == State::Handshake) {
+        want = ClientTimer::Handshake;
+        delay = t.tls_handshake;
+    } else if (!out_.empty() && !writable_) {
+        want = ClientTimer::Send;
+        delay = t.client_send;
+    } else if (state_ == State::ReadBody || (state_ == State::ReadHead && !in_.empty())) {
+        want = ClientTimer::Request;
+        delay = t.client_request;
+    } else if (state_ == State::ReadHead) {
+        want = ClientTimer::Idle;
+        delay = t.client_keepalive;
+    }
+    if (want == ClientTimer::None) {
+        client_timer_.cancel();
+        timer_kind_ = want;
+        return;
+    }
+    // Handshake, Request and Idle deadlines run from when the state began; Send restarts on
+    // every byte the client accepts.
+    if (want != timer_kind_ || !client_timer_.armed() || (want == ClientTimer::Send && write_progress_)) {
+        loop.arm(client_timer_, delay);
+        timer_kind_ = want;
+    }
+}
+
+void ClientConnection::onClientTimer()
+{
+    if (state_ == State::Closed)
+        return;
+    switch (timer_kind_) {
+    case ClientTimer::Request:
+        svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
+        if (state_ == State::ReadHead || state_ == State::ReadBody) {
+            sendError(408, true);
+            drive();
+            return;
+        }
+        break;
+    case ClientTimer::Send:
+    case ClientTimer::Handshake:
+        svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
+        break;
+    case ClientTimer::Idle:
+    case ClientTimer::Linger:
+    case ClientTimer::None:
+        break;
+    }
+    abort();
+}
+
+void ClientConnection::onBackendTimeout(BackendConnection&)
+{
+    if (state_ == State::Closed)
+        return;
+    if (state_ == State::Connecting) {
+        DLBAD_LOG(LogLevel::Info, "%s: connect %s: timed out", svc_->name().c_str(),
+            backend_->address().toString().c_str());
+        connectFailed(true);
+    } else if (state_ == State::Exchanging) {
+        auto& bs = svc_->pool().servers()[*server_].stats();
+        bs.errors.fetch_add(1, std::memory_order_relaxed);
+        DLBAD_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
+            backend_->address().toString().c_str());
+        failRequest(504);
+    }
+    drive();
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,148 @@
+#pragma once
+
+#include <dlbad/body_framer.h>
+#include <dlbad/request_parser.h>
+#include <dlbad/response_parser.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <dlba/unique_fd.h>
+
+#include "backend_connection.h"
+#include "backend_events.h"
+#include "byte_buffer.h"
+#include "event_handler.h"
+#include "service_scheduler.h"
+#include "socket_address.h"
+#include "timer.h"
+#include "transport.h"
+#include "virtual_service.h"
+
+namespace dlba::dlbad {
+
+class WorkerContext;
+
+// One client connection of a virtual service, and the back-end connection of its current request
+// (seed 000 "DLBA Server Architecture"):
+//   * (TLS handshake), then per request: read the head and the whole body (Content-Length or
+//     chunked) with the core parsers; rejects answer 400/413/414/431/501/505 and close;
+//   * choose a server by the service's policy, connect; a refused/reset/timed-out connect is
+//     counted and the request goes to another server; a request already sent is replayed only if
+//     idempotent and nothing came back;
+//   * stream the response to the client as it is read, head rewritten (cookie injection,
+//     hop-by-hop), body framed by the core's BodyFramer; the back-end is read only while the
+//     client's output buffer has room (backpressure);
+//   * close the back-end connection (or park it for reuse), then the next pipelined request.
+// Sockets are edge-triggered: readiness flags are kept here and cleared on EAGAIN.
+class ClientConnection final : public EventHandler, public BackendEvents {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    ClientConnection(WorkerContext& worker, UniqueFd fd, const SocketAddress& peer,
+                     std::shared_ptr<const VirtualService> service);
+    ~ClientConnection() override;
+
+    ClientConnection(const ClientConnection&) = delete;
+    ClientConnection& operator=(const ClientConnection&) = delete;
+
+    // Registers with the loop and starts the handshake / first read.
+    void start();
+    void onEvents(std::uint32_t events) override;
+    void onBackendEvents(BackendConnection& conn, std::uint32_t events) override;
+    void onBackendTimeout(BackendConnection& conn) override;
+
+    // The daemon is stopping: close now if between requests, else after the current response.
+    void drain();
+    [[nodiscard]] bool closed() const noexcept { return state_ == State::Closed; }
+
+private:
+    enum class State { Handshake, ReadHead, ReadBody, Connecting, Exchanging, Closing, Closed };
+    enum class ClientTimer { None, Handshake, Idle, Request, Send, Linger };
+
+    void drive();
+    bool handshake();
+    bool readClient();
+    bool processInput();
+    bool exchange();
+    bool writeClient();
+    bool linger();
+
+    void headComplete(std::size_t head_length);
+    void requestComplete();
+    void dispatch();
+    void onConnected();
+    void connectFailed(bool timeout);
+    void backendDropped(bool clean_eof);
+    void parseResponseHead();
+    void responseComplete();
+    void releaseBackend(bool reusable);
+    void failRequest(int status);
+
+    void sendError(int status, bool close);
+    void beginClose();
+    void abort();
+    void updateClientTimer();
+    void onClientTimer();
+    void resetRequest();
+    [[nodiscard]] bool wantsClientInput() const;
+
+    WorkerContext& worker_;
+    UniqueFd fd_;
+    SocketAddress peer_;
+    std::shared_ptr<const VirtualService> svc_;
+    std::unique_ptr<Transport> transport_;
+    std::shared_ptr<bool> alive_; // for EventLoop::later() callbacks
+
+    State state_ = State::Handshake;
+    bool readable_ = false;
+    bool writable_ = true;
+    bool client_eof_ = false;
+    bool draining_ = false;
+
+    ByteBuffer in_;   // client bytes not yet consumed (current head/body, pipelined requests)
+    ByteBuffer out_;  // bytes for the client (bounded: backpressure on the back-end)
+    bool in_dirty_ = false;
+
+    // Current request
+    RequestParser parser_;
+    std::optional<BodyFramer> req_body_;
+    std::string req_out_;  // head + body as sent to the back-end
+    std::size_t req_sent_ = 0;
+    Method method_ = Method::kGet;
+    bool idempotent_ = false;
+    bool keep_alive_ = true;     // the client allows keep-alive
+    bool http10_ = false;
+    bool expect_continue_ = false;
+    bool request_started_ = false;
+    ScheduleKeys keys_;
+    bool had_persistence_cookie_ = false;
+    bool reissue_cookie_ = false;
+    std::vector<bool> tried_;
+    unsigned attempts_ = 0;
+    std::optional<std::size_t> server_; // index in the pool
+    bool active_counted_ = false;
+    bool reused_backend_ = false;
+    Clock::time_point dispatched_at_{};
+
+    // Current response
+    std::unique_ptr<BackendConnection> backend_;
+    ResponseParser resp_parser_;
+    ByteBuffer resp_in_;
+    std::optional<BodyFramer> resp_body_;
+    bool resp_head_done_ = false;
+    bool resp_any_bytes_ = false;
+    bool keep_alive_after_ = true;
+    bool backend_reusable_ = false;
+    bool backend_paused_ = false;
+
+    Timer client_timer_;
+    ClientTimer timer_kind_ = ClientTimer::None;
+    bool write_progress_ = false;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,262 @@
+#include "daemon.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <system_error>
+#include <thread>
+
+#include "config_error.h"
+#include "config_loader.h"
+#include "listen_socket.h"
+#include "logger.h"
+#include "signal_watcher.h"
+#include "status_report.h"
+#include "systemd_notifier.h"
+
+namespace dlba::dlbad {
+
+namespace {
+
+void daemonize()
+{
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid > 0)
+        ::_exit(0);
+    ::setsid();
+    pid = ::fork();
+    if (pid < 0)
+        throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid > 0)
+        ::_exit(0);
+    if (::chdir("/") != 0) {
+    }
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (null) {
+        ::dup2(null.get(), STDIN_FILENO);
+        ::dup2(null.get(), STDOUT_FILENO);
+        ::dup2(null.get(), STDERR_FILENO);
+    }
+}
+
+} // namespace
+
+Daemon::Daemon(Options options)
+    : options_(std::move(options)), started_(std::chrono::steady_clock::now()), drain_timer_([this] { checkDrained(); })
+{
+}
+
+Daemon::~Daemon()
+{
+    for (auto& w : workers_)
+        w->stop();
+    for (auto& w : workers_)
+        w->join();
+    workers_.clear();
+    monitor_.reset();
+    if (!options_.pid_file.empty() && runtime_)
+        ::unlink(options_.pid_file.c_str());
+}
+
+std::size_t Daemon::perWorkerLimit(const Config& config) const
+{
+    auto n = workers_.empty() ? 1 : workers_.size();
+    return (config.max_connections + n - 1) / n;
+}
+
+Daemon::SocketMap Daemon::openSockets(const Runtime& runtime, const SocketMap& existing) const
+{
+    SocketMap out;
+    for (const auto& s : runtime.services()) {
+        auto key = s->config().listen.toString();
+        if (auto it = existing.find(key); it != existing.end() && it->second.size() == workers_.size()) {
+            out[key] = it->second;
+            continue;
+        }
+        std::vector<std::shared_ptr<UniqueFd>> fds;
+        for (std::size_t i = 0; i < workers_.size(); ++i) {
+            try {
+                fds.push_back(std::make_shared<UniqueFd>(ListenSocket::open(s->config().listen, true)));
+            } catch (const std::system_error& e) {
+                throw ConfigError(runtime.config().path, s->config().line,
+                                  "service '" + s->name() + "': " + e.what());
+            }
+        }
+        out[key] = std::move(fds);
+    }
+    return out;
+}
+
+void Daemon::publish()
+{
+    auto limit = perWorkerLimit(runtime_->config());
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        std::vector<Worker::Binding> bindings;
+        for (const auto& s : runtime_->services())
+            bindings.push_back({s, sockets_.at(s->config().listen.toString())[i]});
+        workers_[i]->apply(std::move(bindings), runtime_, limit);
+    }
+}
+
+nlohmann::json Daemon::snapshot() const
+{
+    DaemonInfo info;
+    info.pid = static_cast<long>(::getpid());
+    info.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    info.workers = static_cast<unsigned>(workers_.size());
+    for (const auto& w : workers_)
+        info.connections += w->activeConnections();
+    return StatusReport::build(*runtime_, info);
+}
+
+void Daemon::reload()
+{
+    if (stopping_)
+        return;
+    SystemdNotifier::notify("RELOADING=1");
+    auto generation = runtime_->generation() + 1;
+    try {
+        auto config = ConfigLoader::loadFile(options_.config);
+        if (config.workers != runtime_->config().workers && !options_.workers)
+            DLBAD_LOG(LogLevel::Warning, "reload: a change of 'workers' takes effect at the next restart");
+        auto next = std::make_shared<const Runtime>(std::move(config), generation,
+                                                    static_cast<unsigned>(workers_.size()), secrets_, registry_);
+        auto sockets = openSockets(*next, sockets_);
+        monitor_->configure(next->config().monitor);
+        runtime_ = std::move(next);
+        sockets_ = std::move(sockets);
+        publish();
+        DLBAD_LOG(LogLevel::Notice, "configuration %s reloaded: generation %llu, %zu services",
+                  options_.config.c_str(), static_cast<unsigned long long>(generation), runtime_->services().size());
+    } catch (const std::exception& e) {
+        DLBAD_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
+                  static_cast<unsigned long long>(runtime_->generation()), e.what());
+    }
+    SystemdNotifier::notify("READY=1");
+}
+
+void Daemon::beginShutdown()
+{
+    if (stopping_)
+        return;
+    stopping_ = true;
+    SystemdNotifier::notify("STOPPING=1");
+    DLBAD_LOG(LogLevel::Notice, "stopping: draining connections (at most %lld ms)",
+              static_cast<long long>(runtime_->config().drain_timeout.count()));
+    drain_deadline_ = std::chrono::steady_clock::now() + runtime_->config().drain_timeout;
+    for (auto& w : workers_)
+        w->drain();
+    sockets_.clear();
+    loop_.arm(drain_timer_, std::chrono::milliseconds(50));
+}
+
+void Daemon::checkDrained()
+{
+    std::size_t open = 0;
+    for (const auto& w : workers_)
+        open += w->activeConnections();
+    if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+        if (open)
+            DLBAD_LOG(LogLevel::Warning, "drain timeout: closing %zu connections", open);
+        loop_.stop();
+        return;
+    }
+    loop_.arm(drain_timer_, std::chrono::milliseconds(50));
+}
+
+void Daemon::onSignal(int signo)
+{
+    if (signo == SIGHUP)
+        reload();
+    else
+        beginShutdown();
+}
+
+int Daemon::run()
+{
+    Logger::init(!options_.foreground, options_.log_level);
+    Config config;
+    try {
+        config = ConfigLoader::loadFile(options_.config);
+    } catch (const ConfigError& e) {
+        std::cerr << "dlbad: " << e.what() << '\n';
+        return 1;
+    }
+    unsigned workers = options_.workers.value_or(config.workers);
+    if (workers == 0)
+        workers = std::max(1u, std::thread::hardware_concurrency());
+    try {
+        secrets_ = Secrets::random();
+        runtime_ = std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
+    } catch (const ConfigError& e) {
+        std::cerr << "dlbad: " << e.what() << '\n';
+        return 1;
+    }
+    if (options_.check_config) {
+        std::size_t servers = 0;
+        for (const auto& p : runtime_->pools())
+            servers += p->servers().size();
+        std::cout << "dlbad: " << options_.config << ": configuration OK (" << runtime_->services().size()
+                  << " services, " << runtime_->pools().size() << " backends, " << servers << " servers)\n";
+        runtime_.reset();
+        return 0;
+    }
+    if (runtime_->config().persistence_keys.empty())
+        for (const auto& s : runtime_->services())
+            if (s->config().policy == Policy::Cookie) {
+                DLBAD_LOG(LogLevel::Warning,
+                          "no persistence_key_file: persistence cookies are signed with a random key, valid only "
+                          "for this process (not across the array, nor across restarts)");
+                break;
+            }
+
+    for (unsigned i = 0; i < workers; ++i)
+        workers_.push_back(std::make_unique<Worker>(i, 0));
+    try {
+        sockets_ = openSockets(*runtime_, {});
+        monitor_ = std::make_unique<MonitorServer>(loop_, [this] { return snapshot(); });
+        monitor_->configure(runtime_->config().monitor);
+    } catch (const std::exception& e) {
+        std::cerr << "dlbad: " << e.what() << '\n';
+        workers_.clear();
+        return 1;
+    }
+
+    if (!options_.foreground)
+        daemonize();
+    if (!options_.pid_file.empty()) {
+        std::ofstream pf(options_.pid_file);
+        pf << ::getpid() << '\n';
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    // Blocked here, before the workers start, so every thread inherits the mask and only the
+    // signalfd sees these signals.
+    signals_ = std::make_unique<SignalWatcher>(loop_, std::initializer_list<int>{SIGHUP, SIGTERM, SIGINT, SIGQUIT},
+                                               [this](int s) { onSignal(s); });
+    for (auto& w : workers_)
+        w->start();
+    publish();
+    DLBAD_LOG(LogLevel::Notice, "started: %u workers, %zu services, configuration %s", workers,
+              runtime_->services().size(), options_.config.c_str());
+    SystemdNotifier::notify("READY=1");
+    loop_.run();
+
+    for (auto& w : workers_)
+        w->stop();
+    for (auto& w : workers_)
+        w->join();
+    workers_.clear();
+    monitor_.reset();
+    signals_.reset();
+    DLBAD_LOG(LogLevel::Notice, "stopped");
+    return 0;
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <dlba/unique_fd.h>
+
+#include "event_loop.h"
+#include "monitor_server.h"
+#include "options.h"
+#include "runtime.h"
+#include "stats_registry.h"
+#include "timer.h"
+#include "worker.h"
+
+namespace dlba::dlbad {
+
+class SignalWatcher;
+
+// The dlbad process: loads the configuration, opens one SO_REUSEPORT socket per virtual service
+// and worker, runs the workers, the monitoring endpoints and the signal handling on its main
+// loop.  SIGHUP builds a new configuration generation beside the running one and publishes it
+// only if it is entirely valid (sockets kept for unchanged addresses; established connections
+// finish under the generation they started with).  SIGTERM/SIGINT drain, then stop.
+class Daemon {
+public:
+    explicit Daemon(Options options);
+    ~Daemon();
+
+    // Returns the process exit status.
+    int run();
+
+private:
+    using SocketMap = std::map<std::string, std::vector<std::shared_ptr<UniqueFd>>>;
+
+    SocketMap openSockets(const Runtime& runtime, const SocketMap& existing) const;
+    void publish();
+    void reload();
+    void beginShutdown();
+    void checkDrained();
+    void onSignal(int signo);
+    nlohmann::json snapshot() const;
+    [[nodiscard]] std::size_t perWorkerLimit(const Config& config) const;
+
+    Options options_;
+    EventLoop loop_;
+    StatsRegistry registry_;
+    Secrets secrets_;
+    std::shared_ptr<const Runtime> runtime_;
+    SocketMap sockets_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::unique_ptr<MonitorServer> monitor_;
+    std::unique_ptr<SignalWatcher> signals_;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point drain_deadline_{};
+    bool stopping_ = false;
+    Timer drain_timer_;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,126 @@
+#include "event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace dlba::dlbad {
+
+namespace {
+// The eventfd's epoll data: a tag distinct from every handler pointer.
+constexpr std::uint64_t kWakeupTag = 1;
+} // namespace
+
+EventLoop::EventLoop()
+    : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+      wakeup_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      now_(Clock::now()),
+      timers_(now_)
+{
+    if (!epoll_ || !wakeup_fd_)
+        throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeupTag;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_fd_.get(), &ev) < 0)
+        throw std::system_error(errno, std::generic_category(), "epoll_ctl(eventfd)");
+}
+
+EventLoop::~EventLoop() = default;
+
+void EventLoop::add(int fd, std::uint32_t events, EventHandler* handler)
+{
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = handler;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
+        throw std::system_error(errno, std::generic_category(), "epoll_ctl(ADD)");
+}
+
+void EventLoop::remove(int fd) noexcept
+{
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void EventLoop::post(std::function<void()> fn)
+{
+    {
+        std::lock_guard lock(posted_mutex_);
+        posted_.push_back(std::move(fn));
+    }
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wakeup_fd_.get(), &one, sizeof(one));
+}
+
+void EventLoop::stop()
+{
+    stopping_.store(true);
+    post([] {});
+}
+
+void EventLoop::drainPosted()
+{
+    std::uint64_t value;
+    while (::read(wakeup_fd_.get(), &value, sizeof(value)) > 0) {
+    }
+    std::vector<std::function<void()>> work;
+    {
+        std::lock_guard lock(posted_mutex_);
+        work.swap(posted_);
+    }
+    for (auto& fn : work)
+        fn();
+}
+
+void EventLoop::run()
+{
+    constexpr int kMaxEvents = 256;
+    epoll_event events[kMaxEvents];
+    while (!stopping_.load(std::memory_order_relaxed)) {
+        int timeout = later_.empty() ? timers_.msUntilNextTick(Clock::now()) : 0;
+        int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::system_error(errno, std::generic_category(), "epoll_wait");
+        }
+        now_ = Clock::now();
+        if (!later_.empty()) {
+            auto batch = std::move(later_);
+            later_.clear();
+            for (auto& fn : batch)
+                fn();
+        }
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 == kWakeupTag) {
+                drainPosted();
+                continue;
+            }
+            static_cast<EventHandler*>(events[i].data.ptr)->onEvents(events[i].events);
+        }
+        timers_.advance(now_);
+        // Deferred work may defer more (a closing connection releasing its back-end).
+        while (!deferred_.empty()) {
+            auto batch = std::move(deferred_);
+            deferred_.clear();
+            for (auto& fn : batch)
+                fn();
+        }
+        releaseRetired();
+    }
+    releaseRetired();
+}
+
+void EventLoop::releaseRetired()
+{
+    // Destructors may retire more (a connection releasing its back-end).
+    while (!retired_.empty()) {
+        auto batch = std::move(retired_);
+        retired_.clear();
+        batch.clear();
+    }
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <dlba/unique_fd.h>
+
+#include "event_handler.h"
+#include "timer_wheel.h"
+
+namespace dlba::dlbad {
+
+// One epoll instance driven by one thread.  Sockets are registered edge-triggered once for
+// EPOLLIN|EPOLLOUT|EPOLLRDHUP; handlers keep readiness flags and work until EAGAIN, so the loop
+// never needs epoll_ctl(MOD) on the data path.  Timers come from a TimerWheel whose next tick
+// bounds epoll_wait.  post() is the only thread-safe entry point (other threads hand work over
+// through an eventfd).
+class EventLoop {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    EventLoop();
+    ~EventLoop();
+
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    void add(int fd, std::uint32_t events, EventHandler* handler);
+    void remove(int fd) noexcept;
+
+    // Runs until stop().  Exceptions from handlers propagate.
+    void run();
+    // Thread-safe.
+    void stop();
+    // Thread-safe: run `fn` on the loop thread.
+    void post(std::function<void()> fn);
+    // Run `fn` after the current batch of events (deferred destruction of connections whose fds
+    // may still have events pending in this batch).
+    void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+    // Destroy `handler` after the current batch of events.
+    void retire(std::unique_ptr<EventHandler> handler) { retired_.push_back(std::move(handler)); }
+    // Run `fn` on the next iteration without waiting for events (fairness: a connection that
+    // could keep moving data yields to the others).
+    void later(std::function<void()> fn) { later_.push_back(std::move(fn)); }
+
+    void arm(Timer& timer, std::chrono::milliseconds delay) { timers_.schedule(timer, delay, now_); }
+    [[nodiscard]] Clock::time_point now() const noexcept { return now_; }
+    [[nodiscard]] TimerWheel& timers() noexcept { return timers_; }
+
+private:
+    void drainPosted();
+    void releaseRetired();
+
+    UniqueFd epoll_;
+    UniqueFd wakeup_fd_;
+    Clock::time_point now_;
+    TimerWheel timers_;
+    std::atomic<bool> stopping_{false};
+    std::mutex posted_mutex_;
+    std::vector<std::function<void()>> posted_;
+    std::vector<std::function<void()>> deferred_;
+    std::vector<std::function<void()>> later_;
+    std::vector<std::unique_ptr<EventHandler>> retired_;
+};
+
+} // namespace dlba::dlbad

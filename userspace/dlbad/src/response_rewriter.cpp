@@ -1,0 +1,64 @@
+#include "response_rewriter.h"
+
+#include <dlbad/cache_control.h>
+#include <dlbad/head_writer.h>
+#include <dlbad/header_util.h>
+
+namespace dlba::dlbad {
+
+bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const ResponseContext& ctx)
+{
+    std::string start = "HTTP/1.1 " + std::to_string(head.status());
+    if (!head.reason().empty()) {
+        start += ' ';
+        start.append(head.reason());
+    }
+
+    thread_local HeaderEdit edit;
+    edit.clear();
+    auto headers = head.headers();
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        if (is_hop_by_hop(headers, headers[i].name))
+            edit.remove_index.push_back(i);
+
+    bool injected = false;
+    if (ctx.injector && ctx.codec) {
+        if (auto idx = ctx.injector->session_set_cookie(headers)) {
+            ctx.injector->inject(headers, *idx, ctx.codec->issue(ctx.server_key, ctx.now_unix), edit);
+            injected = true;
+        } else if (ctx.reissue) {
+            // The client's persistence cookie was forged, stale or names a server that can no
+            // longer serve it, and this server did not start a new session: give it a cookie for
+            // the server that answered, session-scoped.
+            const auto& name = ctx.injector->config().persistence_cookie;
+            edit.add.emplace_back(
+                "Set-Cookie",
+                CookieInjector::make_set_cookie(name, ctx.codec->issue(ctx.server_key, ctx.now_unix), "; Path=/"));
+            for (std::size_t i = 0; i < headers.size(); ++i) {
+                // Drop a back-end Set-Cookie for our own cookie name: it would fight ours.
+                if (iequals(headers[i].name, "Set-Cookie")) {
+                    auto v = headers[i].value;
+                    auto eq = v.find('=');
+                    if (eq != std::string_view::npos && trim_ows(v.substr(0, eq)) == name)
+                        edit.remove_index.push_back(i);
+                }
+            }
+            if (ctx.injector->config().nocache) {
+                if (auto cc = private_cache_control(headers)) {
+                    edit.remove_name.emplace_back("Cache-Control");
+                    edit.add.emplace_back("Cache-Control", std::move(*cc));
+                }
+            }
+            injected = true;
+        }
+    }
+    if (!ctx.keep_alive)
+        edit.add.emplace_back("Connection", "close");
+    else if (ctx.client_http10)
+        edit.add.emplace_back("Connection", "keep-alive");
+
+    write_head(out, start, headers, edit);
+    return injected;
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,43 @@
+#include "runtime.h"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include "stats_registry.h"
+
+namespace dlba::dlbad {
+
+Secrets Secrets::random()
+{
+    Secrets s;
+    PersistenceKey k;
+    k.id = 0;
+    k.secret.resize(32);
+    s.ticket_key.resize(80);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(k.secret.data()), 32) != 1 ||
+        RAND_bytes(reinterpret_cast<unsigned char*>(s.ticket_key.data()), 80) != 1)
+        throw std::runtime_error("RAND_bytes failed");
+    s.persistence_keys.push_back(std::move(k));
+    return s;
+}
+
+Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, const Secrets& secrets,
+                 StatsRegistry& registry)
+    : config_(std::move(config)), generation_(generation), loaded_at_(std::chrono::system_clock::now())
+{
+    const auto& keys = config_.persistence_keys.empty() ? secrets.persistence_keys : config_.persistence_keys;
+    const auto& ticket_key = config_.ticket_key.empty() ? secrets.ticket_key : config_.ticket_key;
+    for (const auto& b : config_.backends)
+        pools_.push_back(std::make_shared<const BackendPool>(b, registry));
+    for (const auto& s : config_.services) {
+        std::shared_ptr<const BackendPool> pool;
+        for (const auto& p : pools_)
+            if (p->name() == s.backend)
+                pool = p;
+        services_.push_back(
+            std::make_shared<const VirtualService>(s, config_.path, pool, keys, ticket_key, workers, registry));
+    }
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend_pool.h"
+#include "config.h"
+#include "virtual_service.h"
+
+namespace dlba::dlbad {
+
+class StatsRegistry;
+
+// Process-wide secrets that must survive reloads when the configuration does not name them.
+struct Secrets {
+    std::vector<PersistenceKey> persistence_keys; // random fallback
+    std::string ticket_key;                       // random fallback, 80 bytes
+    static Secrets random();
+};
+
+// One configuration generation turned into live objects.  Immutable once built; published to the
+// workers as shared_ptr<const Runtime>; the previous one lives on in its connections.
+class Runtime {
+public:
+    // Throws ConfigError (TLS files, etc.): a failed build leaves the running generation untouched.
+    Runtime(Config config, std::uint64_t generation, unsigned workers, const Secrets& secrets,
+            StatsRegistry& registry);
+
+    [[nodiscard]] const Config& config() const noexcept { return config_; }
+    [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
+    [[nodiscard]] const std::vector<std::shared_ptr<const BackendPool>>& pools() const noexcept { return pools_; }
+    [[nodiscard]] const std::vector<std::shared_ptr<const VirtualService>>& services() const noexcept
+    {
+        return services_;
+    }
+    [[nodiscard]] std::chrono::system_clock::time_point loadedAt() const noexcept { return loaded_at_; }
+
+private:
+    Config config_;
+    std::uint64_t generation_;
+    std::chrono::system_clock::time_point loaded_at_;
+    std::vector<std::shared_ptr<const BackendPool>> pools_;
+    std::vector<std::shared_ptr<const VirtualService>> services_;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,115 @@
+#include "socket_address.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace dlba::dlbad {
+
+SocketAddress::SocketAddress() noexcept
+{
+    storage_.ss_family = AF_UNSPEC;
+}
+
+std::optional<SocketAddress> SocketAddress::parse(std::string_view text)
+{
+    std::string host;
+    std::string_view port_text;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return std::nullopt;
+        host = std::string(text.substr(1, close - 1));
+        port_text = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon)
+            return std::nullopt;
+        host = std::string(text.substr(0, colon));
+        port_text = text.substr(colon + 1);
+    }
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535)
+        return std::nullopt;
+
+    SocketAddress out;
+    if (host.find(':') == std::string::npos) {
+        sockaddr_in sin{};
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons(static_cast<std::uint16_t>(port));
+        if (inet_pton(AF_INET, host.c_str(), &sin.sin_addr) != 1)
+            return std::nullopt;
+        std::memcpy(&out.storage_, &sin, sizeof(sin));
+        out.len_ = sizeof(sin);
+    } else {
+        sockaddr_in6 sin6{};
+        sin6.sin6_family = AF_INET6;
+        sin6.sin6_port = htons(static_cast<std::uint16_t>(port));
+        if (inet_pton(AF_INET6, host.c_str(), &sin6.sin6_addr) != 1)
+            return std::nullopt;
+        std::memcpy(&out.storage_, &sin6, sizeof(sin6));
+        out.len_ = sizeof(sin6);
+    }
+    return out;
+}
+
+SocketAddress SocketAddress::fromSockaddr(const sockaddr* sa, socklen_t len)
+{
+    SocketAddress out;
+    if (len > sizeof(out.storage_))
+        len = sizeof(out.storage_);
+    std::memcpy(&out.storage_, sa, len);
+    out.len_ = len;
+    return out;
+}
+
+const sockaddr* SocketAddress::sockaddrPtr() const noexcept
+{
+    return reinterpret_cast<const sockaddr*>(&storage_);
+}
+
+std::uint16_t SocketAddress::port() const noexcept
+{
+    if (storage_.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+    if (storage_.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+    return 0;
+}
+
+void SocketAddress::setPort(std::uint16_t port) noexcept
+{
+    if (storage_.ss_family == AF_INET)
+        reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = htons(port);
+    else if (storage_.ss_family == AF_INET6)
+        reinterpret_cast<sockaddr_in6*>(&storage_)->sin6_port = htons(port);
+}
+
+std::string SocketAddress::host() const
+{
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (storage_.ss_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof(buf));
+    else if (storage_.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf, sizeof(buf));
+    else
+        return "unspec";
+    return buf;
+}
+
+std::string SocketAddress::toString() const
+{
+    if (storage_.ss_family == AF_INET6)
+        return "[" + host() + "]:" + std::to_string(port());
+    return host() + ":" + std::to_string(port());
+}
+
+bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept
+{
+    return a.len_ == b.len_ && std::memcmp(&a.storage_, &b.storage_, a.len_) == 0;
+}
+
+} // namespace dlba::dlbad

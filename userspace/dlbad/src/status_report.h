@@ -1,0 +1,31 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace dlba::dlbad {
+
+class Runtime;
+
+struct DaemonInfo {
+    long pid = 0;
+    double uptime_s = 0;
+    unsigned workers = 0;
+    std::uint64_t connections = 0; // open client connections, all services
+};
+
+// The status tables of seed 000 (Fig. 7: per back-end server; Fig. 8: summary per physical
+// address) and per-service figures, as one JSON document (Documentation/dlbad-status.md).  The
+// Prometheus text and the human tables are rendered from that document, so every output shows
+// the same figures.
+class StatusReport {
+public:
+    static nlohmann::json build(const Runtime& runtime, const DaemonInfo& info);
+    static std::string prometheus(const nlohmann::json& status);
+    static std::string tables(const nlohmann::json& status);
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+
+#include "config.h"
+#include "ssl_types.h"
+
+namespace dlba::dlbad {
+
+// The server-side SSL_CTX of one HTTPS virtual service: one certificate per key type (RSA and
+// ECDSA may both be given; OpenSSL picks by the client's signature algorithms), TLS 1.2..1.3,
+// ALPN "http/1.1", stateless session tickets under a key shared by every worker (and, with
+// ticket_key_file, by every DLBA server of the array and across reloads).  Shared by all worker
+// threads (SSL_CTX is thread-safe for SSL_new).
+class TlsContext {
+public:
+    // Throws ConfigError(file, line of the failing certificate, OpenSSL's reason).
+    TlsContext(const TlsConfig& config, const std::string& ticket_key, const std::string& file, int line);
+
+    [[nodiscard]] SSL_CTX* get() const noexcept { return ctx_.get(); }
+
+    // Text of the OpenSSL error queue (and clears it).
+    static std::string lastError();
+
+private:
+    SslCtxPtr ctx_;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <dlbad/cookie_injector.h>
+#include <dlbad/http_types.h>
+#include <dlbad/persistence_token.h>
+#include <dlbad/session_id_extractor.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "backend_pool.h"
+#include "config.h"
+#include "service_scheduler.h"
+#include "service_stats.h"
+#include "tls_context.h"
+
+namespace dlba::dlbad {
+
+class StatsRegistry;
+
+// One virtual service of one configuration generation, shared (const) by every worker thread.
+// Connections accepted under a generation keep it alive until they close, so a reload never
+// changes the rules under an established connection.
+class VirtualService {
+public:
+    // Throws ConfigError (TLS material, core library rejections) naming the service's line.
+    VirtualService(const ServiceConfig& config, const std::string& file, std::shared_ptr<const BackendPool> pool,
+                   const std::vector<PersistenceKey>& keys, const std::string& ticket_key, unsigned workers,
+                   StatsRegistry& registry);
+
+    [[nodiscard]] const ServiceConfig& config() const noexcept { return config_; }
+    [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
+    [[nodiscard]] const BackendPool& pool() const noexcept { return *pool_; }
+    [[nodiscard]] ServiceStats& stats() const noexcept { return *stats_; }
+    [[nodiscard]] const TlsContext* tls() const noexcept { return tls_.get(); }
+    [[nodiscard]] const ParserLimits& requestLimits() const noexcept { return request_limits_; }
+    [[nodiscard]] const ParserLimits& responseLimits() const noexcept { return response_limits_; }
+    [[nodiscard]] const ServiceScheduler& scheduler() const noexcept { return scheduler_; }
+    [[nodiscard]] const CookieInjector* injector() const noexcept { return injector_ ? &*injector_ : nullptr; }
+    [[nodiscard]] const PersistenceTokenCodec* codec() const noexcept { return codec_.get(); }
+    [[nodiscard]] const SessionIdExtractor* sessionIds() const noexcept { return session_ids_ ? &*session_ids_ : nullptr; }
+    // "10.0.0.10:443/tcp", the scheduler's service naming.
+    [[nodiscard]] std::string serviceId() const { return config_.listen.toString() + "/tcp"; }
+
+private:
+    ServiceConfig config_;
+    std::shared_ptr<const BackendPool> pool_;
+    std::shared_ptr<ServiceStats> stats_;
+    std::unique_ptr<TlsContext> tls_;
+    ParserLimits request_limits_;
+    ParserLimits response_limits_;
+    ServiceScheduler scheduler_;
+    std::optional<CookieInjector> injector_;
+    std::unique_ptr<PersistenceTokenCodec> codec_;
+    std::optional<SessionIdExtractor> session_ids_;
+};
+
+} // namespace dlba::dlbad

@@ -1,0 +1,128 @@
+#include "worker.h"
+
+#include <pthread.h>
+
+#include <exception>
+#include <string>
+
+#include "client_connection.h"
+#include "logger.h"
+#include "runtime.h"
+
+namespace dlba::dlbad {
+
+Worker::Worker(unsigned index, std::size_t max_connections)
+    : index_(index), max_connections_(max_connections), idle_(loop_), accept_retry_([this] { resumeAccepting(); })
+{
+}
+
+Worker::~Worker()
+{
+    stop();
+    join();
+    // Connections before listeners and the idle pool: they reference both.
+    conns_.clear();
+    listeners_.clear();
+}
+
+void Worker::start()
+{
+    thread_ = std::thread([this] {
+        std::string name = "dlbad-w" + std::to_string(index_);
+        pthread_setname_np(pthread_self(), name.c_str());
+        try {
+            loop_.run();
+        } catch (const std::exception& e) {
+            DLBAD_LOG(LogLevel::Error, "worker %u: %s", index_, e.what());
+            std::terminate();
+        }
+    });
+}
+
+void Worker::stop()
+{
+    loop_.stop();
+}
+
+void Worker::join()
+{
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime, std::size_t max_connections)
+{
+    loop_.post([this, bindings = std::move(bindings), runtime = std::move(runtime), max_connections]() mutable {
+        std::vector<std::unique_ptr<Listener>> next;
+        for (auto& b : bindings) {
+            std::unique_ptr<Listener> kept;
+            for (auto& l : listeners_)
+                if (l && l->socket() == b.socket)
+                    kept = std::move(l);
+            if (kept) {
+                kept->setService(b.service);
+                next.push_back(std::move(kept));
+            } else {
+                next.push_back(std::make_unique<Listener>(*this, b.socket, b.service));
+            }
+        }
+        listeners_ = std::move(next); // listeners of removed addresses close here
+        runtime_ = std::move(runtime);
+        max_connections_ = max_connections;
+        resumeAccepting();
+    });
+}
+
+void Worker::drain()
+{
+    loop_.post([this] {
+        draining_ = true;
+        listeners_.clear();
+        std::vector<ClientConnection*> all;
+        for (auto& [p, c] : conns_)
+            all.push_back(p);
+        for (auto* c : all)
+            if (conns_.count(c))
+                c->drain();
+    });
+}
+
+void Worker::accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service)
+{
+    auto conn = std::make_unique<ClientConnection>(*this, std::move(fd), peer, service);
+    auto* raw = conn.get();
+    conns_.emplace(raw, std::move(conn));
+    active_.store(conns_.size(), std::memory_order_relaxed);
+    raw->start();
+}
+
+void Worker::connectionClosed(ClientConnection& conn)
+{
+    auto it = conns_.find(&conn);
+    if (it == conns_.end())
+        return;
+    loop_.retire(std::move(it->second));
+    conns_.erase(it);
+    active_.store(conns_.size(), std::memory_order_relaxed);
+    // A slot freed up: take connections left queued at the limit.
+    for (auto& l : listeners_)
+        if (l->pending()) {
+            loop_.defer([this] { resumeAccepting(); });
+            break;
+        }
+}
+
+void Worker::retryAcceptLater()
+{
+    if (!accept_retry_.armed())
+        loop_.arm(accept_retry_, std::chrono::milliseconds(100));
+}
+
+void Worker::resumeAccepting()
+{
+    for (auto& l : listeners_)
+        if (l->pending())
+            l->acceptPending();
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <dlba/unique_fd.h>
+
+#include "backend_idle_pool.h"
+#include "event_loop.h"
+#include "listener.h"
+#include "timer.h"
+#include "virtual_service.h"
+#include "worker_context.h"
+
+namespace dlba::dlbad {
+
+class ClientConnection;
+class Runtime;
+
+// One event-loop thread (one per CPU by default).  Owns its listeners (one SO_REUSEPORT socket
+// per virtual service), its client connections, and its idle back-end connections.  Every other
+// thread talks to it through post().
+class Worker final : public WorkerContext {
+public:
+    struct Binding {
+        std::shared_ptr<const VirtualService> service;
+        std::shared_ptr<UniqueFd> socket;
+    };
+
+    Worker(unsigned index, std::size_t max_connections);
+    ~Worker();
+
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    void start();
+    // Thread-safe.  Ends the loop; open connections are closed.
+    void stop();
+    void join();
+    // Thread-safe.  Installs the listeners of a configuration generation: sockets already
+    // listened on are kept (no connection queued on them is lost), others opened or closed.
+    void apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime, std::size_t max_connections);
+    // Thread-safe.  Stop accepting; close connections as they become idle.
+    void drain();
+
+    [[nodiscard]] std::size_t activeConnections() const noexcept { return active_.load(std::memory_order_relaxed); }
+
+    // WorkerContext
+    EventLoop& loop() override { return loop_; }
+    [[nodiscard]] unsigned workerIndex() const override { return index_; }
+    std::uint64_t nextTiebreak() override { return tiebreak_++; }
+    BackendIdlePool& idlePool() override { return idle_; }
+    void connectionClosed(ClientConnection& conn) override;
+    [[nodiscard]] bool draining() const override { return draining_; }
+
+    // For Listener
+    [[nodiscard]] bool canAccept() const noexcept { return !draining_ && conns_.size() < max_connections_; }
+    void accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service);
+    void retryAcceptLater();
+
+private:
+    void resumeAccepting();
+
+    unsigned index_;
+    std::size_t max_connections_;
+    EventLoop loop_;
+    BackendIdlePool idle_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::unordered_map<ClientConnection*, std::unique_ptr<ClientConnection>> conns_;
+    std::shared_ptr<const Runtime> runtime_;
+    std::atomic<std::size_t> active_{0};
+    std::uint64_t tiebreak_ = 0;
+    bool draining_ = false;
+    Timer accept_retry_;
+    std::thread thread_;
+};
+
+} // namespace dlba::dlbad

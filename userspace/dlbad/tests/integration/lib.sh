@@ -1,0 +1,221 @@
+# Shared helpers of dlbad's integration tests (sourced).  Real nginx back-ends on 127.0.0.x,
+# real dlbad, real clients (curl, openssl s_client, wrk, python3 raw sockets), everything under a
+# temporary directory removed on exit, every process started here stopped on exit.
+#
+# Usage: DLBAD=/path/to/dlbad bash test.sh   (ctest passes it as $1)
+
+set -u
+DLBAD=${DLBAD:-${1:-}}
+if [ -z "$DLBAD" ] || [ ! -x "$DLBAD" ]; then
+    echo "usage: $0 /path/to/dlbad" >&2
+    exit 2
+fi
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+for tool in nginx curl openssl python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: $tool not installed"
+        exit 77
+    fi
+done
+
+T=$(mktemp -d /tmp/dlbad-it.XXXXXX)
+chmod 755 "$T" # nginx workers run unprivileged and serve files from here
+PASS=0
+FAIL=0
+PIDS=()
+NGINX_CONFS=()
+# A random port block per run so parallel runs (and other engineers' tests) do not collide.
+BASE=$((20000 + (RANDOM % 2000) * 10))
+VIP=127.0.0.20
+HTTP_PORT=$BASE
+HTTPS_PORT=$((BASE + 1))
+TCP_MON_PORT=$((BASE + 2))
+METRICS_PORT=$((BASE + 3))
+BACKEND_PORT=$((BASE + 5))
+SOCK=$T/status.sock
+
+cleanup() {
+    local rc=$?
+    for c in "${NGINX_CONFS[@]}"; do
+        [ -f "$c.pid" ] && kill "$(cat "$c.pid")" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+        kill "$p" 2>/dev/null
+    done
+    sleep 0.2
+    for p in "${PIDS[@]}"; do
+        kill -9 "$p" 2>/dev/null
+    done
+    for c in "${NGINX_CONFS[@]}"; do
+        [ -f "$c.pid" ] && kill -9 "$(cat "$c.pid")" 2>/dev/null
+    done
+    if [ "$FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "--- dlbad log (tail) ---"
+        tail -n 40 "$T/dlbad.log" 2>/dev/null
+        echo "(temporary files in $T)"
+    else
+        rm -rf "$T"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+    PASS=$((PASS + 1))
+    echo "ok   - $*"
+}
+not_ok() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL - $*"
+}
+# check "description" command...
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# expect_eq "description" expected actual
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi
+}
+finish() {
+    echo "# $PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+}
+
+# Test certificates, generated for this run: RSA 2048 and ECDSA P-256, self-signed.
+gen_certs() {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/rsa.key" -out "$T/rsa.pem" -days 2 \
+        -subj "/CN=dlbad-test-rsa" >/dev/null 2>&1 || return 1
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ecdsa.key" \
+        -out "$T/ecdsa.pem" -days 2 -subj "/CN=dlbad-test-ecdsa" >/dev/null 2>&1 || return 1
+}
+
+# start_nginx N: back-end number N (1..9) on 127.0.0.(20+N):BACKEND_PORT.  It answers
+# "backend=N ..." with what it received (URI, forwarding headers, cookies), sets a session
+# cookie on /login, serves /big (8 MiB file), /slow (1 s late) and accepts uploads on /upload.
+start_nginx() {
+    local n=$1 conf=$T/nginx-$1.conf
+    mkdir -p "$T/www-$n" "$T/tmp-$n"
+    [ -f "$T/www-$n/big" ] || head -c 8388608 /dev/urandom >"$T/www-$n/big"
+    cat >"$conf" <<NGX
+worker_processes 1;
+pid $conf.pid;
+error_log $T/nginx-$n.err warn;
+events { worker_connections 1024; }
+http {
+    log_format dlbad '\$request \$status len=\$request_length xff=\$http_x_forwarded_for';
+    access_log $T/nginx-$n.access dlbad;
+    client_body_temp_path $T/tmp-$n/body;
+    proxy_temp_path $T/tmp-$n/proxy;
+    fastcgi_temp_path $T/tmp-$n/fastcgi;
+    uwsgi_temp_path $T/tmp-$n/uwsgi;
+    scgi_temp_path $T/tmp-$n/scgi;
+    keepalive_requests 100000;
+    server {
+        listen 127.0.0.$((20 + n)):$BACKEND_PORT reuseport;
+        root $T/www-$n;
+        location = /login {
+            add_header Set-Cookie "JSESSIONID=s$n-\$request_id; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax" always;
+            return 200 "backend=$n login\n";
+        }
+        location = /big { }
+        location = /slow { echo_sleep 1; }
+        location = /upload {
+            client_max_body_size 64m;
+            client_body_buffer_size 64m;
+            return 200 "backend=$n upload len=\$content_length te=\$http_transfer_encoding\n";
+        }
+        location / {
+            return 200 "backend=$n uri=\$request_uri xff=\$http_x_forwarded_for proto=\$http_x_forwarded_proto fwd=\$http_forwarded cookie=\$http_cookie conn=\$http_connection\n";
+        }
+    }
+}
+NGX
+    # echo_sleep is not in nginx-light: drop that location.
+    sed -i '/location = \/slow/d' "$conf"
+    NGINX_CONFS+=("$conf")
+    nginx -c "$conf" -p "$T" >/dev/null 2>&1 || { echo "nginx $n failed: $(cat "$T/nginx-$n.err")"; return 1; }
+    wait_port "127.0.0.$((20 + n))" "$BACKEND_PORT"
+}
+
+stop_nginx() {
+    local conf=$T/nginx-$1.conf
+    [ -f "$conf.pid" ] && kill "$(cat "$conf.pid")" 2>/dev/null
+    local i
+    for i in $(seq 50); do
+        [ -f "$conf.pid" ] || break
+        kill -0 "$(cat "$conf.pid" 2>/dev/null)" 2>/dev/null || break
+        sleep 0.1
+    done
+    rm -f "$conf.pid"
+}
+
+wait_port() {
+    local i
+    for i in $(seq 100); do
+        python3 - "$1" "$2" <<'PY' 2>/dev/null && return 0
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.2)
+s.close()
+PY
+        sleep 0.05
+    done
+    echo "port $1:$2 never opened" >&2
+    return 1
+}
+
+# start_dlbad CONFIG [extra args]: foreground, log in $T/dlbad.log, waits for the monitor socket.
+start_dlbad() {
+    "$DLBAD" -f -c "$1" "${@:2}" >>"$T/dlbad.log" 2>&1 &
+    DLBAD_PID=$!
+    PIDS+=("$DLBAD_PID")
+    local i
+    for i in $(seq 100); do
+        [ -S "$SOCK" ] && return 0
+        kill -0 "$DLBAD_PID" 2>/dev/null || { echo "dlbad exited: $(tail -5 "$T/dlbad.log")"; return 1; }
+        sleep 0.05
+    done
+    echo "dlbad did not start" >&2
+    return 1
+}
+
+stop_dlbad() {
+    kill -TERM "$DLBAD_PID" 2>/dev/null
+    local i
+    for i in $(seq 100); do
+        kill -0 "$DLBAD_PID" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# status: the JSON status document from the unix socket.
+status() {
+    "$DLBAD" --status "$SOCK" --json
+}
+# jq-less JSON query: jget 'python expression over d'
+jget() {
+    status | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+# server_stat BACKEND_N FIELD: figure of back-end number N (addr 127.0.0.(20+N)).
+server_stat() {
+    jget "[s['stats']['$2'] for s in d['servers'] if s['addr']=='127.0.0.$((20 + $1))'][0]"
+}
+server_field() {
+    jget "[s['$2'] for s in d['servers'] if s['addr']=='127.0.0.$((20 + $1))'][0]"
+}
+service_stat() {
+    jget "[s['stats']['$2'] for s in d['services'] if s['name']=='$1'][0]"
+}
+
+# backend_of "curl output": the N of "backend=N".
+backend_of() {
+    sed -n 's/^backend=\([0-9]*\).*/\1/p' <<<"$1" | head -n1
+}
+
+# Writes a key file (64 hex digits) for persistence cookies.
+gen_key() {
+    openssl rand -hex 32 >"$1"
+}

@@ -26,17 +26,13 @@
 
 static int dlba_ioc_key(const struct dlba_ioc_svc_key *k, struct dlba_svc_key *key)
 {
-	size_t alen;
+	unsigned int alen;
 
 	if (memchr_inv(k->__pad, 0, sizeof(k->__pad)) || !k->port ||
-	    (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP))
+	    (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) ||
+	    (k->family != AF_INET && k->family != AF_INET6))
 		return -EINVAL;
-	if (k->family == AF_INET)
-		alen = sizeof(struct in_addr);
-	else if (k->family == AF_INET6)
-		alen = sizeof(struct in6_addr);
-	else
-		return -EINVAL;
+	alen = dlba_addr_len(k->family);
 	/* IPv4 lives in the first 4 bytes; the rest must be clear. */
 	if (memchr_inv(k->addr + alen, 0, sizeof(k->addr) - alen))
 		return -EINVAL;
@@ -58,8 +54,7 @@ static void dlba_ioc_fill_service(struct dlba_ioc_service *row,
 	row->key.family = svc->family;
 	row->key.port = ntohs(svc->port);
 	row->key.proto = svc->proto;
-	memcpy(row->key.addr, &svc->addr, svc->family == AF_INET ?
-	       sizeof(struct in_addr) : sizeof(struct in6_addr));
+	memcpy(row->key.addr, &svc->addr, dlba_addr_len(svc->family));
 	row->buckets = svc->nbuckets;
 	row->timeout = READ_ONCE(svc->timeout) / HZ;
 	row->nservers = svc->nservers;
@@ -82,8 +77,7 @@ static void dlba_ioc_fill_server(struct dlba_ioc_server *row,
 	memset(row, 0, sizeof(*row));
 	row->id = srv->id;
 	row->weight = READ_ONCE(srv->weight);
-	memcpy(row->addr, &srv->addr, srv->svc->family == AF_INET ?
-	       sizeof(struct in_addr) : sizeof(struct in6_addr));
+	memcpy(row->addr, &srv->addr, dlba_addr_len(srv->svc->family));
 	if (srv->method == DLBA_FWD_DR)
 		memcpy(row->mac, srv->mac, ETH_ALEN);
 	row->port = ntohs(srv->port);

@@ -36,6 +36,7 @@
 #include <linux/if_ether.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/dst_cache.h>
 #include <uapi/linux/dlba.h>
 
 #define DLBA_SVC_HASH_BITS	8
@@ -91,6 +92,8 @@ struct dlba_server {
 	u8			mac[ETH_ALEN];
 	atomic_t		nbuckets;	/* buckets currently assigned */
 	struct dlba_pcpu_stats __percpu *stats;
+	/* xmit.c: per-CPU route to addr (dr, tun); inert until initialised */
+	struct dst_cache	dst_cache;
 	struct rcu_head		rcu;
 };
 
@@ -152,6 +155,12 @@ extern unsigned int dlba_net_id;
 static inline struct dlba_net *dlba_pernet(const struct net *net)
 {
 	return net_generic(net, dlba_net_id);
+}
+
+/* Bytes of a union nf_inet_addr that @family uses. */
+static inline unsigned int dlba_addr_len(u16 family)
+{
+	return family == AF_INET ? 4 : 16;
 }
 
 /* stats helpers (service.c) */
@@ -249,6 +258,13 @@ unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
  * has set the skb's transport header to the TCP/UDP header.
  */
 int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
+/*
+ * Per-server transmit state (the route cache).  init: after srv->method is
+ * set, before the server is published (GFP_KERNEL).  uninit: after the RCU
+ * grace period, i.e. from the server's RCU free callback.
+ */
+int dlba_xmit_server_init(struct dlba_server *srv);
+void dlba_xmit_server_uninit(struct dlba_server *srv);
 
 /* netlink.c */
 int dlba_genl_init(void);

@@ -190,8 +190,7 @@ static struct dlba_dump_ctx *dlba_dump_ctx(struct netlink_callback *cb)
 static int dlba_nl_addr(const struct nlattr *attr, u16 family,
 			union nf_inet_addr *addr, struct netlink_ext_ack *extack)
 {
-	size_t len = family == AF_INET ? sizeof(struct in_addr) :
-					 sizeof(struct in6_addr);
+	unsigned int len = dlba_addr_len(family);
 
 	if (nla_len(attr) != len) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "address length does not match the family");
@@ -319,12 +318,6 @@ static int dlba_nl_put_stats(struct sk_buff *skb, int type,
 	}
 	nla_nest_end(skb, nest);
 	return 0;
-}
-
-static int dlba_addr_len(u16 family)
-{
-	return family == AF_INET ? sizeof(struct in_addr) :
-				   sizeof(struct in6_addr);
 }
 
 static int dlba_nl_put_key(struct sk_buff *skb, const struct dlba_service *svc)

@@ -197,7 +197,7 @@ static struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
 	s = b->server;
 	cur = dlba_bucket_owner(svc, s);
 	panic = READ_ONCE(svc->panic);
-	expired = (u32)(now - b->last) > svc->timeout;
+	expired = (u32)(now - READ_ONCE(b->last)) > READ_ONCE(svc->timeout);
 
 	/* Another CPU may have assigned it while we waited. */
 	if (dlba_srv_usable(cur) && (panic || !expired)) {
@@ -264,7 +264,7 @@ struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 		 * u32 jiffies: a bucket idle for more than 2^32 ticks looks
 		 * fresh again and keeps its (still usable) server; harmless.
 		 */
-		if (likely((u32)(now - last) <= svc->timeout ||
+		if (likely((u32)(now - last) <= READ_ONCE(svc->timeout) ||
 			   READ_ONCE(svc->panic))) {
 			/* Write only on a new tick: keep the line clean. */
 			if (last != now)

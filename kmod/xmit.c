@@ -18,8 +18,9 @@
  *       server's address from the LB's own address for that route; the
  *       server decapsulates (tunl0 / ip6tnl0) and answers directly.
  *
- * Nothing is allocated per connection; the only per-packet work is a route
- * lookup (dr, tun) and the header rewrite.  Every path either hands the skb
+ * Nothing is allocated per connection.  The route to a server (dr, tun) comes
+ * from a per-server, per-CPU dst_cache, so an established flow costs no FIB
+ * lookup; the cache revalidates itself when routes change.  Every path either hands the skb
  * on (NF_STOLEN, NF_ACCEPT) or returns NF_DROP so the netfilter core frees
  * it: no skb is leaked.
  */
@@ -101,6 +102,79 @@ static void dlba_notrack(struct sk_buff *skb)
 #endif
 }
 
+/* ---- routes to servers ---------------------------------------------- */
+
+int dlba_xmit_server_init(struct dlba_server *srv)
+{
+	/* nat packets are routed by the forwarding path, not by us. */
+	if (srv->method == DLBA_FWD_NAT)
+		return 0;
+	return dst_cache_init(&srv->dst_cache, GFP_KERNEL_ACCOUNT);
+}
+
+void dlba_xmit_server_uninit(struct dlba_server *srv)
+{
+	dst_cache_destroy(&srv->dst_cache);	/* no-op if never initialised */
+}
+
+/*
+ * Route to an IPv4 server and our source address for it.  Only unicast
+ * routes: a server address that is local or a broadcast is a configuration
+ * error, not a destination.  Returns a held route or an ERR_PTR.
+ */
+static struct rtable *dlba_route4(struct net *net, struct dlba_server *srv,
+				  u8 proto, __be32 *saddr)
+{
+	struct flowi4 fl4 = {
+		.daddr = srv->addr.ip,
+		.flowi4_proto = proto,
+	};
+	struct rtable *rt;
+
+	rt = dst_cache_get_ip4(&srv->dst_cache, saddr);
+	if (rt)
+		return rt;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return rt;
+	if (rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return ERR_PTR(-EHOSTUNREACH);
+	}
+	dst_cache_set_ip4(&srv->dst_cache, &rt->dst, fl4.saddr);
+	*saddr = fl4.saddr;
+	return rt;
+}
+
+/*
+ * IPv6 likewise; ip6_dst_lookup() also selects the source address.
+ * Returns a held dst or an ERR_PTR.
+ */
+static struct dst_entry *dlba_route6(struct net *net, struct dlba_server *srv,
+				     u8 proto, struct in6_addr *saddr)
+{
+	struct flowi6 fl6 = {
+		.daddr = srv->addr.in6,
+		.flowi6_proto = proto,
+	};
+	struct dst_entry *dst;
+	int err;
+
+	dst = dst_cache_get_ip6(&srv->dst_cache, saddr);
+	if (dst)
+		return dst;
+	err = ip6_dst_lookup(net, NULL, &dst, &fl6);
+	if (err)
+		return ERR_PTR(err);
+	if (dst->dev->flags & IFF_LOOPBACK) {	/* local address */
+		dst_release(dst);
+		return ERR_PTR(-EHOSTUNREACH);
+	}
+	dst_cache_set_ip6(&srv->dst_cache, dst, &fl6.saddr);
+	*saddr = fl6.saddr;
+	return dst;
+}
+
 /* ---- dr ------------------------------------------------------------- */
 
 /* Send @skb (data at the IP header) to srv->mac on dst's device; owns @dst. */
@@ -144,38 +218,28 @@ err_dst:
 	return err;
 }
 
+/* Only the egress device is wanted from the route; the MAC is configured. */
 static int dlba_dr_xmit4(struct net *net, struct sk_buff *skb,
-			 const struct dlba_server *srv)
+			 struct dlba_server *srv)
 {
-	struct flowi4 fl4 = { .daddr = srv->addr.ip };
 	struct rtable *rt;
+	__be32 saddr;
 
-	/* Only the egress device is wanted; the MAC is configured. */
-	rt = ip_route_output_key(net, &fl4);
+	rt = dlba_route4(net, srv, 0, &saddr);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
-	if (rt->rt_type != RTN_UNICAST) {
-		ip_rt_put(rt);
-		return -EHOSTUNREACH;
-	}
 	return dlba_dr_out(skb, &rt->dst, srv, ETH_P_IP);
 }
 
 static int dlba_dr_xmit6(struct net *net, struct sk_buff *skb,
-			 const struct dlba_server *srv)
+			 struct dlba_server *srv)
 {
-	struct flowi6 fl6 = { .daddr = srv->addr.in6 };
+	struct in6_addr saddr;
 	struct dst_entry *dst;
-	int err;
 
-	dst = ip6_route_output(net, NULL, &fl6);
-	err = dst->error;
-	if (!err && (dst->dev->flags & IFF_LOOPBACK))
-		err = -EHOSTUNREACH;	/* local or unreachable */
-	if (err) {
-		dst_release(dst);
-		return err;
-	}
+	dst = dlba_route6(net, srv, 0, &saddr);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
 	return dlba_dr_out(skb, dst, srv, ETH_P_IPV6);
 }
 
@@ -275,28 +339,21 @@ static void dlba_frag_needed4(struct sk_buff *skb, unsigned int mtu)
 }
 
 static int dlba_tun_xmit4(struct net *net, struct sk_buff *skb,
-			  const struct dlba_server *srv)
+			  struct dlba_server *srv)
 {
 	const struct iphdr *inner = ip_hdr(skb);
 	__be16 df = inner->frag_off & htons(IP_DF);
-	struct flowi4 fl4 = {
-		.daddr = srv->addr.ip,
-		.flowi4_proto = IPPROTO_IPIP,
-	};
 	u8 tos = inner->tos;
 	unsigned int mtu;
 	struct rtable *rt;
 	struct iphdr *iph;
+	__be32 saddr;
 	int err;
 
-	/* Also selects our source address for the outer header. */
-	rt = ip_route_output_key(net, &fl4);
+	/* Also gives our source address for the outer header. */
+	rt = dlba_route4(net, srv, IPPROTO_IPIP, &saddr);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
-	if (rt->rt_type != RTN_UNICAST) {
-		err = -EHOSTUNREACH;
-		goto err_rt;
-	}
 	/*
 	 * The outer header copies DF: a DF packet that does not fit is
 	 * refused with an ICMP to the client (PMTU discovery keeps working);
@@ -333,8 +390,8 @@ static int dlba_tun_xmit4(struct net *net, struct sk_buff *skb,
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = IPPROTO_IPIP;
 	iph->check = 0;			/* ip_local_out() computes it */
-	iph->saddr = fl4.saddr;
-	iph->daddr = fl4.daddr;
+	iph->saddr = saddr;
+	iph->daddr = srv->addr.ip;
 	ip_select_ident(net, skb, NULL);
 	skb->protocol = htons(ETH_P_IP);
 
@@ -348,28 +405,20 @@ err_rt:
 }
 
 static int dlba_tun_xmit6(struct net *net, struct sk_buff *skb,
-			  const struct dlba_server *srv)
+			  struct dlba_server *srv)
 {
 	const struct ipv6hdr *inner = ipv6_hdr(skb);
 	__be32 label = ip6_flowlabel(inner);
 	u8 tclass = ipv6_get_dsfield(inner);
-	struct flowi6 fl6 = {
-		.daddr = srv->addr.in6,
-		.flowi6_proto = IPPROTO_IPV6,
-	};
-	struct dst_entry *dst = NULL;
+	struct dst_entry *dst;
+	struct in6_addr saddr;
 	struct ipv6hdr *ip6h;
 	unsigned int mtu;
 	int err;
 
-	/* Unlike ip6_route_output(), also selects our source address. */
-	err = ip6_dst_lookup(net, NULL, &dst, &fl6);
-	if (err)
-		return err;
-	if (dst->dev->flags & IFF_LOOPBACK) {
-		err = -EHOSTUNREACH;
-		goto err_dst;
-	}
+	dst = dlba_route6(net, srv, IPPROTO_IPV6, &saddr);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
 	/* IPv6 routers never fragment: refuse with Packet Too Big. */
 	mtu = dst_mtu(dst) - sizeof(*ip6h);
 	if (!dlba_fits(skb, mtu)) {
@@ -399,8 +448,8 @@ static int dlba_tun_xmit6(struct net *net, struct sk_buff *skb,
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_IPV6;
 	ip6h->hop_limit = ip6_dst_hoplimit(dst);
-	ip6h->saddr = fl6.saddr;
-	ip6h->daddr = fl6.daddr;
+	ip6h->saddr = saddr;
+	ip6h->daddr = srv->addr.in6;
 	skb->protocol = htons(ETH_P_IPV6);
 
 	ip6_local_out(net, NULL, skb);

@@ -17,7 +17,7 @@
 # (egress): the frame must have the server's MAC and, for dr, the VIP:9000, for
 # nat, the server's address:9001.  During timed runs those filters also drop
 # the frame, so the server namespaces' receive work is not timed; in the
-# validation pass before each timed run they let it through and the servers'
+# validation pass before the timed runs they let it through and the servers'
 # own ingress filters count what arrived.
 #
 # Variants:  indrop  frame dropped by tc at the LB's client-facing ingress
@@ -27,20 +27,24 @@
 # namespace's whole work for the packet (IP receive, LB, rewrite, route,
 # neighbour, up to its egress), without the sender's and the servers' work.
 #
+# Every command is a process start, which is slow under TCG: the script
+# batches tc/ipvsadm work and avoids helpers that fork.
+#
 # Environment:
 #   BENCH_FLOOD    l4flood binary (required)
 #   BENCH_DLBA_KO  dlba.ko for this kernel; BENCH_DLBACTL dlbactl (optional:
 #                  without them only IPVS and the baselines run)
-#   BENCH_ROUNDS (5) BENCH_EST (20000) BENCH_NEW (20000) BENCH_MEM (100000)
+#   BENCH_ROUNDS (3) BENCH_EST (10000) BENCH_NEW (10000) BENCH_MEM (100000)
+#   BENCH_METHODS  ("dr nat")
 #   BENCH_OUT      directory for raw results (default /tmp/bench-l4)
 set -euo pipefail
 
 FLOOD=${BENCH_FLOOD:?BENCH_FLOOD must name the l4flood binary}
 DLBA_KO=${BENCH_DLBA_KO:-}
 DLBACTL=${BENCH_DLBACTL:-}
-ROUNDS=${BENCH_ROUNDS:-5}
-EST=${BENCH_EST:-20000}
-NEW=${BENCH_NEW:-20000}
+ROUNDS=${BENCH_ROUNDS:-3}
+EST=${BENCH_EST:-10000}
+NEW=${BENCH_NEW:-10000}
 MEM=${BENCH_MEM:-100000}
 OUT=${BENCH_OUT:-/tmp/bench-l4}
 METHODS=${BENCH_METHODS:-"dr nat"}
@@ -49,14 +53,19 @@ VIP=10.99.0.1
 VPORT=9000
 RPORT=9001
 NSRV=3
+SVC=$VIP:$VPORT/tcp
 CLMAC=02:00:00:00:00:02
 L0MAC=02:00:00:00:00:01
 # est flows: 31 x 32 = 992 client (addr, port) pairs
 EST_SRC=10.2.0.1 EST_NIPS=31 EST_SPORT=20000 EST_NPORTS=32
-# new flows: NEW distinct pairs; state is fresh for every variant run
+EST_FLOWS=$((EST_NIPS * EST_NPORTS))
+# new flows: NEW distinct pairs; LB state is fresh for every variant run
 NEW_SRC=10.3.0.1 NEW_NIPS=10 NEW_SPORT=10000
-# memory: 100 x 1000 = 100000 distinct pairs
-MEM_SRC=10.4.0.1 MEM_NIPS=100 MEM_SPORT=10000
+NEW_NPORTS=$(( (NEW + NEW_NIPS - 1) / NEW_NIPS ))
+# memory: MEM distinct pairs, 100 addresses x MEM/100 ports
+MEM_SRC=10.4.0.1 MEM_NIPS=100 MEM_SPORT=1024
+MEM_NPORTS=$(( (MEM + MEM_NIPS - 1) / MEM_NIPS ))
+MEM_FIRST=$((MEM / 10))
 
 mkdir -p "$OUT"
 RAW=$OUT/raw.txt
@@ -65,73 +74,79 @@ RAW=$OUT/raw.txt
 log() { echo "lb-bench: $*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
 
-srv_mac() { printf '02:00:00:00:01:%02x' "$1"; }
-lsn_mac() { printf '02:00:00:00:02:%02x' "$1"; }
+SRV_MAC=() LSN_MAC=()
+for i in $(seq 1 $NSRV); do
+	printf -v 'SRV_MAC[i]' '02:00:00:00:01:%02x' "$i"
+	printf -v 'LSN_MAC[i]' '02:00:00:00:02:%02x' "$i"
+done
+
+[ $((NEW_SPORT + NEW_NPORTS)) -le 65536 ] && [ $((MEM_SPORT + MEM_NPORTS)) -le 65536 ] ||
+	die "BENCH_NEW / BENCH_MEM too large for the source port range"
 
 # ------------------------------------------------------------------ modules
 # Load explicitly: inside the VM request_module is not to be relied upon.
-load_modules() {
-	modprobe -a veth sch_ingress cls_flower cls_matchall act_gact ||
-		die "cannot load veth/tc modules"
-}
+modprobe -a veth sch_ingress cls_flower cls_matchall act_gact ||
+	die "cannot load veth/tc modules"
 
 ipvs_load() {
 	# 2^17 hash buckets >= the 100k flows of the memory test, so IPVS is not
 	# measured with overlong hash chains (the Debian default is 2^12).
-	modprobe ip_vs conn_tab_bits=17 && modprobe ip_vs_rr ||
-		die "cannot load ip_vs"
+	modprobe ip_vs conn_tab_bits=17 && modprobe ip_vs_rr || die "cannot load ip_vs"
 }
-
-ipvs_unload() {
-	modprobe -r ip_vs_rr ip_vs 2>/dev/null || true
-}
-
-dlba_load() {
-	insmod "$DLBA_KO" || die "insmod $DLBA_KO"
-}
-
+ipvs_unload() { modprobe -r ip_vs_rr ip_vs 2>/dev/null || true; }
+dlba_load() { insmod "$DLBA_KO" || die "insmod $DLBA_KO"; }
 dlba_unload() {
-	grep -q '^dlba ' /proc/modules && rmmod dlba
-	return 0
+	if grep -q '^dlba ' /proc/modules; then rmmod dlba; fi
 }
 
 # ----------------------------------------------------------------- topology
 topo_up() {
-	local i
-	ip netns add cl
-	ip netns add lb
+	local i ns
+	for ns in cl lb $(seq -f 's%g' 1 $NSRV); do
+		ip netns add "$ns"
+		# no IPv6 chatter (DAD, router solicitations) in the counters
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
 	ip link add c0 netns cl address $CLMAC type veth peer name l0 netns lb address $L0MAC
-	ip -n cl addr add 10.0.0.2/24 dev c0
-	ip -n cl link set lo up
-	ip -n cl link set c0 up
-	ip -n lb link set lo up
-	ip -n lb addr add 10.0.0.1/24 dev l0
-	ip -n lb link set l0 up
-	ip -n lb addr add $VIP/32 dev lo
-	ip -n lb route add 10.2.0.0/15 via 10.0.0.2
-	ip -n lb route add 10.4.0.0/16 via 10.0.0.2
-	ip netns exec lb sysctl -qw net.ipv4.ip_forward=1
-	ip netns exec lb sysctl -qw net.ipv4.conf.all.rp_filter=0
-	ip netns exec lb sysctl -qw net.ipv4.conf.default.rp_filter=0
-	ip netns exec lb sysctl -qw net.ipv4.conf.all.send_redirects=0
-	ip netns exec lb sysctl -qw net.ipv4.conf.l0.rp_filter=0
 	for i in $(seq 1 $NSRV); do
-		ip netns add s$i
-		ip link add ls$i netns lb address "$(lsn_mac $i)" type veth \
-			peer name eth0 netns s$i address "$(srv_mac $i)"
-		ip -n lb addr add 10.1.$i.1/24 dev ls$i
-		ip -n lb link set ls$i up
-		ip -n lb neigh replace 10.1.$i.2 lladdr "$(srv_mac $i)" dev ls$i nud permanent
-		ip -n s$i link set lo up
-		ip -n s$i addr add $VIP/32 dev lo
-		ip -n s$i addr add 10.1.$i.2/24 dev eth0
-		ip -n s$i link set eth0 up
-		ip -n s$i route add default via 10.1.$i.1
-		tc -n lb qdisc add dev ls$i clsact
+		ip link add ls$i netns lb address "${LSN_MAC[i]}" type veth \
+			peer name eth0 netns s$i address "${SRV_MAC[i]}"
+		ip -n s$i -batch - <<-EOF
+		link set lo up
+		addr add $VIP/32 dev lo
+		addr add 10.1.$i.2/24 dev eth0
+		link set eth0 up
+		route add default via 10.1.$i.1
+		EOF
 		tc -n s$i qdisc add dev eth0 clsact
 	done
-	ip -n cl neigh replace 10.0.0.1 lladdr $L0MAC dev c0 nud permanent
-	tc -n lb qdisc add dev l0 clsact
+	ip -n cl -batch - <<-EOF
+	link set lo up
+	addr add 10.0.0.2/24 dev c0
+	link set c0 up
+	neigh replace 10.0.0.1 lladdr $L0MAC dev c0 nud permanent
+	EOF
+	{
+		echo "link set lo up"
+		echo "addr add 10.0.0.1/24 dev l0"
+		echo "link set l0 up"
+		echo "addr add $VIP/32 dev lo"
+		echo "route add 10.2.0.0/15 via 10.0.0.2"
+		echo "route add 10.4.0.0/16 via 10.0.0.2"
+		for i in $(seq 1 $NSRV); do
+			echo "addr add 10.1.$i.1/24 dev ls$i"
+			echo "link set ls$i up"
+			echo "neigh replace 10.1.$i.2 lladdr ${SRV_MAC[i]} dev ls$i nud permanent"
+		done
+	} | ip -n lb -batch -
+	ip netns exec lb sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.l0.rp_filter=0 net.ipv4.conf.all.send_redirects=0
+	{
+		echo "qdisc add dev l0 clsact"
+		for i in $(seq 1 $NSRV); do echo "qdisc add dev ls$i clsact"; done
+	} | tc -n lb -batch -
 }
 
 topo_down() {
@@ -142,89 +157,97 @@ topo_down() {
 }
 
 # ------------------------------------------------------------------ filters
-# LB ingress (l0): a matchall that passes or drops everything (same cost).
-set_ingress() {	# pass|drop
-	local act=ok
-	[ "$1" = drop ] && act=drop
-	tc -n lb filter del dev l0 ingress 2>/dev/null || true
-	tc -n lb filter add dev l0 ingress prio 1 protocol all matchall action $act
-}
-
 # What a correctly forwarded frame to server i looks like, as flower keys.
 expect_keys() {	# variant i
 	case "$1" in
-	fwd)   echo "dst_mac $(srv_mac "$2") dst_ip 10.1.$2.2 dst_port $VPORT" ;;
-	*-dr)  echo "dst_mac $(srv_mac "$2") dst_ip $VIP dst_port $VPORT" ;;
-	*-nat) echo "dst_mac $(srv_mac "$2") dst_ip 10.1.$2.2 dst_port $RPORT" ;;
-	*)     echo "dst_mac $(srv_mac "$2") dst_ip 255.255.255.255 dst_port 1" ;;
+	fwd)   echo "dst_mac ${SRV_MAC[$2]} dst_ip 10.1.$2.2 dst_port $VPORT" ;;
+	*-dr)  echo "dst_mac ${SRV_MAC[$2]} dst_ip $VIP dst_port $VPORT" ;;
+	*-nat) echo "dst_mac ${SRV_MAC[$2]} dst_ip 10.1.$2.2 dst_port $RPORT" ;;
+	*)     echo "dst_mac ${SRV_MAC[$2]} dst_ip 255.255.255.255 dst_port 1" ;;
 	esac
 }
 
-# LB egress (lsN): prio 1 counts frames as expected, prio 2 counts anything
-# else; 'drop' drops both (timed runs), 'pass' lets them through to the
-# server, whose ingress counts the same (validation).
-set_egress() {	# variant pass|drop
-	local v=$1 act=ok i
+# (Re)install the LB's filters, which also zeroes their counters.
+#  l0 ingress:  prio 1 all TCP; drops for indrop, passes otherwise (same cost)
+#  lsN egress:  prio 1 frames as expected for the variant, prio 2 anything
+#               else; 'drop' (timed runs) drops both, 'pass' lets them go on
+set_filters() {	# variant pass|drop
+	local v=$1 act=ok inact=ok i
 	[ "$2" = drop ] && act=drop
+	[ "$v" = indrop ] && inact=drop
+	{
+		echo "filter del dev l0 ingress"
+		echo "filter add dev l0 ingress prio 1 protocol ip flower ip_proto tcp action $inact"
+		for i in $(seq 1 $NSRV); do
+			echo "filter del dev ls$i egress"
+			echo "filter add dev ls$i egress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$v" $i) action $act"
+			echo "filter add dev ls$i egress prio 2 protocol all matchall action $act"
+		done
+	} | tc -n lb -force -batch - 2>/dev/null
+}
+
+# Servers count the expected frames at their ingress (validation pass).
+set_server_filters() {	# variant
+	local i
 	for i in $(seq 1 $NSRV); do
-		tc -n lb filter del dev ls$i egress 2>/dev/null || true
-		# shellcheck disable=SC2046
-		tc -n lb filter add dev ls$i egress prio 1 protocol ip flower \
-			ip_proto tcp $(expect_keys "$v" $i) action $act
-		tc -n lb filter add dev ls$i egress prio 2 protocol all matchall action $act
-		tc -n s$i filter del dev eth0 ingress 2>/dev/null || true
-		tc -n s$i filter add dev eth0 ingress prio 1 protocol ip flower \
-			ip_proto tcp $(expect_keys "$v" $i) action drop
+		tc -n s$i -force -batch - 2>/dev/null <<-EOF
+		filter del dev eth0 ingress
+		filter add dev eth0 ingress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$1" $i) action drop
+		EOF
 	done
 }
 
-# Packets counted by filter PRIO on NS DEV DIR.
-filter_hits() {	# ns dev dir prio
-	tc -n "$1" -s -j filter show dev "$2" "$3" |
-		jq "[.[] | select(.pref == $4 and .options != null) |
-		     .options.actions[0].stats.packets] | add // 0"
+# jq: packets counted by the filters of preference $p in one filter dump
+JQ_HITS='def hits($p): [.[] | select(.pref == $p and .options != null) |
+			.options.actions[0].stats.packets] | add // 0;'
+
+# "ingress expected unexpected": frames seen by the LB's filters
+lb_counts() {
+	local i
+	{
+		echo "filter show dev l0 ingress"
+		for i in $(seq 1 $NSRV); do echo "filter show dev ls$i egress"; done
+	} | tc -n lb -s -j -batch - |
+		jq -rs "$JQ_HITS"'
+			"\(.[0] | hits(1)) \([.[1:][] | hits(1)] | add) \([.[1:][] | hits(2)] | add)"'
 }
 
-# Sum of expected / unexpected frames over the LB's egress filters.
-egress_ok() {
-	local i n=0
-	for i in $(seq 1 $NSRV); do n=$((n + $(filter_hits lb ls$i egress 1))); done
-	echo $n
-}
-egress_bad() {
-	local i n=0
-	for i in $(seq 1 $NSRV); do n=$((n + $(filter_hits lb ls$i egress 2))); done
-	echo $n
+# frames each server received as expected: "n1 n2 n3"
+server_counts() {
+	local i
+	for i in $(seq 1 $NSRV); do
+		tc -n s$i -s -j filter show dev eth0 ingress
+	done | jq -rs "$JQ_HITS"'[.[] | hits(1)] | map(tostring) | join(" ")'
 }
 
 # -------------------------------------------------------------- load balancers
 lb_up() {	# variant
-	local v=$1 i m
+	local v=$1 i
 	case "$v" in
 	ipvs-*)
-		m=-g; [ "$v" = ipvs-nat ] && m=-m
 		ipvs_load
-		ip netns exec lb ipvsadm -A -t $VIP:$VPORT -s rr
-		for i in $(seq 1 $NSRV); do
-			if [ "$v" = ipvs-nat ]; then
-				ip netns exec lb ipvsadm -a -t $VIP:$VPORT -r 10.1.$i.2:$RPORT -m
-			else
-				ip netns exec lb ipvsadm -a -t $VIP:$VPORT -r 10.1.$i.2:$VPORT -g
-			fi
-		done
+		{
+			echo "-A -t $VIP:$VPORT -s rr"
+			for i in $(seq 1 $NSRV); do
+				if [ "$v" = ipvs-nat ]; then
+					echo "-a -t $VIP:$VPORT -r 10.1.$i.2:$RPORT -m"
+				else
+					echo "-a -t $VIP:$VPORT -r 10.1.$i.2:$VPORT -g"
+				fi
+			done
+		} | ip netns exec lb ipvsadm -R || die "ipvsadm -R"
 		;;
 	dlba-*)
-		m=${v#dlba-}
 		dlba_load
-		ip netns exec lb "$DLBACTL" service add $VIP:$VPORT/tcp
+		ip netns exec lb "$DLBACTL" service add $SVC || die "dlbactl service add"
 		for i in $(seq 1 $NSRV); do
-			if [ "$m" = nat ]; then
-				ip netns exec lb "$DLBACTL" server add $VIP:$VPORT/tcp --id $i \
+			if [ "$v" = dlba-nat ]; then
+				ip netns exec lb "$DLBACTL" server add $SVC --id $i \
 					--addr 10.1.$i.2 --port $RPORT --method nat
 			else
-				ip netns exec lb "$DLBACTL" server add $VIP:$VPORT/tcp --id $i \
-					--addr 10.1.$i.2 --mac "$(srv_mac $i)" --method dr
-			fi
+				ip netns exec lb "$DLBACTL" server add $SVC --id $i \
+					--addr 10.1.$i.2 --mac "${SRV_MAC[i]}" --method dr
+			fi || die "dlbactl server add"
 		done
 		;;
 	esac
@@ -238,110 +261,100 @@ lb_down() {	# variant
 }
 
 # ------------------------------------------------------------------ traffic
-# flood FLAGS SRC NIPS SPORT NPORTS COUNT [FIRST] -> prints ns_per_pkt
+# flood FLAGS SRC NIPS SPORT NPORTS COUNT [FIRST]: sets T to ns per frame
 flood() {
 	local dst=$VIP res
 	[ "$CUR" = fwd ] && dst=10.1.1.2
 	res=$(ip netns exec cl "$FLOOD" -i c0 -s $CLMAC -d $L0MAC -D $dst -p $VPORT \
-		-P tcp -f "$1" -S "$2" -n "$3" -b "$4" -N "$5" -c "$6" -o "${7:-0}" -C 0) ||
+		-P tcp -f "$1" -S "$2" -n "$3" -b "$4" -N "$5" -c "$6" -o "${7:-0}") ||
 		die "l4flood failed"
-	echo "$res" | sed -n 's/.*ns_per_pkt=\([0-9.]*\).*/\1/p'
+	T=${res##*ns_per_pkt=}
 }
 
-# Check the frames of the last run: all of COUNT seen as expected.
+# All COUNT frames of the last run went where they should, none elsewhere.
 check_run() {	# what count
-	local ok bad
+	local in ok bad
+	read -r in ok bad <<<"$(lb_counts)"
 	if [ "$CUR" = indrop ]; then
-		ok=$(filter_hits lb l0 ingress 1); bad=0
+		[ "$in" = "$2" ] || die "indrop $1: $in of $2 frames dropped at ingress"
 	else
-		ok=$(egress_ok); bad=$(egress_bad)
+		[ "$ok" = "$2" ] && [ "$bad" = 0 ] ||
+			die "$CUR $1: $ok of $2 frames left the LB as expected, $bad otherwise"
 	fi
-	[ "$ok" = "$2" ] && [ "$bad" = 0 ] ||
-		die "$CUR $1: $ok of $2 frames forwarded as expected, $bad unexpected"
 }
 
-# Validation pass: the est flows' SYNs through to the servers.
+# Validation pass: the established flows' SYNs through to the servers.
 validate() {
-	local i n total=0 per=""
-	set_ingress pass
-	[ "$CUR" = indrop ] && set_ingress drop
-	set_egress "$CUR" pass
-	flood syn $EST_SRC $EST_NIPS $EST_SPORT $EST_NPORTS $((EST_NIPS * EST_NPORTS)) >/dev/null
-	[ "$CUR" = indrop ] && { check_run validate $((EST_NIPS * EST_NPORTS)); return; }
-	for i in $(seq 1 $NSRV); do
-		n=$(filter_hits s$i eth0 ingress 1)
-		total=$((total + n)); per="$per $n"
-	done
-	[ "$total" = $((EST_NIPS * EST_NPORTS)) ] ||
-		die "$CUR: servers received $total of $((EST_NIPS * EST_NPORTS)) SYNs as expected (per server:$per)"
-	[ "$(egress_bad)" = 0 ] || die "$CUR: $(egress_bad) frames left the LB unexpected"
-	echo "$CUR validate servers:$per" >>"$RAW"
+	local per n total=0
+	set_filters "$CUR" pass
+	set_server_filters "$CUR"
+	flood syn $EST_SRC $EST_NIPS $EST_SPORT $EST_NPORTS $EST_FLOWS
+	if [ "$CUR" = indrop ]; then
+		check_run validate $EST_FLOWS
+		return
+	fi
+	per=$(server_counts)
+	for n in $per; do total=$((total + n)); done
+	[ "$total" = $EST_FLOWS ] ||
+		die "$CUR: servers received $total of $EST_FLOWS SYNs as expected (per server: $per)"
+	check_run validate $EST_FLOWS
+	echo "$CUR validate servers: $per" >>"$RAW"
 }
 
 # One variant in one round: set up, validate, time est then new flows.
 run_variant() {	# round variant
-	local r=$1 t
+	local r=$1
 	CUR=$2
 	lb_up "$CUR"
 	validate
-	set_ingress pass
-	[ "$CUR" = indrop ] && set_ingress drop
-	set_egress "$CUR" drop
-	t=$(flood ack $EST_SRC $EST_NIPS $EST_SPORT $EST_NPORTS "$EST")
+	# one untimed ACK per flow: IPVS moves each connection to ESTABLISHED
+	set_filters "$CUR" drop
+	flood ack $EST_SRC $EST_NIPS $EST_SPORT $EST_NPORTS $EST_FLOWS
+	set_filters "$CUR" drop
+	flood ack $EST_SRC $EST_NIPS $EST_SPORT $EST_NPORTS "$EST"
 	check_run est "$EST"
-	echo "round=$r variant=$CUR test=est ns_per_pkt=$t" >>"$RAW"
-	set_egress "$CUR" drop
-	[ "$CUR" = indrop ] && set_ingress drop
-	t=$(flood syn $NEW_SRC $NEW_NIPS $NEW_SPORT $(( (NEW + NEW_NIPS - 1) / NEW_NIPS )) "$NEW")
+	echo "round=$r variant=$CUR test=est ns_per_pkt=$T" >>"$RAW"
+	set_filters "$CUR" drop
+	flood syn $NEW_SRC $NEW_NIPS $NEW_SPORT $NEW_NPORTS "$NEW"
 	check_run new "$NEW"
-	echo "round=$r variant=$CUR test=new ns_per_pkt=$t" >>"$RAW"
+	echo "round=$r variant=$CUR test=new ns_per_pkt=$T" >>"$RAW"
 	lb_down "$CUR"
 }
 
 # ------------------------------------------------------------------- memory
-# Kernel memory not counting page cache and reclaimable slab, in KiB.
-mem_used() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemTotal:/ {t=$2} /^MemFree:/ {f=$2} /^Buffers:/ {b=$2}
-	     /^Cached:/ {c=$2} /^SReclaimable:/ {r=$2}
-	     END {print t - f - b - c - r}' /proc/meminfo
-}
-meminfo() { awk -v k="$1:" '$1 == k {print $2}' /proc/meminfo; }
-slab_kib() {	# cache name -> active objects * object size / 1024
-	awk -v n="$1" '$1 == n {printf "%d %d\n", $2, $2 * $4 / 1024; f=1}
-		       END {if (!f) print "0 0"}' /proc/slabinfo
+# Kernel memory an LB holds: unreclaimable slab (which in these kernels also
+# counts kmalloc allocations too large for a slab cache), vmalloc and per-CPU
+# memory; page cache and reclaimable slab are not counted.  Plus the objects
+# of IPVS's connection cache (the VM boots with slab_nomerge so that it has
+# its own line in /proc/slabinfo).  "KiB KiB KiB objects"
+mem_snapshot() {
+	awk '$1 == "SUnreclaim:" || $1 == "Percpu:" || $1 == "VmallocUsed:" {k += $2}
+	     END {printf "%d ", k}' /proc/meminfo
+	awk '$1 == "ip_vs_conn" {o = $2; s = $4} END {printf "%d %d\n", o, s}' /proc/slabinfo
 }
 
-mem_snapshot() {	# label
-	local used unrecl pcpu vm
-	used=$(mem_used)
-	unrecl=$(meminfo SUnreclaim)
-	pcpu=$(meminfo Percpu)
-	vm=$(meminfo VmallocUsed)
-	read -r objs okib < <(slab_kib ip_vs_conn)
-	echo "$used $unrecl $pcpu $vm $objs $okib"
-}
-
+# Kernel memory with MEM_FIRST, then MEM concurrent flows (SYN then ACK).
 run_memory() {	# variant
-	local v=$1 s0 s1 s10 s100 first=10000 rest
+	local v=$1 s0 s1 s2 s3 conns=0 in ok bad
 	CUR=$v
-	rest=$((MEM - first))
 	s0=$(mem_snapshot)
 	lb_up "$v"
-	set_ingress pass
-	set_egress "$v" drop
+	set_filters "$v" drop
 	s1=$(mem_snapshot)
-	flood syn $MEM_SRC $MEM_NIPS $MEM_SPORT $((MEM / MEM_NIPS)) $first 0 >/dev/null
-	flood ack $MEM_SRC $MEM_NIPS $MEM_SPORT $((MEM / MEM_NIPS)) $first 0 >/dev/null
-	s10=$(mem_snapshot)
-	flood syn $MEM_SRC $MEM_NIPS $MEM_SPORT $((MEM / MEM_NIPS)) $rest $first >/dev/null
-	flood ack $MEM_SRC $MEM_NIPS $MEM_SPORT $((MEM / MEM_NIPS)) $rest $first >/dev/null
-	s100=$(mem_snapshot)
-	[ "$(egress_ok)" = $((2 * MEM)) ] || die "$v memory: $(egress_ok) of $((2 * MEM)) frames forwarded"
-	local conns=0
-	[ "${v%%-*}" = ipvs ] && conns=$(ip netns exec lb ipvsadm -Lnc | tail -n +3 | wc -l)
-	echo "variant=$v mem0=\"$s0\" mem_svc=\"$s1\" mem_10k=\"$s10\" mem_100k=\"$s100\" ipvs_conns=$conns" >>"$RAW"
+	flood syn $MEM_SRC $MEM_NIPS $MEM_SPORT $MEM_NPORTS $MEM_FIRST 0
+	flood ack $MEM_SRC $MEM_NIPS $MEM_SPORT $MEM_NPORTS $MEM_FIRST 0
+	s2=$(mem_snapshot)
+	flood syn $MEM_SRC $MEM_NIPS $MEM_SPORT $MEM_NPORTS $((MEM - MEM_FIRST)) $MEM_FIRST
+	flood ack $MEM_SRC $MEM_NIPS $MEM_SPORT $MEM_NPORTS $((MEM - MEM_FIRST)) $MEM_FIRST
+	s3=$(mem_snapshot)
+	read -r in ok bad <<<"$(lb_counts)"
+	[ "$ok" = $((2 * MEM)) ] && [ "$bad" = 0 ] ||
+		die "$v memory: $ok of $((2 * MEM)) frames left the LB as expected, $bad otherwise"
+	if [ "${v%%-*}" = ipvs ]; then
+		conns=$(ip netns exec lb cat /proc/net/ip_vs_conn | wc -l)
+		conns=$((conns - 1))
+	fi
+	echo "variant=$v flows=$MEM_FIRST,$MEM mem0=\"$s0\" mem_svc=\"$s1\" mem_a=\"$s2\" mem_b=\"$s3\" ipvs_conns=$conns" >>"$RAW"
 	lb_down "$v"
 }
 
@@ -358,13 +371,12 @@ for m in $METHODS; do
 done
 
 trap topo_down EXIT
-load_modules
 ipvs_unload
 dlba_unload
 topo_down
 topo_up
 
-log "kernel $(uname -r), $(nproc) CPUs, variants: $VARIANTS, $ROUNDS rounds"
+log "kernel $(uname -r), $(nproc) CPU, variants: $VARIANTS, $ROUNDS rounds"
 for r in $(seq 1 "$ROUNDS"); do
 	order=$VARIANTS
 	# alternate the order every round so that drift cancels out
@@ -372,9 +384,11 @@ for r in $(seq 1 "$ROUNDS"); do
 	for v in $order; do
 		run_variant "$r" "$v"
 	done
-	log "round $r done"
+	log "round $r of $ROUNDS done (guest uptime $(cut -d' ' -f1 /proc/uptime)s)"
 done
 for v in $VARIANTS; do
-	case "$v" in *-dr|*-nat) run_memory "$v" ;; esac
+	case "$v" in
+	*-dr|*-nat) run_memory "$v"; log "memory $v done" ;;
+	esac
 done
 log "done"

@@ -99,7 +99,7 @@ fi
 if [ ! -r "$KIMG" ] || [ ! -d "$MODDIR/kernel" ]; then
 	log "SKIP: $KIMG or $MODDIR not available"; verdict skip; exit 4
 fi
-if ! "$BUSYBOX" --list 2>/dev/null | grep -qx switch_root; then
+if ! "$BUSYBOX" --list 2>/dev/null | grep -x switch_root >/dev/null; then
 	log "SKIP: $BUSYBOX (busybox-static) not available"; verdict skip; exit 4
 fi
 

@@ -30,7 +30,7 @@ int apply_main(Context& ctx, const Args& args)
     Backend& backend = ctx.backend();
     std::vector<Change> plan = Planner::plan(config, backend);
 
-    auto changes = nlohmann::json::array();
+    auto changes = nlohmann::ordered_json::array();
     size_t applied = 0;
     auto report = [&](const Change& c) {
         applied++;

@@ -40,9 +40,9 @@ std::string Change::describe() const
     return s;
 }
 
-nlohmann::json Change::to_json() const
+nlohmann::ordered_json Change::to_json() const
 {
-    nlohmann::json j{{"op", op_word(op)},
+    nlohmann::ordered_json j{{"op", op_word(op)},
                      {"object", is_server(op) ? "server" : "service"},
                      {"service", format_service(service)}};
     if (is_server(op))

@@ -218,6 +218,49 @@ GlobalStats parse_global_stats(const nlmsghdr* nlh)
     return g;
 }
 
+std::string attribute_name(const std::vector<uint16_t>& path)
+{
+    if (path.empty())
+        return {};
+    uint16_t inner = path.size() > 1 ? path[1] : 0;
+    switch (path[0]) {
+    case DLBA_A_SERVICE:
+        switch (inner) {
+        case DLBA_SVC_A_FAMILY: return "service address family";
+        case DLBA_SVC_A_ADDR: return "service address";
+        case DLBA_SVC_A_PORT: return "service port";
+        case DLBA_SVC_A_PROTO: return "service protocol";
+        case DLBA_SVC_A_BUCKETS: return "bucket count";
+        case DLBA_SVC_A_TIMEOUT: return "timeout";
+        case DLBA_SVC_A_MODE: return "service mode";
+        default: return "service";
+        }
+    case DLBA_A_SERVER:
+        switch (inner) {
+        case DLBA_SRV_A_ID: return "server id";
+        case DLBA_SRV_A_ADDR: return "server address";
+        case DLBA_SRV_A_PORT: return "server port";
+        case DLBA_SRV_A_MAC: return "MAC address";
+        case DLBA_SRV_A_WEIGHT: return "weight";
+        case DLBA_SRV_A_ENABLED: return "enabled";
+        case DLBA_SRV_A_FAILED: return "failed";
+        case DLBA_SRV_A_METHOD: return "forwarding method";
+        default: return "server";
+        }
+    case DLBA_A_BUCKETS:
+        switch (inner) {
+        case DLBA_BKT_A_START: return "bucket start index";
+        case DLBA_BKT_A_ASSIGN: return "bucket assignment array";
+        case DLBA_BKT_A_VERSION: return "bucket table version";
+        default: return "buckets";
+        }
+    case DLBA_A_PANIC:
+        return "panic state";
+    default:
+        return {};
+    }
+}
+
 BucketChunk parse_buckets(const nlmsghdr* nlh)
 {
     auto bkt = top(nlh).nest(DLBA_A_BUCKETS, DLBA_BKT_A_MAX);

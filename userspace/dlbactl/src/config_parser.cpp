@@ -158,6 +158,10 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
         if (auto v = string_value(it->second)) {
             try {
                 spec.mode = parse_mode(*v);
+                // The other uapi modes are reserved; dlba.ko refuses them
+                // now, so refuse them before anything is changed.
+                if (spec.mode != DLBA_MODE_FORWARD)
+                    error(it->second.line, "mode '" + *v + "' is not supported yet (only forward)");
             } catch (const ParseError& e) {
                 error(it->second.line, e.what());
             }

@@ -30,6 +30,7 @@ constexpr std::array kCommands{
             "server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W]\n"
             "           [--method dr|nat|tun] [--disabled] [--failed]\n"
             "server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail]\n"
+            "           [--mac MAC] [--addr ADDR] [--port P]\n"
             "server del SVC --id ID\n"
             "server list [SVC]"},
     Command{"buckets", buckets_main,

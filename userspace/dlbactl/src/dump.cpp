@@ -18,7 +18,7 @@ int dump_main(Context& ctx, const Args& args)
         cl.expect_words(1, 1, "");
         auto services = ctx.monitor().services();
         if (ctx.json()) {
-            auto doc = nlohmann::json::array();
+            auto doc = nlohmann::ordered_json::array();
             for (const auto& s : services)
                 doc.push_back(output::service_json(s));
             output::print_json(ctx.out(), doc);
@@ -33,8 +33,9 @@ int dump_main(Context& ctx, const Args& args)
     ServiceKey key = parse_service(words[1]);
     if (table == "servers") {
         auto servers = ctx.monitor().servers(key);
+        output::sort_servers(servers);
         if (ctx.json()) {
-            auto doc = nlohmann::json::array();
+            auto doc = nlohmann::ordered_json::array();
             for (const auto& s : servers)
                 doc.push_back(output::server_json(s));
             output::print_json(ctx.out(), doc);

@@ -19,8 +19,22 @@ constexpr int kConsistentReadAttempts = 5;
 
 } // namespace
 
+namespace {
+
+// Dumps that name a service fail in their start callback when it does not
+// exist; 6.1 kernels send no extack from there.
+[[noreturn]] void rethrow_no_service(const nl::Error& e)
+{
+    if (e.code() == ENOENT && e.extack().empty())
+        throw nl::Error(ENOENT, "no such service");
+    throw e;
+}
+
+} // namespace
+
 NetlinkBackend::NetlinkBackend()
 {
+    sock_.set_attribute_namer(codec::attribute_name);
     try {
         family_ = sock_.family_id(DLBA_GENL_NAME);
     } catch (const nl::Error& e) {
@@ -87,8 +101,12 @@ std::vector<ServerInfo> NetlinkBackend::servers(const std::optional<ServiceKey>&
     auto msg = message(DLBA_CMD_SERVER_GET);
     if (key)
         codec::put_service_key(msg, *key);
-    sock_.dump(msg, [&](const nlmsghdr* nlh) { out.push_back(codec::parse_server(nlh, key)); },
-               [&] { out.clear(); });
+    try {
+        sock_.dump(msg, [&](const nlmsghdr* nlh) { out.push_back(codec::parse_server(nlh, key)); },
+                   [&] { out.clear(); });
+    } catch (const nl::Error& e) {
+        rethrow_no_service(e);
+    }
     return out;
 }
 
@@ -127,7 +145,12 @@ BucketTable NetlinkBackend::buckets(const ServiceKey& key, bool with_idle)
         parts.reset();
         auto msg = message(DLBA_CMD_BUCKETS_GET);
         codec::put_service_key(msg, key);
-        bool clean = sock_.dump_once(msg, [&](const nlmsghdr* nlh) { parts.add(codec::parse_buckets(nlh)); });
+        bool clean = false;
+        try {
+            clean = sock_.dump_once(msg, [&](const nlmsghdr* nlh) { parts.add(codec::parse_buckets(nlh)); });
+        } catch (const nl::Error& e) {
+            rethrow_no_service(e);
+        }
         if (clean && parts.consistent())
             break;
     }

@@ -3,13 +3,14 @@
 #include "dlba/ctl/parse.h"
 #include "dlba/ctl/table_printer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <string>
 
 namespace dlba::ctl::output {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -88,9 +89,20 @@ json global_stats_json(const GlobalStats& g)
 
 json service_stats_json(const ServiceInfo& s)
 {
-    json j = stats_json(s.stats);
-    j["service"] = format_service(s.key);
+    json j{{"service", format_service(s.key)}};
+    j.update(stats_json(s.stats));
     return j;
+}
+
+void sort_servers(std::vector<ServerInfo>& servers)
+{
+    std::map<ServiceKey, size_t> order;
+    for (const auto& s : servers)
+        order.emplace(s.service, order.size());
+    std::stable_sort(servers.begin(), servers.end(), [&](const ServerInfo& a, const ServerInfo& b) {
+        size_t oa = order[a.service], ob = order[b.service];
+        return oa != ob ? oa < ob : a.id < b.id;
+    });
 }
 
 void print_buckets_json(std::ostream& out, const ServiceKey& key, const BucketTable& t)
@@ -173,12 +185,23 @@ void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& 
 {
     out << "Service " << format_service(key) << "  version " << table.version << "  buckets " << table.count
         << '\n';
-    TablePrinter t({"BUCKET", "SERVER", "IDLE_MS"});
-    for (size_t i = 0; i < table.assign.size(); i++)
-        t.add_row({std::to_string(i), table.assign[i] ? std::to_string(table.assign[i]) : "-",
-                   i < table.idle_ms.size() && table.idle_ms[i] != UINT32_MAX ? std::to_string(table.idle_ms[i])
-                                                                              : "-"});
-    t.print(out);
+    // Up to 4M rows: fixed columns written straight out (TablePrinter
+    // would hold every cell).  Widths: the largest index, "65535".
+    int w = std::clamp<int>(static_cast<int>(std::to_string(table.count ? table.count - 1 : 0).size()), 6, 10);
+    char line[128];
+    std::snprintf(line, sizeof(line), "%-*s  %-6s  %s\n", w, "BUCKET", "SERVER", "IDLE_MS");
+    out << line;
+    for (size_t i = 0; i < table.assign.size(); i++) {
+        uint32_t id = table.assign[i];
+        uint32_t idle = i < table.idle_ms.size() ? table.idle_ms[i] : UINT32_MAX;
+        char sid[12] = "-", sidle[12] = "-";
+        if (id)
+            std::snprintf(sid, sizeof(sid), "%u", id);
+        if (idle != UINT32_MAX)
+            std::snprintf(sidle, sizeof(sidle), "%u", idle);
+        std::snprintf(line, sizeof(line), "%-*zu  %-6s  %s\n", w, i, sid, sidle);
+        out << line;
+    }
 }
 
 void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& s)

@@ -3,8 +3,13 @@
 #include "dlba/ctl/output.h"
 #include "dlba/ctl/parse.h"
 #include "dlba/ctl/usage_error.h"
+#include "dlba/nl/error.h"
+
+#include <linux/dlba.h>
 
 #include <boost/program_options.hpp>
+
+#include <cerrno>
 
 namespace po = boost::program_options;
 
@@ -63,16 +68,91 @@ int server_add(Context& ctx, const Args& args)
     return 0;
 }
 
+// dlba.ko keeps a server's address, port, MAC and method for its life (they
+// key the nat reply lookup and the transmit path).  "server set --addr/
+// --port/--mac" therefore re-creates the server with the same id, weight
+// and state: its buckets are reset like a failure's, so only its own
+// clients move.  The new values are checked first so that the delete is
+// only done when the add will be accepted, and if the add still fails the
+// old server is put back.
+void recreate_server(Backend& backend, const ServiceKey& key, const ServerChange& change,
+                     const std::optional<Address>& addr, const std::optional<uint16_t>& port,
+                     const std::optional<Mac>& mac)
+{
+    std::optional<ServerInfo> cur;
+    for (const auto& s : backend.servers(key))
+        if (s.id == change.id)
+            cur = s;
+    if (!cur)
+        throw nl::Error(ENOENT, "no such server");
+
+    ServerConfig old;
+    old.id = cur->id;
+    old.addr = cur->addr;
+    old.method = cur->method;
+    if (cur->method == DLBA_FWD_NAT)
+        old.port = cur->port;
+    if (cur->method == DLBA_FWD_DR)
+        old.mac = cur->mac;
+    old.weight = cur->weight;
+    old.enabled = cur->enabled;
+    old.failed = cur->failed;
+
+    ServerConfig next = old;
+    if (addr) {
+        if (addr->family != key.addr.family)
+            throw ParseError("server address " + format_address(*addr) + " is " + family_name(addr->family) +
+                             " but the service is " + family_name(key.addr.family));
+        next.addr = *addr;
+    }
+    if (port) {
+        if (cur->method != DLBA_FWD_NAT)
+            throw ParseError("--port: only nat servers take a port (server " + std::to_string(cur->id) +
+                             " is " + method_name(cur->method) + ")");
+        next.port = *port;
+    }
+    if (mac) {
+        if (cur->method != DLBA_FWD_DR)
+            throw ParseError("--mac: only dr servers take a MAC address (server " + std::to_string(cur->id) +
+                             " is " + method_name(cur->method) + ")");
+        if (auto msg = check_unicast_mac(*mac); !msg.empty())
+            throw ParseError(msg);
+        next.mac = *mac;
+    }
+    if (change.weight)
+        next.weight = *change.weight;
+    if (change.enabled)
+        next.enabled = *change.enabled;
+    if (change.failed)
+        next.failed = *change.failed;
+
+    backend.del_server(key, old.id);
+    try {
+        backend.add_server(key, next);
+    } catch (...) {
+        try {
+            backend.add_server(key, old);
+        } catch (const std::exception&) {
+            // The original error below says what went wrong first.
+        }
+        throw;
+    }
+}
+
 int server_set(Context& ctx, const Args& args)
 {
-    CommandLine cl("dlbactl server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail]");
+    CommandLine cl("dlbactl server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail] "
+                   "[--mac MAC] [--addr ADDR] [--port P]");
     cl.options()
         ("id", po::value<std::string>()->value_name("ID"), "server id")
         ("weight", po::value<std::string>()->value_name("W"), "new weight 0..65535")
         ("enable", "take new buckets again")
         ("disable", "drain: keep active buckets, take no new ones")
         ("fail", "mark failed: its buckets are reset at once")
-        ("unfail", "clear the failed mark");
+        ("unfail", "clear the failed mark")
+        ("mac", po::value<std::string>()->value_name("MAC"), "new MAC (dr; re-creates the server)")
+        ("addr", po::value<std::string>()->value_name("ADDR"), "new address (re-creates the server)")
+        ("port", po::value<std::string>()->value_name("P"), "new real port (nat; re-creates the server)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -87,9 +167,21 @@ int server_set(Context& ctx, const Args& args)
         c.enabled = cl.flag("enable");
     if (cl.flag("fail") || cl.flag("unfail"))
         c.failed = cl.flag("fail");
-    if (c.empty())
+    std::optional<Address> addr;
+    std::optional<uint16_t> port;
+    std::optional<Mac> mac;
+    if (auto v = cl.value("addr"))
+        addr = parse_address(*v);
+    if (auto v = cl.value("port"))
+        port = static_cast<uint16_t>(parse_uint(*v, 65535, "port"));
+    if (auto v = cl.value("mac"))
+        mac = parse_mac(*v);
+    if (addr || port || mac)
+        recreate_server(ctx.backend(), key, c, addr, port, mac);
+    else if (c.empty())
         throw UsageError("nothing to change\nusage: " + cl.usage());
-    ctx.backend().set_server(key, c);
+    else
+        ctx.backend().set_server(key, c);
     return 0;
 }
 
@@ -115,8 +207,9 @@ int server_list(Context& ctx, const Args& args)
     if (!cl.words().empty())
         key = parse_service(cl.words()[0]);
     auto servers = ctx.backend().servers(key);
+    output::sort_servers(servers);
     if (ctx.json()) {
-        auto doc = nlohmann::json::array();
+        auto doc = nlohmann::ordered_json::array();
         for (const auto& s : servers)
             doc.push_back(output::server_json(s));
         output::print_json(ctx.out(), doc);

@@ -73,7 +73,7 @@ int service_list(Context& ctx, const Args& args)
     else
         services.push_back(ctx.backend().service(parse_service(cl.words()[0])));
     if (ctx.json()) {
-        auto doc = nlohmann::json::array();
+        auto doc = nlohmann::ordered_json::array();
         for (const auto& s : services)
             doc.push_back(output::service_json(s));
         output::print_json(ctx.out(), doc);

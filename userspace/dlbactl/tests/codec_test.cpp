@@ -3,6 +3,7 @@
 #include "dlba/ctl/bucket_assembler.h"
 #include "dlba/ctl/codec.h"
 #include "dlba/ctl/parse.h"
+#include "dlba/nl/ack.h"
 #include "dlba/nl/attrs.h"
 #include "dlba/nl/error.h"
 
@@ -86,6 +87,38 @@ TEST(Codec, ServerChangeSendsOnlyChanges)
     for (auto t : {DLBA_SRV_A_WEIGHT, DLBA_SRV_A_ENABLED, DLBA_SRV_A_MAC, DLBA_SRV_A_ADDR, DLBA_SRV_A_PORT,
                    DLBA_SRV_A_METHOD})
         EXPECT_FALSE(srv.has(t)) << t;
+}
+
+TEST(Codec, ErrorOffsetNamesTheRejectedAttribute)
+{
+    // The kernel's NLMSGERR_ATTR_OFFS points into our request; dlbactl
+    // turns it back into the value's name for the error message.
+    nl::Message msg(kFamily, DLBA_CMD_SERVER_NEW, DLBA_GENL_VERSION);
+    codec::put_service_key(msg, parse_service("10.0.0.10:80/tcp"));
+    ServerConfig c;
+    c.id = 7;
+    c.addr = parse_address("10.0.1.7");
+    c.method = DLBA_FWD_TUN;
+    c.weight = 70000;
+    codec::put_server_config(msg, c);
+    auto top = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX);
+    auto offset_of = [&](const nlattr* a) {
+        return static_cast<uint32_t>(reinterpret_cast<const char*>(a) -
+                                     reinterpret_cast<const char*>(msg.header()));
+    };
+    const nlattr* weight = top.nest(DLBA_A_SERVER, DLBA_SRV_A_MAX).get(DLBA_SRV_A_WEIGHT);
+    auto path = nl::attribute_path(msg.header(), GENL_HDRLEN, offset_of(weight));
+    EXPECT_EQ(path, (std::vector<uint16_t>{DLBA_A_SERVER, DLBA_SRV_A_WEIGHT}));
+    EXPECT_EQ(codec::attribute_name(path), "weight");
+    const nlattr* port = top.nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX).get(DLBA_SVC_A_PORT);
+    EXPECT_EQ(codec::attribute_name(nl::attribute_path(msg.header(), GENL_HDRLEN, offset_of(port))),
+              "service port");
+    EXPECT_EQ(nl::attribute_path(msg.header(), GENL_HDRLEN, offset_of(top.get(DLBA_A_SERVER))),
+              (std::vector<uint16_t>{DLBA_A_SERVER}));
+    // Not the start of an attribute, or past the end: no name.
+    EXPECT_TRUE(nl::attribute_path(msg.header(), GENL_HDRLEN, offset_of(weight) + 2).empty());
+    EXPECT_TRUE(nl::attribute_path(msg.header(), GENL_HDRLEN, msg.header()->nlmsg_len + 8).empty());
+    EXPECT_EQ(codec::attribute_name({}), "");
 }
 
 TEST(Codec, BucketSetChunkFitsAndCarriesVersion)

@@ -171,6 +171,8 @@ TEST(Config, StructureErrors)
                 ElementsAre("lb.yaml:2: service entry without 'service: ADDR:PORT/PROTO'"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n      - id: 1\n"),
                 ElementsAre("lb.yaml:4: server without 'addr'", "lb.yaml:4: method dr needs the server's 'mac'"));
+    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    mode: divert\n"),
+                ElementsAre("lb.yaml:3: mode 'divert' is not supported yet (only forward)"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    timeout: [1, 2]\n"),
                 ElementsAre("lb.yaml:3: 'timeout' must be a single value"));
 }

@@ -19,8 +19,10 @@ FakeBackend::Svc& FakeBackend::find(const ServiceKey& key)
 
 void FakeBackend::change(const std::string& what)
 {
-    if (fail_after == 0)
+    if (fail_after == 0) {
+        fail_after = -1;	// one failure only
         throw nl::Error(EINVAL, "injected failure");
+    }
     if (fail_after > 0)
         fail_after--;
     calls.push_back(what);

@@ -31,7 +31,7 @@ public:
 
     // Every successful change, e.g. "add_server 10.0.0.10:80/tcp 1".
     std::vector<std::string> calls;
-    // Make the n-th next change (0 = the next) fail with EINVAL.
+    // Make the n-th next change (0 = the next) fail with EINVAL, once.
     int fail_after = -1;
 
     struct Svc {

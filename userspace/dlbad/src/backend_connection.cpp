@@ -27,7 +27,9 @@ std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop, cons
         return nullptr;
     }
     err = 0;
-    return std::unique_ptr<BackendConnection>(new BackendConnection(loop, std::move(fd), addr, std::move(stats), owner));
+    auto conn = std::unique_ptr<BackendConnection>(new BackendConnection(loop, std::move(fd), addr, std::move(stats), owner));
+    conn->writable = true; // optimistic: the first write tells whether the connect completed
+    return conn;
 }
 
 BackendConnection::BackendConnection(EventLoop& loop, UniqueFd fd, const SocketAddress& addr,
@@ -49,7 +51,7 @@ BackendConnection::BackendConnection(EventLoop& loop, UniqueFd fd, const SocketA
 
 BackendConnection::~BackendConnection()
 {
-    loop_.remove(fd_.get());
+    // Closing the fd (never duplicated) removes it from the epoll set: no EPOLL_CTL_DEL.
     stats_->open_conns.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -61,6 +63,8 @@ void BackendConnection::onEvents(std::uint32_t events)
         writable = true;
     if (events & (EPOLLHUP | EPOLLERR))
         hangup = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        peer_closed = true;
     if (owner_)
         owner_->onBackendEvents(*this, events);
 }

@@ -45,6 +45,7 @@ public:
     bool readable = false;
     bool writable = false;
     bool hangup = false;   // EPOLLERR / EPOLLHUP seen
+    bool peer_closed = false; // EPOLLRDHUP / EPOLLHUP seen: read until EOF shows
     bool connected = false;
 
 private:

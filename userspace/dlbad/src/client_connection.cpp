@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "backend_idle_pool.h"
+#include "body_relay.h"
 #include "error_response.h"
 #include "event_loop.h"
 #include "logger.h"
@@ -80,8 +81,6 @@ ClientConnection::~ClientConnection()
         if (active_counted_ && server_)
             svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
         svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
-        if (fd_)
-            worker_.loop().remove(fd_.get());
     }
 }
 
@@ -101,6 +100,8 @@ void ClientConnection::onEvents(std::uint32_t events)
         readable_ = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         writable_ = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        peer_closed_ = true;
     drive();
 }
 
@@ -201,6 +202,8 @@ bool ClientConnection::readClient()
             in_dirty_ = true;
             svc_->stats().bytes_in.fetch_add(r.bytes, std::memory_order_relaxed);
             progress = true;
+            if (r.drained && !peer_closed_)
+                readable_ = false; // saves the read that would say EAGAIN
             continue;
         }
         if (r.status == IoStatus::WouldBlock) {
@@ -426,16 +429,34 @@ bool ClientConnection::exchange()
     auto& b = *backend_;
     const auto& timeouts = svc_->config().timeouts;
     if (state_ == State::Connecting) {
-        if (!b.writable && !b.hangup)
-            return false;
-        int err = b.socketError();
-        if (err != 0 || b.hangup) {
+        if (b.hangup) {
+            int err = b.socketError();
             DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), b.address().toString().c_str(),
-                std::strerror(err ? err : ECONNRESET));
+                      std::strerror(err ? err : ECONNRESET));
+            connectFailed(false);
+            return true;
+        }
+        if (!b.writable)
+            return false;
+        // Optimistic: on a LAN (and always on loopback) the handshake is often done by the time
+        // connect() returns, so send the request now rather than after an EPOLLOUT round trip.
+        // EAGAIN means still connecting; an error means the connect failed.
+        auto r = b.transport().write(req_out_.data(), req_out_.size());
+        if (r.status == IoStatus::WouldBlock) {
+            b.writable = false;
+            return false;
+        }
+        if (r.status != IoStatus::Ok) {
+            int err = b.socketError();
+            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), b.address().toString().c_str(),
+                      std::strerror(err ? err : ECONNREFUSED));
             connectFailed(false);
             return true;
         }
         onConnected();
+        req_sent_ = r.bytes;
+        if (r.drained)
+            b.writable = false;
         progress = true;
     }
     if (state_ != State::Exchanging || !backend_)
@@ -448,6 +469,8 @@ bool ClientConnection::exchange()
             req_sent_ += r.bytes;
             progress = true;
             backend_->arm(timeouts.backend_response);
+            if (r.drained && req_sent_ < req_out_.size())
+                backend_->writable = false;
         } else if (r.status == IoStatus::WouldBlock) {
             backend_->writable = false;
         } else {
@@ -476,6 +499,8 @@ bool ClientConnection::exchange()
                 resp_in_.commit(r.bytes);
                 resp_any_bytes_ = true;
                 progress = true;
+                if (r.drained && !backend_->peer_closed)
+                    backend_->readable = false;
                 backend_->arm(timeouts.backend_response);
                 parseResponseHead();
                 continue;
@@ -500,36 +525,36 @@ bool ClientConnection::exchange()
             backend_paused_ = false;
             backend_->arm(timeouts.backend_response);
         }
-        std::size_t len = 0;
-        char* p = out_.writablePtr(len);
-        auto r = backend_->transport().read(p, len);
-        if (r.status == IoStatus::Ok) {
-            auto res = resp_body_->feed(std::string_view(p, r.bytes));
-            out_.commit(res.consumed);
-            if (res.consumed < r.bytes)
-                backend_reusable_ = false; // bytes beyond the response: never reuse
-            auto& bs = svc_->pool().servers()[*server_].stats();
-            bs.bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
-            svc_->stats().bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
+        auto step = BodyRelay::pull(backend_->transport(), backend_->readable, backend_->writable,
+                                    backend_->peer_closed, out_, *resp_body_);
+        auto& bs = svc_->pool().servers()[*server_].stats();
+        if (step.bytes) {
+            bs.bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
+            svc_->stats().bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
             progress = true;
             backend_->arm(timeouts.backend_response);
-            if (res.error()) {
-                bs.errors.fetch_add(1, std::memory_order_relaxed);
-                keep_alive_after_ = false;
-                releaseBackend(false);
-                beginClose(); // what was relayed goes out, then the client sees the cut
-                return true;
-            }
-            if (res.done())
-                responseComplete();
+        }
+        if (step.extra)
+            backend_reusable_ = false; // bytes beyond the response: never reuse
+        if (step.framing_error) {
+            bs.errors.fetch_add(1, std::memory_order_relaxed);
+            keep_alive_after_ = false;
+            releaseBackend(false);
+            beginClose(); // what was relayed goes out, then the client sees the cut
+            return true;
+        }
+        if (step.done) {
+            responseComplete();
+            progress = true;
             continue;
         }
-        if (r.status == IoStatus::WouldBlock) {
-            backend_->readable = false;
-            break;
+        if (step.end != IoStatus::Ok) {
+            backendDropped(step.end == IoStatus::Closed);
+            return true;
         }
-        backendDropped(r.status == IoStatus::Closed);
-        return true;
+        if (step.paused)
+            continue; // the top of the loop pauses the back-end
+        break;        // the back-end would block
     }
     if (backend_ && backend_paused_ && out_.space() > 0 && backend_->readable)
         progress = true;
@@ -773,28 +798,16 @@ void ClientConnection::resetRequest()
 
 bool ClientConnection::writeClient()
 {
-    bool progress = false;
-    while (writable_ && !out_.empty()) {
-        auto r = transport_->write(out_.data(), out_.size());
-        if (r.status == IoStatus::Ok) {
-            out_.consume(r.bytes);
-            progress = true;
-            write_progress_ = true;
-            continue;
-        }
-        if (r.status == IoStatus::WouldBlock) {
-            if (r.want_write)
-                writable_ = false;
-            else
-                readable_ = false;
-            break;
-        }
+    auto r = BodyRelay::push(*transport_, readable_, writable_, out_);
+    if (r.error) {
         abort();
         return false;
     }
+    if (r.bytes)
+        write_progress_ = true;
     if (out_.empty() && state_ != State::Closing && !backend_)
         out_.shrink();
-    return progress;
+    return r.bytes > 0;
 }
 
 void ClientConnection::beginClose()
@@ -855,8 +868,7 @@ void ClientConnection::abort()
     state_ = State::Closed;
     *alive_ = false;
     svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
-    worker_.loop().remove(fd_.get());
-    fd_.reset();
+    fd_.reset(); // also leaves the epoll set
     worker_.connectionClosed(*this);
 }
 

@@ -102,6 +102,7 @@ private:
     bool readable_ = false;
     bool writable_ = true;
     bool client_eof_ = false;
+    bool peer_closed_ = false; // EPOLLRDHUP seen
     bool draining_ = false;
 
     ByteBuffer in_;   // client bytes not yet consumed (current head/body, pipelined requests)

@@ -126,9 +126,11 @@ std::optional<ScheduleDecision> ServiceScheduler::pick(const ScheduleKeys& keys,
                                                        std::uint64_t tiebreak) const
 {
     const auto& servers = pool_->servers();
-    std::vector<bool> healthy(servers.size());
-    std::vector<bool> avail(servers.size());
-    std::vector<bool> persist_avail(servers.size());
+    // Per-thread scratch: no allocation per request.
+    thread_local std::vector<bool> healthy, avail, persist_avail;
+    healthy.assign(servers.size(), false);
+    avail.assign(servers.size(), false);
+    persist_avail.assign(servers.size(), false);
     for (std::size_t i = 0; i < servers.size(); ++i) {
         bool tried = i < excluded.size() && excluded[i];
         healthy[i] = servers[i].candidate(now);

@@ -15,6 +15,10 @@ struct IoResult {
     IoStatus status = IoStatus::Ok;
     std::size_t bytes = 0;
     bool want_write = false; // with WouldBlock: the operation waits for writability
+    // With Ok: the socket gave less than asked, so it is drained for now (plain TCP only).
+    // Edge-triggered readers may then skip the read that would return EAGAIN, unless the peer
+    // has already closed (EPOLLRDHUP): its EOF would otherwise go unseen.
+    bool drained = false;
 };
 
 // A byte stream over a non-blocking socket: plain TCP or TLS.  The proxy logic talks to this

@@ -60,4 +60,41 @@ Ack parse_ack(const nlmsghdr* nlh)
     return ack;
 }
 
+namespace {
+
+bool find_path(const nlattr* attr, int len, uint32_t base, uint32_t offset, std::vector<uint16_t>& path)
+{
+    for (; mnl_attr_ok(attr, len); attr = mnl_attr_next(attr)) {
+        uint32_t at = base;
+        uint32_t size = MNL_ALIGN(attr->nla_len);
+        if (offset >= at && offset < at + size) {
+            path.push_back(mnl_attr_get_type(attr));
+            if (offset == at)
+                return true;
+            if ((attr->nla_type & NLA_F_NESTED) && offset >= at + MNL_ATTR_HDRLEN)
+                return find_path(static_cast<const nlattr*>(mnl_attr_get_payload(attr)),
+                                 static_cast<int>(mnl_attr_get_payload_len(attr)), at + MNL_ATTR_HDRLEN,
+                                 offset, path);
+            return false;
+        }
+        base += size;
+        len -= static_cast<int>(size);
+    }
+    return false;
+}
+
+} // namespace
+
+std::vector<uint16_t> attribute_path(const nlmsghdr* request, size_t header_len, uint32_t offset)
+{
+    std::vector<uint16_t> path;
+    uint32_t first = static_cast<uint32_t>(MNL_NLMSG_HDRLEN + MNL_ALIGN(header_len));
+    if (request->nlmsg_len < first)
+        return {};
+    auto* attr = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(request) + first);
+    if (!find_path(attr, static_cast<int>(request->nlmsg_len - first), first, offset, path))
+        return {};
+    return path;
+}
+
 } // namespace dlba::nl

@@ -125,8 +125,15 @@ bool GenlSocket::transact(Message& msg, const Handler& on_reply)
             case NLMSG_ERROR:
             case NLMSG_DONE: {
                 Ack ack = parse_ack(nlh);
-                if (ack.error)
-                    throw Error(ack.error, ack.message);
+                if (ack.error) {
+                    std::string text = ack.message;
+                    if (ack.offset && namer_) {
+                        std::string name = namer_(attribute_path(req, GENL_HDRLEN, *ack.offset));
+                        if (!name.empty())
+                            text = (text.empty() ? "invalid value" : text) + " (" + name + ")";
+                    }
+                    throw Error(ack.error, text);
+                }
                 if (!ack.message.empty() && on_warning_)
                     on_warning_(ack.message);
                 return interrupted;

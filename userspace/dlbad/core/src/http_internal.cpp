@@ -62,6 +62,37 @@ ParseResult HeadScanner::scan(std::string_view buf, const Limits& l) noexcept
     }
 }
 
+bool valid_field_value(std::string_view v) noexcept
+{
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+    const char* p = v.data();
+    std::size_t n = v.size();
+    while (n >= 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p, 8);
+        // Any byte < 0x20 (bytes >= 0x80 never match: obs-text is allowed)...
+        const std::uint64_t ctl = (x - kOnes * 0x20) & ~x & kHigh;
+        // ...or equal to 0x7f (DEL).
+        const std::uint64_t y = x ^ (kOnes * 0x7f);
+        const std::uint64_t del = (y - kOnes) & ~y & kHigh;
+        if ((ctl | del) != 0) {
+            // Rare: a HTAB, or a real error; decide byte by byte.
+            for (std::size_t i = 0; i < 8; ++i) {
+                if (!kFieldValueChar[static_cast<unsigned char>(p[i])])
+                    return false;
+            }
+        }
+        p += 8;
+        n -= 8;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!kFieldValueChar[static_cast<unsigned char>(p[i])])
+            return false;
+    }
+    return true;
+}
+
 std::optional<ParseResult> parse_fields(std::string_view block, std::vector<HeaderField>& out,
                                         std::size_t max_fields, int syntax_status,
                                         int limit_status)
@@ -87,10 +118,8 @@ std::optional<ParseResult> parse_fields(std::string_view block, std::vector<Head
         if (!is_token(name))
             return ParseResult::fail(syntax_status, "invalid header field name");
         const std::string_view raw = line.substr(colon + 1);
-        for (char c : raw) {
-            if (!kFieldValueChar[static_cast<unsigned char>(c)])
-                return ParseResult::fail(syntax_status, "invalid character in header value");
-        }
+        if (!valid_field_value(raw))
+            return ParseResult::fail(syntax_status, "invalid character in header value");
         if (out.size() >= max_fields)
             return ParseResult::fail(limit_status, "too many header fields");
         out.push_back(HeaderField{name, trim_ows(raw)});

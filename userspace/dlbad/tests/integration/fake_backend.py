@@ -5,8 +5,10 @@ usage: fake_backend.py MODE ADDR PORT
   blackhole  accept connections, never answer (back-end response timeout -> 504)
   dropper    read the request head, then close without answering (replay / 502)
   garbage    answer bytes that are not HTTP (502)
+  echo       read the request body (Content-Length or chunked) and answer its length and md5
 Runs until killed.
 """
+import hashlib
 import socket
 import sys
 import threading
@@ -26,10 +28,48 @@ def serve(conn, mode):
             data += chunk
         if mode == "garbage":
             conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        elif mode == "echo":
+            echo(conn, data)
     except OSError:
         pass
     finally:
         conn.close()
+
+
+def echo(conn, data):
+    head, _, rest = data.partition(b"\r\n\r\n")
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        headers[k.strip().lower()] = v.strip()
+
+    def more():
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise EOFError
+        return chunk
+
+    body = b""
+    if b"content-length" in headers:
+        n = int(headers[b"content-length"])
+        while len(rest) < n:
+            rest += more()
+        body = rest[:n]
+    elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        while True:
+            while b"\r\n" not in rest:
+                rest += more()
+            line, _, rest = rest.partition(b"\r\n")
+            size = int(line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                rest += more()
+            body += rest[:size]
+            rest = rest[size + 2:]
+            if size == 0:
+                break
+    te = headers.get(b"transfer-encoding", b"-").decode()
+    answer = f"len={len(body)} md5={hashlib.md5(body).hexdigest()} te={te}\n".encode()
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(answer) + answer)
 
 
 def main():

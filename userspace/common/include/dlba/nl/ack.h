@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dlba::nl {
 
@@ -20,5 +21,12 @@ struct Ack {
 // Parses an NLMSG_ERROR or NLMSG_DONE message.  Throws nl::Error(EPROTO) if
 // the message is too short to be one.
 Ack parse_ack(const nlmsghdr* nlh);
+
+// The attribute of 'request' at byte 'offset' (NLMSGERR_ATTR_OFFS counts
+// from the start of the nlmsghdr) as the list of attribute types from the
+// top level down through nests, e.g. {DLBA_A_SERVER, DLBA_SRV_A_WEIGHT}.
+// Empty when no attribute starts there.  'header_len' is the family
+// header after the nlmsghdr (GENL_HDRLEN).
+std::vector<uint16_t> attribute_path(const nlmsghdr* request, size_t header_len, uint32_t offset);
 
 } // namespace dlba::nl

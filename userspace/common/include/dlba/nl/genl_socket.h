@@ -53,6 +53,12 @@ public:
     // Called with the text of an extack warning on a successful ack.
     void set_warning_handler(WarningHandler handler) { on_warning_ = std::move(handler); }
 
+    // Names the request attribute an error points at (NLMSGERR_ATTR_OFFS)
+    // from its type path; the name is added to the error text as
+    // "<extack> (<name>)".  Return "" to add nothing.
+    using AttributeNamer = std::function<std::string(const std::vector<uint16_t>&)>;
+    void set_attribute_namer(AttributeNamer namer) { namer_ = std::move(namer); }
+
 private:
     struct Closer {
         void operator()(mnl_socket* sock) const noexcept;
@@ -67,6 +73,7 @@ private:
     uint32_t seq_ = 0;
     std::vector<std::byte> rx_;
     WarningHandler on_warning_;
+    AttributeNamer namer_;
 };
 
 } // namespace dlba::nl

@@ -25,7 +25,7 @@ struct Change {
     // "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, ...)".
     [[nodiscard]] std::string describe() const;
     // {"op":"add","object":"server","service":"...","id":1,"detail":"..."}.
-    [[nodiscard]] nlohmann::json to_json() const;
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
 };
 
 } // namespace dlba::ctl

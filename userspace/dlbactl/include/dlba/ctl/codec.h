@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace dlba::ctl::codec {
 
@@ -33,6 +35,11 @@ ServiceInfo parse_service(const nlmsghdr* nlh);
 // filter) is used if it does not.
 ServerInfo parse_server(const nlmsghdr* nlh, const std::optional<ServiceKey>& fallback = {});
 GlobalStats parse_global_stats(const nlmsghdr* nlh);
+
+// A readable name for the request attribute at 'path' (top-level type,
+// then nested types), e.g. {DLBA_A_SERVER, DLBA_SRV_A_WEIGHT} -> "weight";
+// "" if unknown.  Used to say which value the kernel rejected.
+std::string attribute_name(const std::vector<uint16_t>& path);
 
 // One part of a bucket dump.
 struct BucketChunk {

@@ -15,13 +15,16 @@ namespace dlba::ctl::output {
 // human-readable tables.  Counters a source does not report are left out
 // of JSON objects and shown as "-" in tables.
 
-nlohmann::json stats_json(const Stats& stats);
-nlohmann::json service_json(const ServiceInfo& info);
-nlohmann::json server_json(const ServerInfo& info);
-nlohmann::json global_stats_json(const GlobalStats& stats);
-nlohmann::json service_stats_json(const ServiceInfo& info);
+nlohmann::ordered_json stats_json(const Stats& stats);
+nlohmann::ordered_json service_json(const ServiceInfo& info);
+nlohmann::ordered_json server_json(const ServerInfo& info);
+nlohmann::ordered_json global_stats_json(const GlobalStats& stats);
+nlohmann::ordered_json service_stats_json(const ServiceInfo& info);
 // Streamed: a table can hold millions of buckets.
 void print_buckets_json(std::ostream& out, const ServiceKey& key, const BucketTable& table);
+
+// Servers of each service by id, services in the order they came.
+void sort_servers(std::vector<ServerInfo>& servers);
 
 struct BucketSummary {
     uint64_t version = 0;
@@ -30,7 +33,7 @@ struct BucketSummary {
     std::map<uint32_t, uint64_t> per_server;	// server id -> buckets
 };
 BucketSummary summarize(const BucketTable& table);
-nlohmann::json summary_json(const ServiceKey& key, const BucketSummary& summary);
+nlohmann::ordered_json summary_json(const ServiceKey& key, const BucketSummary& summary);
 
 void print_services(std::ostream& out, const std::vector<ServiceInfo>& services);
 // Grouped by service, one "Service SVC" line then the server table.  With
@@ -42,6 +45,6 @@ void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary
 void print_stats(std::ostream& out, const Stats& stats, const std::optional<uint32_t>& services);
 
 // A JSON document on one line (like ip -j), newline-terminated.
-void print_json(std::ostream& out, const nlohmann::json& doc);
+void print_json(std::ostream& out, const nlohmann::ordered_json& doc);
 
 } // namespace dlba::ctl::output

@@ -5,9 +5,11 @@
 //
 // A URL goes to the first node on its HashRing walk whose load (number of
 // tracked URLs assigned to it) is below its capacity
-//     cap(node) = ceil(balance * total_urls_after_insert * w(node) / W),
-// and stays there (the table remembers it).  Hence no node ever holds more
-// than balance (default 1.05) times its weighted share of the URLs, and a
+//     share = total_urls * w(node) / W
+//     cap(node) = max(floor(balance * share), ceil(share))
+// and stays there (the table remembers it).  Hence no node holds more than
+// balance (default 1.05) times its weighted share of the URLs (once shares
+// reach 1 / (balance - 1) = 20 URLs; below that, ceil(share)), and a
 // URL's cache changes only when membership changes:
 //  * node removed:  only its URLs move (to the next node on their walk with
 //    room) -- about 1/N of them;

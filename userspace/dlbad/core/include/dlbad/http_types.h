@@ -77,7 +77,7 @@ struct ParseResult {
 // (HAProxy tune.bufsize 16 KiB, 101 headers).
 struct ParserLimits {
     // Longest request-line (method SP target SP version, without CRLF);
-    // longer -> 414 URI Too Long.
+    // longer -> 414 URI Too Long.  Also bounds a response status-line (502).
     std::size_t max_request_line = 8192;
     // Largest head (start line + all header lines + final CRLF);
     // larger -> 431 (requests) / 502 (responses).

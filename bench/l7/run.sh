@@ -1,0 +1,194 @@
+#!/bin/bash
+# make bench-l7: dlbad vs HAProxy (Debian's package) on this machine, same nginx back-ends, same
+# wrk load, configured alike: client keep-alive, close to the server, cookie insertion on every
+# response (the back-end starts a session on /login; dlbad injects SpServer, HAProxy
+# "cookie ... insert indirect nocache"), X-Forwarded-For added, leastconn, the same number of
+# threads.  Rows: HTTP keep-alive, HTTPS keep-alive, full TLS handshakes (ECDSA P-256, one
+# request per connection, no resumption).  Prints a table, then ratio=<dlbad/HAProxy HTTP rps>.
+#
+# Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (10s), CONNS (50),
+# THREADS (proxy threads, default 2), ROUNDS (2: best of, alternating the proxies).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DLBAD=${DLBAD:-$ROOT/build/userspace/dlbad/dlbad}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-50}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-2}
+for t in nginx haproxy wrk openssl python3; do
+    command -v "$t" >/dev/null || { echo "bench-l7: $t is not installed" >&2; exit 1; }
+done
+[ -x "$DLBAD" ] || { echo "bench-l7: $DLBAD not built (make userspace)" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/dlbad-bench.XXXXXX)
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for f in "$T"/nginx-*.conf.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+    sleep 0.3
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+[ -n "${BENCH_DEBUG:-}" ] && set -x
+trap 'exit 1' INT TERM
+
+BASE=$((30000 + (RANDOM % 1000) * 10))
+BPORT=$((BASE + 9))
+VIP_D=127.0.0.40   # dlbad
+VIP_H=127.0.0.41   # HAProxy
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ec.key" -out "$T/ec.pem" \
+    -days 2 -subj "/CN=bench" >/dev/null 2>&1
+cat "$T/ec.pem" "$T/ec.key" >"$T/ec-haproxy.pem"
+openssl rand -hex 32 >"$T/pkey"
+
+for n in 1 2; do
+    cat >"$T/nginx-$n.conf" <<NGX
+worker_processes 1;
+pid $T/nginx-$n.conf.pid;
+error_log $T/nginx-$n.err error;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $T/tmp-$n-body;
+    proxy_temp_path $T/tmp-$n-proxy;
+    fastcgi_temp_path $T/tmp-$n-fcgi;
+    uwsgi_temp_path $T/tmp-$n-uwsgi;
+    scgi_temp_path $T/tmp-$n-scgi;
+    server {
+        listen 127.0.0.$((30 + n)):$BPORT backlog=4096;
+        location = /login {
+            add_header Set-Cookie "JSESSIONID=\$request_id; Path=/; HttpOnly" always;
+            return 200 "backend=$n login\n";
+        }
+        location / { return 200 "backend=$n\n"; }
+    }
+}
+NGX
+    nginx -c "$T/nginx-$n.conf" -p "$T" || exit 1
+done
+
+cat >"$T/dlbad.conf" <<CONF
+workers: $THREADS
+persistence_key_file: $T/pkey
+monitor: {unix: $T/dlbad.sock}
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.31:$BPORT}
+      - {key: 2, addr: 127.0.0.32:$BPORT}
+services:
+  - {name: http, listen: "$VIP_D:$BASE", backend: web, policy: cookie, cookie: {session: JSESSIONID}}
+  - name: https
+    listen: $VIP_D:$((BASE + 1))
+    protocol: https
+    tls: {certificates: [{cert: $T/ec.pem, key: $T/ec.key}]}
+    backend: web
+    policy: cookie
+    cookie: {session: JSESSIONID}
+  - name: handshakes
+    listen: $VIP_D:$((BASE + 2))
+    protocol: https
+    tls: {certificates: [{cert: $T/ec.pem, key: $T/ec.key}], session_tickets: false}
+    backend: web
+    policy: cookie
+    cookie: {session: JSESSIONID}
+CONF
+cat >"$T/haproxy.cfg" <<CFG
+global
+    nbthread $THREADS
+    maxconn 8000
+    tune.ssl.cachesize 0
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 30s
+    timeout server 30s
+    option http-server-close
+    option forwardfor
+    maxconn 8000
+backend web
+    balance leastconn
+    cookie SpServer insert indirect nocache
+    server s1 127.0.0.31:$BPORT cookie s1
+    server s2 127.0.0.32:$BPORT cookie s2
+frontend http
+    bind $VIP_H:$BASE
+    default_backend web
+frontend https
+    bind $VIP_H:$((BASE + 1)) ssl crt $T/ec-haproxy.pem alpn http/1.1
+    default_backend web
+frontend handshakes
+    bind $VIP_H:$((BASE + 2)) ssl crt $T/ec-haproxy.pem alpn http/1.1 no-tls-tickets
+    default_backend web
+CFG
+
+"$DLBAD" -f -q -c "$T/dlbad.conf" >"$T/dlbad.log" 2>&1 &
+PIDS+=($!)
+haproxy -q -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+kill -0 ${PIDS[1]} 2>/dev/null || { echo "haproxy exited:" >&2; cat "$T/haproxy.log" >&2; haproxy -c -f "$T/haproxy.cfg" >&2; exit 1; }
+for vip in $VIP_D $VIP_H; do
+    for p in $BASE $((BASE + 1)) $((BASE + 2)); do
+        proto=http
+        [ "$p" != "$BASE" ] && proto=https
+        code=$(curl -sk -o /dev/null -w '%{http_code}' "$proto://$vip:$p/login")
+        [ "$code" = 200 ] || { echo "bench-l7: $proto://$vip:$p/login answered $code" >&2; cat "$T"/*.log >&2; exit 1; }
+    done
+done
+# Sanity: both proxies insert the cookie.
+curl -s -D - -o /dev/null "http://$VIP_D:$BASE/login" | grep -qi '^Set-Cookie: SpServer=' || { echo "dlbad: no cookie" >&2; exit 1; }
+curl -s -D - -o /dev/null "http://$VIP_H:$BASE/login" | tee $T/hh | grep -qi '^Set-Cookie: SpServer=' || { echo "haproxy: no cookie" >&2; cat $T/hh >&2; exit 1; }
+
+# run URL [wrk args...] -> "rps p99_ms errors"
+run() {
+    local url=$1
+    shift
+    local out
+    out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
+    local rps p99 errs
+    rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
+    p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
+    errs=$(awk '/Non-2xx|Socket errors/{e=e $0 ";"} END{print (e=="" ? "none" : e)}' <<<"$out" | tr ' ' '_')
+    echo "${rps:-0} ${p99:-0} $errs"
+}
+
+declare -A RPS P99 ERR
+rows="http https-keepalive tls-handshakes"
+for round in $(seq "$ROUNDS"); do
+    for proxy in dlbad haproxy; do
+        vip=$VIP_D
+        [ $proxy = haproxy ] && vip=$VIP_H
+        for row in $rows; do
+            case $row in
+            http) r=$(run "http://$vip:$BASE/login") ;;
+            https-keepalive) r=$(run "https://$vip:$((BASE + 1))/login") ;;
+            tls-handshakes) r=$(run "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
+            esac
+            read -r rps p99 errs <<<"$r"
+            key=$proxy.$row
+            # Best round (highest throughput) per cell.
+            if [ -z "${RPS[$key]:-}" ] || python3 -c "import sys; sys.exit(0 if $rps > ${RPS[$key]} else 1)"; then
+                RPS[$key]=$rps
+                P99[$key]=$p99
+                ERR[$key]=$errs
+            fi
+        done
+    done
+done
+
+printf '%-16s %12s %12s %7s %14s %14s\n' row dlbad_rps haproxy_rps ratio dlbad_p99_ms haproxy_p99_ms
+for row in $rows; do
+    d=${RPS[dlbad.$row]}
+    h=${RPS[haproxy.$row]}
+    ratio=$(python3 -c "print(f'{$d / $h:.2f}' if $h else 'n/a')")
+    printf '%-16s %12.0f %12.0f %7s %14.2f %14.2f\n' "$row" "$d" "$h" "$ratio" "${P99[dlbad.$row]}" "${P99[haproxy.$row]}"
+done
+for k in "${!ERR[@]}"; do
+    [ "${ERR[$k]}" = none ] || echo "# errors $k: ${ERR[$k]}"
+done
+echo "# $(nproc) CPUs shared by wrk (2 threads, $CONNS connections), the proxy ($THREADS threads) and 2 nginx; best of $ROUNDS rounds of $DURATION"
+echo "ratio=$(python3 -c "print(f'{${RPS[dlbad.http]} / ${RPS[haproxy.http]}:.2f}')")"

@@ -1,0 +1,79 @@
+#include "body_relay.h"
+
+#include <string_view>
+
+namespace dlba::dlbad {
+
+PullResult BodyRelay::pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed, ByteBuffer& out,
+                           BodyFramer& framer)
+{
+    PullResult r;
+    while (src_readable) {
+        if (framer.done()) {
+            r.done = true;
+            return r;
+        }
+        std::size_t len = 0;
+        char* p = out.writablePtr(len);
+        if (!p) {
+            r.paused = true;
+            return r;
+        }
+        auto io = src.read(p, len);
+        if (io.status == IoStatus::WouldBlock) {
+            if (io.want_write)
+                src_writable = false;
+            else
+                src_readable = false;
+            return r;
+        }
+        if (io.status != IoStatus::Ok) {
+            r.end = io.status;
+            return r;
+        }
+        auto fed = framer.feed(std::string_view(p, io.bytes));
+        out.commit(fed.consumed);
+        r.bytes += fed.consumed;
+        if (fed.error()) {
+            r.framing_error = fed.http_status;
+            return r;
+        }
+        if (fed.consumed < io.bytes)
+            r.extra = true;
+        if (fed.done()) {
+            r.done = true;
+            return r;
+        }
+        if (io.drained && !src_closed)
+            src_readable = false; // the next read would only say EAGAIN
+    }
+    r.done = framer.done();
+    return r;
+}
+
+PushResult BodyRelay::push(Transport& dst, bool& dst_readable, bool& dst_writable, ByteBuffer& out)
+{
+    PushResult r;
+    while (dst_writable && !out.empty()) {
+        auto io = dst.write(out.data(), out.size());
+        if (io.status == IoStatus::Ok) {
+            out.consume(io.bytes);
+            r.bytes += io.bytes;
+            if (io.drained && !out.empty())
+                dst_writable = false; // socket buffer full: wait for EPOLLOUT
+            continue;
+        }
+        if (io.status == IoStatus::WouldBlock) {
+            if (io.want_write)
+                dst_writable = false;
+            else
+                dst_readable = false;
+            break;
+        }
+        r.error = true;
+        break;
+    }
+    return r;
+}
+
+} // namespace dlba::dlbad

@@ -1,0 +1,281 @@
+// dlbad.conf(5) parsing: defaults, inheritance, and errors that name FILE:LINE.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "config_error.h"
+#include "config_loader.h"
+
+namespace dlba::dlbad {
+namespace {
+
+const char* kMinimal = R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)";
+
+// Expects a ConfigError at `line` whose message contains `text`.
+void expectError(const std::string& yaml, int line, const std::string& text)
+{
+    try {
+        ConfigLoader::loadString(yaml, "test.conf");
+        ADD_FAILURE() << "accepted:\n" << yaml;
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.line(), line) << e.what();
+        EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).rfind("test.conf:" + std::to_string(line) + ": ", 0), 0u) << e.what();
+    }
+}
+
+TEST(ConfigLoader, MinimalConfigGetsDefaults)
+{
+    auto c = ConfigLoader::loadString(kMinimal, "test.conf");
+    EXPECT_EQ(c.workers, 0u);
+    ASSERT_EQ(c.backends.size(), 1u);
+    ASSERT_EQ(c.backends[0].servers.size(), 1u);
+    EXPECT_EQ(c.backends[0].servers[0].addr.toString(), "10.0.1.1:80");
+    EXPECT_EQ(c.backends[0].servers[0].weight, 1u);
+    EXPECT_TRUE(c.backends[0].servers[0].enabled);
+    EXPECT_FALSE(c.backends[0].keepalive);
+    ASSERT_EQ(c.services.size(), 1u);
+    const auto& s = c.services[0];
+    EXPECT_EQ(s.listen.toString(), "10.0.0.10:80");
+    EXPECT_EQ(s.protocol, ListenProtocol::Http);
+    EXPECT_EQ(s.policy, Policy::LeastConn);
+    EXPECT_EQ(s.cookie.name, "SpServer");
+    EXPECT_EQ(s.limits.max_header_bytes, 16384u);
+    EXPECT_EQ(s.timeouts.backend_connect, Millis(3000));
+    EXPECT_EQ(s.health.max_failures, 3u);
+    EXPECT_EQ(s.line, 6);
+    EXPECT_EQ(c.monitor.unix_socket, "/run/dlbad/status.sock");
+}
+
+TEST(ConfigLoader, FullServiceAndDefaultsInheritance)
+{
+    auto c = ConfigLoader::loadString(R"(workers: 4
+max_connections: 5000
+drain_timeout: 3s
+monitor:
+  unix: /tmp/x.sock
+  tcp: 127.0.0.1:9100
+  metrics: "[::1]:9101"
+defaults:
+  limits: {max_header_bytes: 8k, max_body_bytes: 2m}
+  timeouts: {backend_connect: 500ms, client_keepalive: 2m}
+  health: {max_failures: 5, retry_interval: 30s}
+backends:
+  shop:
+    keepalive: true
+    servers:
+      - {key: 10, addr: "10.0.1.1:8080", weight: 100}
+      - {key: 11, addr: "[fd00::2]:8080", weight: 90, enabled: false}
+services:
+  - name: shop-https
+    listen: 10.0.0.10:443
+    protocol: https
+    tls:
+      certificates:
+        - {cert: /etc/rsa.pem, key: /etc/rsa.key}
+        - {cert: /etc/ec.pem, key: /etc/ec.key}
+      session_tickets: false
+      min_version: TLSv1.3
+    backend: shop
+    policy: cookie
+    new_session_policy: least-response-time
+    cookie: {session: JSESSIONID, name: SRV, max_age: 1h}
+    limits: {max_headers: 20}
+    timeouts: {backend_response: 5s}
+  - name: cache
+    listen: 10.0.0.10:8080
+    backend: shop
+    policy: url-hash
+    url_hash: {load_factor: 1.25, query: false}
+  - name: sess
+    listen: 10.0.0.10:8081
+    backend: shop
+    policy: session-id
+    session_id: ["path:jsessionid", "query:sid", "header:X-Session"]
+)",
+                                      "test.conf");
+    EXPECT_EQ(c.workers, 4u);
+    EXPECT_EQ(c.max_connections, 5000u);
+    EXPECT_EQ(c.drain_timeout, Millis(3000));
+    EXPECT_EQ(c.monitor.tcp->toString(), "127.0.0.1:9100");
+    EXPECT_EQ(c.monitor.metrics->toString(), "[::1]:9101");
+    EXPECT_TRUE(c.backends[0].keepalive);
+    EXPECT_EQ(c.backends[0].servers[1].addr.toString(), "[fd00::2]:8080");
+    EXPECT_FALSE(c.backends[0].servers[1].enabled);
+    const auto& s = c.services[0];
+    EXPECT_EQ(s.protocol, ListenProtocol::Https);
+    ASSERT_TRUE(s.tls);
+    EXPECT_EQ(s.tls->certificates.size(), 2u);
+    EXPECT_EQ(s.tls->certificates[1].line, 25);
+    EXPECT_FALSE(s.tls->session_tickets);
+    EXPECT_EQ(s.tls->min_version, "TLSv1.3");
+    EXPECT_EQ(s.policy, Policy::Cookie);
+    EXPECT_EQ(s.new_session_policy, Policy::LeastResponseTime);
+    EXPECT_EQ(s.cookie.name, "SRV");
+    EXPECT_EQ(s.cookie.max_age, std::chrono::seconds(3600));
+    // Service values override defaults, the rest is inherited.
+    EXPECT_EQ(s.limits.max_headers, 20u);
+    EXPECT_EQ(s.limits.max_header_bytes, 8192u);
+    EXPECT_EQ(s.limits.max_body_bytes, 2u << 20);
+    EXPECT_EQ(s.timeouts.backend_response, Millis(5000));
+    EXPECT_EQ(s.timeouts.backend_connect, Millis(500));
+    EXPECT_EQ(s.timeouts.client_keepalive, Millis(120000));
+    EXPECT_EQ(s.health.max_failures, 5u);
+    EXPECT_EQ(c.services[1].policy, Policy::UrlHash);
+    EXPECT_DOUBLE_EQ(c.services[1].url_hash.load_factor, 1.25);
+    EXPECT_FALSE(c.services[1].url_hash.query);
+    EXPECT_EQ(c.services[2].session_id.rules.size(), 3u);
+}
+
+TEST(ConfigLoader, ErrorsNameTheLine)
+{
+    expectError("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: web, listen: \"1.2.3.4:80\", backend: web, polcy: cookie}\n",
+                3, "unknown key 'polcy' in service");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4}
+services:
+  - {name: web, listen: "1.2.3.4:80", backend: web}
+)",
+                4, "addr: '1.2.3.4' is not ADDRESS:PORT");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+      - {key: 1, addr: 1.2.3.5:80}
+services:
+  - {name: web, listen: "1.2.3.4:80", backend: web}
+)",
+                5, "server key 1 used twice");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80, weight: -3}
+services:
+  - {name: web, listen: "1.2.3.4:80", backend: web}
+)",
+                4, "weight: expected an unsigned integer");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - {name: web, listen: "1.2.3.4:80", backend: nope}
+)",
+                6, "no backend named 'nope'");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - {name: a, listen: "1.2.3.4:80", backend: web}
+  - {name: b, listen: "1.2.3.4:80", backend: web}
+)",
+                7, "listen address 1.2.3.4:80 used twice (first at line 6)");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - name: a
+    listen: 1.2.3.4:80
+    backend: web
+    policy: cookie
+)",
+                6, "policy cookie needs cookie.session");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - name: a
+    listen: 1.2.3.4:443
+    protocol: https
+    backend: web
+)",
+                6, "protocol https needs a 'tls' section");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - name: a
+    listen: 1.2.3.4:80
+    backend: web
+    timeouts:
+      backend_connect: 3 seconds
+)",
+                10, "backend_connect: unknown duration unit");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - name: a
+    listen: 1.2.3.4:80
+    backend: web
+    limits: {max_header_bytes: 12q}
+)",
+                9, "max_header_bytes: unknown size unit 'q'");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - name: a
+    listen: 1.2.3.4:80
+    backend: web
+    policy: session-id
+    session_id: ["path:", "query:sid"]
+)",
+                10, "session_id rule 'path:'");
+    expectError(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 1.2.3.4:80}
+services:
+  - name: a
+    listen: 1.2.3.4:80
+    backend: web
+    policy: url-hash
+    url_hash: {load_factor: 0.9}
+)",
+                10, "url_hash.load_factor: 0.9 out of range");
+    expectError("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices: []\n", 2,
+                "services must be a non-empty list");
+    expectError("backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80\n", 5, "");
+    expectError("persistence_key_file: /nonexistent/key\nbackends: {}\nservices: []\n", 1,
+                "cannot read '/nonexistent/key'");
+}
+
+TEST(ConfigLoader, PersistenceKeyFiles)
+{
+    char path[] = "/tmp/dlbad-key-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    {
+        std::ofstream(path) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    }
+    auto c = ConfigLoader::loadString(std::string("persistence_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    ASSERT_EQ(c.persistence_keys.size(), 1u);
+    EXPECT_EQ(c.persistence_keys[0].secret.size(), 32u) << "hex is decoded";
+    EXPECT_EQ(static_cast<unsigned char>(c.persistence_keys[0].secret[1]), 0x11);
+    {
+        std::ofstream(path) << "0011\n";
+    }
+    expectError(std::string("persistence_key_file: ") + path + "\n" + kMinimal, 1, "at least 32 bytes");
+    std::remove(path);
+}
+
+} // namespace
+} // namespace dlba::dlbad

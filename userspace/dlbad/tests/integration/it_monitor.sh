@@ -1,0 +1,144 @@
+#!/bin/bash
+# Monitoring (seed 000 "Monitoring", Figs. 7-8): the JSON status document on the unix socket and
+# the read-only TCP port, the same figures as Prometheus text, dlbad --status tables, and
+# --check-config with FILE:LINE errors.
+source "$(dirname "$0")/lib.sh"
+
+gen_certs || exit 1
+for n in 1 2; do start_nginx $n || exit 1; done
+cat >"$T/dlbad.conf" <<CONF
+workers: 2
+monitor:
+  unix: $SOCK
+  tcp: $VIP:$TCP_MON_PORT
+  metrics: $VIP:$METRICS_PORT
+backends:
+  web:
+    servers:
+      - {key: 10, addr: 127.0.0.21:$BACKEND_PORT, weight: 100}
+      - {key: 20, addr: 127.0.0.22:$BACKEND_PORT, weight: 90}
+      - {key: 30, addr: 127.0.0.29:$BACKEND_PORT, weight: 100, enabled: false}
+services:
+  - {name: web, listen: "$VIP:$HTTP_PORT", backend: web, policy: cookie, cookie: {session: JSESSIONID}}
+CONF
+out=$("$DLBAD" -t -c "$T/dlbad.conf")
+check "--check-config accepts a valid file" grep -q "configuration OK (1 services, 1 backends, 3 servers)" <<<"$out"
+start_dlbad "$T/dlbad.conf" || exit 1
+for i in $(seq 10); do curl -s -o /dev/null "http://$VIP:$HTTP_PORT/login"; done
+
+status >"$T/s.json"
+check "status document is JSON with the documented sections" python3 - "$T/s.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == 1
+assert set(d) >= {"dlbad", "services", "servers", "summary"}
+assert {"pid", "uptime_s", "workers", "connections", "generation", "config", "loaded_at"} <= set(d["dlbad"])
+s = d["services"][0]
+assert s["service"].endswith("/tcp") and s["proto"] == "tcp" and s["family"] == "inet"
+for srv in d["servers"]:
+    assert {"backend", "services", "id", "addr", "port", "weight", "enabled", "failed", "stats"} <= set(srv)
+    assert {"avg_resp_time_ms", "hits", "open_conns", "unable_to_connect", "cookies_assigned"} <= set(srv["stats"])
+for row in d["summary"]:
+    assert {"addr", "port", "cookies_assigned", "avg_resp_time_ms", "hits", "open_conns", "failed", "enabled", "weight"} <= set(row)
+PY
+expect_eq "hits per server add up to the requests" 10 \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(sum(s['stats']['hits'] for s in d['servers']))")"
+expect_eq "cookie groups assigned = sessions started" 10 \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(sum(s['cookies_assigned'] for s in d['summary']))")"
+expect_eq "weights and enabled flags as configured (Fig. 7)" "[(10, 100, True), (20, 90, True), (30, 100, False)]" \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print([(s['id'], s['weight'], s['enabled']) for s in d['servers']])")"
+check "response times measured" python3 -c "import json,sys; d=json.load(open('$T/s.json')); sys.exit(0 if all(s['stats']['avg_resp_time_ms'] > 0 for s in d['servers'] if s['stats']['hits']) else 1)"
+
+python3 - "$VIP" "$TCP_MON_PORT" >"$T/tcp.json" <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+data = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    data += c
+sys.stdout.write(data.decode())
+PY
+expect_eq "TCP monitor port serves the same document" \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(d['servers'])")" \
+    "$(python3 -c "import json; d=json.load(open('$T/tcp.json')); print(d['servers'])")"
+
+curl -s -D "$T/mh" -o "$T/metrics" "http://$VIP:$METRICS_PORT/metrics"
+check "metrics: Prometheus text content type" grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/mh"
+check "metrics: every line is a comment or 'name{labels} value'" \
+    bash -c "grep -Ev '^(# (HELP|TYPE) .*|[a-z_]+(\{[^}]*\})? [-0-9.e+]+)$' '$T/metrics' | wc -l | grep -qx 0"
+m=$(grep "^dlbad_server_hits_total{backend=\"web\",id=\"10\"" "$T/metrics" | awk '{print $2}')
+expect_eq "metrics and JSON show the same hits for server 10" \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print([s['stats']['hits'] for s in d['servers'] if s['id']==10][0])")" "$m"
+check "metrics: weight and enabled gauges" \
+    bash -c "grep -q 'dlbad_server_weight{backend=\"web\",id=\"20\",addr=\"127.0.0.22:$BACKEND_PORT\"} 90' '$T/metrics' && grep -q 'dlbad_server_enabled{backend=\"web\",id=\"30\",addr=\"127.0.0.29:$BACKEND_PORT\"} 0' '$T/metrics'"
+expect_eq "metrics port: other paths 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$METRICS_PORT/")"
+expect_eq "metrics port: POST 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$VIP:$METRICS_PORT/metrics")"
+
+"$DLBAD" --status "$SOCK" >"$T/tables"
+check "--status prints the Web Server Status Table" grep -q "^Web Server Status Table" "$T/tables"
+check "--status prints the Summary table" grep -q "^Summary Web Server Status Table" "$T/tables"
+check "--status row of server 20" grep -Eq "^web +20 +127.0.0.22:$BACKEND_PORT +[0-9.]+ms" "$T/tables"
+
+# --check-config errors name the file and line.
+bad() { # bad EXPECTED-LINE-REGEX: config on stdin
+    cat >"$T/bad.conf"
+    out=$("$DLBAD" -t -c "$T/bad.conf" 2>&1)
+    rc=$?
+    if [ $rc -eq 1 ] && grep -Eq "^dlbad: $T/bad.conf:$1" <<<"$out"; then ok "config error: $out"; else not_ok "config error rc=$rc: $out"; fi
+}
+bad "4: unknown key 'weigth' in server" <<CONF
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.21:80, weigth: 3}
+services:
+  - {name: web, listen: "$VIP:80", backend: web}
+CONF
+bad "6: service 'web': no backend named 'webb'" <<CONF
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.21:80}
+services:
+  - {name: web, listen: "$VIP:80", backend: webb}
+CONF
+bad "5: server key 1 used twice" <<CONF
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.21:80}
+      - {key: 1, addr: 127.0.0.22:80}
+services:
+  - {name: web, listen: "$VIP:80", backend: web}
+CONF
+bad "[0-9]+: .*" <<CONF
+backends: [unclosed
+CONF
+bad "9: certificate '$T/nope.pem'" <<CONF
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.21:80}
+services:
+  - name: s
+    listen: $VIP:443
+    protocol: https
+    tls: {certificates: [{cert: $T/nope.pem, key: $T/nope.key}]}
+    backend: web
+CONF
+bad "9: key '$T/ecdsa.key' does not match certificate '$T/rsa.pem'" <<CONF
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.21:80}
+services:
+  - name: s
+    listen: $VIP:443
+    protocol: https
+    tls: {certificates: [{cert: $T/rsa.pem, key: $T/ecdsa.key}]}
+    backend: web
+CONF
+
+finish

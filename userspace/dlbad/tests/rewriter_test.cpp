@@ -1,0 +1,190 @@
+// Request heads as back-ends see them; response heads as clients see them (cookie injection).
+#include <gtest/gtest.h>
+
+#include <dlbad/cookie_injector.h>
+#include <dlbad/persistence_token.h>
+#include <dlbad/request_parser.h>
+#include <dlbad/response_parser.h>
+
+#include "error_response.h"
+#include "request_rewriter.h"
+#include "response_rewriter.h"
+
+namespace dlba::dlbad {
+namespace {
+
+std::string rewriteRequest(const std::string& raw, ForwardContext ctx, const char* client = "192.0.2.7:5555")
+{
+    RequestParser p;
+    auto r = p.parse(raw);
+    EXPECT_TRUE(r.complete()) << raw;
+    auto addr = SocketAddress::parse(client);
+    ctx.client = &*addr;
+    std::string out;
+    RequestRewriter::write(out, p.head(), ctx);
+    return out;
+}
+
+TEST(RequestRewriter, AddsForwardingHeadersAndClosesTheBackend)
+{
+    auto out = rewriteRequest("GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive\r\n"
+                              "Keep-Alive: timeout=5\r\nUser-Agent: t\r\n\r\n",
+                              ForwardContext{});
+    EXPECT_EQ(out, "GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t\r\nConnection: close\r\n"
+                   "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: http\r\n"
+                   "Forwarded: for=192.0.2.7;host=\"shop.example\";proto=http\r\n\r\n");
+}
+
+TEST(RequestRewriter, UntrustedForwardingHeadersAreReplaced)
+{
+    ForwardContext c;
+    c.secure = true;
+    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"
+                              "X-Forwarded-Proto: http\r\n\r\n",
+                              c, "[2001:db8::1]:443");
+    EXPECT_EQ(out.find("6.6.6.6"), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Forwarded-For: 2001:db8::1\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Forwarded-Proto: https\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Forwarded: for=\"[2001:db8::1]\";host=\"h\";proto=https\r\n"), std::string::npos) << out;
+}
+
+TEST(RequestRewriter, TrustedForwardingHeadersAreExtended)
+{
+    ForwardContext c;
+    c.trust_forwarded = true;
+    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\n"
+                              "X-Forwarded-Proto: https\r\n\r\n",
+                              c);
+    EXPECT_NE(out.find("X-Forwarded-For: 10.1.1.1, 192.0.2.7\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Forwarded: for=10.1.1.1, for=192.0.2.7;"), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Forwarded-Proto: https\r\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("X-Forwarded-Proto: http\r\n"), std::string::npos) << out;
+}
+
+TEST(RequestRewriter, PersistenceCookieStrippedOthersKept)
+{
+    ForwardContext c;
+    c.strip_cookie = "SpServer";
+    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; SpServer=tok; JSESSIONID=x\r\n\r\n", c);
+    EXPECT_NE(out.find("Cookie: a=1; JSESSIONID=x\r\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("SpServer"), std::string::npos) << out;
+    out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nCookie: SpServer=tok\r\n\r\n", c);
+    EXPECT_EQ(out.find("Cookie"), std::string::npos) << "an emptied Cookie header goes: " << out;
+}
+
+TEST(RequestRewriter, Http10KeepsItsVersionAndExpectIsConsumed)
+{
+    ForwardContext c;
+    c.backend_keepalive = true;
+    auto out = rewriteRequest("POST /u HTTP/1.0\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n", c);
+    EXPECT_EQ(out.rfind("POST /u HTTP/1.0\r\n", 0), 0u) << "a 1.0 client's back-end never chunks: " << out;
+    EXPECT_NE(out.find("Content-Length: 3\r\n"), std::string::npos);
+    EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos);
+    EXPECT_EQ(out.find("Expect"), std::string::npos);
+}
+
+TEST(RequestRewriter, ConnectionListedHeadersAreHopByHop)
+{
+    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Secret, close\r\nX-Secret: 1\r\n"
+                              "TE: trailers\r\nUpgrade: websocket\r\n\r\n",
+                              ForwardContext{});
+    EXPECT_EQ(out.find("X-Secret"), std::string::npos) << out;
+    EXPECT_EQ(out.find("Upgrade"), std::string::npos) << out;
+    EXPECT_EQ(out.find("TE:"), std::string::npos) << out;
+}
+
+struct Injection : ::testing::Test {
+    Injection()
+        : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),
+          codec(std::vector<TokenKey>{TokenKey{1, std::vector<std::uint8_t>(32, 7)}})
+    {
+    }
+    std::string respond(const std::string& raw, ResponseContext rc, Method m = Method::kGet)
+    {
+        ResponseParser p;
+        auto r = p.parse(raw, m);
+        EXPECT_TRUE(r.complete()) << raw;
+        rc.injector = &injector;
+        rc.codec = &codec;
+        std::string out;
+        injected = ResponseRewriter::write(out, p.head(), rc);
+        return out;
+    }
+    std::string token(const std::string& out)
+    {
+        auto pos = out.find("Set-Cookie: SpServer=");
+        if (pos == std::string::npos)
+            return {};
+        return out.substr(pos + 21, PersistenceTokenCodec::kTokenLength);
+    }
+    CookieInjector injector;
+    PersistenceTokenCodec codec;
+    bool injected = false;
+};
+
+TEST_F(Injection, SessionStartGetsAPersistenceCookieWithItsAttributes)
+{
+    ResponseContext rc;
+    rc.server_key = 42;
+    rc.now_unix = 1700000000;
+    auto out = respond("HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=abc; Path=/shop; Domain=example.com; Secure; "
+                       "HttpOnly; SameSite=Strict; Max-Age=600\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n",
+                       rc);
+    EXPECT_TRUE(injected);
+    EXPECT_NE(out.find("Set-Cookie: JSESSIONID=abc; Path=/shop;"), std::string::npos) << out;
+    EXPECT_NE(out.find("; Path=/shop; Domain=example.com; Secure; HttpOnly; SameSite=Strict; Max-Age=600\r\n",
+                       out.find("Set-Cookie: SpServer=")),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(codec.verify(token(out), rc.now_unix), 42u) << "the value names the server, authenticated";
+    EXPECT_EQ(out.find("42"), std::string::npos) << "without revealing its key";
+    EXPECT_NE(out.find("Cache-Control: private, no-cache=\"set-cookie\"\r\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("Connection: keep-alive"), std::string::npos) << "hop-by-hop removed";
+}
+
+TEST_F(Injection, NoSessionCookieNoInjection)
+{
+    ResponseContext rc;
+    auto out = respond("HTTP/1.1 200 OK\r\nSet-Cookie: other=1\r\nContent-Length: 0\r\n\r\n", rc);
+    EXPECT_FALSE(injected);
+    EXPECT_EQ(out.find("SpServer"), std::string::npos);
+    EXPECT_EQ(out.find("Cache-Control"), std::string::npos);
+}
+
+TEST_F(Injection, StaleCookieIsReissuedSessionScoped)
+{
+    ResponseContext rc;
+    rc.server_key = 3;
+    rc.reissue = true;
+    rc.now_unix = 1700000000;
+    auto out = respond("HTTP/1.1 200 OK\r\nCache-Control: public, max-age=60\r\nContent-Length: 0\r\n\r\n", rc);
+    EXPECT_TRUE(injected);
+    EXPECT_NE(out.find("; Path=/\r\n"), std::string::npos) << out;
+    EXPECT_EQ(codec.verify(token(out), rc.now_unix), 3u);
+    EXPECT_NE(out.find("Cache-Control: private, no-cache=\"set-cookie\", max-age=60\r\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("public"), std::string::npos) << out;
+}
+
+TEST_F(Injection, ConnectionHeaderFollowsTheClientConnection)
+{
+    ResponseContext rc;
+    rc.keep_alive = false;
+    auto out = respond("HTTP/1.1 204 No Content\r\n\r\n", rc);
+    EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos) << out;
+    rc.keep_alive = true;
+    rc.client_http10 = true;
+    out = respond("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", rc);
+    EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+    EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos) << out;
+}
+
+TEST(ErrorResponse, CompleteResponses)
+{
+    auto r = ErrorResponse::build(503, false);
+    EXPECT_EQ(r, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nCache-Control: no-store\r\n"
+                 "Content-Length: 24\r\n\r\n503 Service Unavailable\n");
+    EXPECT_NE(ErrorResponse::build(431, true).find("Connection: close\r\n"), std::string::npos);
+}
+
+} // namespace
+} // namespace dlba::dlbad

@@ -1,0 +1,179 @@
+// Per-request server choice: persistence, passive health, drain, url-hash, probes.
+#include <gtest/gtest.h>
+
+#include <dlbad/hash.h>
+
+#include <map>
+#include <set>
+
+#include "config_loader.h"
+#include "runtime.h"
+#include "stats_registry.h"
+
+namespace dlba::dlbad {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string conf(const std::string& policy, bool second_disabled = false)
+{
+    return std::string("backends:\n  web:\n    servers:\n"
+                       "      - {key: 1, addr: 10.0.0.1:80}\n") +
+           (second_disabled ? "      - {key: 2, addr: 10.0.0.2:80, enabled: false}\n"
+                            : "      - {key: 2, addr: 10.0.0.2:80}\n") +
+           "      - {key: 3, addr: 10.0.0.3:80}\n" +
+           "services:\n  - name: s\n    listen: 1.1.1.1:80\n    backend: web\n    policy: " + policy +
+           "\n    cookie: {session: SID}\n    session_id: [\"query:sid\"]\n"
+           "    health: {max_failures: 2, retry_interval: 10s}\n";
+}
+
+struct Env {
+    explicit Env(const std::string& text, unsigned workers = 1)
+        : runtime(ConfigLoader::loadString(text, "t.conf"), 1, workers, Secrets::random(), registry)
+    {
+    }
+    const VirtualService& svc() const { return *runtime.services()[0]; }
+    const ServiceScheduler& sched() const { return svc().scheduler(); }
+    const Backend& server(std::size_t i) const { return svc().pool().servers()[i]; }
+    std::optional<ScheduleDecision> pick(const ScheduleKeys& k, std::vector<bool> tried = {})
+    {
+        tried.resize(3, false);
+        return sched().pick(k, 0, tried, now, tiebreak++);
+    }
+    StatsRegistry registry;
+    Runtime runtime;
+    Clock::time_point now = Clock::now();
+    std::uint64_t tiebreak = 0;
+};
+
+TEST(ServiceScheduler, CookieKeyPinsTheServer)
+{
+    Env e(conf("cookie"));
+    for (std::uint32_t key = 1; key <= 3; ++key) {
+        auto d = e.pick({key, std::nullopt, std::nullopt});
+        ASSERT_TRUE(d);
+        EXPECT_EQ(e.server(d->server).key(), key);
+        EXPECT_TRUE(d->persistent);
+    }
+    auto d = e.pick({99, std::nullopt, std::nullopt}); // unknown key: a new session
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->persistent);
+}
+
+TEST(ServiceScheduler, FailedServerIsAvoidedThenProbedOnce)
+{
+    Env e(conf("cookie"));
+    const Health& h = e.svc().config().health;
+    EXPECT_FALSE(e.server(1).recordConnectFailure(e.now, h));
+    EXPECT_TRUE(e.server(1).recordConnectFailure(e.now, h)) << "second consecutive failure marks it";
+    EXPECT_EQ(e.server(1).stats().unable_to_connect, 2u);
+    for (int i = 0; i < 10; ++i) {
+        auto d = e.pick({2, std::nullopt, std::nullopt});
+        ASSERT_TRUE(d);
+        EXPECT_NE(d->server, 1u);
+        EXPECT_FALSE(d->persistent) << "its sessions are rescheduled";
+    }
+    // After the retry interval exactly one request probes it.
+    e.now += std::chrono::seconds(11);
+    auto d = e.pick({2, std::nullopt, std::nullopt});
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->server, 1u);
+    d = e.pick({2, std::nullopt, std::nullopt});
+    ASSERT_TRUE(d);
+    EXPECT_NE(d->server, 1u) << "the probe is claimed: others keep away";
+    e.server(1).recordConnectSuccess();
+    d = e.pick({2, std::nullopt, std::nullopt});
+    EXPECT_EQ(d->server, 1u);
+    EXPECT_TRUE(d->persistent);
+}
+
+TEST(ServiceScheduler, DisabledServerKeepsItsSessionsButGetsNoNewOnes)
+{
+    Env e(conf("cookie", true));
+    ASSERT_FALSE(e.server(1).config().enabled);
+    auto d = e.pick({2, std::nullopt, std::nullopt});
+    EXPECT_EQ(d->server, 1u);
+    EXPECT_TRUE(d->persistent);
+    for (int i = 0; i < 20; ++i)
+        EXPECT_NE(e.pick({})->server, 1u);
+}
+
+TEST(ServiceScheduler, TriedServersAreExcluded)
+{
+    Env e(conf("cookie"));
+    auto d = e.pick({1, std::nullopt, std::nullopt}, {true, false, false});
+    ASSERT_TRUE(d);
+    EXPECT_NE(d->server, 0u);
+    EXPECT_FALSE(d->persistent);
+    EXPECT_FALSE(e.pick({}, {true, true, true})) << "nothing left: 503";
+}
+
+TEST(ServiceScheduler, LeastConnectionsByWeight)
+{
+    Env e(conf("leastconn"));
+    e.server(0).stats().active_requests = 5;
+    e.server(1).stats().active_requests = 1;
+    e.server(2).stats().active_requests = 3;
+    EXPECT_EQ(e.pick({})->server, 1u);
+}
+
+TEST(ServiceScheduler, SessionIdSticksAndOnlyAFailedServersSessionsMove)
+{
+    Env e(conf("session-id"));
+    std::map<std::string, std::size_t> first;
+    for (int i = 0; i < 200; ++i) {
+        auto id = "session-" + std::to_string(i);
+        auto d = e.pick({std::nullopt, hash64(id), std::nullopt});
+        ASSERT_TRUE(d);
+        EXPECT_TRUE(d->persistent);
+        first[id] = d->server;
+        EXPECT_EQ(e.pick({std::nullopt, hash64(id), std::nullopt})->server, d->server);
+    }
+    e.server(2).recordConnectFailure(e.now, e.svc().config().health);
+    e.server(2).recordConnectFailure(e.now, e.svc().config().health);
+    for (const auto& [id, srv] : first) {
+        auto d = e.pick({std::nullopt, hash64(id), std::nullopt})->server;
+        if (srv != 2)
+            EXPECT_EQ(d, srv) << id;
+        else
+            EXPECT_NE(d, 2u) << id;
+    }
+}
+
+TEST(ServiceScheduler, UrlHashIsStableAndBounded)
+{
+    Env e(conf("url-hash"));
+    std::map<std::size_t, int> load;
+    std::map<int, std::size_t> where;
+    for (int i = 0; i < 300; ++i) {
+        auto h = hash64("/obj/" + std::to_string(i));
+        auto d = e.pick({std::nullopt, std::nullopt, h});
+        ASSERT_TRUE(d);
+        where[i] = d->server;
+        ++load[d->server];
+    }
+    for (const auto& [srv, n] : load)
+        EXPECT_LE(n, 105) << "bounded load 1.05 x 100";
+    for (int i = 0; i < 300; ++i)
+        EXPECT_EQ(e.pick({std::nullopt, std::nullopt, hash64("/obj/" + std::to_string(i))})->server, where[i]);
+    // An excluded cache (just failed to connect): the URL walks to another, without moving others.
+    auto h = hash64("/obj/0");
+    std::vector<bool> tried(3, false);
+    tried[where[0]] = true;
+    auto alt = e.pick({std::nullopt, std::nullopt, h}, tried);
+    ASSERT_TRUE(alt);
+    EXPECT_NE(alt->server, where[0]);
+    EXPECT_EQ(e.pick({std::nullopt, std::nullopt, h})->server, where[0]);
+}
+
+TEST(ServiceScheduler, UrlHashTablesArePerWorker)
+{
+    Env e(conf("url-hash"), 2);
+    std::vector<bool> none(3, false);
+    ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, hash64("/a")}, 0, none, e.now, 0));
+    EXPECT_EQ(e.sched().trackedUrls(0), 1u);
+    EXPECT_EQ(e.sched().trackedUrls(1), 0u);
+}
+
+} // namespace
+} // namespace dlba::dlbad

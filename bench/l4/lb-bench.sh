@@ -38,6 +38,8 @@
 #   BENCH_METHODS  ("dr nat")
 #   BENCH_OUT      directory for raw results (default /tmp/bench-l4)
 set -euo pipefail
+# Parsed as one block before it runs: editing this file meanwhile is harmless.
+{
 
 FLOOD=${BENCH_FLOOD:?BENCH_FLOOD must name the l4flood binary}
 DLBA_KO=${BENCH_DLBA_KO:-}
@@ -392,3 +394,5 @@ for v in $VARIANTS; do
 	esac
 done
 log "done"
+exit
+}

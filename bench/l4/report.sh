@@ -85,6 +85,8 @@ END {
 		dm = ((d, t) in C) && C[d, t] > 0 ? sprintf("%.3f", 1000 / C[d, t]) : "-"
 		im = ((i, t) in C) && C[i, t] > 0 ? sprintf("%.3f", 1000 / C[i, t]) : "-"
 		printf "%-6s %-12s %24s %24s %10s %10s %10s\n", m, lname[t], ds, is, rs, dm, im
+		if (((d, t) in C) && HI[d, t] - LO[d, t] > 0.1 * (C[d, t] < 0 ? -C[d, t] : C[d, t])) NOISY = NOISY " dlba-" m "/" t
+		if (((i, t) in C) && HI[i, t] - LO[i, t] > 0.1 * (C[i, t] < 0 ? -C[i, t] : C[i, t])) NOISY = NOISY " ipvs-" m "/" t
 		if (t == "est" && rs != "-") { RAT[m] = C[i, t] / C[d, t] }
 	}
 	if (("fwd", "est") in C)
@@ -121,6 +123,8 @@ END {
 		printf "\n"
 	}
 
+	if (NOISY != "")
+		printf "\nWARNING: spread over rounds above 10%% of the median for%s: these figures are noise\n", NOISY
 	if (("dr" in RAT) && ("nat" in RAT)) {
 		printf "ratio = geometric mean over dr and nat of IPVS/dlba cost, established flows (dr %.2f, nat %.2f)\n", RAT["dr"], RAT["nat"]
 		printf "ratio=%.2f\n", sqrt(RAT["dr"] * RAT["nat"])

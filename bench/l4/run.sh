@@ -6,7 +6,7 @@
 # output: Documentation/bench.md.
 #
 # Builds l4flood (the AF_PACKET traffic source), dlba.ko for the VM kernel
-# and dlbactl, boots the VM with selftests/vm/run-vm.sh and runs
+# (scripts/build-kmod.sh) and dlbactl (its CMake target in build/userspace), boots the VM with selftests/vm/run-vm.sh and runs
 # bench/l4/lb-bench.sh in it, then prints the table; the last line is
 # `ratio=<x>` (IPVS cost / dlba cost per packet, established flows, geometric
 # mean of dr and nat).
@@ -23,6 +23,8 @@
 #   BENCH_RESULTS  host directory for raw results and logs
 #                  (default build/bench/l4/results)
 set -euo pipefail
+# Parsed as one block before it runs: editing this file meanwhile is harmless.
+{
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 HERE=$REPO/bench/l4
@@ -68,8 +70,12 @@ else
 			{ tail -n 30 "$OUTDIR/build-kmod.log" >&2; die "cannot build dlba.ko"; }
 	fi
 	if [ -z "$DLBACTL" ]; then
+		# only the dlbactl target of the tree `make userspace` configures
 		log "building dlbactl"
-		make -C "$REPO" userspace >"$OUTDIR/build-userspace.log" 2>&1 ||
+		{ cmake -S "$REPO/userspace" -B "$REPO/build/userspace" \
+			-DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+		  cmake --build "$REPO/build/userspace" --target dlbactl -j"$(nproc)"; } \
+			>"$OUTDIR/build-userspace.log" 2>&1 ||
 			{ tail -n 30 "$OUTDIR/build-userspace.log" >&2; die "cannot build dlbactl"; }
 		DLBACTL=$REPO/build/userspace/dlbactl/dlbactl
 	fi
@@ -103,7 +109,7 @@ wall) ;;
 *) die "BENCH_CLOCK must be icount or wall" ;;
 esac
 
-VMARGS=(--kernel "$KVER" --smp "$SMP" --mem 2048 --timeout "${BENCH_TIMEOUT:-840}"
+VMARGS=(--kernel "$KVER" --smp "$SMP" --mem 2048 --timeout "${BENCH_TIMEOUT:-1500}"
 	--append slab_nomerge
 	--results "$RESULTS" --quiet
 	--env "BENCH_FLOOD=$OUTDIR/l4flood" --env BENCH_OUT=/run/vm/results)
@@ -135,3 +141,5 @@ bash "$HERE/report.sh" "$RESULTS/raw.txt" \
 ns/pkt = $unit
 traffic: TCP from 992 client (addr, port) pairs (established: ACKs; new flow: a SYN from a new pair each)
 host load average during the run: $load" | tee "$RESULTS/report.txt"
+exit
+}

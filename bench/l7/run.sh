@@ -127,8 +127,10 @@ CFG
 
 "$DLBAD" -f -q -c "$T/dlbad.conf" >"$T/dlbad.log" 2>&1 &
 PIDS+=($!)
+PID_dlbad=$!
 haproxy -q -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
 PIDS+=($!)
+PID_haproxy=$!
 sleep 1
 kill -0 ${PIDS[1]} 2>/dev/null || { echo "haproxy exited:" >&2; cat "$T/haproxy.log" >&2; haproxy -c -f "$T/haproxy.cfg" >&2; exit 1; }
 for vip in $VIP_D $VIP_H; do
@@ -143,49 +145,62 @@ done
 curl -s -D - -o /dev/null "http://$VIP_D:$BASE/login" | grep -qi '^Set-Cookie: SpServer=' || { echo "dlbad: no cookie" >&2; exit 1; }
 curl -s -D - -o /dev/null "http://$VIP_H:$BASE/login" | tee $T/hh | grep -qi '^Set-Cookie: SpServer=' || { echo "haproxy: no cookie" >&2; cat $T/hh >&2; exit 1; }
 
-# run URL [wrk args...] -> "rps p99_ms errors"
+cputicks() { # utime + stime of a process, in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+HZ=$(getconf CLK_TCK)
+
+# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request errors"
 run() {
-    local url=$1
-    shift
-    local out
+    local pid=$1 url=$2
+    shift 2
+    local out c0 c1
+    c0=$(cputicks "$pid")
     out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
-    local rps p99 errs
+    c1=$(cputicks "$pid")
+    local rps p99 errs reqs cpu
     rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
+    reqs=$(awk '/requests in/{print $1}' <<<"$out")
+    cpu=$(python3 -c "print(round(($c1 - $c0) * 1e6 / $HZ / max(1, ${reqs:-0}), 1))")
     p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
     errs=$(awk '/Non-2xx|Socket errors/{e=e $0 ";"} END{print (e=="" ? "none" : e)}' <<<"$out" | tr ' ' '_')
-    echo "${rps:-0} ${p99:-0} $errs"
+    echo "${rps:-0} ${p99:-0} $cpu $errs"
 }
 
-declare -A RPS P99 ERR
+declare -A RPS P99 CPU ERR
 rows="http https-keepalive tls-handshakes"
 for round in $(seq "$ROUNDS"); do
     for proxy in dlbad haproxy; do
         vip=$VIP_D
-        [ $proxy = haproxy ] && vip=$VIP_H
+        pid=$PID_dlbad
+        [ $proxy = haproxy ] && vip=$VIP_H && pid=$PID_haproxy
         for row in $rows; do
             case $row in
-            http) r=$(run "http://$vip:$BASE/login") ;;
-            https-keepalive) r=$(run "https://$vip:$((BASE + 1))/login") ;;
-            tls-handshakes) r=$(run "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
+            http) r=$(run $pid "http://$vip:$BASE/login") ;;
+            https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;
+            tls-handshakes) r=$(run $pid "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
             esac
-            read -r rps p99 errs <<<"$r"
+            read -r rps p99 cpu errs <<<"$r"
             key=$proxy.$row
             # Best round (highest throughput) per cell.
             if [ -z "${RPS[$key]:-}" ] || python3 -c "import sys; sys.exit(0 if $rps > ${RPS[$key]} else 1)"; then
                 RPS[$key]=$rps
                 P99[$key]=$p99
+                CPU[$key]=$cpu
                 ERR[$key]=$errs
             fi
         done
     done
 done
 
-printf '%-16s %12s %12s %7s %14s %14s\n' row dlbad_rps haproxy_rps ratio dlbad_p99_ms haproxy_p99_ms
+printf '%-16s %10s %12s %6s %9s %11s %12s %14s\n' row dlbad_rps haproxy_rps ratio dlbad_p99 haproxy_p99 \
+    dlbad_cpu/req haproxy_cpu/req
 for row in $rows; do
     d=${RPS[dlbad.$row]}
     h=${RPS[haproxy.$row]}
     ratio=$(python3 -c "print(f'{$d / $h:.2f}' if $h else 'n/a')")
-    printf '%-16s %12.0f %12.0f %7s %14.2f %14.2f\n' "$row" "$d" "$h" "$ratio" "${P99[dlbad.$row]}" "${P99[haproxy.$row]}"
+    printf '%-16s %10.0f %12.0f %6s %7.2fms %9.2fms %10.1fus %12.1fus\n' "$row" "$d" "$h" "$ratio" \
+        "${P99[dlbad.$row]}" "${P99[haproxy.$row]}" "${CPU[dlbad.$row]}" "${CPU[haproxy.$row]}"
 done
 for k in "${!ERR[@]}"; do
     [ "${ERR[$k]}" = none ] || echo "# errors $k: ${ERR[$k]}"

@@ -78,13 +78,23 @@ log_test "dlba: listings and /dev/dlba dumps are per network namespace"
 
 # ---------------------------------------------------------------- set/del
 run_cmd lbctl service set "$V4" --timeout 77
+check_err $? "service set --timeout failed"
 run_cmd lbctl server set "$V4" --id 1 --weight 9
-run_cmd lbctl server set "$V6" --id 2 --addr "$(srv_addr6 3)"
+check_err $? "server set --weight failed"
 [ "$(svc_json "$V4" | jq .timeout)" = 77 ] || fail "timeout not changed"
 [ "$(lbctl -j server list "$V4" | jq '.[] | select(.id == 1) | .weight')" = 9 ] || fail "weight not changed"
+log_test "dlba: service set --timeout / server set --weight show in the listings"
+
+# server set --addr/--mac (dlbactl(8): move a server to a new address)
+run_cmd lbctl server set "$V6" --id 2 --addr "$(srv_addr6 3)"
+check_err $? "server set --addr failed"
+run_cmd lbctl server set "$V4" --id 2 --mac "$(srv_mac 3)"
+check_err $? "server set --mac failed"
 [ "$(lbctl -j server list "$V6" | jq -r '.[] | select(.id == 2) | .addr')" = "$(srv_addr6 3)" ] ||
 	fail "address not changed"
-log_test "dlba: service set / server set show in the listings"
+[ "$(lbctl -j server list "$V4" | jq -r '.[] | select(.id == 2) | .mac')" = "$(srv_mac 3)" ] ||
+	fail "MAC not changed"
+log_test "dlba: server set --addr / --mac show in the listings"
 
 n3=$(srv_buckets "$V4" 3)
 un0=$(summary "$V4" | jq .unassigned)

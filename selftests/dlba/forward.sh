@@ -66,7 +66,7 @@ udp_method() {
 	svc_setup "$fam" "$method" udp "1 1 1" --buckets 1024
 	check_err $? "service setup failed"
 	out=$(ip netns exec "$CLI" "$PYTHON" "$SELFTESTS_DIR/net/udp_client.py" \
-		"$(vip "$fam")" "$UDP_PORT" --count 30)
+		"$(vip "$fam")" "$UDP_PORT" --count 30 --src "$(cli_addr "$fam")")
 	cnt=$(count_servers <<<"$out")
 	[ "$(field err "$cnt")" = 0 ] || fail "requests failed: $cnt; $(grep -m2 ERROR <<<"$out")"
 	for i in 1 2 3; do

@@ -273,6 +273,7 @@ CMDLINE="console=ttyS0,115200 loglevel=5 printk.time=1 panic=1 oops=panic"
 CMDLINE+=" rdinit=/init mitigations=off net.ifnames=0 $APPEND"
 
 CONSOLE=$RESULTS/console.log
+: >"$CONSOLE"
 start=$(date +%s%N)
 set +e
 "$QEMU" -accel tcg -cpu max -smp "$SMP" -m "$MEM" -nographic -no-reboot \

@@ -2,6 +2,8 @@
 
 #include "dlba/nl/error.h"
 
+#include <linux/dlba.h>
+
 #include <cerrno>
 #include <string>
 
@@ -23,6 +25,9 @@ void BucketAssembler::add(const codec::BucketChunk& chunk)
             malformed("table size changed from " + std::to_string(*count_) + " to " +
                       std::to_string(*chunk.count));
         if (!count_) {
+            // Bounded before allocating: a table is never larger.
+            if (*chunk.count > DLBA_BUCKETS_MAX)
+                malformed("table of " + std::to_string(*chunk.count) + " buckets");
             count_ = chunk.count;
             assign_.assign(*count_, 0);
             seen_.assign(*count_, false);

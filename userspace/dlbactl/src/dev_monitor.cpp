@@ -46,10 +46,16 @@ ServiceKey from_ioc(const dlba_ioc_svc_key& k)
     return key;
 }
 
-// Next capacity: what the kernel says it has, with room to grow.
-uint32_t grow(uint32_t total)
+// Next capacity: what the kernel says it has, with room to grow.  The
+// kernel's count is bounded first, so a bad answer cannot make us allocate
+// without limit.
+constexpr uint32_t kMaxServices = 1u << 20;
+
+uint32_t grow(uint32_t total, uint32_t limit, const char* what)
 {
-    return total + total / 8 + 16;
+    if (total > limit)
+        throw nl::Error(EPROTO, std::string("/dev/dlba: implausible ") + what + " count " + std::to_string(total));
+    return std::min(limit, total + total / 8 + 16);
 }
 
 [[noreturn]] void keeps_growing(const char* what)
@@ -86,7 +92,7 @@ std::vector<ServiceInfo> DevMonitor::services()
         req.capacity = static_cast<uint32_t>(rows.size());
         call(DLBA_IOC_SERVICES, &req, "services");
         if (req.total > req.capacity) {
-            rows.resize(grow(req.total));
+            rows.resize(grow(req.total, kMaxServices, "service"));
             continue;
         }
         std::vector<ServiceInfo> out;
@@ -122,7 +128,7 @@ std::vector<ServerInfo> DevMonitor::servers(const ServiceKey& key)
         req.capacity = static_cast<uint32_t>(rows.size());
         call(DLBA_IOC_SERVERS, &req, "servers");
         if (req.total > req.capacity) {
-            rows.resize(grow(req.total));
+            rows.resize(grow(req.total, DLBA_SERVERS_MAX, "server"));
             continue;
         }
         std::vector<ServerInfo> out;
@@ -164,7 +170,7 @@ BucketTable DevMonitor::buckets(const ServiceKey& key)
         call(DLBA_IOC_BUCKETS, &req, "buckets");
         if (req.total > req.capacity) {
             // A bucket table's size is fixed for the service's life.
-            rows.resize(req.total);
+            rows.resize(grow(req.total, DLBA_BUCKETS_MAX, "bucket"));
             continue;
         }
         BucketTable t;

@@ -294,6 +294,12 @@ TEST(BucketAssembler, OverlapAndOverrunAreErrors)
     EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(32, 8, {1}, 4).header())), nl::Error);
 }
 
+TEST(BucketAssembler, ImplausibleTableSizeIsRefused)
+{
+    BucketAssembler asm_(false);
+    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(DLBA_BUCKETS_MAX * 2, 0, {1}, 1).header())), nl::Error);
+}
+
 TEST(BucketAssembler, ChangingVersionReportsTheOldest)
 {
     BucketAssembler asm_(false);

@@ -122,6 +122,21 @@ TEST(DevMonitor, BigBucketTableReadWhole)
     EXPECT_EQ(t.idle_ms[10], 20u);
 }
 
+TEST(DevMonitor, ImplausibleSizesAreRefusedNotAllocated)
+{
+    FakeDevice dev;
+    dev.nservers = DLBA_SERVERS_MAX + 1;
+    DevMonitor mon(UniqueFd(), std::ref(dev));
+    try {
+        mon.servers(parse_service("10.0.0.0:80/tcp"));
+        FAIL();
+    } catch (const nl::Error& e) {
+        EXPECT_EQ(e.code(), EPROTO);
+    }
+    dev.nbuckets = DLBA_BUCKETS_MAX * 2;
+    EXPECT_THROW(mon.buckets(parse_service("10.0.0.0:80/tcp")), nl::Error);
+}
+
 TEST(DevMonitor, MissingDeviceIsAClearError)
 {
     try {

@@ -174,12 +174,33 @@ TEST(Ack, DumpDoneWithError)
     EXPECT_EQ(ack.message, "gone");
 }
 
+TEST(Ack, ImpossibleStatusIsAProtocolError)
+{
+    Message req(0x20, 1, 1);
+    for (int status : {INT32_MIN, -4096, 5}) {
+        auto buf = crafted_error(req.header(), status, nullptr, true);
+        EXPECT_EQ(parse_ack(reinterpret_cast<const nlmsghdr*>(buf.data())).error, EPROTO) << status;
+    }
+}
+
 TEST(Ack, TooShortIsRejected)
 {
     std::vector<std::byte> buf(64);
     nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
     nlh->nlmsg_type = NLMSG_ERROR;
     EXPECT_THROW(parse_ack(nlh), Error);
+}
+
+TEST(MessageOk, RefusesLengthsBeyondTheBuffer)
+{
+    alignas(4) nlmsghdr h{};
+    h.nlmsg_len = sizeof(h);
+    EXPECT_TRUE(message_ok(&h, sizeof(h)));
+    EXPECT_FALSE(message_ok(&h, sizeof(h) - 1));
+    h.nlmsg_len = 8;
+    EXPECT_FALSE(message_ok(&h, sizeof(h)));
+    h.nlmsg_len = 0x80000010u;	// negative as an int: mnl_nlmsg_ok() accepts it
+    EXPECT_FALSE(message_ok(&h, 4096));
 }
 
 TEST(Error, TextIsExtackThenStrerror)

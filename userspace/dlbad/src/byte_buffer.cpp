@@ -1,5 +1,6 @@
 #include "byte_buffer.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace dlba::dlbad {
@@ -13,21 +14,32 @@ void ByteBuffer::consume(std::size_t n) noexcept
 
 void ByteBuffer::makeRoom(std::size_t n)
 {
-    if (storage_.size() - end_ >= n)
+    if (allocated_ - end_ >= n)
         return;
     if (begin_ > 0) {
-        std::memmove(storage_.data(), storage_.data() + begin_, size());
+        if (size())
+            std::memmove(storage_.get(), storage_.get() + begin_, size());
         end_ -= begin_;
         begin_ = 0;
     }
-    if (storage_.size() - end_ < n)
-        storage_.resize(end_ + n);
+    if (allocated_ - end_ >= n)
+        return;
+    // Grow to the capacity at once (flow-controlled data), geometrically beyond it (rare:
+    // proxy-made heads on a full buffer).
+    std::size_t want = std::max({end_ + n, capacity_, allocated_ + allocated_ / 2});
+    auto next = std::make_unique_for_overwrite<char[]>(want);
+    if (end_)
+        std::memcpy(next.get(), storage_.get(), end_);
+    storage_ = std::move(next);
+    allocated_ = want;
 }
 
 void ByteBuffer::append(std::string_view bytes)
 {
+    if (bytes.empty())
+        return;
     makeRoom(bytes.size());
-    std::memcpy(storage_.data() + end_, bytes.data(), bytes.size());
+    std::memcpy(storage_.get() + end_, bytes.data(), bytes.size());
     end_ += bytes.size();
 }
 
@@ -39,14 +51,15 @@ char* ByteBuffer::writablePtr(std::size_t& len)
     if (len == 0)
         return nullptr;
     makeRoom(len);
-    return storage_.data() + end_;
+    return storage_.get() + end_;
 }
 
-void ByteBuffer::shrink()
+void ByteBuffer::shrink() noexcept
 {
     if (empty()) {
         begin_ = end_ = 0;
-        std::vector<char>().swap(storage_);
+        storage_.reset();
+        allocated_ = 0;
     }
 }
 

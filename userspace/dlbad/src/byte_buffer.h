@@ -1,8 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string_view>
-#include <vector>
 
 namespace dlba::dlbad {
 
@@ -20,7 +20,7 @@ public:
     // Room left below the capacity.
     [[nodiscard]] std::size_t space() const noexcept { return full() ? 0 : capacity_ - size(); }
 
-    [[nodiscard]] const char* data() const noexcept { return storage_.data() + begin_; }
+    [[nodiscard]] const char* data() const noexcept { return storage_.get() + begin_; }
     [[nodiscard]] std::string_view view() const noexcept { return {data(), size()}; }
 
     void consume(std::size_t n) noexcept;
@@ -32,13 +32,14 @@ public:
     char* writablePtr(std::size_t& len);
     void commit(std::size_t n) noexcept { end_ += n; }
 
-    // Drop unused memory (idle keep-alive connections).
-    void shrink();
+    // Drop the memory of an empty buffer (idle keep-alive connections).
+    void shrink() noexcept;
 
 private:
     void makeRoom(std::size_t n);
 
-    std::vector<char> storage_;
+    std::unique_ptr<char[]> storage_; // not zero-filled: only [begin_, end_) is ever read
+    std::size_t allocated_ = 0;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     std::size_t capacity_;

@@ -805,8 +805,11 @@ bool ClientConnection::writeClient()
     }
     if (r.bytes)
         write_progress_ = true;
-    if (out_.empty() && state_ != State::Closing && !backend_)
+    if (out_.empty() && in_.empty() && state_ == State::ReadHead) {
+        // Idle keep-alive connection: hold no buffer memory until the next request.
         out_.shrink();
+        in_.shrink();
+    }
     return r.bytes > 0;
 }
 

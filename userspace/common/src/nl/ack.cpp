@@ -12,6 +12,17 @@ namespace dlba::nl {
 
 namespace {
 
+// The errno of a kernel status: 0, or -errno with errno below 4096 (the
+// kernel's MAX_ERRNO); anything else is not a status it sends.
+int errno_of(int status)
+{
+    if (status == 0)
+        return 0;
+    if (status < 0 && status > -4096)
+        return -status;
+    return EPROTO;
+}
+
 void parse_tlvs(Ack& ack, const nlmsghdr* nlh, size_t offset)
 {
     if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
@@ -29,6 +40,12 @@ void parse_tlvs(Ack& ack, const nlmsghdr* nlh, size_t offset)
 
 } // namespace
 
+bool message_ok(const nlmsghdr* nlh, int len)
+{
+    return len >= static_cast<int>(sizeof(nlmsghdr)) && nlh->nlmsg_len >= sizeof(nlmsghdr) &&
+           nlh->nlmsg_len <= static_cast<uint32_t>(len);
+}
+
 Ack parse_ack(const nlmsghdr* nlh)
 {
     Ack ack;
@@ -39,7 +56,7 @@ Ack parse_ack(const nlmsghdr* nlh)
             return ack;
         int status;
         std::memcpy(&status, mnl_nlmsg_get_payload(nlh), sizeof(status));
-        ack.error = status < 0 ? -status : 0;
+        ack.error = errno_of(status);
         parse_tlvs(ack, nlh, MNL_ALIGN(sizeof(int)));
         return ack;
     }
@@ -47,7 +64,7 @@ Ack parse_ack(const nlmsghdr* nlh)
         throw Error(EPROTO, "malformed netlink ack");
     nlmsgerr err;
     std::memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-    ack.error = err.error < 0 ? -err.error : err.error;
+    ack.error = errno_of(err.error);
     // The TLVs follow the echoed request: just its header when the kernel
     // capped the echo (NETLINK_CAP_ACK, or always for successful acks).
     size_t offset = sizeof(nlmsgerr);

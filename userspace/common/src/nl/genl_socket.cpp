@@ -111,7 +111,7 @@ bool GenlSocket::transact(Message& msg, const Handler& on_reply)
         }
         int left = static_cast<int>(len);
         auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
-        for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+        for (; message_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
             // Replies to an older request (one we gave up on) are skipped.
             if (!mnl_nlmsg_seq_ok(nlh, req->nlmsg_seq) || !mnl_nlmsg_portid_ok(nlh, portid_))
                 continue;

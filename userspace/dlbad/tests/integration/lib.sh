@@ -37,7 +37,7 @@ SOCK=$T/status.sock
 cleanup() {
     local rc=$?
     for c in "${NGINX_CONFS[@]}"; do
-        [ -f "$c.pid" ] && kill "$(cat "$c.pid")" 2>/dev/null
+        [ -f "$c.pid" ] && kill "$(cat "$c.pid" 2>/dev/null)" 2>/dev/null
     done
     for p in "${PIDS[@]}"; do
         kill "$p" 2>/dev/null
@@ -47,7 +47,7 @@ cleanup() {
         kill -9 "$p" 2>/dev/null
     done
     for c in "${NGINX_CONFS[@]}"; do
-        [ -f "$c.pid" ] && kill -9 "$(cat "$c.pid")" 2>/dev/null
+        [ -f "$c.pid" ] && kill -9 "$(cat "$c.pid" 2>/dev/null)" 2>/dev/null
     done
     if [ "$FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
         echo "--- dlbad log (tail) ---"
@@ -105,7 +105,7 @@ pid $conf.pid;
 error_log $T/nginx-$n.err warn;
 events { worker_connections 1024; }
 http {
-    log_format dlbad '\$request \$status len=\$request_length xff=\$http_x_forwarded_for';
+    log_format dlbad '\$request \$status len=\$request_length conn=\$connection reqs=\$connection_requests xff=\$http_x_forwarded_for';
     access_log $T/nginx-$n.access dlbad;
     client_body_temp_path $T/tmp-$n/body;
     proxy_temp_path $T/tmp-$n/proxy;
@@ -135,7 +135,7 @@ http {
 NGX
     # echo_sleep is not in nginx-light: drop that location.
     sed -i '/location = \/slow/d' "$conf"
-    NGINX_CONFS+=("$conf")
+    [[ " ${NGINX_CONFS[*]} " == *" $conf "* ]] || NGINX_CONFS+=("$conf")
     nginx -c "$conf" -p "$T" >/dev/null 2>&1 || { echo "nginx $n failed: $(cat "$T/nginx-$n.err")"; return 1; }
     wait_port "127.0.0.$((20 + n))" "$BACKEND_PORT"
 }

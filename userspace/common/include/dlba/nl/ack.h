@@ -18,6 +18,12 @@ struct Ack {
     std::optional<uint32_t> missing_type;	// NLMSGERR_ATTR_MISS_TYPE
 };
 
+// Whether a whole message starts at 'nlh' within 'len' bytes.  Unlike
+// mnl_nlmsg_ok() it also refuses lengths of 2 GiB and more (which that
+// compares as negative ints), so a walk with mnl_nlmsg_next() stays inside
+// the buffer.
+bool message_ok(const nlmsghdr* nlh, int len);
+
 // Parses an NLMSG_ERROR or NLMSG_DONE message.  Throws nl::Error(EPROTO) if
 // the message is too short to be one.
 Ack parse_ack(const nlmsghdr* nlh);

@@ -81,6 +81,20 @@ static bool dlba_srv_eligible(const struct dlba_server *srv)
 	       READ_ONCE(srv->weight) > 0;
 }
 
+/*
+ * Has a bucket been idle for longer than the timeout?  Signed: another CPU
+ * may refresh 'last' with a tick newer than our 'now', and such a bucket is
+ * busy, not idle for 2^32 ticks - reading it as idle would move a live
+ * client.  The price: a bucket idle for more than 2^31 ticks (24 days at
+ * HZ=1000) looks fresh and keeps its still usable server, which is harmless.
+ * timeout <= DLBA_TIMEOUT_MAX * HZ < 2^31.
+ */
+static bool dlba_bucket_expired(const struct dlba_service *svc, u32 now,
+				u32 last)
+{
+	return (s32)(now - last) > (s32)READ_ONCE(svc->timeout);
+}
+
 static u32 dlba_bucket_index(const struct dlba_service *svc,
 			     const union nf_inet_addr *caddr, __be16 cport)
 {
@@ -197,7 +211,7 @@ static struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
 	s = b->server;
 	cur = dlba_bucket_owner(svc, s);
 	panic = READ_ONCE(svc->panic);
-	expired = (u32)(now - READ_ONCE(b->last)) > READ_ONCE(svc->timeout);
+	expired = dlba_bucket_expired(svc, now, READ_ONCE(b->last));
 
 	/* Another CPU may have assigned it while we waited. */
 	if (dlba_srv_usable(cur) && (panic || !expired)) {
@@ -260,11 +274,7 @@ struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 	srv = dlba_bucket_owner(svc, READ_ONCE(b->server));
 	if (likely(dlba_srv_usable(srv))) {
 		last = READ_ONCE(b->last);
-		/*
-		 * u32 jiffies: a bucket idle for more than 2^32 ticks looks
-		 * fresh again and keeps its (still usable) server; harmless.
-		 */
-		if (likely((u32)(now - last) <= READ_ONCE(svc->timeout) ||
+		if (likely(!dlba_bucket_expired(svc, now, last) ||
 			   READ_ONCE(svc->panic))) {
 			/* Write only on a new tick: keep the line clean. */
 			if (last != now)
@@ -466,9 +476,10 @@ out:
 /* ms since the bucket's last packet, saturating. */
 static u32 dlba_idle_ms(u32 now, const struct dlba_bucket *b)
 {
-	u64 ms = jiffies64_to_msecs((u32)(now - READ_ONCE(b->last)));
+	s32 idle = now - READ_ONCE(b->last);
 
-	return min_t(u64, ms, U32_MAX);
+	/* Refreshed after our 'now': idle 0 (see dlba_bucket_expired). */
+	return min_t(u64, jiffies64_to_msecs(max(idle, 0)), U32_MAX);
 }
 
 u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,

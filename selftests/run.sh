@@ -113,6 +113,7 @@ fi
 envs=(--env "DLBA_KO=$(readlink -f "$KO")")
 [ -z "${DLBACTL:-}" ] || envs+=(--env "DLBACTL=$DLBACTL")
 [ -z "${VERBOSE:-}" ] || envs+=(--env "VERBOSE=$VERBOSE")
+[ -z "${DLBA_TRACE:-}" ] || envs+=(--env "DLBA_TRACE=$DLBA_TRACE")
 [ -z "${DLBA_TEST_TIMEOUT:-}" ] || envs+=(--env "DLBA_TEST_TIMEOUT=$DLBA_TEST_TIMEOUT")
 
 "$SELFTESTS/vm/run-vm.sh" --kernel "$KVER" --timeout "$TIMEOUT" --results "$RESULTS" \

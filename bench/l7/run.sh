@@ -7,7 +7,10 @@
 # request per connection, no resumption).  Prints a table, then ratio=<dlbad/HAProxy HTTP rps>.
 #
 # Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (10s), CONNS (50),
-# THREADS (proxy threads, default 2), ROUNDS (2: best of, alternating the proxies).
+# THREADS (proxy threads, default 2), ROUNDS (2: best of, alternating the proxies), SYSCALLS (1:
+# count system calls per request with perf).  The machine is shared with wrk and nginx, so the CPU
+# time each proxy spends per request is printed too: it varies less than requests/s when other
+# work competes for the CPUs.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DLBAD=${DLBAD:-$ROOT/build/userspace/dlbad/dlbad}
@@ -15,6 +18,9 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
+# SYSCALLS=1 (needs perf): also count the proxy's system calls per request.
+SYSCALLS=${SYSCALLS:-0}
+command -v perf >/dev/null || SYSCALLS=0
 for t in nginx haproxy wrk openssl python3; do
     command -v "$t" >/dev/null || { echo "bench-l7: $t is not installed" >&2; exit 1; }
 done
@@ -156,18 +162,32 @@ run() {
     shift 2
     local out c0 c1
     c0=$(cputicks "$pid")
+    local sc=""
+    if [ "$SYSCALLS" = 1 ]; then
+        perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$T/perf.$pid" &
+        sc=$!
+    fi
     out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
     c1=$(cputicks "$pid")
+    if [ -n "$sc" ]; then
+        kill -INT "$sc"
+        wait "$sc" 2>/dev/null
+    fi
     local rps p99 errs reqs cpu
     rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
     reqs=$(awk '/requests in/{print $1}' <<<"$out")
     cpu=$(python3 -c "print(round(($c1 - $c0) * 1e6 / $HZ / max(1, ${reqs:-0}), 1))")
     p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
     errs=$(awk '/Non-2xx|Socket errors/{e=e $0 ";"} END{print (e=="" ? "none" : e)}' <<<"$out" | tr ' ' '_')
-    echo "${rps:-0} ${p99:-0} $cpu $errs"
+    local calls=0
+    if [ "$SYSCALLS" = 1 ]; then
+        calls=$(awk -F, '/raw_syscalls/{print $1}' "$T/perf.$pid")
+        calls=$(python3 -c "print(round(${calls:-0} / max(1, ${reqs:-0}), 1))")
+    fi
+    echo "${rps:-0} ${p99:-0} $cpu $calls $errs"
 }
 
-declare -A RPS P99 CPU ERR
+declare -A RPS P99 CPU SYS ERR
 rows="http https-keepalive tls-handshakes"
 for round in $(seq "$ROUNDS"); do
     for proxy in dlbad haproxy; do
@@ -180,13 +200,14 @@ for round in $(seq "$ROUNDS"); do
             https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;
             tls-handshakes) r=$(run $pid "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
             esac
-            read -r rps p99 cpu errs <<<"$r"
+            read -r rps p99 cpu calls errs <<<"$r"
             key=$proxy.$row
             # Best round (highest throughput) per cell.
             if [ -z "${RPS[$key]:-}" ] || python3 -c "import sys; sys.exit(0 if $rps > ${RPS[$key]} else 1)"; then
                 RPS[$key]=$rps
                 P99[$key]=$p99
                 CPU[$key]=$cpu
+                SYS[$key]=$calls
                 ERR[$key]=$errs
             fi
         done
@@ -202,6 +223,11 @@ for row in $rows; do
     printf '%-16s %10.0f %12.0f %6s %7.2fms %9.2fms %10.1fus %12.1fus\n' "$row" "$d" "$h" "$ratio" \
         "${P99[dlbad.$row]}" "${P99[haproxy.$row]}" "${CPU[dlbad.$row]}" "${CPU[haproxy.$row]}"
 done
+if [ "$SYSCALLS" = 1 ]; then
+    for row in $rows; do
+        echo "# syscalls/request $row: dlbad ${SYS[dlbad.$row]}, haproxy ${SYS[haproxy.$row]}"
+    done
+fi
 for k in "${!ERR[@]}"; do
     [ "${ERR[$k]}" = none ] || echo "# errors $k: ${ERR[$k]}"
 done

@@ -111,7 +111,7 @@ streams_start() {
 	for ((k = 0; k < n; k++)); do
 		rm -f "$TESTDIR/stream.$k.rc"
 		(
-			ip netns exec "$CLI" curl -sS -o /dev/null --max-time 120 \
+			ip netns exec "$CLI" curl -fsS -o /dev/null --max-time 120 \
 				--limit-rate "$rate" -w '%{size_download} %{local_port}\n' \
 				"$u" >"$TESTDIR/stream.$k.out" 2>"$TESTDIR/stream.$k.err"
 			echo $? >"$TESTDIR/stream.$k.rc"

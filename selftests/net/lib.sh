@@ -26,6 +26,14 @@ REPO_DIR=$(cd "$SELFTESTS_DIR/.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 DLBACTL=${DLBACTL:-$REPO_DIR/build/userspace/dlbactl/dlbactl}
 
+# DLBA_TRACE=1: bash xtrace of the test file, with timestamps, into
+# $DLBA_VM_RESULTS/trace-NAME.log (the VM's results share) or /tmp
+if [ "${DLBA_TRACE:-0}" = 1 ]; then
+	exec {BASH_XTRACEFD}>"${DLBA_VM_RESULTS:-/tmp}/trace-$(basename "$0" .sh).log"
+	PS4='+ ${EPOCHREALTIME} ${BASH_SOURCE[0]##*/}:${LINENO}: '
+	set -x
+fi
+
 NUM_PASS=0
 NUM_FAIL=0
 NUM_SKIP=0
@@ -153,6 +161,8 @@ run_cmd() {
 
 # --------------------------------------------------------------- temp dir
 TESTDIR=$(mktemp -d /tmp/dlba-selftest.XXXXXX)
+# nginx workers and unprivileged test commands (nobody) read files here
+chmod 755 "$TESTDIR"
 defer rm -rf "$TESTDIR"
 
 # -------------------------------------------------------------- namespaces

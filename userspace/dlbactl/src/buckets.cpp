@@ -85,6 +85,10 @@ int buckets_load(Context& ctx, const Args& args)
 int buckets_main(Context& ctx, const Args& args)
 {
     const std::string word = args.empty() ? "" : args[0];
+    if (word == "-h" || word == "--help" || word == "help") {
+        print_synopsis(ctx.out(), "buckets");
+        return 0;
+    }
     if (word == "save")
         return buckets_save(ctx, Args(args.begin() + 1, args.end()));
     if (word == "load")

@@ -8,6 +8,8 @@
 int main(int argc, char** argv)
 {
     using namespace dlba::ctl;
+    // Only iostreams are used; unsynced they buffer (big bucket tables).
+    std::ios::sync_with_stdio(false);
     Context ctx(
         std::cout, std::cerr,
         [] {

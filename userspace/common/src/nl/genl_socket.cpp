@@ -7,6 +7,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include <cctype>
 #include <cerrno>
 #include <ctime>
 
@@ -17,6 +18,29 @@ namespace {
 // Dump parts are at most ~32 KiB (the kernel caps its dump skbs there), doit
 // replies are small; 64 KiB leaves room and truncation is still detected.
 constexpr size_t kRxSize = 64 * 1024;
+
+// Whether 'text' already mentions a word of 'name' ("no such service" and
+// "service"): then naming the attribute again adds nothing.
+bool mentions(const std::string& text, const std::string& name)
+{
+    auto lower = [](std::string s) {
+        for (auto& c : s)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+    std::string t = lower(text), n = lower(name);
+    size_t pos = 0;
+    while (pos < n.size()) {
+        size_t end = n.find(' ', pos);
+        std::string word = n.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (!word.empty() && t.find(word) != std::string::npos)
+            return true;
+        if (end == std::string::npos)
+            break;
+        pos = end + 1;
+    }
+    return false;
+}
 
 } // namespace
 
@@ -129,7 +153,7 @@ bool GenlSocket::transact(Message& msg, const Handler& on_reply)
                     std::string text = ack.message;
                     if (ack.offset && namer_) {
                         std::string name = namer_(attribute_path(req, GENL_HDRLEN, *ack.offset));
-                        if (!name.empty())
+                        if (!name.empty() && !mentions(text, name))
                             text = (text.empty() ? "invalid value" : text) + " (" + name + ")";
                     }
                     throw Error(ack.error, text);

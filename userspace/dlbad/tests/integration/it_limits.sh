@@ -10,6 +10,7 @@ python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
 wait_port 127.0.0.24 $P_ECHO || exit 1
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
+max_connections: 6
 monitor:
   unix: $SOCK
 backends:
@@ -120,5 +121,31 @@ PY
 read grow intact <"$T/bp"
 check "slow reader: dlbad memory grew by ${grow} KiB (< 4 MiB for an 8 MiB reply)" test "$grow" -lt 4096
 expect_eq "slow reader gets the whole reply" intact "$intact"
+
+# max_connections 6: a 7th client waits in the listen queue until one of the six leaves.
+python3 - "$VIP" "$HTTP_PORT" >"$T/maxconn" <<'PY'
+import socket, sys, time
+addr = (sys.argv[1], int(sys.argv[2]))
+def ask(s):
+    s.sendall(b"GET /mc HTTP/1.1\r\nHost: t\r\n\r\n")
+    return s.recv(4096).startswith(b"HTTP/1.1 200")
+held = [socket.create_connection(addr, timeout=5) for _ in range(6)]
+print("six served", all(ask(s) for s in held))
+extra = socket.create_connection(addr, timeout=5)  # the kernel completes the handshake
+extra.sendall(b"GET /mc HTTP/1.1\r\nHost: t\r\n\r\n")
+extra.settimeout(1.5)
+try:
+    extra.recv(4096)
+    print("seventh waited no")
+except socket.timeout:
+    print("seventh waited yes")
+held[0].close()
+extra.settimeout(5)
+t0 = time.time()
+print("seventh served", extra.recv(4096).startswith(b"HTTP/1.1 200"), "after %.1f" % (time.time() - t0))
+PY
+check "six connections served" grep -q "six served True" "$T/maxconn"
+check "the seventh is not served while six are open" grep -q "seventh waited yes" "$T/maxconn"
+check "the seventh is served once one closes ($(tail -1 "$T/maxconn"))" grep -q "seventh served True" "$T/maxconn"
 
 finish

@@ -64,7 +64,11 @@ python3 -u "$T/ka.py" "$VIP" "$PIN" <"$T/ka.in" >"$T/ka.out" 2>&1 &
 PIDS+=($!)
 exec 7>"$T/ka.in"
 echo before >&7
-sleep 0.3
+# The connection must exist (and have been answered) before the first reload.
+for i in $(seq 100); do
+    [ -s "$T/ka.out" ] && break
+    sleep 0.1
+done
 
 # Load: wrk over keep-alive connections (or a curl loop), three reloads in the middle.
 if command -v wrk >/dev/null; then

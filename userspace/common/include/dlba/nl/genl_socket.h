@@ -55,7 +55,8 @@ public:
 
     // Names the request attribute an error points at (NLMSGERR_ATTR_OFFS)
     // from its type path; the name is added to the error text as
-    // "<extack> (<name>)".  Return "" to add nothing.
+    // "<extack> (<name>)" unless the text already mentions a word of it.
+    // Return "" to add nothing.
     using AttributeNamer = std::function<std::string(const std::vector<uint16_t>&)>;
     void set_attribute_namer(AttributeNamer namer) { namer_ = std::move(namer); }
 

@@ -26,7 +26,9 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -56,6 +58,7 @@ struct opts {
 	int proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t tcp_flags;	/* TH_SYN or TH_ACK */
 	int cpu;
+	const char *netns;	/* name under /run/netns, or NULL */
 };
 
 static void usage(void)
@@ -63,7 +66,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: l4flood -i IFACE -s SRCMAC -d DSTMAC -S SRCIP -D DSTIP -p DPORT\n"
 		"               [-P tcp|udp] [-f syn|ack] [-n NIPS] [-b SPORT] [-N NPORTS]\n"
-		"               [-c COUNT] [-o FIRST] [-B BATCH] [-C CPU]\n");
+		"               [-c COUNT] [-o FIRST] [-B BATCH] [-C CPU] [-x NETNS]\n");
 	exit(2);
 }
 
@@ -234,7 +237,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	long long ns;
 
-	while ((c = getopt(argc, argv, "i:s:d:S:D:p:P:f:n:b:N:c:o:B:C:h")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:d:S:D:p:P:f:n:b:N:c:o:B:C:x:h")) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; have |= 1; break;
 		case 's': parse_mac(optarg, o.smac); have |= 2; break;
@@ -273,6 +276,7 @@ int main(int argc, char **argv)
 		case 'o': o.first = parse_num(optarg, ~0UL); break;
 		case 'B': o.batch = parse_num(optarg, MAX_BATCH); break;
 		case 'C': o.cpu = (int)parse_num(optarg, CPU_SETSIZE - 1); break;
+		case 'x': o.netns = optarg; break;
 		default: usage();
 		}
 	}
@@ -287,6 +291,19 @@ int main(int argc, char **argv)
 		CPU_SET(o.cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			die("sched_setaffinity");
+	}
+	/* like `ip netns exec`, without a second program start (slow in a VM) */
+	if (o.netns) {
+		char path[PATH_MAX];
+		int nsfd;
+
+		snprintf(path, sizeof(path), "/run/netns/%s", o.netns);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0)
+			die(path);
+		if (setns(nsfd, CLONE_NEWNET) < 0)
+			die("setns");
+		close(nsfd);
 	}
 	fd = open_socket(&o, &sll);
 	memset(msgs, 0, sizeof(msgs));

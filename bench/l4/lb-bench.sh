@@ -35,7 +35,7 @@
 #   BENCH_DLBA_KO  dlba.ko for this kernel; BENCH_DLBACTL dlbactl (optional:
 #                  without them only IPVS and the baselines run)
 #   BENCH_ROUNDS (3) BENCH_EST (10000) BENCH_NEW (10000) BENCH_MEM (100000)
-#   BENCH_METHODS  ("dr nat")
+#   BENCH_METHODS  ("dr nat")  BENCH_MEM_METHODS (dr): methods of the memory test
 #   BENCH_OUT      directory for raw results (default /tmp/bench-l4)
 set -euo pipefail
 # Parsed as one block before it runs: editing this file meanwhile is harmless.
@@ -50,6 +50,7 @@ NEW=${BENCH_NEW:-10000}
 MEM=${BENCH_MEM:-100000}
 OUT=${BENCH_OUT:-/tmp/bench-l4}
 METHODS=${BENCH_METHODS:-"dr nat"}
+MEM_METHODS=${BENCH_MEM_METHODS:-dr}
 
 VIP=10.99.0.1
 VPORT=9000
@@ -267,7 +268,7 @@ lb_down() {	# variant
 flood() {
 	local dst=$VIP res
 	[ "$CUR" = fwd ] && dst=10.1.1.2
-	res=$(ip netns exec cl "$FLOOD" -i c0 -s $CLMAC -d $L0MAC -D $dst -p $VPORT \
+	res=$("$FLOOD" -x cl -i c0 -s $CLMAC -d $L0MAC -D $dst -p $VPORT \
 		-P tcp -f "$1" -S "$2" -n "$3" -b "$4" -N "$5" -c "$6" -o "${7:-0}") ||
 		die "l4flood failed"
 	T=${res##*ns_per_pkt=}
@@ -388,10 +389,13 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 	log "round $r of $ROUNDS done (guest uptime $(cut -d' ' -f1 /proc/uptime)s)"
 done
-for v in $VARIANTS; do
-	case "$v" in
-	*-dr|*-nat) run_memory "$v"; log "memory $v done" ;;
-	esac
+# Memory: the per-flow state (IPVS's connection entry) is the same for every
+# method, so by default only dr is measured.
+for m in $MEM_METHODS; do
+	for lb in $LBS; do
+		run_memory "$lb-$m"
+		log "memory $lb-$m done (guest uptime $(cut -d' ' -f1 /proc/uptime)s)"
+	done
 done
 log "done"
 exit

@@ -15,8 +15,9 @@
 #   BENCH_KERNEL   kernel release to boot (default: the one linux-image-amd64
 #                  depends on, i.e. Debian 12's default kernel)
 #   BENCH_CLOCK    icount (default) or wall, see Documentation/bench.md
-#   BENCH_ROUNDS BENCH_EST BENCH_NEW BENCH_MEM BENCH_METHODS  passed to
-#                  lb-bench.sh (rounds, frames per timed run, memory flows)
+#   BENCH_ROUNDS BENCH_EST BENCH_NEW BENCH_MEM BENCH_METHODS BENCH_MEM_METHODS
+#                  passed to lb-bench.sh (rounds, frames per timed run,
+#                  memory flows, methods); see Documentation/bench.md
 #   BENCH_IPVS_ONLY=1  run without dlba (to check the method on IPVS alone)
 #   BENCH_DLBA_KO, BENCH_DLBACTL  use these instead of building them (the
 #                  module must match BENCH_KERNEL)
@@ -114,7 +115,7 @@ VMARGS=(--kernel "$KVER" --smp "$SMP" --mem 2048 --timeout "${BENCH_TIMEOUT:-150
 	--results "$RESULTS" --quiet
 	--env "BENCH_FLOOD=$OUTDIR/l4flood" --env BENCH_OUT=/run/vm/results)
 [ -z "$DLBA_KO" ] || VMARGS+=(--env "BENCH_DLBA_KO=$DLBA_KO" --env "BENCH_DLBACTL=$DLBACTL")
-for v in BENCH_ROUNDS BENCH_EST BENCH_NEW BENCH_MEM BENCH_METHODS; do
+for v in BENCH_ROUNDS BENCH_EST BENCH_NEW BENCH_MEM BENCH_METHODS BENCH_MEM_METHODS; do
 	[ -z "${!v:-}" ] || VMARGS+=(--env "$v=${!v}")
 done
 

@@ -73,8 +73,7 @@ add_server() {
 	svc_setup "$fam" dr tcp "1 1" --buckets 4096
 	check_err $? "service setup failed"
 	streams_start "$fam" "$NSTREAMS" "$STREAM_RATE"
-	wait_for 15 sh -c "[ \$(ip netns exec $S1 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ] &&
-		[ \$(ip netns exec $S2 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ]"
+	wait_for 60 streams_up "$NSTREAMS" "$S1" "$S2"
 	live=$(streams_established "$S1" "$S2")
 	[ "$live" = "$NSTREAMS" ] || fail "only $live of $NSTREAMS streams established"
 	bucket_ids "$s" "$TESTDIR/before.json"
@@ -138,9 +137,7 @@ fail_server() {
 	svc_setup "$fam" dr tcp "1 1 1" --buckets 4096
 	check_err $? "service setup failed"
 	streams_start "$fam" "$NSTREAMS" "$STREAM_RATE"
-	wait_for 15 sh -c "[ \$(ip netns exec $S1 ss -Htn state established '( sport = :80 )' | wc -l) \
-		-gt 0 -a \$(ip netns exec $S2 ss -Htn state established '( sport = :80 )' | wc -l) \
-		-gt 0 -a \$(ip netns exec $S3 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ]"
+	wait_for 60 streams_up "$NSTREAMS" "$S1" "$S2" "$S3"
 	p2=$(stream_ports_of "$S2" | tr '\n' ' ')
 	[ -n "$p2" ] || fail "no stream on s2"
 	bucket_ids "$s" "$TESTDIR/before.json"
@@ -192,7 +189,7 @@ drain() {
 	svc_setup "$fam" dr tcp "1 1 1"
 	check_err $? "service setup failed"
 	streams_start "$fam" "$NSTREAMS" "$STREAM_RATE"
-	wait_for 15 sh -c "[ \$(ip netns exec $S2 ss -Htn state established '( sport = :80 )' | wc -l) -gt 0 ]"
+	wait_for 60 streams_up "$NSTREAMS" "$S1" "$S2" "$S3"
 	[ -n "$(stream_ports_of "$S2")" ] || fail "no stream on s2"
 	n2=$(srv_buckets "$s" 2)
 	run_cmd lbctl server set "$s" --id 2 --disable

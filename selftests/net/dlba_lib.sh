@@ -132,6 +132,17 @@ streams_established() {
 	echo "$n"
 }
 
+# streams_up N NS...: true when the servers in NS... hold N established
+# streams together, and each of them at least one
+streams_up() {
+	local n=$1 ns
+	shift
+	for ns in "$@"; do
+		[ "$(streams_established "$ns")" -gt 0 ] || return 1
+	done
+	[ "$(streams_established "$@")" = "$n" ]
+}
+
 # stream_ports_of NS: client ports of the established :80 connections of
 # a server namespace, one per line
 stream_ports_of() {

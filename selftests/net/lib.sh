@@ -217,15 +217,16 @@ mac_of() {
 	ip -n "$1" link show dev "$2" | awk '/link\/ether/ { print $2; exit }'
 }
 
-# wait_for TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds.
+# wait_for TIMEOUT_S CMD...: poll CMD (a command or shell function) until
+# it succeeds or TIMEOUT_S seconds have passed.
 wait_for() {
-	local t=$1 i
+	local end=$((SECONDS + $1))
 	shift
-	for ((i = 0; i < t * 10; i++)); do
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
 	done
-	return 1
 }
 
 # wait_listen NS PROTO PORT: until something listens on PORT (tcp|udp).

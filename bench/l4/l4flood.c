@@ -18,7 +18,7 @@
  * established-flow case).
  *
  * The send is synchronous: on a veth the receive side (the LB namespace and
- * everything after it) runs in the softirq that dev_queue_xmit's bottom-half
+ * everything after it) runs in the softirq that the transmit's bottom-half
  * enable triggers on the sending CPU, so the elapsed time covers the whole
  * path of every frame.  Output (one line):
  *   sent=<frames> ns=<elapsed ns> ns_per_pkt=<x.y>

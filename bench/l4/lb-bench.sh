@@ -27,8 +27,11 @@
 # namespace's whole work for the packet (IP receive, LB, rewrite, route,
 # neighbour, up to its egress), without the sender's and the servers' work.
 #
-# Every command is a process start, which is slow under TCG: the script
-# batches tc/ipvsadm work and avoids helpers that fork.
+# Tests per variant: est (ACKs of 992 open flows), new (a SYN per new client
+# pair, fresh LB state), neww (the same on a warm LB).
+#
+# Starting a program is slow under TCG, so the script batches tc, ip and
+# ipvsadm work and l4flood enters the client namespace itself.
 #
 # Environment:
 #   BENCH_FLOOD    l4flood binary (required)
@@ -63,7 +66,7 @@ L0MAC=02:00:00:00:00:01
 EST_SRC=10.2.0.1 EST_NIPS=31 EST_SPORT=20000 EST_NPORTS=32
 EST_FLOWS=$((EST_NIPS * EST_NPORTS))
 # new flows: NEW distinct pairs; LB state is fresh for every variant run
-NEW_SRC=10.3.0.1 NEW_NIPS=10 NEW_SPORT=10000
+NEW_SRC=10.3.0.1 NEW2_SRC=10.3.1.1 NEW_NIPS=10 NEW_SPORT=10000
 NEW_NPORTS=$(( (NEW + NEW_NIPS - 1) / NEW_NIPS ))
 # memory: MEM distinct pairs, 100 addresses x MEM/100 ports
 MEM_SRC=10.4.0.1 MEM_NIPS=100 MEM_SPORT=1024
@@ -304,7 +307,8 @@ validate() {
 	echo "$CUR validate servers: $per" >>"$RAW"
 }
 
-# One variant in one round: set up, validate, time est then new flows.
+# One variant in one round: set up, validate, time est then new flows (cold,
+# then warm).
 run_variant() {	# round variant
 	local r=$1
 	CUR=$2
@@ -321,6 +325,18 @@ run_variant() {	# round variant
 	flood syn $NEW_SRC $NEW_NIPS $NEW_SPORT $NEW_NPORTS "$NEW"
 	check_run new "$NEW"
 	echo "round=$r variant=$CUR test=new ns_per_pkt=$T" >>"$RAW"
+	# New flows again, from other client pairs, now that the LB is warm:
+	# dlba's table fully assigned (panic on spreads every bucket over the
+	# servers, panic off unfreezes them: what a long-running LB looks like),
+	# IPVS already holding the connections of the runs above.
+	if [ "${CUR%%-*}" = dlba ]; then
+		ip netns exec lb "$DLBACTL" panic on $SVC &&
+			ip netns exec lb "$DLBACTL" panic off $SVC || die "dlbactl panic"
+	fi
+	set_filters "$CUR" drop
+	flood syn $NEW2_SRC $NEW_NIPS $NEW_SPORT $NEW_NPORTS "$NEW"
+	check_run neww "$NEW"
+	echo "round=$r variant=$CUR test=neww ns_per_pkt=$T" >>"$RAW"
 	lb_down "$CUR"
 }
 

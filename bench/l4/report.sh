@@ -54,8 +54,8 @@ END {
 	for (r in R) nr++
 	if (!nr) { print "report: no results" > "/dev/stderr"; exit 1 }
 	# cost per round, then median and spread per variant and test
-	split("est new", tests, " ")
-	for (v in V) for (ti = 1; ti <= 2; ti++) {
+	split("est new neww", tests, " ")
+	for (v in V) for (ti = 1; ti <= 3; ti++) {
 		t = tests[ti]; n = 0; lo = ""; hi = ""
 		for (r in R) {
 			if (!((r, v, t) in T) || !((r, "indrop", t) in T)) continue
@@ -75,8 +75,8 @@ END {
 	printf "Mpps = 1000 / cost: the packet rate one CPU could forward if it did nothing else\n\n"
 	printf "%-6s %-12s %24s %24s %10s %10s %10s\n", "method", "test", "dlba ns/pkt", "ipvs ns/pkt", "ipvs/dlba", "dlba Mpps", "ipvs Mpps"
 	split("dr nat", meth, " ")
-	lname["est"] = "established"; lname["new"] = "new flow"
-	for (mi = 1; mi <= 2; mi++) for (ti = 1; ti <= 2; ti++) {
+	lname["est"] = "established"; lname["new"] = "new, cold"; lname["neww"] = "new, warm"
+	for (mi = 1; mi <= 2; mi++) for (ti = 1; ti <= 3; ti++) {
 		m = meth[mi]; t = tests[ti]; d = "dlba-" m; i = "ipvs-" m
 		if (!((i, t) in C) && !((d, t) in C)) continue
 		ds = ((d, t) in C) ? sprintf("%.0f [%.0f..%.0f]", C[d, t], LO[d, t], HI[d, t]) : "-"

@@ -45,7 +45,7 @@ default_kernel() {
 	if [ -n "$v" ] && [ -d "/lib/modules/$v/build" ] && [ -r "/boot/vmlinuz-$v" ]; then
 		echo "$v"; return
 	fi
-	for v in $(ls /lib/modules | sort -V); do
+	for v in $(cd /lib/modules && printf '%s\n' * | sort -V); do
 		if [ -d "/lib/modules/$v/build" ] && [ -r "/boot/vmlinuz-$v" ]; then
 			echo "$v"; return
 		fi
@@ -63,7 +63,7 @@ ${CC:-cc} -O2 -Wall -Wextra -Werror -o "$OUTDIR/l4flood" "$HERE/l4flood.c" ||
 
 DLBA_KO=${BENCH_DLBA_KO:-} DLBACTL=${BENCH_DLBACTL:-}
 if [ "${BENCH_IPVS_ONLY:-0}" = 1 ]; then
-	DLBA_KO= DLBACTL=
+	DLBA_KO='' DLBACTL=''
 else
 	if [ -z "$DLBA_KO" ]; then
 		log "building dlba.ko for $KVER"
@@ -140,7 +140,9 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 bash "$HERE/report.sh" "$RESULTS/raw.txt" \
 "DLBA L4 benchmark: dlba.ko vs IPVS, kernel $KVER, QEMU TCG, $SMP vCPU
 ns/pkt = $unit
-traffic: TCP from 992 client (addr, port) pairs (established: ACKs; new flow: a SYN from a new pair each)
+established: ACKs cycling over 992 open flows; new: each frame a SYN from a new client addr:port
+  (cold: freshly created dlba service, most buckets still unassigned, IPVS with ~1k connections;
+   warm: every dlba bucket already assigned, IPVS holding the connections of the runs before)
 host load average during the run: $load" | tee "$RESULTS/report.txt"
 exit
 }

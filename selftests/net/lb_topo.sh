@@ -70,6 +70,10 @@ lb_topo_setup() {
 	for a in "${CLI_EXTRA6[@]}"; do ip -n "$CLI" addr add "$a/64" dev eth0 nodad; done
 	ip -n "$CLI" route add default via "$LB_CLI4"
 	ip -n "$CLI" -6 route add default via "$LB_CLI6"
+	# Small client receive buffers: a client reading slowly (curl
+	# --limit-rate) then really keeps its flow alive on the wire, instead
+	# of the whole response landing in socket buffers at once.
+	ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_rmem="4096 32768 65536" || return 1
 
 	ip -n "$LB" addr add "$LB_CLI4/24" dev eth0
 	ip -n "$LB" addr add "$LB_CLI6/64" dev eth0 nodad
@@ -110,6 +114,7 @@ lb_topo_setup() {
 			sysctl -qw net.ipv4.conf.eth0.arp_ignore=1
 			sysctl -qw net.ipv4.conf.eth0.arp_announce=2
 			sysctl -qw net.ipv4.conf.eth0.rp_filter=0
+			sysctl -qw net.ipv4.tcp_wmem="4096 16384 65536"
 		' || return 1
 		# tun: fallback tunnel devices decapsulate from any source
 		ip -n "$ns" link set tunl0 up || return 1

@@ -162,6 +162,7 @@ static void dlba_server_free_rcu(struct rcu_head *rcu)
 {
 	struct dlba_server *srv = container_of(rcu, struct dlba_server, rcu);
 
+	dlba_xmit_server_uninit(srv);
 	free_percpu(srv->stats);
 	kfree(srv);
 }
@@ -337,6 +338,9 @@ int dlba_server_add(struct dlba_service *svc, const struct dlba_srv_cfg *cfg,
 	memcpy(srv->mac, cfg->mac, ETH_ALEN);
 	atomic_set(&srv->nbuckets, 0);
 	INIT_HLIST_NODE(&srv->nat_node);
+	/* The route cache is per server: set it up before the server is visible. */
+	if (dlba_xmit_server_init(srv))
+		goto err_stats;
 
 	list_add_tail(&srv->list, &svc->servers);
 	if (srv->method == DLBA_FWD_NAT)
@@ -351,6 +355,8 @@ int dlba_server_add(struct dlba_service *svc, const struct dlba_srv_cfg *cfg,
 	dlba_net_changed(svc->dn);
 	return 0;
 
+err_stats:
+	free_percpu(srv->stats);
 err_free:
 	kfree(srv);
 err_nomem:

@@ -219,6 +219,13 @@ int Daemon::run()
 
     for (unsigned i = 0; i < workers; ++i)
         workers_.push_back(std::make_unique<Worker>(i, 0));
+    for (auto& w : workers_) {
+        std::vector<Worker*> peers;
+        for (auto& other : workers_)
+            if (other != w)
+                peers.push_back(other.get());
+        w->setPeers(std::move(peers));
+    }
     try {
         sockets_ = openSockets(*runtime_, {});
         monitor_ = std::make_unique<MonitorServer>(loop_, [this] { return snapshot(); });

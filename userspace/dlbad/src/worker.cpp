@@ -89,6 +89,31 @@ void Worker::drain()
 
 void Worker::accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service)
 {
+    Worker* least = nullptr;
+    std::size_t mine = conns_.size();
+    for (auto* w : peers_) {
+        auto l = w->load();
+        if (l + kImbalanceSlack < mine && (!least || l < least->load()))
+            least = w;
+    }
+    if (least) {
+        least->incoming_.fetch_add(1, std::memory_order_relaxed);
+        // std::function needs a copyable callable: the fd travels in a shared owner (closed if
+        // the other loop stops before running this).
+        auto owned = std::make_shared<UniqueFd>(std::move(fd));
+        least->loop_.post([least, owned, peer, service] {
+            least->incoming_.fetch_sub(1, std::memory_order_relaxed);
+            least->adopt(std::move(*owned), peer, service);
+        });
+        return;
+    }
+    adopt(std::move(fd), peer, service);
+}
+
+void Worker::adopt(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service)
+{
+    if (draining_)
+        return; // fd closes
     auto conn = std::make_unique<ClientConnection>(*this, std::move(fd), peer, service);
     auto* raw = conn.get();
     conns_.emplace(raw, std::move(conn));

@@ -47,6 +47,13 @@ public:
     void drain();
 
     [[nodiscard]] std::size_t activeConnections() const noexcept { return active_.load(std::memory_order_relaxed); }
+    // Connections open plus connections handed to this worker and not yet adopted.
+    [[nodiscard]] std::size_t load() const noexcept
+    {
+        return active_.load(std::memory_order_relaxed) + incoming_.load(std::memory_order_relaxed);
+    }
+    // The other workers of the daemon (set once, before start()): accept balancing.
+    void setPeers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
 
     // WorkerContext
     EventLoop& loop() override { return loop_; }
@@ -63,6 +70,12 @@ public:
 
 private:
     void resumeAccepting();
+    void adopt(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service);
+    // SO_REUSEPORT spreads connections by a hash of their addresses, which leaves one worker with
+    // noticeably more long-lived connections than another (e.g. 30/20 for 50 keep-alive
+    // clients); a worker that accepts while clearly above the least loaded one hands the
+    // connection over (once, at accept time).
+    static constexpr std::size_t kImbalanceSlack = 2;
 
     unsigned index_;
     std::size_t max_connections_;
@@ -72,6 +85,8 @@ private:
     std::unordered_map<ClientConnection*, std::unique_ptr<ClientConnection>> conns_;
     std::shared_ptr<const Runtime> runtime_;
     std::atomic<std::size_t> active_{0};
+    std::atomic<std::size_t> incoming_{0};
+    std::vector<Worker*> peers_; // non-owning: the daemon owns every worker
     std::uint64_t tiebreak_ = 0;
     bool draining_ = false;
     Timer accept_retry_;

@@ -189,12 +189,16 @@ run() {
 
 declare -A RPS P99 CPU SYS ERR
 rows="http https-keepalive tls-handshakes"
+# Interleaved (row by row, the two proxies back to back, the order swapped every round) so both
+# see the same background load as far as possible.
 for round in $(seq "$ROUNDS"); do
-    for proxy in dlbad haproxy; do
-        vip=$VIP_D
-        pid=$PID_dlbad
-        [ $proxy = haproxy ] && vip=$VIP_H && pid=$PID_haproxy
-        for row in $rows; do
+    order="dlbad haproxy"
+    [ $((round % 2)) = 0 ] && order="haproxy dlbad"
+    for row in $rows; do
+        for proxy in $order; do
+            vip=$VIP_D
+            pid=$PID_dlbad
+            [ $proxy = haproxy ] && vip=$VIP_H && pid=$PID_haproxy
             case $row in
             http) r=$(run $pid "http://$vip:$BASE/login") ;;
             https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;

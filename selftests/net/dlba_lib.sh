@@ -100,25 +100,45 @@ tables_snapshot() {
 }
 
 # ----------------------------------------------------------------- streams
-# streams_start FAM N RATE: N long-lived downloads of /big from the client,
-# each over its own connection, rate-limited to RATE (curl --limit-rate).
-# Results: $TESTDIR/stream.K.{out,rc}; out = "size local_port".
+# Long-lived connections: curl downloads /big from the client while every
+# server paces each of its flows to STREAM_RATE (fq qdisc maxrate on its
+# eth0), so the flows really stream through the LB for as long as the test
+# needs, however slow the VM.  streams_release lifts the pacing and the
+# downloads complete in a moment; only then is "none broken" checked.
+STREAM_RATE=${STREAM_RATE:-2mbit}
 STREAM_PIDS=()
+
+# streams_start FAM N: N downloads of /big, each over its own connection.
+# Results: $TESTDIR/stream.K.{rc,out,err}; out = "size local_port".
 streams_start() {
-	local fam=$1 n=$2 rate=$3 k u
+	local fam=$1 n=$2 k u i ns
 	u=$(url "$fam" /big)
+	kmod_load sch_fq || return 1
+	for i in 1 2 3; do
+		ns=$(srv_ns "$i")
+		tc -n "$ns" qdisc replace dev eth0 root fq maxrate "$STREAM_RATE" || return 1
+		defer tc -n "$ns" qdisc del dev eth0 root
+	done
 	STREAM_PIDS=()
 	for ((k = 0; k < n; k++)); do
-		rm -f "$TESTDIR/stream.$k.rc"
+		rm -f "$TESTDIR/stream.$k".*
 		(
-			ip netns exec "$CLI" curl -fsS -o /dev/null --max-time 120 \
-				--limit-rate "$rate" -w '%{size_download} %{local_port}\n' \
+			ip netns exec "$CLI" curl -fsS -o /dev/null --max-time 600 \
+				-w '%{size_download} %{local_port}\n' \
 				"$u" >"$TESTDIR/stream.$k.out" 2>"$TESTDIR/stream.$k.err"
 			echo $? >"$TESTDIR/stream.$k.rc"
 		) &
 		STREAM_PIDS+=("$!")
 	done
 	defer kill "${STREAM_PIDS[@]}"
+}
+
+# streams_release: remove the pacing; the downloads finish at full speed
+streams_release() {
+	local i
+	for i in 1 2 3; do
+		tc -n "$(srv_ns "$i")" qdisc del dev eth0 root 2>/dev/null
+	done
 }
 
 # streams_established NS...: number of established :80 connections the
@@ -150,12 +170,17 @@ stream_ports_of() {
 		awk '{ n = split($4, a, ":"); print a[n] }' | sort -n
 }
 
-# streams_wait: wait for all streams; print "K rc size port" per stream
+# streams_wait: release the pacing, wait for every download (not from a
+# subshell: only this shell can wait for its children) and write
+# "K rc size port" per stream to $TESTDIR/streams.res
 streams_wait() {
 	local k
+	streams_release
 	wait "${STREAM_PIDS[@]}" 2>/dev/null
+	: >"$TESTDIR/streams.res"
 	for ((k = 0; k < ${#STREAM_PIDS[@]}; k++)); do
-		echo "$k $(cat "$TESTDIR/stream.$k.rc" 2>/dev/null || echo X) $(cat "$TESTDIR/stream.$k.out" 2>/dev/null)"
+		echo "$k $(cat "$TESTDIR/stream.$k.rc" 2>/dev/null || echo X) $(cat "$TESTDIR/stream.$k.out" 2>/dev/null)" \
+			>>"$TESTDIR/streams.res"
 	done
 }
 

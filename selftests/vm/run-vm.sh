@@ -158,6 +158,14 @@ chmod 1777 /newroot/tmp /newroot/var/tmp
 mkdir -p /newroot/run/vm/results /newroot/run/lock /newroot/var/log/nginx
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 \
 	results /newroot/run/vm/results || fail "mount results"
+# The repository again at its own path: a checkout below one of the tmpfs
+# directories above (a CI clone in /tmp, say) would be hidden otherwise.
+repo=$(sed -n 's/.*dlba\.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$repo" ]; then
+	mkdir -p "/newroot$repo" 2>/dev/null
+	mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=262144 \
+		repo "/newroot$repo" || fail "mount repo"
+fi
 [ -d /sys/kernel/debug ] && mount -t debugfs none /newroot/sys/kernel/debug 2>/dev/null
 cp /stage2.sh /newroot/run/vm/stage2.sh
 exec switch_root /newroot /bin/bash /run/vm/stage2.sh
@@ -270,7 +278,7 @@ trap 'exit 130' INT TERM
 
 # --------------------------------------------------------------------- boot
 CMDLINE="console=ttyS0,115200 loglevel=5 printk.time=1 panic=1 oops=panic"
-CMDLINE+=" rdinit=/init mitigations=off net.ifnames=0 $APPEND"
+CMDLINE+=" rdinit=/init mitigations=off net.ifnames=0 dlba.repo=$REPO $APPEND"
 
 CONSOLE=$RESULTS/console.log
 : >"$CONSOLE"
@@ -281,6 +289,7 @@ set +e
 	-kernel "$KIMG" -initrd "$INITRD" -append "$CMDLINE" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$RESULTS,mount_tag=results,security_model=none,multidevs=remap" \
+	-virtfs "local,path=$REPO,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
 	-device virtio-rng-pci \
 	</dev/null >"$CONSOLE" 2>&1 &
 QPID=$!

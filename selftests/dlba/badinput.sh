@@ -178,7 +178,7 @@ tables_unchanged "malformed netlink requests"
 # file edited by SED-EXPR; the error must name NAME.yaml and the line of
 # the OCCURRENCES-th (default 1st; a list: any of them) line holding MARKER.
 bad_conf() {
-	local name=$1 expr=$2 marker=$3 occ=${4:-1} f err rc n lines= ok=0 l
+	local name=$1 expr=$2 marker=$3 occ=${4:-1} f err rc n lines='' ok=0 l
 	f=$TESTDIR/$name.yaml
 	sed -E "$expr" "$CONF" >"$f"
 	for n in $occ; do

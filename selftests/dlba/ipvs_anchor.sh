@@ -26,7 +26,7 @@ ipvs() { ip netns exec "$LB" ipvsadm "$@"; }
 
 # ipvs_method FAMILY METHOD: TCP service on VIP:80, rr over the 3 servers.
 ipvs_method() {
-	local fam=$1 method=$2 flag rport= i v out cnt r
+	local fam=$1 method=$2 flag rport='' i v out cnt r
 	case $method in
 	dr) flag=-g ;;
 	nat) flag=-m; rport=:8080 ;;

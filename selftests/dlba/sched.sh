@@ -68,7 +68,7 @@ weights() {
 
 # ---------------------------------------------------------- add a server
 add_server() {
-	local fam=$1 s out cnt before after bad moved res k rc size port live
+	local fam=$1 s out cnt bad moved k rc size port live
 	s=$(svc_of "$fam")
 	svc_setup "$fam" dr tcp "1 1" --buckets 4096
 	check_err $? "service setup failed"
@@ -132,7 +132,7 @@ idle_reassign() {
 
 # ---------------------------------------------------------- fail a server
 fail_server() {
-	local fam=$1 s out cnt before after n2 un0 un1 v0 v1 p2 res k rc size port changed
+	local fam=$1 s out cnt n2 un0 un1 v0 v1 p2 k rc size port changed
 	s=$(svc_of "$fam")
 	svc_setup "$fam" dr tcp "1 1 1" --buckets 4096
 	check_err $? "service setup failed"
@@ -183,7 +183,7 @@ fail_server() {
 
 # ------------------------------------------------------------------ drain
 drain() {
-	local fam=$1 s out cnt n2 res k rc size port
+	local fam=$1 s out cnt n2 k rc size port
 	s=$(svc_of "$fam")
 	# default 65536 buckets: a new client practically never lands in one
 	# of s2's few buckets (which would rightly still go to s2)

@@ -59,6 +59,7 @@ sleep 1
 wait "$WRK"
 wait "$UDPC"
 # the IPv6 streams lost their service: end them (their result is moot)
+# shellcheck disable=SC2046
 kill "${STREAM_PIDS[@]}" $(ip netns pids "$CLI") 2>/dev/null
 wait "${STREAM_PIDS[@]}" 2>/dev/null
 log_test "dlba: rmmod under load (wrk IPv4 dr, curl IPv6 nat, UDP tun; $pk packets)"

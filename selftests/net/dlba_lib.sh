@@ -26,7 +26,7 @@ dlba_setup() {
 	require_dlbactl
 	DMESG_START=$(dmesg | wc -l)
 	dlba_load || skip_all "could not load $DLBA_KO"
-	LB_TOPO_UDP=${1:-}
+	export LB_TOPO_UDP=${1:-}
 	lb_topo_setup || skip_all "could not build the topology"
 }
 
@@ -184,4 +184,5 @@ streams_wait() {
 	done
 }
 
+# shellcheck disable=SC2034 # used by the test files
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))

@@ -18,18 +18,24 @@
 #   --mem MB         guest memory (default 2048)
 #   --smp N          guest CPUs (default 2)
 #   --append ARGS    extra kernel command line arguments
+#   --panic-on-warn  panic (and so stop the VM) at the first WARNING, to
+#                    debug it from the state it left; by default the run
+#                    goes on so that every test reports, and the WARNING
+#                    still fails the run when the log is scanned
 #   --quiet          don't echo the serial console live; print only the
 #                    command's output and any kernel problem at the end
 #
 # How it works:
 #   - The initramfs (busybox-static + the virtio/9p modules of VER, unpacked
 #     from .ko.xz on the host, built-in ones skipped) is cached in
-#     build/vm/VER/ and rebuilt when this script, busybox or the modules
-#     change.
+#     build/vm/VER/ and rebuilt when its init scripts, busybox or the
+#     modules change.
 #   - The VM mounts the host's / read-only over 9p (tag "hostroot"), tmpfs on
 #     /tmp /run /var/tmp /var/log /var/lib/nginx /root /dev/shm, fresh
 #     proc/sys/devtmpfs, and the results directory (tag "results") at
-#     /run/vm/results, then switch_root's into the host root.  The kernel's
+#     /run/vm/results, and the repository (read-only, tag "repo") again at
+#     its own path, so that a checkout below /tmp (a CI clone) stays
+#     visible; then it switch_root's into the host root.  The kernel's
 #     usermode helpers (request_module -> /sbin/modprobe) therefore work.
 #   - CMD runs with cwd = the caller's cwd, stdin /dev/null, as root, with
 #     env DLBA_VM=1 and DLBA_VM_RESULTS=/run/vm/results.  Its output goes to
@@ -60,7 +66,7 @@ QUIET=0
 ENVS=()
 
 usage() {
-	sed -n '4,24p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,28p' "$SELF" | sed 's/^# \{0,1\}//' >&2
 	exit "${1:-2}"
 }
 
@@ -74,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--smp) SMP=$2; shift 2 ;;
 	--append) APPEND=$2; shift 2 ;;
 	--quiet) QUIET=1; shift ;;
+	--panic-on-warn) APPEND+=" panic_on_warn=1"; shift ;;
 	-h|--help) usage 0 ;;
 	--) shift; break ;;
 	*) echo "run-vm: unknown option $1" >&2; usage ;;
@@ -277,7 +284,12 @@ trap 'exit 130' INT TERM
 } >"$RESULTS/cmd.sh"
 
 # --------------------------------------------------------------------- boot
+# loglevel=5: warnings and worse reach the console (and so the scan even if
+# the VM dies); oops=panic + panic=1 + -no-reboot: an oops ends the VM at
+# once instead of leaving a half-dead kernel to time out; hung tasks are
+# reported after 60 s.
 CMDLINE="console=ttyS0,115200 loglevel=5 printk.time=1 panic=1 oops=panic"
+CMDLINE+=" sysctl.kernel.hung_task_timeout_secs=60"
 CMDLINE+=" rdinit=/init mitigations=off net.ifnames=0 dlba.repo=$REPO $APPEND"
 
 CONSOLE=$RESULTS/console.log

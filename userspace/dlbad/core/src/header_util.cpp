@@ -1,5 +1,7 @@
 #include <dlbad/header_util.h>
 
+#include "http_internal.h"
+
 #include <array>
 
 namespace dlba::dlbad {
@@ -11,21 +13,7 @@ constexpr unsigned char lower(unsigned char c) noexcept
     return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 32) : c;
 }
 
-constexpr std::array<bool, 256> make_tchar_table() noexcept
-{
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[c] = true;
-    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~"))
-        t[c] = true;
-    return t;
-}
-
-constexpr std::array<bool, 256> kTchar = make_tchar_table();
+constexpr std::array<bool, 256> kTchar = detail::make_alnum_table("!#$%&'*+-.^_`|~");
 
 } // namespace
 

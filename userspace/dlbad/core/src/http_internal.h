@@ -16,6 +16,22 @@
 
 namespace dlba::dlbad::detail {
 
+// A table of octets: ASCII letters and digits plus the characters of `extra`.
+// Token (RFC 9110) and authority (RFC 3986) character sets are built from it.
+constexpr std::array<bool, 256> make_alnum_table(std::string_view extra) noexcept
+{
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[c] = true;
+    for (unsigned char c : extra)
+        t[c] = true;
+    return t;
+}
+
 // field-value octets (RFC 9110 5.5): HTAB, SP, VCHAR, obs-text.
 constexpr std::array<bool, 256> make_value_table() noexcept
 {

@@ -22,20 +22,7 @@ constexpr std::array<bool, 256> make_target_table() noexcept
 constexpr std::array<bool, 256> kTargetChar = make_target_table();
 
 // Host header / authority octets: reg-name, IP-literal, port (RFC 3986).
-constexpr std::array<bool, 256> make_host_table() noexcept
-{
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[c] = true;
-    for (unsigned char c : std::string_view("-._~!$&'()*+,;=:[]%"))
-        t[c] = true;
-    return t;
-}
-constexpr std::array<bool, 256> kHostChar = make_host_table();
+constexpr std::array<bool, 256> kHostChar = detail::make_alnum_table("-._~!$&'()*+,;=:[]%");
 
 bool valid_host(std::string_view h) noexcept
 {

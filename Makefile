@@ -8,7 +8,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$(KVER_RUNNING)/build ]; then \
 BUILD ?= $(CURDIR)/build
 CMAKE_BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all kmod userspace deps check demo bench-l4 bench-l7 clean sparse
+.PHONY: all kmod userspace deps check demo bench-l4 bench-l7 clean sparse dkms-install
 
 all: kmod userspace
 
@@ -30,6 +30,9 @@ check: deps
 
 demo: deps
 	bash scripts/demo.sh
+
+dkms-install:
+	bash scripts/dkms-install.sh
 
 bench-l4: deps
 	bash bench/l4/run.sh

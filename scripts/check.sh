@@ -10,7 +10,8 @@
 #   2. make userspace, then ctest in build/userspace
 #   3. for each installed kernel with headers (/lib/modules/VER/build) and an
 #      image (/boot/vmlinuz-VER): build dlba.ko for it (scripts/build-kmod.sh,
-#      -Werror) and check it with sparse, then run selftests/run.sh in a VM
+#      -Werror), check it with sparse and `dkms install` (scripts/dkms-check.sh),
+#      then run selftests/run.sh in a VM
 #
 # Environment: CHECK_KERNELS="VER..." restricts the kernels; CHECK_TESTS="a b"
 # restricts the selftests (names in selftests/dlba/); CHECK_SKIP_UNIT=1 skips
@@ -131,6 +132,16 @@ for v in "${kernels[@]}"; do
 		else
 			grep -E '(warning|error):' "$LOGS/sparse-$v.log" | head -n 20
 			result FAIL "kernel $v: sparse (C=2) clean"
+		fi
+	fi
+
+	# what a user of a packaged source gets: dkms.conf builds and installs it
+	if command -v dkms >/dev/null; then
+		if scripts/dkms-check.sh "$v" >"$LOGS/dkms-$v.log" 2>&1; then
+			result OK "kernel $v: dkms install builds and installs dlba.ko"
+		else
+			tail -n 20 "$LOGS/dkms-$v.log"
+			result FAIL "kernel $v: dkms install builds and installs dlba.ko"
 		fi
 	fi
 

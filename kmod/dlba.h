@@ -92,7 +92,7 @@ struct dlba_server {
 	u8			mac[ETH_ALEN];
 	atomic_t		nbuckets;	/* buckets currently assigned */
 	struct dlba_pcpu_stats __percpu *stats;
-	/* xmit.c: per-CPU route to addr (dr, tun); inert until initialised */
+	/* xmit.c: per-CPU route to addr; inert until initialised */
 	struct dst_cache	dst_cache;
 	struct rcu_head		rcu;
 };
@@ -122,7 +122,7 @@ struct dlba_service {
 	/* configuration */
 	u32			nbuckets;	/* power of two */
 	u32			timeout;	/* idle timeout in jiffies */
-	siphash_key_t		hash_key;	/* random per service */
+	hsiphash_key_t		hash_key;	/* random per service */
 	/* bucket table */
 	struct dlba_bucket	*buckets;	/* kvcalloc(nbuckets) */
 	spinlock_t		assign_lock;
@@ -134,6 +134,14 @@ struct dlba_service {
 	struct dlba_server __rcu *slots[DLBA_SERVERS_MAX];
 	/* Every used slot is below nslots (READ_ONCE): bounds slot scans. */
 	u32			nslots;
+	/*
+	 * Slots emptied since the grace period slot_gp (a
+	 * get_state_synchronize_rcu() cookie) began: a packet may still
+	 * hold a bucket value naming one, so none is reused until that
+	 * grace period has ended (service.c).  Under dn->lock.
+	 */
+	DECLARE_BITMAP(slot_pending, DLBA_SERVERS_MAX);
+	unsigned long		slot_gp;
 	struct dlba_pcpu_stats __percpu *stats;
 	struct rcu_head		rcu;
 };
@@ -247,9 +255,9 @@ int dlba_hooks_init_net(struct net *net);
 void dlba_hooks_uninit_net(struct net *net);
 
 /*
- * xmit.c: forward a scheduled packet.  Returns NF_STOLEN (dr, tun: skb
- * consumed), NF_ACCEPT (nat: rewritten in place, normal routing forwards it)
- * or NF_DROP (error, counted; the netfilter core frees the skb).
+ * xmit.c: forward a scheduled packet.  Returns NF_STOLEN (skb consumed),
+ * NF_ACCEPT (nat, unusual packet: rewritten in place, normal routing forwards
+ * it) or NF_DROP (error, counted; the netfilter core frees the skb).
  */
 unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
 		       struct dlba_server *srv);

@@ -24,8 +24,8 @@
  *    marked untracked (xmit.c) or stolen before conntrack would allocate an
  *    entry per flow, so LB memory stays independent of the number of flows,
  *    as with IPVS's default;
- *  - before routing, so nat-rewritten packets are routed to their new
- *    destination by the normal forwarding path.
+ *  - before routing, so nat-rewritten packets that xmit.c leaves to the
+ *    normal forwarding path are routed to their new destination.
  */
 #include <linux/kernel.h>
 #include <linux/ip.h>

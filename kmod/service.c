@@ -9,7 +9,6 @@
  * changed in a way a reader could trip over, and freed only after a grace
  * period.
  */
-#include <linux/jhash.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/mm.h>
@@ -77,16 +76,23 @@ void dlba_net_changed(struct dlba_net *dn)
 /*
  * Hash and compare only the bytes the family uses: the packet path builds
  * its lookup addresses from headers and need not clear the rest.
+ *
+ * Both tables hold only what the administrator configured (services, nat
+ * servers), so a client cannot lengthen a chain whatever it sends: no keyed
+ * hash is needed here, just a fold of the key that hash_min() (a
+ * multiplicative hash_32) then spreads over the table.  This runs for every
+ * packet, so it is kept to a few instructions.
  */
 static u32 dlba_key_hash(u16 family, const union nf_inet_addr *addr,
 			 __be16 port, u8 proto)
 {
-	u32 seed = ((u32)(__force u16)port << 16) | ((u32)proto << 8) |
-		   (family == AF_INET6);
+	u32 h = ((u32)(__force u16)port << 16) ^ ((u32)proto << 8) ^
+		(family == AF_INET6);
 
 	if (family == AF_INET)
-		return jhash_1word((__force u32)addr->ip, seed);
-	return jhash2(addr->all, 4, seed);
+		return h ^ (__force u32)addr->ip;
+	return h ^ (__force u32)(addr->all[0] ^ addr->all[1] ^
+				 addr->all[2] ^ addr->all[3]);
 }
 
 static bool dlba_addr_equal(u16 family, const union nf_inet_addr *a,
@@ -196,6 +202,8 @@ struct dlba_service *dlba_service_add(struct dlba_net *dn,
 	spin_lock_init(&svc->assign_lock);
 	atomic64_set(&svc->version, 0);
 	INIT_LIST_HEAD(&svc->servers);
+	/* slot_pending is empty (kvzalloc); any cookie will do until a del. */
+	svc->slot_gp = get_state_synchronize_rcu();
 	svc->stats = dlba_stats_alloc();
 	if (!svc->stats)
 		goto err_free;
@@ -298,15 +306,34 @@ static int dlba_server_check(struct dlba_service *svc,
 	return 0;
 }
 
-static u16 dlba_free_slot(const struct dlba_service *svc)
+/*
+ * A slot for a new server: the lowest free one, so that nslots stays tight,
+ * but never one emptied less than a grace period ago.  A packet on another
+ * CPU may have read a bucket naming that slot before the old server's
+ * buckets were reset and look the slot up only now: reusing it at once would
+ * hand that packet to the new server, which knows nothing of the flow.
+ * Caller holds dn->lock (a mutex: this may sleep) and has checked that a
+ * slot is free.
+ */
+static u16 dlba_free_slot(struct dlba_service *svc)
 {
-	u16 slot;
+	u16 slot, pending = DLBA_SERVERS_MAX;
 
-	/* Lowest free slot, so that nslots stays tight. */
-	for (slot = 0; slot < DLBA_SERVERS_MAX; slot++)
-		if (!rcu_access_pointer(svc->slots[slot]))
-			break;
-	return slot;
+	/* One cookie covers all: it was taken at the latest deletion. */
+	if (poll_state_synchronize_rcu(svc->slot_gp))
+		bitmap_zero(svc->slot_pending, DLBA_SERVERS_MAX);
+	for (slot = 0; slot < DLBA_SERVERS_MAX; slot++) {
+		if (rcu_access_pointer(svc->slots[slot]))
+			continue;
+		if (!test_bit(slot, svc->slot_pending))
+			return slot;
+		if (pending == DLBA_SERVERS_MAX)
+			pending = slot;
+	}
+	/* Every free slot was emptied just now: wait for the readers. */
+	cond_synchronize_rcu(svc->slot_gp);
+	bitmap_zero(svc->slot_pending, DLBA_SERVERS_MAX);
+	return pending;
 }
 
 int dlba_server_add(struct dlba_service *svc, const struct dlba_srv_cfg *cfg,
@@ -400,6 +427,15 @@ void dlba_server_del(struct dlba_server *srv)
 	dlba_sched_server_gone(svc, srv);
 
 	RCU_INIT_POINTER(svc->slots[srv->slot], NULL);
+	/*
+	 * Not reused before every reader that may know the slot is done.
+	 * The new cookie covers the older pending slots too; those whose
+	 * grace period is already over are released first.
+	 */
+	if (poll_state_synchronize_rcu(svc->slot_gp))
+		bitmap_zero(svc->slot_pending, DLBA_SERVERS_MAX);
+	__set_bit(srv->slot, svc->slot_pending);
+	svc->slot_gp = get_state_synchronize_rcu();
 	n = svc->nslots;
 	while (n && !rcu_access_pointer(svc->slots[n - 1]))
 		n--;

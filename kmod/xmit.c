@@ -8,19 +8,21 @@
  *       becomes the server's MAC.  The server holds the VIP on loopback and
  *       answers the client directly.
  *  nat  Seed 004's "communication on the network layer": destination address
- *       and port become the server's, with incremental checksum updates; the
- *       packet then continues through the normal forwarding path (we run
- *       before routing, so routing sees the new destination).  Replies come
- *       back through the LB and dlba_nat_reverse() restores VIP:port as
- *       their source.  Needs forwarding enabled on the LB
- *       (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding).
+ *       and port become the server's, with incremental checksum updates, and
+ *       the packet is forwarded as ip_forward() would, on the server's cached
+ *       route (dlba_nat_xmit4/6); unusual packets are only rewritten and left
+ *       to the normal forwarding path (we run before routing, so routing sees
+ *       the new destination).  Replies come back through the LB and
+ *       dlba_nat_reverse() restores VIP:port as their source.  Needs
+ *       forwarding enabled on the LB (net.ipv4.ip_forward,
+ *       net.ipv6.conf.all.forwarding).
  *  tun  Seed 002's multi-hop delivery as a tunnel: IPIP / IP6IP6 to the
  *       server's address from the LB's own address for that route; the
  *       server decapsulates (tunl0 / ip6tnl0) and answers directly.
  *
- * Nothing is allocated per connection.  The route to a server (dr, tun) comes
- * from a per-server, per-CPU dst_cache, so an established flow costs no FIB
- * lookup; the cache revalidates itself when routes change.  Every path either hands the skb
+ * Nothing is allocated per connection.  The route to a server comes from a
+ * per-server, per-CPU dst_cache, so a packet costs no FIB lookup; the cache
+ * revalidates itself when routes change.  Every path either hands the skb
  * on (NF_STOLEN, NF_ACCEPT) or returns NF_DROP so the netfilter core frees
  * it: no skb is leaked.
  */
@@ -29,6 +31,7 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/if_arp.h>
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
@@ -106,9 +109,6 @@ static void dlba_notrack(struct sk_buff *skb)
 
 int dlba_xmit_server_init(struct dlba_server *srv)
 {
-	/* nat packets are routed by the forwarding path, not by us. */
-	if (srv->method == DLBA_FWD_NAT)
-		return 0;
 	return dst_cache_init(&srv->dst_cache, GFP_KERNEL_ACCOUNT);
 }
 
@@ -320,6 +320,171 @@ int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv)
 	return 0;
 }
 
+/*
+ * nat transmit.  The rewritten packet is forwarded as ip_forward() /
+ * ip6_forward() would: TTL / hop limit decremented, FORWARD hook, then the
+ * output route's dst_output (POST_ROUTING, neighbour, device); but the route
+ * comes from the server's dst_cache instead of a FIB lookup per packet.
+ * Everything out of the ordinary - forwarding disabled on the input device,
+ * TTL about to expire, IPv4 options or IPv6 extension headers, a packet larger
+ * than the route's MTU, no route - takes the normal forwarding path instead
+ * (DLBA_NAT_SLOW: the packet is rewritten and accepted), which sends the ICMP
+ * errors a router owes and counts the drops, exactly as before this shortcut.
+ */
+#define DLBA_NAT_SLOW	1
+
+/*
+ * The to-server rewrite of an IPv4 TCP/UDP packet, fused for the fast path:
+ * the address (in the pseudo-header) and port changes are folded into the
+ * L4 checksum at once, RFC 1624 style.  Not for CHECKSUM_PARTIAL (the L4
+ * field holds only the pseudo-header sum then; dlba_nat_rewrite() knows).
+ * skb->csum is not maintained: the caller turns CHECKSUM_COMPLETE into
+ * CHECKSUM_NONE, as forwarding does.
+ */
+static int dlba_nat_dnat4(struct sk_buff *skb, u8 proto, __be32 addr,
+			  __be16 port)
+{
+	unsigned int thoff = skb_transport_offset(skb);
+	bool udp = proto == IPPROTO_UDP;
+	struct iphdr *iph;
+	__be16 *pport;
+	__sum16 *check;
+	__wsum diff;
+
+	if (skb_ensure_writable(skb, thoff + (udp ? sizeof(struct udphdr) :
+					      sizeof(struct tcphdr))))
+		return -ENOMEM;
+	iph = ip_hdr(skb);
+	if (udp) {
+		check = &udp_hdr(skb)->check;
+		pport = &udp_hdr(skb)->dest;
+	} else {
+		check = &tcp_hdr(skb)->check;
+		pport = &tcp_hdr(skb)->dest;
+	}
+	/* A UDP checksum of 0 means "none" and stays 0. */
+	if (!udp || *check) {
+		diff = csum_sub((__force __wsum)addr, (__force __wsum)iph->daddr);
+		diff = csum_add(diff, csum_sub((__force __wsum)(u32)(__force u16)port,
+					       (__force __wsum)(u32)(__force u16)*pport));
+		*check = csum_fold(csum_add(diff, ~csum_unfold(*check)));
+		if (udp && !*check)
+			*check = CSUM_MANGLED_0;
+	}
+	csum_replace4(&iph->check, iph->daddr, addr);
+	iph->daddr = addr;
+	*pport = port;
+	return 0;
+}
+
+static int dlba_nat_finish(struct net *net, struct sock *sk,
+			   struct sk_buff *skb)
+{
+	/* ip_forward_finish(): an rx timestamp is not a tx departure time */
+	skb_clear_tstamp(skb);
+	return dst_output(net, sk, skb);
+}
+
+static int dlba_nat_xmit4(struct net *net, struct sk_buff *skb,
+			  struct dlba_service *svc, struct dlba_server *srv)
+{
+	struct in_device *in_dev = __in_dev_get_rcu(skb->dev);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct net_device *dev;
+	struct rtable *rt;
+	__be32 saddr;
+	int err;
+
+	if (skb->pkt_type != PACKET_HOST || !in_dev ||
+	    !IN_DEV_FORWARD(in_dev) || iph->ihl != 5 || iph->ttl <= 1)
+		return DLBA_NAT_SLOW;
+	rt = dlba_route4(net, srv, svc->proto, &saddr);
+	if (IS_ERR(rt))
+		return DLBA_NAT_SLOW;
+	dev = rt->dst.dev;
+	if (!dlba_fits(skb, dst_mtu(&rt->dst))) {
+		err = DLBA_NAT_SLOW;
+		goto err_rt;
+	}
+	/* Private header, room for the link-layer header (as ip_forward) */
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(dev) + rt->dst.header_len);
+	if (err)
+		goto err_rt;
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		err = dlba_nat_rewrite(skb, AF_INET, svc->proto, true,
+				       &srv->addr, srv->port);
+	else
+		err = dlba_nat_dnat4(skb, svc->proto, srv->addr.ip, srv->port);
+	if (err)
+		goto err_rt;
+	dlba_notrack(skb);
+	ip_decrease_ttl(ip_hdr(skb));
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	skb_forward_csum(skb);
+	IPCB(skb)->flags |= IPSKB_FORWARDED;
+	if (READ_ONCE(net->ipv4.sysctl_ip_fwd_update_priority))
+		skb->priority = rt_tos2priority(ip_hdr(skb)->tos);
+	__IP_INC_STATS(net, IPSTATS_MIB_OUTFORWDATAGRAMS);
+	__IP_ADD_STATS(net, IPSTATS_MIB_OUTOCTETS, skb->len);
+	NF_HOOK(NFPROTO_IPV4, NF_INET_FORWARD, net, NULL, skb, skb->dev, dev,
+		dlba_nat_finish);
+	return 0;
+
+err_rt:
+	ip_rt_put(rt);
+	return err;
+}
+
+static int dlba_nat_xmit6(struct net *net, struct sk_buff *skb,
+			  struct dlba_service *svc, struct dlba_server *srv)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct in6_addr saddr;
+	struct dst_entry *dst;
+	int err;
+
+	/*
+	 * The transport header right after the fixed one: no extension
+	 * headers (hop-by-hop options are the forwarding path's business).
+	 */
+	if (skb->pkt_type != PACKET_HOST ||
+	    !READ_ONCE(net->ipv6.devconf_all->forwarding) ||
+	    skb_transport_offset(skb) != sizeof(*ip6h) ||
+	    ip6h->hop_limit <= 1 ||
+	    (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL))
+		return DLBA_NAT_SLOW;
+	dst = dlba_route6(net, srv, svc->proto, &saddr);
+	if (IS_ERR(dst))
+		return DLBA_NAT_SLOW;
+	if (!dlba_fits(skb, dst_mtu(dst))) {
+		err = DLBA_NAT_SLOW;
+		goto err_dst;
+	}
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len);
+	if (err)
+		goto err_dst;
+	err = dlba_nat_rewrite(skb, AF_INET6, svc->proto, true, &srv->addr,
+			       srv->port);
+	if (err)
+		goto err_dst;
+	dlba_notrack(skb);
+	ipv6_hdr(skb)->hop_limit--;
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	skb_forward_csum(skb);
+	IP6CB(skb)->flags |= IP6SKB_FORWARDED;
+	__IP6_INC_STATS(net, ip6_dst_idev(dst), IPSTATS_MIB_OUTFORWDATAGRAMS);
+	__IP6_ADD_STATS(net, ip6_dst_idev(dst), IPSTATS_MIB_OUTOCTETS, skb->len);
+	NF_HOOK(NFPROTO_IPV6, NF_INET_FORWARD, net, NULL, skb, skb->dev,
+		dst->dev, dlba_nat_finish);
+	return 0;
+
+err_dst:
+	dst_release(dst);
+	return err;
+}
+
 /* ---- tun ------------------------------------------------------------ */
 
 /*
@@ -480,6 +645,11 @@ unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
 			   dlba_tun_xmit6(net, skb, srv);
 		break;
 	case DLBA_FWD_NAT:
+		err = v4 ? dlba_nat_xmit4(net, skb, svc, srv) :
+			   dlba_nat_xmit6(net, skb, svc, srv);
+		if (err != DLBA_NAT_SLOW)
+			break;
+		/* Rewrite only; routing and ip_forward do the rest. */
 		err = dlba_nat_rewrite(skb, svc->family, svc->proto, true,
 				       &srv->addr, srv->port);
 		if (err)

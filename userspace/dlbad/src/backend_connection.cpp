@@ -20,8 +20,6 @@ std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop, cons
         err = errno;
         return nullptr;
     }
-    int one = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (::connect(fd.get(), addr.sockaddrPtr(), addr.length()) < 0 && errno != EINPROGRESS) {
         err = errno;
         return nullptr;
@@ -72,6 +70,15 @@ void BackendConnection::onEvents(std::uint32_t events)
 void BackendConnection::arm(std::chrono::milliseconds delay)
 {
     loop_.arm(timer_, delay);
+}
+
+void BackendConnection::noDelay() noexcept
+{
+    if (nodelay_)
+        return;
+    int one = 1;
+    ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    nodelay_ = true;
 }
 
 int BackendConnection::socketError() const noexcept

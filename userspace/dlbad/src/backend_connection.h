@@ -40,6 +40,11 @@ public:
     [[nodiscard]] const std::shared_ptr<BackendStats>& stats() const noexcept { return stats_; }
     // The pending error of a non-blocking connect (0 = connected).
     [[nodiscard]] int socketError() const noexcept;
+    // TCP_NODELAY, set before any write that follows a partial one.  A request that leaves in a
+    // single write (almost all of them) never waits for Nagle: nothing is in flight when it goes,
+    // and the response acknowledges it before the connection is reused; so the option costs a
+    // system call only when a large body is written in pieces.
+    void noDelay() noexcept;
 
     // Edge-triggered readiness, cleared by the user when an operation would block.
     bool readable = false;
@@ -59,6 +64,7 @@ private:
     BackendEvents* owner_; // non-owning
     PlainTransport transport_;
     Timer timer_;
+    bool nodelay_ = false;
 };
 
 } // namespace dlba::dlbad

@@ -341,7 +341,10 @@ void ClientConnection::headComplete(std::size_t head_length)
     in_.consume(head_length);
     in_dirty_ = true;
     state_ = State::ReadBody;
-    if (expect_continue_ && !http10_ && !req_body_->done() && in_.empty())
+    // The whole body is read before a back-end is chosen (and Expect is not forwarded), so the
+    // client's "may I send the body?" is answered here, at once: no 1 s client-side wait.
+    continue_sent_ = expect_continue_ && !http10_ && !req_body_->done() && in_.empty();
+    if (continue_sent_)
         out_.append(kContinue);
 }
 
@@ -464,6 +467,8 @@ bool ClientConnection::exchange()
 
     // Request out.
     while (backend_ && req_sent_ < req_out_.size() && backend_->writable) {
+        if (req_sent_ > 0)
+            backend_->noDelay(); // the rest of a request that did not leave in one write
         auto r = backend_->transport().write(req_out_.data() + req_sent_, req_out_.size() - req_sent_);
         if (r.status == IoStatus::Ok) {
             req_sent_ += r.bytes;
@@ -650,7 +655,16 @@ void ClientConnection::parseResponseHead()
         }
         const auto& head = resp_parser_.head();
         if (head.interim()) {
-            // 1xx (100, 103): dropped; dlbad already answered 100-continue itself.
+            // 1xx (103 Early Hints, 102, an unsolicited 100): forwarded ahead of the final
+            // response (RFC 9110 15.2), never to an HTTP/1.0 client, and a 100 Continue not
+            // twice when dlbad already answered the client's Expect itself.
+            if (ResponseRewriter::forwardsInterim(head.status(), http10_, continue_sent_)) {
+                thread_local std::string interim_out;
+                interim_out.clear();
+                ResponseRewriter::writeInterim(interim_out, head);
+                out_.append(interim_out);
+            }
+            server.stats().status_class[1].fetch_add(1, std::memory_order_relaxed);
             resp_in_.consume(r.length);
             resp_parser_.reset();
             continue;
@@ -789,6 +803,7 @@ void ClientConnection::resetRequest()
     resp_any_bytes_ = false;
     server_.reset();
     request_started_ = false;
+    continue_sent_ = false;
     in_dirty_ = !in_.empty();
     state_ = State::ReadHead;
     timer_kind_ = ClientTimer::None;

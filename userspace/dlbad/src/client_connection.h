@@ -119,6 +119,7 @@ private:
     bool keep_alive_ = true;     // the client allows keep-alive
     bool http10_ = false;
     bool expect_continue_ = false;
+    bool continue_sent_ = false; // dlbad answered the request's Expect: 100-continue itself
     bool request_started_ = false;
     ScheduleKeys keys_;
     bool had_persistence_cookie_ = false;

@@ -6,13 +6,34 @@
 
 namespace dlba::dlbad {
 
-bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const ResponseContext& ctx)
+namespace {
+
+std::string statusLine(const ResponseHead& head)
 {
     std::string start = "HTTP/1.1 " + std::to_string(head.status());
     if (!head.reason().empty()) {
         start += ' ';
         start.append(head.reason());
     }
+    return start;
+}
+
+} // namespace
+
+void ResponseRewriter::writeInterim(std::string& out, const ResponseHead& head)
+{
+    thread_local HeaderEdit edit;
+    edit.clear();
+    auto headers = head.headers();
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        if (is_hop_by_hop(headers, headers[i].name))
+            edit.remove_index.push_back(i);
+    write_head(out, statusLine(head), headers, edit);
+}
+
+bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const ResponseContext& ctx)
+{
+    const std::string start = statusLine(head);
 
     thread_local HeaderEdit edit;
     edit.clear();

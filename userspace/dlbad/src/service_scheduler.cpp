@@ -21,6 +21,12 @@ ServiceScheduler::ServiceScheduler(const ServiceConfig& config, std::shared_ptr<
         BoundedLoadTable::Options o;
         o.balance = config.url_hash.load_factor;
         o.max_entries = config.url_hash.max_urls;
+        // The workers' tables place new URLs against one set of per-server counters, so the
+        // bounded-load guarantee is the daemon's, not each thread's.
+        std::vector<std::uint32_t> keys;
+        for (const auto& b : pool_->servers())
+            keys.push_back(b.key());
+        o.shared = std::make_shared<SharedLoads>(keys);
         for (unsigned i = 0; i < workers; ++i)
             url_tables_.push_back(std::make_unique<UrlTable>(o));
     }
@@ -31,6 +37,14 @@ ServiceScheduler::~ServiceScheduler() = default;
 std::size_t ServiceScheduler::trackedUrls(unsigned worker) const
 {
     return worker < url_tables_.size() ? url_tables_[worker]->table.size() : 0;
+}
+
+std::size_t ServiceScheduler::urlLoad(std::uint32_t server_key) const
+{
+    std::size_t n = 0;
+    for (const auto& t : url_tables_)
+        n += t->table.load(server_key);
+    return n;
 }
 
 std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>& avail, std::uint64_t tiebreak) const

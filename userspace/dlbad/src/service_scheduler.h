@@ -31,7 +31,8 @@ struct ScheduleDecision {
 // with bounded load, or weighted least connections / least response time for new sessions.
 // Servers already tried for the request (`excluded`) and unavailable servers are skipped; a
 // failed server whose retry is due is probed by one request.  Thread-safe except that the
-// url-hash table is per worker: callers pass their worker index.
+// url-hash table is per worker (callers pass their worker index); the workers' tables share
+// their load accounting (SharedLoads, atomics), so the bounded-load limit holds per daemon.
 class ServiceScheduler {
 public:
     using Clock = std::chrono::steady_clock;
@@ -45,6 +46,8 @@ public:
 
     // Placement of a URL hash in `worker`'s table (tests / introspection).
     [[nodiscard]] std::size_t trackedUrls(unsigned worker) const;
+    // URLs placed on this server by all workers' tables (tests; not synchronised with them).
+    [[nodiscard]] std::size_t urlLoad(std::uint32_t server_key) const;
 
 private:
     struct UrlTable {

@@ -1,18 +1,108 @@
 #include "tls_transport.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <stdexcept>
 
 namespace dlba::dlbad {
 
-TlsTransport::TlsTransport(SSL_CTX* ctx, int fd) : ssl_(SSL_new(ctx))
+BIO_METHOD* TlsTransport::bioMethod()
 {
-    if (!ssl_ || SSL_set_fd(ssl_.get(), fd) != 1)
-        throw std::runtime_error("SSL_new/SSL_set_fd failed");
+    // One method table for the process, built on first use (C++ guarantees thread-safe
+    // initialisation) and kept until exit.
+    static BIO_METHOD* const method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dlbad socket");
+        if (!m || BIO_meth_set_read_ex(m, bioRead) != 1 || BIO_meth_set_write_ex(m, bioWrite) != 1 ||
+            BIO_meth_set_ctrl(m, bioCtrl) != 1)
+            throw std::runtime_error("BIO_meth_new failed");
+        return m;
+    }();
+    return method;
+}
+
+int TlsTransport::bioRead(BIO* bio, char* buf, std::size_t len, std::size_t* done)
+{
+    auto* self = static_cast<TlsTransport*>(BIO_get_data(bio));
+    BIO_clear_retry_flags(bio);
+    for (;;) {
+        ssize_t n = ::recv(self->fd_, buf, len, 0);
+        if (n > 0) {
+            self->socket_drained_ = static_cast<std::size_t>(n) < len;
+            *done = static_cast<std::size_t>(n);
+            return 1;
+        }
+        if (n == 0) {
+            self->socket_drained_ = false; // EOF: let the caller read it
+            self->socket_eof_ = true;
+            *done = 0;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        self->socket_drained_ = false;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            self->socket_drained_ = true;
+            BIO_set_retry_read(bio);
+        }
+        *done = 0;
+        return 0;
+    }
+}
+
+int TlsTransport::bioWrite(BIO* bio, const char* buf, std::size_t len, std::size_t* done)
+{
+    auto* self = static_cast<TlsTransport*>(BIO_get_data(bio));
+    BIO_clear_retry_flags(bio);
+    for (;;) {
+        ssize_t n = ::send(self->fd_, buf, len, MSG_NOSIGNAL);
+        if (n >= 0) {
+            *done = static_cast<std::size_t>(n);
+            return 1;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            BIO_set_retry_write(bio);
+        *done = 0;
+        return 0;
+    }
+}
+
+long TlsTransport::bioCtrl(BIO* bio, int cmd, long, void*)
+{
+    // Writes go straight to the socket: nothing to flush.  BIO_eof() tells OpenSSL a read of 0
+    // was the peer's FIN (with SSL_OP_IGNORE_UNEXPECTED_EOF: a clean end without close_notify).
+    // Everything else (kTLS, fd queries, push/pop) is unsupported, as for a plain source/sink.
+    switch (cmd) {
+    case BIO_CTRL_FLUSH:
+        return 1;
+    case BIO_CTRL_EOF:
+        return static_cast<TlsTransport*>(BIO_get_data(bio))->socket_eof_ ? 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+TlsTransport::TlsTransport(SSL_CTX* ctx, int fd) : ssl_(SSL_new(ctx)), fd_(fd)
+{
+    if (!ssl_)
+        throw std::runtime_error("SSL_new failed");
+    BIO* bio = BIO_new(bioMethod());
+    if (!bio)
+        throw std::runtime_error("BIO_new failed");
+    BIO_set_data(bio, this);
+    BIO_set_init(bio, 1);
+    SSL_set_bio(ssl_.get(), bio, bio); // the SSL object owns the BIO from here
+    // Read whole buffers, not record header then record body: one recv() for all that is queued.
+    SSL_set_read_ahead(ssl_.get(), 1);
     SSL_set_accept_state(ssl_.get());
 }
+
+TlsTransport::~TlsTransport() = default;
 
 IoResult TlsTransport::status(int ret)
 {
@@ -57,9 +147,12 @@ IoResult TlsTransport::read(char* buf, std::size_t len)
     ERR_clear_error();
     errno = 0;
     std::size_t n = 0;
+    socket_drained_ = false; // set again only if this call's recv() finds the socket empty
     int r = SSL_read_ex(ssl_.get(), buf, len, &n);
-    if (r == 1)
-        return {IoStatus::Ok, n, false};
+    if (r == 1) {
+        // Drained: this call emptied the socket and nothing decrypted or read ahead is left.
+        return {IoStatus::Ok, n, false, socket_drained_ && SSL_has_pending(ssl_.get()) == 0};
+    }
     return status(r);
 }
 

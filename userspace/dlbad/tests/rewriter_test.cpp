@@ -178,6 +178,37 @@ TEST_F(Injection, ConnectionHeaderFollowsTheClientConnection)
     EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos) << out;
 }
 
+TEST(InterimResponse, EarlyHintsForwardedWithoutHopByHopFields)
+{
+    const std::string raw = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n"
+                            "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n"
+                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    ResponseParser p;
+    auto r = p.parse(raw, Method::kGet);
+    ASSERT_TRUE(r.complete());
+    ASSERT_TRUE(p.head().interim());
+    std::string out;
+    ResponseRewriter::writeInterim(out, p.head());
+    EXPECT_EQ(out, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n");
+    // The final response follows in the same buffer.
+    p.reset();
+    r = p.parse(std::string_view(raw).substr(r.length), Method::kGet);
+    ASSERT_TRUE(r.complete());
+    EXPECT_EQ(p.head().status(), 200);
+    EXPECT_FALSE(p.head().interim());
+}
+
+TEST(InterimResponse, WhichInterimResponsesReachTheClient)
+{
+    EXPECT_TRUE(ResponseRewriter::forwardsInterim(103, false, false));
+    EXPECT_TRUE(ResponseRewriter::forwardsInterim(103, false, true));
+    EXPECT_TRUE(ResponseRewriter::forwardsInterim(102, false, false));
+    EXPECT_TRUE(ResponseRewriter::forwardsInterim(100, false, false)) << "unsolicited 100 from the server";
+    EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, false, true)) << "dlbad already sent 100 Continue";
+    EXPECT_FALSE(ResponseRewriter::forwardsInterim(103, true, false)) << "never to an HTTP/1.0 client";
+    EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, true, false));
+}
+
 TEST(ErrorResponse, CompleteResponses)
 {
     auto r = ErrorResponse::build(503, false);

@@ -3,8 +3,11 @@
 
 #include <dlbad/hash.h>
 
+#include <dlbad/bounded_load_table.h>
+
 #include <map>
 #include <set>
+#include <thread>
 
 #include "config_loader.h"
 #include "runtime.h"
@@ -173,6 +176,47 @@ TEST(ServiceScheduler, UrlHashTablesArePerWorker)
     ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, hash64("/a")}, 0, none, e.now, 0));
     EXPECT_EQ(e.sched().trackedUrls(0), 1u);
     EXPECT_EQ(e.sched().trackedUrls(1), 0u);
+}
+
+// Two workers, 10 URLs each, all with server 1 as their first choice.  Each worker's table alone
+// would allow ceil(10/3) = 4 there (8 of 20, 1.2x the mean); the shared accounting holds the
+// daemon to max(floor(1.05 * 20/3), ceil(20/3)) = 7.
+TEST(ServiceScheduler, UrlHashBoundIsPerDaemonNotPerWorker)
+{
+    Env e(conf("url-hash"), 2);
+    BoundedLoadTable probe; // the same ring as the scheduler's tables: {key, weight 1}
+    const std::vector<HashNode> nodes{{1, 1}, {2, 1}, {3, 1}};
+    probe.set_nodes(nodes);
+    std::vector<std::uint64_t> urls;
+    for (int i = 0; urls.size() < 20; ++i) {
+        auto h = hash64("/w/" + std::to_string(i));
+        if (probe.ring().nodes()[*probe.ring().walk(h, [](std::size_t) { return true; })].id == 1)
+            urls.push_back(h);
+    }
+    std::vector<bool> none(3, false);
+    for (std::size_t i = 0; i < urls.size(); ++i)
+        ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, urls[i]}, i % 2, none, e.now, 0));
+    EXPECT_EQ(e.sched().trackedUrls(0) + e.sched().trackedUrls(1), 20u);
+    EXPECT_EQ(e.sched().urlLoad(1), 7u);
+}
+
+// Both workers at once, from their own threads (as the event loops run): the bound still holds,
+// give or take the one URL a simultaneous placement can add.
+TEST(ServiceScheduler, UrlHashBoundHoldsWithConcurrentWorkers)
+{
+    Env e(conf("url-hash"), 2);
+    auto run = [&](unsigned worker) {
+        std::vector<bool> none(3, false);
+        for (int i = 0; i < 3000; ++i) {
+            auto h = hash64("/c/" + std::to_string(i * 2 + static_cast<int>(worker)));
+            EXPECT_TRUE(e.sched().pick({std::nullopt, std::nullopt, h}, worker, none, e.now, 0));
+        }
+    };
+    std::thread a(run, 0u), b(run, 1u);
+    a.join();
+    b.join();
+    for (std::uint32_t key = 1; key <= 3; ++key)
+        EXPECT_LE(e.sched().urlLoad(key), 2000u * 105 / 100 + 1) << "server " << key;
 }
 
 } // namespace

@@ -31,6 +31,47 @@ BoundedLoadTable::BoundedLoadTable(Options options)
         throw std::invalid_argument("bounded-load table size out of range");
 }
 
+BoundedLoadTable::~BoundedLoadTable()
+{
+    share_all(-1);
+}
+
+void BoundedLoadTable::count(std::size_t node_index, int delta) noexcept
+{
+    loads_[node_index] += static_cast<std::size_t>(static_cast<std::ptrdiff_t>(delta));
+    if (options_.shared && shared_slot_[node_index] != kNoSlot)
+        options_.shared->add(shared_slot_[node_index], delta);
+}
+
+void BoundedLoadTable::share_all(int sign) noexcept
+{
+    if (!options_.shared)
+        return;
+    for (std::size_t i = 0; i < loads_.size(); ++i)
+        if (shared_slot_[i] != kNoSlot && loads_[i] != 0)
+            options_.shared->add(shared_slot_[i], sign * static_cast<std::int64_t>(loads_[i]));
+}
+
+std::optional<std::size_t> BoundedLoadTable::place_new(std::uint64_t hash)
+{
+    if (!options_.shared)
+        return place(hash, map_.size() + 1);
+    // Capacities from the URLs of every table sharing the accounting (this one included), plus
+    // the new one.  A node another table counts but this one does not know (a membership change
+    // seen there first) makes the capacities add up to less than the total for a moment: then
+    // the first node of the walk takes the URL, as without bounded load.
+    const auto& shared = *options_.shared;
+    const auto total = static_cast<std::size_t>(std::max<std::int64_t>(shared.total(), 0)) + 1;
+    auto idx = ring_.walk(hash, [&](std::size_t i) {
+        const std::int64_t load = shared_slot_[i] != kNoSlot ? shared.load(shared_slot_[i])
+                                                             : static_cast<std::int64_t>(loads_[i]);
+        return load < static_cast<std::int64_t>(capacity(i, total));
+    });
+    if (!idx)
+        idx = ring_.walk(hash, [&](std::size_t i) { return ring_.nodes()[i].weight > 0; });
+    return idx;
+}
+
 std::size_t BoundedLoadTable::capacity(std::size_t node_index, std::size_t total) const noexcept
 {
     const std::uint32_t w = ring_.nodes()[node_index].weight;
@@ -80,7 +121,7 @@ void BoundedLoadTable::erase_slot(std::uint32_t slot)
     Entry& e = slots_[slot];
     lru_unlink(slot);
     if (e.node != kNil)
-        --loads_[e.node];
+        count(e.node, -1);
     map_.erase(e.hash);
     e.node = kNil;
     free_.push_back(slot);
@@ -133,7 +174,7 @@ std::optional<std::uint32_t> BoundedLoadTable::assign_hash(std::uint64_t url_has
     }
     if (map_.size() >= options_.max_entries)
         evict_one();
-    const std::optional<std::size_t> idx = place(url_hash, map_.size() + 1);
+    const std::optional<std::size_t> idx = place_new(url_hash);
     if (!idx) // cannot happen: capacities add up to more than the total
         return std::nullopt;
     std::uint32_t slot;
@@ -147,19 +188,25 @@ std::optional<std::uint32_t> BoundedLoadTable::assign_hash(std::uint64_t url_has
     slots_[slot] = Entry{url_hash, static_cast<std::uint32_t>(*idx), kNil, kNil};
     map_.emplace(url_hash, slot);
     lru_push_front(slot);
-    ++loads_[*idx];
+    count(*idx, +1);
     return ring_.nodes()[*idx].id;
 }
 
 void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
 {
     HashRing ring(nodes, options_.vnodes_per_weight); // validates before any change
+    // Rebalancing works on this table's own loads; the shared accounting gets the result.
+    share_all(-1);
     const HashRing old = std::move(ring_);
     ring_ = std::move(ring);
     total_weight_ = 0;
     for (const HashNode& n : ring_.nodes())
         total_weight_ += n.weight;
     loads_.assign(ring_.nodes().size(), 0);
+    shared_slot_.assign(ring_.nodes().size(), kNoSlot);
+    if (options_.shared)
+        for (std::size_t i = 0; i < ring_.nodes().size(); ++i)
+            shared_slot_[i] = options_.shared->slot_of(ring_.nodes()[i].id).value_or(kNoSlot);
 
     if (ring_.empty()) { // nothing can be placed: forget everything
         map_.clear();
@@ -229,6 +276,7 @@ void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
         ++loads_[idx];
         e.node = static_cast<std::uint32_t>(idx);
     }
+    share_all(+1);
 }
 
 } // namespace dlba::dlbad

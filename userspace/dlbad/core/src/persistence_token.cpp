@@ -198,6 +198,28 @@ PersistenceTokenCodec::~PersistenceTokenCodec() = default;
 PersistenceTokenCodec::PersistenceTokenCodec(PersistenceTokenCodec&&) noexcept = default;
 PersistenceTokenCodec& PersistenceTokenCodec::operator=(PersistenceTokenCodec&&) noexcept = default;
 
+namespace {
+
+// Nonces come from a per-thread batch of RAND_bytes output: one call (and its fork-detection
+// getpid()) per 372 tokens instead of one per token.  The bytes are the DRBG's all the same; the
+// batch belongs to one thread, and dlbad forks (daemonising) before any token is issued.
+void fresh_nonce(unsigned char* nonce)
+{
+    constexpr std::size_t kBatch = kNonceBytes * 372;
+    thread_local std::array<unsigned char, kBatch> pool;
+    thread_local std::size_t used = kBatch;
+    if (used == kBatch) {
+        if (RAND_bytes(pool.data(), static_cast<int>(kBatch)) != 1)
+            throw std::runtime_error("RAND_bytes failed");
+        used = 0;
+    }
+    std::memcpy(nonce, pool.data() + used, kNonceBytes);
+    OPENSSL_cleanse(pool.data() + used, kNonceBytes); // a nonce is handed out once
+    used += kNonceBytes;
+}
+
+} // namespace
+
 std::string PersistenceTokenCodec::issue(std::uint32_t server_key, std::uint64_t now_unix) const
 {
     const Impl::Key& key = impl_->keys.front();
@@ -208,8 +230,7 @@ std::string PersistenceTokenCodec::issue(std::uint32_t server_key, std::uint64_t
     unsigned char* const tag = ct + kPlainBytes;
 
     *id = key.id;
-    if (RAND_bytes(nonce, static_cast<int>(kNonceBytes)) != 1)
-        throw std::runtime_error("RAND_bytes failed");
+    fresh_nonce(nonce);
     const auto issued = static_cast<std::uint32_t>(std::min<std::uint64_t>(now_unix, UINT32_MAX));
     const std::array<unsigned char, kPlainBytes> pt{
         static_cast<unsigned char>(server_key >> 24), static_cast<unsigned char>(server_key >> 16),

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -216,6 +217,100 @@ TEST(BoundedLoadTable, BadOptions)
     BoundedLoadTable t;
     const std::vector<HashNode> dup = {{1, 1}, {1, 1}};
     EXPECT_THROW(t.set_nodes(dup), std::invalid_argument);
+}
+
+} // namespace
+} // namespace dlba::dlbad
+
+namespace dlba::dlbad {
+namespace {
+
+// URLs whose first choice on the ring is `node_id`.
+std::vector<std::uint64_t> urls_preferring(const BoundedLoadTable& t, std::uint32_t node_id, std::size_t n)
+{
+    std::vector<std::uint64_t> out;
+    for (std::size_t i = 0; out.size() < n; ++i) {
+        const std::uint64_t h = hash64("/pref/" + std::to_string(i));
+        const auto first = t.ring().walk(h, [](std::size_t) { return true; });
+        if (t.ring().nodes()[*first].id == node_id)
+            out.push_back(h);
+    }
+    return out;
+}
+
+// Two worker threads' tables, 10 URLs each, all preferring the same cache of 3.  Each table on its
+// own allows ceil(10/3) = 4 there (8 together, 1.2x the mean of 6.67); sharing the accounting the
+// daemon's 20 URLs allow max(floor(1.05 * 6.67), 7) = 7.
+TEST(SharedLoads, BoundHoldsForTheDaemonNotEachThread)
+{
+    const std::vector<std::uint32_t> ids{100, 101, 102};
+    const auto nodes = make_nodes(3);
+    auto place_all = [&](BoundedLoadTable& a, BoundedLoadTable& b) {
+        a.set_nodes(nodes);
+        b.set_nodes(nodes);
+        const auto urls = urls_preferring(a, 100, 20);
+        for (std::size_t i = 0; i < urls.size(); ++i)
+            EXPECT_TRUE((i % 2 ? b : a).assign_hash(urls[i]));
+        return a.load(100) + b.load(100);
+    };
+    {
+        BoundedLoadTable a, b;
+        EXPECT_EQ(place_all(a, b), 8u) << "per-thread accounting: each thread rounds up on its own";
+    }
+    auto shared = std::make_shared<SharedLoads>(ids);
+    BoundedLoadTable::Options o;
+    o.shared = shared;
+    {
+        BoundedLoadTable a(o), b(o);
+        EXPECT_EQ(place_all(a, b), 7u);
+        EXPECT_EQ(shared->total(), 20);
+        for (std::uint32_t id : ids)
+            EXPECT_EQ(shared->load(*shared->slot_of(id)), static_cast<std::int64_t>(a.load(id) + b.load(id)));
+        // A membership change rebalances one table: the shared counts follow it.
+        a.set_nodes(make_nodes(2));
+        EXPECT_EQ(a.load(102), 0u);
+        EXPECT_EQ(shared->total(), 20);
+        for (std::uint32_t id : ids)
+            EXPECT_EQ(shared->load(*shared->slot_of(id)), static_cast<std::int64_t>(a.load(id) + b.load(id)));
+    }
+    EXPECT_EQ(shared->total(), 0) << "a table going away takes its URLs out";
+    for (std::uint32_t id : ids)
+        EXPECT_EQ(shared->load(*shared->slot_of(id)), 0);
+}
+
+// Worker threads placing URLs at the same time: the counters stay exact and the bound holds but for
+// the one-URL overshoot a race can cause.
+TEST(SharedLoads, ConcurrentTablesStayWithinTheBound)
+{
+    const std::vector<std::uint32_t> ids{100, 101, 102, 103, 104};
+    auto shared = std::make_shared<SharedLoads>(ids);
+    BoundedLoadTable::Options o;
+    o.shared = shared;
+    BoundedLoadTable a(o), b(o);
+    a.set_nodes(make_nodes(5));
+    b.set_nodes(make_nodes(5));
+    const auto& urls = url_hashes();
+    auto run = [&](BoundedLoadTable& t, std::size_t from) {
+        for (std::size_t i = from; i < urls.size(); i += 2)
+            t.assign_hash(urls[i]);
+    };
+    std::thread ta(run, std::ref(a), 0);
+    std::thread tb(run, std::ref(b), 1);
+    ta.join();
+    tb.join();
+    EXPECT_EQ(shared->total(), static_cast<std::int64_t>(a.size() + b.size()));
+    const double mean = static_cast<double>(urls.size()) / 5.0;
+    for (std::uint32_t id : ids) {
+        const auto both = a.load(id) + b.load(id);
+        EXPECT_EQ(shared->load(*shared->slot_of(id)), static_cast<std::int64_t>(both));
+        EXPECT_LE(static_cast<double>(both), 1.05 * mean + 1.0) << "node " << id;
+    }
+}
+
+TEST(SharedLoads, DuplicateIdsRejected)
+{
+    const std::vector<std::uint32_t> ids{1, 2, 1};
+    EXPECT_THROW(SharedLoads{ids}, std::invalid_argument);
 }
 
 } // namespace

@@ -6,6 +6,7 @@ usage: fake_backend.py MODE ADDR PORT
   dropper    read the request head, then close without answering (replay / 502)
   garbage    answer bytes that are not HTTP (502)
   echo       read the request body (Content-Length or chunked) and answer its length and md5
+  hints      answer 103 Early Hints (a Link header), then 200 "final"
 Runs until killed.
 """
 import hashlib
@@ -30,6 +31,9 @@ def serve(conn, mode):
             conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
         elif mode == "echo":
             echo(conn, data)
+        elif mode == "hints":
+            conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")
     except OSError:
         pass
     finally:

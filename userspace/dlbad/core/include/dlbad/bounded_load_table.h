@@ -21,12 +21,19 @@
 // placement is identical on every DLBA server; only overflow placements
 // (a few per cent of URLs) can differ between servers.
 //
-// Not thread-safe: use one table per event loop or guard it.
+// Not thread-safe: use one table per event loop or guard it.  Several tables (one per worker
+// thread of a service) may share their load accounting through a SharedLoads: a new URL is then
+// placed against the loads and URL total of all of them, so the bound holds for the daemon, not
+// for each thread (and small per-thread populations no longer each round their capacities up).
+// Each table still keeps its own URL -> node memory; primary placement is identical in all of
+// them, overflow placements (a few per cent of URLs) may differ between threads.
 
 #include <dlbad/hash_ring.h>
+#include <dlbad/shared_loads.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -41,11 +48,19 @@ public:
         double balance = 1.05;               // > 1.0
         std::size_t max_entries = 1u << 20;  // tracked URLs
         std::uint32_t vnodes_per_weight = HashRing::kDefaultVnodes;
+        // Load accounting shared with other tables (nullptr: this table alone).  Node ids
+        // missing from it are counted locally only.
+        std::shared_ptr<SharedLoads> shared;
     };
 
     // Throws std::invalid_argument if balance <= 1 or max_entries == 0.
     explicit BoundedLoadTable(Options options);
     BoundedLoadTable() : BoundedLoadTable(Options{}) {}
+    // Takes this table's URLs out of the shared accounting.
+    ~BoundedLoadTable();
+
+    BoundedLoadTable(const BoundedLoadTable&) = delete;
+    BoundedLoadTable& operator=(const BoundedLoadTable&) = delete;
 
     // Replace the node set (ids are stable identities: an id present before
     // and after keeps its URLs).  Rebalances the tracked URLs as described
@@ -80,6 +95,10 @@ private:
 
     [[nodiscard]] std::size_t capacity(std::size_t node_index, std::size_t total) const noexcept;
     std::optional<std::size_t> place(std::uint64_t hash, std::size_t total);
+    // A new URL: against the shared loads when there are any.
+    std::optional<std::size_t> place_new(std::uint64_t hash);
+    void count(std::size_t node_index, int delta) noexcept;
+    void share_all(int sign) noexcept; // add (+1) / withdraw (-1) every local load
     void lru_unlink(std::uint32_t slot) noexcept;
     void lru_push_front(std::uint32_t slot) noexcept;
     void evict_one();
@@ -89,6 +108,8 @@ private:
     HashRing ring_;
     std::uint64_t total_weight_ = 0;
     std::vector<std::size_t> loads_; // per node index
+    static constexpr std::size_t kNoSlot = SIZE_MAX;
+    std::vector<std::size_t> shared_slot_; // per node index: slot in options_.shared
     std::vector<Entry> slots_;
     std::vector<std::uint32_t> free_;
     // Buckets are chosen by a per-table random key so crafted URLs cannot

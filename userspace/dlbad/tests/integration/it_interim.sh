@@ -1,0 +1,105 @@
+#!/bin/bash
+# Interim (1xx) responses: a request announcing its body with "Expect: 100-continue" is answered
+# "100 Continue" by dlbad at once (it reads the whole body before choosing a back-end), so curl does
+# not sit out its 1 s expect timeout; HTTP/1.0 clients never get a 1xx; a back-end's 103 Early
+# Hints reaches HTTP/1.1 clients (plain and TLS) ahead of the final response, not HTTP/1.0 ones.
+source "$(dirname "$0")/lib.sh"
+
+gen_certs || exit 1
+start_nginx 1 || exit 1
+P_ECHO=$((BACKEND_PORT + 1))
+P_HINTS=$((BACKEND_PORT + 2))
+python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
+python3 "$HERE/fake_backend.py" hints 127.0.0.24 $P_HINTS & PIDS+=($!)
+wait_port 127.0.0.24 $P_ECHO || exit 1
+wait_port 127.0.0.24 $P_HINTS || exit 1
+P_EP=$((BASE + 6))
+P_HP=$((BASE + 7))
+P_HS=$((BASE + 8))
+cat >"$T/dlbad.conf" <<CONF
+workers: 2
+monitor:
+  unix: $SOCK
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+  echo:
+    servers:
+      - {key: 1, addr: 127.0.0.24:$P_ECHO}
+  hints:
+    servers:
+      - {key: 7, addr: 127.0.0.24:$P_HINTS}
+services:
+  - {name: web, listen: "$VIP:$HTTP_PORT", backend: web, limits: {max_body_bytes: 8m}}
+  - {name: echo, listen: "$VIP:$P_EP", backend: echo, limits: {max_body_bytes: 8m}}
+  - {name: hints, listen: "$VIP:$P_HP", backend: hints}
+  - name: hints-tls
+    listen: $VIP:$P_HS
+    protocol: https
+    tls: {certificates: [{cert: $T/ecdsa.pem, key: $T/ecdsa.key}]}
+    backend: hints
+CONF
+start_dlbad "$T/dlbad.conf" || exit 1
+
+head -c 2097152 /dev/urandom >"$T/upload"
+SUM=$(md5sum <"$T/upload" | cut -d' ' -f1)
+
+# curl waits up to 1 s (--expect100-timeout) for 100 Continue before sending the body anyway:
+# answered by dlbad, the whole 2 MiB upload takes far less.
+out=$(curl -sv --max-time 10 -H 'Expect: 100-continue' --data-binary @"$T/upload" \
+    -w 'time=%{time_total}\n' "http://$VIP:$HTTP_PORT/upload" 2>"$T/curl.err")
+check "Expect: 100-continue answered with 100 Continue" grep -q '^< HTTP/1.1 100 Continue' "$T/curl.err"
+check "upload reached nginx whole" grep -q 'backend=1 upload len=2097152 ' <<<"$out"
+t=$(sed -n 's/^time=//p' <<<"$out")
+check "no expect timeout (took ${t}s, curl waits 1 s without 100 Continue)" \
+    python3 -c "import sys; sys.exit(0 if float('$t') < 0.9 else 1)"
+out=$(curl -s --max-time 10 -H 'Expect: 100-continue' --data-binary @"$T/upload" "http://$VIP:$P_EP/" 2>&1)
+expect_eq "upload bytes intact behind the 100 Continue" "len=2097152 md5=$SUM te=-" "$out"
+
+# Head first, body later, by hand: what arrives between the two?
+continue_probe() { # VERSION -> what dlbad sent before the body, "|", then the final status
+    python3 - "$VIP" "$HTTP_PORT" "$1" <<'PY'
+import socket, sys, time
+host, port, version = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection((host, port), timeout=3)
+s.sendall(f"POST /upload {version}\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n".encode())
+s.settimeout(0.5)
+try:
+    early = s.recv(4096)
+except socket.timeout:
+    early = b""
+s.settimeout(3)
+s.sendall(b"hello")
+data = b""
+while b"\r\n\r\n" not in data:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(early.decode().strip() or "-", "|", data.split(b"\r\n")[0].decode())
+PY
+}
+expect_eq "HTTP/1.1: 100 Continue before the body, then the answer" \
+    "HTTP/1.1 100 Continue | HTTP/1.1 200 OK" "$(continue_probe HTTP/1.1)"
+expect_eq "HTTP/1.0: no 100 Continue (RFC 9110 15.2)" "- | HTTP/1.1 200 OK" "$(continue_probe HTTP/1.0)"
+
+# 103 Early Hints from the back-end.
+out=$(curl -sv --max-time 5 "http://$VIP:$P_HP/page" 2>"$T/curl.err")
+check "103 Early Hints forwarded to an HTTP/1.1 client" grep -q '^< HTTP/1.1 103 Early Hints' "$T/curl.err"
+check "with its Link header" grep -q '^< Link: </style.css>; rel=preload; as=style' "$T/curl.err"
+check "then the final response" grep -q '^< HTTP/1.1 200 OK' "$T/curl.err"
+expect_eq "final body" "final" "$out"
+out=$(curl -skv --max-time 5 "https://$VIP:$P_HS/page" 2>"$T/curl.err")
+check "103 Early Hints over TLS too" grep -q '^< HTTP/1.1 103 Early Hints' "$T/curl.err"
+expect_eq "final body over TLS" "final" "$out"
+r=$(printf 'GET /page HTTP/1.0\r\nHost: t\r\n\r\n' | python3 "$HERE/raw_client.py" "$VIP" "$P_HP" --wait 3 | tr '\n' ' ')
+expect_eq "HTTP/1.0 client: no 103, just the final response" "STATUS 200 CLOSED " "$r"
+r=$(printf 'GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n' |
+    python3 "$HERE/raw_client.py" "$VIP" "$P_HP" --wait 2 | tr '\n' ' ')
+expect_eq "pipelined on one connection: 103, 200, 103, 200" "STATUS 103 STATUS 200 STATUS 103 STATUS 200 OPEN " "$r"
+# Counted whether forwarded or not: 1 + 1 (TLS) + 1 (HTTP/1.0) + 2 (pipelined).
+expect_eq "interim responses counted in the server's 1xx" 5 \
+    "$(jget "sum(s['stats']['status']['1xx'] for s in d['servers'] if s['backend'] == 'hints')")"
+
+finish

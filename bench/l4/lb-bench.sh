@@ -124,6 +124,7 @@ topo_up() {
 		addr add 10.1.$i.2/24 dev eth0
 		link set eth0 up
 		route add default via 10.1.$i.1
+		neigh replace 10.1.$i.1 lladdr ${LSN_MAC[i]} dev eth0 nud permanent
 		EOF
 		tc -n s$i qdisc add dev eth0 clsact
 	done
@@ -192,15 +193,31 @@ set_filters() {	# variant pass|drop
 	} | tc -n lb -force -batch - 2>/dev/null
 }
 
-# Servers count the expected frames at their ingress (validation pass).
+# Servers count the expected frames at their ingress (validation pass) and
+# let them on to their TCP stack, which verifies the checksums (see
+# srv_tcp_counts) and answers with a RST.
 set_server_filters() {	# variant
 	local i
 	for i in $(seq 1 $NSRV); do
 		tc -n s$i -force -batch - 2>/dev/null <<-EOF
 		filter del dev eth0 ingress
-		filter add dev eth0 ingress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$1" $i) action drop
+		filter add dev eth0 ingress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$1" $i) action ok
 		EOF
 	done
+}
+
+# "segments checksum-errors": TCP segments the servers' stacks received and
+# how many of them failed the checksum check, summed over the servers.  A
+# segment whose IP header checksum is wrong never reaches TCP, so "all sent
+# segments received, none with a checksum error" proves both checksums.
+srv_tcp_counts() {
+	local i
+	for i in $(seq 1 $NSRV); do
+		ip netns exec s$i cat /proc/net/snmp
+	done | awk '$1 == "Tcp:" {
+			if ($2 ~ /^[A-Za-z]/) { for (f = 2; f <= NF; f++) col[$f] = f; next }
+			seg += $col["InSegs"]; err += $col["InCsumErrors"]
+		} END { print seg + 0, err + 0 }'
 }
 
 # jq: packets counted by the filters of preference $p in one filter dump
@@ -291,9 +308,10 @@ check_run() {	# what count
 
 # Validation pass: the established flows' SYNs through to the servers.
 validate() {
-	local per n total=0
+	local per n total=0 seg0 err0 seg1 err1
 	set_filters "$CUR" pass
 	set_server_filters "$CUR"
+	read -r seg0 err0 <<<"$(srv_tcp_counts)"
 	flood syn $EST_SRC $EST_NIPS $EST_SPORT $EST_NPORTS $EST_FLOWS
 	if [ "$CUR" = indrop ]; then
 		check_run validate $EST_FLOWS
@@ -304,6 +322,10 @@ validate() {
 	[ "$total" = $EST_FLOWS ] ||
 		die "$CUR: servers received $total of $EST_FLOWS SYNs as expected (per server: $per)"
 	check_run validate $EST_FLOWS
+	# what the LB rewrote (nat) must still carry valid IP and TCP checksums
+	read -r seg1 err1 <<<"$(srv_tcp_counts)"
+	[ $((seg1 - seg0)) = $EST_FLOWS ] && [ $((err1 - err0)) = 0 ] ||
+		die "$CUR: the servers' TCP received $((seg1 - seg0)) of $EST_FLOWS SYNs, $((err1 - err0)) with a bad checksum"
 	echo "$CUR validate servers: $per" >>"$RAW"
 }
 

@@ -7,17 +7,26 @@
 # request per connection, no resumption).  Prints a table, then ratio=<dlbad/HAProxy HTTP rps>.
 #
 # Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (10s), CONNS (50),
-# THREADS (proxy threads, default 2), ROUNDS (2: best of, alternating the proxies), SYSCALLS (1:
-# count system calls per request with perf).  The machine is shared with wrk and nginx, so the CPU
-# time each proxy spends per request is printed too: it varies less than requests/s when other
-# work competes for the CPUs.
+# THREADS (proxy threads, default 2), ROUNDS (3: the median of each figure over the rounds, the two
+# proxies back to back per row, their order swapped every round), SYSCALLS (1: count system calls
+# per request with perf), PROXY_CPUS / LOAD_CPUS (taskset CPU lists: pin both proxies to one set and
+# wrk + nginx to another, e.g. PROXY_CPUS=1 LOAD_CPUS=0, so the load generator competes with
+# either proxy in the same way), ROWS (a subset of "http https-keepalive tls-handshakes").  The machine is shared with wrk and nginx, so the CPU time each
+# proxy spends per request is printed too: it varies less than requests/s when other work
+# competes for the CPUs.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DLBAD=${DLBAD:-$ROOT/build/userspace/dlbad/dlbad}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
+PROXY_CPUS=${PROXY_CPUS:-}
+LOAD_CPUS=${LOAD_CPUS:-}
+PROXYSET=()
+LOADSET=()
+[ -n "$PROXY_CPUS" ] && PROXYSET=(taskset -c "$PROXY_CPUS")
+[ -n "$LOAD_CPUS" ] && LOADSET=(taskset -c "$LOAD_CPUS")
 # SYSCALLS=1 (needs perf): also count the proxy's system calls per request.
 SYSCALLS=${SYSCALLS:-0}
 command -v perf >/dev/null || SYSCALLS=0
@@ -73,7 +82,7 @@ http {
     }
 }
 NGX
-    nginx -c "$T/nginx-$n.conf" -p "$T" || exit 1
+    "${LOADSET[@]}" nginx -c "$T/nginx-$n.conf" -p "$T" || exit 1
 done
 
 cat >"$T/dlbad.conf" <<CONF
@@ -131,10 +140,10 @@ frontend handshakes
     default_backend web
 CFG
 
-"$DLBAD" -f -q -c "$T/dlbad.conf" >"$T/dlbad.log" 2>&1 &
+"${PROXYSET[@]}" "$DLBAD" -f -q -c "$T/dlbad.conf" >"$T/dlbad.log" 2>&1 &
 PIDS+=($!)
 PID_dlbad=$!
-haproxy -q -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
+"${PROXYSET[@]}" haproxy -q -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
 PIDS+=($!)
 PID_haproxy=$!
 sleep 1
@@ -167,7 +176,7 @@ run() {
         perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$T/perf.$pid" &
         sc=$!
     fi
-    out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
+    out=$("${LOADSET[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
     c1=$(cputicks "$pid")
     if [ -n "$sc" ]; then
         kill -INT "$sc"
@@ -188,9 +197,10 @@ run() {
 }
 
 declare -A RPS P99 CPU SYS ERR
-rows="http https-keepalive tls-handshakes"
+rows=${ROWS:-http https-keepalive tls-handshakes}
 # Interleaved (row by row, the two proxies back to back, the order swapped every round) so both
-# see the same background load as far as possible.
+# see the same background load as far as possible; each cell is the median over the rounds (of
+# each figure on its own), which a single lucky or unlucky round cannot move.
 for round in $(seq "$ROUNDS"); do
     order="dlbad haproxy"
     [ $((round % 2)) = 0 ] && order="haproxy dlbad"
@@ -206,16 +216,21 @@ for round in $(seq "$ROUNDS"); do
             esac
             read -r rps p99 cpu calls errs <<<"$r"
             key=$proxy.$row
-            # Best round (highest throughput) per cell.
-            if [ -z "${RPS[$key]:-}" ] || python3 -c "import sys; sys.exit(0 if $rps > ${RPS[$key]} else 1)"; then
-                RPS[$key]=$rps
-                P99[$key]=$p99
-                CPU[$key]=$cpu
-                SYS[$key]=$calls
-                ERR[$key]=$errs
-            fi
+            RPS[$key]="${RPS[$key]:-} $rps"
+            P99[$key]="${P99[$key]:-} $p99"
+            CPU[$key]="${CPU[$key]:-} $cpu"
+            SYS[$key]="${SYS[$key]:-} $calls"
+            [ "$errs" = none ] || ERR[$key]="${ERR[$key]:-}$errs"
+            [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p99=${p99}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
         done
     done
+done
+median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" $1; }
+for k in "${!RPS[@]}"; do
+    RPS[$k]=$(median "${RPS[$k]}")
+    P99[$k]=$(median "${P99[$k]}")
+    CPU[$k]=$(median "${CPU[$k]}")
+    SYS[$k]=$(median "${SYS[$k]}")
 done
 
 printf '%-16s %10s %12s %6s %9s %11s %12s %14s\n' row dlbad_rps haproxy_rps ratio dlbad_p99 haproxy_p99 \
@@ -233,7 +248,10 @@ if [ "$SYSCALLS" = 1 ]; then
     done
 fi
 for k in "${!ERR[@]}"; do
-    [ "${ERR[$k]}" = none ] || echo "# errors $k: ${ERR[$k]}"
+    echo "# errors $k: ${ERR[$k]}"
 done
-echo "# $(nproc) CPUs shared by wrk (2 threads, $CONNS connections), the proxy ($THREADS threads) and 2 nginx; best of $ROUNDS rounds of $DURATION"
-echo "ratio=$(python3 -c "print(f'{${RPS[dlbad.http]} / ${RPS[haproxy.http]}:.2f}')")"
+pin="not pinned"
+[ -n "$PROXY_CPUS$LOAD_CPUS" ] && pin="proxies on CPUs ${PROXY_CPUS:-any}, wrk and nginx on ${LOAD_CPUS:-any}"
+echo "# $(nproc) CPUs shared by wrk (2 threads, $CONNS connections), the proxy ($THREADS threads) and 2 nginx ($pin);"
+echo "# median of $ROUNDS rounds of $DURATION; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "${RPS[dlbad.http]:-}" ] && echo "ratio=$(python3 -c "print(f'{${RPS[dlbad.http]} / ${RPS[haproxy.http]}:.2f}')")"

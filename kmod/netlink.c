@@ -177,8 +177,10 @@ static const struct nla_policy dlba_panic_tl[DLBA_A_MAX + 1] = {
 struct dlba_dump_ctx {
 	struct dlba_svc_key	key;
 	bool			filter;		/* key is valid */
+	s16			err;		/* deferred .start error, see below */
 	u32			svc_idx;	/* service dumps: next service */
 	u32			pos;		/* next server / bucket */
+	const char		*err_msg;	/* its extack message (static) */
 };
 
 static struct dlba_dump_ctx *dlba_dump_ctx(struct netlink_callback *cb)
@@ -758,36 +760,62 @@ static int dlba_nl_server_get(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Dumps that name a service check it in .start, so that a bad or unknown
- * key fails the dump with an error (and, from 6.6 on, an extack; 6.1 gives
- * .start none) instead of an empty answer.  The request is parsed again
- * here rather than taken from genetlink, whose dump info changed in 6.6.
+ * key fails the dump with an error and an extack message instead of an
+ * empty answer.  The request is parsed again here rather than taken from
+ * genetlink, whose dump info changed in 6.6.
+ *
+ * Before 6.6 genetlink calls .start without an extack (cb->extack is NULL),
+ * so its message would be lost.  There the error is kept in the context and
+ * returned by the first dumpit instead, which does have one: the dump ends
+ * at once with an NLMSG_DONE carrying the error and the message (dlbactl
+ * reads both), and nothing is dumped.
  */
 static int dlba_nl_dump_start_key(struct netlink_callback *cb,
 				  const struct nla_policy *policy, bool required)
 {
 	struct dlba_net *dn = dlba_pernet(sock_net(cb->skb->sk));
 	struct dlba_dump_ctx *ctx = dlba_dump_ctx(cb);
+	struct netlink_ext_ack local = {};
+	struct netlink_ext_ack *extack = cb->extack ?: &local;
 	struct nlattr *tb[DLBA_SVC_A_MAX + 1];
 	struct nlattr *attrs[DLBA_A_MAX + 1];
 	int err;
 
 	memset(ctx, 0, sizeof(*ctx));
 	err = genlmsg_parse(cb->nlh, &dlba_genl_family, attrs, DLBA_A_MAX,
-			    policy, cb->extack);
+			    policy, extack);
 	if (err)
-		return err;
+		goto out;
 	if (!required && !attrs[DLBA_A_SERVICE])
 		return 0;
-	err = dlba_nl_key(attrs, dlba_svc_key_policy, tb, &ctx->key, cb->extack);
+	err = dlba_nl_key(attrs, dlba_svc_key_policy, tb, &ctx->key, extack);
 	if (err)
-		return err;
+		goto out;
 	ctx->filter = true;
 
 	mutex_lock(&dn->lock);
-	if (!dlba_nl_service(dn, &ctx->key, attrs, cb->extack))
+	if (!dlba_nl_service(dn, &ctx->key, attrs, extack))
 		err = -ENOENT;
 	mutex_unlock(&dn->lock);
+out:
+	if (err && !cb->extack) {
+		ctx->err = err;
+		ctx->err_msg = local._msg;
+		return 0;
+	}
 	return err;
+}
+
+/* The error .start deferred (pre-6.6), with its message; 0 if none. */
+static int dlba_nl_dump_deferred_err(struct netlink_callback *cb)
+{
+	struct dlba_dump_ctx *ctx = dlba_dump_ctx(cb);
+
+	if (!ctx->err)
+		return 0;
+	if (cb->extack)
+		cb->extack->_msg = ctx->err_msg;
+	return ctx->err;
 }
 
 static int dlba_nl_server_dump_start(struct netlink_callback *cb)
@@ -830,9 +858,12 @@ static int dlba_nl_server_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dlba_net *dn = dlba_pernet(sock_net(skb->sk));
 	struct dlba_dump_ctx *ctx = dlba_dump_ctx(cb);
 	struct dlba_service *svc;
-	int err = 0;
 	u32 idx = 0;
+	int err;
 
+	err = dlba_nl_dump_deferred_err(cb);
+	if (err)
+		return err;
 	mutex_lock(&dn->lock);
 	cb->seq = dn->generation;
 	if (ctx->filter) {
@@ -941,8 +972,11 @@ static int dlba_nl_bkt_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dlba_net *dn = dlba_pernet(sock_net(skb->sk));
 	struct dlba_dump_ctx *ctx = dlba_dump_ctx(cb);
 	struct dlba_service *svc;
-	int err = 0;
+	int err;
 
+	err = dlba_nl_dump_deferred_err(cb);
+	if (err)
+		return err;
 	mutex_lock(&dn->lock);
 	svc = dlba_nl_dump_service(dn, cb);
 	if (!svc)

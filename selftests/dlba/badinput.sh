@@ -153,13 +153,14 @@ genl() {
 		--vip4 "$VIP4" --port 80 --srv4 "$(srv_addr4 1)"
 }
 out=$(genl good)
-grep -q '^CASE good-service-new errno=0 ' <<<"$out" && grep -q '^CASE good-service-del errno=0 ' <<<"$out"
+grep -q '^CASE good-service-new errno=0 ' <<<"$out" && grep -q '^CASE good-service-del errno=0 ' <<<"$out" &&
+	grep -Eq '^CASE good-bkt-dump errno=0 .* replies=[1-9][0-9]*$' <<<"$out"
 check_err $? "a valid raw request was refused: $out"
-log_test "netlink: a well-formed raw SERVICE_NEW/DEL is accepted (sender sanity)"
+log_test "netlink: well-formed raw SERVICE_NEW/DEL and a bucket dump are accepted (sender sanity)"
 
 out=$(genl bad)
 [ -n "$out" ] || { fail "dlba_genl.py bad printed nothing"; log_test "netlink: malformed cases ran"; }
-re='^CASE ([^ ]+) errno=(-?[0-9]+) msg="(.*)" offs=(.*)$'
+re='^CASE ([^ ]+) errno=(-?[0-9]+) msg="(.*)" offs=([^ ]*) replies=([0-9]+)$'
 while IFS= read -r l; do
 	if ! [[ $l =~ $re ]]; then
 		fail "bad output: $l"
@@ -167,8 +168,10 @@ while IFS= read -r l; do
 		continue
 	fi
 	name=${BASH_REMATCH[1]} errno=${BASH_REMATCH[2]} msg=${BASH_REMATCH[3]}
+	replies=${BASH_REMATCH[5]}
 	[ "$errno" -lt 0 ] || fail "accepted (errno $errno)"
 	[ -n "$msg" ] || fail "rejected with errno $errno but no extack message"
+	[ "$replies" = 0 ] || fail "rejected, but $replies messages were sent first"
 	log_test "netlink rejects $name (errno $errno: ${msg:0:50})"
 done <<<"$out"
 tables_unchanged "malformed netlink requests"

@@ -33,6 +33,7 @@ NETLINK_CAP_ACK = 10
 NETLINK_EXT_ACK = 11
 NLM_F_REQUEST = 0x1
 NLM_F_ACK = 0x4
+NLM_F_DUMP = 0x300
 NLM_F_CAPPED = 0x100
 NLM_F_ACK_TLVS = 0x200
 NLMSG_ERROR = 0x2
@@ -114,8 +115,27 @@ class Genl:
         self.s.send(hdr + body)
         return self.recv_ack()
 
+    @staticmethod
+    def ack_tlvs(msg, toff):
+        """The extack message and attribute offset in the TLVs from toff on."""
+        text, aoff = "", None
+        while toff + 4 <= len(msg):
+            alen, atyp = struct.unpack_from("HH", msg, toff)
+            if alen < 4:
+                break
+            val = msg[toff + 4:toff + alen]
+            if atyp == NLMSGERR_ATTR_MSG:
+                text = val.rstrip(b"\0").decode(errors="replace")
+            elif atyp == NLMSGERR_ATTR_OFFS:
+                aoff = struct.unpack("I", val[:4])[0]
+            toff += (alen + 3) & ~3
+        return text, aoff
+
     def recv_ack(self):
-        """Return (errno, extack msg, offset, replies) for the last request."""
+        """Return (errno, extack msg, offset, replies) for the last request.
+
+        A dump ends with NLMSG_DONE, whose payload is the dump's error (0 on
+        success) followed, with NLM_F_ACK_TLVS, by the extack attributes."""
         replies = []
         while True:
             data = self.s.recv(65536)
@@ -131,21 +151,16 @@ class Genl:
                     # the original header (payload too unless capped)
                     olen = struct.unpack_from("I", msg, 20)[0]
                     toff = 20 + (16 if flags & NLM_F_CAPPED else olen)
-                    text, aoff = "", None
+                    text, aoff = ("", None)
                     if flags & NLM_F_ACK_TLVS:
-                        while toff + 4 <= len(msg):
-                            alen, atyp = struct.unpack_from("HH", msg, toff)
-                            if alen < 4:
-                                break
-                            val = msg[toff + 4:toff + alen]
-                            if atyp == NLMSGERR_ATTR_MSG:
-                                text = val.rstrip(b"\0").decode(errors="replace")
-                            elif atyp == NLMSGERR_ATTR_OFFS:
-                                aoff = struct.unpack("I", val[:4])[0]
-                            toff += (alen + 3) & ~3
+                        text, aoff = self.ack_tlvs(msg, toff)
                     return err, text, aoff, replies
                 if typ == NLMSG_DONE:
-                    return 0, "", None, replies
+                    err = struct.unpack_from("i", msg, 16)[0] if ln >= 20 else 0
+                    text, aoff = ("", None)
+                    if flags & NLM_F_ACK_TLVS:
+                        text, aoff = self.ack_tlvs(msg, 20)
+                    return err, text, aoff, replies
                 replies.append(msg)
 
     def resolve(self, name):
@@ -165,6 +180,10 @@ class Genl:
     def cmd(self, cmd, *attrs):
         return self.send(self.family, cmd, b"".join(attrs))
 
+    def dump(self, cmd, *attrs):
+        return self.send(self.family, cmd, b"".join(attrs),
+                         flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)
+
 
 def svc_key(addr, port, proto=socket.IPPROTO_TCP, family=None, extra=()):
     fam = family if family is not None else (
@@ -178,9 +197,9 @@ def svc_key(addr, port, proto=socket.IPPROTO_TCP, family=None, extra=()):
 
 
 def report(name, res):
-    err, msg, aoff, _ = res
-    print(f'CASE {name} errno={err} msg="{msg}" offs={aoff if aoff is not None else "-"}',
-          flush=True)
+    err, msg, aoff, replies = res
+    print(f'CASE {name} errno={err} msg="{msg}" offs={aoff if aoff is not None else "-"}'
+          f' replies={len(replies)}', flush=True)
 
 
 def bad_cases(a):
@@ -285,6 +304,27 @@ def bad_cases(a):
     ]
 
 
+def bad_dumps(a):
+    """(name, cmd, attrs...) of dump requests the kernel must refuse: with an
+    error and an extack message, whether it comes in the NLMSG_ERROR of the
+    dump's start or in its NLMSG_DONE, and without dumping anything."""
+    S = lambda n: C["DLBA_SVC_A_" + n]
+    other = "198.18.100.77"  # no such service
+    bget, sget = C["DLBA_CMD_BUCKETS_GET"], C["DLBA_CMD_SERVER_GET"]
+    return [
+        ("dump-bkt-unknown-service", bget, svc_key(other, 80)),
+        ("dump-bkt-missing-service", bget),
+        ("dump-bkt-proto-gre", bget, svc_key(a.vip4, a.port, proto=47)),
+        ("dump-bkt-family-mismatch", bget, svc_key("fd00:db1a:100::77", 80,
+                                                   family=socket.AF_INET)),
+        ("dump-srv-unknown-service", sget, svc_key(other, 80)),
+        ("dump-srv-missing-port", sget, nest(C["DLBA_A_SERVICE"],
+                                             u16(S("FAMILY"), socket.AF_INET),
+                                             binary(S("ADDR"), ip(other)),
+                                             u8(S("PROTO"), socket.IPPROTO_TCP))),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["bad", "good", "new"])
@@ -300,9 +340,12 @@ def main():
                                              u32(C["DLBA_SVC_A_BUCKETS"], 64)])))
         if a.mode == "good":
             report("good-service-del", g.cmd(C["DLBA_CMD_SERVICE_DEL"], svc_key(probe, 8080)))
+            report("good-bkt-dump", g.dump(C["DLBA_CMD_BUCKETS_GET"], svc_key(a.vip4, a.port)))
         return
     for name, cmd, *attrs in bad_cases(a):
         report(name, g.cmd(cmd, *attrs))
+    for name, cmd, *attrs in bad_dumps(a):
+        report(name, g.dump(cmd, *attrs))
 
 
 if __name__ == "__main__":

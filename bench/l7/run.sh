@@ -165,7 +165,7 @@ cputicks() { # utime + stime of a process, in clock ticks
 }
 HZ=$(getconf CLK_TCK)
 
-# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request errors"
+# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request syscalls_per_request p50_ms p90_ms errors"
 run() {
     local pid=$1 url=$2
     shift 2
@@ -186,14 +186,16 @@ run() {
     rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
     reqs=$(awk '/requests in/{print $1}' <<<"$out")
     cpu=$(python3 -c "print(round(($c1 - $c0) * 1e6 / $HZ / max(1, ${reqs:-0}), 1))")
-    p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
+    # wrk's latency percentiles in ms ("50%", "90%", "99%" lines)
+    pct() { awk -v p="$1" '$1==p{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out"; }
+    p99=$(pct 99%)
     errs=$(awk '/Non-2xx|Socket errors/{e=e $0 ";"} END{print (e=="" ? "none" : e)}' <<<"$out" | tr ' ' '_')
     local calls=0
     if [ "$SYSCALLS" = 1 ]; then
         calls=$(awk -F, '/raw_syscalls/{print $1}' "$T/perf.$pid")
         calls=$(python3 -c "print(round(${calls:-0} / max(1, ${reqs:-0}), 1))")
     fi
-    echo "${rps:-0} ${p99:-0} $cpu $calls $errs"
+    echo "${rps:-0} ${p99:-0} $cpu $calls $(pct 50%) $(pct 90%) $errs"
 }
 
 declare -A RPS P99 CPU SYS ERR
@@ -214,14 +216,14 @@ for round in $(seq "$ROUNDS"); do
             https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;
             tls-handshakes) r=$(run $pid "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
             esac
-            read -r rps p99 cpu calls errs <<<"$r"
+            read -r rps p99 cpu calls p50 p90 errs <<<"$r"
             key=$proxy.$row
             RPS[$key]="${RPS[$key]:-} $rps"
             P99[$key]="${P99[$key]:-} $p99"
             CPU[$key]="${CPU[$key]:-} $cpu"
             SYS[$key]="${SYS[$key]:-} $calls"
             [ "$errs" = none ] || ERR[$key]="${ERR[$key]:-}$errs"
-            [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p99=${p99}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
+            [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p50=${p50}ms p90=${p90}ms p99=${p99}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
         done
     done
 done

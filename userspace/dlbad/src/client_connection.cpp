@@ -114,6 +114,23 @@ void ClientConnection::onBackendEvents(BackendConnection&, std::uint32_t)
 
 void ClientConnection::drive()
 {
+    // The step of a TLS handshake that computes the server's first flight waits in the loop's
+    // heavy queue, so that it runs after the events of this worker's other connections.
+    if (state_ == State::Handshake && !heavy_granted_ && transport_->handshakeStarting()) {
+        if (!heavy_queued_) {
+            heavy_queued_ = true;
+            worker_.loop().heavy([this, alive = std::weak_ptr<bool>(alive_)] {
+                auto a = alive.lock();
+                if (!a || !*a)
+                    return;
+                heavy_queued_ = false;
+                heavy_granted_ = true;
+                drive();
+                heavy_granted_ = false;
+            });
+        }
+        return;
+    }
     for (int round = 0; round < kMaxRoundsPerWakeup; ++round) {
         if (state_ == State::Closed)
             return;

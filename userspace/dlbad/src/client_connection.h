@@ -97,6 +97,8 @@ private:
     std::shared_ptr<const VirtualService> svc_;
     std::unique_ptr<Transport> transport_;
     std::shared_ptr<bool> alive_; // for EventLoop::later() callbacks
+    bool heavy_queued_ = false;   // drive() waits in the loop's heavy queue (handshake)
+    bool heavy_granted_ = false;  // drive() runs from it
 
     State state_ = State::Handshake;
     bool readable_ = false;

@@ -79,7 +79,7 @@ void EventLoop::run()
     constexpr int kMaxEvents = 256;
     epoll_event events[kMaxEvents];
     while (!stopping_.load(std::memory_order_relaxed)) {
-        int timeout = later_.empty() ? timers_.msUntilNextTick(Clock::now()) : 0;
+        int timeout = later_.empty() && heavy_.empty() ? timers_.msUntilNextTick(Clock::now()) : 0;
         int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout);
         if (n < 0) {
             if (errno == EINTR)
@@ -101,16 +101,27 @@ void EventLoop::run()
             static_cast<EventHandler*>(events[i].data.ptr)->onEvents(events[i].events);
         }
         timers_.advance(now_);
-        // Deferred work may defer more (a closing connection releasing its back-end).
-        while (!deferred_.empty()) {
-            auto batch = std::move(deferred_);
-            deferred_.clear();
-            for (auto& fn : batch)
-                fn();
+        runDeferred();
+        for (std::size_t i = 0; i < kHeavyPerIteration && !heavy_.empty(); ++i) {
+            auto fn = std::move(heavy_.front());
+            heavy_.pop_front();
+            fn();
+            runDeferred();
         }
         releaseRetired();
     }
     releaseRetired();
+}
+
+void EventLoop::runDeferred()
+{
+    // Deferred work may defer more (a closing connection releasing its back-end).
+    while (!deferred_.empty()) {
+        auto batch = std::move(deferred_);
+        deferred_.clear();
+        for (auto& fn : batch)
+            fn();
+    }
 }
 
 void EventLoop::releaseRetired()

@@ -18,16 +18,24 @@ std::string statusLine(const ResponseHead& head)
     return start;
 }
 
+// A fresh edit that removes the back-end's hop-by-hop fields (they describe its connection to
+// dlbad, not the client's).
+template <typename Headers>
+void dropHopByHop(HeaderEdit& edit, const Headers& headers)
+{
+    edit.clear();
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        if (is_hop_by_hop(headers, headers[i].name))
+            edit.remove_index.push_back(i);
+}
+
 } // namespace
 
 void ResponseRewriter::writeInterim(std::string& out, const ResponseHead& head)
 {
     thread_local HeaderEdit edit;
-    edit.clear();
     auto headers = head.headers();
-    for (std::size_t i = 0; i < headers.size(); ++i)
-        if (is_hop_by_hop(headers, headers[i].name))
-            edit.remove_index.push_back(i);
+    dropHopByHop(edit, headers);
     write_head(out, statusLine(head), headers, edit);
 }
 
@@ -36,11 +44,8 @@ bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const R
     const std::string start = statusLine(head);
 
     thread_local HeaderEdit edit;
-    edit.clear();
     auto headers = head.headers();
-    for (std::size_t i = 0; i < headers.size(); ++i)
-        if (is_hop_by_hop(headers, headers[i].name))
-            edit.remove_index.push_back(i);
+    dropHopByHop(edit, headers);
 
     bool injected = false;
     if (ctx.injector && ctx.codec) {

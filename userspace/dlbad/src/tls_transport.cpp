@@ -125,6 +125,12 @@ IoResult TlsTransport::status(int ret)
     }
 }
 
+bool TlsTransport::handshakeStarting() const
+{
+    // No handshake message processed yet: the ClientHello is still to come or to be answered.
+    return !handshake_done_ && SSL_in_before(ssl_.get()) == 1;
+}
+
 IoResult TlsTransport::handshake()
 {
     if (handshake_done_)

@@ -29,6 +29,7 @@ public:
     [[nodiscard]] bool secure() const override { return true; }
 
     [[nodiscard]] bool resumed() const override;
+    [[nodiscard]] bool handshakeStarting() const override;
     [[nodiscard]] const char* version() const;
 
 private:

@@ -38,6 +38,9 @@ public:
     [[nodiscard]] virtual bool secure() const = 0;
     // TLS: the handshake resumed a session (ticket).
     [[nodiscard]] virtual bool resumed() const = 0;
+    // The next handshake() may do the expensive step: the server's first flight, with its key
+    // exchange and signature, has not been computed yet (plain: never).
+    [[nodiscard]] virtual bool handshakeStarting() const { return false; }
 };
 
 } // namespace dlba::dlbad

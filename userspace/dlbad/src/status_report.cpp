@@ -299,15 +299,19 @@ std::string StatusReport::tables(const nlohmann::json& doc)
                   static_cast<unsigned long long>(d.at("connections").get<std::uint64_t>()),
                   static_cast<unsigned long long>(d.at("generation").get<std::uint64_t>()));
     o << line << "\nServices\n";
-    std::snprintf(line, sizeof(line), "%-16s %-24s %-6s %-20s %10s %8s %8s %8s %8s\n", "Name", "Listen", "Proto",
+    // The Listen column is as wide as its longest entry (an IPv6 VIP is wider than 24).
+    int lw = 24;
+    for (const auto& s : doc.at("services"))
+        lw = std::max(lw, static_cast<int>(s.at("service").get<std::string>().size()));
+    std::snprintf(line, sizeof(line), "%-16s %-*s %-6s %-20s %10s %8s %8s %8s %8s\n", "Name", lw, "Listen", "Proto",
                   "Policy", "Requests", "Active", "4xx", "5xx", "Rerouted");
     o << line;
     for (const auto& s : doc.at("services")) {
         const auto& st = s.at("stats");
         auto five = st.at("no_server").get<std::uint64_t>() + st.at("bad_gateway").get<std::uint64_t>() +
                     st.at("gateway_timeout").get<std::uint64_t>();
-        std::snprintf(line, sizeof(line), "%-16s %-24s %-6s %-20s %10llu %8llu %8llu %8llu %8llu\n",
-                      s.at("name").get<std::string>().c_str(), s.at("service").get<std::string>().c_str(),
+        std::snprintf(line, sizeof(line), "%-16s %-*s %-6s %-20s %10llu %8llu %8llu %8llu %8llu\n",
+                      s.at("name").get<std::string>().c_str(), lw, s.at("service").get<std::string>().c_str(),
                       s.at("protocol").get<std::string>().c_str(), s.at("policy").get<std::string>().c_str(),
                       static_cast<unsigned long long>(st.at("requests").get<std::uint64_t>()),
                       static_cast<unsigned long long>(st.at("active_connections").get<std::uint64_t>()),

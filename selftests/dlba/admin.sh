@@ -4,7 +4,8 @@
 # Administration and monitoring: the /dev/dlba ioctl dumps (dlbactl dump)
 # agree with the netlink listings; set/del reflect in the listings; bucket
 # save/load (the failover sync path) restores the assignment array and its
-# version; stats; flush.
+# version; a multi-part bucket dump is flagged NLM_F_DUMP_INTR exactly when
+# the table changes under it; stats; flush.
 #
 #   CLI ---- LB (dlba.ko; VIP 198.18.100.10 / fd00:db1a:100::10) ---- br0 --+-- S1
 #                                                                        +-- S2
@@ -123,6 +124,36 @@ now=$(lbctl -j buckets "$V4" | jq -c '{version, a: [.buckets[][0]]}')
 out=$(http_many 4 10 /)
 [ "$(field err "$(count_servers <<<"$out")")" = 0 ] || fail "traffic after load failed"
 log_test "dlba: buckets save/load restores the assignment array and version"
+
+# ------------------------------------------------------ dump consistency
+# A bucket table of 65536 entries takes many netlink messages.  A dump
+# read while nothing changes carries no NLM_F_DUMP_INTR; one during which
+# the table changes (panic on, sent on another socket after the first part
+# was read) flags the next part built (the netlink core flags the first
+# message after a change), so a reader knows to restart.
+S8=$(svc 4 8080)
+run_cmd lbctl service add "$S8" --buckets 65536 &&
+	run_cmd lbctl server add "$S8" --id 1 --addr "$(srv_addr4 1)" --method tun &&
+	run_cmd lbctl server add "$S8" --id 2 --addr "$(srv_addr4 2)" --method tun
+check_err $? "could not add $S8"
+out=$(ip netns exec "$LB" "$PYTHON" "$SELFTESTS_DIR/net/dlba_genl.py" intr --vip4 "$VIP4" --port 8080)
+re_c='^CASE dump-clean msgs=([0-9]+) intr=([0-9]+) errno=0$'
+re_x='^CASE dump-changed msgs=([0-9]+) intr=([0-9]+) errno=0 panic=0$'
+clean=$(grep '^CASE dump-clean ' <<<"$out")
+changed=$(grep '^CASE dump-changed ' <<<"$out")
+if [[ $clean =~ $re_c ]]; then
+	[ "${BASH_REMATCH[1]}" -ge 3 ] || fail "the dump took only ${BASH_REMATCH[1]} messages: $clean"
+	[ "${BASH_REMATCH[2]}" = 0 ] || fail "a dump of an unchanging table was flagged: $clean"
+else
+	fail "clean dump: '$clean'"
+fi
+if [[ $changed =~ $re_x ]]; then
+	[ "${BASH_REMATCH[2]}" -ge 1 ] || fail "the table changed under the dump, no part flagged: $changed"
+else
+	fail "dump during a change: '$changed'"
+fi
+run_cmd lbctl service del "$S8"
+log_test "netlink: bucket dump flagged NLM_F_DUMP_INTR only when the table changes (${clean#CASE }; ${changed#CASE })"
 
 # ----------------------------------------------------------- stats / flush
 st=$(lbctl -j stats)

@@ -34,6 +34,7 @@ NETLINK_EXT_ACK = 11
 NLM_F_REQUEST = 0x1
 NLM_F_ACK = 0x4
 NLM_F_DUMP = 0x300
+NLM_F_DUMP_INTR = 0x10
 NLM_F_CAPPED = 0x100
 NLM_F_ACK_TLVS = 0x200
 NLMSG_ERROR = 0x2
@@ -325,13 +326,64 @@ def bad_dumps(a):
     ]
 
 
+def dump_flags(g, cmd, payload, between=None):
+    """Dump, returning (data messages, how many carry NLM_F_DUMP_INTR, the
+    dump's error).  between() runs after the first datagram is read: the
+    kernel fills the next part of the dump only when this socket reads, so
+    what between() changes is seen by the parts after the one already queued."""
+    g.seq += 1
+    body = struct.pack("BBH", cmd, 1, 0) + payload
+    g.s.send(struct.pack("IHHII", 16 + len(body), g.family, NLM_F_REQUEST | NLM_F_DUMP,
+                         g.seq, 0) + body)
+    msgs = intr = 0
+    first = True
+    while True:
+        data = g.s.recv(65536)
+        off = 0
+        while off + 16 <= len(data):
+            ln, typ, flags, seq, _ = struct.unpack_from("IHHII", data, off)
+            msg = data[off:off + ln]
+            off += (ln + 3) & ~3
+            if seq != g.seq:
+                continue
+            if typ in (NLMSG_DONE, NLMSG_ERROR):
+                return msgs, intr, struct.unpack_from("i", msg, 16)[0]
+            msgs += 1
+            intr += bool(flags & NLM_F_DUMP_INTR)
+        if first and between:
+            between()
+        first = False
+
+
+def intr_cases(a):
+    """A bucket dump of many parts is flagged NLM_F_DUMP_INTR when the table
+    changes under it (panic on, on another socket), and never otherwise."""
+    g, other = Genl(), Genl()
+    key = svc_key(a.vip4, a.port)
+    bget, panic = C["DLBA_CMD_BUCKETS_GET"], C["DLBA_CMD_PANIC"]
+    msgs, intr, err = dump_flags(g, bget, key)
+    print(f"CASE dump-clean msgs={msgs} intr={intr} errno={err}", flush=True)
+    state = {}
+
+    def change():
+        state["panic"] = other.cmd(panic, key, u8(C["DLBA_A_PANIC"], 1))[0]
+
+    msgs, intr, err = dump_flags(g, bget, key, change)
+    print(f"CASE dump-changed msgs={msgs} intr={intr} errno={err} panic={state.get('panic')}",
+          flush=True)
+    other.cmd(panic, key, u8(C["DLBA_A_PANIC"], 0))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["bad", "good", "new"])
+    ap.add_argument("mode", choices=["bad", "good", "new", "intr"])
     ap.add_argument("--vip4", default="198.18.100.10")
     ap.add_argument("--port", type=int, default=80)
     ap.add_argument("--srv4", default="198.18.1.11")
     a = ap.parse_args()
+    if a.mode == "intr":
+        intr_cases(a)
+        return
     g = Genl()
     if a.mode in ("good", "new"):
         probe = "198.18.100.99"

@@ -1,9 +1,11 @@
 #include "daemon.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -22,6 +24,18 @@
 namespace dlba::dlbad {
 
 namespace {
+
+// The default worker count: one per CPU this process may run on (its affinity mask, as set by
+// taskset, systemd's CPUAffinity= or a container's cpuset), not one per CPU of the machine, which
+// would put several event loops on one CPU to take turns for it.
+unsigned usableCpus()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return static_cast<unsigned>(CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 void daemonize()
 {
@@ -191,7 +205,7 @@ int Daemon::run()
     }
     unsigned workers = options_.workers.value_or(config.workers);
     if (workers == 0)
-        workers = std::max(1u, std::thread::hardware_concurrency());
+        workers = usableCpus();
     try {
         secrets_ = Secrets::random();
         runtime_ = std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);

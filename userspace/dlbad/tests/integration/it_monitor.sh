@@ -141,4 +141,16 @@ services:
     backend: web
 CONF
 
+# workers: 0 is one worker per CPU dlbad may run on: under taskset -c 0, one (not one per CPU
+# of the machine, which would make the event loops take turns on that CPU).
+stop_dlbad
+sed 's/^workers: 2$/workers: 0/' "$T/dlbad.conf" >"$T/auto.conf"
+rm -f "$SOCK"
+taskset -c 0 "$DLBAD" -f -c "$T/auto.conf" >>"$T/dlbad.log" 2>&1 &
+DLBAD_PID=$!
+PIDS+=("$DLBAD_PID")
+for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+expect_eq "workers: 0 under taskset -c 0 starts one worker" 1 "$(jget 'd["dlbad"]["workers"]')"
+stop_dlbad
+
 finish

@@ -109,12 +109,33 @@ class Genl:
         self.seq = 1
         self.family = self.resolve(C["DLBA_GENL_NAME"] if "DLBA_GENL_NAME" in C else "dlba")
 
-    def send(self, msgtype, cmd, payload, version=1, flags=NLM_F_REQUEST | NLM_F_ACK):
+    def put(self, msgtype, cmd, payload, flags, version=1):
+        """Send one request under a new sequence number."""
         self.seq += 1
         body = struct.pack("BBH", cmd, version, 0) + payload
         hdr = struct.pack("IHHII", 16 + len(body), msgtype, flags, self.seq, 0)
         self.s.send(hdr + body)
+
+    def send(self, msgtype, cmd, payload, version=1, flags=NLM_F_REQUEST | NLM_F_ACK):
+        self.put(msgtype, cmd, payload, flags, version)
         return self.recv_ack()
+
+    def messages(self, after_first=None):
+        """Yield (type, flags, message) of the answers to the last request.
+        after_first() runs once the first datagram's messages are taken."""
+        first = True
+        while True:
+            data = self.s.recv(65536)
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ, flags, seq, _ = struct.unpack_from("IHHII", data, off)
+                msg = data[off:off + ln]
+                off += (ln + 3) & ~3
+                if seq == self.seq:
+                    yield typ, flags, msg
+            if first and after_first:
+                after_first()
+            first = False
 
     @staticmethod
     def ack_tlvs(msg, toff):
@@ -138,31 +159,23 @@ class Genl:
         A dump ends with NLMSG_DONE, whose payload is the dump's error (0 on
         success) followed, with NLM_F_ACK_TLVS, by the extack attributes."""
         replies = []
-        while True:
-            data = self.s.recv(65536)
-            off = 0
-            while off + 16 <= len(data):
-                ln, typ, flags, seq, _ = struct.unpack_from("IHHII", data, off)
-                msg = data[off:off + ln]
-                off += (ln + 3) & ~3
-                if seq != self.seq:
-                    continue
-                if typ == NLMSG_ERROR:
-                    err = struct.unpack_from("i", msg, 16)[0]
-                    # the original header (payload too unless capped)
-                    olen = struct.unpack_from("I", msg, 20)[0]
-                    toff = 20 + (16 if flags & NLM_F_CAPPED else olen)
-                    text, aoff = ("", None)
-                    if flags & NLM_F_ACK_TLVS:
-                        text, aoff = self.ack_tlvs(msg, toff)
-                    return err, text, aoff, replies
-                if typ == NLMSG_DONE:
-                    err = struct.unpack_from("i", msg, 16)[0] if ln >= 20 else 0
-                    text, aoff = ("", None)
-                    if flags & NLM_F_ACK_TLVS:
-                        text, aoff = self.ack_tlvs(msg, 20)
-                    return err, text, aoff, replies
-                replies.append(msg)
+        for typ, flags, msg in self.messages():
+            if typ == NLMSG_ERROR:
+                err = struct.unpack_from("i", msg, 16)[0]
+                # the original header (payload too unless capped)
+                olen = struct.unpack_from("I", msg, 20)[0]
+                toff = 20 + (16 if flags & NLM_F_CAPPED else olen)
+                text, aoff = ("", None)
+                if flags & NLM_F_ACK_TLVS:
+                    text, aoff = self.ack_tlvs(msg, toff)
+                return err, text, aoff, replies
+            if typ == NLMSG_DONE:
+                err = struct.unpack_from("i", msg, 16)[0] if len(msg) >= 20 else 0
+                text, aoff = ("", None)
+                if flags & NLM_F_ACK_TLVS:
+                    text, aoff = self.ack_tlvs(msg, 20)
+                return err, text, aoff, replies
+            replies.append(msg)
 
     def resolve(self, name):
         err, _, _, rep = self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
@@ -331,28 +344,13 @@ def dump_flags(g, cmd, payload, between=None):
     dump's error).  between() runs after the first datagram is read: the
     kernel fills the next part of the dump only when this socket reads, so
     what between() changes is seen by the parts after the one already queued."""
-    g.seq += 1
-    body = struct.pack("BBH", cmd, 1, 0) + payload
-    g.s.send(struct.pack("IHHII", 16 + len(body), g.family, NLM_F_REQUEST | NLM_F_DUMP,
-                         g.seq, 0) + body)
+    g.put(g.family, cmd, payload, NLM_F_REQUEST | NLM_F_DUMP)
     msgs = intr = 0
-    first = True
-    while True:
-        data = g.s.recv(65536)
-        off = 0
-        while off + 16 <= len(data):
-            ln, typ, flags, seq, _ = struct.unpack_from("IHHII", data, off)
-            msg = data[off:off + ln]
-            off += (ln + 3) & ~3
-            if seq != g.seq:
-                continue
-            if typ in (NLMSG_DONE, NLMSG_ERROR):
-                return msgs, intr, struct.unpack_from("i", msg, 16)[0]
-            msgs += 1
-            intr += bool(flags & NLM_F_DUMP_INTR)
-        if first and between:
-            between()
-        first = False
+    for typ, flags, msg in g.messages(between):
+        if typ in (NLMSG_DONE, NLMSG_ERROR):
+            return msgs, intr, struct.unpack_from("i", msg, 16)[0]
+        msgs += 1
+        intr += bool(flags & NLM_F_DUMP_INTR)
 
 
 def intr_cases(a):

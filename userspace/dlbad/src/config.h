@@ -124,9 +124,14 @@ struct MonitorConfig {
     std::optional<SocketAddress> metrics;  // Prometheus text, GET /metrics
 };
 
+// cpu_affinity: None leaves the workers to the kernel's scheduler; Auto binds worker i to the
+// i-th CPU of the process's affinity mask (HAProxy's cpu-map, nginx's worker_cpu_affinity auto).
+enum class CpuAffinity { None, Auto };
+
 struct Config {
     std::string path;
     unsigned workers = 0;                 // 0 = one per online CPU
+    CpuAffinity cpu_affinity = CpuAffinity::None;
     std::size_t max_connections = 100000; // client connections, whole daemon
     Millis drain_timeout{10000};          // on SIGTERM: time given to open connections to finish
     // HMAC keys of persistence cookies shared by every DLBA server of the array; the first signs,

@@ -464,11 +464,20 @@ public:
         if (!root || root.IsNull())
             failAt(1, "empty configuration");
         requireMap(root, "the configuration");
-        checkKeys(root, {"workers", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file", "monitor",
+        checkKeys(root, {"workers", "cpu_affinity", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file", "monitor",
                          "defaults", "backends", "services"},
                   "the configuration");
         if (root["workers"])
             c.workers = static_cast<unsigned>(unsignedInt(root["workers"], "workers", 0, 1024));
+        if (root["cpu_affinity"]) {
+            const auto v = str(root["cpu_affinity"], "cpu_affinity");
+            if (v == "auto")
+                c.cpu_affinity = CpuAffinity::Auto;
+            else if (v == "none")
+                c.cpu_affinity = CpuAffinity::None;
+            else
+                fail(root["cpu_affinity"], "cpu_affinity must be 'auto' or 'none', not '" + v + "'");
+        }
         if (root["max_connections"])
             c.max_connections = unsignedInt(root["max_connections"], "max_connections", 1, 10000000);
         if (root["drain_timeout"])

@@ -25,15 +25,26 @@ namespace dlba::dlbad {
 
 namespace {
 
+// The CPUs of this process's affinity mask, in order.
+std::vector<unsigned> allowedCpus()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<unsigned> cpus;
+    if (::sched_getaffinity(0, sizeof(set), &set) == 0)
+        for (unsigned c = 0; c < CPU_SETSIZE; ++c)
+            if (CPU_ISSET(c, &set))
+                cpus.push_back(c);
+    return cpus;
+}
+
 // The default worker count: one per CPU this process may run on (its affinity mask, as set by
 // taskset, systemd's CPUAffinity= or a container's cpuset), not one per CPU of the machine, which
 // would put several event loops on one CPU to take turns for it.
 unsigned usableCpus()
 {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (::sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-        return static_cast<unsigned>(CPU_COUNT(&set));
+    if (auto n = allowedCpus().size())
+        return static_cast<unsigned>(n);
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -125,8 +136,10 @@ nlohmann::json Daemon::snapshot() const
     info.pid = static_cast<long>(::getpid());
     info.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     info.workers = static_cast<unsigned>(workers_.size());
-    for (const auto& w : workers_)
+    for (const auto& w : workers_) {
         info.connections += w->activeConnections();
+        info.loop_yields += w->loopYields();
+    }
     return StatusReport::build(*runtime_, info);
 }
 
@@ -140,6 +153,8 @@ void Daemon::reload()
         auto config = ConfigLoader::loadFile(options_.config);
         if (config.workers != runtime_->config().workers && !options_.workers)
             DLBAD_LOG(LogLevel::Warning, "reload: a change of 'workers' takes effect at the next restart");
+        if (config.cpu_affinity != runtime_->config().cpu_affinity)
+            DLBAD_LOG(LogLevel::Warning, "reload: a change of 'cpu_affinity' takes effect at the next restart");
         auto next = std::make_shared<const Runtime>(std::move(config), generation,
                                                     static_cast<unsigned>(workers_.size()), secrets_, registry_);
         auto sockets = openSockets(*next, sockets_);
@@ -261,8 +276,11 @@ int Daemon::run()
     // signalfd sees these signals.
     signals_ = std::make_unique<SignalWatcher>(loop_, std::initializer_list<int>{SIGHUP, SIGTERM, SIGINT, SIGQUIT},
                                                [this](int s) { onSignal(s); });
-    for (auto& w : workers_)
-        w->start();
+    // cpu_affinity: auto: worker i on the i-th allowed CPU (wrapping when there are more
+    // workers than CPUs), so two event loops never take turns on one CPU while another idles.
+    const auto cpus = runtime_->config().cpu_affinity == CpuAffinity::Auto ? allowedCpus() : std::vector<unsigned>{};
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+        workers_[i]->start(cpus.empty() ? std::nullopt : std::optional<unsigned>(cpus[i % cpus.size()]));
     publish();
     DLBAD_LOG(LogLevel::Notice, "started: %u workers, %zu services, configuration %s", workers,
               runtime_->services().size(), options_.config.c_str());

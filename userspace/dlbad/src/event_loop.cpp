@@ -3,6 +3,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include <sched.h>
+
 #include <cerrno>
 #include <system_error>
 
@@ -78,8 +80,21 @@ void EventLoop::run()
 {
     constexpr int kMaxEvents = 256;
     epoll_event events[kMaxEvents];
+    // When this loop last got the CPU back (woke in epoll_wait, or returned from a yield).
+    auto running_since = Clock::now();
     while (!stopping_.load(std::memory_order_relaxed)) {
-        int timeout = later_.empty() && heavy_.empty() ? timers_.msUntilNextTick(Clock::now()) : 0;
+        auto before_wait = Clock::now();
+        if (before_wait - running_since >= kRunBudget) {
+            // Events were ready at every epoll_wait for a whole budget: let the threads that
+            // share this CPU (another worker, the peers whose wakeups our sends caused) run
+            // now rather than at the end of a scheduler slice; whatever became ready meanwhile
+            // is collected by the epoll_wait below.
+            ::sched_yield();
+            yields_.fetch_add(1, std::memory_order_relaxed);
+            before_wait = Clock::now();
+            running_since = before_wait;
+        }
+        int timeout = later_.empty() && heavy_.empty() ? timers_.msUntilNextTick(before_wait) : 0;
         int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout);
         if (n < 0) {
             if (errno == EINTR)
@@ -87,6 +102,10 @@ void EventLoop::run()
             throw std::system_error(errno, std::generic_category(), "epoll_wait");
         }
         now_ = Clock::now();
+        // Nothing was ready when a wait was allowed, or the call took long enough that it must
+        // have slept or been preempted: either way the CPU was given up, the budget restarts.
+        if ((n == 0 && timeout != 0) || now_ - before_wait >= kOffCpuThreshold)
+            running_since = now_;
         if (!later_.empty()) {
             auto batch = std::move(later_);
             later_.clear();

@@ -57,6 +57,16 @@ public:
     void heavy(std::function<void()> fn) { heavy_.push_back(std::move(fn)); }
     static constexpr std::size_t kHeavyPerIteration = 1;
 
+    // A loop that finds events ready at every epoll_wait never sleeps, and would keep its CPU
+    // for a whole scheduler slice (milliseconds) while a second worker on that CPU, or the
+    // client or back-end it just sent to, waits: that wait is the latency tail.  After running
+    // kRunBudget without giving up the CPU the loop calls sched_yield() once.  An epoll_wait
+    // that takes kOffCpuThreshold or longer counts as having slept (or been preempted).
+    static constexpr std::chrono::microseconds kRunBudget{500};
+    static constexpr std::chrono::microseconds kOffCpuThreshold{30};
+    // Thread-safe: how many times the loop has yielded its CPU under kRunBudget.
+    [[nodiscard]] std::uint64_t yields() const noexcept { return yields_.load(std::memory_order_relaxed); }
+
     void arm(Timer& timer, std::chrono::milliseconds delay) { timers_.schedule(timer, delay, now_); }
     [[nodiscard]] Clock::time_point now() const noexcept { return now_; }
     [[nodiscard]] TimerWheel& timers() noexcept { return timers_; }
@@ -71,6 +81,7 @@ private:
     Clock::time_point now_;
     TimerWheel timers_;
     std::atomic<bool> stopping_{false};
+    std::atomic<std::uint64_t> yields_{0};
     std::mutex posted_mutex_;
     std::vector<std::function<void()>> posted_;
     std::vector<std::function<void()>> deferred_;

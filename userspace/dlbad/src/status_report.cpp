@@ -99,6 +99,7 @@ nlohmann::json StatusReport::build(const Runtime& runtime, const DaemonInfo& inf
         {"uptime_s", round3(info.uptime_s)},
         {"workers", info.workers},
         {"connections", info.connections},
+        {"loop_yields", info.loop_yields},
         {"generation", runtime.generation()},
         {"config", runtime.config().path},
         {"loaded_at", std::chrono::duration_cast<std::chrono::seconds>(runtime.loadedAt().time_since_epoch()).count()},
@@ -205,6 +206,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     o << "dlbad_workers " << d.at("workers").get<unsigned>() << '\n';
     metric("dlbad_client_connections", "gauge", "Open client connections.");
     o << "dlbad_client_connections " << d.at("connections").get<std::uint64_t>() << '\n';
+    metric("dlbad_loop_yields_total", "counter", "Times an event loop busy for 0.5 ms without sleeping gave up its CPU.");
+    o << "dlbad_loop_yields_total " << d.value("loop_yields", std::uint64_t{0}) << '\n';
 
     struct Field {
         const char* key;

@@ -15,6 +15,7 @@ struct DaemonInfo {
     double uptime_s = 0;
     unsigned workers = 0;
     std::uint64_t connections = 0; // open client connections, all services
+    std::uint64_t loop_yields = 0; // event loops giving up their CPU after EventLoop::kRunBudget busy
 };
 
 // The status tables of seed 000 (Fig. 7: per back-end server; Fig. 8: summary per physical

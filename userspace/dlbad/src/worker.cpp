@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -25,11 +26,18 @@ Worker::~Worker()
     listeners_.clear();
 }
 
-void Worker::start()
+void Worker::start(std::optional<unsigned> cpu)
 {
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, cpu] {
         std::string name = "dlbad-w" + std::to_string(index_);
         pthread_setname_np(pthread_self(), name.c_str());
+        if (cpu) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(*cpu, &set);
+            if (int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+                DLBAD_LOG(LogLevel::Warning, "worker %u: binding to CPU %u: %s", index_, *cpu, std::strerror(err));
+        }
         try {
             loop_.run();
         } catch (const std::exception& e) {

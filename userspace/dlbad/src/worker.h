@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -36,7 +37,8 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    void start();
+    // `cpu`: bind the worker's thread to that CPU (cpu_affinity: auto).
+    void start(std::optional<unsigned> cpu = std::nullopt);
     // Thread-safe.  Ends the loop; open connections are closed.
     void stop();
     void join();
@@ -47,6 +49,7 @@ public:
     void drain();
 
     [[nodiscard]] std::size_t activeConnections() const noexcept { return active_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t loopYields() const noexcept { return loop_.yields(); }
     // Connections open plus connections handed to this worker and not yet adopted.
     [[nodiscard]] std::size_t load() const noexcept
     {

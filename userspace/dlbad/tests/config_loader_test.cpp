@@ -36,6 +36,7 @@ TEST(ConfigLoader, MinimalConfigGetsDefaults)
 {
     auto c = ConfigLoader::loadString(kMinimal, "test.conf");
     EXPECT_EQ(c.workers, 0u);
+    EXPECT_EQ(c.cpu_affinity, CpuAffinity::None);
     ASSERT_EQ(c.backends.size(), 1u);
     ASSERT_EQ(c.backends[0].servers.size(), 1u);
     EXPECT_EQ(c.backends[0].servers[0].addr.toString(), "10.0.1.1:80");
@@ -255,6 +256,16 @@ services:
     expectError("backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80\n", 5, "");
     expectError("persistence_key_file: /nonexistent/key\nbackends: {}\nservices: []\n", 1,
                 "cannot read '/nonexistent/key'");
+}
+
+TEST(ConfigLoader, CpuAffinity)
+{
+    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf").cpu_affinity,
+              CpuAffinity::Auto);
+    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: none\n") + kMinimal, "test.conf").cpu_affinity,
+              CpuAffinity::None);
+    expectError(std::string("workers: 2\ncpu_affinity: 0-1\n") + kMinimal, 2, "cpu_affinity must be 'auto' or 'none'");
+    expectError(std::string("cpu_affinity: [0, 1]\n") + kMinimal, 1, "cpu_affinity must be a scalar");
 }
 
 TEST(ConfigLoader, PersistenceKeyFiles)

@@ -6,7 +6,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <dlba/unique_fd.h>
@@ -85,6 +87,45 @@ TEST(EventLoop, PendingHeavyWorkDoesNotWaitForEvents)
     loop.run();
     EXPECT_EQ(ran, 5);
     EXPECT_LT(EventLoop::Clock::now() - t0, std::chrono::milliseconds(500));
+}
+
+// Work that is always ready (here: later() items that queue the next one) never lets
+// epoll_wait sleep; the loop must still give its CPU up about every kRunBudget.
+TEST(EventLoop, BusyLoopYieldsItsCpuEveryBudget)
+{
+    EventLoop loop;
+    const auto t0 = EventLoop::Clock::now();
+    std::function<void()> spin = [&] {
+        const auto until = EventLoop::Clock::now() + std::chrono::microseconds(50);
+        while (EventLoop::Clock::now() < until) {
+        }
+        if (EventLoop::Clock::now() - t0 >= std::chrono::milliseconds(40))
+            loop.stop();
+        else
+            loop.later(spin);
+    };
+    loop.post([&] { loop.later(spin); });
+    loop.run();
+    // 40 ms of running at a 0.5 ms budget: about 80 yields.  Far fewer is allowed for (an
+    // epoll_wait preempted on a loaded machine restarts the budget), none is the bug.
+    EXPECT_GE(loop.yields(), 10U);
+    EXPECT_LE(loop.yields(), 40 * 1000 / static_cast<std::uint64_t>(EventLoop::kRunBudget.count()) + 1);
+}
+
+// A loop that sleeps in epoll_wait between events gives its CPU up by itself: no yields.
+TEST(EventLoop, LoopThatSleepsNeverYields)
+{
+    EventLoop loop;
+    std::thread poster([&] {
+        for (int i = 0; i < 40; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            loop.post([] {});
+        }
+        loop.stop();
+    });
+    loop.run();
+    poster.join();
+    EXPECT_EQ(loop.yields(), 0U);
 }
 
 } // namespace

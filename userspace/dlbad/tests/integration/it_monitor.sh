@@ -73,6 +73,9 @@ expect_eq "metrics and JSON show the same hits for server 10" \
     "$(python3 -c "import json; d=json.load(open('$T/s.json')); print([s['stats']['hits'] for s in d['servers'] if s['id']==10][0])")" "$m"
 check "metrics: weight and enabled gauges" \
     bash -c "grep -q 'dlbad_server_weight{backend=\"web\",id=\"20\",addr=\"127.0.0.22:$BACKEND_PORT\"} 90' '$T/metrics' && grep -q 'dlbad_server_enabled{backend=\"web\",id=\"30\",addr=\"127.0.0.29:$BACKEND_PORT\"} 0' '$T/metrics'"
+expect_eq "metrics and JSON show the same loop_yields counter" \
+    "$(grep '^dlbad_loop_yields_total ' "$T/metrics" | awk '{print $2}' | grep -E '^[0-9]+$')" \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(d['dlbad']['loop_yields'])" | grep -E '^[0-9]+$')"
 expect_eq "metrics port: other paths 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$METRICS_PORT/")"
 expect_eq "metrics port: POST 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$VIP:$METRICS_PORT/metrics")"
 
@@ -152,5 +155,33 @@ PIDS+=("$DLBAD_PID")
 for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
 expect_eq "workers: 0 under taskset -c 0 starts one worker" 1 "$(jget 'd["dlbad"]["workers"]')"
 stop_dlbad
+
+# cpu_affinity: auto binds worker i to the i-th CPU of the mask: with the mask {0,1} and three
+# workers, dlbad-w0 on 0, w1 on 1, w2 on 0 again; without it every worker may run anywhere.
+if [ "$(nproc)" -ge 2 ]; then
+    sed 's/^workers: 2$/workers: 3\ncpu_affinity: auto/' "$T/dlbad.conf" >"$T/affinity.conf"
+    rm -f "$SOCK"
+    taskset -c 0,1 "$DLBAD" -f -c "$T/affinity.conf" >>"$T/dlbad.log" 2>&1 &
+    DLBAD_PID=$!
+    PIDS+=("$DLBAD_PID")
+    for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+    worker_cpus() {
+        for t in /proc/$DLBAD_PID/task/*; do
+            case $(cat "$t/comm") in dlbad-w*) echo "$(cat "$t/comm")=$(awk '/^Cpus_allowed_list/{print $2}' "$t/status")" ;; esac
+        done | sort | tr '\n' ' '
+    }
+    expect_eq "cpu_affinity: auto binds each worker to one CPU in turn" "dlbad-w0=0 dlbad-w1=1 dlbad-w2=0 " "$(worker_cpus)"
+    expect_eq "cpu_affinity: auto still serves" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$HTTP_PORT/login")"
+    stop_dlbad
+    rm -f "$SOCK"
+    taskset -c 0,1 "$DLBAD" -f -c "$T/dlbad.conf" >>"$T/dlbad.log" 2>&1 &
+    DLBAD_PID=$!
+    PIDS+=("$DLBAD_PID")
+    for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+    expect_eq "without cpu_affinity the workers keep the whole mask" "dlbad-w0=0-1 dlbad-w1=0-1 " "$(worker_cpus)"
+    stop_dlbad
+else
+    ok "cpu_affinity: one CPU only, binding check skipped"
+fi
 
 finish

@@ -8,10 +8,12 @@
 #
 # Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (10s), CONNS (50),
 # THREADS (proxy threads, default 2), ROUNDS (3: the median of each figure over the rounds, the two
-# proxies back to back per row, their order swapped every round), SYSCALLS (1: count system calls
+# proxies back to back per row, their order swapped every round; default 5), SYSCALLS (1: count system calls
 # per request with perf), PROXY_CPUS / LOAD_CPUS (taskset CPU lists: pin both proxies to one set and
 # wrk + nginx to another, e.g. PROXY_CPUS=1 LOAD_CPUS=0, so the load generator competes with
-# either proxy in the same way), ROWS (a subset of "http https-keepalive tls-handshakes").  The machine is shared with wrk and nginx, so the CPU time each
+# either proxy in the same way), AFFINITY (default 0; 1: each proxy binds its threads one per CPU of its
+# affinity mask, dlbad by "cpu_affinity: auto", HAProxy by "cpu-map"; 0: the kernel places them),
+# ROWS (a subset of "http https-keepalive tls-handshakes").  The machine is shared with wrk and nginx, so the CPU time each
 # proxy spends per request is printed too: it varies less than requests/s when other work
 # competes for the CPUs.
 set -u
@@ -20,7 +22,8 @@ DLBAD=${DLBAD:-$ROOT/build/userspace/dlbad/dlbad}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
+AFFINITY=${AFFINITY:-0}
 PROXY_CPUS=${PROXY_CPUS:-}
 LOAD_CPUS=${LOAD_CPUS:-}
 PROXYSET=()
@@ -60,7 +63,14 @@ cat "$T/ec.pem" "$T/ec.key" >"$T/ec-haproxy.pem"
 openssl rand -hex 32 >"$T/pkey"
 
 for n in 1 2; do
+    # daemon off: nginx stays in this script's session.  A daemonizing nginx calls setsid() and
+    # so gets an autogroup of its own (kernel.sched_autogroup_enabled, on by default): the
+    # scheduler then shares CPU time between session groups first, and the back-end's group
+    # waiting for its turn stalled every request in flight for 50-200 ms in some rounds and not
+    # in others, for either proxy alike (seen in packet captures: the SYN answered at once, the
+    # response 118 ms later).  With every process in one group those stalls are gone.
     cat >"$T/nginx-$n.conf" <<NGX
+daemon off;
 worker_processes 1;
 pid $T/nginx-$n.conf.pid;
 error_log $T/nginx-$n.err error;
@@ -82,11 +92,29 @@ http {
     }
 }
 NGX
-    "${LOADSET[@]}" nginx -c "$T/nginx-$n.conf" -p "$T" || exit 1
+    "${LOADSET[@]}" nginx -c "$T/nginx-$n.conf" -p "$T" &
+    PIDS+=($!)
 done
+sleep 0.3
+for n in 1 2; do
+    [ -f "$T/nginx-$n.conf.pid" ] || { echo "bench-l7: nginx $n did not start:" >&2; cat "$T/nginx-$n.err" >&2; exit 1; }
+done
+
+# The CPUs the proxies may use, in order: thread i of either proxy goes to the i-th (AFFINITY=1).
+PCPUS=$("${PROXYSET[@]}" python3 -c "import os; print(' '.join(map(str, sorted(os.sched_getaffinity(0)))))")
+read -r -a PCPUS <<<"$PCPUS"
+# With fewer CPUs than threads (e.g. PROXY_CPUS=1) the mask alone decides, for both proxies.
+[ "${#PCPUS[@]}" -lt "$THREADS" ] && AFFINITY=0
+CPUMAP=""
+DLBAD_AFFINITY=none
+if [ "$AFFINITY" = 1 ]; then
+    DLBAD_AFFINITY=auto
+    CPUMAP="    cpu-map auto:1/1-$THREADS ${PCPUS[*]:0:$THREADS}"$'\n'
+fi
 
 cat >"$T/dlbad.conf" <<CONF
 workers: $THREADS
+cpu_affinity: $DLBAD_AFFINITY
 persistence_key_file: $T/pkey
 monitor: {unix: $T/dlbad.sock}
 backends:
@@ -114,7 +142,7 @@ CONF
 cat >"$T/haproxy.cfg" <<CFG
 global
     nbthread $THREADS
-    maxconn 8000
+$CPUMAP    maxconn 8000
     tune.ssl.cachesize 0
 defaults
     mode http
@@ -147,7 +175,7 @@ PID_dlbad=$!
 PIDS+=($!)
 PID_haproxy=$!
 sleep 1
-kill -0 ${PIDS[1]} 2>/dev/null || { echo "haproxy exited:" >&2; cat "$T/haproxy.log" >&2; haproxy -c -f "$T/haproxy.cfg" >&2; exit 1; }
+kill -0 "$PID_haproxy" 2>/dev/null || { echo "haproxy exited:" >&2; cat "$T/haproxy.log" >&2; haproxy -c -f "$T/haproxy.cfg" >&2; exit 1; }
 for vip in $VIP_D $VIP_H; do
     for p in $BASE $((BASE + 1)) $((BASE + 2)); do
         proto=http
@@ -160,12 +188,20 @@ done
 curl -s -D - -o /dev/null "http://$VIP_D:$BASE/login" | grep -qi '^Set-Cookie: SpServer=' || { echo "dlbad: no cookie" >&2; exit 1; }
 curl -s -D - -o /dev/null "http://$VIP_H:$BASE/login" | tee $T/hh | grep -qi '^Set-Cookie: SpServer=' || { echo "haproxy: no cookie" >&2; cat $T/hh >&2; exit 1; }
 
+# "comm=cpus ..." for every thread of a process (to show where AFFINITY put them).
+threadcpus() {
+    for t in /proc/$1/task/*; do
+        echo "$(cat "$t/comm")=$(awk '/^Cpus_allowed_list/{print $2}' "$t/status")"
+    done | tr '\n' ' '
+}
+echo "# threads: dlbad $(threadcpus "$PID_dlbad"); haproxy $(threadcpus "$PID_haproxy")" >&2
+
 cputicks() { # utime + stime of a process, in clock ticks
     awk '{print $14 + $15}' "/proc/$1/stat"
 }
 HZ=$(getconf CLK_TCK)
 
-# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request syscalls_per_request p50_ms p90_ms errors"
+# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request syscalls_per_request p50_ms p90_ms errors p99.9_ms max_ms"
 run() {
     local pid=$1 url=$2
     shift 2
@@ -176,7 +212,7 @@ run() {
         perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$T/perf.$pid" &
         sc=$!
     fi
-    out=$("${LOADSET[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
+    out=$("${LOADSET[@]}" wrk -s "$ROOT/bench/l7/percentiles.lua" -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" 2>&1)
     c1=$(cputicks "$pid")
     if [ -n "$sc" ]; then
         kill -INT "$sc"
@@ -195,7 +231,8 @@ run() {
         calls=$(awk -F, '/raw_syscalls/{print $1}' "$T/perf.$pid")
         calls=$(python3 -c "print(round(${calls:-0} / max(1, ${reqs:-0}), 1))")
     fi
-    echo "${rps:-0} ${p99:-0} $cpu $calls $(pct 50%) $(pct 90%) $errs"
+    tail() { awk -v p="$1" '$1=="tail" && $2==p{print $3}' <<<"$out"; }
+    echo "${rps:-0} ${p99:-0} $cpu $calls $(pct 50%) $(pct 90%) $errs $(tail 99.9) $(tail max)"
 }
 
 declare -A RPS P99 CPU SYS ERR
@@ -216,14 +253,14 @@ for round in $(seq "$ROUNDS"); do
             https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;
             tls-handshakes) r=$(run $pid "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
             esac
-            read -r rps p99 cpu calls p50 p90 errs <<<"$r"
+            read -r rps p99 cpu calls p50 p90 errs p999 pmax <<<"$r"
             key=$proxy.$row
             RPS[$key]="${RPS[$key]:-} $rps"
             P99[$key]="${P99[$key]:-} $p99"
             CPU[$key]="${CPU[$key]:-} $cpu"
             SYS[$key]="${SYS[$key]:-} $calls"
             [ "$errs" = none ] || ERR[$key]="${ERR[$key]:-}$errs"
-            [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p50=${p50}ms p90=${p90}ms p99=${p99}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
+            [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p50=${p50}ms p90=${p90}ms p99=${p99}ms p99.9=${p999}ms max=${pmax}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
         done
     done
 done
@@ -254,6 +291,7 @@ for k in "${!ERR[@]}"; do
 done
 pin="not pinned"
 [ -n "$PROXY_CPUS$LOAD_CPUS" ] && pin="proxies on CPUs ${PROXY_CPUS:-any}, wrk and nginx on ${LOAD_CPUS:-any}"
+[ "$AFFINITY" = 1 ] && pin="$pin; proxy threads bound one per CPU of ${PCPUS[*]}"
 echo "# $(nproc) CPUs shared by wrk (2 threads, $CONNS connections), the proxy ($THREADS threads) and 2 nginx ($pin);"
 echo "# median of $ROUNDS rounds of $DURATION; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -n "${RPS[dlbad.http]:-}" ] && echo "ratio=$(python3 -c "print(f'{${RPS[dlbad.http]} / ${RPS[haproxy.http]}:.2f}')")"

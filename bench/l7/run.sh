@@ -6,9 +6,10 @@
 # threads.  Rows: HTTP keep-alive, HTTPS keep-alive, full TLS handshakes (ECDSA P-256, one
 # request per connection, no resumption).  Prints a table, then ratio=<dlbad/HAProxy HTTP rps>.
 #
-# Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (10s), CONNS (50),
+# Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (3s), CONNS (50),
 # THREADS (proxy threads, default 2), ROUNDS (3: the median of each figure over the rounds, the two
-# proxies back to back per row, their order swapped every round; default 5), SYSCALLS (1: count system calls
+# proxies back to back per row, their order swapped every round; default 15: the machine's speed
+# drifts by +-25 % over tens of seconds, so many short rounds pair the two proxies more closely), SYSCALLS (1: count system calls
 # per request with perf), PROXY_CPUS / LOAD_CPUS (taskset CPU lists: pin both proxies to one set and
 # wrk + nginx to another, e.g. PROXY_CPUS=1 LOAD_CPUS=0, so the load generator competes with
 # either proxy in the same way), AFFINITY (default 0; 1: each proxy binds its threads one per CPU of its
@@ -19,10 +20,10 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DLBAD=${DLBAD:-$ROOT/build/userspace/dlbad/dlbad}
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-3s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-15}
 AFFINITY=${AFFINITY:-0}
 PROXY_CPUS=${PROXY_CPUS:-}
 LOAD_CPUS=${LOAD_CPUS:-}
@@ -43,7 +44,6 @@ chmod 755 "$T"
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for f in "$T"/nginx-*.conf.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
     sleep 0.3
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     rm -rf "$T"
@@ -235,7 +235,7 @@ run() {
     echo "${rps:-0} ${p99:-0} $cpu $calls $(pct 50%) $(pct 90%) $errs $(tail 99.9) $(tail max)"
 }
 
-declare -A RPS P99 CPU SYS ERR
+declare -A RPS P99 CPU SYS ERR LOWER
 rows=${ROWS:-http https-keepalive tls-handshakes}
 # Interleaved (row by row, the two proxies back to back, the order swapped every round) so both
 # see the same background load as far as possible; each cell is the median over the rounds (of
@@ -260,8 +260,11 @@ for round in $(seq "$ROUNDS"); do
             CPU[$key]="${CPU[$key]:-} $cpu"
             SYS[$key]="${SYS[$key]:-} $calls"
             [ "$errs" = none ] || ERR[$key]="${ERR[$key]:-}$errs"
+            [ $proxy = dlbad ] && dp99=$p99
+            [ $proxy = haproxy ] && hp99=$p99
             [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p50=${p50}ms p90=${p90}ms p99=${p99}ms p99.9=${p999}ms max=${pmax}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
         done
+        python3 -c "import sys; sys.exit(0 if $dp99 <= $hp99 else 1)" && LOWER[$row]=$((${LOWER[$row]:-0} + 1))
     done
 done
 median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" $1; }
@@ -286,6 +289,9 @@ if [ "$SYSCALLS" = 1 ]; then
         echo "# syscalls/request $row: dlbad ${SYS[dlbad.$row]}, haproxy ${SYS[haproxy.$row]}"
     done
 fi
+for row in $rows; do
+    echo "# p99 $row: dlbad's at or below HAProxy's in ${LOWER[$row]:-0} of $ROUNDS rounds"
+done
 for k in "${!ERR[@]}"; do
     echo "# errors $k: ${ERR[$k]}"
 done

@@ -15,8 +15,9 @@
 #
 # Output: each test file's "TEST: ... [ OK ]|[FAIL]|[SKIP]" lines, plus a
 # FAIL line for a test file that crashed or timed out without reporting
-# one, and "TEST: kernel VER: ..." lines for the VM itself (kernel log clean,
-# VM finished).  Exit status: 0 if nothing failed, 1 otherwise, 4 if the
+# one, that printed fewer TEST lines than its PLAN=N, or that never ran to
+# its end because the VM stopped; and "TEST: kernel VER: ..." lines for the
+# VM itself (kernel log clean, VM finished).  Exit status: 0 if nothing failed, 1 otherwise, 4 if the
 # VM could not run at all.
 #
 # Environment: DLBACTL (default build/userspace/dlbactl/dlbactl),
@@ -26,6 +27,12 @@ set -uo pipefail
 SELF=$(readlink -f "$0")
 SELFTESTS=$(dirname "$SELF")
 REPO=$(cd "$SELFTESTS/.." && pwd)
+
+# plan_of FILE: the PLAN=N a test file declares (how many TEST lines it
+# prints when it runs to its end)
+plan_of() {
+	sed -n 's/^PLAN=\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1
+}
 
 # ------------------------------------------------------------ inside the VM
 if [ "${1:-}" = --inside ]; then
@@ -38,18 +45,28 @@ if [ "${1:-}" = --inside ]; then
 	for t in "$@"; do
 		n=$((n + 1))
 		name=$(basename "$t" .sh)
-		echo "# selftests: dlba: $name"
+		plan=$(plan_of "$t")
+		echo "# selftests: dlba: $name (plan: ${plan:-none} TEST lines)"
 		start=$(date +%s)
 		out=$(mktemp /tmp/selftest-out.XXXXXX)
 		timeout --kill-after=10 "$per_test" bash "$t" 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
 		secs=$(($(date +%s) - start))
+		got=$(grep -c '^TEST: ' "$out")
 		if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && ! grep -q '^TEST: .*\[FAIL\]$' "$out"; then
 			if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 				printf "TEST: %-70s  [FAIL]\n" "$name: finished within ${per_test}s"
 			else
 				printf "TEST: %-70s  [FAIL]\n" "$name: exited $rc without reporting a failure"
 			fi
+		fi
+		# A file that stops half way (a crash, a timeout, a set-up failure)
+		# reports fewer lines than it plans: the checks it never reached are
+		# a failure, not silence.  A whole-file skip (exit 4) is one line.
+		if [ -z "$plan" ]; then
+			printf "TEST: %-70s  [FAIL]\n" "$name: declares PLAN=N"
+		elif [ "$rc" -ne 4 ] && [ "$got" -lt "$plan" ]; then
+			printf "TEST: %-70s  [FAIL]\n" "$name: reported $got of $plan planned TEST lines"
 		fi
 		rm -f "$out"
 		case $rc in
@@ -131,7 +148,17 @@ kernel-problem)
 *)
 	host_test "kernel $KVER: VM finished the tests ($verdict)" FAIL ;;
 esac
-if [ "$vmrc" -ne 0 ] || grep -q '^TEST: .*\[FAIL\]$' "$RESULTS/output" 2>/dev/null; then
+# Every test file must have finished inside the VM: one that never ended
+# (the VM died, timed out or oopsed in it or before it) fails here with
+# the number of checks it planned, so an early crash cannot hide them.
+[ ${#tests[@]} -gt 0 ] || tests=("$SELFTESTS"/dlba/*.sh)
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	if ! grep -Eq "^(not )?ok [0-9]+ selftests: dlba: $name #" "$RESULTS/output" 2>/dev/null; then
+		host_test "kernel $KVER: $name ran to its end in the VM ($(plan_of "$t") checks not run)" FAIL
+	fi
+done
+if [ "$vmrc" -ne 0 ] || grep -q '^TEST: .*\[FAIL\]$' "$RESULTS/output" "$RESULTS/host-tests" 2>/dev/null; then
 	exit 1
 fi
 exit 0

@@ -12,6 +12,11 @@
 #                         result bookkeeping; log_test prints
 #                         "TEST: <desc>  [ OK ]" | "[FAIL]" | "[SKIP]"
 #   - exit_status         0 all passed, 1 any failed, 4 nothing ran (skip)
+#   - setup_fail MSG      the product could not be set up (module load,
+#                         topology): a FAIL line and exit 1, never a skip
+#   - PLAN=N              every test file states how many TEST lines it
+#                         prints; selftests/run.sh fails a file that
+#                         reports fewer (a crash or a timeout half way)
 #   - veth_pair, nginx_start, kmod_load, dlba_load, dlba_unload, ...
 #
 # Tests run as root inside the VM (selftests/vm/run-vm.sh) where the host
@@ -132,7 +137,17 @@ exit_status() {
 	fi
 }
 
-# require_root / require_cmd CMD...: skip the whole file when unmet.
+# setup_fail MSG: what the test file needs of the product (dlba.ko loads,
+# the topology builds, a daemon starts) did not work.  That is a failure
+# of the product or the harness, not a missing tool: report it and stop.
+setup_fail() {
+	printf "TEST: %-70s  [FAIL]\n\t%s\n" "${0##*/}: set-up" "$1"
+	exit "$KSFT_FAIL"
+}
+
+# require_root / require_cmd CMD...: skip the whole file when a tool the
+# test needs is missing (scripts/check.sh fails on skips unless
+# CHECK_ALLOW_SKIP=1).
 skip_all() {
 	printf "TEST: %-70s  [SKIP]\n\t%s\n" "${0##*/}" "$1"
 	exit "$KSFT_SKIP"
@@ -333,12 +348,12 @@ kmod_insmod_tree() {
 	insmod "$ko"
 }
 
-# dlba_load: insmod $DLBA_KO (after its dependencies).  Skips the test file
-# when DLBA_KO is unset or missing.
+# dlba_load: insmod $DLBA_KO (after its dependencies).  A missing DLBA_KO
+# is a failure of the harness (setup_fail), not a skip.
 dlba_load() {
 	local deps
 	[ -n "${DLBA_KO:-}" ] && [ -f "$DLBA_KO" ] ||
-		skip_all "DLBA_KO not set or not built (${DLBA_KO:-unset})"
+		setup_fail "DLBA_KO not set or not built (${DLBA_KO:-unset})"
 	kmod_is_loaded dlba && return 0
 	deps=$(modinfo -F depends "$DLBA_KO" 2>/dev/null | tr ',' ' ')
 	# shellcheck disable=SC2086
@@ -353,7 +368,7 @@ dlba_unload() {
 }
 
 require_dlbactl() {
-	[ -x "$DLBACTL" ] || skip_all "dlbactl not built ($DLBACTL)"
+	[ -x "$DLBACTL" ] || setup_fail "dlbactl not built ($DLBACTL)"
 }
 
 # dlbactl_ns NS ARGS...: run dlbactl in a namespace.

@@ -80,10 +80,10 @@ pf_setup() {
 	require_root
 	require_cmd nginx curl ip jq openssl
 	require_dlbactl
-	[ -x "$DLBAD" ] || skip_all "dlbad not built ($DLBAD)"
+	[ -x "$DLBAD" ] || setup_fail "dlbad not built ($DLBAD)"
 	# shellcheck disable=SC2034 # read by dlba_check_dmesg (dlba_lib.sh)
 	DMESG_START=$(dmesg | wc -l)
-	dlba_load || skip_all "could not load $DLBA_KO"
+	dlba_load || setup_fail "could not load $DLBA_KO"
 	# Run private copies of the tools: the tree is shared over 9p, and a
 	# rebuild on the host while this runs must not swap binaries under it.
 	cp "$DLBAD" "$TESTDIR/dlbad" && DLBAD=$TESTDIR/dlbad &&

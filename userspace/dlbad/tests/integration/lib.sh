@@ -11,9 +11,26 @@ if [ -z "$DLBAD" ] || [ ! -x "$DLBAD" ]; then
     exit 2
 fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+IT_NAME=$(basename "$0" .sh)
+# Every check prints one kselftest-style line, "TEST: <desc>  [ OK ]|[FAIL]|[SKIP]", the
+# vocabulary of selftests/net/lib.sh.  With DLBA_IT_RESULTS set (scripts/check.sh sets it),
+# the lines also go to $DLBA_IT_RESULTS/<script>.tests, where `make check` counts every check
+# once; ctest's own verdict on the script only catches a script that dies without a FAIL line.
+IT_RESULTS=
+if [ -n "${DLBA_IT_RESULTS:-}" ]; then
+    mkdir -p "$DLBA_IT_RESULTS"
+    IT_RESULTS=$DLBA_IT_RESULTS/$IT_NAME.tests
+    : >"$IT_RESULTS"
+fi
+it_line() { # it_line OK|FAIL|SKIP DESC
+    local l
+    l=$(printf "TEST: %-70s  [%s]" "$IT_NAME: $2" "$([ "$1" = OK ] && echo " OK " || echo "$1")")
+    echo "$l"
+    [ -z "$IT_RESULTS" ] || echo "$l" >>"$IT_RESULTS"
+}
 for tool in nginx curl openssl python3; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: $tool not installed"
+        it_line SKIP "needs $tool (not installed)"
         exit 77
     fi
 done
@@ -63,11 +80,11 @@ trap 'exit 1' INT TERM
 
 ok() {
     PASS=$((PASS + 1))
-    echo "ok   - $*"
+    it_line OK "$*"
 }
 not_ok() {
     FAIL=$((FAIL + 1))
-    echo "FAIL - $*"
+    it_line FAIL "$*"
 }
 # check "description" command...
 check() {

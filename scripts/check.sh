@@ -3,8 +3,13 @@
 #
 # `make check`: every test of the project, ending with the line
 #   N passed, M failed
-# where the counts add up the CTest unit tests and every "TEST:" line of the
-# VM selftests of every kernel (a kernel log problem is a failed TEST line).
+# where N and M count product checks: each GoogleTest case (through ctest),
+# each check of dlbad's integration scripts (their TEST lines), each TEST
+# line of the VM selftests of every kernel, and each kernel's whole-log scan
+# for BUG/WARNING/Oops.  Steps that are not tests (package installs, builds,
+# sparse, dkms) print "STEP: ... [ OK ]" and are not counted; a failed step
+# counts as a failure.  A skipped check is a failure too (a missing tool or
+# a VM that cannot start must not end green) unless CHECK_ALLOW_SKIP=1.
 #
 #   1. scripts/install-deps.sh (Debian packages, no-op when installed)
 #   2. make userspace, then ctest in build/userspace
@@ -15,9 +20,10 @@
 #
 # Environment: CHECK_KERNELS="VER..." restricts the kernels; CHECK_TESTS="a b"
 # restricts the selftests (names in selftests/dlba/); CHECK_SKIP_UNIT=1 skips
-# step 2 (dlbactl must then already be built).
-# Logs: build/check/ (ctest.log, kmod-VER.log, sparse-VER.log) and
-# build/selftests/VER/ (output, console.log, dmesg).
+# step 2 (dlbactl must then already be built); CHECK_ALLOW_SKIP=1 lets
+# skipped checks pass (they are still counted and listed).
+# Logs: build/check/ (ctest.log, it/*.tests, kmod-VER.log, sparse-VER.log)
+# and build/selftests/VER/ (output, console.log, dmesg).
 # Exit status: 0 when M = 0, 1 otherwise.
 set -uo pipefail
 
@@ -30,6 +36,8 @@ PASSED=0
 FAILED=0
 SKIPPED=0
 FAILURES=()
+SKIPS=()
+TIMES=()
 T0=$(date +%s)
 
 # result OK|FAIL|SKIP DESC: a check of this script itself
@@ -37,16 +45,36 @@ result() {
 	printf "TEST: %-70s  [%s]\n" "$2" "$([ "$1" = OK ] && echo " OK " || echo "$1")"
 	case $1 in
 	OK) PASSED=$((PASSED + 1)) ;;
-	SKIP) SKIPPED=$((SKIPPED + 1)) ;;
+	SKIP) SKIPPED=$((SKIPPED + 1)); SKIPS+=("$2") ;;
 	*) FAILED=$((FAILED + 1)); FAILURES+=("$2") ;;
 	esac
 }
 
-section() { printf '\n===== %s (%ds) =====\n' "$*" "$(($(date +%s) - T0))"; }
+# step OK|FAIL DESC: something that is not a test (an install, a build):
+# reported, not counted as passed; a failed step is a failure
+step() {
+	printf "STEP: %-70s  [%s]\n" "$2" "$([ "$1" = OK ] && echo " OK " || echo "$1")"
+	if [ "$1" != OK ]; then
+		FAILED=$((FAILED + 1))
+		FAILURES+=("$2")
+	fi
+}
 
-# count_file FILE: add the TEST lines of FILE to the totals
+PART=
+PART_T0=$T0
+# section NAME: start a part; the previous one's time goes to the summary
+section() {
+	local now
+	now=$(date +%s)
+	[ -z "$PART" ] || TIMES+=("$(printf '%6ds  %s' $((now - PART_T0)) "$PART")")
+	PART=$*
+	PART_T0=$now
+	printf '\n===== %s (%ds) =====\n' "$*" "$((now - T0))"
+}
+
+# count_file FILE PREFIX: add the TEST lines of FILE to the totals
 count_file() {
-	local f=$1 p fl s
+	local f=$1 p fl s l
 	[ -f "$f" ] || return 0
 	p=$(grep -c '^TEST: .*\[ OK \]$' "$f")
 	fl=$(grep -c '^TEST: .*\[FAIL\]$' "$f")
@@ -57,41 +85,67 @@ count_file() {
 	while IFS= read -r l; do
 		FAILURES+=("$2: $(sed -E 's/^TEST: (.*[^ ]) +\[FAIL\]$/\1/' <<<"$l")")
 	done < <(grep '^TEST: .*\[FAIL\]$' "$f")
+	while IFS= read -r l; do
+		SKIPS+=("$2: $(sed -E 's/^TEST: (.*[^ ]) +\[SKIP\]$/\1/' <<<"$l")")
+	done < <(grep '^TEST: .*\[SKIP\]$' "$f")
 }
 
 # ------------------------------------------------------------------ deps
 section "dependencies"
 if bash scripts/install-deps.sh; then
-	result OK "Debian packages installed (scripts/install-deps.sh)"
+	step OK "Debian packages installed (scripts/install-deps.sh)"
 else
-	result FAIL "Debian packages installed (scripts/install-deps.sh)"
+	step FAIL "Debian packages installed (scripts/install-deps.sh)"
 fi
 
 # -------------------------------------------------------------- userspace
+# ctest runs GoogleTest cases one per ctest test, and each dlbad integration
+# script as one ctest test.  The scripts' checks are counted one by one from
+# their TEST lines (DLBA_IT_RESULTS); ctest's verdict on a script counts
+# only when the script failed without a FAIL line of its own (it died).
+# ctest reports a skip (exit 77) as "***Skipped" / "Not Run": counted as a
+# skip here, never as a pass.
+count_ctest() {
+	local log=$1 name verdict it n=0
+	while IFS='|' read -r name verdict; do
+		n=$((n + 1))
+		case $name in
+		dlbad_it_*)
+			it=$LOGS/it/${name#dlbad_}.tests
+			if [ ! -s "$it" ]; then
+				[ "$verdict" = Skipped ] && { result SKIP "ctest: $name (no TEST line)"; continue; }
+				result FAIL "ctest: $name printed no TEST line ($verdict)"
+			elif [ "$verdict" != Passed ] && [ "$verdict" != Skipped ] &&
+			     ! grep -q '\[FAIL\]$' "$it"; then
+				count_file "$it" ctest
+				result FAIL "ctest: $name ended $verdict after its last check"
+			else
+				count_file "$it" ctest
+			fi
+			;;
+		*)
+			case $verdict in
+			Passed) PASSED=$((PASSED + 1)) ;;
+			Skipped|"Not Run") SKIPPED=$((SKIPPED + 1)); SKIPS+=("ctest: $name") ;;
+			*) FAILED=$((FAILED + 1)); FAILURES+=("ctest: $name ($verdict)") ;;
+			esac
+			;;
+		esac
+	done < <(sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) \.*[ *]*(Passed|Failed|Skipped|Not Run|Timeout|Exception|[A-Za-z]+).*/\1|\2/p' "$log")
+	[ "$n" -gt 0 ] || result FAIL "ctest ran unit tests (see $log)"
+}
+
 if [ "${CHECK_SKIP_UNIT:-0}" != 1 ]; then
 	section "userspace build"
 	if make -s userspace 2>&1 | tee "$LOGS/userspace.log"; then
-		result OK "userspace builds (make userspace, -Werror)"
-		section "unit tests (ctest)"
-		ctest --test-dir build/userspace --output-on-failure -j2 --timeout 300 2>&1 |
-			tee "$LOGS/ctest.log"
-		# "100% tests passed, 0 tests failed out of 25"
-		line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$LOGS/ctest.log" | tail -n1)
-		if [ -n "$line" ]; then
-			total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
-			nfail=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
-			PASSED=$((PASSED + total - nfail))
-			FAILED=$((FAILED + nfail))
-			while IFS= read -r l; do
-				FAILURES+=("ctest: $l")
-			done < <(sed -n '/The following tests FAILED:/,/^$/p' "$LOGS/ctest.log" | grep -E '^\s+[0-9]+ - ' | sed -E 's/^\s+//')
-		elif grep -q 'No tests were found' "$LOGS/ctest.log"; then
-			result FAIL "ctest finds unit tests"
-		else
-			result FAIL "ctest ran (see $LOGS/ctest.log)"
-		fi
+		step OK "userspace builds (make userspace, -Werror)"
+		section "unit and integration tests (ctest)"
+		rm -rf "$LOGS/it"
+		DLBA_IT_RESULTS=$LOGS/it ctest --test-dir build/userspace --output-on-failure -j2 \
+			--timeout 300 2>&1 | tee "$LOGS/ctest.log"
+		count_ctest "$LOGS/ctest.log"
 	else
-		result FAIL "userspace builds (make userspace, -Werror)"
+		step FAIL "userspace builds (make userspace, -Werror)"
 	fi
 fi
 
@@ -109,17 +163,17 @@ else
 	done
 fi
 if [ ${#kernels[@]} -eq 0 ]; then
-	result FAIL "an installed Debian kernel with headers to test on"
+	step FAIL "an installed Debian kernel with headers to test on"
 fi
 read -r -a tests <<<"${CHECK_TESTS:-}"
 
 for v in "${kernels[@]}"; do
 	section "kernel $v: build dlba.ko"
 	if ko=$(scripts/build-kmod.sh "$v" 2>"$LOGS/kmod-$v.log"); then
-		result OK "kernel $v: dlba.ko builds without warnings"
+		step OK "kernel $v: dlba.ko builds without warnings"
 	else
 		tail -n 30 "$LOGS/kmod-$v.log"
-		result FAIL "kernel $v: dlba.ko builds without warnings"
+		step FAIL "kernel $v: dlba.ko builds without warnings"
 		continue
 	fi
 	# sparse over every file of the copy built above (C=2: all files)
@@ -128,20 +182,20 @@ for v in "${kernels[@]}"; do
 			>"$LOGS/sparse-$v.log" 2>&1
 		rc=$?
 		if [ $rc -eq 0 ] && ! grep -Eq '(warning|error):' "$LOGS/sparse-$v.log"; then
-			result OK "kernel $v: sparse (C=2) clean"
+			step OK "kernel $v: sparse (C=2) clean"
 		else
 			grep -E '(warning|error):' "$LOGS/sparse-$v.log" | head -n 20
-			result FAIL "kernel $v: sparse (C=2) clean"
+			step FAIL "kernel $v: sparse (C=2) clean"
 		fi
 	fi
 
 	# what a user of a packaged source gets: dkms.conf builds and installs it
 	if command -v dkms >/dev/null; then
 		if scripts/dkms-check.sh "$v" >"$LOGS/dkms-$v.log" 2>&1; then
-			result OK "kernel $v: dkms install builds and installs dlba.ko"
+			step OK "kernel $v: dkms install builds and installs dlba.ko"
 		else
 			tail -n 20 "$LOGS/dkms-$v.log"
-			result FAIL "kernel $v: dkms install builds and installs dlba.ko"
+			step FAIL "kernel $v: dkms install builds and installs dlba.ko"
 		fi
 	fi
 
@@ -160,10 +214,20 @@ for v in "${kernels[@]}"; do
 done
 
 section "summary"
+if [ ${#SKIPS[@]} -gt 0 ]; then
+	echo "skipped:"
+	printf '  %s\n' "${SKIPS[@]}"
+	if [ "${CHECK_ALLOW_SKIP:-0}" != 1 ]; then
+		FAILED=$((FAILED + 1))
+		FAILURES+=("$SKIPPED check(s) skipped (CHECK_ALLOW_SKIP=1 allows that)")
+	fi
+fi
 if [ ${#FAILURES[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${FAILURES[@]}"
 fi
+echo "time per part:"
+printf '%s\n' "${TIMES[@]}"
 echo "total time $(($(date +%s) - T0))s, $SKIPPED skipped"
-echo "$PASSED passed, $FAILED failed"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" -eq 0 ]

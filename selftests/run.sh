@@ -152,6 +152,11 @@ esac
 # (the VM died, timed out or oopsed in it or before it) fails here with
 # the number of checks it planned, so an early crash cannot hide them.
 [ ${#tests[@]} -gt 0 ] || tests=("$SELFTESTS"/dlba/*.sh)
+planned=0
+for t in "${tests[@]}"; do
+	planned=$((planned + $(plan_of "$t" || echo 0)))
+done
+echo "kernel $KVER: $planned TEST lines planned, $(grep -c '^TEST: ' "$RESULTS/output" 2>/dev/null) reported"
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	if ! grep -Eq "^(not )?ok [0-9]+ selftests: dlba: $name #" "$RESULTS/output" 2>/dev/null; then

@@ -15,6 +15,10 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
+# listings, 4 dump checks, per-netns, set, set addr, del, save/load,
+# dump consistency, stats, flush
+PLAN=13
+
 dlba_setup
 
 V4=$(svc 4)

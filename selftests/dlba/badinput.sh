@@ -18,6 +18,10 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 require_cmd setpriv
+# apply (2), 26 dlbactl errors, 49 netlink cases (+2), 8 config files (+1),
+# 17 unprivileged, 4 "tables unchanged"
+PLAN=109
+
 dlba_setup
 
 V4=$(svc 4)
@@ -107,44 +111,46 @@ tables_unchanged() {
 }
 
 # ------------------------------------------------------- dlbactl errors
-# bad DESC ARGS...: dlbactl must fail with "dlbactl: <message>"
+# bad DESC REGEX ARGS...: dlbactl must fail with "dlbactl: <message>", the
+# message matching REGEX (so that a rejection for another reason fails)
 bad() {
-	local desc=$1 err rc
-	shift
+	local desc=$1 want=$2 err rc
+	shift 2
 	err=$(lbctl "$@" 2>&1 >/dev/null)
 	rc=$?
 	[ "$rc" -ne 0 ] || fail "accepted: dlbactl $*"
 	grep -Eq '^dlbactl: .{4,}' <<<"$err" || fail "no clear message: '$err'"
+	grep -Eq -- "^dlbactl: .*$want" <<<"$err" || fail "rejected for another reason: '$err' (want /$want/)"
 	[ "$VERBOSE" = 1 ] && log_info "$desc: $err"
 	log_test "dlbactl rejects $desc (${err:0:60})"
 }
 
-bad "server add to an unknown service" server add "$OTHER" --id 1 --addr "$(srv_addr4 1)" --method tun
-bad "service set of an unknown service" service set "$OTHER" --timeout 10
-bad "service del of an unknown service" service del "$OTHER"
-bad "IPv6 server address in an IPv4 service" server add "$V4" --id 9 --addr "$(srv_addr6 1)" --method tun
-bad "IPv4 server address in an IPv6 service" server add "$V6" --id 9 --addr "$(srv_addr4 1)" --method tun
-bad "bucket count 0" service add "$OTHER" --buckets 0
-bad "bucket count 1000 (not a power of two)" service add "$OTHER" --buckets 1000
-bad "bucket count 8 (below the minimum)" service add "$OTHER" --buckets 8
-bad "bucket count 8388608 (above the maximum)" service add "$OTHER" --buckets 8388608
-bad "weight 65536 on add" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method tun --weight 65536
-bad "weight 100000 on set" server set "$V4" --id 1 --weight 100000
-bad "weight -1" server set "$V4" --id 1 --weight -1
-bad "duplicate server id" server add "$V4" --id 1 --addr "$(srv_addr4 1)" --mac "$(srv_mac 1)" --method dr
-bad "duplicate service" service add "$V4"
-bad "server id 0" server add "$V4" --id 0 --addr "$(srv_addr4 1)" --method tun
-bad "server id 70000" server add "$V4" --id 70000 --addr "$(srv_addr4 1)" --method tun
-bad "dr server without MAC" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr
-bad "malformed MAC" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr --mac 02:00:00:00:00
-bad "unknown method" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method gre
-bad "unknown protocol" service add 198.18.100.77:80/sctp
-bad "malformed service address" service add 198.18.100.777:80/tcp
-bad "set of an unknown server id" server set "$V4" --id 4242 --weight 2
-bad "del of an unknown server id" server del "$V4" --id 4242
-bad "timeout 0" service set "$V4" --timeout 0
-bad "panic on an unknown service" panic on "$OTHER"
-bad "buckets of an unknown service" buckets "$OTHER"
+bad "server add to an unknown service" 'no such service' server add "$OTHER" --id 1 --addr "$(srv_addr4 1)" --method tun
+bad "service set of an unknown service" 'no such service' service set "$OTHER" --timeout 10
+bad "service del of an unknown service" 'no such service' service del "$OTHER"
+bad "IPv6 server address in an IPv4 service" 'server address family does not match the service' server add "$V4" --id 9 --addr "$(srv_addr6 1)" --method tun
+bad "IPv4 server address in an IPv6 service" 'server address family does not match the service' server add "$V6" --id 9 --addr "$(srv_addr4 1)" --method tun
+bad "bucket count 0" 'bucket count must be a power of two from 16 to 4194304' service add "$OTHER" --buckets 0
+bad "bucket count 1000 (not a power of two)" 'bucket count must be a power of two from 16 to 4194304' service add "$OTHER" --buckets 1000
+bad "bucket count 8 (below the minimum)" 'bucket count must be a power of two from 16 to 4194304' service add "$OTHER" --buckets 8
+bad "bucket count 8388608 (above the maximum)" 'bucket count must be a power of two from 16 to 4194304' service add "$OTHER" --buckets 8388608
+bad "weight 65536 on add" 'out of range \(weight\)' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method tun --weight 65536
+bad "weight 100000 on set" 'out of range \(weight\)' server set "$V4" --id 1 --weight 100000
+bad "weight -1" 'invalid weight '-1'' server set "$V4" --id 1 --weight -1
+bad "duplicate server id" 'server id exists in this service' server add "$V4" --id 1 --addr "$(srv_addr4 1)" --mac "$(srv_mac 1)" --method dr
+bad "duplicate service" 'service exists' service add "$V4"
+bad "server id 0" 'out of range \(server id\)' server add "$V4" --id 0 --addr "$(srv_addr4 1)" --method tun
+bad "server id 70000" 'out of range \(server id\)' server add "$V4" --id 70000 --addr "$(srv_addr4 1)" --method tun
+bad "dr server without MAC" 'dr server needs a MAC address' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr
+bad "malformed MAC" 'invalid MAC address '02:00:00:00:00'' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr --mac 02:00:00:00:00
+bad "unknown method" 'invalid forwarding method 'gre'' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method gre
+bad "unknown protocol" 'invalid service '198.18.100.77:80/sctp': protocol' service add 198.18.100.77:80/sctp
+bad "malformed service address" 'invalid service '198.18.100.777:80/tcp': invalid IP' service add 198.18.100.777:80/tcp
+bad "set of an unknown server id" 'no such server' server set "$V4" --id 4242 --weight 2
+bad "del of an unknown server id" 'no such server' server del "$V4" --id 4242
+bad "timeout 0" 'out of range \(timeout\)' service set "$V4" --timeout 0
+bad "panic on an unknown service" 'no such service' panic on "$OTHER"
+bad "buckets of an unknown service" 'no such service' buckets "$OTHER"
 tables_unchanged "rejected dlbactl commands"
 
 # ----------------------------------------------------------- raw netlink
@@ -158,10 +164,69 @@ grep -q '^CASE good-service-new errno=0 ' <<<"$out" && grep -q '^CASE good-servi
 check_err $? "a valid raw request was refused: $out"
 log_test "netlink: well-formed raw SERVICE_NEW/DEL and a bucket dump are accepted (sender sanity)"
 
+# Every malformed request: its errno and a word of its extack message, so
+# that a request refused for another reason (or by another check) fails.
+declare -A WANT=(
+	[svc-missing-nest]='-22 missing service'
+	[svc-not-nested]='-22 NLA_F_NESTED is missing'
+	[svc-missing-port]='-22 service key needs family, address, port and protocol'
+	[svc-port-u32]='-22 invalid attribute length'
+	[svc-port-zero]='-34 integer out of range'
+	[svc-addr-5-bytes]='-22 address must be 4 \(IPv4\) or 16 \(IPv6\) bytes'
+	[svc-family-unknown]='-97 family must be AF_INET or AF_INET6'
+	[svc-family-mismatch]='-22 address length does not match the family'
+	[svc-proto-gre]='-93 protocol must be TCP or UDP'
+	[svc-buckets-zero]='-22 bucket count must be a power of two'
+	[svc-buckets-1000]='-22 bucket count must be a power of two'
+	[svc-buckets-8]='-22 bucket count must be a power of two'
+	[svc-buckets-too-big]='-22 bucket count must be a power of two'
+	[svc-timeout-zero]='-34 integer out of range'
+	[svc-timeout-too-big]='-34 integer out of range'
+	[svc-mode-unknown]='-34 integer out of range'
+	[svc-unknown-attr]='-22 Unknown attribute type'
+	[svc-duplicate]='-17 service exists'
+	[svc-set-unknown]='-2 no such service'
+	[svc-set-buckets]='-22 bucket count is fixed at creation'
+	[svc-del-unknown]='-2 no such service'
+	[svc-truncated-attr]='-22 bytes leftover after parsing attributes'
+	[top-unknown-attr]='-22 Unknown attribute type'
+	[srv-unknown-service]='-2 no such service'
+	[srv-missing-nest]='-22 missing server'
+	[srv-id-zero]='-34 integer out of range'
+	[srv-id-too-big]='-34 integer out of range'
+	[srv-missing-addr]='-22 server needs an id and an address'
+	[srv-addr-wrong-family]='-22 server address family does not match the service'
+	[srv-weight-too-big]='-34 integer out of range'
+	[srv-method-unknown]='-34 integer out of range'
+	[srv-mac-5-bytes]='-34 binary attribute size out of range'
+	[srv-dr-without-mac]='-22 dr server needs a MAC address'
+	[srv-duplicate-id]='-17 server id exists in this service'
+	[srv-enabled-2]='-34 integer out of range'
+	[srv-set-unknown-id]='-2 no such server'
+	[srv-set-weight-too-big]='-34 integer out of range'
+	[srv-del-unknown-id]='-2 no such server'
+	[bkt-assign-odd-length]='-22 assignment array must be whole u32 server ids'
+	[bkt-start-beyond]='-34 buckets out of the table.s range'
+	[bkt-unknown-server]='-22 names a server id not in'
+	[panic-missing-value]='-22 missing panic state'
+	[panic-value-2]='-34 integer out of range'
+	[dump-bkt-unknown-service]='-2 no such service'
+	[dump-bkt-missing-service]='-22 missing service'
+	[dump-bkt-proto-gre]='-93 protocol must be TCP or UDP'
+	[dump-bkt-family-mismatch]='-22 address length does not match the family'
+	[dump-srv-unknown-service]='-2 no such service'
+	[dump-srv-missing-port]='-22 service key needs family, address, port and protocol'
+)
 out=$(genl bad)
-[ -n "$out" ] || { fail "dlba_genl.py bad printed nothing"; log_test "netlink: malformed cases ran"; }
+rc=$?
+declare -A SEEN=()
+planned=$(sed -n 's/^CASES \([0-9]*\)$/\1/p' <<<"$out")
+[ "$rc" = 0 ] || fail "dlba_genl.py bad exited $rc"
+[ "$planned" = "${#WANT[@]}" ] || fail "the sender plans ${planned:-no} cases, the test knows ${#WANT[@]}"
+log_test "netlink: the sender ran all ${#WANT[@]} malformed cases (planned ${planned:-?})"
 re='^CASE ([^ ]+) errno=(-?[0-9]+) msg="(.*)" offs=([^ ]*) replies=([0-9]+)$'
 while IFS= read -r l; do
+	[[ $l == CASES* ]] && continue
 	if ! [[ $l =~ $re ]]; then
 		fail "bad output: $l"
 		log_test "netlink: malformed case output"
@@ -169,19 +234,31 @@ while IFS= read -r l; do
 	fi
 	name=${BASH_REMATCH[1]} errno=${BASH_REMATCH[2]} msg=${BASH_REMATCH[3]}
 	replies=${BASH_REMATCH[5]}
-	[ "$errno" -lt 0 ] || fail "accepted (errno $errno)"
-	[ -n "$msg" ] || fail "rejected with errno $errno but no extack message"
+	SEEN[$name]=1
+	want=${WANT[$name]:-}
+	if [ -z "$want" ]; then
+		fail "a case this test does not know"
+	else
+		[ "$errno" = "${want%% *}" ] || fail "errno $errno, want ${want%% *}"
+		grep -Eq -- "${want#* }" <<<"$msg" || fail "message '$msg', want /${want#* }/"
+	fi
 	[ "$replies" = 0 ] || fail "rejected, but $replies messages were sent first"
 	log_test "netlink rejects $name (errno $errno: ${msg:0:50})"
 done <<<"$out"
+for name in "${!WANT[@]}"; do
+	[ -n "${SEEN[$name]:-}" ] && continue
+	fail "case $name never reported (the sender stopped before it?)"
+	log_test "netlink rejects $name"
+done
 tables_unchanged "malformed netlink requests"
 
 # --------------------------------------------------- config file errors
-# bad_conf NAME SED-EXPR MARKER [OCCURRENCES]: apply a copy of the valid
-# file edited by SED-EXPR; the error must name NAME.yaml and the line of
-# the OCCURRENCES-th (default 1st; a list: any of them) line holding MARKER.
+# bad_conf NAME WANT SED-EXPR MARKER [OCCURRENCES]: apply a copy of the
+# valid file edited by SED-EXPR; the error must name NAME.yaml and the line
+# of the OCCURRENCES-th (default 1st; a list: any of them) line holding
+# MARKER, and say WANT (a regular expression).
 bad_conf() {
-	local name=$1 expr=$2 marker=$3 occ=${4:-1} f err rc n lines='' ok=0 l
+	local name=$1 want=$2 expr=$3 marker=$4 occ=${5:-1} f err rc n lines='' ok=0 l
 	f=$TESTDIR/$name.yaml
 	sed -E "$expr" "$CONF" >"$f"
 	for n in $occ; do
@@ -194,16 +271,17 @@ bad_conf() {
 		grep -Eq "$name\.yaml:$l([^0-9]|\$)" <<<"$err" && ok=1
 	done
 	[ "$ok" = 1 ] || fail "error does not name $name.yaml:{$lines }: '$err'"
+	grep -Eq -- "$want" <<<"$err" || fail "rejected for another reason: '$err' (want /$want/)"
 	log_test "apply -f rejects $name at its line ($(head -n1 <<<"$err" | cut -c1-60))"
 }
-bad_conf weight-range 's/weight: 2$/weight: 70000/' 'weight: 70000'
-bad_conf bad-addr "s/addr: $(srv_addr4 2)\$/addr: 198.18.1.300/" 'addr: 198.18.1.300'
-bad_conf bad-buckets 's/buckets: 1024$/buckets: 1000/' 'buckets: 1000'
-bad_conf dup-id '0,/- id: 2$/s//- id: 1/' '- id: 1' "1 2"
-bad_conf bad-method 's/method: nat$/method: bogus/' 'method: bogus'
-bad_conf unknown-key 's/timeout: 60$/timout: 60/' 'timout: 60'
-bad_conf yaml-syntax 's/^    buckets: 256$/    buckets: 256: 3/' 'buckets: 256: 3'
-bad_conf family-mismatch "s/addr: $(srv_addr6 1)\$/addr: $(srv_addr4 1)/" "addr: $(srv_addr4 1)" 2
+bad_conf weight-range 'weight must' 's/weight: 2$/weight: 70000/' 'weight: 70000'
+bad_conf bad-addr 'invalid address' "s/addr: $(srv_addr4 2)\$/addr: 198.18.1.300/" 'addr: 198.18.1.300'
+bad_conf bad-buckets 'buckets must' 's/buckets: 1024$/buckets: 1000/' 'buckets: 1000'
+bad_conf dup-id 'duplicate server id' '0,/- id: 2$/s//- id: 1/' '- id: 1' "1 2"
+bad_conf bad-method 'invalid forwarding method' 's/method: nat$/method: bogus/' 'method: bogus'
+bad_conf unknown-key 'unknown key 'timout'' 's/timeout: 60$/timout: 60/' 'timout: 60'
+bad_conf yaml-syntax 'YAML syntax' 's/^    buckets: 256$/    buckets: 256: 3/' 'buckets: 256: 3'
+bad_conf family-mismatch 'server address family' "s/addr: $(srv_addr6 1)\$/addr: $(srv_addr4 1)/" "addr: $(srv_addr4 1)" 2
 # a valid new service before an invalid one: nothing applied at all
 {
 	cat "$CONF"

@@ -21,6 +21,9 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
+# 3 methods x 2 families x TCP/UDP, untouched traffic, service del
+PLAN=14
+
 dlba_setup udp
 
 cli_addr() { if [ "$1" = 4 ]; then echo "$CLI4"; else echo "$CLI6"; fi; }

@@ -15,12 +15,19 @@
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 
+# 3 methods x 2 families, and the VIP without a balancer
+PLAN=7
+
 require_root
 require_cmd ipvsadm nginx curl ip
 
-kmod_load ip_vs ip_vs_rr || skip_all "ip_vs modules not available"
+# The anchor must run without dlba.ko: an earlier test file leaves it
+# loaded, and a dlba hook would then be the one balancing here.
+dlba_unload || setup_fail "could not unload dlba.ko before the IPVS anchor"
+kmod_is_loaded dlba && setup_fail "dlba.ko is still loaded"
+kmod_load ip_vs ip_vs_rr || setup_fail "ip_vs modules not available"
 defer rmmod ip_vs_rr ip_vs
-lb_topo_setup || skip_all "could not build the topology"
+lb_topo_setup || setup_fail "could not build the topology"
 
 ipvs() { ip netns exec "$LB" ipvsadm "$@"; }
 
@@ -58,7 +65,8 @@ ipvs_method() {
 		grep -q "^server=s1 local=$(vip "$fam"):80 client=$(cli_addr "$fam"):" <<<"$out" ||
 			fail "$method: server 1 did not see dst VIP from the client"
 	fi
-	log_test "ipvs: IPv$fam $method TCP, rr over 3 nginx servers"
+	kmod_is_loaded dlba && fail "dlba.ko got loaded during the anchor"
+	log_test "ipvs: IPv$fam $method TCP, rr over 3 nginx servers (dlba.ko not loaded)"
 	ipvs -C
 }
 

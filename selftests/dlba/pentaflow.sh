@@ -32,6 +32,9 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 source "$SELFTESTS_DIR/net/pentaflow_topo.sh"
 
+# topology, services, HTTP, bypass, 2 cookie sessions, status, kill, restart
+PLAN=9
+
 pf_setup
 check_err $? "could not build the Pentaflow topology"
 log_test "pentaflow: topology: client, router, dlba.ko, 2 DLBA servers, 3 nginx"

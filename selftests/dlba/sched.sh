@@ -11,7 +11,8 @@
 #   - a server failed: only its buckets are reset, only its clients move
 #   - drain (disabled): keeps its established flows, gets no new ones
 #   - panic on/off: all buckets spread evenly over healthy servers at once,
-#     assignment frozen until panic off
+#     assignment frozen (even past the timeout, even for a recovered
+#     server) until panic off, then idle buckets move again
 #
 #   CLI (198.18.0.2, .100-.103 / fd00:db1a:c::2, ::100-::103)
 #    |
@@ -29,6 +30,8 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 NGINX_BIG_MB=32
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
 NSTREAMS=6
+# weights, add, idle, fail (2), drain (2), panic (3) for IPv4 and IPv6
+PLAN=20
 
 dlba_setup
 
@@ -219,13 +222,17 @@ drain() {
 }
 
 # ------------------------------------------------------------------ panic
+# 1 s timeout: every bucket is idle (re-assignable) a moment after traffic,
+# so "frozen" is shown against a table that would otherwise move, and the
+# return to normal is seen as soon as buckets age out.
 panic() {
-	local fam=$1 s out cnt sum b1 b2 v0 v1 v2
+	local fam=$1 s out cnt sum b1 b2 b3 v0 v1 v2 v3 re1 re2
 	s=$(svc_of "$fam")
-	svc_setup "$fam" dr tcp "1 1 1" --buckets 1024
+	svc_setup "$fam" dr tcp "1 1 1" --buckets 1024 --timeout 1
 	check_err $? "service setup failed"
 	out=$(http_many "$fam" 30 /)
 	run_cmd lbctl server set "$s" --id 3 --fail
+	check_err $? "server set --fail failed"
 	v0=$(summary "$s" | jq -r .version)
 	run_cmd lbctl panic on "$s"
 	check_err $? "panic on failed"
@@ -242,23 +249,42 @@ panic() {
 	[ "$(field err "$cnt")" = 0 ] && [ "$(field s3 "$cnt")" = 0 ] || fail "traffic in panic: $cnt"
 	log_test "dlba: IPv$fam panic on: 1024 buckets split $b1/$b2 over healthy servers ($cnt)"
 
-	# frozen: a recovered server gets nothing until panic off
+	# frozen: s3 recovers and every bucket is idle past the timeout, yet
+	# nothing moves until panic off
 	run_cmd lbctl server set "$s" --id 3 --unfail
+	check_err $? "server set --unfail failed"
+	[ "$(lbctl -j server list "$s" | jq -r '.[] | select(.id == 3) | .failed')" = false ] ||
+		fail "server list still shows s3 failed"
+	re1=$(svc_json "$s" | jq -r .stats.reassign)
+	sleep 2
 	out=$(http_many "$fam" 30 /)
 	cnt=$(count_servers <<<"$out")
-	v2=$(summary "$s" | jq -r .version)
+	sum=$(summary "$s")
+	v2=$(jq -r .version <<<"$sum")
+	re2=$(svc_json "$s" | jq -r .stats.reassign)
 	[ "$v2" = "$v1" ] || fail "table changed during panic ($v1 -> $v2)"
+	[ "$re2" = "$re1" ] || fail "idle buckets re-assigned during panic ($re1 -> $re2)"
+	[ "$(jq -r '.servers["3"] // 0' <<<"$sum")" = 0 ] || fail "s3 got buckets during panic: $sum"
 	[ "$(field s3 "$cnt")" = 0 ] && [ "$(field err "$cnt")" = 0 ] ||
 		fail "assignment not frozen in panic: $cnt"
-	log_test "dlba: IPv$fam panic freezes the assignment ($cnt)"
+	log_test "dlba: IPv$fam panic freezes the assignment past the timeout ($cnt)"
 
+	# back to normal: buckets idle past the timeout move again, and the
+	# recovered server (fewest buckets) takes them
 	run_cmd lbctl panic off "$s"
 	check_err $? "panic off failed"
 	[ "$(svc_json "$s" | jq -r .panic)" = false ] || fail "service list still shows panic"
+	sleep 2
 	out=$(http_many "$fam" 30 /)
 	cnt=$(count_servers <<<"$out")
+	sum=$(summary "$s")
+	v3=$(jq -r .version <<<"$sum")
+	b3=$(jq -r '.servers["3"] // 0' <<<"$sum")
 	[ "$(field err "$cnt")" = 0 ] || fail "traffic after panic off failed: $cnt"
-	log_test "dlba: IPv$fam panic off: service back to normal ($cnt)"
+	[ "$(field s3 "$cnt")" -gt 0 ] && [ "$b3" -gt 0 ] ||
+		fail "after panic off s3 gets no clients ($cnt, $b3 buckets)"
+	[ "$v3" != "$v2" ] || fail "table version unchanged after panic off ($v3)"
+	log_test "dlba: IPv$fam panic off: idle buckets move again, s3 takes $b3 ($cnt)"
 	lbctl flush
 }
 

@@ -14,6 +14,9 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
+# netns, rmmod under load, after rmmod, reload, rmmod idle
+PLAN=5
+
 require_cmd wrk
 dlba_setup udp
 
@@ -42,27 +45,51 @@ ip netns exec "$CLI" wrk -t1 -c16 -d12s --timeout 2s "$(url 4 /)" >"$TESTDIR/wrk
 WRK=$!
 defer kill "$WRK"
 streams_start 6 4
+# one datagram at a time for as long as the test needs (killed after rmmod)
 ip netns exec "$CLI" "$PYTHON" "$SELFTESTS_DIR/net/udp_client.py" "$VIP4" "$UDP_PORT" \
-	--count 400 --timeout 0.2 >"$TESTDIR/udp.out" 2>&1 &
+	--count 100000 --timeout 0.2 >"$TESTDIR/udp.out" 2>&1 &
 UDPC=$!
 defer kill "$UDPC"
 
-# wait until all three carry traffic through dlba
-wait_for 20 sh -c "[ \$(ip netns exec $LB $DLBACTL -j stats | jq .packets) -gt 2000 ]"
-check_err $? "no traffic through dlba before rmmod"
+# svc_packets: "dr nat tun" packet counters of the three services
+svc_packets() {
+	local s
+	for s in "$(svc 4)" "$(svc 6)" "$(svc 4 "$UDP_PORT" udp)"; do
+		printf '%s ' "$(svc_json "$s" | jq -r '.stats.packets // 0')"
+	done
+}
+# all_busy: every service forwarded packets (the IPv6 nat service carries
+# only the streams)
+all_busy() {
+	local p
+	read -r -a p <<<"$(svc_packets)"
+	[ "${p[0]}" -gt 500 ] && [ "${p[1]}" -gt 500 ] && [ "${p[2]}" -gt 20 ]
+}
+wait_for 30 all_busy
+check_err $? "not all three services carry traffic before rmmod: packets $(svc_packets)"
 pk=$(lbctl -j stats | jq .packets)
+busy=$(svc_packets)
+udp0=$(grep -c '^server=' "$TESTDIR/udp.out")
 rmmod dlba
 check_err $? "rmmod dlba under load failed"
 kmod_is_loaded dlba && fail "dlba still loaded"
 [ -e /dev/dlba ] && fail "/dev/dlba still exists"
-sleep 1
+sleep 1.5
+# What the clients saw: answers through every method before the rmmod,
+# none after it (the VIP is then only the LB's own closed port).
+kill "$UDPC" 2>/dev/null
 wait "$WRK"
-wait "$UDPC"
+wait "$UDPC" 2>/dev/null
+[ "$udp0" -gt 0 ] || fail "no UDP answer through tun before rmmod"
+tail -n 3 "$TESTDIR/udp.out" | grep -q '^server=' &&
+	fail "UDP still answered after rmmod: $(tail -n 1 "$TESTDIR/udp.out")"
+req=$(sed -nE 's/^ *([0-9]+) requests in .*/\1/p' "$TESTDIR/wrk.out")
+[ "${req:-0}" -gt 100 ] || fail "wrk completed only ${req:-no} requests: $(tr '\n' ' ' <"$TESTDIR/wrk.out" | cut -c1-200)"
 # the IPv6 streams lost their service: end them (their result is moot)
 # shellcheck disable=SC2046
 kill "${STREAM_PIDS[@]}" $(ip netns pids "$CLI") 2>/dev/null
 wait "${STREAM_PIDS[@]}" 2>/dev/null
-log_test "dlba: rmmod under load (wrk IPv4 dr, curl IPv6 nat, UDP tun; $pk packets)"
+log_test "dlba: rmmod under load (wrk $req requests IPv4 dr, curl IPv6 nat, $udp0 UDP tun answers; packets $busy)"
 
 # after unload the VIP is no longer balanced
 out=$(http_many 4 1 /)

@@ -13,7 +13,7 @@ Usage:
   dlba_genl.py good --vip4 A --port P             valid SERVICE_NEW + DEL
   dlba_genl.py new --vip4 A --port P              valid SERVICE_NEW only
 
-Output, one line per case:
+Output, one line per case (mode bad: after a line "CASES <count>"):
   CASE <name> errno=<n> msg="<extack message>" offs=<attr offset or ->
 errno is the (negative) error of the ACK, 0 for success.
 """
@@ -392,9 +392,12 @@ def main():
             report("good-service-del", g.cmd(C["DLBA_CMD_SERVICE_DEL"], svc_key(probe, 8080)))
             report("good-bkt-dump", g.dump(C["DLBA_CMD_BUCKETS_GET"], svc_key(a.vip4, a.port)))
         return
-    for name, cmd, *attrs in bad_cases(a):
+    cases, dumps = bad_cases(a), bad_dumps(a)
+    # the plan first: a sender that dies half way leaves fewer CASE lines
+    print(f"CASES {len(cases) + len(dumps)}", flush=True)
+    for name, cmd, *attrs in cases:
         report(name, g.cmd(cmd, *attrs))
-    for name, cmd, *attrs in bad_dumps(a):
+    for name, cmd, *attrs in dumps:
         report(name, g.dump(cmd, *attrs))
 
 

@@ -148,7 +148,8 @@ udp_echo_start() {
 # http_many FAMILY N [PATH] [SRCADDR...]: N new TCP connections from the
 # client (one curl process per source address, "Connection: close" so that
 # every request uses a new connection and so a new source port).  Prints
-# one response body per line; failed transfers print "ERROR".
+# one response body per line; failed transfers and HTTP errors (curl -f)
+# print "ERROR".
 http_many() {
 	local fam=$1 n=$2 path=${3:-/} u cfg per i src rc
 	shift 3 2>/dev/null || shift $#
@@ -164,7 +165,7 @@ http_many() {
 		for ((i = 0; i < per; i++)); do
 			printf 'url = "%s"\n' "$u" >>"$cfg"
 		done
-		ip netns exec "$CLI" curl -sS --max-time 20 --connect-timeout 3 \
+		ip netns exec "$CLI" curl -fsS --max-time 20 --connect-timeout 3 \
 			--interface "$src" -H 'Connection: close' -K "$cfg" \
 			-w '%{onerror}ERROR\n'
 		rc=$?
@@ -173,10 +174,12 @@ http_many() {
 }
 
 # count_servers: read bodies on stdin, print "s1=N s2=N s3=N err=N".
+# Any line that is not a server's answer ("ERROR", an error page, stray
+# text) counts as an error.
 count_servers() {
 	awk '
-		/^server=/ { split($1, a, "="); c[a[2]]++; next }
-		/ERROR/ { e++ }
+		/^server=s[1-3] local=/ { split($1, a, "="); c[a[2]]++; next }
+		/[^ \t]/ { e++ }
 		END { printf "s1=%d s2=%d s3=%d err=%d\n", c["s1"], c["s2"], c["s3"], e }'
 }
 

@@ -449,6 +449,8 @@ pf_get() {
 # process, each over its own connection ("Connection: close"), so from N
 # source ports; one line per request as pf_get.  Over https, curl resumes
 # its TLS session on every new connection, whichever DLBA server takes it.
+# An HTTP error status (dlbad's own 502/503 included) is an "ERROR" line
+# (curl -f), never a body that a tally could overlook.
 pf_many() {
 	local n=$1 fam=$2 proto=$3 path=$4 cfg i out rc
 	shift 4
@@ -456,7 +458,7 @@ pf_many() {
 	for ((i = 0; i < n; i++)); do
 		printf 'url = "%s"\n' "$(pf_url "$fam" "$proto" "$path")" >>"$cfg"
 	done
-	out=$(ip netns exec "$CLI" curl -sS --max-time 20 --connect-timeout 3 \
+	out=$(ip netns exec "$CLI" curl -fsS --max-time 20 --connect-timeout 3 \
 		--cacert "$PF_CERT" -H 'Connection: close' "$@" \
 		-w '%{onerror}ERROR %{errormsg}\n' -K "$cfg" 2>/dev/null)
 	rc=$?
@@ -476,15 +478,17 @@ pf_dlba_of() {
 # pf_backend_of "LINE": b1|b2|b3
 pf_backend_of() { sed -n 's/^backend=\(b[0-9]\) .*/\1/p' <<<"$1"; }
 
-# pf_tally: back-end lines on stdin -> "d1=N d2=N b1=N b2=N b3=N err=N"
+# pf_tally: back-end lines on stdin -> "d1=N d2=N b1=N b2=N b3=N err=N".
+# Every other non-empty line is an error: an "ERROR" line, an answer that
+# does not name one of the two DLBA servers, or any stray body text.
 pf_tally() {
 	awk -v a1="$(pf_d_baddr 1)" -v a2="$(pf_d_baddr 2)" '
-		/^backend=/ {
+		/^backend=b[1-3] dlba=/ && ($2 == "dlba=" a1 || $2 == "dlba=" a2) {
 			split($1, b, "="); c[b[2]]++
-			if ($2 == "dlba=" a1) d1++; else if ($2 == "dlba=" a2) d2++
+			if ($2 == "dlba=" a1) d1++; else d2++
 			next
 		}
-		/ERROR/ { e++ }
+		/[^ \t]/ { e++ }
 		END { printf "d1=%d d2=%d b1=%d b2=%d b3=%d err=%d\n", d1, d2, c["b1"], c["b2"], c["b3"], e }'
 }
 

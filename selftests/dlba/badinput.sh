@@ -136,16 +136,16 @@ bad "bucket count 8 (below the minimum)" 'bucket count must be a power of two fr
 bad "bucket count 8388608 (above the maximum)" 'bucket count must be a power of two from 16 to 4194304' service add "$OTHER" --buckets 8388608
 bad "weight 65536 on add" 'out of range \(weight\)' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method tun --weight 65536
 bad "weight 100000 on set" 'out of range \(weight\)' server set "$V4" --id 1 --weight 100000
-bad "weight -1" 'invalid weight '-1'' server set "$V4" --id 1 --weight -1
+bad "weight -1" "invalid weight '-1'" server set "$V4" --id 1 --weight -1
 bad "duplicate server id" 'server id exists in this service' server add "$V4" --id 1 --addr "$(srv_addr4 1)" --mac "$(srv_mac 1)" --method dr
 bad "duplicate service" 'service exists' service add "$V4"
 bad "server id 0" 'out of range \(server id\)' server add "$V4" --id 0 --addr "$(srv_addr4 1)" --method tun
 bad "server id 70000" 'out of range \(server id\)' server add "$V4" --id 70000 --addr "$(srv_addr4 1)" --method tun
 bad "dr server without MAC" 'dr server needs a MAC address' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr
-bad "malformed MAC" 'invalid MAC address '02:00:00:00:00'' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr --mac 02:00:00:00:00
-bad "unknown method" 'invalid forwarding method 'gre'' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method gre
-bad "unknown protocol" 'invalid service '198.18.100.77:80/sctp': protocol' service add 198.18.100.77:80/sctp
-bad "malformed service address" 'invalid service '198.18.100.777:80/tcp': invalid IP' service add 198.18.100.777:80/tcp
+bad "malformed MAC" "invalid MAC address '02:00:00:00:00'" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr --mac 02:00:00:00:00
+bad "unknown method" "invalid forwarding method 'gre'" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method gre
+bad "unknown protocol" "invalid service '198.18.100.77:80/sctp': protocol must be tcp or udp" service add 198.18.100.77:80/sctp
+bad "malformed service address" "invalid service '198.18.100.777:80/tcp': invalid IPv4 address" service add 198.18.100.777:80/tcp
 bad "set of an unknown server id" 'no such server' server set "$V4" --id 4242 --weight 2
 bad "del of an unknown server id" 'no such server' server del "$V4" --id 4242
 bad "timeout 0" 'out of range \(timeout\)' service set "$V4" --timeout 0
@@ -279,9 +279,9 @@ bad_conf bad-addr 'invalid address' "s/addr: $(srv_addr4 2)\$/addr: 198.18.1.300
 bad_conf bad-buckets 'buckets must' 's/buckets: 1024$/buckets: 1000/' 'buckets: 1000'
 bad_conf dup-id 'duplicate server id' '0,/- id: 2$/s//- id: 1/' '- id: 1' "1 2"
 bad_conf bad-method 'invalid forwarding method' 's/method: nat$/method: bogus/' 'method: bogus'
-bad_conf unknown-key 'unknown key 'timout'' 's/timeout: 60$/timout: 60/' 'timout: 60'
+bad_conf unknown-key "unknown key 'timout' in service" 's/timeout: 60$/timout: 60/' 'timout: 60'
 bad_conf yaml-syntax 'YAML syntax' 's/^    buckets: 256$/    buckets: 256: 3/' 'buckets: 256: 3'
-bad_conf family-mismatch 'server address family' "s/addr: $(srv_addr6 1)\$/addr: $(srv_addr4 1)/" "addr: $(srv_addr4 1)" 2
+bad_conf family-mismatch 'server address 198.18.1.11 is inet but the service is inet6' "s/addr: $(srv_addr6 1)\$/addr: $(srv_addr4 1)/" "addr: $(srv_addr4 1)" 2
 # a valid new service before an invalid one: nothing applied at all
 {
 	cat "$CONF"

@@ -63,12 +63,18 @@ sclient "$T/alpn2" -alpn h2
 check "ALPN without http/1.1: no protocol selected, connection still served" \
     bash -c "grep -q 'No ALPN negotiated' '$T/alpn2' && grep -q '^backend=1' '$T/alpn2'"
 
-# Older protocol versions are refused.
-if printf '' | timeout 5 openssl s_client -connect "$EP" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' >"$T/old" 2>&1; then
-    not_ok "TLS 1.1 refused"
-else
-    ok "TLS 1.1 refused"
-fi
+# Older protocol versions are refused by dlbad itself: a TLS 1.1 ClientHello (the client allowed
+# to offer it with SECLEVEL=0) is answered with a protocol_version alert (70), and a TLS 1.2
+# handshake right after it succeeds, so the refusal was not dlbad being down nor the client
+# failing on its own ("no protocols available" is a client-side error and does not count).
+printf '' | timeout 5 openssl s_client -connect "$EP" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' >"$T/old" 2>&1
+sclient "$T/now12" -tls1_2
+check "TLS 1.1 refused by the server with a protocol_version alert" \
+    bash -c "grep -q 'alert protocol version:.*SSL alert number 70' '$T/old' && grep -q '^New, (NONE), Cipher is (NONE)' '$T/old'"
+check "TLS 1.1 ClientHello was sent (not refused by the client itself)" \
+    bash -c "! grep -Eq 'no protocols available|unsupported protocol' '$T/old'"
+check "a TLS 1.2 handshake at the same moment succeeds" \
+    bash -c "grep -q 'Protocol *: TLSv1.2' '$T/now12' && grep -q '^backend=1 uri=/tls' '$T/now12'"
 
 # Malformed TLS closes only that connection: a keep-alive TLS connection opened before the
 # garbage keeps working after it.

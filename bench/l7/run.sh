@@ -5,6 +5,9 @@
 # "cookie ... insert indirect nocache"), X-Forwarded-For added, leastconn, the same number of
 # threads.  Rows: HTTP keep-alive, HTTPS keep-alive, full TLS handshakes (ECDSA P-256, one
 # request per connection, no resumption).  Prints a table, then ratio=<dlbad/HAProxy HTTP rps>.
+# A run of wrk with errors (non-2xx/3xx answers, socket errors) or without all of its figures is
+# reported as failed and counts in no median nor p99 comparison; if any run failed, no ratio= is
+# printed and the exit status is 1 (bench/l7/run_test.sh checks this with a stand-in wrk).
 #
 # Environment: DLBAD (binary; default build/userspace/dlbad/dlbad), DURATION (3s), CONNS (50),
 # THREADS (proxy threads, default 2), ROUNDS (3: the median of each figure over the rounds, the two
@@ -201,7 +204,9 @@ cputicks() { # utime + stime of a process, in clock ticks
 }
 HZ=$(getconf CLK_TCK)
 
-# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request syscalls_per_request p50_ms p90_ms errors p99.9_ms max_ms"
+# run PID URL [wrk args...] -> "rps p99_ms cpu_us_per_request syscalls_per_request p50_ms p90_ms p99.9_ms max_ms",
+# or "FAILED <reason>" when wrk saw errors (non-2xx/3xx answers, socket errors) or a figure is
+# missing (wrk_figures.py): such a run has no figures, it is not a fast or a slow one.
 run() {
     local pid=$1 url=$2
     shift 2
@@ -218,32 +223,34 @@ run() {
         kill -INT "$sc"
         wait "$sc" 2>/dev/null
     fi
-    local rps p99 errs reqs cpu
-    rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
-    reqs=$(awk '/requests in/{print $1}' <<<"$out")
-    cpu=$(python3 -c "print(round(($c1 - $c0) * 1e6 / $HZ / max(1, ${reqs:-0}), 1))")
-    # wrk's latency percentiles in ms ("50%", "90%", "99%" lines)
-    pct() { awk -v p="$1" '$1==p{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out"; }
-    p99=$(pct 99%)
-    errs=$(awk '/Non-2xx|Socket errors/{e=e $0 ";"} END{print (e=="" ? "none" : e)}' <<<"$out" | tr ' ' '_')
+    local fig rps p50 p90 p99 p999 pmax reqs cpu
+    if ! fig=$(python3 "$ROOT/bench/l7/wrk_figures.py" <<<"$out"); then
+        echo "$fig"
+        return
+    fi
+    read -r rps p50 p90 p99 p999 pmax reqs <<<"$fig"
+    cpu=$(python3 -c "print(round(($c1 - $c0) * 1e6 / $HZ / $reqs, 1))")
     local calls=0
     if [ "$SYSCALLS" = 1 ]; then
         calls=$(awk -F, '/raw_syscalls/{print $1}' "$T/perf.$pid")
-        calls=$(python3 -c "print(round(${calls:-0} / max(1, ${reqs:-0}), 1))")
+        calls=$(python3 -c "print(round(${calls:-0} / $reqs, 1))")
     fi
-    tail() { awk -v p="$1" '$1=="tail" && $2==p{print $3}' <<<"$out"; }
-    echo "${rps:-0} ${p99:-0} $cpu $calls $(pct 50%) $(pct 90%) $errs $(tail 99.9) $(tail max)"
+    echo "$rps $p99 $cpu $calls $p50 $p90 $p999 $pmax"
 }
 
-declare -A RPS P99 CPU SYS ERR LOWER
+declare -A RPS P99 CPU SYS FAILED LOWER COMPARED
 rows=${ROWS:-http https-keepalive tls-handshakes}
+failed=0
 # Interleaved (row by row, the two proxies back to back, the order swapped every round) so both
 # see the same background load as far as possible; each cell is the median over the rounds (of
-# each figure on its own), which a single lucky or unlucky round cannot move.
+# each figure on its own), which a single lucky or unlucky round cannot move.  A failed run
+# (errors, or figures missing) enters no median, and its round no p99 comparison.
 for round in $(seq "$ROUNDS"); do
     order="dlbad haproxy"
     [ $((round % 2)) = 0 ] && order="haproxy dlbad"
     for row in $rows; do
+        dp99=""
+        hp99=""
         for proxy in $order; do
             vip=$VIP_D
             pid=$PID_dlbad
@@ -253,18 +260,26 @@ for round in $(seq "$ROUNDS"); do
             https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;
             tls-handshakes) r=$(run $pid "https://$vip:$((BASE + 2))/login" -H "Connection: close") ;;
             esac
-            read -r rps p99 cpu calls p50 p90 errs p999 pmax <<<"$r"
             key=$proxy.$row
+            if [ "${r%% *}" = FAILED ]; then
+                failed=$((failed + 1))
+                FAILED[$key]="${FAILED[$key]:-} round $round: ${r#FAILED }"
+                echo "# round $round $key FAILED: ${r#FAILED }" >&2
+                continue
+            fi
+            read -r rps p99 cpu calls p50 p90 p999 pmax <<<"$r"
             RPS[$key]="${RPS[$key]:-} $rps"
             P99[$key]="${P99[$key]:-} $p99"
             CPU[$key]="${CPU[$key]:-} $cpu"
             SYS[$key]="${SYS[$key]:-} $calls"
-            [ "$errs" = none ] || ERR[$key]="${ERR[$key]:-}$errs"
             [ $proxy = dlbad ] && dp99=$p99
             [ $proxy = haproxy ] && hp99=$p99
             [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p50=${p50}ms p90=${p90}ms p99=${p99}ms p99.9=${p999}ms max=${pmax}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
         done
-        python3 -c "import sys; sys.exit(0 if $dp99 <= $hp99 else 1)" && LOWER[$row]=$((${LOWER[$row]:-0} + 1))
+        if [ -n "$dp99" ] && [ -n "$hp99" ]; then
+            COMPARED[$row]=$((${COMPARED[$row]:-0} + 1))
+            python3 -c "import sys; sys.exit(0 if $dp99 <= $hp99 else 1)" && LOWER[$row]=$((${LOWER[$row]:-0} + 1))
+        fi
     done
 done
 median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" $1; }
@@ -278,6 +293,13 @@ done
 printf '%-16s %10s %12s %6s %9s %11s %12s %14s\n' row dlbad_rps haproxy_rps ratio dlbad_p99 haproxy_p99 \
     dlbad_cpu/req haproxy_cpu/req
 for row in $rows; do
+    # A proxy none of whose runs of this row counted has no figures: n/a, not 0.
+    if [ -z "${RPS[dlbad.$row]:-}" ] || [ -z "${RPS[haproxy.$row]:-}" ]; then
+        printf '%-16s %10s %12s %6s %9s %11s %12s %14s\n' "$row" "${RPS[dlbad.$row]:-n/a}" \
+            "${RPS[haproxy.$row]:-n/a}" n/a "${P99[dlbad.$row]:-n/a}" "${P99[haproxy.$row]:-n/a}" \
+            "${CPU[dlbad.$row]:-n/a}" "${CPU[haproxy.$row]:-n/a}"
+        continue
+    fi
     d=${RPS[dlbad.$row]}
     h=${RPS[haproxy.$row]}
     ratio=$(python3 -c "print(f'{$d / $h:.2f}' if $h else 'n/a')")
@@ -286,18 +308,25 @@ for row in $rows; do
 done
 if [ "$SYSCALLS" = 1 ]; then
     for row in $rows; do
-        echo "# syscalls/request $row: dlbad ${SYS[dlbad.$row]}, haproxy ${SYS[haproxy.$row]}"
+        echo "# syscalls/request $row: dlbad ${SYS[dlbad.$row]:-n/a}, haproxy ${SYS[haproxy.$row]:-n/a}"
     done
 fi
 for row in $rows; do
-    echo "# p99 $row: dlbad's at or below HAProxy's in ${LOWER[$row]:-0} of $ROUNDS rounds"
-done
-for k in "${!ERR[@]}"; do
-    echo "# errors $k: ${ERR[$k]}"
+    echo "# p99 $row: dlbad's at or below HAProxy's in ${LOWER[$row]:-0} of ${COMPARED[$row]:-0} rounds" \
+        "(of $ROUNDS; a round with a failed run is not compared)"
 done
 pin="not pinned"
 [ -n "$PROXY_CPUS$LOAD_CPUS" ] && pin="proxies on CPUs ${PROXY_CPUS:-any}, wrk and nginx on ${LOAD_CPUS:-any}"
 [ "$AFFINITY" = 1 ] && pin="$pin; proxy threads bound one per CPU of ${PCPUS[*]}"
 echo "# $(nproc) CPUs shared by wrk (2 threads, $CONNS connections), the proxy ($THREADS threads) and 2 nginx ($pin);"
 echo "# median of $ROUNDS rounds of $DURATION; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-[ -n "${RPS[dlbad.http]:-}" ] && echo "ratio=$(python3 -c "print(f'{${RPS[dlbad.http]} / ${RPS[haproxy.http]}:.2f}')")"
+# Any failed run (errors or missing figures) fails the benchmark: its figures are not comparable
+# and no ratio is printed.
+if [ "$failed" -ne 0 ]; then
+    for k in "${!FAILED[@]}"; do
+        echo "# FAILED $k:${FAILED[$k]}"
+    done
+    echo "bench-l7: $failed runs failed (errors or missing figures): no ratio" >&2
+    exit 1
+fi
+echo "ratio=$(python3 -c "print(f'{${RPS[dlbad.http]} / ${RPS[haproxy.http]}:.2f}')")"

@@ -9,6 +9,8 @@
 #include <linux/dlba.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -111,10 +113,25 @@ TEST_F(CommandsTest, ServiceListJsonShape)
     EXPECT_EQ(s["stats"]["packets"], 0);
 }
 
-TEST_F(CommandsTest, ServiceListOfOneUnknownServiceFails)
+// The refusals below carry texts chosen by the test (FakeBackend::refuse), so what is checked is
+// dlbactl's report of a kernel refusal (dlbactl(8) DIAGNOSTICS: "dlbactl: <extack>: <errno
+// text>", exit 1, nothing on standard output), not the fake's own wording of its rules.
+TEST_F(CommandsTest, ServiceListOfOneServiceReportsTheRefusal)
 {
+    populate();
+    fake.requests.clear();
+    fake.refuse("service 10.0.0.99:80/tcp", ENOENT, "refused by the test");
     EXPECT_EQ(run({"service", "list", "10.0.0.99:80/tcp"}), 1);
-    EXPECT_EQ(err.str(), "dlbactl: unknown service: No such file or directory\n");
+    EXPECT_EQ(err.str(), "dlbactl: refused by the test: No such file or directory\n");
+    EXPECT_EQ(out.str(), ""); // no table header for nothing
+    // It asked for that one service (not the whole list, filtered), and nothing else.
+    EXPECT_THAT(fake.requests, ElementsAre("service 10.0.0.99:80/tcp"));
+    EXPECT_THAT(fake.refused, ElementsAre("service 10.0.0.99:80/tcp"));
+
+    // A refusal without an extended-ack text: the errno's text alone.
+    fake.refuse("service", EPERM, "");
+    EXPECT_EQ(run({"service", "list", "10.0.0.10:80/tcp"}), 1);
+    EXPECT_EQ(err.str(), "dlbactl: Operation not permitted\n");
     EXPECT_EQ(out.str(), "");
 }
 
@@ -205,34 +222,79 @@ TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
     EXPECT_EQ(s2.weight, 3u);
     EXPECT_FALSE(s2.enabled);
 
-    // Checked before the delete: nothing happens.
+    // Checked by dlbactl before the delete: only the server list is read, nothing is changed.
     fake.calls.clear();
+    fake.requests.clear();
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--mac", "02:00:00:00:01:02"}), 1);
     EXPECT_EQ(err.str(), "dlbactl: --mac: only dr servers take a MAC address (server 2 is nat)\n");
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--addr", "fd00::1"}), 1);
-    EXPECT_THAT(err.str(), HasSubstr("is inet6 but the service is inet"));
+    EXPECT_EQ(err.str(), "dlbactl: server address fd00::1 is inet6 but the service is inet\n");
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "7", "--addr", "10.0.1.7"}), 1);
     EXPECT_EQ(err.str(), "dlbactl: no such server: No such file or directory\n");
     EXPECT_THAT(fake.calls, IsEmpty());
+    EXPECT_THAT(fake.requests, ElementsAre("servers 10.0.0.10:80/tcp", "servers 10.0.0.10:80/tcp",
+                                           "servers 10.0.0.10:80/tcp"));
 
-    // The kernel refusing the new server puts the old one back.
-    fake.fail_after = 1;
+    // The kernel refusing the new server: the old one is put back as it was, and the refusal is
+    // what dlbactl reports.
+    fake.calls.clear();
+    fake.refuse("add_server 10.0.0.10:80/tcp 1", EINVAL, "new server refused by the test");
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.8"}), 1);
-    EXPECT_EQ(err.str(), "dlbactl: injected failure: Invalid argument\n");
-    EXPECT_EQ(format_address(fake.state.at(key).servers.at(1).addr), "10.0.1.9");
+    EXPECT_EQ(err.str(), "dlbactl: new server refused by the test: Invalid argument\n");
+    EXPECT_THAT(fake.refused, ElementsAre("add_server 10.0.0.10:80/tcp 1"));
+    EXPECT_THAT(fake.calls, ElementsAre("del_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
+    ASSERT_GE(fake.added_servers.size(), 2u);
+    EXPECT_EQ(format_address(fake.added_servers.end()[-2].addr), "10.0.1.8"); // the refused one
+    const auto& back = fake.state.at(key).servers.at(1);
+    EXPECT_EQ(format_address(back.addr), "10.0.1.9");
+    EXPECT_EQ(format_mac(*back.mac), "02:00:00:00:01:09");
+    EXPECT_EQ(back.weight, 4u);
+    EXPECT_EQ(back.method, DLBA_FWD_DR);
+    EXPECT_TRUE(back.enabled);
+
+    // Putting it back refused too: the first refusal is the one reported (it says what went
+    // wrong), and nothing else is tried.
+    fake.calls.clear();
+    fake.refused.clear();
+    fake.refuse("add_server", EINVAL, "first refusal");
+    fake.refuse("add_server", ENOSPC, "second refusal");
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.8"}), 1);
+    EXPECT_EQ(err.str(), "dlbactl: first refusal: Invalid argument\n");
+    EXPECT_THAT(fake.refused, ElementsAre("add_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
+    EXPECT_THAT(fake.calls, ElementsAre("del_server 10.0.0.10:80/tcp 1"));
 }
 
-TEST_F(CommandsTest, ServerDelAndKernelErrors)
+TEST_F(CommandsTest, ServerAddAndDelPassTheirValuesAndReportRefusals)
 {
     populate();
-    ASSERT_EQ(run({"server", "del", "10.0.0.10:80/tcp", "--id", "1"}), 0);
-    EXPECT_EQ(run({"server", "del", "10.0.0.10:80/tcp", "--id", "1"}), 1);
-    EXPECT_EQ(err.str(), "dlbactl: unknown server: No such file or directory\n");
+    fake.requests.clear();
+    fake.refuse("del_server", ENOENT, "del refused by the test");
+    EXPECT_EQ(run({"server", "del", "10.0.0.10:80/tcp", "--id", "7"}), 1);
+    EXPECT_EQ(err.str(), "dlbactl: del refused by the test: No such file or directory\n");
+    EXPECT_EQ(out.str(), "");
+    EXPECT_THAT(fake.requests, ElementsAre("del_server 10.0.0.10:80/tcp 7"));
+
+    // dlbactl(8): single commands pass their values to the kernel, which checks them.  An
+    // address of the other family goes as given (no silent conversion, no guess), and the
+    // kernel's refusal is reported as it came; nothing else is sent.
+    fake.requests.clear();
+    fake.added_servers.clear();
+    fake.refuse("add_server 10.0.0.10:80/tcp 4", EAFNOSUPPORT, "family refused by the test");
     EXPECT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "4", "--addr", "fd00::4", "--mac",
-                   "02:00:00:00:01:04"}),
+                   "02:00:00:00:01:04", "--weight", "5"}),
               1);
-    EXPECT_EQ(err.str(), "dlbactl: server address family differs from the service: Address family not supported "
-                         "by protocol\n");
+    EXPECT_EQ(err.str(), "dlbactl: family refused by the test: Address family not supported by protocol\n");
+    EXPECT_EQ(out.str(), "");
+    EXPECT_THAT(fake.requests, ElementsAre("add_server 10.0.0.10:80/tcp 4"));
+    ASSERT_EQ(fake.added_servers.size(), 1u);
+    const ServerConfig& sent = fake.added_servers[0];
+    EXPECT_EQ(format_address(sent.addr), "fd00::4");
+    EXPECT_EQ(format_mac(*sent.mac), "02:00:00:00:01:04");
+    EXPECT_EQ(sent.weight, 5u);
+    EXPECT_EQ(sent.method, DLBA_FWD_DR);
+    EXPECT_TRUE(sent.enabled);
+    EXPECT_FALSE(sent.failed);
+    EXPECT_FALSE(fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.count(4));
 }
 
 TEST_F(CommandsTest, UsageErrorsExitOneAndChangeNothing)
@@ -270,7 +332,8 @@ TEST_F(CommandsTest, UsageErrorsExitOneAndChangeNothing)
         EXPECT_THAT(err.str(), HasSubstr(c.message));
         EXPECT_EQ(out.str(), "") << c.message;
     }
-    EXPECT_THAT(fake.calls, IsEmpty());
+    // Not even a read: a usage error is found before the kernel is asked anything.
+    EXPECT_THAT(fake.requests, IsEmpty());
 }
 
 TEST_F(CommandsTest, HelpAndVersion)
@@ -407,12 +470,19 @@ TEST_F(CommandsTest, ApplyReportsWhereAKernelErrorStoppedIt)
 {
     std::string path = ::testing::TempDir() + "dlba_apply_fail.yaml";
     std::ofstream(path) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
-                           "      - {id: 1, addr: 10.0.1.1, method: tun}\n";
-    fake.fail_after = 1;
+                           "      - {id: 1, addr: 10.0.1.1, method: tun}\n"
+                           "      - {id: 2, addr: 10.0.1.2, method: tun}\n";
+    fake.refuse("add_server 10.0.0.10:80/tcp 1", EINVAL, "server 1 refused by the test");
     EXPECT_EQ(run({"apply", "-f", path}), 1);
     EXPECT_EQ(out.str(), "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n");
     EXPECT_EQ(err.str(), "dlbactl: apply stopped at 'add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, "
-                         "weight 1)' after 1 of 2 changes\ndlbactl: injected failure: Invalid argument\n");
+                         "weight 1)' after 1 of 3 changes\ndlbactl: server 1 refused by the test: Invalid argument\n");
+    // Stopped there: server 2 was never sent.
+    EXPECT_THAT(fake.calls, ElementsAre("add_service 10.0.0.10:80/tcp"));
+    EXPECT_THAT(fake.refused, ElementsAre("add_server 10.0.0.10:80/tcp 1"));
+    EXPECT_EQ(std::count_if(fake.requests.begin(), fake.requests.end(),
+                            [](const std::string& r) { return r.starts_with("add_server"); }),
+              1);
 }
 
 TEST_F(CommandsTest, DumpUsesTheMonitorWithTheSameShapes)

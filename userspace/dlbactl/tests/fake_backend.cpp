@@ -17,6 +17,24 @@ FakeBackend::Svc& FakeBackend::find(const ServiceKey& key)
     return it->second;
 }
 
+void FakeBackend::refuse(std::string prefix, int error, std::string extack)
+{
+    refusals_.push_back({std::move(prefix), error, std::move(extack)});
+}
+
+void FakeBackend::request(const std::string& what)
+{
+    requests.push_back(what);
+    for (auto it = refusals_.begin(); it != refusals_.end(); ++it) {
+        if (what.starts_with(it->prefix)) {
+            nl::Error e(it->error, it->extack);
+            refusals_.erase(it);
+            refused.push_back(what);
+            throw e;
+        }
+    }
+}
+
 void FakeBackend::change(const std::string& what)
 {
     if (fail_after == 0) {
@@ -30,6 +48,7 @@ void FakeBackend::change(const std::string& what)
 
 std::vector<ServiceInfo> FakeBackend::services()
 {
+    request("services");
     std::vector<ServiceInfo> out;
     for (auto& [key, s] : state) {
         s.info.nservers = static_cast<uint32_t>(s.servers.size());
@@ -41,6 +60,7 @@ std::vector<ServiceInfo> FakeBackend::services()
 
 ServiceInfo FakeBackend::service(const ServiceKey& key)
 {
+    request("service " + format_service(key));
     Svc& s = find(key);
     s.info.nservers = static_cast<uint32_t>(s.servers.size());
     s.info.version = s.table.version;
@@ -49,6 +69,7 @@ ServiceInfo FakeBackend::service(const ServiceKey& key)
 
 void FakeBackend::add_service(const ServiceConfig& c)
 {
+    request("add_service " + format_service(c.key));
     if (state.count(c.key))
         throw nl::Error(EEXIST, "service exists");
     uint32_t n = c.buckets.value_or(DLBA_BUCKETS_DEFAULT);
@@ -70,6 +91,7 @@ void FakeBackend::add_service(const ServiceConfig& c)
 
 void FakeBackend::set_service(const ServiceChange& c)
 {
+    request("set_service " + format_service(c.key));
     Svc& s = find(c.key);
     change("set_service " + format_service(c.key));
     if (c.timeout)
@@ -78,6 +100,7 @@ void FakeBackend::set_service(const ServiceChange& c)
 
 void FakeBackend::del_service(const ServiceKey& key)
 {
+    request("del_service " + format_service(key));
     find(key);
     change("del_service " + format_service(key));
     state.erase(key);
@@ -85,6 +108,7 @@ void FakeBackend::del_service(const ServiceKey& key)
 
 std::vector<ServerInfo> FakeBackend::servers(const std::optional<ServiceKey>& key)
 {
+    request(key ? "servers " + format_service(*key) : "servers");
     std::vector<ServerInfo> out;
     if (key) {
         for (const auto& [id, srv] : find(*key).servers)
@@ -99,6 +123,8 @@ std::vector<ServerInfo> FakeBackend::servers(const std::optional<ServiceKey>& ke
 
 void FakeBackend::add_server(const ServiceKey& key, const ServerConfig& c)
 {
+    added_servers.push_back(c);
+    request("add_server " + format_service(key) + " " + std::to_string(c.id));
     Svc& s = find(key);
     if (s.servers.count(c.id))
         throw nl::Error(EEXIST, "server id exists");
@@ -127,6 +153,7 @@ void FakeBackend::add_server(const ServiceKey& key, const ServerConfig& c)
 
 void FakeBackend::set_server(const ServiceKey& key, const ServerChange& c)
 {
+    request("set_server " + format_service(key) + " " + std::to_string(c.id));
     Svc& s = find(key);
     auto it = s.servers.find(c.id);
     if (it == s.servers.end())
@@ -143,6 +170,7 @@ void FakeBackend::set_server(const ServiceKey& key, const ServerChange& c)
 
 void FakeBackend::del_server(const ServiceKey& key, uint32_t id)
 {
+    request("del_server " + format_service(key) + " " + std::to_string(id));
     Svc& s = find(key);
     if (!s.servers.count(id))
         throw nl::Error(ENOENT, "unknown server");
@@ -152,6 +180,7 @@ void FakeBackend::del_server(const ServiceKey& key, uint32_t id)
 
 BucketTable FakeBackend::buckets(const ServiceKey& key, bool with_idle)
 {
+    request("buckets " + format_service(key));
     BucketTable t = find(key).table;
     if (!with_idle)
         t.idle_ms.clear();
@@ -161,6 +190,7 @@ BucketTable FakeBackend::buckets(const ServiceKey& key, bool with_idle)
 void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
                               std::optional<uint64_t> version)
 {
+    request("set_buckets " + format_service(key));
     Svc& s = find(key);
     if (assign.size() != s.table.count)
         throw nl::Error(EINVAL, "wrong bucket count");
@@ -172,6 +202,7 @@ void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>
 
 void FakeBackend::set_panic(const ServiceKey& key, bool on)
 {
+    request(std::string("panic ") + (on ? "on " : "off ") + format_service(key));
     Svc& s = find(key);
     change(std::string("panic ") + (on ? "on " : "off ") + format_service(key));
     s.info.panic = on;
@@ -179,12 +210,14 @@ void FakeBackend::set_panic(const ServiceKey& key, bool on)
 
 void FakeBackend::flush()
 {
+    request("flush");
     change("flush");
     state.clear();
 }
 
 GlobalStats FakeBackend::stats()
 {
+    request("stats");
     GlobalStats g;
     g.services = static_cast<uint32_t>(state.size());
     g.stats.packets = 10;

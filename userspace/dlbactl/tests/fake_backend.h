@@ -2,6 +2,7 @@
 
 #include "dlba/ctl/backend.h"
 
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,8 +32,21 @@ public:
 
     // Every successful change, e.g. "add_server 10.0.0.10:80/tcp 1".
     std::vector<std::string> calls;
+    // Every request received, reads and changes, accepted or not, e.g. "servers
+    // 10.0.0.10:80/tcp", "add_server 10.0.0.10:80/tcp 1": what dlbactl sent.
+    std::vector<std::string> requests;
+    // The servers of every add_server request received, as sent.
+    std::vector<ServerConfig> added_servers;
     // Make the n-th next change (0 = the next) fail with EINVAL, once.
     int fail_after = -1;
+
+    // Refuse the next request starting with `prefix` (e.g. "add_server 10.0.0.10:80/tcp 1"),
+    // once, before the fake's own checks, with this errno and extended-ack text: a test that
+    // chooses the text asserts dlbactl's report of a refusal, not the fake's wording.
+    // Several refusals queue up in the order given.
+    void refuse(std::string prefix, int error, std::string extack);
+    // The requests refused that way.
+    std::vector<std::string> refused;
 
     struct Svc {
         ServiceInfo info;
@@ -42,7 +56,15 @@ public:
     std::map<ServiceKey, Svc> state;
 
 private:
+    struct Refusal {
+        std::string prefix;
+        int error;
+        std::string extack;
+    };
+    std::deque<Refusal> refusals_;
+
     Svc& find(const ServiceKey& key);
+    void request(const std::string& what);
     void change(const std::string& what);
 };
 

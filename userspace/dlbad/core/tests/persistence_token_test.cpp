@@ -2,7 +2,12 @@
 #include <dlbad/persistence_token.h>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -127,6 +132,138 @@ TEST(PersistenceToken, BadKeys)
     EXPECT_THROW(codec_with({}), std::invalid_argument);
     EXPECT_THROW(codec_with({TokenKey{1, std::vector<std::uint8_t>(31, 1)}}), std::invalid_argument);
     EXPECT_THROW(codec_with({TokenKey::from_hex(1, kHexA), TokenKey::from_hex(1, kHexB)}), std::invalid_argument);
+}
+
+// --- the token format, pinned ---------------------------------------------
+//
+// Independent of persistence_token.cpp: the test's own base64url decoder and one-shot HMACs
+// computed from the format in persistence_token.h / Documentation/dlbad-core.md.  A change of
+// the format (labels, field order, lengths, key derivation) breaks cookies across the array
+// during an upgrade, so it must show here.
+
+std::vector<unsigned char> b64url_decode(const std::string& s)
+{
+    static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::vector<unsigned char> out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : s) {
+        const auto v = kAlphabet.find(c);
+        if (v == std::string::npos)
+            return {};
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<unsigned char>(acc >> bits));
+        }
+    }
+    return out;
+}
+
+std::vector<unsigned char> hmac_sha256(const std::vector<unsigned char>& key, const std::vector<unsigned char>& msg)
+{
+    std::vector<unsigned char> out(32);
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), out.data(), &len);
+    out.resize(len);
+    return out;
+}
+
+std::vector<unsigned char> bytes(std::string_view s)
+{
+    return {s.begin(), s.end()};
+}
+
+std::vector<unsigned char> cat(std::vector<unsigned char> a, const std::vector<unsigned char>& b)
+{
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+// Key id 7, secret kHexB, nonce a0 a1 .. aa, server key 123456789, issued at kNow: computed
+// once from the documented format (HMAC-SHA256, base64url) outside this code base.
+constexpr char kKnownToken[] = "B6ChoqOkpaanqKmqHCSsrnyhK0vKK1S72o2pUNpNj0gLfRsC";
+
+TEST(PersistenceTokenFormat, KnownAnswer)
+{
+    const auto c = codec_with({TokenKey::from_hex(7, kHexB)});
+    EXPECT_EQ(c.verify(kKnownToken, kNow), 123456789u);
+    EXPECT_EQ(c.verify(kKnownToken, kNow + 86400), 123456789u); // no max_age
+    const auto limited = codec_with({TokenKey::from_hex(7, kHexB)}, 60s);
+    EXPECT_EQ(limited.verify(kKnownToken, kNow + 60), 123456789u); // issued_at is kNow
+    EXPECT_EQ(limited.verify(kKnownToken, kNow + 61), std::nullopt);
+    EXPECT_EQ(codec_with({TokenKey::from_hex(7, kHexA)}).verify(kKnownToken, kNow), std::nullopt);
+    EXPECT_EQ(codec_with({TokenKey::from_hex(6, kHexB)}).verify(kKnownToken, kNow), std::nullopt);
+}
+
+TEST(PersistenceTokenFormat, IssueFollowsTheDocumentedFormat)
+{
+    // issue() picks a random nonce; everything else in the token follows from it.
+    std::vector<unsigned char> secret;
+    for (std::size_t i = 0; i < kHexB.size(); i += 2)
+        secret.push_back(static_cast<unsigned char>(std::stoi(kHexB.substr(i, 2), nullptr, 16)));
+    const auto k_enc = hmac_sha256(secret, bytes("dlba persistence enc v1"));
+    const auto k_mac = hmac_sha256(secret, bytes("dlba persistence mac v1"));
+    const auto c = codec_with({TokenKey::from_hex(7, kHexB)});
+    for (std::uint32_t server : {0u, 42u, 0xdeadbeefu}) {
+        const std::string t = c.issue(server, kNow);
+        const auto raw = b64url_decode(t);
+        ASSERT_EQ(raw.size(), 36u) << t;
+        EXPECT_EQ(raw[0], 7) << "key id";
+        const std::vector<unsigned char> id_nonce(raw.begin(), raw.begin() + 12);
+        const std::vector<unsigned char> ct(raw.begin() + 12, raw.begin() + 20);
+        const std::vector<unsigned char> tag(raw.begin() + 20, raw.end());
+        const std::array<unsigned char, 8> pt{
+            static_cast<unsigned char>(server >> 24), static_cast<unsigned char>(server >> 16),
+            static_cast<unsigned char>(server >> 8),  static_cast<unsigned char>(server),
+            static_cast<unsigned char>(kNow >> 24),   static_cast<unsigned char>(kNow >> 16),
+            static_cast<unsigned char>(kNow >> 8),    static_cast<unsigned char>(kNow),
+        };
+        const auto ks = hmac_sha256(k_enc, cat(bytes("dlba-ks"), id_nonce));
+        for (std::size_t i = 0; i < 8; ++i)
+            EXPECT_EQ(ct[i], pt[i] ^ ks[i]) << "ciphertext byte " << i;
+        auto want_tag = hmac_sha256(k_mac, cat(cat(bytes("dlba-tag"), id_nonce), ct));
+        want_tag.resize(16);
+        EXPECT_EQ(tag, want_tag);
+    }
+}
+
+// The server a cookie names cannot be read from it: not in the token in any usual encoding,
+// and not even comparable between cookies (two cookies for one server share nothing).
+TEST(PersistenceTokenFormat, TheServerCannotBeReadFromTheCookie)
+{
+    constexpr std::uint32_t kServer = 123456789; // 0x075bcd15
+    const std::array<unsigned char, 4> be{0x07, 0x5b, 0xcd, 0x15};
+    const std::array<unsigned char, 4> le{0x15, 0xcd, 0x5b, 0x07};
+    const auto c = codec_with({TokenKey::from_hex(1, kHexA)});
+    std::set<std::vector<unsigned char>> ciphertexts;
+    std::set<std::vector<unsigned char>> nonces;
+    for (int i = 0; i < 64; ++i) {
+        const std::string t = c.issue(kServer, kNow);
+        ASSERT_EQ(c.verify(t, kNow), kServer);
+        std::string lower = t;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+        for (const char* text : {"123456789", "75bcd15", "15cd5b07"})
+            EXPECT_EQ(lower.find(text), std::string::npos) << t << " shows " << text;
+        const auto raw = b64url_decode(t);
+        ASSERT_EQ(raw.size(), 36u);
+        EXPECT_EQ(std::search(raw.begin(), raw.end(), be.begin(), be.end()), raw.end()) << t << ": key in big endian";
+        EXPECT_EQ(std::search(raw.begin(), raw.end(), le.begin(), le.end()), raw.end()) << t << ": key in little endian";
+        nonces.emplace(raw.begin() + 1, raw.begin() + 12);
+        ciphertexts.emplace(raw.begin() + 12, raw.begin() + 20);
+    }
+    // Same server, same issue time: were the key stream a function of the key alone, the
+    // ciphertexts would repeat (and XOR-ing two cookies would tell whether they share a server).
+    EXPECT_EQ(nonces.size(), 64u);
+    EXPECT_EQ(ciphertexts.size(), 64u);
+    // Two neighbouring servers: their cookies differ in more than the last byte of the key.
+    const auto a = b64url_decode(c.issue(kServer, kNow));
+    const auto b = b64url_decode(c.issue(kServer + 1, kNow));
+    int same = 0;
+    for (std::size_t i = 12; i < 20; ++i)
+        same += a[i] == b[i];
+    EXPECT_LT(same, 7) << "ciphertexts of servers 123456789 and 123456790 differ in one byte only";
 }
 
 // --- request-side resolution --------------------------------------------

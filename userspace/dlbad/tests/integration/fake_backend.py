@@ -7,12 +7,14 @@ usage: fake_backend.py MODE ADDR PORT
   garbage    answer bytes that are not HTTP (502)
   echo       read the request body (Content-Length or chunked) and answer its length and md5
   hints      answer 103 Early Hints (a Link header), then 200 "final"
+  slow       GET /slow/SECONDS: answer 200 "slow SECONDS" that many seconds after the request
 Runs until killed.
 """
 import hashlib
 import socket
 import sys
 import threading
+import time
 
 
 def serve(conn, mode):
@@ -31,6 +33,12 @@ def serve(conn, mode):
             conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
         elif mode == "echo":
             echo(conn, data)
+        elif mode == "slow":
+            target = data.split(b" ", 2)[1].decode()
+            seconds = float(target.rsplit("/", 1)[1] or 0)
+            time.sleep(seconds)
+            body = f"slow {seconds}\n".encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
         elif mode == "hints":
             conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")

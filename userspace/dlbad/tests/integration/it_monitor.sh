@@ -41,9 +41,9 @@ for srv in d["servers"]:
 for row in d["summary"]:
     assert {"addr", "port", "cookies_assigned", "avg_resp_time_ms", "hits", "open_conns", "failed", "enabled", "weight"} <= set(row)
 PY
-expect_eq "hits per server add up to the requests" 10 \
+expect_num_eq "hits per server add up to the requests" 10 \
     "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(sum(s['stats']['hits'] for s in d['servers']))")"
-expect_eq "cookie groups assigned = sessions started" 10 \
+expect_num_eq "cookie groups assigned = sessions started" 10 \
     "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(sum(s['cookies_assigned'] for s in d['summary']))")"
 expect_eq "weights and enabled flags as configured (Fig. 7)" "[(10, 100, True), (20, 90, True), (30, 100, False)]" \
     "$(python3 -c "import json; d=json.load(open('$T/s.json')); print([(s['id'], s['weight'], s['enabled']) for s in d['servers']])")"
@@ -60,22 +60,31 @@ while True:
     data += c
 sys.stdout.write(data.decode())
 PY
-expect_eq "TCP monitor port serves the same document" \
-    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(d['servers'])")" \
-    "$(python3 -c "import json; d=json.load(open('$T/tcp.json')); print(d['servers'])")"
+check "TCP monitor port serves the same document (servers, their figures non-empty)" python3 - "$T/s.json" "$T/tcp.json" <<'PY'
+import json, sys
+unix, tcp = (json.load(open(f))["servers"] for f in sys.argv[1:])
+assert len(unix) == 3 and sum(s["stats"]["hits"] for s in unix) == 10, unix
+assert tcp == unix, (tcp, unix)
+PY
 
 curl -s -D "$T/mh" -o "$T/metrics" "http://$VIP:$METRICS_PORT/metrics"
 check "metrics: Prometheus text content type" grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/mh"
 check "metrics: every line is a comment or 'name{labels} value'" \
     bash -c "grep -Ev '^(# (HELP|TYPE) .*|[a-z_]+(\{[^}]*\})? [-0-9.e+]+)$' '$T/metrics' | wc -l | grep -qx 0"
-m=$(grep "^dlbad_server_hits_total{backend=\"web\",id=\"10\"" "$T/metrics" | awk '{print $2}')
-expect_eq "metrics and JSON show the same hits for server 10" \
-    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print([s['stats']['hits'] for s in d['servers'] if s['id']==10][0])")" "$m"
+# JSON figure vs Prometheus sample: each lookup must find a number (two missing figures are not
+# "the same"), and the hits of the servers that took the 10 requests are not zero.
+json_hits() { python3 -c "import json; d=json.load(open('$T/s.json')); print([s['stats']['hits'] for s in d['servers'] if s['id']==$1][0])"; }
+prom() { grep "^$1 " "$T/metrics" | awk '{print $2}'; }
+prom_hits() { grep "^dlbad_server_hits_total{backend=\"web\",id=\"$1\"" "$T/metrics" | awk '{print $2}'; }
+expect_num_eq "metrics: hits of servers 10 and 20 add up to the requests" 10 \
+    "$(python3 -c "print(int('$(prom_hits 10)' or 'x') + int('$(prom_hits 20)' or 'x'))" 2>/dev/null)"
+expect_num_eq "metrics and JSON show the same hits for server 10" "$(json_hits 10)" "$(prom_hits 10)"
+expect_num_eq "metrics and JSON show the same hits for server 20" "$(json_hits 20)" "$(prom_hits 20)"
 check "metrics: weight and enabled gauges" \
     bash -c "grep -q 'dlbad_server_weight{backend=\"web\",id=\"20\",addr=\"127.0.0.22:$BACKEND_PORT\"} 90' '$T/metrics' && grep -q 'dlbad_server_enabled{backend=\"web\",id=\"30\",addr=\"127.0.0.29:$BACKEND_PORT\"} 0' '$T/metrics'"
-expect_eq "metrics and JSON show the same loop_yields counter" \
-    "$(grep '^dlbad_loop_yields_total ' "$T/metrics" | awk '{print $2}' | grep -E '^[0-9]+$')" \
-    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(d['dlbad']['loop_yields'])" | grep -E '^[0-9]+$')"
+expect_num_eq "metrics and JSON show the same loop_yields counter" \
+    "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(d['dlbad']['loop_yields'])")" \
+    "$(prom dlbad_loop_yields_total)"
 expect_eq "metrics port: other paths 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$METRICS_PORT/")"
 expect_eq "metrics port: POST 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$VIP:$METRICS_PORT/metrics")"
 

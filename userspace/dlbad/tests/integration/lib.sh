@@ -96,6 +96,18 @@ check() {
 expect_eq() {
     if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi
 }
+# expect_num_eq "description" expected actual: both must be numbers (an empty or missing figure
+# on either side fails, rather than matching another empty one), and equal.
+expect_num_eq() {
+    local num='^[0-9]+(\.[0-9]+)?$'
+    if ! [[ "$2" =~ $num && "$3" =~ $num ]]; then
+        not_ok "$1 (not numbers: expected '$2', got '$3')"
+    elif python3 -c "import sys; sys.exit(0 if float('$2') == float('$3') else 1)"; then
+        ok "$1 ($3)"
+    else
+        not_ok "$1 (expected '$2', got '$3')"
+    fi
+}
 finish() {
     echo "# $PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ]

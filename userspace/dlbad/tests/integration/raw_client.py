@@ -3,7 +3,8 @@
 
 usage: raw_client.py HOST PORT [--tls] [--wait SECONDS] < request-bytes
 Prints one line per response status ("STATUS 400"), then "CLOSED" if the server closed the
-connection (EOF or reset) within the wait, else "OPEN".  The request bytes are sent as given
+connection (EOF or reset) within the wait, "OPEN" if the wait ran out with the connection still
+open, or "ERROR <what>" for any other failure (which is neither).  The request bytes are sent as given
 (escape sequences are not interpreted: build them with printf or python).
 """
 import socket
@@ -28,6 +29,7 @@ def main():
     s.sendall(payload)
     data = b""
     closed = False
+    error = None
     deadline = time.time() + wait
     while time.time() < deadline:
         s.settimeout(max(0.05, deadline - time.time()))
@@ -35,8 +37,11 @@ def main():
             chunk = s.recv(65536)
         except socket.timeout:
             break
-        except (ConnectionResetError, ssl.SSLError, OSError):
+        except (ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
             closed = True
+            break
+        except OSError as e:
+            error = e
             break
         if not chunk:
             closed = True
@@ -45,7 +50,10 @@ def main():
     for line in data.split(b"\n"):
         if line.startswith(b"HTTP/1."):
             print("STATUS", line.split(b" ")[1].decode())
-    print("CLOSED" if closed else "OPEN")
+    if error is not None:
+        print("ERROR", type(error).__name__, error)
+    else:
+        print("CLOSED" if closed else "OPEN")
     sys.stdout.flush()
 
 

@@ -41,7 +41,22 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
+# The tests and benchmarks start nginx and HAProxy themselves, in network
+# namespaces; the Debian packages enable them as boot services, which this
+# machine must not be left with.
+disable_services() {
+	local svc
+	command -v systemctl >/dev/null || return 0
+	for svc in nginx haproxy; do
+		if [ "$(systemctl is-enabled "$svc" 2>/dev/null)" = enabled ]; then
+			systemctl disable --now "$svc" >/dev/null 2>&1 ||
+				echo "install-deps: could not disable $svc" >&2
+		fi
+	done
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+	[ "${1:-}" = "--check" ] || [ "$(id -u)" -ne 0 ] || disable_services
 	exit 0
 fi
 
@@ -58,3 +73,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends "${missing[@]}"
+disable_services

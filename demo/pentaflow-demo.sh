@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The Pentaflow demo (seed 000, Figs. 1-8), run as root where dlba.ko can be
+# The Pentaflow demo (WO 01/69890, Figs. 1-8), run as root where dlba.ko can be
 # loaded (inside the VM of scripts/demo.sh, or on a host that loads
 # modules).  The topology is the one of selftests/dlba/pentaflow.sh
 # (selftests/net/pentaflow_topo.sh):
@@ -14,7 +14,7 @@
 # The client sends plain HTTP requests, HTTPS requests and three shopping
 # sessions (cart over HTTP, checkout over HTTPS); then the scheduler's
 # tables (server table, bucket table through netlink and /dev/dlba) and
-# each DLBA server's status tables (seed Figs. 7 and 8) are printed.
+# each DLBA server's status tables (WO 01/69890 Figs. 7 and 8) are printed.
 # Last, d2's dlbad is killed: the health check marks it failed, its
 # buckets are reset and the client carries on through d1.
 set -uo pipefail

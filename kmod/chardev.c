@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/dlba: read-only monitoring ioctls (seed 000 "Monitoring") for tools
+ * /dev/dlba: read-only monitoring ioctls (WO 01/69890 "Monitoring") for tools
  * that do not speak netlink.  They act on the network namespace of the
  * process that opened the device.
  *

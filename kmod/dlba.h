@@ -98,7 +98,7 @@ struct dlba_server {
 };
 
 /*
- * One client hash bucket (seed 000 Fig. 4).  'server' is the slot index + 1
+ * One client hash bucket (WO 01/69890 Fig. 4).  'server' is the slot index + 1
  * of the owning server, 0 when unassigned.  'last' is jiffies (low 32 bits)
  * of the last packet that hit the bucket.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DLBA client hash-bucket table: the scheduler of seed 000 ("Internal
+ * DLBA client hash-bucket table: the scheduler of WO 01/69890 ("Internal
  * Operation", Figs. 4-5), made precise.
  *
  * A client (address, port) hashes to one bucket.  The bucket names the server
@@ -27,7 +27,7 @@
  * path only when a bucket has to be (re)assigned, so at most once per bucket
  * and idle period, never per packet of an established client.
  * svc->version counts changes of bucket->server, never of last access, so a
- * standby scheduler can tell whether its copy is current (seed 000,
+ * standby scheduler can tell whether its copy is current (WO 01/69890,
  * "Scheduler Failover").
  */
 #include <linux/kernel.h>
@@ -185,7 +185,7 @@ static struct dlba_server *dlba_sched_least(struct dlba_service *svc,
  * Panic rule, shared by dlba_sched_set_panic() and buckets that become
  * unassigned during panic (a server failed): bucket i belongs to the
  * (i mod h)-th of the h healthy servers in slot order.  Plain even, weights
- * ignored except that weight 0 means "no buckets": the seed's panic mode
+ * ignored except that weight 0 means "no buckets": WO 01/69890's panic mode
  * "evenly distributes" the table, and a deterministic rule makes the result
  * reproducible on every scheduler of the array.
  */
@@ -461,7 +461,7 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 	for (i = 0; i < n; i++) {
 		struct dlba_bucket *b = &svc->buckets[start + i];
 
-		/* Failover: installed entries start fresh (seed 000). */
+		/* Failover: installed entries start fresh (WO 01/69890). */
 		WRITE_ONCE(b->last, now);
 		if (b->server == vals[i])
 			continue;

@@ -3,11 +3,11 @@
  * DLBA forwarding methods, called from the PRE_ROUTING hook (hooks.c) under
  * RCU with BH disabled, for IPv4 and IPv6:
  *
- *  dr   Seed 000's scheduler and seed 004's "communication on the datalink
+ *  dr   WO 01/69890's scheduler and the port-redirection patent's (Oblak, Barcelo and Guler) "communication on the datalink
  *       layer": the IP packet leaves unchanged, only the Ethernet destination
  *       becomes the server's MAC.  The server holds the VIP on loopback and
  *       answers the client directly.
- *  nat  Seed 004's "communication on the network layer": destination address
+ *  nat  the port-redirection patent's (Oblak, Barcelo and Guler) "communication on the network layer": destination address
  *       and port become the server's, with incremental checksum updates, and
  *       the packet is forwarded as ip_forward() would, on the server's cached
  *       route (dlba_nat_xmit4/6); unusual packets are only rewritten and left
@@ -16,7 +16,7 @@
  *       dlba_nat_reverse() restores VIP:port as their source.  Needs
  *       forwarding enabled on the LB (net.ipv4.ip_forward,
  *       net.ipv6.conf.all.forwarding).
- *  tun  Seed 002's multi-hop delivery as a tunnel: IPIP / IP6IP6 to the
+ *  tun  US 5,774,660's multi-hop delivery as a tunnel: IPIP / IP6IP6 to the
  *       server's address from the LB's own address for that route; the
  *       server decapsulates (tunl0 / ip6tnl0) and answers directly.
  *

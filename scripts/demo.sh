@@ -6,7 +6,7 @@
 #   scripts/demo.sh [all|l4|pentaflow]      (default all; or DEMO=...)
 #     l4         demo/l4-demo.sh: client -> dlba.ko -> 3 nginx, weights 1:2:3,
 #                failure, panic; the scheduler's tables
-#     pentaflow  demo/pentaflow-demo.sh: seed 000's whole array: client ->
+#     pentaflow  demo/pentaflow-demo.sh: WO 01/69890's whole array: client ->
 #                dlba.ko -> 2 DLBA servers (dlbad, TLS, cookies) -> 3 nginx;
 #                the scheduler's tables and each dlbad's status tables
 set -euo pipefail

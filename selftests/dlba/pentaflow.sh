@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Seed 000's whole "Pentaflow": client -> dlba.ko scheduler (VIP:80 and
+# WO 01/69890's whole "Pentaflow": client -> dlba.ko scheduler (VIP:80 and
 # VIP:443, direct routing) -> two DLBA servers running dlbad with the VIP on
 # lo (TLS terminated there) -> three nginx back-ends -> replies straight
 # from the DLBA server to the client.

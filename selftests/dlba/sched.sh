@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Scheduling (seed 000 "Internal Operation", "Panic Mode"), IPv4 and IPv6,
+# Scheduling (WO 01/69890 "Internal Operation", "Panic Mode"), IPv4 and IPv6,
 # direct routing, real nginx servers and curl clients:
 #   - weights 1:2:3 over 1200 new connections: within +-10%
 #   - a server added while long-lived connections stream: none broken, the

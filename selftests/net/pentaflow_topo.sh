@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Seed 000's whole "Pentaflow" (Figs. 1-3 and 6) in network namespaces,
+# WO 01/69890's whole "Pentaflow" (Figs. 1-3 and 6) in network namespaces,
 # shared by selftests/dlba/pentaflow.sh and demo/pentaflow-demo.sh:
 #
 #   client net 198.18.0.0/24          array net 198.18.1.0/24 (switch: br0 in RTR)
@@ -21,7 +21,7 @@
 #                                           +-- B3 .33 nginx
 #
 #   1 client -> RTR: packets for the VIP are routed to the LB (the only box
-#     that takes the VIP's traffic; seed Fig. 2: "only one machine ... ARPs
+#     that takes the VIP's traffic; WO 01/69890 Fig. 2: "only one machine ... ARPs
 #     for the VIP")
 #   2 LB (dlba.ko, method dr) -> D1|D2: destination MAC rewritten, IP kept
 #   3 D (dlbad, listening on VIP:80 and VIP:443 with TLS) -> a back-end
@@ -140,7 +140,7 @@ pf_topo() {
 		sysctl -qw net.ipv6.conf.all.forwarding=1
 	' || return 1
 
-	# the scheduler: one leg on the array net (seed Fig. 2)
+	# the scheduler: one leg on the array net (WO 01/69890 Fig. 2)
 	ip -n "$LB" -batch - <<-EOF || return 1
 		link set eth0 up
 		addr add $LB4/24 dev eth0
@@ -335,7 +335,7 @@ pf_dlbad_kill() {
 
 # pf_status N: DLBA server N's status document (JSON)
 pf_status() { "$DLBAD" --status "$TESTDIR/dlbad-d$1/status.sock" --json; }
-# pf_status_tables N: the same as tables (seed 000 Figs. 7-8)
+# pf_status_tables N: the same as tables (WO 01/69890 Figs. 7-8)
 pf_status_tables() { "$DLBAD" --status "$TESTDIR/dlbad-d$1/status.sock"; }
 
 # ----------------------------------------------------------------- scheduler
@@ -367,7 +367,7 @@ pf_sched_setup() {
 }
 
 # ------------------------------------------------------------ health check
-# The seed's scheduler learns that a DLBA server failed from a status
+# WO 01/69890's scheduler learns that a DLBA server failed from a status
 # daemon that polls every DLBA server over TCP ("Any server that it cannot
 # communicate with after a configurable number of retries is considered
 # failed").  That daemon is a later issue; until it exists this loop plays

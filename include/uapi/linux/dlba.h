@@ -149,7 +149,7 @@ enum dlba_stats_attr {
 #define DLBA_STATS_A_MAX (__DLBA_STATS_A_MAX - 1)
 
 /*
- * /dev/dlba monitoring ioctls (seed 000 "Monitoring").  Read-only; they act on
+ * /dev/dlba monitoring ioctls (WO 01/69890 "Monitoring").  Read-only; they act on
  * the network namespace of the process that opened the device.  Every table
  * ioctl takes a user buffer (ptr, capacity in entries) and returns the number
  * of entries written in 'count' and the total available in 'total', so a
@@ -179,7 +179,7 @@ struct dlba_ioc_service {
 	__u64 noserver;
 };
 
-/* DLBA Server Status Table row (seed 000 Fig. 5). */
+/* DLBA Server Status Table row (WO 01/69890 Fig. 5). */
 struct dlba_ioc_server {
 	__u32 id;
 	__u32 weight;
@@ -196,7 +196,7 @@ struct dlba_ioc_server {
 	__u64 new_assign;
 };
 
-/* Client hash-bucket table row (seed 000 Fig. 4). */
+/* Client hash-bucket table row (WO 01/69890 Fig. 4). */
 struct dlba_ioc_bucket {
 	__u32 server_id;	/* DLBA_SERVER_NONE if unassigned */
 	__u32 idle_ms;		/* ms since last access, saturating */

@@ -16,7 +16,7 @@ namespace dlba::dlbad {
 class StatsRegistry;
 
 // The servers of one configured back-end group, for one configuration generation.  Several
-// virtual services may share a group (the seed's shopping cart over HTTP and HTTPS): the same
+// virtual services may share a group (WO 01/69890's shopping cart over HTTP and HTTPS): the same
 // server keys, the same persistence cookies, one status table.
 class BackendPool {
 public:

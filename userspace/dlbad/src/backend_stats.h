@@ -5,7 +5,7 @@
 
 namespace dlba::dlbad {
 
-// Live figures of one back-end server (seed 000 Fig. 7), shared by every worker thread and kept
+// Live figures of one back-end server (WO 01/69890 Fig. 7), shared by every worker thread and kept
 // across configuration reloads while the server stays configured.  Relaxed atomics: these are
 // statistics and load hints, not synchronisation.
 struct BackendStats {

@@ -25,7 +25,7 @@ struct PushResult {
     bool error = false;
 };
 
-// The streaming half of the proxy (seed 000: "the reply is processed as it is read"): moves a
+// The streaming half of the proxy (WO 01/69890: "the reply is processed as it is read"): moves a
 // message body from a source transport into a bounded buffer, as framed by the core's
 // BodyFramer, and from the buffer to the sink transport.  The source is read only while the
 // buffer has room, so a slow client stops the back-end instead of growing memory.  Readiness

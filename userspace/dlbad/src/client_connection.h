@@ -28,7 +28,7 @@ namespace dlba::dlbad {
 class WorkerContext;
 
 // One client connection of a virtual service, and the back-end connection of its current request
-// (seed 000 "DLBA Server Architecture"):
+// (WO 01/69890 "DLBA Server Architecture"):
 //   * (TLS handshake), then per request: read the head and the whole body (Content-Length or
 //     chunked) with the core parsers; rejects answer 400/413/414/431/501/505 and close;
 //   * choose a server by the service's policy, connect; a refused/reset/timed-out connect is

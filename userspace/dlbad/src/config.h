@@ -44,7 +44,7 @@ struct Health {
 };
 
 struct ServerConfig {
-    std::uint32_t key = 0;           // seed 000: "each server can have a unique integer key"
+    std::uint32_t key = 0;           // WO 01/69890: "each server can have a unique integer key"
     SocketAddress addr;
     std::uint32_t weight = 1;
     bool enabled = true;

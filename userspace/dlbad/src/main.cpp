@@ -1,4 +1,4 @@
-// dlbad: the DLBA server (seed 000), an L7 proxy daemon.  See dlbad(8), dlbad.conf(5).
+// dlbad: the DLBA server (WO 01/69890), an L7 proxy daemon.  See dlbad(8), dlbad.conf(5).
 
 #include <nlohmann/json.hpp>
 

@@ -21,7 +21,7 @@ enum class MonitorKind {
     Metrics, // HTTP: GET /metrics -> Prometheus text
 };
 
-// The monitoring endpoints of seed 000 "Monitoring" (a socket dumping the status tables): a unix
+// The monitoring endpoints of WO 01/69890 "Monitoring" (a socket dumping the status tables): a unix
 // socket and an optional TCP port serving the JSON status document, and an optional HTTP port
 // serving the same figures as Prometheus text.  Runs on the daemon's main loop; reads the
 // statistics the workers update (atomics), never blocks them.

@@ -20,7 +20,7 @@ struct ResponseContext {
 };
 
 // The response head a client receives: "HTTP/1.1 <status> <reason>", the back-end's headers minus
-// hop-by-hop fields, the persistence cookie injected next to the session cookie (seed 000 "Cookie
+// hop-by-hop fields, the persistence cookie injected next to the session cookie (WO 01/69890 "Cookie
 // Injection") with the "never cached downstream" rule, and dlbad's own Connection header.
 class ResponseRewriter {
 public:

@@ -323,7 +323,7 @@ std::string StatusReport::tables(const nlohmann::json& doc)
                       static_cast<unsigned long long>(st.at("rerouted").get<std::uint64_t>()));
         o << line;
     }
-    o << "\nWeb Server Status Table (seed 000 Fig. 7)\n";
+    o << "\nWeb Server Status Table (WO 01/69890 Fig. 7)\n";
     std::snprintf(line, sizeof(line), "%-10s %8s %-24s %13s %10s %11s %18s %7s %6s %6s\n", "Backend", "Server#",
                   "Physical IP Addr", "Avg Resp Time", "# Hits", "# Open Conn", "# Unable to Conn", "Enabled",
                   "Failed", "Weight");
@@ -341,7 +341,7 @@ std::string StatusReport::tables(const nlohmann::json& doc)
                       s.at("weight").get<unsigned>());
         o << line;
     }
-    o << "\nSummary Web Server Status Table (seed 000 Fig. 8)\n";
+    o << "\nSummary Web Server Status Table (WO 01/69890 Fig. 8)\n";
     std::snprintf(line, sizeof(line), "%-24s %22s %13s %12s %17s %6s %7s %6s\n", "Physical IP Addr",
                   "# Cookie Groups Assgnd", "Avg Resp Time", "Total # Hits", "Total # Open Conn", "Failed",
                   "Enabled", "Weight");

@@ -18,7 +18,7 @@ struct DaemonInfo {
     std::uint64_t loop_yields = 0; // event loops giving up their CPU after EventLoop::kRunBudget busy
 };
 
-// The status tables of seed 000 (Fig. 7: per back-end server; Fig. 8: summary per physical
+// The status tables of WO 01/69890 (Fig. 7: per back-end server; Fig. 8: summary per physical
 // address) and per-service figures, as one JSON document (Documentation/dlbad-status.md).  The
 // Prometheus text and the human tables are rendered from that document, so every output shows
 // the same figures.

@@ -149,7 +149,7 @@ TEST(BoundedLoadTable, DifferentArrivalOrderMostlyAgrees)
 
 TEST(BoundedLoadTable, ThreeObjectsOfAPageReachTheirCaches)
 {
-    // Seed 000's example: a.html, b.gif, c.gif over one keep-alive connection
+    // WO 01/69890's example: a.html, b.gif, c.gif over one keep-alive connection
     // are each hashed on their own and always go to the same cache.
     BoundedLoadTable t;
     t.set_nodes(make_nodes(3));

@@ -84,7 +84,7 @@ TEST(CookieInjector, NothingWithoutSessionCookie)
     EXPECT_FALSE(run(inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: jsessionid=1\r\n\r\n").injected);
 }
 
-// Every combination of the attributes the seed and the issue name:
+// Every combination of the attributes WO 01/69890 and the issue name:
 // Expires, Max-Age, Path, Domain, Secure, HttpOnly (present or not) and
 // SameSite (absent, Strict, Lax, None), in shuffled orders: the injected
 // cookie carries exactly the same attributes, names a server only through an

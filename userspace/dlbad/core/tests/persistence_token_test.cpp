@@ -69,7 +69,7 @@ TEST(PersistenceToken, MalformedAndTruncated)
     const auto c = codec_with({TokenKey::from_hex(1, kHexA)});
     const std::string t = c.issue(42, kNow);
     EXPECT_EQ(c.verify("", kNow), std::nullopt);
-    EXPECT_EQ(c.verify("42", kNow), std::nullopt); // the seed's plain integer form is not accepted
+    EXPECT_EQ(c.verify("42", kNow), std::nullopt); // WO 01/69890's plain integer form is not accepted
     EXPECT_EQ(c.verify(t.substr(0, 47), kNow), std::nullopt);
     EXPECT_EQ(c.verify(t.substr(0, 44), kNow), std::nullopt);
     EXPECT_EQ(c.verify(t + "A", kNow), std::nullopt);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Cookie persistence by injection (seed 000 "Cookie Injection"), the shopping cart over HTTP and
+# Cookie persistence by injection (WO 01/69890 "Cookie Injection"), the shopping cart over HTTP and
 # checkout over HTTPS: one cookie jar, one back-end; forged and stale cookies.
 source "$(dirname "$0")/lib.sh"
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Passive health (seed 000 "Status Tables"): a back-end that refuses connections is counted, the
+# Passive health (WO 01/69890 "Status Tables"): a back-end that refuses connections is counted, the
 # request goes elsewhere without an error, the server is marked failed after N failures and
 # retried after the interval.  Dropped requests are replayed only if idempotent; 502/503/504.
 source "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Monitoring (seed 000 "Monitoring", Figs. 7-8): the JSON status document on the unix socket and
+# Monitoring (WO 01/69890 "Monitoring", Figs. 7-8): the JSON status document on the unix socket and
 # the read-only TCP port, the same figures as Prometheus text, dlbad --status tables, and
 # --check-config with FILE:LINE errors.
 source "$(dirname "$0")/lib.sh"

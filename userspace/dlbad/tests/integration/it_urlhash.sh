@@ -1,5 +1,5 @@
 #!/bin/bash
-# URL hashing to web caches (seed 000 "DLBA Server Architecture"): over one keep-alive client
+# URL hashing to web caches (WO 01/69890 "DLBA Server Architecture"): over one keep-alive client
 # connection a.html, b.gif and c.gif each go to their own cache, with a new back-end connection
 # per request; consistent placement; bounded load; only the URLs of a removed cache move.
 source "$(dirname "$0")/lib.sh"

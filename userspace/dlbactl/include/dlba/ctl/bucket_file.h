@@ -9,7 +9,7 @@
 namespace dlba::ctl {
 
 // The file of "dlbactl buckets save/load": a service's whole assignment
-// array and its version, for keeping a standby scheduler in sync (seed 000
+// array and its version, for keeping a standby scheduler in sync (WO 01/69890
 // "Scheduler Failover").  JSON:
 //   {"format":"dlba-buckets","format_version":1,"service":"10.0.0.10:80/tcp",
 //    "version":12,"count":65536,"assign":[1,2,0,...]}

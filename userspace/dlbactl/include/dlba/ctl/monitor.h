@@ -6,7 +6,7 @@
 
 namespace dlba::ctl {
 
-// The read-only monitoring tables (seed 000 "Monitoring"): the service
+// The read-only monitoring tables (WO 01/69890 "Monitoring"): the service
 // list, the server status table and the client hash-bucket table.  The real
 // one reads /dev/dlba through ioctls (DevMonitor).
 class Monitor {

@@ -1,6 +1,6 @@
 #pragma once
 
-// Cookie injection (seed 000, "Cookie Injection"): when a back-end response
+// Cookie injection (WO 01/69890, "Cookie Injection"): when a back-end response
 // sets the configured session cookie, add a persistence cookie (default
 // "SpServer") whose value is an authenticated token naming that back-end, with
 // exactly the same attributes as the session cookie, so it lives and dies

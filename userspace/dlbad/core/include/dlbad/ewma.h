@@ -1,7 +1,7 @@
 #pragma once
 
 // Exponentially weighted moving average of response times for the status
-// table ("Avg. Resp. Time", seed 000 Fig. 7) and LeastResponseTimeScheduler.
+// table ("Avg. Resp. Time", WO 01/69890 Fig. 7) and LeastResponseTimeScheduler.
 // The first sample initialises the average.  Not thread-safe.
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 
-// Least average response time (seed 000: "response time").  Score of an
+// Least average response time (WO 01/69890: "response time").  Score of an
 // available server with weight > 0:
 //     avg_response_ms * (open_connections + 1) / weight
 // i.e. the expected time to drain its queue plus the new request, so the

@@ -2,7 +2,7 @@
 
 // Authenticated, opaque persistence-cookie values.
 //
-// A token names a back-end by its configured integer key (seed 000: "Each
+// A token names a back-end by its configured integer key (WO 01/69890: "Each
 // server can have a unique integer key, defined in the configuration file")
 // without revealing it, and cannot be forged without the array's shared
 // secret.  Every DLBA server of the array configures the same secret(s), so

@@ -1,6 +1,6 @@
 #pragma once
 
-// Snapshot of one back-end as seen by a scheduler (seed 000 Fig. 7 columns
+// Snapshot of one back-end as seen by a scheduler (WO 01/69890 Fig. 7 columns
 // that matter for scheduling).  The runtime builds a span of these from its
 // status table and hands it to a Scheduler; schedulers are pure functions of
 // the snapshot.

@@ -15,15 +15,16 @@
 #   2. make userspace, then ctest in build/userspace
 #   3. for each installed kernel with headers (/lib/modules/VER/build) and an
 #      image (/boot/vmlinuz-VER): build dlba.ko for it (scripts/build-kmod.sh,
-#      -Werror), check it with sparse and `dkms install` (scripts/dkms-check.sh),
-#      then run selftests/run.sh in a VM
+#      -Werror), check it with sparse and `dkms install` (scripts/dkms-check.sh);
+#      then run selftests/run.sh in a VM per kernel (CHECK_VM_JOBS at a time)
 #
 # Environment: CHECK_KERNELS="VER..." restricts the kernels; CHECK_TESTS="a b"
 # restricts the selftests (names in selftests/dlba/); CHECK_SKIP_UNIT=1 skips
 # step 2 (dlbactl must then already be built); CHECK_ALLOW_SKIP=1 lets
-# skipped checks pass (they are still counted and listed).
-# Logs: build/check/ (ctest.log, it/*.tests, kmod-VER.log, sparse-VER.log)
-# and build/selftests/VER/ (output, console.log, dmesg).
+# skipped checks pass (they are still counted and listed); CHECK_VM_JOBS=N
+# boots up to N kernels' VMs at once (default 2; 1 = one after the other).
+# Logs: build/check/ (ctest.log, it/*.tests, kmod-VER.log, sparse-VER.log,
+# vm-VER.log) and build/selftests/VER/ (output, console.log, dmesg).
 # Exit status: 0 when M = 0, 1 otherwise.
 set -uo pipefail
 
@@ -167,6 +168,11 @@ if [ ${#kernels[@]} -eq 0 ]; then
 fi
 read -r -a tests <<<"${CHECK_TESTS:-}"
 
+# Build and check dlba.ko for every kernel first, then boot the VMs.  The
+# VM suites spend much of their time waiting (paced streams, health-check
+# intervals, time-outs), so CHECK_VM_JOBS (default 2) of them run at once,
+# each into its own log, printed whole when it ends.
+KOS=()
 for v in "${kernels[@]}"; do
 	section "kernel $v: build dlba.ko"
 	if ko=$(scripts/build-kmod.sh "$v" 2>"$LOGS/kmod-$v.log"); then
@@ -198,20 +204,54 @@ for v in "${kernels[@]}"; do
 			step FAIL "kernel $v: dkms install builds and installs dlba.ko"
 		fi
 	fi
+	KOS+=("$v=$ko")
+done
 
-	section "kernel $v: selftests in a VM"
+# vm_suite VER KO: selftests/run.sh for one kernel, its output into
+# $LOGS/vm-VER.log, its exit status and time into $LOGS/vm-VER.rc
+vm_suite() {
+	local v=$1 ko=$2 start rc
 	start=$(date +%s)
 	selftests/run.sh --kernel "$v" --ko "$ko" --results "build/selftests/$v" \
-		"${tests[@]+"${tests[@]}"}"
+		"${tests[@]+"${tests[@]}"}" >"$LOGS/vm-$v.log" 2>&1 </dev/null
 	rc=$?
+	echo "$rc $(($(date +%s) - start))" >"$LOGS/vm-$v.rc"
+}
+
+# vm_report VER: print and count one kernel's finished suite
+vm_report() {
+	local v=$1 rc secs
+	read -r rc secs <"$LOGS/vm-$v.rc"
+	printf '\n----- kernel %s: selftests in a VM -----\n' "$v"
+	tr -d '\r' <"$LOGS/vm-$v.log"
 	count_file "build/selftests/$v/output" "$v"
 	count_file "build/selftests/$v/host-tests" "$v"
-	echo "kernel $v: selftests took $(($(date +%s) - start))s (run.sh exit $rc)"
+	echo "kernel $v: selftests took ${secs}s (run.sh exit $rc)"
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] &&
 	   ! grep -q '\[FAIL\]$' "build/selftests/$v/output" "build/selftests/$v/host-tests" 2>/dev/null; then
 		result FAIL "kernel $v: selftests/run.sh exit $rc"
 	fi
-done
+}
+
+if [ ${#KOS[@]} -gt 0 ]; then
+	jobs_max=${CHECK_VM_JOBS:-2}
+	section "selftests in VMs (${#KOS[@]} kernels, $jobs_max at a time)"
+	pending=()
+	for kv in "${KOS[@]}"; do
+		v=${kv%%=*}
+		rm -f "$LOGS/vm-$v.rc"
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+			wait -n
+		done
+		echo "kernel $v: VM suite started ($(date +%T))"
+		vm_suite "$v" "${kv#*=}" &
+		pending+=("$v")
+	done
+	wait
+	for v in "${pending[@]}"; do
+		vm_report "$v"
+	done
+fi
 
 section "summary"
 if [ ${#SKIPS[@]} -gt 0 ]; then

@@ -21,6 +21,8 @@
 #    +-- S1 nginx (.11 / ::11, VIP on lo)
 #    +-- S2 nginx (.12 / ::12)
 #    +-- S3 nginx (.13 / ::13)
+# check: newest kernel only (make check: scheduling logic, no kernel API
+# that differs between versions)
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"

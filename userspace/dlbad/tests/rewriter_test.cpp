@@ -93,6 +93,19 @@ TEST(RequestRewriter, ConnectionListedHeadersAreHopByHop)
     EXPECT_EQ(out.find("TE:"), std::string::npos) << out;
 }
 
+TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
+{
+    ForwardContext c;
+    c.trust_forwarded = true;
+    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: Host, X-Forwarded-For, Forwarded, Cookie\r\n"
+                              "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\nCookie: a=1\r\n\r\n",
+                              c);
+    EXPECT_NE(out.find("\r\nHost: h\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Forwarded-For: 10.1.1.1, 192.0.2.7\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Forwarded: for=10.1.1.1, for=192.0.2.7;"), std::string::npos) << out;
+    EXPECT_NE(out.find("\r\nCookie: a=1\r\n"), std::string::npos) << out;
+}
+
 struct Injection : ::testing::Test {
     Injection()
         : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),

@@ -106,6 +106,19 @@ TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
     EXPECT_NE(out.find("\r\nCookie: a=1\r\n"), std::string::npos) << out;
 }
 
+TEST(RequestRewriter, AbsoluteFormGoesOutInOriginFormWithItsAuthorityAsHost)
+{
+    auto out = rewriteRequest("GET http://shop.example:8080/a/b?c=1 HTTP/1.1\r\nHost: other.example\r\n\r\n",
+                              ForwardContext{});
+    EXPECT_EQ(out.rfind("GET /a/b?c=1 HTTP/1.1\r\n", 0), 0u) << out;
+    EXPECT_EQ(out.find("other.example"), std::string::npos) << out;
+    EXPECT_NE(out.find("\r\nHost: shop.example:8080\r\n"), std::string::npos) << out;
+    out = rewriteRequest("OPTIONS http://shop.example HTTP/1.1\r\nHost: shop.example\r\n\r\n", ForwardContext{});
+    EXPECT_EQ(out.rfind("OPTIONS / HTTP/1.1\r\n", 0), 0u) << out;
+    out = rewriteRequest("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", ForwardContext{});
+    EXPECT_EQ(out.rfind("GET /a HTTP/1.1\r\nHost: h\r\n", 0), 0u) << out;
+}
+
 struct Injection : ::testing::Test {
     Injection()
         : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),

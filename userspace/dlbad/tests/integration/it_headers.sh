@@ -1,10 +1,12 @@
 #!/bin/bash
 # Request heads under hostile clients: a Connection header may not turn the end-to-end fields
 # dlbad relies on (Host, the X-Forwarded-*/Forwarded chain, Cookie, framing) into hop-by-hop ones
-# that are stripped; genuine hop-by-hop fields it names are still removed.
+# that are stripped; genuine hop-by-hop fields it names are still removed.  An absolute-form
+# target is forwarded in origin-form with its authority as Host, and hashes like its origin-form;
+# CONNECT is refused.
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
+for n in 1 2; do start_nginx $n || exit 1; done
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
 monitor:
@@ -13,11 +15,20 @@ backends:
   web:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+  caches:
+    servers:
+      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
 services:
   - name: trusted
     listen: $VIP:$HTTP_PORT
     backend: web
     trust_forwarded: true
+  - name: hashed
+    listen: $VIP:$((BASE + 4))
+    backend: caches
+    policy: url-hash
+    url_hash: {load_factor: 10}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 URL=http://$VIP:$HTTP_PORT
@@ -41,5 +52,31 @@ r=$(hdrs -H "X-Other: secret" -H "Connection: X-Other")
 check "a field Connection names is still removed ($r)" grep -q "other=$" <<<"$r"
 r=$(hdrs -X POST --data-binary "abc" -H "Connection: Content-Length")
 check "Connection: Content-Length does not lose the body's framing ($r)" grep -q "^backend=1 host=" <<<"$r"
+
+# absolute-form (RFC 9112 3.2.2): the back-end gets origin-form and the target's authority as Host.
+r=$(hdrs --request-target "http://shop.example:8080/hdrs?abs=1" -H "Host: other.example")
+check "absolute-form: the target's authority replaces Host ($r)" grep -q "^backend=1 host=shop.example:8080 " <<<"$r"
+check "absolute-form: the back-end gets the origin-form request line" \
+    grep -q "^GET /hdrs?abs=1 HTTP/1.1 200 " "$T/nginx-1.access"
+check "absolute-form target never reaches the back-end" bash -c "! grep -q '^GET http' '$T/nginx-1.access'"
+r=$(curl -s --max-time 5 --request-target "http://shop.example" -o /dev/null -w '%{http_code}' "$URL/")
+expect_eq "absolute-form without a path is served as /" 200 "$r"
+check "... and reaches the back-end as 'GET /'" grep -q "^GET / HTTP/1.1 200 " "$T/nginx-1.access"
+
+# CONNECT: dlbad is a reverse proxy and opens no tunnels.
+r=$(printf 'CONNECT 127.0.0.21:%s HTTP/1.1\r\nHost: 127.0.0.21:%s\r\n\r\n' "$BACKEND_PORT" "$BACKEND_PORT" |
+    python3 "$HERE/raw_client.py" "$VIP" "$HTTP_PORT" --wait 2 | tr '\n' ' ')
+check "CONNECT is refused with 501 and the connection closed ($r)" grep -q "^STATUS 501 CLOSED" <<<"$r"
+check "CONNECT never reaches a back-end" bash -c "! grep -q '^CONNECT' '$T/nginx-1.access' '$T/nginx-2.access'"
+
+# URL hashing: one URL in absolute-form and in origin-form is one key, so one cache.
+same=0
+for i in $(seq 1 12); do
+    a=$(curl -s --max-time 5 "http://$VIP:$((BASE + 4))/hdrs?u=$i" | cut -d' ' -f1)
+    b=$(curl -s --max-time 5 --request-target "http://cache.example/hdrs?u=$i" "http://$VIP:$((BASE + 4))/" |
+        cut -d' ' -f1)
+    [ -n "$a" ] && [ "$a" = "$b" ] && same=$((same + 1))
+done
+expect_num_eq "url-hash: absolute-form and origin-form of a URL go to the same cache (of 12)" 12 "$same"
 
 finish

@@ -704,6 +704,16 @@ void ClientConnection::parseResponseHead()
             failRequest(502);
             return;
         }
+        if (http10_ && head.framing().kind == BodyKind::kChunked) {
+            // The request went out as HTTP/1.0, so a chunked answer breaks RFC 9112 6.1, and an
+            // HTTP/1.0 client cannot read chunked framing (the relay does not de-chunk).
+            DLBAD_LOG(LogLevel::Warning, "%s: %s answered an HTTP/1.0 request with chunked framing (502)",
+                      svc_->name().c_str(), server.address().toString().c_str());
+            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            releaseBackend(false);
+            failRequest(502);
+            return;
+        }
         auto& bs = server.stats();
         auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
         bs.recordResponseTime(static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));

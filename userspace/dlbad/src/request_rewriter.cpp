@@ -78,6 +78,13 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
             edit.remove_index.push_back(i);
             continue;
         }
+        if (iequals(h.name, "Transfer-Encoding")) {
+            // The parser accepted it as exactly one final "chunked" (other codings are 501), however
+            // spelt ("Chunked", "chunked,", ", chunked"): send the one spelling
+            // every back-end reads the same way.
+            edit.remove_index.push_back(i);
+            continue;
+        }
         if (iequals(h.name, "X-Forwarded-For")) {
             edit.remove_index.push_back(i);
             if (ctx.trust_forwarded) {
@@ -113,6 +120,8 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
     }
     if (absolute_form)
         edit.add.emplace_back("Host", std::string(head.host()));
+    if (head.framing().kind == BodyKind::kChunked)
+        edit.add.emplace_back("Transfer-Encoding", "chunked");
     bool http10 = head.version() == HttpVersion::kHttp10;
     if (ctx.backend_keepalive) {
         if (http10)

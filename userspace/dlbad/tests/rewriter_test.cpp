@@ -119,6 +119,19 @@ TEST(RequestRewriter, AbsoluteFormGoesOutInOriginFormWithItsAuthorityAsHost)
     EXPECT_EQ(out.rfind("GET /a HTTP/1.1\r\nHost: h\r\n", 0), 0u) << out;
 }
 
+TEST(RequestRewriter, TransferEncodingIsSentInOneSpelling)
+{
+    for (const char* te : {"Transfer-Encoding: chunked,", "Transfer-Encoding: , Chunked", "transfer-encoding: CHUNKED",
+                           "Transfer-Encoding: chunked, ,"}) {
+        auto out = rewriteRequest(std::string("POST / HTTP/1.1\r\nHost: h\r\n") + te + "\r\n\r\n", ForwardContext{});
+        EXPECT_NE(out.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << out;
+        EXPECT_EQ(out.find("ransfer-encoding"), std::string::npos) << out;
+        EXPECT_EQ(out.find("CHUNKED"), std::string::npos) << out;
+        EXPECT_EQ(out.find("hunked,"), std::string::npos) << out;
+        EXPECT_EQ(out.find("Transfer-Encoding", out.find("Transfer-Encoding") + 1), std::string::npos) << out;
+    }
+}
+
 struct Injection : ::testing::Test {
     Injection()
         : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),

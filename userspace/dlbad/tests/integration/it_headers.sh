@@ -3,10 +3,17 @@
 # dlbad relies on (Host, the X-Forwarded-*/Forwarded chain, Cookie, framing) into hop-by-hop ones
 # that are stripped; genuine hop-by-hop fields it names are still removed.  An absolute-form
 # target is forwarded in origin-form with its authority as Host, and hashes like its origin-form;
-# CONNECT is refused.
+# CONNECT is refused.  Transfer-Encoding reaches the back-end in one spelling, and an HTTP/1.0
+# client never gets chunked framing.
 source "$(dirname "$0")/lib.sh"
 
 for n in 1 2; do start_nginx $n || exit 1; done
+P_HEAD=$((BASE + 7))
+P_CHUNKY=$((BASE + 9))
+python3 "$HERE/fake_backend.py" head 127.0.0.24 $P_HEAD & PIDS+=($!)
+python3 "$HERE/fake_backend.py" chunky 127.0.0.25 $P_CHUNKY & PIDS+=($!)
+wait_port 127.0.0.24 $P_HEAD || exit 1
+wait_port 127.0.0.25 $P_CHUNKY || exit 1
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
 monitor:
@@ -19,6 +26,12 @@ backends:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
       - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
+  head:
+    servers:
+      - {key: 1, addr: 127.0.0.24:$P_HEAD}
+  chunky:
+    servers:
+      - {key: 1, addr: 127.0.0.25:$P_CHUNKY}
 services:
   - name: trusted
     listen: $VIP:$HTTP_PORT
@@ -29,6 +42,8 @@ services:
     backend: caches
     policy: url-hash
     url_hash: {load_factor: 10}
+  - {name: raw, listen: "$VIP:$((BASE + 6))", backend: head}
+  - {name: chunky, listen: "$VIP:$((BASE + 8))", backend: chunky}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 URL=http://$VIP:$HTTP_PORT
@@ -78,5 +93,44 @@ for i in $(seq 1 12); do
     [ -n "$a" ] && [ "$a" = "$b" ] && same=$((same + 1))
 done
 expect_num_eq "url-hash: absolute-form and origin-form of a URL go to the same cache (of 12)" 12 "$same"
+
+# Transfer-Encoding: any spelling the parser accepts as "chunked" is sent as exactly that.
+cat >"$T/te.py" <<'PY'
+import socket, sys
+host, port, path, te = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.create_connection((host, port), timeout=5)
+s.sendall(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n" + te.encode().replace(b"|", b"\r\n") +
+          b"\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+head, _, body = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode())
+te = [l for l in body.decode().split("\r\n") if l.lower().startswith("transfer-encoding")]
+print("te", repr(te) if path == "/te" else body.decode().strip())
+PY
+for te in "Transfer-Encoding: chunked," "Transfer-Encoding: , Chunked" "transfer-encoding: CHUNKED" \
+    "Transfer-Encoding: chunked, ,"; do
+    r=$(python3 "$T/te.py" "$VIP" $((BASE + 6)) /te "$te" | tr '\n' ' ')
+    check "'$te' reaches the back-end as one 'Transfer-Encoding: chunked' ($r)" \
+        grep -q "^HTTP/1.1 200 OK te \['Transfer-Encoding: chunked'\] $" <<<"$r"
+done
+r=$(python3 "$T/te.py" "$VIP" "$HTTP_PORT" /upload "Transfer-Encoding: chunked," | tr '\n' ' ')
+check "nginx accepts the normalised chunked upload ($r)" grep -q "^HTTP/1.1 200 OK te backend=1 upload .*te=chunked $" <<<"$r"
+
+# A back-end answering an HTTP/1.0 request with chunked framing: the client gets 502, not chunks.
+printf 'GET /old HTTP/1.0\r\nHost: t\r\n\r\n' |
+    python3 -c "import socket,sys; s=socket.create_connection(('$VIP', $((BASE + 8))), timeout=5); s.sendall(sys.stdin.buffer.read()); d=b''
+while True:
+    c=s.recv(65536)
+    if not c: break
+    d+=c
+sys.stdout.write(d.decode('latin-1'))" >"$T/old10"
+check "HTTP/1.0 client, chunked back-end answer: 502 ($(head -n1 "$T/old10" | tr -d '\r'))" grep -q "^HTTP/1.1 502" "$T/old10"
+check "HTTP/1.0 client never receives Transfer-Encoding" bash -c "! grep -qi '^transfer-encoding' '$T/old10'"
+check "HTTP/1.0 client never receives the chunked body" bash -c "! grep -q 'chunky' '$T/old10'"
 
 finish

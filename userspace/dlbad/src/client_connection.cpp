@@ -2,6 +2,7 @@
 
 #include <dlbad/cookie_header.h>
 #include <dlbad/hash.h>
+#include <dlbad/uri_util.h>
 
 #include <sys/epoll.h>
 
@@ -285,6 +286,14 @@ bool ClientConnection::processInput()
             sendError(r.http_status, true);
             return true;
         }
+        if (parser_.head().method_kind() == Method::kConnect) {
+            // dlbad is a reverse proxy: it opens no tunnels to arbitrary authorities.
+            svc_->stats().bad_requests.fetch_add(1, std::memory_order_relaxed);
+            DLBAD_LOG(LogLevel::Debug, "%s: %s: CONNECT refused (501)", svc_->name().c_str(),
+                      peer_.toString().c_str());
+            sendError(501, true);
+            return true;
+        }
         headComplete(r.length);
         return true;
     }
@@ -340,8 +349,11 @@ void ClientConnection::headComplete(std::size_t head_length)
         if (auto id = svc_->sessionIds()->extract(head))
             keys_.session_hash = hash64(*id);
     }
-    if (cfg.policy == Policy::UrlHash)
-        keys_.url_hash = hash64(cfg.url_hash.query ? head.target() : head.path());
+    if (cfg.policy == Policy::UrlHash) {
+        // "http://host/a?b" and "/a?b" are one URL (the parser took the path out of either form).
+        std::string storage;
+        keys_.url_hash = hash64(cfg.url_hash.query ? origin_form(head.target(), storage) : head.path());
+    }
 
     ForwardContext fc;
     fc.client = &peer_;
@@ -687,6 +699,16 @@ void ClientConnection::parseResponseHead()
             continue;
         }
         if (head.framing().kind == BodyKind::kTunnel) {
+            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            releaseBackend(false);
+            failRequest(502);
+            return;
+        }
+        if (http10_ && head.framing().kind == BodyKind::kChunked) {
+            // The request went out as HTTP/1.0, so a chunked answer breaks RFC 9112 6.1, and an
+            // HTTP/1.0 client cannot read chunked framing (the relay does not de-chunk).
+            DLBAD_LOG(LogLevel::Warning, "%s: %s answered an HTTP/1.0 request with chunked framing (502)",
+                      svc_->name().c_str(), server.address().toString().c_str());
             server.stats().errors.fetch_add(1, std::memory_order_relaxed);
             releaseBackend(false);
             failRequest(502);

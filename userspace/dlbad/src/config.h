@@ -71,7 +71,7 @@ struct TlsConfig {
     std::string min_version = "TLSv1.2";
     std::string max_version = "TLSv1.3";
     bool session_tickets = true;
-    std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax); empty = OpenSSL default
+    std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax); empty = ECDHE + AEAD only
     std::string ciphersuites;  // TLS 1.3 suites; empty = OpenSSL default
 };
 

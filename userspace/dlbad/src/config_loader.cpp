@@ -7,16 +7,22 @@
 #include <charconv>
 #include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "config_error.h"
 
+#include <dlbad/hash_ring.h>
 #include <dlbad/session_id_extractor.h>
 
 namespace dlba::dlbad {
 
 namespace {
+
+// The longest timeout or interval accepted: a day.  Longer ones are typos (and would overflow the
+// nanosecond clock arithmetic well before a uint64_t of milliseconds does).
+constexpr Millis kMaxDuration{24 * 3600 * 1000};
 
 class Parser {
 public:
@@ -74,7 +80,9 @@ public:
         auto s = str(node, what);
         std::uint64_t v = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        if (!s.empty() && ec == std::errc::result_out_of_range && end == s.data() + s.size())
+            v = std::numeric_limits<std::uint64_t>::max(); // caught by the range check below
+        else if (s.empty() || ec != std::errc() || end != s.data() + s.size())
             fail(node, what + ": expected an unsigned integer, got '" + s + "'");
         if (v < min || v > max)
             fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
@@ -93,13 +101,18 @@ public:
         } catch (const std::exception&) {
             fail(node, what + ": expected a number, got '" + s + "'");
         }
-        if (!(v >= min && v <= max))
-            fail(node, what + ": " + s + " out of range");
+        if (!(v >= min && v <= max)) {
+            std::ostringstream range;
+            range << " out of range [" << min << ", " << max << "]";
+            fail(node, what + ": " + s + range.str());
+        }
         return v;
     }
 
-    // "250ms", "30s", "2m", "1h"; a bare number is seconds.
-    Millis duration(const YAML::Node& node, const std::string& what) const
+    // "250ms", "30s", "2m", "1h"; a bare number is seconds.  At most 9 digits, so the product
+    // below cannot overflow; then checked against [min, max].
+    Millis duration(const YAML::Node& node, const std::string& what, Millis min = Millis(1),
+                    Millis max = kMaxDuration) const
     {
         auto s = str(node, what);
         std::size_t i = 0;
@@ -122,6 +135,9 @@ public:
             fail(node, what + ": unknown duration unit '" + unit + "' (ms, s, m, h)");
         if (ms == 0)
             fail(node, what + ": must be greater than zero");
+        if (ms < static_cast<std::uint64_t>(min.count()) || ms > static_cast<std::uint64_t>(max.count()))
+            fail(node, what + ": " + s + " out of range [" + std::to_string(min.count()) + "ms, " +
+                           std::to_string(max.count()) + "ms]");
         return Millis(ms);
     }
 
@@ -137,14 +153,19 @@ public:
         std::uint64_t v = std::stoull(s.substr(0, i));
         auto unit = s.substr(i);
         std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+        unsigned shift = 0;
         if (unit == "k" || unit == "kb" || unit == "kib")
-            v <<= 10;
+            shift = 10;
         else if (unit == "m" || unit == "mb" || unit == "mib")
-            v <<= 20;
+            shift = 20;
         else if (unit == "g" || unit == "gb" || unit == "gib")
-            v <<= 30;
+            shift = 30;
         else if (!unit.empty() && unit != "b")
             fail(node, what + ": unknown size unit '" + unit + "' (k, m, g)");
+        // Compare before shifting: 17179869184g would otherwise wrap round to 0 (= unlimited).
+        if (v > (std::uint64_t(max) >> shift))
+            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "] bytes");
+        v <<= shift;
         if (v < min || v > max)
             fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "] bytes");
         return v;
@@ -156,6 +177,8 @@ public:
         auto addr = SocketAddress::parse(s);
         if (!addr)
             fail(node, what + ": '" + s + "' is not ADDRESS:PORT (IPv6 as [ADDR]:PORT)");
+        if (addr->port() == 0)
+            fail(node, what + ": '" + s + "': port 0 out of range [1, 65535]");
         return *addr;
     }
 
@@ -341,7 +364,7 @@ public:
                 fail(s["key"], "server key " + std::to_string(sc.key) + " used twice in backend '" + name + "'");
             sc.addr = address(s["addr"], "addr");
             if (s["weight"])
-                sc.weight = static_cast<std::uint32_t>(unsignedInt(s["weight"], "weight", 0, 1000000));
+                sc.weight = static_cast<std::uint32_t>(unsignedInt(s["weight"], "weight", 0, HashRing::kMaxWeight));
             if (s["enabled"])
                 sc.enabled = boolean(s["enabled"], "enabled");
             for (const auto& other : b.servers)
@@ -410,8 +433,9 @@ public:
             if (c["strip"])
                 s.cookie.strip = boolean(c["strip"], "cookie.strip");
             if (c["max_age"])
+                // Whole seconds from 1s (a shorter one would truncate to 0 = no limit) to 10 years.
                 s.cookie.max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                    duration(c["max_age"], "cookie.max_age"));
+                    duration(c["max_age"], "cookie.max_age", Millis(1000), Millis(std::uint64_t(87600) * 3600000)));
             if (s.cookie.name == s.cookie.session)
                 fail(c, "cookie: name and session must differ");
         }

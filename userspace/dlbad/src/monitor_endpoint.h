@@ -1,11 +1,13 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include <dlba/unique_fd.h>
 
 #include "event_handler.h"
 #include "monitor_server.h"
+#include "timer.h"
 
 namespace dlba::dlbad {
 
@@ -17,11 +19,19 @@ public:
 
     void onEvents(std::uint32_t events) override;
 
+    // Back-off when accept() fails for want of descriptors (EMFILE, ENFILE) or memory.
+    static constexpr std::chrono::milliseconds kRetry{100};
+
 private:
+    void pause();
+    void resume();
+
     MonitorServer& server_;
     UniqueFd fd_;
     MonitorKind kind_;
     std::string unix_path_; // removed on close
+    Timer retry_;
+    bool paused_ = false;   // not registered with the loop; retry_ re-adds it
 };
 
 } // namespace dlba::dlbad

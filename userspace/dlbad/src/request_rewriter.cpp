@@ -3,6 +3,7 @@
 #include <dlbad/cookie_header.h>
 #include <dlbad/head_writer.h>
 #include <dlbad/header_util.h>
+#include <dlbad/uri_util.h>
 
 #include <sys/socket.h>
 
@@ -50,11 +51,16 @@ std::string withoutCookie(std::string_view value, std::string_view name, bool& c
 
 void RequestRewriter::write(std::string& out, const RequestHead& head, const ForwardContext& ctx)
 {
+    // An absolute-form target goes out in origin-form with its authority as the Host (RFC 9112
+    // 3.2.2: a server receiving absolute-form ignores Host and uses the target's authority).
+    thread_local std::string origin_storage;
+    const std::string_view target = origin_form(head.target(), origin_storage);
+    const bool absolute_form = target.data() != head.target().data() || target.size() != head.target().size();
     std::string start;
-    start.reserve(head.method().size() + head.target().size() + 10);
+    start.reserve(head.method().size() + target.size() + 10);
     start.append(head.method());
     start += ' ';
-    start.append(head.target());
+    start.append(target);
     start += head.version() == HttpVersion::kHttp10 ? " HTTP/1.0" : " HTTP/1.1";
 
     thread_local HeaderEdit edit;
@@ -65,6 +71,17 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
     for (std::size_t i = 0; i < headers.size(); ++i) {
         const auto& h = headers[i];
         if (is_hop_by_hop(headers, h.name) || iequals(h.name, "Expect")) {
+            edit.remove_index.push_back(i);
+            continue;
+        }
+        if (absolute_form && iequals(h.name, "Host")) {
+            edit.remove_index.push_back(i);
+            continue;
+        }
+        if (iequals(h.name, "Transfer-Encoding")) {
+            // The parser accepted it as exactly one final "chunked" (other codings are 501), however
+            // spelt ("Chunked", "chunked,", ", chunked"): send the one spelling
+            // every back-end reads the same way.
             edit.remove_index.push_back(i);
             continue;
         }
@@ -101,6 +118,10 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
             }
         }
     }
+    if (absolute_form)
+        edit.add.emplace_back("Host", std::string(head.host()));
+    if (head.framing().kind == BodyKind::kChunked)
+        edit.add.emplace_back("Transfer-Encoding", "chunked");
     bool http10 = head.version() == HttpVersion::kHttp10;
     if (ctx.backend_keepalive) {
         if (http10)

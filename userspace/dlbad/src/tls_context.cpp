@@ -31,6 +31,14 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
     return SSL_TLSEXT_ERR_NOACK;
 }
 
+// TLS 1.2 suites when tls.ciphers is not given: Mozilla's "intermediate" profile without DHE,
+// i.e. ECDHE (forward secrecy) with an AEAD (AES-GCM, ChaCha20-Poly1305) only.  Static RSA key
+// exchange (AES128-SHA, AES256-GCM-SHA384...) and CBC suites are not offered.  TLS 1.3 suites
+// are all forward secret and AEAD; OpenSSL's default list is kept for them.
+constexpr const char* kDefaultCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 int versionOf(const std::string& v)
 {
     return v == "TLSv1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
@@ -64,8 +72,13 @@ TlsContext::TlsContext(const TlsConfig& config, const std::string& ticket_key, c
                                  SSL_OP_IGNORE_UNEXPECTED_EOF);
     // Not SSL_MODE_RELEASE_BUFFERS: it trades a malloc/free per record for idle memory.
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    if (!config.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, config.ciphers.c_str()) != 1)
+    SSL_CTX_set_dh_auto(ctx, 1); // DHE is used only if a tls.ciphers list names DHE suites
+    if (config.ciphers.empty()) {
+        if (SSL_CTX_set_cipher_list(ctx, kDefaultCiphers) != 1)
+            throw ConfigError(file, line, std::string("default tls.ciphers: ") + lastError());
+    } else if (SSL_CTX_set_cipher_list(ctx, config.ciphers.c_str()) != 1) {
         throw ConfigError(file, line, "tls.ciphers '" + config.ciphers + "': " + lastError());
+    }
     if (!config.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1)
         throw ConfigError(file, line, "tls.ciphersuites '" + config.ciphersuites + "': " + lastError());
 

@@ -258,6 +258,64 @@ services:
                 "cannot read '/nonexistent/key'");
 }
 
+// A service with one server and `extra` appended to the service (indented as its keys).
+std::string withService(const std::string& server, const std::string& extra)
+{
+    return "backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80" + server +
+           "}\nservices:\n  - name: a\n    listen: 1.2.3.4:80\n    backend: web\n" + extra;
+}
+
+TEST(ConfigLoader, NumericRangesAreCheckedWithTheLine)
+{
+    // The hash ring takes weights up to 256: the loader says so, not the first reload.
+    expectError(withService(", weight: 300", ""), 4, "weight: 300 out of range [0, 256]");
+    EXPECT_EQ(ConfigLoader::loadString(withService(", weight: 256", ""), "test.conf").backends[0].servers[0].weight,
+              256u);
+    expectError(withService(", weight: 99999999999999999999999", ""), 4, "weight: 99999999999999999999999 out of range");
+    // Sizes: 2^34 GiB is 2^64 bytes, which wrapped round to 0 (= unlimited).
+    expectError(withService("", "    limits: {max_body_bytes: 17179869184g}\n"), 9,
+                "max_body_bytes: 17179869184g out of range [0, 4294967296] bytes");
+    expectError(withService("", "    limits: {max_body_bytes: 999999999999k}\n"), 9, "out of range");
+    expectError(withService("", "    limits: {max_body_bytes: 5g}\n"), 9, "out of range");
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 4g}\n"), "test.conf")
+                  .services[0].limits.max_body_bytes,
+              std::size_t(4) << 30);
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 0}\n"), "test.conf")
+                  .services[0].limits.max_body_bytes,
+              0u);
+    expectError(withService("", "    limits: {buffer_bytes: 16384m}\n"), 9, "buffer_bytes: 16384m out of range");
+    expectError(withService("", "    limits: {max_header_bytes: 1023}\n"), 9, "max_header_bytes: 1023 out of range");
+    expectError(withService("", "    limits: {max_headers: 0}\n"), 9, "max_headers: 0 out of range");
+    // Durations: above a day, or one that overflows the clock, is refused.
+    expectError(withService("", "    timeouts: {backend_response: 999999999h}\n"), 9,
+                "backend_response: 999999999h out of range [1ms, 86400000ms]");
+    expectError(withService("", "    timeouts: {client_request: 25h}\n"), 9, "client_request: 25h out of range");
+    expectError(withService("", "    health: {retry_interval: 1441m}\n"), 9, "retry_interval: 1441m out of range");
+    expectError(withService("", "    timeouts: {tls_handshake: 0ms}\n"), 9, "must be greater than zero");
+    expectError("drain_timeout: 2000000s\n" + withService("", ""), 1, "drain_timeout: 2000000s out of range");
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    timeouts: {backend_response: 24h}\n"), "test.conf")
+                  .services[0].timeouts.backend_response,
+              Millis(86400000));
+    // cookie.max_age is whole seconds: 500ms would truncate to 0, which means no limit.
+    expectError(withService("", "    policy: cookie\n    cookie: {session: S, max_age: 500ms}\n"), 10,
+                "cookie.max_age: 500ms out of range [1000ms");
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    policy: cookie\n    cookie: {session: S, max_age: 720h}\n"),
+                                       "test.conf")
+                  .services[0].cookie.max_age,
+              std::chrono::seconds(720 * 3600));
+    expectError(withService("", "    policy: url-hash\n    url_hash: {max_urls: 16777217}\n"), 10,
+                "url_hash.max_urls: 16777217 out of range [16, 16777216]");
+    expectError(withService("", "    policy: url-hash\n    url_hash: {load_factor: 11}\n"), 10,
+                "url_hash.load_factor: 11 out of range [1.01, 10]");
+    expectError(withService("", "    health: {max_attempts: 101}\n"), 9, "max_attempts: 101 out of range");
+    expectError("workers: 1025\n" + withService("", ""), 1, "workers: 1025 out of range [0, 1024]");
+    expectError("max_connections: 0\n" + withService("", ""), 1, "max_connections: 0 out of range");
+    expectError(withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:0}"), 4,
+                "addr: '1.2.3.4:0': port 0 out of range");
+    expectError(withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:65536}"), 4,
+                "addr: '1.2.3.4:65536' is not ADDRESS:PORT");
+}
+
 TEST(ConfigLoader, CpuAffinity)
 {
     EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf").cpu_affinity,

@@ -93,6 +93,45 @@ TEST(RequestRewriter, ConnectionListedHeadersAreHopByHop)
     EXPECT_EQ(out.find("TE:"), std::string::npos) << out;
 }
 
+TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
+{
+    ForwardContext c;
+    c.trust_forwarded = true;
+    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: Host, X-Forwarded-For, Forwarded, Cookie\r\n"
+                              "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\nCookie: a=1\r\n\r\n",
+                              c);
+    EXPECT_NE(out.find("\r\nHost: h\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Forwarded-For: 10.1.1.1, 192.0.2.7\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Forwarded: for=10.1.1.1, for=192.0.2.7;"), std::string::npos) << out;
+    EXPECT_NE(out.find("\r\nCookie: a=1\r\n"), std::string::npos) << out;
+}
+
+TEST(RequestRewriter, AbsoluteFormGoesOutInOriginFormWithItsAuthorityAsHost)
+{
+    auto out = rewriteRequest("GET http://shop.example:8080/a/b?c=1 HTTP/1.1\r\nHost: other.example\r\n\r\n",
+                              ForwardContext{});
+    EXPECT_EQ(out.rfind("GET /a/b?c=1 HTTP/1.1\r\n", 0), 0u) << out;
+    EXPECT_EQ(out.find("other.example"), std::string::npos) << out;
+    EXPECT_NE(out.find("\r\nHost: shop.example:8080\r\n"), std::string::npos) << out;
+    out = rewriteRequest("OPTIONS http://shop.example HTTP/1.1\r\nHost: shop.example\r\n\r\n", ForwardContext{});
+    EXPECT_EQ(out.rfind("OPTIONS / HTTP/1.1\r\n", 0), 0u) << out;
+    out = rewriteRequest("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", ForwardContext{});
+    EXPECT_EQ(out.rfind("GET /a HTTP/1.1\r\nHost: h\r\n", 0), 0u) << out;
+}
+
+TEST(RequestRewriter, TransferEncodingIsSentInOneSpelling)
+{
+    for (const char* te : {"Transfer-Encoding: chunked,", "Transfer-Encoding: , Chunked", "transfer-encoding: CHUNKED",
+                           "Transfer-Encoding: chunked, ,"}) {
+        auto out = rewriteRequest(std::string("POST / HTTP/1.1\r\nHost: h\r\n") + te + "\r\n\r\n", ForwardContext{});
+        EXPECT_NE(out.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << out;
+        EXPECT_EQ(out.find("ransfer-encoding"), std::string::npos) << out;
+        EXPECT_EQ(out.find("CHUNKED"), std::string::npos) << out;
+        EXPECT_EQ(out.find("hunked,"), std::string::npos) << out;
+        EXPECT_EQ(out.find("Transfer-Encoding", out.find("Transfer-Encoding") + 1), std::string::npos) << out;
+    }
+}
+
 struct Injection : ::testing::Test {
     Injection()
         : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),

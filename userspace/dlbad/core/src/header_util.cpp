@@ -119,8 +119,15 @@ bool has_token(std::span<const HeaderField> headers, std::string_view name,
 
 bool is_hop_by_hop(std::span<const HeaderField> headers, std::string_view name) noexcept
 {
-    if (iequals(name, "Transfer-Encoding") || iequals(name, "Content-Length"))
-        return false;
+    // End-to-end fields that a Connection header cannot turn hop-by-hop: message framing, the
+    // target host, the forwarding chain dlbad extends and the cookies persistence depends on.
+    // "Connection: Host" or "Connection: X-Forwarded-For" from a client is ignored for them.
+    for (std::string_view kept : {"Transfer-Encoding", "Content-Length", "Host", "X-Forwarded-For",
+                                  "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded",
+                                  "Cookie", "Set-Cookie", "Cache-Control"}) {
+        if (iequals(name, kept))
+            return false;
+    }
     for (std::string_view fixed : {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Upgrade"}) {
         if (iequals(name, fixed))
             return true;

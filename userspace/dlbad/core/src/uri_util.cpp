@@ -35,4 +35,23 @@ std::optional<std::string_view> find_path_param(std::string_view path,
     return std::nullopt;
 }
 
+std::string_view origin_form(std::string_view target, std::string& storage)
+{
+    if (target.empty() || target.front() == '/')
+        return target;
+    const std::size_t sep = target.find("://");
+    if (sep == std::string_view::npos)
+        return target;
+    const std::string_view rest = target.substr(sep + 3);
+    const std::size_t auth_end = rest.find_first_of("/?");
+    if (auth_end == std::string_view::npos)
+        return "/";
+    if (rest[auth_end] == '/')
+        return rest.substr(auth_end);
+    storage.clear();
+    storage += '/';
+    storage.append(rest.substr(auth_end));
+    return storage;
+}
+
 } // namespace dlba::dlbad

@@ -55,5 +55,18 @@ TEST(HeaderUtil, FindAndHopByHop)
     EXPECT_FALSE(is_hop_by_hop(sneaky, "Content-Length"));
 }
 
+TEST(HeaderUtil, ConnectionCannotStripEndToEndFieldsDlbadNeeds)
+{
+    const HeaderField h[] = {{"Connection", "Host, x-forwarded-for, X-Forwarded-Proto, Forwarded"},
+                             {"Connection", "Cookie, X-Forwarded-Host, X-Forwarded-Port, Transfer-Encoding"},
+                             {"Connection", "Set-Cookie, Cache-Control, X-Other"}};
+    for (const char* name : {"Host", "HOST", "X-Forwarded-For", "X-Forwarded-Proto", "Forwarded", "Cookie",
+                             "X-Forwarded-Host", "X-Forwarded-Port", "Transfer-Encoding", "Set-Cookie",
+                             "Cache-Control"})
+        EXPECT_FALSE(is_hop_by_hop(h, name)) << name;
+    EXPECT_TRUE(is_hop_by_hop(h, "X-Other"));
+    EXPECT_TRUE(is_hop_by_hop(h, "Connection"));
+}
+
 } // namespace
 } // namespace dlba::dlbad

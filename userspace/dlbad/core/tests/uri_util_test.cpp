@@ -5,6 +5,19 @@
 namespace dlba::dlbad {
 namespace {
 
+TEST(UriUtil, OriginForm)
+{
+    std::string st;
+    EXPECT_EQ(origin_form("/a/b?c=1", st), "/a/b?c=1");
+    EXPECT_EQ(origin_form("http://shop.example/a/b?c=1", st), "/a/b?c=1");
+    EXPECT_EQ(origin_form("HTTPS://shop.example:8443/a", st), "/a");
+    EXPECT_EQ(origin_form("http://shop.example", st), "/");
+    EXPECT_EQ(origin_form("http://shop.example?x=1", st), "/?x=1");
+    EXPECT_EQ(origin_form("http://[::1]:80/p?q", st), "/p?q");
+    EXPECT_EQ(origin_form("*", st), "*");
+    EXPECT_EQ(origin_form("shop.example:443", st), "shop.example:443");
+}
+
 TEST(UriUtil, QueryParams)
 {
     EXPECT_EQ(find_query_param("a=1&sid=XYZ&b=2", "sid"), "XYZ");

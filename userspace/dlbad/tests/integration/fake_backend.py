@@ -8,6 +8,9 @@ usage: fake_backend.py MODE ADDR PORT
   echo       read the request body (Content-Length or chunked) and answer its length and md5
   hints      answer 103 Early Hints (a Link header), then 200 "final"
   slow       GET /slow/SECONDS: answer 200 "slow SECONDS" that many seconds after the request
+  head       answer 200 with the request head it received (request line and fields) as the body
+  chunky     answer 200 with a chunked body, whatever the request's HTTP version (breaks RFC 9112
+             6.1 for an HTTP/1.0 request)
 Runs until killed.
 """
 import hashlib
@@ -39,6 +42,12 @@ def serve(conn, mode):
             time.sleep(seconds)
             body = f"slow {seconds}\n".encode()
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+        elif mode == "head":
+            body = data.partition(b"\r\n\r\n")[0] + b"\r\n"
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+        elif mode == "chunky":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                         b"6\r\nchunky\r\n0\r\n\r\n")
         elif mode == "hints":
             conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")

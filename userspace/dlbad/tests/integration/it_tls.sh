@@ -55,6 +55,17 @@ sclient "$T/ec12" -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 check "TLS 1.2 ECDHE-ECDSA suite works" grep -q "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" "$T/ec12"
 sclient "$T/rsa12" -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
 check "TLS 1.2 ECDHE-RSA suite works" grep -q "Cipher is ECDHE-RSA-AES128-GCM-SHA256" "$T/rsa12"
+sclient "$T/chacha12" -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305
+check "TLS 1.2 ECDHE-RSA ChaCha20-Poly1305 suite works" grep -q "Cipher is ECDHE-RSA-CHACHA20-POLY1305" "$T/chacha12"
+
+# Default TLS 1.2 suites (Mozilla "intermediate"): forward secrecy and AEAD only.  A client that
+# offers nothing else is refused by the server with a handshake_failure alert (40): static RSA key
+# exchange (AES128-SHA, AES128-GCM-SHA256) and CBC with ECDHE (ECDHE-RSA-AES128-SHA).
+for c in AES128-SHA AES128-GCM-SHA256 ECDHE-RSA-AES128-SHA ECDHE-ECDSA-AES256-SHA; do
+    sclient "$T/weak-$c" -tls1_2 -cipher "$c"
+    check "TLS 1.2 $c refused with a handshake failure alert" \
+        bash -c "grep -q 'alert handshake failure:.*SSL alert number 40' '$T/weak-$c' && grep -q '^New, (NONE), Cipher is (NONE)' '$T/weak-$c'"
+done
 
 # ALPN
 sclient "$T/alpn" -alpn h2,http/1.1

@@ -123,7 +123,8 @@ gen_certs() {
 
 # start_nginx N: back-end number N (1..9) on 127.0.0.(20+N):BACKEND_PORT.  It answers
 # "backend=N ..." with what it received (URI, forwarding headers, cookies), sets a session
-# cookie on /login, serves /big (8 MiB file), /slow (1 s late) and accepts uploads on /upload.
+# cookie on /login, serves /big (8 MiB file), /slow (1 s late), accepts uploads on /upload and
+# echoes Host and the forwarding and cookie headers on /hdrs.
 start_nginx() {
     local n=$1 conf=$T/nginx-$1.conf
     mkdir -p "$T/www-$n" "$T/tmp-$n"
@@ -155,6 +156,9 @@ http {
             client_max_body_size 64m;
             client_body_buffer_size 64m;
             return 200 "backend=$n upload len=\$content_length te=\$http_transfer_encoding\n";
+        }
+        location = /hdrs {
+            return 200 "backend=$n host=\$http_host xff=\$http_x_forwarded_for proto=\$http_x_forwarded_proto fwd=\$http_forwarded cookie=\$http_cookie other=\$http_x_other\n";
         }
         location / {
             return 200 "backend=$n uri=\$request_uri xff=\$http_x_forwarded_for proto=\$http_x_forwarded_proto fwd=\$http_forwarded cookie=\$http_cookie conn=\$http_connection\n";

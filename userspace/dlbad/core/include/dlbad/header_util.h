@@ -51,9 +51,12 @@ private:
 
 // True for a hop-by-hop header a proxy must not forward (RFC 9110 7.6.1):
 // Connection, Keep-Alive, Proxy-Connection, TE, Upgrade, and every field
-// name listed in a Connection header of `headers`.  Transfer-Encoding and
-// Content-Length are never reported: dlbad forwards bodies as received, so
-// their framing headers travel with them.
+// name listed in a Connection header of `headers`.  End-to-end fields dlbad
+// relies on are never reported, whatever Connection lists: Transfer-Encoding
+// and Content-Length (dlbad forwards bodies as received, so their framing
+// headers travel with them), Host, X-Forwarded-For/-Proto/-Host/-Port and
+// Forwarded (the trusted chain dlbad extends), Cookie, Set-Cookie and
+// Cache-Control (persistence and its cache directives).
 [[nodiscard]] bool is_hop_by_hop(std::span<const HeaderField> headers,
                                  std::string_view name) noexcept;
 

@@ -4,6 +4,7 @@
 // percent-encoded) as views into the target.
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace dlba::dlbad {
@@ -21,5 +22,12 @@ namespace dlba::dlbad {
 // containers emit "jsessionid" and "JSESSIONID").
 [[nodiscard]] std::optional<std::string_view> find_path_param(std::string_view path,
                                                               std::string_view name) noexcept;
+
+// The origin-form of a request-target (RFC 9112 3.2.1): an absolute-form
+// "http://host:port/a?b" becomes "/a?b" and "http://host?b" becomes "/?b";
+// an origin-form target is returned as it is, and so is anything else
+// (asterisk-form, authority-form).  Used for what is sent to a back-end and
+// for the URL-hash key, so both forms of one URL are one URL.
+[[nodiscard]] std::string_view origin_form(std::string_view target, std::string& storage);
 
 } // namespace dlba::dlbad

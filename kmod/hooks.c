@@ -25,11 +25,13 @@
  * taken to be about a client of the VIP.
  *
  * Priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
- *  - after defragmentation: when nf_defrag_ipv4/6 is loaded (it comes with
- *    conntrack) fragmented datagrams are whole again when we see them, so
- *    they are scheduled like any other datagram; without it fragments are
- *    accepted untouched, because only the first fragment carries the ports
- *    the bucket is chosen by;
+ *  - after defragmentation: where conntrack's defragmentation is active in
+ *    the namespace (a conntrack rule there registers it; loading
+ *    nf_defrag_ipv4/6 alone does not) fragmented datagrams are whole again
+ *    when we see them, so they are scheduled like any other datagram;
+ *    otherwise fragments are accepted untouched, because only the first
+ *    fragment carries the ports the bucket is chosen by: for a VIP that is
+ *    a local address the LB's own stack reassembles and delivers them;
  *  - before the raw table (-300) and conntrack (-200): forwarded packets are
  *    marked untracked (xmit.c) or stolen before conntrack would allocate an
  *    entry per flow, so LB memory stays independent of the number of flows,

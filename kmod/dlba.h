@@ -267,6 +267,13 @@ unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
  */
 int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
 /*
+ * An ICMP error the LB sends about a packet it forwarded to nat server @srv:
+ * make its quote name VIP:port again.  Offsets from skb->data of the ICMP
+ * header, the quoted IP header and the quoted TCP/UDP header.
+ */
+int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
+		     unsigned int icmpoff, unsigned int ioff, unsigned int toff);
+/*
  * Per-server transmit state (the route cache).  init: after srv->method is
  * set, before the server is published (GFP_KERNEL).  uninit: after the RCU
  * grace period, i.e. from the server's RCU free callback.

@@ -14,12 +14,24 @@
  * Anything else is accepted untouched; when the namespace has no service the
  * hook returns after one load.
  *
+ * One LOCAL_OUT hook per family looks at the ICMP errors the LB itself sends
+ * (time exceeded, fragmentation needed / packet too big, no route, neighbour
+ * unreachable: what the forwarding path owes the sender of a packet it could
+ * not deliver).  About a packet forwarded by nat they quote it as rewritten,
+ * to the server's real address and port; dlba_nat_unquote() makes the quote
+ * name VIP:port again, so the client learns nothing of the server and its
+ * socket gets the error (PMTU discovery works).  As for replies, a nat
+ * server's address and port belong to its service: an error quoting them is
+ * taken to be about a client of the VIP.
+ *
  * Priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
- *  - after defragmentation: when nf_defrag_ipv4/6 is loaded (it comes with
- *    conntrack) fragmented datagrams are whole again when we see them, so
- *    they are scheduled like any other datagram; without it fragments are
- *    accepted untouched, because only the first fragment carries the ports
- *    the bucket is chosen by;
+ *  - after defragmentation: where conntrack's defragmentation is active in
+ *    the namespace (a conntrack rule there registers it; loading
+ *    nf_defrag_ipv4/6 alone does not) fragmented datagrams are whole again
+ *    when we see them, so they are scheduled like any other datagram;
+ *    otherwise fragments are accepted untouched, because only the first
+ *    fragment carries the ports the bucket is chosen by: for a VIP that is
+ *    a local address the LB's own stack reassembles and delivers them;
  *  - before the raw table (-300) and conntrack (-200): forwarded packets are
  *    marked untracked (xmit.c) or stolen before conntrack would allocate an
  *    entry per flow, so LB memory stays independent of the number of flows,
@@ -28,6 +40,8 @@
  *    normal forwarding path are routed to their new destination.
  */
 #include <linux/kernel.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
@@ -168,11 +182,108 @@ static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
 			     &saddr, &daddr);
 }
 
+/*
+ * An ICMP error at @icmpoff quoting an IP packet at @ioff whose TCP/UDP header
+ * is at @toff, to @daddr: if that is a nat server's address and port, the LB
+ * forwarded the quoted packet there.  Unquote it; drop the error rather than
+ * let it out with the server's address if that fails.
+ */
+static unsigned int dlba_icmp_quote(struct sk_buff *skb, struct dlba_net *dn,
+				    u16 family, u8 proto,
+				    const union nf_inet_addr *daddr,
+				    unsigned int icmpoff, unsigned int ioff,
+				    unsigned int toff)
+{
+	struct dlba_server *srv;
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return NF_ACCEPT;
+	ports = skb_header_pointer(skb, toff, sizeof(_ports), _ports);
+	if (!ports)
+		return NF_ACCEPT;
+	srv = dlba_nat_find_rcu(dn, family, daddr, ports[1], proto);
+	if (!srv)
+		return NF_ACCEPT;
+	if (dlba_nat_unquote(skb, srv, icmpoff, ioff, toff))
+		return NF_DROP;
+	return NF_ACCEPT;
+}
+
+static unsigned int dlba_hook_icmp_out4(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	struct dlba_net *dn = dlba_pernet(state->net);
+	union nf_inet_addr daddr = {};
+	const struct iphdr *iph, *inner;
+	const struct icmphdr *ih;
+	unsigned int ioff;
+	struct icmphdr _ih;
+	struct iphdr _inner;
+
+	if (!READ_ONCE(dn->nservices))
+		return NF_ACCEPT;
+	iph = ip_hdr(skb);
+	if (iph->protocol != IPPROTO_ICMP || ip_is_fragment(iph))
+		return NF_ACCEPT;
+	ih = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_ih), &_ih);
+	if (!ih || !icmp_is_err(ih->type))
+		return NF_ACCEPT;
+	ioff = ip_hdrlen(skb) + sizeof(_ih);
+	inner = skb_header_pointer(skb, ioff, sizeof(_inner), &_inner);
+	if (!inner || inner->ihl < 5 || (inner->frag_off & htons(IP_OFFSET)))
+		return NF_ACCEPT;
+	daddr.ip = inner->daddr;
+	return dlba_icmp_quote(skb, dn, AF_INET, inner->protocol, &daddr,
+			       ip_hdrlen(skb), ioff, ioff + inner->ihl * 4);
+}
+
+static unsigned int dlba_hook_icmp_out6(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	struct dlba_net *dn = dlba_pernet(state->net);
+	unsigned int icmpoff = sizeof(struct ipv6hdr), ioff;
+	const struct ipv6hdr *inner;
+	const struct icmp6hdr *ih;
+	union nf_inet_addr daddr;
+	struct icmp6hdr _ih;
+	struct ipv6hdr _inner;
+	__be16 frag_off;
+	u8 nexthdr;
+	int toff;
+
+	if (!READ_ONCE(dn->nservices))
+		return NF_ACCEPT;
+	/* icmp6_send() puts no extension header before its ICMPv6 header. */
+	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6)
+		return NF_ACCEPT;
+	ih = skb_header_pointer(skb, icmpoff, sizeof(_ih), &_ih);
+	if (!ih || !icmpv6_is_err(ih->icmp6_type))
+		return NF_ACCEPT;
+	ioff = icmpoff + sizeof(_ih);
+	inner = skb_header_pointer(skb, ioff, sizeof(_inner), &_inner);
+	if (!inner)
+		return NF_ACCEPT;
+	nexthdr = inner->nexthdr;
+	toff = ipv6_skip_exthdr(skb, ioff + sizeof(_inner), &nexthdr, &frag_off);
+	if (toff < 0 || (ntohs(frag_off) & ~0x7))
+		return NF_ACCEPT;
+	daddr.in6 = inner->daddr;
+	return dlba_icmp_quote(skb, dn, AF_INET6, nexthdr, &daddr, icmpoff,
+			       ioff, toff);
+}
+
 static const struct nf_hook_ops dlba_ops_ipv4[] = {
 	{
 		.hook		= dlba_hook_ipv4,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	}, {
+		.hook		= dlba_hook_icmp_out4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG + 1,
 	},
 };
@@ -182,6 +293,11 @@ static const struct nf_hook_ops dlba_ops_ipv6[] = {
 		.hook		= dlba_hook_ipv6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
+	}, {
+		.hook		= dlba_hook_icmp_out6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
 	},
 };

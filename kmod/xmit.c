@@ -321,6 +321,84 @@ int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv)
 }
 
 /*
+ * An ICMP error the LB itself sends about a packet it forwarded to a nat
+ * server quotes that packet as rewritten: the server's real address and port.
+ * The client sent it to VIP:port, so put those back in the quote (@ioff: its
+ * IP header, @toff: its TCP/UDP header), with the quoted checksums, and
+ * recompute the ICMP checksum.  The quote is plain data: its checksums are
+ * adjusted as such, whatever skb->ip_summed says about the outer packet.
+ */
+static void dlba_quote_csum(__sum16 *check, u16 family,
+			    const union nf_inet_addr *from,
+			    const union nf_inet_addr *to, __be16 pfrom, __be16 pto)
+{
+	unsigned int i;
+
+	for (i = 0; i < dlba_addr_len(family) / 4; i++)
+		csum_replace4(check, from->ip6[i], to->ip6[i]);
+	csum_replace2(check, pfrom, pto);
+}
+
+int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
+		     unsigned int icmpoff, unsigned int ioff, unsigned int toff)
+{
+	struct dlba_service *svc = srv->svc;
+	bool udp = svc->proto == IPPROTO_UDP;
+	unsigned int coff = toff + (udp ? offsetof(struct udphdr, check) :
+				    offsetof(struct tcphdr, check));
+	unsigned int len = skb->len - icmpoff;
+	union nf_inet_addr from = {};
+	__sum16 *check = NULL;
+	__be16 *pport;
+
+	/* A short quote ends after the ports (RFC 792: 8 bytes of data). */
+	if (skb_ensure_writable(skb, min(skb->len, coff + 2)))
+		return -ENOMEM;
+	pport = (__be16 *)(skb->data + toff + 2);
+	if (coff + 2 <= skb->len) {
+		check = (__sum16 *)(skb->data + coff);
+		if (udp && !*check)	/* UDP/IPv4 without checksum */
+			check = NULL;
+	}
+	if (svc->family == AF_INET) {
+		struct iphdr *inner = (struct iphdr *)(skb->data + ioff);
+
+		from.ip = inner->daddr;
+		csum_replace4(&inner->check, inner->daddr, svc->addr.ip);
+		inner->daddr = svc->addr.ip;
+	} else {
+		struct ipv6hdr *inner = (struct ipv6hdr *)(skb->data + ioff);
+
+		from.in6 = inner->daddr;
+		inner->daddr = svc->addr.in6;
+	}
+	if (check) {
+		dlba_quote_csum(check, svc->family, &from, &svc->addr, *pport,
+				svc->port);
+		if (udp && !*check)
+			*check = CSUM_MANGLED_0;
+	}
+	*pport = svc->port;
+
+	if (svc->family == AF_INET) {
+		struct icmphdr *ih = (struct icmphdr *)(skb->data + icmpoff);
+
+		ih->checksum = 0;
+		ih->checksum = csum_fold(skb_checksum(skb, icmpoff, len, 0));
+	} else {
+		struct icmp6hdr *ih = (struct icmp6hdr *)(skb->data + icmpoff);
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		ih->icmp6_cksum = 0;
+		ih->icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len,
+						  IPPROTO_ICMPV6,
+						  skb_checksum(skb, icmpoff, len, 0));
+	}
+	skb->ip_summed = CHECKSUM_NONE;
+	return 0;
+}
+
+/*
  * nat transmit.  The rewritten packet is forwarded as ip_forward() /
  * ip6_forward() would: TTL / hop limit decremented, FORWARD hook, then the
  * output route's dst_output (POST_ROUTING, neighbour, device); but the route
@@ -330,6 +408,8 @@ int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv)
  * than the route's MTU, no route - takes the normal forwarding path instead
  * (DLBA_NAT_SLOW: the packet is rewritten and accepted), which sends the ICMP
  * errors a router owes and counts the drops, exactly as before this shortcut.
+ * Those errors quote the rewritten packet; hooks.c has them quote VIP:port
+ * again (dlba_nat_unquote).
  */
 #define DLBA_NAT_SLOW	1
 

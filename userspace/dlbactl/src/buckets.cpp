@@ -5,7 +5,11 @@
 #include "dlba/ctl/parse.h"
 #include "dlba/ctl/usage_error.h"
 
+#include <linux/dlba.h>
+
 #include <boost/program_options.hpp>
+
+#include <set>
 
 namespace po = boost::program_options;
 
@@ -76,6 +80,17 @@ int buckets_load(Context& ctx, const Args& args)
     if (svc.buckets != file.assign.size())
         throw ParseError(*path + ": holds " + std::to_string(file.assign.size()) + " buckets but " +
                          format_service(key) + " has " + std::to_string(svc.buckets));
+    // The kernel checks the ids of each part it is sent, but a table goes in
+    // several parts: one naming an unknown id would be refused only after
+    // the parts before it were installed.  Check them all first.
+    std::set<uint32_t> ids;
+    for (const auto& s : ctx.backend().servers(key))
+        ids.insert(s.id);
+    for (size_t i = 0; i < file.assign.size(); i++)
+        if (file.assign[i] != DLBA_SERVER_NONE && !ids.count(file.assign[i]))
+            throw ParseError(*path + ": bucket " + std::to_string(i) + " names server id " +
+                             std::to_string(file.assign[i]) + ", which " + format_service(key) +
+                             " does not have; nothing loaded");
     ctx.backend().set_buckets(key, file.assign, file.version);
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace dlba::ctl {
@@ -426,6 +427,31 @@ TEST_F(CommandsTest, BucketsSaveAndLoadRoundTrip)
     EXPECT_EQ(run({"buckets", "load", "10.0.0.11:80/tcp", "-i", path}), 1);
     EXPECT_THAT(err.str(), HasSubstr("holds 16 buckets but 10.0.0.11:80/tcp has 32"));
     EXPECT_THAT(fake.calls, IsEmpty());
+}
+
+TEST_F(CommandsTest, BucketsLoadNamingAnUnknownServerSendsNothing)
+{
+    populate();
+    auto key = parse_service("10.0.0.10:80/tcp");
+    auto& table = fake.state.at(key).table;
+    std::string path = ::testing::TempDir() + "dlba_buckets_unknown.json";
+    ASSERT_EQ(run({"buckets", "save", "10.0.0.10:80/tcp", "-o", path}), 0) << err.str();
+    // the last bucket names id 99, which the service does not have
+    std::string text;
+    {
+        std::ifstream in(path);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    auto doc = json::parse(text);
+    doc["assign"][15] = 99;
+    std::ofstream(path) << doc.dump();
+
+    std::vector<uint32_t> before = table.assign;
+    fake.calls.clear();
+    EXPECT_EQ(run({"buckets", "load", "10.0.0.10:80/tcp", "-i", path}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("bucket 15 names server id 99, which 10.0.0.10:80/tcp does not have"));
+    EXPECT_THAT(fake.calls, IsEmpty());
+    EXPECT_EQ(table.assign, before);
 }
 
 TEST_F(CommandsTest, ApplyDryRunPrintsThePlanAndChangesNothing)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Bucket table sync between schedulers (dlbactl buckets save / load, seed
-# 000 "Scheduler Failover") at its edges:
+# Bucket table sync between schedulers (dlbactl buckets save / load,
+# WO 01/69890 "Scheduler Failover") at its edges:
 #   - a saved table that names a server failed here since: loaded, that
 #     server's buckets installed unassigned, the rest as saved, the saved
 #     version installed (dlbactl(8), buckets load)

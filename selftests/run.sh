@@ -6,6 +6,7 @@
 #
 # Usage (host, as root):
 #   selftests/run.sh --kernel VER [--ko PATH] [--results DIR] [--timeout S]
+#     (--timeout: the whole VM; default: every file's limit added up)
 #                    [TEST...]
 #     VER       an installed kernel with headers (e.g. 6.1.0-56-amd64)
 #     --ko      the dlba.ko built for VER (default: scripts/build-kmod.sh VER)
@@ -82,7 +83,7 @@ fi
 KVER=
 KO=
 RESULTS=
-TIMEOUT=2700
+TIMEOUT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) KVER=$2; shift 2 ;;
@@ -132,6 +133,14 @@ envs=(--env "DLBA_KO=$(readlink -f "$KO")")
 [ -z "${VERBOSE:-}" ] || envs+=(--env "VERBOSE=$VERBOSE")
 [ -z "${DLBA_TRACE:-}" ] || envs+=(--env "DLBA_TRACE=$DLBA_TRACE")
 [ -z "${DLBA_TEST_TIMEOUT:-}" ] || envs+=(--env "DLBA_TEST_TIMEOUT=$DLBA_TEST_TIMEOUT")
+
+# The whole VM may take as long as every file's own limit allows (each file
+# is stopped at DLBA_TEST_TIMEOUT), plus boot and module set-up.
+if [ -z "$TIMEOUT" ]; then
+	nfiles=${#tests[@]}
+	[ "$nfiles" -gt 0 ] || nfiles=$(ls "$SELFTESTS"/dlba/*.sh | wc -l)
+	TIMEOUT=$((120 + nfiles * (${DLBA_TEST_TIMEOUT:-900} + 20)))
+fi
 
 "$SELFTESTS/vm/run-vm.sh" --kernel "$KVER" --timeout "$TIMEOUT" --results "$RESULTS" \
 	"${envs[@]}" -- "$SELF" --inside "${tests[@]+"${tests[@]}"}"

@@ -20,7 +20,7 @@
 #                                                                     +-- S2
 #                                                                     +-- S3
 #   (addresses: selftests/net/lb_topo.sh)
-# check: newest kernel only (make check: table and dump logic; admin.sh covers the dumps on every kernel)
+# check: oldest kernel only (make check: table and dump logic; admin.sh covers the dumps on every kernel)
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"

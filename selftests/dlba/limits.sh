@@ -16,7 +16,7 @@
 #                                                                      +-- S3 nginx
 #   (addresses: selftests/net/lb_topo.sh; servers 4..1024 of the big
 #   service are tun servers at 10.1.x.y with weight 0: never used)
-# check: newest kernel only (make check: limits of the admin interface, no kernel API that differs
+# check: oldest kernel only (make check: limits of the admin interface, no kernel API that differs
 # between versions)
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"

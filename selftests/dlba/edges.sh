@@ -12,10 +12,11 @@
 #   - fragments of a datagram to a service are not scheduled: passed to the
 #     LB's own stack, which reassembles them (admin guide, Limits)
 #
-#   CLI 198.18.0.2 (+ .100-.103)         LB dlba.ko                 S1 nginx, udp echo
-#       fd00:db1a:c::2 (+ ::100-::103)   VIP 198.18.100.10          S2 (.12 / ::12)
-#   curl, net/udp_client.py,  ---------  fd00:db1a:100::10 on lo --br0--+ S3 (.13 / ::13)
-#   net/icmp_probe.py                    198.18.0.1 | 198.18.1.1     (VIP on lo, .11 / ::11)
+#   CLI 198.18.0.2 (+ .100-.103)        LB dlba.ko                        S1 198.18.1.11 / ::11
+#       fd00:db1a:c::2 (+ ::100-::103)      VIP 198.18.100.10 on lo           S2 .12 / ::12
+#       curl, udp_client.py,                    fd00:db1a:100::10             S3 .13 / ::13
+#       icmp_probe.py                                                         nginx :80, udp echo
+#     eth0 --------------------------- eth0 .1 / ::1     br0 .1 / ::1 ---+--- :9000, VIP on lo
 #   (addresses: selftests/net/lb_topo.sh)
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"

@@ -126,12 +126,13 @@ lb_topo_setup() {
 		fi
 	done
 	# resolve neighbours now so the first connections don't race ARP/ND
+	# (retried: on a loaded machine a first ping may miss its second)
 	for i in 1 2 3; do
-		ip netns exec "$LB" ping -q -c1 -W2 "$(srv_addr4 "$i")" >/dev/null || return 1
-		ip netns exec "$LB" ping -q -c1 -W2 "$(srv_addr6 "$i")" >/dev/null || return 1
+		wait_for 20 ip netns exec "$LB" ping -q -c1 -W2 "$(srv_addr4 "$i")" || return 1
+		wait_for 20 ip netns exec "$LB" ping -q -c1 -W2 "$(srv_addr6 "$i")" || return 1
 	done
-	ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI4" >/dev/null || return 1
-	ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI6" >/dev/null || return 1
+	wait_for 20 ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI4" || return 1
+	wait_for 20 ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI6" || return 1
 }
 
 # udp_echo_start NS NAME: UDP echo server on $UDP_PORT (v4 + v6).

@@ -248,7 +248,7 @@ wait_for() {
 wait_listen() {
 	local ns=$1 proto=$2 port=$3 flag=-Htln
 	[ "$proto" = udp ] && flag=-Huln
-	wait_for 10 sh -c "ip netns exec '$ns' ss $flag 'sport = :$port' | grep -q ."
+	wait_for 30 sh -c "ip netns exec '$ns' ss $flag 'sport = :$port' | grep -q ."
 }
 
 # ------------------------------------------------------------------ nginx

@@ -203,7 +203,7 @@ defer kill "$LOOP_PID"
 # requests_after T: lines of the loop started after T
 requests_after() { awk -v t="$1" '$1 > t' "$TESTDIR/loop.log"; }
 
-wait_for 20 sh -c "[ \$(wc -l <'$TESTDIR/loop.log') -ge 6 ]" || fail "client loop did not run"
+wait_for 60 sh -c "[ \$(wc -l <'$TESTDIR/loop.log') -ge 6 ]" || fail "client loop did not run"
 t_kill=$EPOCHREALTIME
 pf_dlbad_kill 1
 wait_for 20 grep -q " fail 1$" "$TESTDIR/hc.log"
@@ -215,7 +215,7 @@ for s in "${ALL_SVCS[@]}"; do
 	left=$(lbctl -j buckets "$s" | jq '[.buckets[][0] | select(. == 1)] | length')
 	[ "$left" = 0 ] || fail "$s: $left buckets still on the failed server"
 done
-wait_for 30 sh -c "[ \$(awk -v t=$t_fail '\$1 > t' '$TESTDIR/loop.log' | wc -l) -ge 10 ]" ||
+wait_for 90 sh -c "[ \$(awk -v t=$t_fail '\$1 > t' '$TESTDIR/loop.log' | wc -l) -ge 10 ]" ||
 	fail "the client loop stalled after the failure"
 touch "$TESTDIR/loop.stop"
 wait "$LOOP_PID" 2>/dev/null

@@ -95,30 +95,41 @@ log_test "dlba: buckets load naming an unknown server id (last part) is refused,
 # A dump (traced: one request per attempt) that dlbactl did not give up on
 # must be exactly one of these states, with its version.  dlbactl gives up
 # after five interrupted attempts (dlbactl(8): then it shows the last read
-# with the oldest version); with changes spaced by a quarter of the time a
-# whole dlbactl run takes (most of which is not the dump) that is rare: a
-# few such reads are allowed, and not checked.
+# with the oldest version); a few such reads are allowed, and not checked.
+#
+# Whether a change lands inside a dump is a race the test makes likely, not
+# left to the machine's speed: strace delays each recvmsg() of the reader,
+# so one attempt spans about half the measured time between two changes
+# (the kernel fills the next part of a dump when the previous one is read).
+# An attempt is then interrupted about every second time: some reads are
+# re-read, and five interrupted attempts in a row stay rare.
 run_cmd lbctl panic on "$S8"
 V0=$(summary "$S8" | jq .version)
 
+DELAY_US=0
 # dump K: one read, traced to count the dump requests dlbactl sent
 dump() {
-	local k=$1 how
+	local k=$1 how inject=()
 	if [ $((k % 2)) = 0 ]; then how=(-j buckets "$S8"); else how=(buckets save "$S8" -o -); fi
-	ip netns exec "$LB" strace -qq -f --seccomp-bpf -e trace=sendto -o "$TESTDIR/strace.$k" \
+	[ "$DELAY_US" -gt 0 ] && inject=(-e "inject=recvmsg:delay_exit=$DELAY_US")
+	ip netns exec "$LB" strace -qq -f --seccomp-bpf -e trace=sendto,recvmsg "${inject[@]}" \
+		-o "$TESTDIR/strace.$k" \
 		"$DLBACTL" "${how[@]}" >"$TESTDIR/dump.$k" 2>"$TESTDIR/dump.$k.err"
 	echo $? >"$TESTDIR/dump.$k.rc"
 }
 
-# how long a dlbactl run takes here (the VM may be slow): the worst of three
+# how long a dlbactl run takes here (the VM may be slow), and how many
+# reads one dump takes: the worst of three
 t=300
+nrecv=1
 for k in 0 1 2; do
 	t0=$EPOCHREALTIME
 	dump "$k"
 	d=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 	[ "$d" -gt "$t" ] && t=$d
+	r=$(grep -c 'recvmsg(' "$TESTDIR/strace.$k")
+	[ "$r" -gt "$nrecv" ] && nrecv=$r
 done
-log_info "a traced dump takes up to ${t} ms: one change every $((t / 4)) ms or more"
 
 : >"$TESTDIR/changes"
 (
@@ -126,13 +137,23 @@ log_info "a traced dump takes up to ${t} ms: one change every $((t / 4)) ms or m
 	while [ ! -e "$TESTDIR/stop" ]; do
 		for c in "server set $S8 --id 2 --fail" "server set $S8 --id 2 --unfail" "panic on $S8"; do
 			# shellcheck disable=SC2086
-			ip netns exec "$LB" "$DLBACTL" $c && echo "$c" >>"$TESTDIR/changes"
+			ip netns exec "$LB" "$DLBACTL" $c && echo "$EPOCHREALTIME $c" >>"$TESTDIR/changes"
 			sleep "$gap"
 		done
 	done
 ) &
 TOGGLER=$!
 defer kill "$TOGGLER"
+# the time between two changes, from the first five
+slept=0
+while [ "$(wc -l <"$TESTDIR/changes")" -lt 5 ] && [ "$slept" -lt 600 ]; do
+	sleep 0.1
+	slept=$((slept + 1))
+done
+[ "$(wc -l <"$TESTDIR/changes")" -ge 5 ] || setup_fail "the changing process made $(wc -l <"$TESTDIR/changes") changes in 60 s"
+period_us=$(awk 'NR == 1 { a = $1 } NR == 5 { printf "%d", ($1 - a) * 1e6 / 4 }' "$TESTDIR/changes")
+DELAY_US=$((period_us / 2 / nrecv))
+log_info "a traced dlbactl run takes up to ${t} ms, a dump $nrecv reads; one change every $((period_us / 1000)) ms: each read delayed ${DELAY_US} us"
 for ((k = 0; k < NDUMPS; k++)); do
 	dump "$k"
 done

@@ -6,7 +6,14 @@
  *
  * Rows are snapshotted into a kernel buffer under dn->lock and copied out
  * after it is dropped: a user page fault must never stall the control plane.
+ *
+ * The device is root's (0600), and like IPVS the server addresses and the
+ * bucket table (which server each client range goes to, and when each
+ * bucket was last used) are read only with CAP_NET_ADMIN: checked against
+ * the credentials the file was opened with, so a handed-over descriptor
+ * grants no more than its opener had.  The service list stays readable.
  */
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/in.h>
@@ -325,8 +332,12 @@ static long dlba_dev_ioctl(struct file *file, unsigned int cmd,
 	case DLBA_IOC_SERVICES:
 		return dlba_ioc_services(dn, argp);
 	case DLBA_IOC_SERVERS:
+		if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
+			return -EPERM;
 		return dlba_ioc_servers(dn, argp);
 	case DLBA_IOC_BUCKETS:
+		if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
+			return -EPERM;
 		return dlba_ioc_buckets(dn, argp);
 	default:
 		return -ENOTTY;

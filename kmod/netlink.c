@@ -1154,18 +1154,25 @@ static const struct genl_ops dlba_genl_ops[] = {
 		.maxattr = DLBA_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	}, {
+		/*
+		 * Servers' real addresses and the bucket table (who serves
+		 * which clients, when each was last used) are the operator's,
+		 * as in IPVS; the service list and counters stay readable.
+		 */
 		.cmd = DLBA_CMD_SERVER_GET,
 		.doit = dlba_nl_server_get,
 		.start = dlba_nl_server_dump_start,
 		.dumpit = dlba_nl_server_dump,
 		.policy = dlba_srv_id_tl,
 		.maxattr = DLBA_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	}, {
 		.cmd = DLBA_CMD_BUCKETS_GET,
 		.start = dlba_nl_bkt_dump_start,
 		.dumpit = dlba_nl_bkt_dump,
 		.policy = dlba_svc_key_tl,
 		.maxattr = DLBA_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	}, {
 		.cmd = DLBA_CMD_BUCKETS_SET,
 		.doit = dlba_nl_bkt_set,

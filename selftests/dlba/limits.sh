@@ -3,7 +3,8 @@
 #
 # Documented limits and guarantees of the admin interface (admin guide,
 # Limits; dlbactl(8)):
-#   - /dev/dlba is root's (mode 0600): an unprivileged user cannot open it
+#   - /dev/dlba is root's (mode 0600): an unprivileged user cannot open it;
+#     without CAP_NET_ADMIN servers and buckets are not read (EPERM)
 #   - server set --weight leaves every assigned bucket where it is
 #   - 1024 servers per service: all usable; the 1025th is refused with a
 #     clear message and changes nothing; a freed slot is usable at once
@@ -23,7 +24,7 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # shellcheck disable=SC2034 # read by selftests/run.sh
-PLAN=7
+PLAN=8
 
 require_cmd setpriv
 dlba_setup
@@ -76,6 +77,25 @@ cmp -s "$TESTDIR/w-before.json" "$TESTDIR/w-after.json" ||
 [ "$(lbctl -j server list "$V4" | jq -c 'map(.buckets)')" = "$c0" ] || fail "per-server counts changed"
 [ "$(jq '[.[] | select(. != 0)] | length' "$TESTDIR/w-before.json")" -gt 0 ] || fail "no bucket was assigned"
 log_test "dlba: server set --weight 5/0/65535 leaves every assigned bucket in place (version $v0)"
+
+# ------------------------------------------- /dev/dlba reads need NET_ADMIN
+# root's uid opens the device, but without CAP_NET_ADMIN only the service
+# list is read: servers and the bucket table are refused (as netlink does)
+rootnocap() {
+	ip netns exec "$LB" setpriv --inh-caps=-all --bounding-set=-all "$DLBACTL" "$@"
+}
+out=$(rootnocap -j dump services 2>&1)
+check_err $? "dump services without CAP_NET_ADMIN failed: $out"
+[ "$(jq length <<<"$out" 2>/dev/null)" = 1 ] || fail "dump services without CAP_NET_ADMIN: '$out'"
+for what in servers buckets; do
+	err=$(rootnocap -j dump "$what" "$V4" 2>&1 >/dev/null)
+	rc=$?
+	[ "$rc" = 1 ] && grep -q 'Operation not permitted' <<<"$err" ||
+		fail "dump $what without CAP_NET_ADMIN: exit $rc, '$err'"
+done
+lbctl -j dump servers "$V4" >/dev/null && lbctl -j dump buckets "$V4" >/dev/null
+check_err $? "root with CAP_NET_ADMIN cannot dump servers/buckets"
+log_test "dlba: /dev/dlba without CAP_NET_ADMIN: services listed, servers and buckets EPERM"
 lbctl flush
 
 # ----------------------------------------------------------- 1024 servers

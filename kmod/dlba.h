@@ -122,7 +122,7 @@ struct dlba_service {
 	/* configuration */
 	u32			nbuckets;	/* power of two */
 	u32			timeout;	/* idle timeout in jiffies */
-	hsiphash_key_t		hash_key;	/* random per service */
+	siphash_key_t		hash_key;	/* fixed for the service's life */
 	/* bucket table */
 	struct dlba_bucket	*buckets;	/* kvcalloc(nbuckets) */
 	spinlock_t		assign_lock;
@@ -213,6 +213,7 @@ struct dlba_service *dlba_service_lookup(struct dlba_net *dn,
 struct dlba_service *dlba_service_add(struct dlba_net *dn,
 				      const struct dlba_svc_key *key,
 				      u32 nbuckets, u32 timeout_s, u8 mode,
+				      const u8 *hash_key,
 				      struct netlink_ext_ack *extack);
 void dlba_service_set_timeout(struct dlba_service *svc, u32 timeout_s);
 void dlba_service_del(struct dlba_service *svc);
@@ -226,7 +227,9 @@ void dlba_server_del(struct dlba_server *srv);
 void dlba_net_changed(struct dlba_net *dn);
 
 /* sched.c: bucket table. */
-int dlba_sched_init(struct dlba_service *svc);	/* allocate buckets, key */
+/* Allocate buckets; set the hash key (NULL: a random one). */
+int dlba_sched_init(struct dlba_service *svc, const u8 *hash_key);
+void dlba_sched_get_key(const struct dlba_service *svc, u8 *key);
 /* Runs from the service's RCU callback (softirq): must not sleep. */
 void dlba_sched_uninit(struct dlba_service *svc);
 /*

@@ -82,6 +82,7 @@ static const struct nla_policy dlba_svc_new_policy[DLBA_SVC_A_MAX + 1] = {
 	[DLBA_SVC_A_BUCKETS]	= NLA_POLICY_VALIDATE_FN(NLA_U32, dlba_nl_valid_buckets),
 	[DLBA_SVC_A_TIMEOUT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &dlba_timeout_range),
 	[DLBA_SVC_A_MODE]	= NLA_POLICY_RANGE(NLA_U8, DLBA_MODE_FORWARD, DLBA_MODE_MAX),
+	[DLBA_SVC_A_HASH_KEY]	= NLA_POLICY_EXACT_LEN(DLBA_HASH_KEY_LEN),
 };
 
 static const struct nla_policy dlba_svc_set_policy[DLBA_SVC_A_MAX + 1] = {
@@ -95,6 +96,8 @@ static const struct nla_policy dlba_svc_set_policy[DLBA_SVC_A_MAX + 1] = {
 	[DLBA_SVC_A_TIMEOUT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &dlba_timeout_range),
 	[DLBA_SVC_A_MODE]	= { .type = NLA_REJECT,
 				    .reject_message = "mode is fixed at creation" },
+	[DLBA_SVC_A_HASH_KEY]	= { .type = NLA_REJECT,
+				    .reject_message = "hash key is fixed at creation" },
 };
 
 static const struct nla_policy dlba_srv_new_policy[DLBA_SRV_A_MAX + 1] = {
@@ -130,6 +133,7 @@ static const struct nla_policy dlba_bkt_set_policy[DLBA_BKT_A_MAX + 1] = {
 	[DLBA_BKT_A_VERSION]	= { .type = NLA_U64 },
 	[DLBA_BKT_A_START]	= { .type = NLA_U32 },
 	[DLBA_BKT_A_ASSIGN]	= NLA_POLICY_FULL_RANGE(NLA_BINARY, &dlba_assign_len_range),
+	[DLBA_BKT_A_HASH_KEY]	= NLA_POLICY_EXACT_LEN(DLBA_HASH_KEY_LEN),
 };
 
 /* Top-level policies, one per command shape. */
@@ -332,11 +336,20 @@ static int dlba_nl_put_key(struct sk_buff *skb, const struct dlba_service *svc)
 	return 0;
 }
 
-/* DLBA_A_SERVICE with the key only, or (@full) with settings and state. */
+/* What of a service DLBA_A_SERVICE holds: its key, all but the hash key, all. */
+enum dlba_nl_svc_detail {
+	DLBA_NL_SVC_KEY,
+	DLBA_NL_SVC_FULL,
+	DLBA_NL_SVC_SECRET,
+};
+
 static int dlba_nl_put_service(struct sk_buff *skb,
-			       const struct dlba_service *svc, bool full)
+			       const struct dlba_service *svc,
+			       enum dlba_nl_svc_detail detail)
 {
 	struct nlattr *nest = nla_nest_start(skb, DLBA_A_SERVICE);
+	bool full = detail >= DLBA_NL_SVC_FULL;
+	u8 hkey[DLBA_HASH_KEY_LEN];
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -352,6 +365,11 @@ static int dlba_nl_put_service(struct sk_buff *skb,
 	     nla_put_u32(skb, DLBA_SVC_A_NSERVERS, svc->nservers) ||
 	     dlba_nl_put_stats(skb, DLBA_SVC_A_STATS, svc->stats, NULL)))
 		goto cancel;
+	if (detail == DLBA_NL_SVC_SECRET) {
+		dlba_sched_get_key(svc, hkey);
+		if (nla_put(skb, DLBA_SVC_A_HASH_KEY, sizeof(hkey), hkey))
+			goto cancel;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 
@@ -398,15 +416,20 @@ static void *dlba_nl_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 	return hdr;
 }
 
+/*
+ * The hash key is shown only to CAP_NET_ADMIN: with it, anyone could aim
+ * chosen clients at one bucket (and so one server).
+ */
 static int dlba_nl_fill_service(struct sk_buff *skb, const struct dlba_service *svc,
-				u32 portid, u32 seq, int flags,
+				u32 portid, u32 seq, int flags, bool secret,
 				struct netlink_callback *cb)
 {
 	void *hdr = dlba_nl_msg(skb, portid, seq, flags, DLBA_CMD_SERVICE_GET, cb);
 
 	if (!hdr)
 		return -EMSGSIZE;
-	if (dlba_nl_put_service(skb, svc, true)) {
+	if (dlba_nl_put_service(skb, svc, secret ? DLBA_NL_SVC_SECRET :
+						   DLBA_NL_SVC_FULL)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -422,7 +445,7 @@ static int dlba_nl_fill_server(struct sk_buff *skb, const struct dlba_server *sr
 
 	if (!hdr)
 		return -EMSGSIZE;
-	if (dlba_nl_put_service(skb, srv->svc, false) ||
+	if (dlba_nl_put_service(skb, srv->svc, DLBA_NL_SVC_KEY) ||
 	    dlba_nl_put_server(skb, srv)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -441,6 +464,7 @@ static int dlba_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	struct dlba_service *svc;
 	struct dlba_svc_key key;
 	u8 mode = DLBA_MODE_FORWARD;
+	const u8 *hkey = NULL;
 	int err;
 
 	err = dlba_nl_key(info->attrs, dlba_svc_new_policy, tb, &key, info->extack);
@@ -452,6 +476,8 @@ static int dlba_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 		timeout = nla_get_u32(tb[DLBA_SVC_A_TIMEOUT]);
 	if (tb[DLBA_SVC_A_MODE])
 		mode = nla_get_u8(tb[DLBA_SVC_A_MODE]);
+	if (tb[DLBA_SVC_A_HASH_KEY])
+		hkey = nla_data(tb[DLBA_SVC_A_HASH_KEY]);
 	/* The other modes are reserved in the uapi for later work. */
 	if (mode != DLBA_MODE_FORWARD) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DLBA_SVC_A_MODE],
@@ -460,7 +486,8 @@ static int dlba_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&dn->lock);
-	svc = dlba_service_add(dn, &key, nbuckets, timeout, mode, info->extack);
+	svc = dlba_service_add(dn, &key, nbuckets, timeout, mode, hkey,
+			       info->extack);
 	mutex_unlock(&dn->lock);
 	return PTR_ERR_OR_ZERO(svc);
 }
@@ -528,7 +555,9 @@ static int dlba_nl_service_get(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&dn->lock);
 	svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
 	err = svc ? dlba_nl_fill_service(msg, svc, info->snd_portid,
-					 info->snd_seq, 0, NULL) : -ENOENT;
+					 info->snd_seq, 0,
+					 netlink_capable(skb, CAP_NET_ADMIN),
+					 NULL) : -ENOENT;
 	mutex_unlock(&dn->lock);
 	if (err) {
 		nlmsg_free(msg);
@@ -552,7 +581,9 @@ static int dlba_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb
 			continue;
 		}
 		if (dlba_nl_fill_service(skb, svc, NETLINK_CB(cb->skb).portid,
-					 cb->nlh->nlmsg_seq, NLM_F_MULTI, cb))
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					 netlink_capable(cb->skb, CAP_NET_ADMIN),
+					 cb))
 			break;
 		idx++;
 	}
@@ -906,6 +937,7 @@ static size_t dlba_nl_bkt_msg_size(u16 family, u32 n)
 	       nla_total_size(0) +			/* DLBA_A_BUCKETS */
 	       nla_total_size_64bit(sizeof(u64)) +	/* version */
 	       nla_total_size(sizeof(u32)) * 2 +	/* count, start */
+	       nla_total_size(DLBA_HASH_KEY_LEN) +	/* hash key */
 	       nla_total_size(n * sizeof(u32)) * 2;	/* assign, idle */
 }
 
@@ -922,6 +954,7 @@ static int dlba_nl_fill_bkt_chunk(struct sk_buff *skb, struct netlink_callback *
 	size_t room = skb_tailroom(skb);
 	struct nlattr *nest, *assign, *idle;
 	u32 n = svc->nbuckets - ctx->pos;
+	u8 hkey[DLBA_HASH_KEY_LEN];
 	u64 version;
 	void *hdr;
 
@@ -934,13 +967,16 @@ static int dlba_nl_fill_bkt_chunk(struct sk_buff *skb, struct netlink_callback *
 			  &dlba_genl_family, NLM_F_MULTI, DLBA_CMD_BUCKETS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (dlba_nl_put_service(skb, svc, false))
+	if (dlba_nl_put_service(skb, svc, DLBA_NL_SVC_KEY))
 		goto cancel;
 	nest = nla_nest_start(skb, DLBA_A_BUCKETS);
 	if (!nest)
 		goto cancel;
+	/* The table means nothing without the key that maps clients to it. */
+	dlba_sched_get_key(svc, hkey);
 	if (nla_put_u32(skb, DLBA_BKT_A_COUNT, svc->nbuckets) ||
-	    nla_put_u32(skb, DLBA_BKT_A_START, ctx->pos))
+	    nla_put_u32(skb, DLBA_BKT_A_START, ctx->pos) ||
+	    nla_put(skb, DLBA_BKT_A_HASH_KEY, sizeof(hkey), hkey))
 		goto cancel;
 	assign = nla_reserve(skb, DLBA_BKT_A_ASSIGN, n * sizeof(u32));
 	idle = nla_reserve(skb, DLBA_BKT_A_IDLE, n * sizeof(u32));
@@ -988,6 +1024,15 @@ static int dlba_nl_bkt_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return err ?: skb->len;
 }
 
+static bool dlba_nl_same_key(const struct dlba_service *svc,
+			     const struct nlattr *attr)
+{
+	u8 hkey[DLBA_HASH_KEY_LEN];
+
+	dlba_sched_get_key(svc, hkey);
+	return !memcmp(hkey, nla_data(attr), sizeof(hkey));
+}
+
 static int dlba_nl_bkt_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dlba_net *dn = dlba_pernet(genl_info_net(info));
@@ -1032,6 +1077,11 @@ static int dlba_nl_bkt_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, btb[DLBA_BKT_A_START],
 				    "buckets out of the table's range");
 		err = -ERANGE;
+	} else if (btb[DLBA_BKT_A_HASH_KEY] &&
+		   !dlba_nl_same_key(svc, btb[DLBA_BKT_A_HASH_KEY])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, btb[DLBA_BKT_A_HASH_KEY],
+				    "table was made under another hash key: create the service with that key");
+		err = -EINVAL;
 	} else {
 		/* Attributes are 4-byte aligned: the array is a u32[]. */
 		err = dlba_sched_set_buckets(svc, start,

@@ -96,33 +96,33 @@ static bool dlba_bucket_expired(const struct dlba_service *svc, u32 now,
 }
 
 /*
- * hsiphash: the kernel's keyed hash for hash-table indices (SipHash-1-3 on
- * 64-bit machines).  The index never leaves the kernel, and with the
- * secret key a client still cannot tell which (address, port) pairs share
- * a bucket; it costs fewer rounds per packet than full SipHash-2-4.
+ * SipHash-2-4 over the client's address and port in network byte order,
+ * under the service's secret key: a client cannot tell which (address,
+ * port) pairs share a bucket.  Not hsiphash: that is a different function
+ * on 32- and 64-bit kernels, and a standby given the key (dlbactl buckets
+ * save/load, dlbactl save) must map every client to the bucket the active
+ * scheduler did, whatever machine it runs on.
  */
 static u32 dlba_bucket_index(const struct dlba_service *svc,
 			     const union nf_inet_addr *caddr, __be16 cport)
 {
-	u32 h;
+	__be32 w[5] __aligned(SIPHASH_ALIGNMENT);
+	size_t len;
 
 	if (svc->family == AF_INET) {
-		h = hsiphash_2u32((__force u32)caddr->ip, (__force u32)cport,
-				  &svc->hash_key);
+		w[0] = caddr->ip;
+		w[1] = htonl(ntohs(cport));
+		len = 2 * sizeof(w[0]);
 	} else {
 		/* Every bit of address and port goes in: no pairs collide. */
-		u32 w[5] __aligned(HSIPHASH_ALIGNMENT) = {
-			(__force u32)caddr->all[0], (__force u32)caddr->all[1],
-			(__force u32)caddr->all[2], (__force u32)caddr->all[3],
-			(__force u32)cport,
-		};
-
-		h = hsiphash(w, sizeof(w), &svc->hash_key);
+		memcpy(w, caddr->all, 4 * sizeof(w[0]));
+		w[4] = htonl(ntohs(cport));
+		len = sizeof(w);
 	}
-	return h & (svc->nbuckets - 1);
+	return (u32)siphash(w, len, &svc->hash_key) & (svc->nbuckets - 1);
 }
 
-int dlba_sched_init(struct dlba_service *svc)
+int dlba_sched_init(struct dlba_service *svc, const u8 *hash_key)
 {
 	if (!is_power_of_2(svc->nbuckets))
 		return -EINVAL;
@@ -134,12 +134,36 @@ int dlba_sched_init(struct dlba_service *svc)
 				GFP_KERNEL_ACCOUNT);
 	if (!svc->buckets)
 		return -ENOMEM;
-	/* Secret per service, so clients cannot aim at one bucket. */
-	get_random_bytes(&svc->hash_key, sizeof(svc->hash_key));
+	/*
+	 * Secret per service, so clients cannot aim at one bucket; given by
+	 * the administrator when a standby must map clients as another
+	 * scheduler does.  Fixed for the service's life: the packet path
+	 * reads it without a lock.
+	 */
+	if (hash_key) {
+		__le64 k[2];
+
+		memcpy(k, hash_key, sizeof(k));
+		svc->hash_key.key[0] = le64_to_cpu(k[0]);
+		svc->hash_key.key[1] = le64_to_cpu(k[1]);
+	} else {
+		get_random_bytes(&svc->hash_key, sizeof(svc->hash_key));
+	}
 	spin_lock_init(&svc->assign_lock);
 	atomic64_set(&svc->version, 0);
 	svc->panic = 0;
 	return 0;
+}
+
+/* The key as DLBA_HASH_KEY_LEN bytes, the uapi's layout. */
+void dlba_sched_get_key(const struct dlba_service *svc, u8 *key)
+{
+	__le64 k[2] = {
+		cpu_to_le64(svc->hash_key.key[0]),
+		cpu_to_le64(svc->hash_key.key[1]),
+	};
+
+	memcpy(key, k, sizeof(k));
 }
 
 /* Safe from an RCU callback: kvfree defers vfree in atomic context. */

@@ -176,6 +176,7 @@ static void dlba_server_free_rcu(struct rcu_head *rcu)
 struct dlba_service *dlba_service_add(struct dlba_net *dn,
 				      const struct dlba_svc_key *key,
 				      u32 nbuckets, u32 timeout_s, u8 mode,
+				      const u8 *hash_key,
 				      struct netlink_ext_ack *extack)
 {
 	struct dlba_service *svc;
@@ -207,7 +208,7 @@ struct dlba_service *dlba_service_add(struct dlba_net *dn,
 	svc->stats = dlba_stats_alloc();
 	if (!svc->stats)
 		goto err_free;
-	err = dlba_sched_init(svc);
+	err = dlba_sched_init(svc, hash_key);
 	if (err)
 		goto err_stats;
 

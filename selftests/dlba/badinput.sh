@@ -21,7 +21,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 require_cmd setpriv
 # apply (2), 26 dlbactl errors, 49 netlink cases (+2), 8 config files (+1),
 # 17 unprivileged, 4 "tables unchanged"
-PLAN=109
+PLAN=112
 
 dlba_setup
 
@@ -189,6 +189,8 @@ declare -A WANT=(
 	[svc-set-unknown]='-2 no such service'
 	[svc-set-buckets]='-22 bucket count is fixed at creation'
 	[svc-del-unknown]='-2 no such service'
+	[svc-hash-key-15-bytes]='-34 binary attribute size out of range'
+	[svc-set-hash-key]='-22 hash key is fixed at creation'
 	[svc-truncated-attr]='-22 bytes leftover after parsing attributes'
 	[top-unknown-attr]='-22 Unknown attribute type'
 	[srv-unknown-service]='-2 no such service'
@@ -209,6 +211,7 @@ declare -A WANT=(
 	[bkt-assign-odd-length]='-22 assignment array must be whole u32 server ids'
 	[bkt-start-beyond]='-34 buckets out of the table.s range'
 	[bkt-unknown-server]='-22 names a server id not in'
+	[bkt-other-hash-key]='-22 table was made under another hash key'
 	[panic-missing-value]='-22 missing panic state'
 	[panic-value-2]='-34 integer out of range'
 	[dump-bkt-unknown-service]='-2 no such service'

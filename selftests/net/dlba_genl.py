@@ -265,6 +265,9 @@ def bad_cases(a):
         ("svc-set-unknown", sset, svc_key(other, 80, extra=[u32(S("TIMEOUT"), 30)])),
         ("svc-set-buckets", sset, svc_key(v4, port, extra=[u32(S("BUCKETS"), 64)])),
         ("svc-del-unknown", C["DLBA_CMD_SERVICE_DEL"], svc_key(other, 80)),
+        ("svc-hash-key-15-bytes", new, svc_key(other, 80, extra=[
+            binary(S("HASH_KEY"), bytes(15))])),
+        ("svc-set-hash-key", sset, svc_key(v4, port, extra=[binary(S("HASH_KEY"), bytes(16))])),
         # an attribute whose length runs past the end of its nest
         ("svc-truncated-attr", new, nest(C["DLBA_A_SERVICE"],
                                          u16(S("FAMILY"), socket.AF_INET),
@@ -313,6 +316,10 @@ def bad_cases(a):
         ("bkt-unknown-server", C["DLBA_CMD_BUCKETS_SET"], key(),
          nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0),
               binary(B("ASSIGN"), struct.pack("4I", 4242, 4242, 4242, 4242)))),
+        # the service's key is random: an all-zero one is another key
+        ("bkt-other-hash-key", C["DLBA_CMD_BUCKETS_SET"], key(),
+         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0), binary(B("ASSIGN"), struct.pack("I", 0)),
+              binary(B("HASH_KEY"), bytes(16)))),
         ("panic-missing-value", C["DLBA_CMD_PANIC"], key()),
         ("panic-value-2", C["DLBA_CMD_PANIC"], key(), u8(C["DLBA_A_PANIC"], 2)),
     ]

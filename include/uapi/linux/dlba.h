@@ -36,6 +36,12 @@
 #define DLBA_SERVER_NONE	0U
 /* Max bucket entries in one DLBA_BKT_A_ASSIGN / DLBA_BKT_A_IDLE attribute. */
 #define DLBA_BKT_CHUNK		8192U
+/*
+ * The service's client hash key (SipHash-2-4, two little-endian u64): the
+ * same key gives the same bucket for a client on every machine, so a
+ * standby that has it maps clients exactly as the active scheduler did.
+ */
+#define DLBA_HASH_KEY_LEN	16U
 
 enum dlba_cmd {
 	DLBA_CMD_UNSPEC,
@@ -91,6 +97,8 @@ enum dlba_svc_attr {
 	DLBA_SVC_A_NSERVERS,	/* u32: read-only */
 	DLBA_SVC_A_STATS,	/* nest: enum dlba_stats_attr, read-only */
 	DLBA_SVC_A_PAD,
+	DLBA_SVC_A_HASH_KEY,	/* binary[DLBA_HASH_KEY_LEN]: NEW (default random);
+				 * GET only to CAP_NET_ADMIN */
 	__DLBA_SVC_A_MAX,
 };
 #define DLBA_SVC_A_MAX (__DLBA_SVC_A_MAX - 1)
@@ -128,6 +136,9 @@ enum dlba_bkt_attr {
 	DLBA_BKT_A_ASSIGN,	/* binary: u32[] server ids, DLBA_SERVER_NONE = unassigned */
 	DLBA_BKT_A_IDLE,	/* binary: u32[] ms since last access (GET only) */
 	DLBA_BKT_A_PAD,
+	DLBA_BKT_A_HASH_KEY,	/* binary[DLBA_HASH_KEY_LEN]: GET: the service's;
+				 * SET: must equal it (the table is only
+				 * meaningful under the key it was made with) */
 	__DLBA_BKT_A_MAX,
 };
 #define DLBA_BKT_A_MAX (__DLBA_BKT_A_MAX - 1)

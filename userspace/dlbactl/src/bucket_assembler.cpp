@@ -39,6 +39,11 @@ void BucketAssembler::add(const codec::BucketChunk& chunk)
         malformed("first part does not give the table size");
     if (uint64_t(chunk.start) + chunk.assign.size() > *count_)
         malformed("part beyond the table end");
+    if (chunk.hash_key) {
+        if (hash_key_ && *hash_key_ != *chunk.hash_key)
+            malformed("hash key changed between parts");
+        hash_key_ = chunk.hash_key;
+    }
     if (chunk.version) {
         if (!min_version_ || *chunk.version < *min_version_)
             min_version_ = chunk.version;
@@ -68,6 +73,7 @@ BucketTable BucketAssembler::finish() const
     t.version = min_version_.value_or(0);
     t.assign = assign_;
     t.idle_ms = idle_;
+    t.hash_key = hash_key_;
     return t;
 }
 
@@ -75,6 +81,7 @@ void BucketAssembler::reset()
 {
     count_.reset();
     min_version_.reset();
+    hash_key_.reset();
     max_version_.reset();
     assign_.clear();
     idle_.clear();

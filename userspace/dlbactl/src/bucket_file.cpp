@@ -27,7 +27,10 @@ std::string BucketFile::to_text() const
     std::ostringstream out;
     out << "{\"format\":\"" << kFormat << "\",\"format_version\":" << kFormatVersion
         << ",\"service\":" << nlohmann::json(service).dump() << ",\"version\":" << version
-        << ",\"count\":" << assign.size() << ",\"assign\":[";
+        << ",\"count\":" << assign.size();
+    if (hash_key)
+        out << ",\"hash_key\":\"" << format_hash_key(*hash_key) << '"';
+    out << ",\"assign\":[";
     for (size_t i = 0; i < assign.size(); i++)
         out << (i ? "," : "") << assign[i];
     out << "]}\n";
@@ -58,6 +61,15 @@ BucketFile BucketFile::from_text(const std::string& text)
     if (!need("version").is_number_unsigned())
         throw ParseError("bucket file: 'version' must be an unsigned number");
     f.version = doc["version"].get<uint64_t>();
+    if (doc.contains("hash_key")) {
+        if (!doc["hash_key"].is_string())
+            throw ParseError("bucket file: 'hash_key' must be a string of 32 hex digits");
+        try {
+            f.hash_key = parse_hash_key(doc["hash_key"].get<std::string>());
+        } catch (const ParseError& e) {
+            throw ParseError(std::string("bucket file: ") + e.what());
+        }
+    }
     const auto& assign = need("assign");
     if (!assign.is_array())
         throw ParseError("bucket file: 'assign' must be an array");
@@ -79,7 +91,11 @@ BucketFile BucketFile::from_text(const std::string& text)
 
 void BucketFile::save(const std::string& path) const
 {
-    std::string text = to_text();
+    write_file_atomically(path, to_text());
+}
+
+void write_file_atomically(const std::string& path, const std::string& text)
+{
     std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);

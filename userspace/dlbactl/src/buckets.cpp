@@ -56,6 +56,7 @@ int buckets_save(Context& ctx, const Args& args)
     BucketFile file;
     file.service = format_service(key);
     file.version = table.version;
+    file.hash_key = table.hash_key;
     file.assign = std::move(table.assign);
     if (*path == "-")
         ctx.out() << file.to_text();
@@ -83,6 +84,13 @@ int buckets_load(Context& ctx, const Args& args)
     // The kernel checks the ids of each part it is sent, but a table goes in
     // several parts: one naming an unknown id would be refused only after
     // the parts before it were installed.  Check them all first.
+    // Buckets mean nothing under another key: a client would land in a
+    // different one here.  Refused before any part goes in (the kernel also
+    // refuses each part whose key differs).
+    if (file.hash_key && svc.hash_key && *file.hash_key != *svc.hash_key)
+        throw ParseError(*path + ": the table was saved under another hash key than " + format_service(key) +
+                         "'s; create the service with the saved key (service add --hash-key, or a dlbactl "
+                         "save of the active scheduler); nothing loaded");
     std::set<uint32_t> ids;
     for (const auto& s : ctx.backend().servers(key))
         ids.insert(s.id);
@@ -91,7 +99,7 @@ int buckets_load(Context& ctx, const Args& args)
             throw ParseError(*path + ": bucket " + std::to_string(i) + " names server id " +
                              std::to_string(file.assign[i]) + ", which " + format_service(key) +
                              " does not have; nothing loaded");
-    ctx.backend().set_buckets(key, file.assign, file.version);
+    ctx.backend().set_buckets(key, file.assign, file.version, file.hash_key);
     return 0;
 }
 

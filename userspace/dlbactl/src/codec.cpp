@@ -83,6 +83,16 @@ std::vector<uint32_t> get_u32_array(const nl::Attrs& attrs, uint16_t type)
     return out;
 }
 
+HashKey get_hash_key(const nl::Attrs& attrs, uint16_t type)
+{
+    auto bytes = attrs.bytes(type);
+    HashKey key{};
+    if (bytes.size() != key.size())
+        malformed("hash key of " + std::to_string(bytes.size()) + " bytes");
+    std::memcpy(key.data(), bytes.data(), key.size());
+    return key;
+}
+
 } // namespace
 
 void put_service_key(nl::Message& msg, const ServiceKey& key)
@@ -102,6 +112,8 @@ void put_service_config(nl::Message& msg, const ServiceConfig& config)
         msg.put_u32(DLBA_SVC_A_TIMEOUT, *config.timeout);
     if (config.mode)
         msg.put_u8(DLBA_SVC_A_MODE, *config.mode);
+    if (config.hash_key)
+        msg.put_bytes(DLBA_SVC_A_HASH_KEY, *config.hash_key);
     msg.end_nest(nest);
 }
 
@@ -151,7 +163,7 @@ void put_server_id(nl::Message& msg, uint32_t id)
 }
 
 void put_buckets(nl::Message& msg, uint32_t start, const uint32_t* ids, uint32_t n,
-                 std::optional<uint64_t> version)
+                 std::optional<uint64_t> version, const std::optional<HashKey>& hash_key)
 {
     nlattr* nest = msg.begin_nest(DLBA_A_BUCKETS);
     msg.put_u32(DLBA_BKT_A_START, start);
@@ -159,6 +171,8 @@ void put_buckets(nl::Message& msg, uint32_t start, const uint32_t* ids, uint32_t
                   std::span(reinterpret_cast<const uint8_t*>(ids), size_t(n) * sizeof(uint32_t)));
     if (version)
         msg.put_u64(DLBA_BKT_A_VERSION, *version);
+    if (hash_key)
+        msg.put_bytes(DLBA_BKT_A_HASH_KEY, *hash_key);
     msg.end_nest(nest);
 }
 
@@ -174,6 +188,8 @@ ServiceInfo parse_service(const nlmsghdr* nlh)
     info.version = svc.opt_u64(DLBA_SVC_A_VERSION).value_or(0);
     info.nservers = svc.opt_u32(DLBA_SVC_A_NSERVERS).value_or(0);
     info.stats = get_stats(svc, DLBA_SVC_A_STATS);
+    if (svc.has(DLBA_SVC_A_HASH_KEY))
+        info.hash_key = get_hash_key(svc, DLBA_SVC_A_HASH_KEY);
     return info;
 }
 
@@ -233,6 +249,7 @@ std::string attribute_name(const std::vector<uint16_t>& path)
         case DLBA_SVC_A_BUCKETS: return "bucket count";
         case DLBA_SVC_A_TIMEOUT: return "timeout";
         case DLBA_SVC_A_MODE: return "service mode";
+        case DLBA_SVC_A_HASH_KEY: return "hash key";
         default: return "service";
         }
     case DLBA_A_SERVER:
@@ -252,6 +269,7 @@ std::string attribute_name(const std::vector<uint16_t>& path)
         case DLBA_BKT_A_START: return "bucket start index";
         case DLBA_BKT_A_ASSIGN: return "bucket assignment array";
         case DLBA_BKT_A_VERSION: return "bucket table version";
+        case DLBA_BKT_A_HASH_KEY: return "hash key";
         default: return "buckets";
         }
     case DLBA_A_PANIC:
@@ -268,6 +286,8 @@ BucketChunk parse_buckets(const nlmsghdr* nlh)
     c.version = bkt.opt_u64(DLBA_BKT_A_VERSION);
     c.count = bkt.opt_u32(DLBA_BKT_A_COUNT);
     c.start = bkt.opt_u32(DLBA_BKT_A_START).value_or(0);
+    if (bkt.has(DLBA_BKT_A_HASH_KEY))
+        c.hash_key = get_hash_key(bkt, DLBA_BKT_A_HASH_KEY);
     if (bkt.has(DLBA_BKT_A_ASSIGN))
         c.assign = get_u32_array(bkt, DLBA_BKT_A_ASSIGN);
     if (bkt.has(DLBA_BKT_A_IDLE)) {

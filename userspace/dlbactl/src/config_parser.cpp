@@ -118,7 +118,7 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
         error(line, "each entry of 'services' must be a mapping starting with 'service: ADDR:PORT/PROTO'");
         return std::nullopt;
     }
-    auto f = fields(node, {"service", "buckets", "timeout", "mode", "servers"}, "service");
+    auto f = fields(node, {"service", "buckets", "timeout", "mode", "hash_key", "servers"}, "service");
     ServiceSpec spec;
     spec.line = line;
     spec.buckets = DLBA_BUCKETS_DEFAULT;
@@ -162,6 +162,15 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
                 // now, so refuse them before anything is changed.
                 if (spec.mode != DLBA_MODE_FORWARD)
                     error(it->second.line, "mode '" + *v + "' is not supported yet (only forward)");
+            } catch (const ParseError& e) {
+                error(it->second.line, e.what());
+            }
+        }
+    }
+    if (auto it = f.find("hash_key"); it != f.end()) {
+        if (auto v = string_value(it->second)) {
+            try {
+                spec.hash_key = parse_hash_key(*v);
             } catch (const ParseError& e) {
                 error(it->second.line, e.what());
             }

@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::array kCommands{
     Command{"service", service_main,
-            "service add SVC [--buckets N] [--timeout SEC] [--mode forward]\n"
+            "service add SVC [--buckets N] [--timeout SEC] [--mode forward] [--hash-key HEX]\n"
             "service set SVC [--timeout SEC]\n"
             "service del SVC\n"
             "service list [SVC]"},
@@ -41,6 +41,7 @@ constexpr std::array kCommands{
     Command{"stats", stats_main, "stats [SVC]"},
     Command{"flush", flush_main, "flush"},
     Command{"apply", apply_main, "apply -f FILE [--dry-run]"},
+    Command{"save", save_main, "save [-o FILE]"},
     Command{"dump", dump_main, "dump services | servers SVC | buckets SVC"},
 };
 

@@ -158,7 +158,7 @@ BucketTable NetlinkBackend::buckets(const ServiceKey& key, bool with_idle)
 }
 
 void NetlinkBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                                 std::optional<uint64_t> version)
+                                 std::optional<uint64_t> version, const std::optional<HashKey>& hash_key)
 {
     // One message per DLBA_BKT_CHUNK entries; the version goes with the
     // last one so that it is installed once the whole array is.
@@ -169,7 +169,7 @@ void NetlinkBackend::set_buckets(const ServiceKey& key, const std::vector<uint32
         auto msg = message(DLBA_CMD_BUCKETS_SET, size_t(n) * sizeof(uint32_t) + 512);
         codec::put_service_key(msg, key);
         codec::put_buckets(msg, static_cast<uint32_t>(start), assign.data() + start, n,
-                           last ? version : std::nullopt);
+                           last ? version : std::nullopt, hash_key);
         sock_.request(msg);
         start += n;
     } while (start < assign.size());

@@ -47,7 +47,7 @@ json stats_json(const Stats& s)
 
 json service_json(const ServiceInfo& s)
 {
-    return json{
+    json j{
         {"family", family_name(s.key.addr.family)},
         {"addr", format_address(s.key.addr)},
         {"port", s.key.port},
@@ -60,6 +60,9 @@ json service_json(const ServiceInfo& s)
         {"nservers", s.nservers},
         {"stats", stats_json(s.stats)},
     };
+    if (s.hash_key)
+        j["hash_key"] = format_hash_key(*s.hash_key);
+    return j;
 }
 
 json server_json(const ServerInfo& s)

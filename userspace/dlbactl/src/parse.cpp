@@ -154,6 +154,21 @@ Mac parse_mac(std::string_view text)
     return mac;
 }
 
+HashKey parse_hash_key(std::string_view text)
+{
+    HashKey key{};
+    bool ok = text.size() == key.size() * 2;
+    for (size_t i = 0; ok && i < key.size(); i++) {
+        unsigned v = 0;
+        auto [end, ec] = std::from_chars(text.data() + i * 2, text.data() + i * 2 + 2, v, 16);
+        ok = ec == std::errc() && end == text.data() + i * 2 + 2;
+        key[i] = static_cast<uint8_t>(v);
+    }
+    if (!ok)
+        throw ParseError("invalid hash key " + quoted(text) + " (expected 32 hex digits)");
+    return key;
+}
+
 uint8_t parse_method(std::string_view text)
 {
     std::string s = lower(text);
@@ -194,6 +209,17 @@ std::string format_mac(const Mac& mac)
     std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
                   mac[4], mac[5]);
     return buf;
+}
+
+std::string format_hash_key(const HashKey& key)
+{
+    static const char digits[] = "0123456789abcdef";
+    std::string s;
+    for (uint8_t b : key) {
+        s += digits[b >> 4];
+        s += digits[b & 15];
+    }
+    return s;
 }
 
 std::string method_name(uint8_t method)

@@ -123,14 +123,19 @@ std::vector<Change> Planner::plan(const Config& desired, const std::vector<Servi
                 append(recreate, "buckets " + std::to_string(cur.buckets) + " -> " + std::to_string(spec.buckets));
             if (cur.mode != spec.mode)
                 append(recreate, "mode " + mode_name(cur.mode) + " -> " + mode_name(spec.mode));
+            // The key is fixed for the service's life.  Without
+            // CAP_NET_ADMIN it is not shown: then nothing is compared (and
+            // apply, a change, is refused anyway).
+            if (spec.hash_key && cur.hash_key && *spec.hash_key != *cur.hash_key)
+                append(recreate, "hash key");
             if (!recreate.empty())
                 del_svc.push_back({Change::Op::DelService, key, {}, {}, {}, {}, 0, "re-created: " + recreate});
         }
         if (found == cur_svc.end() || !recreate.empty()) {
-            Change add{Change::Op::AddService, key, {key, spec.buckets, spec.timeout, spec.mode}, {}, {}, {}, 0,
-                       {}};
+            Change add{Change::Op::AddService, key, {key, spec.buckets, spec.timeout, spec.mode, spec.hash_key},
+                       {}, {}, {}, 0, {}};
             add.detail = "buckets " + std::to_string(spec.buckets) + ", timeout " + std::to_string(spec.timeout) +
-                         ", mode " + mode_name(spec.mode);
+                         ", mode " + mode_name(spec.mode) + (spec.hash_key ? ", hash key" : "");
             add_svc.push_back(add);
             for (const auto& srv : spec.servers)
                 add_srv.push_back(add_server(key, srv));

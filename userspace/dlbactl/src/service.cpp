@@ -14,11 +14,13 @@ namespace {
 
 int service_add(Context& ctx, const Args& args)
 {
-    CommandLine cl("dlbactl service add SVC [--buckets N] [--timeout SEC] [--mode forward]");
+    CommandLine cl("dlbactl service add SVC [--buckets N] [--timeout SEC] [--mode forward] [--hash-key HEX]");
     cl.options()
         ("buckets", po::value<std::string>()->value_name("N"), "client hash buckets (power of two, default 65536)")
         ("timeout", po::value<std::string>()->value_name("SEC"), "bucket idle timeout in seconds (default 300)")
-        ("mode", po::value<std::string>()->value_name("MODE"), "service mode (default forward)");
+        ("mode", po::value<std::string>()->value_name("MODE"), "service mode (default forward)")
+        ("hash-key", po::value<std::string>()->value_name("HEX"),
+         "client hash key, 32 hex digits (default random; give a standby the active one's)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -30,6 +32,8 @@ int service_add(Context& ctx, const Args& args)
         c.timeout = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "timeout"));
     if (auto v = cl.value("mode"))
         c.mode = parse_mode(*v);
+    if (auto v = cl.value("hash-key"))
+        c.hash_key = parse_hash_key(*v);
     ctx.backend().add_service(c);
     return 0;
 }

@@ -28,7 +28,8 @@ nl::Attrs svc_nest(const nl::Message& msg)
 TEST(Codec, ServiceConfigRequest)
 {
     nl::Message msg(kFamily, DLBA_CMD_SERVICE_NEW, DLBA_GENL_VERSION);
-    ServiceConfig c{parse_service("[fd00::10]:80/tcp"), 1024, 60, DLBA_MODE_FORWARD};
+    ServiceConfig c{parse_service("[fd00::10]:80/tcp"), 1024, 60, DLBA_MODE_FORWARD,
+                    parse_hash_key("000102030405060708090a0b0c0d0e0f")};
     codec::put_service_config(msg, c);
     auto s = svc_nest(msg);
     EXPECT_EQ(s.u16(DLBA_SVC_A_FAMILY), AF_INET6);
@@ -39,18 +40,34 @@ TEST(Codec, ServiceConfigRequest)
     EXPECT_EQ(s.u32(DLBA_SVC_A_BUCKETS), 1024u);
     EXPECT_EQ(s.u32(DLBA_SVC_A_TIMEOUT), 60u);
     EXPECT_EQ(s.u8(DLBA_SVC_A_MODE), DLBA_MODE_FORWARD);
+    // The key goes as its 16 bytes, in the order written.
+    ASSERT_EQ(s.bytes(DLBA_SVC_A_HASH_KEY).size(), 16u);
+    for (size_t i = 0; i < 16; i++)
+        EXPECT_EQ(s.bytes(DLBA_SVC_A_HASH_KEY)[i], i);
 }
 
 TEST(Codec, ServiceKeyIpv4IsFourBytesAndDefaultsAreOmitted)
 {
     nl::Message msg(kFamily, DLBA_CMD_SERVICE_NEW, DLBA_GENL_VERSION);
-    codec::put_service_config(msg, ServiceConfig{parse_service("10.0.0.10:53/udp"), {}, {}, {}});
+    codec::put_service_config(msg, ServiceConfig{parse_service("10.0.0.10:53/udp"), {}, {}, {}, {}});
     auto s = svc_nest(msg);
     EXPECT_EQ(s.bytes(DLBA_SVC_A_ADDR).size(), 4u);
     EXPECT_EQ(s.u8(DLBA_SVC_A_PROTO), IPPROTO_UDP);
     EXPECT_FALSE(s.has(DLBA_SVC_A_BUCKETS));
     EXPECT_FALSE(s.has(DLBA_SVC_A_TIMEOUT));
     EXPECT_FALSE(s.has(DLBA_SVC_A_MODE));
+    EXPECT_FALSE(s.has(DLBA_SVC_A_HASH_KEY));
+}
+
+TEST(Codec, HashKeyTextRoundTripsAndRejectsBadText)
+{
+    auto k = parse_hash_key("00ff10Ab0405060708090a0b0c0d0e0f");
+    EXPECT_EQ(k[1], 0xff);
+    EXPECT_EQ(k[3], 0xab);
+    EXPECT_EQ(format_hash_key(k), "00ff10ab0405060708090a0b0c0d0e0f");
+    for (const char* bad : {"", "00", "00ff10ab0405060708090a0b0c0d0e0", "00ff10ab0405060708090a0b0c0d0e0f00",
+                            "0xff10ab0405060708090a0b0c0d0e0f", "00ff10ab0405060708090a0b0c0d0e0g"})
+        EXPECT_THROW(parse_hash_key(bad), ParseError) << bad;
 }
 
 TEST(Codec, ServerConfigSendsEveryField)

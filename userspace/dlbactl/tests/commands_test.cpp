@@ -454,6 +454,70 @@ TEST_F(CommandsTest, BucketsLoadNamingAnUnknownServerSendsNothing)
     EXPECT_EQ(table.assign, before);
 }
 
+TEST_F(CommandsTest, BucketsLoadUnderAnotherHashKeySendsNothing)
+{
+    populate();
+    std::string path = ::testing::TempDir() + "dlba_buckets_key.json";
+    ASSERT_EQ(run({"buckets", "save", "10.0.0.10:80/tcp", "-o", path}), 0) << err.str();
+    std::string text;
+    {
+        std::ifstream in(path);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    auto doc = json::parse(text);
+    EXPECT_EQ(doc["hash_key"], format_hash_key(*fake.state.at(parse_service("10.0.0.10:80/tcp")).info.hash_key));
+
+    ASSERT_EQ(run({"service", "add", "10.0.0.11:80/tcp", "--buckets", "16", "--hash-key",
+                   "00112233445566778899aabbccddeeff"}),
+              0)
+        << err.str();
+    fake.calls.clear();
+    EXPECT_EQ(run({"buckets", "load", "10.0.0.11:80/tcp", "-i", path}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("saved under another hash key than 10.0.0.11:80/tcp's"));
+    EXPECT_THAT(fake.calls, IsEmpty());
+
+    // A file without a key (an older dlbactl's) loads under any key.
+    doc.erase("hash_key");
+    std::ofstream(path) << doc.dump();
+    EXPECT_EQ(run({"buckets", "load", "10.0.0.11:80/tcp", "-i", path}), 0) << err.str();
+}
+
+TEST_F(CommandsTest, SaveWritesWhatApplyRebuilds)
+{
+    populate();
+    ASSERT_EQ(run({"service", "add", "[fd00::10]:443/udp", "--hash-key", "00112233445566778899aabbccddeeff"}), 0)
+        << err.str();
+    ASSERT_EQ(run({"server", "add", "[fd00::10]:443/udp", "--id", "7", "--addr", "fd00:1::7", "--method", "tun"}),
+              0)
+        << err.str();
+    std::string path = ::testing::TempDir() + "dlba_save_test.yaml";
+    ASSERT_EQ(run({"save", "-o", path}), 0) << err.str();
+    auto before = fake.state;
+
+    ASSERT_EQ(run({"flush"}), 0);
+    ASSERT_EQ(run({"apply", "-f", path}), 0) << err.str();
+    ASSERT_EQ(fake.state.size(), before.size());
+    for (const auto& [key, s] : before) {
+        const auto& now = fake.state.at(key);
+        EXPECT_EQ(now.info.buckets, s.info.buckets) << format_service(key);
+        EXPECT_EQ(now.info.timeout, s.info.timeout) << format_service(key);
+        EXPECT_EQ(now.info.hash_key, s.info.hash_key) << format_service(key);
+        ASSERT_EQ(now.servers.size(), s.servers.size()) << format_service(key);
+        for (const auto& [id, srv] : s.servers) {
+            const auto& n = now.servers.at(id);
+            EXPECT_EQ(n.addr, srv.addr);
+            EXPECT_EQ(n.method, srv.method);
+            EXPECT_EQ(n.port, srv.port);
+            EXPECT_EQ(n.mac, srv.mac);
+            EXPECT_EQ(n.weight, srv.weight);
+            EXPECT_EQ(n.enabled, srv.enabled);
+        }
+    }
+    // Applying it again changes nothing.
+    ASSERT_EQ(run({"apply", "-f", path}), 0);
+    EXPECT_EQ(out.str(), "nothing to change\n");
+}
+
 TEST_F(CommandsTest, ApplyDryRunPrintsThePlanAndChangesNothing)
 {
     std::string path = ::testing::TempDir() + "dlba_apply_test.yaml";

@@ -81,6 +81,9 @@ void FakeBackend::add_service(const ServiceConfig& c)
     s.info.buckets = n;
     s.info.timeout = c.timeout.value_or(DLBA_TIMEOUT_DEFAULT);
     s.info.mode = c.mode.value_or(DLBA_MODE_FORWARD);
+    // As the kernel: the given key, or a random one (here: a fixed one).
+    s.info.hash_key = c.hash_key.value_or(HashKey{0x5a});
+    s.table.hash_key = s.info.hash_key;
     s.info.stats.packets = 0;
     s.info.stats.bytes = 0;
     s.table.count = n;
@@ -188,12 +191,14 @@ BucketTable FakeBackend::buckets(const ServiceKey& key, bool with_idle)
 }
 
 void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                              std::optional<uint64_t> version)
+                              std::optional<uint64_t> version, const std::optional<HashKey>& hash_key)
 {
     request("set_buckets " + format_service(key));
     Svc& s = find(key);
     if (assign.size() != s.table.count)
         throw nl::Error(EINVAL, "wrong bucket count");
+    if (hash_key && hash_key != s.info.hash_key)
+        throw nl::Error(EINVAL, "table was made under another hash key");
     change("set_buckets " + format_service(key));
     s.table.assign = assign;
     if (version)

@@ -25,7 +25,7 @@ public:
     void del_server(const ServiceKey& key, uint32_t id) override;
     BucketTable buckets(const ServiceKey& key, bool with_idle) override;
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                     std::optional<uint64_t> version) override;
+                     std::optional<uint64_t> version, const std::optional<HashKey>& hash_key) override;
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;
@@ -85,9 +85,9 @@ public:
     void del_server(const ServiceKey& key, uint32_t id) override { t_.del_server(key, id); }
     BucketTable buckets(const ServiceKey& key, bool with_idle) override { return t_.buckets(key, with_idle); }
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                     std::optional<uint64_t> version) override
+                     std::optional<uint64_t> version, const std::optional<HashKey>& hash_key) override
     {
-        t_.set_buckets(key, assign, version);
+        t_.set_buckets(key, assign, version, hash_key);
     }
     void set_panic(const ServiceKey& key, bool on) override { t_.set_panic(key, on); }
     void flush() override { t_.flush(); }

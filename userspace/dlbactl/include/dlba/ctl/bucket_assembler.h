@@ -29,6 +29,7 @@ private:
     bool keep_idle_;
     std::optional<uint32_t> count_;
     std::optional<uint64_t> min_version_, max_version_;
+    std::optional<HashKey> hash_key_;
     std::vector<uint32_t> assign_;
     std::vector<uint32_t> idle_;
     std::vector<bool> seen_;

@@ -24,9 +24,10 @@ void put_service_change(nl::Message& msg, const ServiceChange& change);
 void put_server_config(nl::Message& msg, const ServerConfig& config);
 void put_server_change(nl::Message& msg, const ServerChange& change);
 void put_server_id(nl::Message& msg, uint32_t id);
-// DLBA_A_BUCKETS nest for BUCKETS_SET: entries [start, start + n).
+// DLBA_A_BUCKETS nest for BUCKETS_SET: entries [start, start + n); with a
+// hash key the kernel refuses the part unless the service has that key.
 void put_buckets(nl::Message& msg, uint32_t start, const uint32_t* ids, uint32_t n,
-                 std::optional<uint64_t> version);
+                 std::optional<uint64_t> version, const std::optional<HashKey>& hash_key = std::nullopt);
 
 // Decoders for reply messages (generic netlink header included).  They
 // throw nl::Error(EPROTO) on a malformed reply.
@@ -48,6 +49,7 @@ struct BucketChunk {
     uint32_t start = 0;
     std::vector<uint32_t> assign;
     std::vector<uint32_t> idle_ms;
+    std::optional<HashKey> hash_key;
 };
 BucketChunk parse_buckets(const nlmsghdr* nlh);
 

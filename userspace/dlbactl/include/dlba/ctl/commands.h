@@ -25,6 +25,7 @@ int panic_main(Context& ctx, const Args& args);
 int stats_main(Context& ctx, const Args& args);
 int flush_main(Context& ctx, const Args& args);
 int apply_main(Context& ctx, const Args& args);
+int save_main(Context& ctx, const Args& args);
 int dump_main(Context& ctx, const Args& args);
 
 std::span<const Command> commands();

@@ -20,6 +20,7 @@ struct ServiceSpec {
     uint32_t buckets = 0;
     uint32_t timeout = 0;
     uint8_t mode = 0;
+    std::optional<HashKey> hash_key;	// unset: the kernel's random key
     std::vector<ServerSpec> servers;
     int line = 0;
 };

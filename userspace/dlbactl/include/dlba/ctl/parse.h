@@ -22,6 +22,8 @@ ServiceKey parse_service(std::string_view text);
 Address parse_address(std::string_view text);
 // "02:00:00:00:01:01" (or '-' separated), two hex digits per octet.
 Mac parse_mac(std::string_view text);
+// 32 hex digits: a service's hash key.
+HashKey parse_hash_key(std::string_view text);
 // "dr" | "nat" | "tun" -> DLBA_FWD_*.
 uint8_t parse_method(std::string_view text);
 // "forward" | "divert" | "redirect" -> DLBA_MODE_*.
@@ -34,6 +36,7 @@ bool parse_bool(std::string_view text, std::string_view what);
 std::string format_address(const Address& addr);
 std::string format_service(const ServiceKey& key);
 std::string format_mac(const Mac& mac);
+std::string format_hash_key(const HashKey& key);
 std::string method_name(uint8_t method);
 std::string mode_name(uint8_t mode);
 std::string proto_name(uint8_t proto);

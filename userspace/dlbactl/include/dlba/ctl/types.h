@@ -14,6 +14,8 @@ namespace dlba::ctl {
 // Values use the uapi encodings (AF_*, IPPROTO_*, DLBA_FWD_*, DLBA_MODE_*).
 
 using Mac = std::array<uint8_t, 6>;
+// A service's client hash key (DLBA_HASH_KEY_LEN bytes, as the uapi lays it).
+using HashKey = std::array<uint8_t, 16>;
 
 struct Address {
     uint16_t family = 0;			// AF_INET or AF_INET6
@@ -45,6 +47,7 @@ struct ServiceInfo {
     uint64_t version = 0;
     uint32_t nservers = 0;
     Stats stats;
+    std::optional<HashKey> hash_key;		// only shown to CAP_NET_ADMIN
 };
 
 // Service creation; unset fields take the kernel's defaults.
@@ -53,6 +56,7 @@ struct ServiceConfig {
     std::optional<uint32_t> buckets;
     std::optional<uint32_t> timeout;
     std::optional<uint8_t> mode;
+    std::optional<HashKey> hash_key;		// unset: the kernel picks a random one
 };
 
 struct ServiceChange {
@@ -104,6 +108,7 @@ struct BucketTable {
     uint32_t count = 0;
     std::vector<uint32_t> assign;		// server id per bucket, 0 = none
     std::vector<uint32_t> idle_ms;		// empty when not read
+    std::optional<HashKey> hash_key;		// the key the table maps clients with
 };
 
 struct GlobalStats {

@@ -269,6 +269,8 @@ unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
  * has set the skb's transport header to the TCP/UDP header.
  */
 int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
+bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
+		     const struct net_device *dev);
 /*
  * An ICMP error the LB sends about a packet it forwarded to nat server @srv:
  * make its quote name VIP:port again.  Offsets from skb->data of the ICMP

@@ -2,17 +2,25 @@
 /*
  * DLBA netfilter hooks: the packet path.
  *
- * One PRE_ROUTING hook per family, registered in every network namespace.
- * For each IPv4/IPv6 TCP/UDP packet it asks two questions, both lock-free
- * hash lookups under the RCU read lock that netfilter holds around hooks:
+ * Hooks per family, registered in every network namespace; each asks one
+ * question of an IPv4/IPv6 TCP/UDP packet, a lock-free hash lookup under the
+ * RCU read lock that netfilter holds around hooks:
  *
- *  1. Is it addressed to a virtual service (VIP, port, protocol)?  Then the
- *     bucket table picks a server and xmit.c forwards the packet.
- *  2. Does it come from a nat server's (address, port)?  Then it is a reply
- *     that must leave with the VIP as its source.
+ *  1. PRE_ROUTING: is it addressed to a virtual service (VIP, port,
+ *     protocol)?  Then the bucket table picks a server and xmit.c forwards
+ *     the packet.
+ *  2. FORWARD: is it being routed on from a nat server's (address, port),
+ *     having come in from that server's side?  Then it is a reply to a
+ *     client and leaves with the VIP:port as its source.  Here, after
+ *     routing and the filter table, as IPVS reverses its nat replies:
+ *     routing saw the server's real address (no accept_local needed for
+ *     the VIP as a source), the operator's FORWARD rules see the real
+ *     server, and the LB's own traffic with a server (health checks, ssh)
+ *     goes to LOCAL_IN, never here, so it is left alone.  A "reply" that
+ *     came in from elsewhere is a spoof and is not given the VIP.
  *
  * Anything else is accepted untouched; when the namespace has no service the
- * hook returns after one load.
+ * hooks return after one load.
  *
  * One LOCAL_OUT hook per family looks at the ICMP errors the LB itself sends
  * (time exceeded, fragmentation needed / packet too big, no route, neighbour
@@ -24,7 +32,7 @@
  * server's address and port belong to its service: an error quoting them is
  * taken to be about a client of the VIP.
  *
- * Priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
+ * PRE_ROUTING priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
  *  - after defragmentation: where conntrack's defragmentation is active in
  *    the namespace (a conntrack rule there registers it; loading
  *    nf_defrag_ipv4/6 alone does not) fragmented datagrams are whole again
@@ -95,6 +103,7 @@ static unsigned int dlba_hook_nat_reply(struct sk_buff *skb,
 }
 
 static unsigned int dlba_dispatch(struct sk_buff *skb, struct dlba_net *dn,
+				  const struct nf_hook_state *state,
 				  u16 family, u8 proto, unsigned int thoff,
 				  union nf_inet_addr *saddr,
 				  union nf_inet_addr *daddr)
@@ -109,18 +118,20 @@ static unsigned int dlba_dispatch(struct sk_buff *skb, struct dlba_net *dn,
 	if (unlikely(!ports))
 		return NF_ACCEPT;
 
-	svc = dlba_service_find(dn, family, daddr, ports[1], proto);
-	if (svc) {
+	if (state->hook == NF_INET_PRE_ROUTING) {
+		svc = dlba_service_find(dn, family, daddr, ports[1], proto);
+		if (!svc)
+			return NF_ACCEPT;
 		skb_set_transport_header(skb, thoff);
 		return dlba_hook_service(skb, svc, saddr, ports[0]);
 	}
 
+	/* NF_INET_FORWARD */
 	srv = dlba_nat_find_rcu(dn, family, saddr, ports[0], proto);
-	if (srv) {
-		skb_set_transport_header(skb, thoff);
-		return dlba_hook_nat_reply(skb, srv);
-	}
-	return NF_ACCEPT;
+	if (!srv || !dlba_srv_behind(state->net, srv, state->in))
+		return NF_ACCEPT;
+	skb_set_transport_header(skb, thoff);
+	return dlba_hook_nat_reply(skb, srv);
 }
 
 static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
@@ -142,7 +153,7 @@ static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
 
 	saddr.ip = iph->saddr;
 	daddr.ip = iph->daddr;
-	return dlba_dispatch(skb, dn, AF_INET, iph->protocol, ip_hdrlen(skb),
+	return dlba_dispatch(skb, dn, state, AF_INET, iph->protocol, ip_hdrlen(skb),
 			     &saddr, &daddr);
 }
 
@@ -178,7 +189,7 @@ static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
 
 	saddr.in6 = ip6h->saddr;
 	daddr.in6 = ip6h->daddr;
-	return dlba_dispatch(skb, dn, AF_INET6, nexthdr, thoff,
+	return dlba_dispatch(skb, dn, state, AF_INET6, nexthdr, thoff,
 			     &saddr, &daddr);
 }
 
@@ -281,6 +292,12 @@ static const struct nf_hook_ops dlba_ops_ipv4[] = {
 		.hooknum	= NF_INET_PRE_ROUTING,
 		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG + 1,
 	}, {
+		/* nat replies: after the filter and security tables */
+		.hook		= dlba_hook_ipv4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_FORWARD,
+		.priority	= NF_IP_PRI_NAT_SRC,
+	}, {
 		.hook		= dlba_hook_icmp_out4,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_OUT,
@@ -294,6 +311,11 @@ static const struct nf_hook_ops dlba_ops_ipv6[] = {
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_PRE_ROUTING,
 		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
+	}, {
+		.hook		= dlba_hook_ipv6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_FORWARD,
+		.priority	= NF_IP6_PRI_NAT_SRC,
 	}, {
 		.hook		= dlba_hook_icmp_out6,
 		.pf		= NFPROTO_IPV6,

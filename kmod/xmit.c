@@ -13,7 +13,8 @@
  *       route (dlba_nat_xmit4/6); unusual packets are only rewritten and left
  *       to the normal forwarding path (we run before routing, so routing sees
  *       the new destination).  Replies come back through the LB and
- *       dlba_nat_reverse() restores VIP:port as their source.  Needs
+ *       dlba_nat_reverse() restores VIP:port as their source when they
+ *       are forwarded (FORWARD hook, see hooks.c).  Needs
  *       forwarding enabled on the LB (net.ipv4.ip_forward,
  *       net.ipv6.conf.all.forwarding).
  *  tun  US 5,774,660's multi-hop delivery as a tunnel: IPIP / IP6IP6 to the
@@ -94,8 +95,8 @@ static bool dlba_fits(const struct sk_buff *skb, unsigned int mtu)
 /*
  * Forwarded nat packets are not tracked: the LB keeps no state per flow
  * (conntrack would, for every flow) and conntrack's own NAT cannot undo our
- * rewrite.  IPVS does the same by default.  Our hook runs before conntrack,
- * so no entry exists yet.
+ * rewrite.  IPVS does the same by default.  Requests: our hook runs
+ * before conntrack, so no entry exists yet.  Replies: dlba_nat_reverse().
  */
 static void dlba_notrack(struct sk_buff *skb)
 {
@@ -173,6 +174,38 @@ static struct dst_entry *dlba_route6(struct net *net, struct dlba_server *srv,
 	dst_cache_set_ip6(&srv->dst_cache, dst, &fl6.saddr);
 	*saddr = fl6.saddr;
 	return dst;
+}
+
+/*
+ * Does the LB's route to @srv leave through @dev?  A nat reply must have
+ * come in from the server's side (a reverse-path check against the cached
+ * route, no FIB lookup): a packet from elsewhere that only claims the
+ * server's address is not given the VIP as its source.
+ */
+bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
+		     const struct net_device *dev)
+{
+	struct dst_entry *dst;
+	union nf_inet_addr saddr;
+	bool ok;
+
+	if (!dev)
+		return false;
+	if (srv->svc->family == AF_INET) {
+		struct rtable *rt = dlba_route4(net, srv, srv->svc->proto,
+						&saddr.ip);
+
+		if (IS_ERR(rt))
+			return false;
+		dst = &rt->dst;
+	} else {
+		dst = dlba_route6(net, srv, srv->svc->proto, &saddr.in6);
+		if (IS_ERR(dst))
+			return false;
+	}
+	ok = dst->dev == dev;
+	dst_release(dst);
+	return ok;
 }
 
 /* ---- dr ------------------------------------------------------------- */
@@ -307,6 +340,12 @@ static int dlba_nat_rewrite(struct sk_buff *skb, u16 family, u8 proto,
 	return 0;
 }
 
+/*
+ * A nat reply in FORWARD: VIP:port as its source.  Where conntrack is active
+ * it has made an unconfirmed entry for the reply by now; dropping it here
+ * (dlba_notrack) keeps it out of the table, so the LB still holds no state
+ * per flow.
+ */
 int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv)
 {
 	struct dlba_service *svc = srv->svc;

@@ -21,8 +21,9 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
-# 3 methods x 2 families x TCP/UDP, untouched traffic, service del
-PLAN=14
+# 3 methods x 2 families x TCP/UDP, untouched traffic, service del, nat
+# reply path (no accept_local, the LB's own connections, a spoof)
+PLAN=17
 
 dlba_setup udp
 
@@ -124,6 +125,73 @@ out=$(http_many 6 1 /)
 grep -q ERROR <<<"$out"
 check_err $? "VIP still balanced after service del: $out"
 log_test "dlba: after service del the VIP is no longer balanced"
+
+# ------------------------------------------------------ the nat reply path
+# Replies are given the VIP:port back as they are forwarded (FORWARD hook),
+# not before routing: routing sees the server's address as their source,
+# so the LB needs no accept_local for them (the topology sets it for dr,
+# whose replies from the VIP pass the LB as a router).
+lb_accept_local() {
+	local d
+	for d in all default eth0 br0; do
+		ip netns exec "$LB" sysctl -qw "net.ipv4.conf.$d.accept_local=$1"
+	done
+}
+svc_setup 4 nat tcp "1 1 1" --buckets 1024 && svc_setup 6 nat tcp "1 1 1" --buckets 1024
+check_err $? "nat services"
+lb_accept_local 0
+c4=$(count_servers <<<"$(http_many 4 15 /)")
+c6=$(count_servers <<<"$(http_many 6 15 /)")
+lb_accept_local 1
+[ "$(field err "$c4")" = 0 ] && [ "$(field err "$c6")" = 0 ] ||
+	fail "nat without accept_local: IPv4 $c4, IPv6 $c6"
+log_test "dlba: nat replies need no accept_local on the LB (IPv4 $c4; IPv6 $c6)"
+
+# The LB's own connection to a nat server's real port (a health check) is
+# its own: the server's answer must not be turned into one from VIP:80.
+o4=$(ip netns exec "$LB" curl -sS --max-time 10 "http://$(srv_addr4 1):8080/" 2>&1)
+o6=$(ip netns exec "$LB" curl -sS --max-time 10 "http://[$(srv_addr6 2)]:8080/" 2>&1)
+grep -q "^server=s1 local=$(srv_addr4 1):8080 client=$LB_SRV4:" <<<"$o4" &&
+	grep -q "^server=s2 local=$(srv_addr6 2):8080 client=$LB_SRV6:" <<<"$o6"
+check_err $? "the LB's own request to a nat server's port: IPv4 '$o4', IPv6 '$o6'"
+log_test "dlba: the LB's own connections to a nat server's port are untouched (IPv4, IPv6)"
+lbctl flush
+
+# A packet from the client side that claims to come from a nat server's
+# address and port is not a reply: it must not leave with the VIP as its
+# source.  CLI sends one (raw socket) to S2, through the LB.
+svc_setup 4 nat udp "1 1 1" --buckets 1024
+check_err $? "nat udp service"
+ip netns exec "$S2" "$PYTHON" - "$TESTDIR/spoof.ready" >"$TESTDIR/spoof.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5555))
+s.settimeout(5)
+open(sys.argv[1], "w").close()
+try:
+    data, src = s.recvfrom(100)
+    print(f"from={src[0]}:{src[1]} data={data.decode()}")
+except OSError as e:
+    print(f"nothing: {e}")
+PY
+rcv=$!
+wait_for 10 test -e "$TESTDIR/spoof.ready"
+ip netns exec "$CLI" "$PYTHON" - "$(srv_addr4 1)" "$UDP_PORT" "$(srv_addr4 2)" 5555 <<'PY'
+import socket, struct, sys
+src, sport, dst, dport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+data = b"spoof"
+udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data   # no UDP checksum
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, socket.IPPROTO_UDP, 0,
+                 socket.inet_aton(src), socket.inet_aton(dst))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(ip + udp, (dst, 0))
+PY
+wait "$rcv"
+out=$(cat "$TESTDIR/spoof.out")
+[ "$out" = "from=$(srv_addr4 1):$UDP_PORT data=spoof" ] ||
+	fail "a spoofed reply from the client side was rewritten or lost: $out (stats $(svc_json "$(svc_of 4 udp)" | jq -c .stats))"
+log_test "dlba: a \"reply\" from the client side claiming a nat server's address keeps its source ($out)"
+lbctl flush
 
 dlba_check_dmesg
 exit "$(exit_status)"

@@ -13,9 +13,9 @@ BackendPool::BackendPool(const BackendConfig& config, StatsRegistry& registry) :
         by_key_[sc.key] = i;
         nodes.push_back(HashNode{sc.key, sc.weight});
     }
-    ring_ = HashRing(nodes);
+    ring_ = std::make_shared<const HashRing>(nodes);
     // HashRing keeps its nodes in the order given; map back by key to be independent of that.
-    for (const auto& n : ring_.nodes())
+    for (const auto& n : ring_->nodes())
         ring_to_server_.push_back(by_key_.at(n.id));
 }
 

@@ -3,6 +3,7 @@
 #include <dlbad/hash_ring.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,16 +27,22 @@ public:
     [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
     [[nodiscard]] const std::vector<Backend>& servers() const noexcept { return servers_; }
     [[nodiscard]] std::optional<std::size_t> indexOfKey(std::uint32_t key) const;
-    // Consistent-hash ring over every server (ids = keys, by weight): session-id persistence and
-    // the url-hash fallback walk.  ringIndex() maps a ring node index to a server index.
-    [[nodiscard]] const HashRing& ring() const noexcept { return ring_; }
+    // Consistent-hash ring over every configured server (ids = keys, by weight), built once per
+    // configuration generation, here, off the request path, and shared read-only by every worker:
+    // session-id persistence, url-hash placement (every worker's BoundedLoadTable adopts it) and
+    // the url-hash fallback walk.  Servers that are down are masked at lookup (the walk skips
+    // them), never by rebuilding it.  The same configuration builds the same ring, so a reload
+    // that keeps a back-end's servers and weights keeps their placements.  serverOfRingNode()
+    // maps a ring node index to a server index.
+    [[nodiscard]] const HashRing& ring() const noexcept { return *ring_; }
+    [[nodiscard]] const std::shared_ptr<const HashRing>& sharedRing() const noexcept { return ring_; }
     [[nodiscard]] std::size_t serverOfRingNode(std::size_t ring_node) const { return ring_to_server_[ring_node]; }
 
 private:
     BackendConfig config_;
     std::vector<Backend> servers_;
     std::unordered_map<std::uint32_t, std::size_t> by_key_;
-    HashRing ring_;
+    std::shared_ptr<const HashRing> ring_;
     std::vector<std::size_t> ring_to_server_;
 };
 

@@ -83,14 +83,13 @@ std::optional<std::size_t> ServiceScheduler::urlHash(std::uint64_t hash, unsigne
 {
     auto& t = *url_tables_.at(worker);
     if (!t.built || t.members != healthy) {
-        // Membership changed (a server failed, recovered or is due for a retry): only the URLs of
-        // the servers that left or joined move.
-        std::vector<HashNode> nodes;
-        const auto& servers = pool_->servers();
-        for (std::size_t i = 0; i < servers.size(); ++i)
-            if (healthy[i])
-                nodes.push_back(HashNode{servers[i].key(), servers[i].config().weight});
-        t.table.set_nodes(nodes);
+        // Membership changed (a server failed, recovered or is due for a retry): mask it on the
+        // shared ring; only the URLs of the servers that left or joined move.
+        const auto& ring = pool_->sharedRing();
+        t.live.assign(ring->nodes().size(), false);
+        for (std::size_t n = 0; n < t.live.size(); ++n)
+            t.live[n] = healthy[pool_->serverOfRingNode(n)];
+        t.table.set_ring(ring, t.live);
         t.members = healthy;
         t.built = true;
     }

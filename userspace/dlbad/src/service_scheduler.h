@@ -32,7 +32,9 @@ struct ScheduleDecision {
 // Servers already tried for the request (`excluded`) and unavailable servers are skipped; a
 // failed server whose retry is due is probed by one request.  Thread-safe except that the
 // url-hash table is per worker (callers pass their worker index); the workers' tables share
-// their load accounting (SharedLoads, atomics), so the bounded-load limit holds per daemon.
+// their load accounting (SharedLoads, atomics), so the bounded-load limit holds per daemon, and
+// they share the pool's ring (built once per configuration, read-only): a membership change
+// only changes a table's live mask, it rebuilds no ring.
 class ServiceScheduler {
 public:
     using Clock = std::chrono::steady_clock;
@@ -53,7 +55,8 @@ private:
     struct UrlTable {
         explicit UrlTable(BoundedLoadTable::Options o) : table(o) {}
         BoundedLoadTable table;
-        std::vector<bool> members; // server availability the table was last built for
+        std::vector<bool> members; // server availability the table's live mask was last set for
+        std::vector<bool> live;    // scratch: the same per ring node
         bool built = false;
     };
 

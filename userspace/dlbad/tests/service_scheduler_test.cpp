@@ -219,5 +219,42 @@ TEST(ServiceScheduler, UrlHashBoundHoldsWithConcurrentWorkers)
         EXPECT_LE(e.sched().urlLoad(key), 2000u * 105 / 100 + 1) << "server " << key;
 }
 
+// Every worker's url-hash table adopts the pool's ring, built once with the configuration; a
+// server failing changes the tables' masks, not the ring, and moves only that server's URLs.
+// With a generous load factor no overflow placement intervenes: the workers agree on every URL.
+TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
+{
+    auto text = conf("url-hash") + "    url_hash: {load_factor: 10}\n";
+    Env e(text, 2);
+    const auto& ring = e.svc().pool().sharedRing();
+    std::vector<bool> none(3, false);
+    std::map<int, std::size_t> where;
+    for (int i = 0; i < 300; ++i) {
+        auto h = hash64("/agree/" + std::to_string(i));
+        auto a = e.sched().pick({std::nullopt, std::nullopt, h}, 0, none, e.now, 0);
+        auto b = e.sched().pick({std::nullopt, std::nullopt, h}, 1, none, e.now, 0);
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(a->server, b->server) << i;
+        where[i] = a->server;
+    }
+    EXPECT_EQ(ring.use_count(), 3) << "the pool and the two workers' tables hold the one ring";
+
+    e.server(1).recordConnectFailure(e.now, e.svc().config().health);
+    e.server(1).recordConnectFailure(e.now, e.svc().config().health);
+    for (int i = 0; i < 300; ++i) {
+        auto h = hash64("/agree/" + std::to_string(i));
+        for (unsigned w = 0; w < 2; ++w) {
+            auto d = e.sched().pick({std::nullopt, std::nullopt, h}, w, none, e.now, 0);
+            ASSERT_TRUE(d);
+            if (where[i] != 1)
+                EXPECT_EQ(d->server, where[i]) << i;
+            else
+                EXPECT_NE(d->server, 1u) << i;
+        }
+    }
+    EXPECT_EQ(&*e.svc().pool().sharedRing(), &*ring) << "no ring was rebuilt";
+    EXPECT_EQ(ring.use_count(), 3);
+}
+
 } // namespace
 } // namespace dlba::dlbad

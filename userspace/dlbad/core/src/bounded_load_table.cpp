@@ -7,6 +7,16 @@
 
 namespace dlba::dlbad {
 
+namespace {
+
+const std::shared_ptr<const HashRing>& empty_ring()
+{
+    static const auto ring = std::make_shared<const HashRing>();
+    return ring;
+}
+
+} // namespace
+
 std::size_t BoundedLoadTable::KeyHasher::operator()(std::uint64_t h) const noexcept
 {
     return static_cast<std::size_t>(mix64(h ^ seed));
@@ -23,7 +33,7 @@ std::uint64_t random_seed()
 } // namespace
 
 BoundedLoadTable::BoundedLoadTable(Options options)
-    : options_(options), map_(16, KeyHasher{random_seed()})
+    : options_(options), ring_(empty_ring()), map_(16, KeyHasher{random_seed()})
 {
     if (!(options_.balance > 1.0))
         throw std::invalid_argument("bounded-load balance factor must be > 1.0");
@@ -62,19 +72,19 @@ std::optional<std::size_t> BoundedLoadTable::place_new(std::uint64_t hash)
     // the first node of the walk takes the URL, as without bounded load.
     const auto& shared = *options_.shared;
     const auto total = static_cast<std::size_t>(std::max<std::int64_t>(shared.total(), 0)) + 1;
-    auto idx = ring_.walk(hash, [&](std::size_t i) {
+    auto idx = ring_->walk(hash, [&](std::size_t i) {
         const std::int64_t load = shared_slot_[i] != kNoSlot ? shared.load(shared_slot_[i])
                                                              : static_cast<std::int64_t>(loads_[i]);
         return load < static_cast<std::int64_t>(capacity(i, total));
     });
     if (!idx)
-        idx = ring_.walk(hash, [&](std::size_t i) { return ring_.nodes()[i].weight > 0; });
+        idx = ring_->walk(hash, [&](std::size_t i) { return weight(i) > 0; });
     return idx;
 }
 
 std::size_t BoundedLoadTable::capacity(std::size_t node_index, std::size_t total) const noexcept
 {
-    const std::uint32_t w = ring_.nodes()[node_index].weight;
+    const std::uint32_t w = weight(node_index);
     if (w == 0 || total_weight_ == 0)
         return 0;
     const double share = static_cast<double>(total) * w / static_cast<double>(total_weight_);
@@ -87,7 +97,7 @@ std::size_t BoundedLoadTable::capacity(std::size_t node_index, std::size_t total
 
 std::optional<std::size_t> BoundedLoadTable::place(std::uint64_t hash, std::size_t total)
 {
-    return ring_.walk(hash, [&](std::size_t idx) { return loads_[idx] < capacity(idx, total); });
+    return ring_->walk(hash, [&](std::size_t idx) { return loads_[idx] < capacity(idx, total); });
 }
 
 void BoundedLoadTable::lru_unlink(std::uint32_t slot) noexcept
@@ -150,12 +160,12 @@ std::optional<std::uint32_t> BoundedLoadTable::peek_hash(std::uint64_t url_hash)
     const auto it = map_.find(url_hash);
     if (it == map_.end())
         return std::nullopt;
-    return ring_.nodes()[slots_[it->second].node].id;
+    return ring_->nodes()[slots_[it->second].node].id;
 }
 
 std::size_t BoundedLoadTable::load(std::uint32_t node_id) const noexcept
 {
-    const auto nodes = ring_.nodes();
+    const auto nodes = ring_->nodes();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         if (nodes[i].id == node_id)
             return loads_[i];
@@ -165,12 +175,12 @@ std::size_t BoundedLoadTable::load(std::uint32_t node_id) const noexcept
 
 std::optional<std::uint32_t> BoundedLoadTable::assign_hash(std::uint64_t url_hash)
 {
-    if (ring_.empty())
+    if (total_weight_ == 0)
         return std::nullopt;
     if (const auto it = map_.find(url_hash); it != map_.end()) {
         lru_unlink(it->second);
         lru_push_front(it->second);
-        return ring_.nodes()[slots_[it->second].node].id;
+        return ring_->nodes()[slots_[it->second].node].id;
     }
     if (map_.size() >= options_.max_entries)
         evict_one();
@@ -189,26 +199,46 @@ std::optional<std::uint32_t> BoundedLoadTable::assign_hash(std::uint64_t url_has
     map_.emplace(url_hash, slot);
     lru_push_front(slot);
     count(*idx, +1);
-    return ring_.nodes()[*idx].id;
+    return ring_->nodes()[*idx].id;
 }
 
 void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
 {
-    HashRing ring(nodes, options_.vnodes_per_weight); // validates before any change
+    auto ring = std::make_shared<const HashRing>(nodes, options_.vnodes_per_weight); // validates first
+    set_ring(std::move(ring), std::vector<bool>(nodes.size(), true));
+}
+
+void BoundedLoadTable::set_live(const std::vector<bool>& live)
+{
+    set_ring(ring_, live);
+}
+
+void BoundedLoadTable::set_ring(std::shared_ptr<const HashRing> ring, const std::vector<bool>& live)
+{
+    if (!ring)
+        ring = empty_ring();
     // Rebalancing works on this table's own loads; the shared accounting gets the result.
     share_all(-1);
-    const HashRing old = std::move(ring_);
+    const std::shared_ptr<const HashRing> old = std::move(ring_);
+    const std::vector<std::uint32_t> old_weights = std::move(weights_);
+    const bool same_ring = old == ring;
     ring_ = std::move(ring);
+    const auto new_nodes = ring_->nodes();
+    weights_.assign(new_nodes.size(), 0);
     total_weight_ = 0;
-    for (const HashNode& n : ring_.nodes())
-        total_weight_ += n.weight;
-    loads_.assign(ring_.nodes().size(), 0);
-    shared_slot_.assign(ring_.nodes().size(), kNoSlot);
-    if (options_.shared)
-        for (std::size_t i = 0; i < ring_.nodes().size(); ++i)
-            shared_slot_[i] = options_.shared->slot_of(ring_.nodes()[i].id).value_or(kNoSlot);
+    for (std::size_t i = 0; i < new_nodes.size(); ++i) {
+        weights_[i] = i < live.size() && live[i] ? new_nodes[i].weight : 0;
+        total_weight_ += weights_[i];
+    }
+    loads_.assign(new_nodes.size(), 0);
+    if (!same_ring) {
+        shared_slot_.assign(new_nodes.size(), kNoSlot);
+        if (options_.shared)
+            for (std::size_t i = 0; i < new_nodes.size(); ++i)
+                shared_slot_[i] = options_.shared->slot_of(new_nodes[i].id).value_or(kNoSlot);
+    }
 
-    if (ring_.empty()) { // nothing can be placed: forget everything
+    if (total_weight_ == 0 || ring_->empty()) { // nothing can be placed: forget everything
         map_.clear();
         slots_.clear();
         free_.clear();
@@ -216,23 +246,31 @@ void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
         return;
     }
 
-    // old index -> new index; which new nodes attract URLs (new, or heavier).
-    const auto old_nodes = old.nodes();
-    const auto new_nodes = ring_.nodes();
+    // old index -> new index; which new nodes attract URLs (new, heavier, or back up).
+    const auto old_nodes = old->nodes();
     std::vector<std::uint32_t> remap(old_nodes.size(), kNil);
     std::vector<bool> attract(new_nodes.size(), true);
     bool any_attract = false;
-    std::unordered_map<std::uint32_t, std::size_t> old_index;
-    for (std::size_t o = 0; o < old_nodes.size(); ++o)
-        old_index.emplace(old_nodes[o].id, o);
-    for (std::size_t n = 0; n < new_nodes.size(); ++n) {
-        if (const auto it = old_index.find(new_nodes[n].id); it != old_index.end()) {
-            const std::size_t o = it->second;
-            if (new_nodes[n].weight > 0)
-                remap[o] = static_cast<std::uint32_t>(n);
-            attract[n] = new_nodes[n].weight > old_nodes[o].weight;
+    if (same_ring) {
+        for (std::size_t n = 0; n < new_nodes.size(); ++n) {
+            if (weights_[n] > 0)
+                remap[n] = static_cast<std::uint32_t>(n);
+            attract[n] = weights_[n] > old_weights[n];
+            any_attract = any_attract || (attract[n] && weights_[n] > 0);
         }
-        any_attract = any_attract || (attract[n] && new_nodes[n].weight > 0);
+    } else {
+        std::unordered_map<std::uint32_t, std::size_t> old_index;
+        for (std::size_t o = 0; o < old_nodes.size(); ++o)
+            old_index.emplace(old_nodes[o].id, o);
+        for (std::size_t n = 0; n < new_nodes.size(); ++n) {
+            if (const auto it = old_index.find(new_nodes[n].id); it != old_index.end()) {
+                const std::size_t o = it->second;
+                if (weights_[n] > 0)
+                    remap[o] = static_cast<std::uint32_t>(n);
+                attract[n] = weights_[n] > old_weights[o];
+            }
+            any_attract = any_attract || (attract[n] && weights_[n] > 0);
+        }
     }
 
     const std::size_t total = map_.size();
@@ -249,14 +287,14 @@ void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
         }
         std::size_t target = cur;
         if (any_attract) {
-            target = *ring_.walk(e.hash, [&](std::size_t idx) {
+            target = *ring_->walk(e.hash, [&](std::size_t idx) {
                 return idx == cur || (attract[idx] && loads_[idx] < capacity(idx, total));
             });
         }
         e.node = static_cast<std::uint32_t>(target);
         ++loads_[target];
     }
-    // Pass 2: URLs of removed nodes go to the next node with room.
+    // Pass 2: URLs of removed (or down) nodes go to the next node with room.
     for (std::uint32_t s : homeless) {
         const std::size_t idx = *place(slots_[s].hash, total);
         slots_[s].node = static_cast<std::uint32_t>(idx);
@@ -269,7 +307,7 @@ void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
         if (loads_[e.node] <= capacity(e.node, total))
             continue;
         const std::uint32_t from = e.node;
-        const std::size_t idx = *ring_.walk(e.hash, [&](std::size_t i) {
+        const std::size_t idx = *ring_->walk(e.hash, [&](std::size_t i) {
             return i != from && loads_[i] < capacity(i, total);
         });
         --loads_[from];

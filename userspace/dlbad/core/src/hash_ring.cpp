@@ -2,7 +2,9 @@
 #include <dlbad/hash_ring.h>
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
+#include <string>
 #include <unordered_set>
 
 namespace dlba::dlbad {
@@ -13,19 +15,38 @@ HashRing::HashRing(std::span<const HashNode> nodes, std::uint32_t vnodes_per_wei
     if (vnodes_per_weight == 0)
         throw std::invalid_argument("vnodes_per_weight must be positive");
     std::unordered_set<std::uint32_t> ids;
-    std::size_t total = 0;
+    std::uint32_t g = 0;
     for (const HashNode& n : nodes_) {
         if (!ids.insert(n.id).second)
             throw std::invalid_argument("duplicate hash node id " + std::to_string(n.id));
         if (n.weight > kMaxWeight)
             throw std::invalid_argument("hash node weight above " + std::to_string(kMaxWeight));
-        total += static_cast<std::size_t>(n.weight) * vnodes_per_weight;
+        g = std::gcd(g, n.weight);
+    }
+    if (g == 0) // no node has weight
+        return;
+    // Normalised weights: only the ratios matter.
+    std::uint64_t units = 0;
+    for (const HashNode& n : nodes_)
+        units += n.weight / g;
+    std::vector<std::uint64_t> count(nodes_.size(), 0);
+    if (units * vnodes_per_weight <= kMaxPoints) {
+        per_weight_ = vnodes_per_weight;
+    } else if (units <= kMaxPoints) {
+        per_weight_ = static_cast<std::uint32_t>(kMaxPoints / units);
+    }
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        const std::uint64_t w = nodes_[i].weight / g;
+        if (w == 0)
+            continue;
+        count[i] = per_weight_ != 0 ? w * per_weight_ : std::max<std::uint64_t>(1, w * kMaxPoints / units);
+        total += count[i];
     }
     points_.reserve(total);
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
         const std::uint64_t base = mix64(static_cast<std::uint64_t>(nodes_[i].id) ^ 0x646c62615f726e67ull);
-        const std::uint64_t count = static_cast<std::uint64_t>(nodes_[i].weight) * vnodes_per_weight;
-        for (std::uint64_t r = 0; r < count; ++r)
+        for (std::uint64_t r = 0; r < count[i]; ++r)
             points_.push_back(Point{mix64(base + r), i});
     }
     // Ties (astronomically rare) are broken by node id so every server

@@ -313,5 +313,60 @@ TEST(SharedLoads, DuplicateIdsRejected)
     EXPECT_THROW(SharedLoads{ids}, std::invalid_argument);
 }
 
+// Tables of one configuration share one ring built once; a server going down is a mask: only its
+// URLs move (to the next live node with room), and when it comes back about 1/N return to it.
+TEST(BoundedLoadTable, SharedRingAndLiveMask)
+{
+    constexpr std::uint32_t n = 10;
+    const auto nodes = make_nodes(n);
+    auto ring = std::make_shared<const HashRing>(nodes);
+    BoundedLoadTable own;
+    own.set_nodes(nodes);
+    BoundedLoadTable t;
+    std::vector<bool> live(n, true);
+    t.set_ring(ring, live);
+    EXPECT_EQ(t.shared_ring(), ring) << "adopted, not copied";
+    for (std::uint64_t h : url_hashes()) {
+        ASSERT_TRUE(t.assign_hash(h));
+        ASSERT_TRUE(own.assign_hash(h));
+    }
+    const auto before = snapshot(t);
+    EXPECT_EQ(before, snapshot(own)) << "a shared ring places as a table's own ring of the same nodes";
+
+    const std::uint32_t down = nodes[4].id;
+    const std::size_t down_load = t.load(down);
+    live[4] = false;
+    t.set_live(live);
+    EXPECT_EQ(t.shared_ring(), ring) << "a membership change builds no ring";
+    EXPECT_EQ(t.load(down), 0u);
+    const auto after = snapshot(t);
+    std::size_t moved = 0;
+    for (std::size_t i = 0; i < kUrls; ++i) {
+        if (before[i] != after[i]) {
+            ++moved;
+            ASSERT_EQ(before[i], down) << "a URL of a live cache moved";
+        }
+    }
+    EXPECT_EQ(moved, down_load);
+    std::size_t mx = 0;
+    for (const HashNode& node : nodes)
+        mx = std::max(mx, t.load(node.id));
+    EXPECT_LE(static_cast<double>(mx) / (static_cast<double>(kUrls) / (n - 1)), 1.05 + 1e-12);
+
+    live[4] = true;
+    t.set_live(live);
+    const auto back = snapshot(t);
+    std::size_t moved_back = 0;
+    for (std::size_t i = 0; i < kUrls; ++i)
+        moved_back += after[i] != back[i];
+    EXPECT_LE(static_cast<double>(moved_back) / kUrls, 1.5 / n + 0.005);
+    EXPECT_GE(static_cast<double>(moved_back) / kUrls, 0.5 / n);
+
+    // Everything down: nothing can be placed, nothing is remembered.
+    t.set_live(std::vector<bool>(n, false));
+    EXPECT_FALSE(t.assign_hash(url_hashes()[0]));
+    EXPECT_EQ(t.size(), 0u);
+}
+
 } // namespace
 } // namespace dlba::dlbad

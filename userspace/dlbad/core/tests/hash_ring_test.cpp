@@ -124,5 +124,95 @@ TEST(HashRing, WalkSkipsRefusedNodes)
     EXPECT_FALSE(r.walk(h, [](std::size_t) { return false; }));
 }
 
+// Issue 10: 1000 servers of weight 100 used to make 16 million points (256 MB, 2-3 s per ring and
+// worker).  Weights are divided by their gcd, so this is the ring of 1000 servers of weight 1.
+TEST(HashRing, SizeBoundedFor1000ServersOfWeight100)
+{
+    std::vector<HashNode> v;
+    for (std::uint32_t i = 1; i <= 1000; ++i)
+        v.push_back({i, 100});
+    const HashRing r(v);
+    EXPECT_EQ(r.points(), 1000u * HashRing::kDefaultVnodes);
+    EXPECT_LE(r.points(), HashRing::kMaxPoints);
+    EXPECT_LE(r.memory_bytes(), std::size_t{4} << 20);
+}
+
+// Weights with no common divisor: the hard cap holds, every server keeps points, and the shares
+// still follow the weights.
+TEST(HashRing, HardCapOnTotalPoints)
+{
+    std::vector<HashNode> v;
+    for (std::uint32_t i = 1; i <= 1000; ++i)
+        v.push_back({i, i % 2 == 0 ? HashRing::kMaxWeight : HashRing::kMaxWeight - 1});
+    const HashRing r(v);
+    EXPECT_LE(r.points(), HashRing::kMaxPoints);
+    EXPECT_GE(r.points_per_weight(), 1u);
+    std::vector<int> owned(1001, 0);
+    r.walk(0, [&](std::size_t i) {
+        ++owned[r.nodes()[i].id];
+        return false;
+    });
+    for (std::uint32_t i = 1; i <= 1000; ++i)
+        ASSERT_GE(owned[i], 1) << "server " << i;
+    // Beyond anything a configuration allows (weights up to 256, at most 1000 servers): still capped.
+    std::vector<HashNode> many;
+    for (std::uint32_t i = 1; i <= 3000; ++i)
+        many.push_back({i, 200 + i % 2});
+    const HashRing big(many);
+    EXPECT_LE(big.points(), HashRing::kMaxPoints + many.size());
+    EXPECT_EQ(big.points_per_weight(), 0u);
+}
+
+// Only the ratios of the weights matter: (1, 2) and (100, 200) place every key alike.
+TEST(HashRing, ProportionalWeightsPlaceAlike)
+{
+    const std::vector<HashNode> small = {{1, 1}, {2, 2}};
+    const std::vector<HashNode> large = {{1, 100}, {2, 200}};
+    const HashRing a(small);
+    const HashRing b(large);
+    EXPECT_EQ(a.points(), b.points());
+    for (int i = 0; i < 20000; ++i) {
+        const std::uint64_t h = hash64("/p" + std::to_string(i));
+        ASSERT_EQ(owner(a, h), owner(b, h)) << i;
+    }
+}
+
+// A server that is down is masked at lookup: its keys walk on to the next live server, all other
+// keys keep theirs, with no new ring.
+TEST(HashRing, MaskingADownServerMovesOnlyItsKeys)
+{
+    const HashRing r(nodes(10));
+    const std::size_t down = 3;
+    int moved = 0;
+    const int total = 50000;
+    for (int i = 0; i < total; ++i) {
+        const std::uint64_t h = hash64("/m" + std::to_string(i));
+        const std::size_t before = *r.primary(h);
+        const std::size_t after = *r.walk(h, [&](std::size_t n) { return n != down; });
+        if (before == down) {
+            ++moved;
+            EXPECT_NE(after, down);
+        } else {
+            EXPECT_EQ(after, before);
+        }
+    }
+    EXPECT_NEAR(static_cast<double>(moved) / total, 0.1, 0.03);
+}
+
+// Same configuration, same ring: a reload (SIGHUP) keeps every placement.
+TEST(HashRing, SameConfigurationSameRing)
+{
+    std::vector<HashNode> v;
+    for (std::uint32_t i = 1; i <= 50; ++i)
+        v.push_back({i * 7, 1 + i % 5});
+    const HashRing a(v);
+    const HashRing b(v);
+    ASSERT_EQ(a.points(), b.points());
+    for (int i = 0; i < 20000; ++i) {
+        const std::uint64_t h = hash64("/s" + std::to_string(i));
+        ASSERT_EQ(owner(a, h), owner(b, h));
+    }
+}
+
 } // namespace
 } // namespace dlba::dlbad

@@ -27,6 +27,12 @@
 // for each thread (and small per-thread populations no longer each round their capacities up).
 // Each table still keeps its own URL -> node memory; primary placement is identical in all of
 // them, overflow placements (a few per cent of URLs) may differ between threads.
+//
+// The ring itself is not the table's: set_ring() adopts an immutable HashRing built once per
+// configuration and shared read-only by every table (shared_ptr<const HashRing>), together with
+// a mask of the nodes that are up.  A node going down or coming back is set_live(): its weight
+// counts as 0 while it is down (its URLs go to the next live node of their walk, as above), and
+// nothing is rebuilt.
 
 #include <dlbad/hash_ring.h>
 #include <dlbad/shared_loads.h>
@@ -65,8 +71,19 @@ public:
     // Replace the node set (ids are stable identities: an id present before
     // and after keeps its URLs).  Rebalances the tracked URLs as described
     // above; cost O(tracked URLs).  Throws std::invalid_argument on
-    // duplicate ids.
+    // duplicate ids.  Builds a ring of its own (all nodes live): for a
+    // table used alone; tables of one configuration share theirs through
+    // set_ring().
     void set_nodes(std::span<const HashNode> nodes);
+
+    // Adopt a shared ring (nullptr: no nodes) and the nodes that are up:
+    // live[i] for ring->nodes()[i] (missing entries: down).  A node that is
+    // down is placed nothing, as if its weight were 0.  Rebalances as
+    // set_nodes(); with the same ring as before, cost O(tracked URLs) and
+    // no allocation beyond the per-node vectors.
+    void set_ring(std::shared_ptr<const HashRing> ring, const std::vector<bool>& live);
+    // set_ring() with the current ring.
+    void set_live(const std::vector<bool>& live);
 
     // Node id for this URL (hash64 of it), assigning it if new; nullopt when
     // no node has weight.
@@ -81,14 +98,15 @@ public:
 
     [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
     [[nodiscard]] std::size_t load(std::uint32_t node_id) const noexcept;
-    [[nodiscard]] const HashRing& ring() const noexcept { return ring_; }
+    [[nodiscard]] const HashRing& ring() const noexcept { return *ring_; }
+    [[nodiscard]] const std::shared_ptr<const HashRing>& shared_ring() const noexcept { return ring_; }
     [[nodiscard]] const Options& options() const noexcept { return options_; }
 
 private:
     static constexpr std::uint32_t kNil = UINT32_MAX;
     struct Entry {
         std::uint64_t hash;
-        std::uint32_t node; // index into ring_.nodes()
+        std::uint32_t node; // index into ring_->nodes()
         std::uint32_t prev; // LRU list (slot indexes)
         std::uint32_t next;
     };
@@ -104,9 +122,12 @@ private:
     void evict_one();
     void erase_slot(std::uint32_t slot);
 
+    [[nodiscard]] std::uint32_t weight(std::size_t node_index) const noexcept { return weights_[node_index]; }
+
     Options options_;
-    HashRing ring_;
-    std::uint64_t total_weight_ = 0;
+    std::shared_ptr<const HashRing> ring_;
+    std::vector<std::uint32_t> weights_; // per node index: its weight if live, else 0
+    std::uint64_t total_weight_ = 0;     // of the live nodes
     std::vector<std::size_t> loads_; // per node index
     static constexpr std::size_t kNoSlot = SIZE_MAX;
     std::vector<std::size_t> shared_slot_; // per node index: slot in options_.shared

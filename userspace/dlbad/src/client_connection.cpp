@@ -1,7 +1,6 @@
 #include "client_connection.h"
 
 #include <dlbad/cookie_header.h>
-#include <dlbad/hash.h>
 #include <dlbad/uri_util.h>
 
 #include <sys/epoll.h>
@@ -347,12 +346,12 @@ void ClientConnection::headComplete(std::size_t head_length)
     }
     if (svc_->sessionIds()) {
         if (auto id = svc_->sessionIds()->extract(head))
-            keys_.session_hash = hash64(*id);
+            keys_.session_hash = svc_->hash(*id);
     }
     if (cfg.policy == Policy::UrlHash) {
         // "http://host/a?b" and "/a?b" are one URL (the parser took the path out of either form).
         std::string storage;
-        keys_.url_hash = hash64(cfg.url_hash.query ? origin_form(head.target(), storage) : head.path());
+        keys_.url_hash = svc_->hash(cfg.url_hash.query ? origin_form(head.target(), storage) : head.path());
     }
 
     ForwardContext fc;

@@ -139,6 +139,9 @@ struct Config {
     // one daemon, until it restarts).
     std::vector<PersistenceKey> persistence_keys;
     std::string ticket_key;               // raw 80-byte TLS ticket key material; empty = random per process
+    // SipHash-2-4 key (raw 16 bytes) of URL and session-id hashing: every DLBA server of an array
+    // must share it to agree on placement.  Empty = random per process (kept across reloads).
+    std::string hash_key;
     MonitorConfig monitor;
     std::vector<BackendConfig> backends;
     std::vector<ServiceConfig> services;

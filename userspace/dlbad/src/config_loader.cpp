@@ -488,7 +488,7 @@ public:
         if (!root || root.IsNull())
             failAt(1, "empty configuration");
         requireMap(root, "the configuration");
-        checkKeys(root, {"workers", "cpu_affinity", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file", "monitor",
+        checkKeys(root, {"workers", "cpu_affinity", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file", "hash_key_file", "monitor",
                          "defaults", "backends", "services"},
                   "the configuration");
         if (root["workers"])
@@ -540,6 +540,12 @@ public:
             c.ticket_key = readKeyFile(root["ticket_key_file"], "ticket_key_file");
             if (c.ticket_key.size() != 80)
                 fail(root["ticket_key_file"], "ticket_key_file: the key must be exactly 80 bytes (160 hex digits)");
+        }
+        if (root["hash_key_file"]) {
+            c.hash_key = readKeyFile(root["hash_key_file"], "hash_key_file");
+            if (c.hash_key.size() != 16)
+                fail(root["hash_key_file"], "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
+                                                std::to_string(c.hash_key.size()));
         }
         if (root["monitor"]) {
             const auto& m = root["monitor"];

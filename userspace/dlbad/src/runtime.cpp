@@ -19,6 +19,7 @@ Secrets Secrets::random()
         RAND_bytes(reinterpret_cast<unsigned char*>(s.ticket_key.data()), 80) != 1)
         throw std::runtime_error("RAND_bytes failed");
     s.persistence_keys.push_back(std::move(k));
+    s.hash_key = SipKey::random();
     return s;
 }
 
@@ -28,6 +29,7 @@ Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, cons
 {
     const auto& keys = config_.persistence_keys.empty() ? secrets.persistence_keys : config_.persistence_keys;
     const auto& ticket_key = config_.ticket_key.empty() ? secrets.ticket_key : config_.ticket_key;
+    const SipKey hash_key = config_.hash_key.empty() ? secrets.hash_key : SipKey::from_string(config_.hash_key);
     for (const auto& b : config_.backends)
         pools_.push_back(std::make_shared<const BackendPool>(b, registry));
     for (const auto& s : config_.services) {
@@ -36,7 +38,8 @@ Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, cons
             if (p->name() == s.backend)
                 pool = p;
         services_.push_back(
-            std::make_shared<const VirtualService>(s, config_.path, pool, keys, ticket_key, workers, registry));
+            std::make_shared<const VirtualService>(s, config_.path, pool, keys, ticket_key, hash_key, workers,
+                                                  registry));
     }
 }
 

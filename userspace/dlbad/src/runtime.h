@@ -1,5 +1,7 @@
 #pragma once
 
+#include <dlbad/siphash.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -18,6 +20,7 @@ class StatsRegistry;
 struct Secrets {
     std::vector<PersistenceKey> persistence_keys; // random fallback
     std::string ticket_key;                       // random fallback, 80 bytes
+    SipKey hash_key;                              // random fallback: URL / session-id hashing
     static Secrets random();
 };
 

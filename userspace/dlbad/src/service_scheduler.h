@@ -18,8 +18,8 @@ namespace dlba::dlbad {
 // What a request offers for persistence / placement (extracted by the connection).
 struct ScheduleKeys {
     std::optional<std::uint32_t> cookie_key;   // server key from a verified persistence cookie
-    std::optional<std::uint64_t> session_hash; // hash64 of the session id
-    std::optional<std::uint64_t> url_hash;     // hash64 of the URL (url-hash policy)
+    std::optional<std::uint64_t> session_hash; // keyed hash of the session id (VirtualService::hash)
+    std::optional<std::uint64_t> url_hash;     // keyed hash of the URL (url-hash policy)
 };
 
 struct ScheduleDecision {

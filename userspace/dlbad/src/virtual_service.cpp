@@ -10,9 +10,11 @@ namespace dlba::dlbad {
 
 VirtualService::VirtualService(const ServiceConfig& config, const std::string& file,
                                std::shared_ptr<const BackendPool> pool, const std::vector<PersistenceKey>& keys,
-                               const std::string& ticket_key, unsigned workers, StatsRegistry& registry)
+                               const std::string& ticket_key, const SipKey& hash_key, unsigned workers,
+                               StatsRegistry& registry)
     : config_(config),
       pool_(std::move(pool)),
+      hash_key_(hash_key),
       stats_(registry.service(config.name)),
       scheduler_(config, pool_, workers)
 {

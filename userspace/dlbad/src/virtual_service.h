@@ -4,10 +4,13 @@
 #include <dlbad/http_types.h>
 #include <dlbad/persistence_token.h>
 #include <dlbad/session_id_extractor.h>
+#include <dlbad/siphash.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "backend_pool.h"
 #include "config.h"
@@ -26,8 +29,8 @@ class VirtualService {
 public:
     // Throws ConfigError (TLS material, core library rejections) naming the service's line.
     VirtualService(const ServiceConfig& config, const std::string& file, std::shared_ptr<const BackendPool> pool,
-                   const std::vector<PersistenceKey>& keys, const std::string& ticket_key, unsigned workers,
-                   StatsRegistry& registry);
+                   const std::vector<PersistenceKey>& keys, const std::string& ticket_key, const SipKey& hash_key,
+                   unsigned workers, StatsRegistry& registry);
 
     [[nodiscard]] const ServiceConfig& config() const noexcept { return config_; }
     [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
@@ -40,12 +43,16 @@ public:
     [[nodiscard]] const CookieInjector* injector() const noexcept { return injector_ ? &*injector_ : nullptr; }
     [[nodiscard]] const PersistenceTokenCodec* codec() const noexcept { return codec_.get(); }
     [[nodiscard]] const SessionIdExtractor* sessionIds() const noexcept { return session_ids_ ? &*session_ids_ : nullptr; }
+    // Keyed hash (SipHash-2-4, the daemon's hash key) of a URL or session id: the position on the
+    // ring.  Clients cannot choose ids or URLs that pile onto one server without the key.
+    [[nodiscard]] std::uint64_t hash(std::string_view data) const noexcept { return siphash24(hash_key_, data); }
     // "10.0.0.10:443/tcp", the scheduler's service naming.
     [[nodiscard]] std::string serviceId() const { return config_.listen.toString() + "/tcp"; }
 
 private:
     ServiceConfig config_;
     std::shared_ptr<const BackendPool> pool_;
+    SipKey hash_key_;
     std::shared_ptr<ServiceStats> stats_;
     std::unique_ptr<TlsContext> tls_;
     ParserLimits request_limits_;

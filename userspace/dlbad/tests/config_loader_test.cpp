@@ -346,5 +346,26 @@ TEST(ConfigLoader, PersistenceKeyFiles)
     std::remove(path);
 }
 
+TEST(ConfigLoader, HashKeyFile)
+{
+    char path[] = "/tmp/dlbad-hashkey-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    {
+        std::ofstream(path) << "000102030405060708090a0b0c0d0e0f\n";
+    }
+    auto c = ConfigLoader::loadString(std::string("hash_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    ASSERT_EQ(c.hash_key.size(), 16u) << "hex is decoded";
+    EXPECT_EQ(static_cast<unsigned char>(c.hash_key[15]), 0x0f);
+    EXPECT_TRUE(ConfigLoader::loadString(kMinimal, "test.conf").hash_key.empty()) << "default: random per process";
+    {
+        std::ofstream(path) << "00112233445566778899aabbccddeeff0011\n";
+    }
+    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2, "exactly 16 bytes");
+    std::remove(path);
+    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2, "hash_key_file: cannot read");
+}
+
 } // namespace
 } // namespace dlba::dlbad

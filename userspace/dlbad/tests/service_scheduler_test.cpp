@@ -4,10 +4,15 @@
 #include <dlbad/hash.h>
 
 #include <dlbad/bounded_load_table.h>
+#include <dlbad/siphash.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
+
+#include <unistd.h>
 
 #include "config_loader.h"
 #include "runtime.h"
@@ -254,6 +259,40 @@ TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
     }
     EXPECT_EQ(&*e.svc().pool().sharedRing(), &*ring) << "no ring was rebuilt";
     EXPECT_EQ(ring.use_count(), 3);
+}
+
+// URLs and session ids are hashed with SipHash-2-4 under the daemon's key: the hash_key_file's
+// when configured (every DLBA server of an array given the same file agrees), else a random key
+// made at start and kept across reloads.
+TEST(VirtualService, KeyedHashOfUrlsAndSessionIds)
+{
+    char path[] = "/tmp/dlbad-hashkey-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    {
+        std::ofstream(path) << "000102030405060708090a0b0c0d0e0f\n";
+    }
+    const std::string keyed = std::string("hash_key_file: ") + path + "\n" + conf("url-hash");
+    StatsRegistry registry;
+    const Runtime a(ConfigLoader::loadString(keyed, "t.conf"), 1, 1, Secrets::random(), registry);
+    const Runtime b(ConfigLoader::loadString(keyed, "t.conf"), 1, 1, Secrets::random(), registry);
+    std::remove(path);
+    std::string m;
+    for (int i = 0; i < 15; ++i)
+        m.push_back(static_cast<char>(i));
+    EXPECT_EQ(a.services()[0]->hash(m), 0xa129ca6149be45e5ull) << "the key file's key";
+    EXPECT_EQ(a.services()[0]->hash("/obj/1"), b.services()[0]->hash("/obj/1")) << "one key file, one placement";
+
+    const Secrets s1 = Secrets::random();
+    const Secrets s2 = Secrets::random();
+    const Runtime r1(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 1, 1, s1, registry);
+    const Runtime r1_reloaded(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 2, 1, s1, registry);
+    const Runtime r2(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 1, 1, s2, registry);
+    EXPECT_EQ(r1.services()[0]->hash("/obj/1"), r1_reloaded.services()[0]->hash("/obj/1"))
+        << "a reload keeps the random key";
+    EXPECT_NE(r1.services()[0]->hash("/obj/1"), r2.services()[0]->hash("/obj/1")) << "another process, another key";
+    EXPECT_EQ(r1.services()[0]->hash("/obj/1"), siphash24(s1.hash_key, "/obj/1"));
 }
 
 } // namespace

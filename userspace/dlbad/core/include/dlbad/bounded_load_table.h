@@ -85,7 +85,8 @@ public:
     // set_ring() with the current ring.
     void set_live(const std::vector<bool>& live);
 
-    // Node id for this URL (hash64 of it), assigning it if new; nullopt when
+    // Node id for this URL (unkeyed hash64 of it; dlbad gives assign_hash()
+    // its keyed hash instead), assigning it if new; nullopt when
     // no node has weight.
     std::optional<std::uint32_t> assign(std::string_view url);
     std::optional<std::uint32_t> assign_hash(std::uint64_t url_hash);

@@ -1,9 +1,10 @@
 #pragma once
 
-// Stable 64-bit hash for URLs, session ids and ring points.  Deterministic
-// across processes, machines and versions (every DLBA server of an array
-// must place a URL on the same cache), fast (8 bytes per step, 128-bit
-// multiply-fold mixing), not cryptographic.
+// Stable 64-bit hash and integer mixer (ring point positions).  Deterministic
+// across processes, machines and versions, fast (8 bytes per step, 128-bit
+// multiply-fold mixing), not cryptographic and not keyed: anyone can compute
+// it, so dlbad hashes client-chosen URLs and session ids with the keyed
+// siphash24() (siphash.h) instead.
 
 #include <cstdint>
 #include <string_view>

@@ -2,7 +2,7 @@
 
 // Session-id persistence: finds a configured session id in a request.  The
 // runtime maps the id to a back-end with a HashRing over the configured
-// servers (hash64(id), walk skipping unavailable servers), so a session
+// servers (the daemon's keyed hash of the id, walk skipping unavailable servers), so a session
 // stays on its server while it is healthy and only the sessions of a failed
 // server move.
 

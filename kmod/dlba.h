@@ -240,6 +240,10 @@ void dlba_sched_uninit(struct dlba_service *svc);
 struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 				    const union nf_inet_addr *caddr,
 				    __be16 cport);
+/* Packet path: the usable owner of a client's bucket, without assigning. */
+struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
+				     const union nf_inet_addr *caddr,
+				     __be16 cport);
 /*
  * Control plane (dn->lock held).  server_gone: the caller has already set
  * srv->failed, so no packet can hand the server new buckets meanwhile.
@@ -272,12 +276,15 @@ int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
 bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
 		     const struct net_device *dev);
 /*
- * An ICMP error the LB sends about a packet it forwarded to nat server @srv:
- * make its quote name VIP:port again.  Offsets from skb->data of the ICMP
- * header, the quoted IP header and the quoted TCP/UDP header.
+ * An ICMP error about nat server @srv's traffic: make its quote (and its
+ * outer address where it is the rewritten one) name VIP:port on the way to
+ * the client, the server's address and port on the way to it (@to_server).
+ * Offsets from skb->data of the ICMP header, the quoted IP header and the
+ * quoted TCP/UDP header.
  */
-int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
-		     unsigned int icmpoff, unsigned int ioff, unsigned int toff);
+int dlba_nat_quote(struct sk_buff *skb, struct dlba_server *srv,
+		   unsigned int icmpoff, unsigned int ioff, unsigned int toff,
+		   bool to_server);
 /*
  * Per-server transmit state (the route cache).  init: after srv->method is
  * set, before the server is published (GFP_KERNEL).  uninit: after the RCU

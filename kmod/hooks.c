@@ -22,15 +22,15 @@
  * Anything else is accepted untouched; when the namespace has no service the
  * hooks return after one load.
  *
- * One LOCAL_OUT hook per family looks at the ICMP errors the LB itself sends
- * (time exceeded, fragmentation needed / packet too big, no route, neighbour
- * unreachable: what the forwarding path owes the sender of a packet it could
- * not deliver).  About a packet forwarded by nat they quote it as rewritten,
- * to the server's real address and port; dlba_nat_unquote() makes the quote
- * name VIP:port again, so the client learns nothing of the server and its
- * socket gets the error (PMTU discovery works).  As for replies, a nat
- * server's address and port belong to its service: an error quoting them is
- * taken to be about a client of the VIP.
+ * ICMP errors about balanced traffic (see "ICMP errors" below) go where the
+ * flow's other end is: an error to the VIP about a server's response goes
+ * to the server that owns the client's bucket (PRE_ROUTING), an error about
+ * a client's packet that nat rewrote quotes VIP:port on its way to the
+ * client, whether a server or router behind the LB sent it (FORWARD) or the
+ * LB itself (one LOCAL_OUT hook per family: time exceeded, fragmentation
+ * needed / packet too big, unreachable, what the forwarding path owes).
+ * Path MTU discovery then works in every mode, and a client never learns a
+ * nat server's real address.
  *
  * PRE_ROUTING priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
  *  - after defragmentation: where conntrack's defragmentation is active in
@@ -134,6 +134,191 @@ static unsigned int dlba_dispatch(struct sk_buff *skb, struct dlba_net *dn,
 	return dlba_hook_nat_reply(skb, srv);
 }
 
+/* ---- ICMP errors ---------------------------------------------------- */
+
+/* An ICMP error about a TCP/UDP packet, and the packet it quotes. */
+struct dlba_icmp_err {
+	union nf_inet_addr daddr;	/* the error's destination */
+	union nf_inet_addr isaddr;	/* the quoted packet's source */
+	union nf_inet_addr idaddr;	/* ... and destination */
+	unsigned int icmpoff;		/* ICMP header */
+	unsigned int ioff;		/* quoted IP header */
+	unsigned int toff;		/* quoted TCP/UDP header */
+	__be16 isport, idport;
+	u16 family;
+	u8 proto;
+};
+
+/* The ports of a quoted TCP/UDP packet; false for anything else. */
+static bool dlba_icmp_ports(const struct sk_buff *skb, struct dlba_icmp_err *e)
+{
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP)
+		return false;
+	/* RFC 792: an error quotes at least 8 bytes past the IP header. */
+	ports = skb_header_pointer(skb, e->toff, sizeof(_ports), _ports);
+	if (!ports)
+		return false;
+	e->isport = ports[0];
+	e->idport = ports[1];
+	return true;
+}
+
+/* An IPv4 packet (not a fragment) that is an ICMP error about TCP/UDP? */
+static bool dlba_icmp_parse4(const struct sk_buff *skb, struct dlba_icmp_err *e)
+{
+	const struct iphdr *iph = ip_hdr(skb), *inner;
+	const struct icmphdr *ih;
+	struct icmphdr _ih;
+	struct iphdr _inner;
+
+	e->icmpoff = ip_hdrlen(skb);
+	ih = skb_header_pointer(skb, e->icmpoff, sizeof(_ih), &_ih);
+	if (!ih || !icmp_is_err(ih->type))
+		return false;
+	e->ioff = e->icmpoff + sizeof(_ih);
+	inner = skb_header_pointer(skb, e->ioff, sizeof(_inner), &_inner);
+	if (!inner || inner->ihl < 5 || (inner->frag_off & htons(IP_OFFSET)))
+		return false;
+	e->family = AF_INET;
+	e->proto = inner->protocol;
+	e->toff = e->ioff + inner->ihl * 4;
+	memset(&e->daddr, 0, sizeof(e->daddr));
+	memset(&e->isaddr, 0, sizeof(e->isaddr));
+	memset(&e->idaddr, 0, sizeof(e->idaddr));
+	e->daddr.ip = iph->daddr;
+	e->isaddr.ip = inner->saddr;
+	e->idaddr.ip = inner->daddr;
+	return dlba_icmp_ports(skb, e);
+}
+
+/* The same for ICMPv6, whose header is at @icmpoff. */
+static bool dlba_icmp_parse6(const struct sk_buff *skb, unsigned int icmpoff,
+			     struct dlba_icmp_err *e)
+{
+	const struct ipv6hdr *inner;
+	const struct icmp6hdr *ih;
+	struct icmp6hdr _ih;
+	struct ipv6hdr _inner;
+	__be16 frag_off;
+	u8 nexthdr;
+	int toff;
+
+	e->icmpoff = icmpoff;
+	ih = skb_header_pointer(skb, icmpoff, sizeof(_ih), &_ih);
+	if (!ih || !icmpv6_is_err(ih->icmp6_type))
+		return false;
+	e->ioff = icmpoff + sizeof(_ih);
+	inner = skb_header_pointer(skb, e->ioff, sizeof(_inner), &_inner);
+	if (!inner)
+		return false;
+	nexthdr = inner->nexthdr;
+	toff = ipv6_skip_exthdr(skb, e->ioff + sizeof(_inner), &nexthdr,
+				&frag_off);
+	if (toff < 0 || (ntohs(frag_off) & ~0x7))
+		return false;
+	e->family = AF_INET6;
+	e->proto = nexthdr;
+	e->toff = toff;
+	e->daddr.in6 = ipv6_hdr(skb)->daddr;
+	e->isaddr.in6 = inner->saddr;
+	e->idaddr.in6 = inner->daddr;
+	return dlba_icmp_ports(skb, e);
+}
+
+/*
+ * PRE_ROUTING: an error sent to a VIP about a packet a server sent from it
+ * (a router on the way to the client found the response too big, its TTL
+ * ran out, the client's host has no such port).  It belongs to the server
+ * that sent that packet, and the bucket of the quoted destination (the
+ * client's address and port) names it: the port-redirection patent's ICMP
+ * errors routed by the embedded port, without state.  dr and tun servers
+ * get the error as it is, by their method; for a nat server the error is
+ * readdressed to its real address and port (outer destination and quote)
+ * and routed there.  An error about a bucket no usable server owns goes to
+ * the LB's own stack, as before.
+ */
+static unsigned int dlba_icmp_to_vip(struct sk_buff *skb, struct dlba_net *dn,
+				     struct dlba_icmp_err *e)
+{
+	struct dlba_service *svc;
+	struct dlba_server *srv;
+
+	/* Errors go to the quoted packet's source: the VIP itself. */
+	if (memcmp(&e->daddr, &e->isaddr, dlba_addr_len(e->family)))
+		return NF_ACCEPT;
+	svc = dlba_service_find(dn, e->family, &e->isaddr, e->isport, e->proto);
+	if (!svc || READ_ONCE(svc->mode) != DLBA_MODE_FORWARD)
+		return NF_ACCEPT;
+	srv = dlba_sched_owner(svc, &e->idaddr, e->idport);
+	if (!srv)
+		return NF_ACCEPT;
+	if (READ_ONCE(srv->method) != DLBA_FWD_NAT)
+		return dlba_xmit(skb, svc, srv);
+	if (dlba_nat_quote(skb, srv, e->icmpoff, e->ioff, e->toff, true))
+		return NF_DROP;
+	return NF_ACCEPT;
+}
+
+/*
+ * FORWARD: an error about a client's packet that the LB rewrote for a nat
+ * server, on its way back to the client (the server's port unreachable, or
+ * a router behind the LB that could not deliver it).  It quotes the server's
+ * real address and port: quote VIP:port instead (and the VIP as the source
+ * when the server itself sent it), so that the client's socket takes the
+ * error and learns nothing of the server.  Only from the server's side, as
+ * for replies.
+ */
+static unsigned int dlba_icmp_from_server(struct sk_buff *skb,
+					  struct dlba_net *dn,
+					  const struct nf_hook_state *state,
+					  struct dlba_icmp_err *e)
+{
+	struct dlba_server *srv;
+
+	srv = dlba_nat_find_rcu(dn, e->family, &e->idaddr, e->idport, e->proto);
+	if (!srv || !dlba_srv_behind(state->net, srv, state->in))
+		return NF_ACCEPT;
+	if (dlba_nat_quote(skb, srv, e->icmpoff, e->ioff, e->toff, false))
+		return NF_DROP;
+	return NF_ACCEPT;
+}
+
+/*
+ * LOCAL_OUT: an error the LB itself sends about a packet it forwarded to a
+ * nat server quotes that packet as rewritten; make it quote VIP:port.  As
+ * for replies, a nat server's address and port belong to its service: an
+ * error quoting them is taken to be about a client of the VIP.
+ */
+static unsigned int dlba_icmp_from_lb(struct sk_buff *skb, struct dlba_net *dn,
+				      struct dlba_icmp_err *e)
+{
+	struct dlba_server *srv;
+
+	srv = dlba_nat_find_rcu(dn, e->family, &e->idaddr, e->idport, e->proto);
+	if (!srv)
+		return NF_ACCEPT;
+	if (dlba_nat_quote(skb, srv, e->icmpoff, e->ioff, e->toff, false))
+		return NF_DROP;
+	return NF_ACCEPT;
+}
+
+static unsigned int dlba_icmp(struct sk_buff *skb, struct dlba_net *dn,
+			      const struct nf_hook_state *state,
+			      struct dlba_icmp_err *e)
+{
+	switch (state->hook) {
+	case NF_INET_PRE_ROUTING:
+		return dlba_icmp_to_vip(skb, dn, e);
+	case NF_INET_FORWARD:
+		return dlba_icmp_from_server(skb, dn, state, e);
+	default:
+		return dlba_icmp_from_lb(skb, dn, e);
+	}
+}
+
 static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -146,10 +331,15 @@ static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
 
 	/* ip_rcv_core() validated and pulled the IP header. */
 	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
-		return NF_ACCEPT;
 	if (ip_is_fragment(iph))
 		return NF_ACCEPT;
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP) {
+		struct dlba_icmp_err e;
+
+		if (iph->protocol == IPPROTO_ICMP && dlba_icmp_parse4(skb, &e))
+			return dlba_icmp(skb, dn, state, &e);
+		return NF_ACCEPT;
+	}
 
 	saddr.ip = iph->saddr;
 	daddr.ip = iph->daddr;
@@ -183,6 +373,13 @@ static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
 		thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
 		if (thoff < 0 || frag_off)
 			return NF_ACCEPT;
+		if (nexthdr == IPPROTO_ICMPV6) {
+			struct dlba_icmp_err e;
+
+			if (!dlba_icmp_parse6(skb, thoff, &e))
+				return NF_ACCEPT;
+			return dlba_icmp(skb, dn, state, &e);
+		}
 		if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP)
 			return NF_ACCEPT;
 	}
@@ -193,96 +390,36 @@ static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
 			     &saddr, &daddr);
 }
 
-/*
- * An ICMP error at @icmpoff quoting an IP packet at @ioff whose TCP/UDP header
- * is at @toff, to @daddr: if that is a nat server's address and port, the LB
- * forwarded the quoted packet there.  Unquote it; drop the error rather than
- * let it out with the server's address if that fails.
- */
-static unsigned int dlba_icmp_quote(struct sk_buff *skb, struct dlba_net *dn,
-				    u16 family, u8 proto,
-				    const union nf_inet_addr *daddr,
-				    unsigned int icmpoff, unsigned int ioff,
-				    unsigned int toff)
-{
-	struct dlba_server *srv;
-	__be16 _ports[2];
-	const __be16 *ports;
-
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return NF_ACCEPT;
-	ports = skb_header_pointer(skb, toff, sizeof(_ports), _ports);
-	if (!ports)
-		return NF_ACCEPT;
-	srv = dlba_nat_find_rcu(dn, family, daddr, ports[1], proto);
-	if (!srv)
-		return NF_ACCEPT;
-	if (dlba_nat_unquote(skb, srv, icmpoff, ioff, toff))
-		return NF_DROP;
-	return NF_ACCEPT;
-}
-
+/* The LB's own ICMP errors (LOCAL_OUT). */
 static unsigned int dlba_hook_icmp_out4(void *priv, struct sk_buff *skb,
 					const struct nf_hook_state *state)
 {
 	struct dlba_net *dn = dlba_pernet(state->net);
-	union nf_inet_addr daddr = {};
-	const struct iphdr *iph, *inner;
-	const struct icmphdr *ih;
-	unsigned int ioff;
-	struct icmphdr _ih;
-	struct iphdr _inner;
+	const struct iphdr *iph;
+	struct dlba_icmp_err e;
 
 	if (!READ_ONCE(dn->nservices))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_ICMP || ip_is_fragment(iph))
+	if (iph->protocol != IPPROTO_ICMP || ip_is_fragment(iph) ||
+	    !dlba_icmp_parse4(skb, &e))
 		return NF_ACCEPT;
-	ih = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_ih), &_ih);
-	if (!ih || !icmp_is_err(ih->type))
-		return NF_ACCEPT;
-	ioff = ip_hdrlen(skb) + sizeof(_ih);
-	inner = skb_header_pointer(skb, ioff, sizeof(_inner), &_inner);
-	if (!inner || inner->ihl < 5 || (inner->frag_off & htons(IP_OFFSET)))
-		return NF_ACCEPT;
-	daddr.ip = inner->daddr;
-	return dlba_icmp_quote(skb, dn, AF_INET, inner->protocol, &daddr,
-			       ip_hdrlen(skb), ioff, ioff + inner->ihl * 4);
+	return dlba_icmp(skb, dn, state, &e);
 }
 
 static unsigned int dlba_hook_icmp_out6(void *priv, struct sk_buff *skb,
 					const struct nf_hook_state *state)
 {
 	struct dlba_net *dn = dlba_pernet(state->net);
-	unsigned int icmpoff = sizeof(struct ipv6hdr), ioff;
-	const struct ipv6hdr *inner;
-	const struct icmp6hdr *ih;
-	union nf_inet_addr daddr;
-	struct icmp6hdr _ih;
-	struct ipv6hdr _inner;
-	__be16 frag_off;
-	u8 nexthdr;
-	int toff;
+	struct dlba_icmp_err e;
 
 	if (!READ_ONCE(dn->nservices))
 		return NF_ACCEPT;
 	/* icmp6_send() puts no extension header before its ICMPv6 header. */
-	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6)
+	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6 ||
+	    !dlba_icmp_parse6(skb, sizeof(struct ipv6hdr), &e))
 		return NF_ACCEPT;
-	ih = skb_header_pointer(skb, icmpoff, sizeof(_ih), &_ih);
-	if (!ih || !icmpv6_is_err(ih->icmp6_type))
-		return NF_ACCEPT;
-	ioff = icmpoff + sizeof(_ih);
-	inner = skb_header_pointer(skb, ioff, sizeof(_inner), &_inner);
-	if (!inner)
-		return NF_ACCEPT;
-	nexthdr = inner->nexthdr;
-	toff = ipv6_skip_exthdr(skb, ioff + sizeof(_inner), &nexthdr, &frag_off);
-	if (toff < 0 || (ntohs(frag_off) & ~0x7))
-		return NF_ACCEPT;
-	daddr.in6 = inner->daddr;
-	return dlba_icmp_quote(skb, dn, AF_INET6, nexthdr, &daddr, icmpoff,
-			       ioff, toff);
+	return dlba_icmp(skb, dn, state, &e);
 }
 
 static const struct nf_hook_ops dlba_ops_ipv4[] = {

@@ -321,6 +321,22 @@ struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 	return dlba_sched_assign(svc, idx, now);
 }
 
+/*
+ * The server that owns the bucket of (@caddr, @cport), if it is usable; no
+ * assignment, no refresh: for packets that belong to a client's flow but
+ * are not its traffic (an ICMP error about it).
+ */
+struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
+				     const union nf_inet_addr *caddr,
+				     __be16 cport)
+{
+	u32 idx = dlba_bucket_index(svc, caddr, cport);
+	struct dlba_server *srv;
+
+	srv = dlba_bucket_owner(svc, READ_ONCE(svc->buckets[idx].server));
+	return dlba_srv_usable(srv) ? srv : NULL;
+}
+
 void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv)
 {
 	u32 s = srv->slot + 1, i, moved = 0;

@@ -360,12 +360,17 @@ int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv)
 }
 
 /*
- * An ICMP error the LB itself sends about a packet it forwarded to a nat
- * server quotes that packet as rewritten: the server's real address and port.
- * The client sent it to VIP:port, so put those back in the quote (@ioff: its
- * IP header, @toff: its TCP/UDP header), with the quoted checksums, and
- * recompute the ICMP checksum.  The quote is plain data: its checksums are
- * adjusted as such, whatever skb->ip_summed says about the outer packet.
+ * ICMP errors about nat traffic quote a packet as it was on one side of the
+ * LB; make them quote it as it was on the other side.  Away from the server
+ * (@to_server false: an error about a client's packet that the LB rewrote,
+ * sent by the LB itself, the server or a router behind it): the quote's
+ * destination becomes VIP:port again, and the error's source the VIP when
+ * the server sent it.  Towards the server (an error sent to the VIP about a
+ * reply, e.g. a router's packet too big): the quote's source becomes the
+ * server's real address and port, and so does the error's destination.
+ * @ioff: the quoted IP header, @toff: its TCP/UDP header.  The quote is
+ * plain data: its checksums are adjusted as such, whatever skb->ip_summed
+ * says of the outer packet; the ICMP checksum is computed afresh.
  */
 static void dlba_quote_csum(__sum16 *check, u16 family,
 			    const union nf_inet_addr *from,
@@ -378,10 +383,13 @@ static void dlba_quote_csum(__sum16 *check, u16 family,
 	csum_replace2(check, pfrom, pto);
 }
 
-int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
-		     unsigned int icmpoff, unsigned int ioff, unsigned int toff)
+int dlba_nat_quote(struct sk_buff *skb, struct dlba_server *srv,
+		   unsigned int icmpoff, unsigned int ioff, unsigned int toff,
+		   bool to_server)
 {
 	struct dlba_service *svc = srv->svc;
+	const union nf_inet_addr *to = to_server ? &srv->addr : &svc->addr;
+	__be16 pto = to_server ? srv->port : svc->port;
 	bool udp = svc->proto == IPPROTO_UDP;
 	unsigned int coff = toff + (udp ? offsetof(struct udphdr, check) :
 				    offsetof(struct tcphdr, check));
@@ -393,31 +401,42 @@ int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
 	/* A short quote ends after the ports (RFC 792: 8 bytes of data). */
 	if (skb_ensure_writable(skb, min(skb->len, coff + 2)))
 		return -ENOMEM;
-	pport = (__be16 *)(skb->data + toff + 2);
+	pport = (__be16 *)(skb->data + toff + (to_server ? 0 : 2));
 	if (coff + 2 <= skb->len) {
 		check = (__sum16 *)(skb->data + coff);
 		if (udp && !*check)	/* UDP/IPv4 without checksum */
 			check = NULL;
 	}
 	if (svc->family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
 		struct iphdr *inner = (struct iphdr *)(skb->data + ioff);
+		__be32 *a = to_server ? &inner->saddr : &inner->daddr;
+		__be32 *o = to_server ? &iph->daddr : &iph->saddr;
 
-		from.ip = inner->daddr;
-		csum_replace4(&inner->check, inner->daddr, svc->addr.ip);
-		inner->daddr = svc->addr.ip;
+		from.ip = *a;
+		csum_replace4(&inner->check, *a, to->ip);
+		*a = to->ip;
+		if (*o == from.ip) {
+			csum_replace4(&iph->check, *o, to->ip);
+			*o = to->ip;
+		}
 	} else {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
 		struct ipv6hdr *inner = (struct ipv6hdr *)(skb->data + ioff);
+		struct in6_addr *a = to_server ? &inner->saddr : &inner->daddr;
+		struct in6_addr *o = to_server ? &ip6h->daddr : &ip6h->saddr;
 
-		from.in6 = inner->daddr;
-		inner->daddr = svc->addr.in6;
+		from.in6 = *a;
+		*a = to->in6;
+		if (ipv6_addr_equal(o, &from.in6))
+			*o = to->in6;
 	}
 	if (check) {
-		dlba_quote_csum(check, svc->family, &from, &svc->addr, *pport,
-				svc->port);
+		dlba_quote_csum(check, svc->family, &from, to, *pport, pto);
 		if (udp && !*check)
 			*check = CSUM_MANGLED_0;
 	}
-	*pport = svc->port;
+	*pport = pto;
 
 	if (svc->family == AF_INET) {
 		struct icmphdr *ih = (struct icmphdr *)(skb->data + icmpoff);
@@ -434,6 +453,9 @@ int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
 						  skb_checksum(skb, icmpoff, len, 0));
 	}
 	skb->ip_summed = CHECKSUM_NONE;
+	/* Towards the server it is forwarded like a request: untracked. */
+	if (to_server)
+		dlba_notrack(skb);
 	return 0;
 }
 
@@ -448,7 +470,7 @@ int dlba_nat_unquote(struct sk_buff *skb, struct dlba_server *srv,
  * (DLBA_NAT_SLOW: the packet is rewritten and accepted), which sends the ICMP
  * errors a router owes and counts the drops, exactly as before this shortcut.
  * Those errors quote the rewritten packet; hooks.c has them quote VIP:port
- * again (dlba_nat_unquote).
+ * again (dlba_nat_quote).
  */
 #define DLBA_NAT_SLOW	1
 

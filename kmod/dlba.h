@@ -258,6 +258,7 @@ u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
 			   u32 *ids, u32 *idle_ms);
 
 /* hooks.c */
+int dlba_hooks_init(void);
 int dlba_hooks_init_net(struct net *net);
 void dlba_hooks_uninit_net(struct net *net);
 

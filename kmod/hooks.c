@@ -32,7 +32,8 @@
  * Path MTU discovery then works in every mode, and a client never learns a
  * nat server's real address.
  *
- * PRE_ROUTING priority: NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399), i.e.
+ * PRE_ROUTING priority: by default NF_IP_PRI_CONNTRACK_DEFRAG + 1 (-399; the
+ * module parameter "priority" moves it, see below), i.e.
  *  - after defragmentation: where conntrack's defragmentation is active in
  *    the namespace (a conntrack rule there registers it; loading
  *    nf_defrag_ipv4/6 alone does not) fragmented datagrams are whole again
@@ -422,7 +423,21 @@ static unsigned int dlba_hook_icmp_out6(void *priv, struct sk_buff *skb,
 	return dlba_icmp(skb, dn, state, &e);
 }
 
-static const struct nf_hook_ops dlba_ops_ipv4[] = {
+/*
+ * Where balanced packets are taken: the PRE_ROUTING priority of the service
+ * hooks (see the top of this file for why -399 is the default).  Firewall
+ * rules for balanced traffic must run before it: an nftables prerouting
+ * chain of lower priority (e.g. "priority raw - 100"), not the input chain,
+ * which these packets never reach.  A later priority (after conntrack, or
+ * after the mangle table) is the operator's choice; then conntrack, if it
+ * is in use, tracks the balanced flows too.  Documentation/admin-guide.md.
+ */
+static int priority = NF_IP_PRI_CONNTRACK_DEFRAG + 1;
+module_param(priority, int, 0444);
+MODULE_PARM_DESC(priority,
+		 "PRE_ROUTING priority of the service hooks, above -400 (default -399: before raw, conntrack and mangle)");
+
+static struct nf_hook_ops dlba_ops_ipv4[] __ro_after_init = {
 	{
 		.hook		= dlba_hook_ipv4,
 		.pf		= NFPROTO_IPV4,
@@ -442,7 +457,7 @@ static const struct nf_hook_ops dlba_ops_ipv4[] = {
 	},
 };
 
-static const struct nf_hook_ops dlba_ops_ipv6[] = {
+static struct nf_hook_ops dlba_ops_ipv6[] __ro_after_init = {
 	{
 		.hook		= dlba_hook_ipv6,
 		.pf		= NFPROTO_IPV6,
@@ -460,6 +475,23 @@ static const struct nf_hook_ops dlba_ops_ipv6[] = {
 		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
 	},
 };
+
+int __init dlba_hooks_init(void)
+{
+	/*
+	 * After defragmentation (-400): only whole datagrams can be
+	 * scheduled.  INT_MAX is conntrack's confirm, which must come last.
+	 */
+	if (priority <= NF_IP_PRI_CONNTRACK_DEFRAG || priority >= NF_IP_PRI_LAST) {
+		pr_err("dlba: priority=%d: must be from %d to %d\n", priority,
+		       NF_IP_PRI_CONNTRACK_DEFRAG + 1, NF_IP_PRI_LAST - 1);
+		return -EINVAL;
+	}
+	/* IPv4 and IPv6 use the same numbers for these points. */
+	dlba_ops_ipv4[0].priority = priority;
+	dlba_ops_ipv6[0].priority = priority;
+	return 0;
+}
 
 int dlba_hooks_init_net(struct net *net)
 {

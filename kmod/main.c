@@ -71,6 +71,9 @@ static int __init dlba_init(void)
 {
 	int err;
 
+	err = dlba_hooks_init();
+	if (err)
+		return err;
 	err = register_pernet_subsys(&dlba_net_ops);
 	if (err)
 		return err;

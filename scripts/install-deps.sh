@@ -17,7 +17,7 @@ PKGS=(
 	# VM harness
 	qemu-system-x86 busybox-static kmod xz-utils
 	# test topology, backends, clients and anchors (jq: JSON checks)
-	nginx-light curl wrk haproxy ipvsadm python3 python3-scapy
+	nginx-light curl wrk haproxy ipvsadm python3 python3-scapy nftables
 	iproute2 iputils-ping ethtool procps psmisc util-linux
 	openssl jq
 	# kernel module build / checks

@@ -22,8 +22,9 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # 3 methods x 2 families x TCP/UDP, untouched traffic, service del, nat
-# reply path (no accept_local, the LB's own connections, a spoof)
-PLAN=17
+# reply path (no accept_local, the LB's own connections, a spoof), firewall
+# rules and the hook priority
+PLAN=19
 
 dlba_setup udp
 
@@ -192,6 +193,68 @@ out=$(cat "$TESTDIR/spoof.out")
 	fail "a spoofed reply from the client side was rewritten or lost: $out (stats $(svc_json "$(svc_of 4 udp)" | jq -c .stats))"
 log_test "dlba: a \"reply\" from the client side claiming a nat server's address keeps its source ($out)"
 lbctl flush
+
+# ------------------------------------------- the operator's firewall rules
+# dlba takes balanced packets in PRE_ROUTING at priority -399 (the default;
+# they never reach the input chain): an nftables prerouting chain of lower
+# priority filters them (admin guide, "Firewall rules").
+kmod_load nf_tables || setup_fail "nf_tables"
+# served FAM SRC: requests from SRC answered, of 3
+served() {
+	local c
+	c=$(count_servers <<<"$(http_many "$1" 3 / "$2")")
+	echo $(($(field s1 "$c") + $(field s2 "$c") + $(field s3 "$c")))
+}
+svc_setup 4 dr tcp "1 1 1" --buckets 1024 && svc_setup 6 dr tcp "1 1 1" --buckets 1024
+check_err $? "dr services"
+ip netns exec "$LB" nft -f - <<EOF
+table inet dlbafw {
+	chain pre {
+		type filter hook prerouting priority -450; policy accept;
+		ip saddr ${CLI_EXTRA4[0]} counter drop
+		ip6 saddr ${CLI_EXTRA6[0]} counter drop
+	}
+}
+EOF
+check_err $? "nft ruleset"
+d4=$(served 4 "${CLI_EXTRA4[0]}") o4=$(served 4 "${CLI_EXTRA4[1]}")
+d6=$(served 6 "${CLI_EXTRA6[0]}") o6=$(served 6 "${CLI_EXTRA6[1]}")
+[ "$d4 $o4 $d6 $o6" = "0 3 0 3" ] ||
+	fail "of 3 requests each, served: dropped IPv4 client $d4, other $o4, dropped IPv6 client $d6, other $o6"
+drops=$(ip netns exec "$LB" nft list chain inet dlbafw pre | grep -c 'packets [1-9]')
+[ "$drops" = 2 ] || fail "the drop rules did not both count packets: $(ip netns exec "$LB" nft list chain inet dlbafw pre)"
+ip netns exec "$LB" nft delete table inet dlbafw
+log_test "dlba: an nftables prerouting drop rule (priority -450) stops a client, IPv4 and IPv6; others served"
+lbctl flush
+
+# The module parameter moves the hook: priority=0 runs after the mangle
+# table (-150), so a drop rule there applies; -400 and below are refused
+# (before defragmentation), with a message.
+dlba_unload
+insmod "$DLBA_KO" priority=-400 2>/dev/null
+check_fail $? "insmod priority=-400 was accepted"
+dmesg | tail -n 5 | grep -q 'dlba: priority=-400: must be from -399' ||
+	fail "no message for priority=-400: $(dmesg | tail -n 3)"
+insmod "$DLBA_KO" priority=0
+check_err $? "insmod priority=0"
+[ "$(cat /sys/module/dlba/parameters/priority 2>/dev/null)" = 0 ] || fail "priority not shown in sysfs"
+svc_setup 4 dr tcp "1 1 1" --buckets 1024
+check_err $? "dr service with priority=0"
+ip netns exec "$LB" nft -f - <<EOF
+table inet dlbafw {
+	chain pre {
+		type filter hook prerouting priority mangle; policy accept;
+		ip saddr ${CLI_EXTRA4[0]} drop
+	}
+}
+EOF
+d4=$(served 4 "${CLI_EXTRA4[0]}") o4=$(served 4 "${CLI_EXTRA4[1]}")
+[ "$d4 $o4" = "0 3" ] || fail "priority=0 with a mangle-priority drop rule: dropped client served $d4, other $o4 of 3"
+ip netns exec "$LB" nft delete table inet dlbafw
+lbctl flush
+dlba_unload && dlba_load
+check_err $? "reload with the default priority"
+log_test "dlba: module parameter priority: 0 puts the hook after mangle; -400 refused with a message"
 
 dlba_check_dmesg
 exit "$(exit_status)"

@@ -134,6 +134,8 @@ struct dlba_service {
 	struct dlba_server __rcu *slots[DLBA_SERVERS_MAX];
 	/* Every used slot is below nslots (READ_ONCE): bounds slot scans. */
 	u32			nslots;
+	/* Servers that may be given buckets (READ_ONCE; dlba_sched_recount) */
+	u32			neligible;
 	/*
 	 * Slots emptied since the grace period slot_gp (a
 	 * get_state_synchronize_rcu() cookie) began: a packet may still
@@ -240,6 +242,8 @@ void dlba_sched_uninit(struct dlba_service *svc);
 struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 				    const union nf_inet_addr *caddr,
 				    __be16 cport);
+/* Control plane (dn->lock held), after any change of a server. */
+void dlba_sched_recount(struct dlba_service *svc);
 /* Packet path: the usable owner of a client's bucket, without assigning. */
 struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
 				     const union nf_inet_addr *caddr,

@@ -233,8 +233,11 @@ static struct dlba_server *dlba_sched_panic_owner(struct dlba_service *svc,
 	return NULL;
 }
 
-/* Slow path of dlba_sched_pick(): (re)assign bucket @idx. */
-static struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
+/*
+ * Slow path of dlba_sched_pick(): (re)assign bucket @idx.  Out of line: it
+ * is rare, and selftests/dlba/edges.sh counts its calls with a kprobe.
+ */
+static noinline struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
 					     u32 idx, u32 now)
 {
 	struct dlba_bucket *b = &svc->buckets[idx];
@@ -318,7 +321,35 @@ struct dlba_server *dlba_sched_pick(struct dlba_service *svc,
 			return srv;
 		}
 	}
+	/*
+	 * Nobody may take the bucket: what the locked path would decide, an
+	 * idle bucket of a draining server stays with it, else no server.
+	 * A server made eligible meanwhile is seen by the next packet.
+	 */
+	if (!READ_ONCE(svc->neligible)) {
+		if (!dlba_srv_usable(srv))
+			return NULL;
+		WRITE_ONCE(b->last, now);
+		return srv;
+	}
 	return dlba_sched_assign(svc, idx, now);
+}
+
+/*
+ * How many servers may be given buckets.  When none may, a packet whose
+ * bucket needs a server has nothing to wait for: dlba_sched_pick() answers
+ * without the assign lock, so a flood of new clients to a service whose
+ * servers are all down (or drained) does not queue every CPU on one lock.
+ */
+void dlba_sched_recount(struct dlba_service *svc)
+{
+	u32 nslots = svc->nslots, i, n = 0;
+
+	lockdep_assert_held(&svc->dn->lock);
+	for (i = 0; i < nslots; i++)
+		if (dlba_srv_eligible(dlba_slot(svc, i)))
+			n++;
+	WRITE_ONCE(svc->neligible, n);
 }
 
 /*

@@ -380,6 +380,7 @@ int dlba_server_add(struct dlba_service *svc, const struct dlba_srv_cfg *cfg,
 	if (srv->slot >= svc->nslots)
 		WRITE_ONCE(svc->nslots, srv->slot + 1);
 	svc->nservers++;
+	dlba_sched_recount(svc);
 	dlba_net_changed(svc->dn);
 	return 0;
 
@@ -409,6 +410,7 @@ void dlba_server_update(struct dlba_server *srv, const u32 *weight,
 	} else if (failed && !*failed) {
 		WRITE_ONCE(srv->failed, 0);
 	}
+	dlba_sched_recount(svc);
 	dlba_net_changed(svc->dn);
 }
 
@@ -443,6 +445,7 @@ void dlba_server_del(struct dlba_server *srv)
 	WRITE_ONCE(svc->nslots, n);
 	dlba_server_unlink(srv);
 	svc->nservers--;
+	dlba_sched_recount(svc);
 	dlba_net_changed(svc->dn);
 }
 

@@ -6,7 +6,8 @@
 #     the service timeout stay on their servers and complete, while new
 #     clients of other addresses take idle buckets to a server added later
 #   - no usable server (none, all failed, all added --disabled, all weight
-#     0): packets are dropped unanswered and counted as noserver
+#     0): packets are dropped unanswered and counted as noserver, without
+#     taking the assign lock one by one (a kprobe counts the locked path)
 #   - weight 0 gets no new buckets; servers added --disabled / --failed get
 #     none until --enable / --unfail
 #   - fragments of a datagram to a service are not scheduled: passed to the
@@ -100,8 +101,9 @@ live_flow() {
 # connection attempt must get no answer at all: curl times out (28); an
 # accepted SYN would reach the LB's own closed port 80 and be refused (7).
 noserver_tcp() {
-	local desc=$1 s n0 n1 g0 g1 p0 p1 rc
+	local desc=$1 s n0 n1 g0 g1 p0 p1 rc a0 a1
 	s=$(svc 4)
+	a0=$(assign_calls)
 	n0=$(svc_json "$s" | jq .stats.noserver)
 	p0=$(svc_json "$s" | jq .stats.packets)
 	g0=$(lbctl -j stats | jq .noserver)
@@ -110,7 +112,10 @@ noserver_tcp() {
 	n1=$(svc_json "$s" | jq .stats.noserver)
 	p1=$(svc_json "$s" | jq .stats.packets)
 	g1=$(lbctl -j stats | jq .noserver)
+	a1=$(assign_calls)
 	[ "$rc" = 28 ] || fail "curl exit $rc, expected 28 (no answer, timed out)"
+	# with nobody to give a bucket, no packet waits for the assign lock
+	[ "$a1" = "$a0" ] || fail "the assign path (its lock) was taken $((a1 - a0)) times"
 	# the SYN and at least one retransmission
 	[ $((n1 - n0)) -ge 2 ] || fail "service noserver $n0 -> $n1"
 	[ $((g1 - g0)) = $((n1 - n0)) ] || fail "netns noserver grew by $((g1 - g0)), service by $((n1 - n0))"
@@ -120,8 +125,29 @@ noserver_tcp() {
 	lbctl flush
 }
 
+# assign_calls: how often dlba_sched_assign() (the locked slow path of a
+# bucket without a usable server) ran, counted by a kprobe
+TRACEFS=/sys/kernel/tracing
+assign_probe() {
+	[ -e "$TRACEFS/kprobe_events" ] || mount -t tracefs nodev "$TRACEFS" || return 1
+	grep -qw dlba_sched_assign /proc/kallsyms || { echo "no symbol dlba_sched_assign"; return 1; }
+	echo 'p:dlba_assign dlba:dlba_sched_assign' >>"$TRACEFS/kprobe_events" || return 1
+	defer sh -c "echo 0 > $TRACEFS/events/kprobes/dlba_assign/enable; echo -:dlba_assign >> $TRACEFS/kprobe_events"
+	echo 1 >"$TRACEFS/events/kprobes/dlba_assign/enable"
+}
+assign_calls() { awk '$1 == "dlba_assign" { print $2 }' "$TRACEFS/kprobe_profile"; }
+
 noserver() {
 	local i s out n0 n1
+	assign_probe || setup_fail "no kprobe on dlba_sched_assign"
+	# the probe counts: a new client's first packet takes the slow path
+	svc_setup 4 dr tcp "1 1 1" --buckets 1024
+	check_err $? "service setup failed"
+	n0=$(assign_calls)
+	out=$(http_many 4 3 /)
+	n1=$(assign_calls)
+	[ $((n1 - n0)) -ge 1 ] || fail "the kprobe saw no assignment for 3 new clients ($n0 -> $n1)"
+	lbctl flush
 	s=$(svc 4)
 	svc_setup 4 dr tcp "-" --buckets 1024
 	check_err $? "service add failed"

@@ -77,7 +77,10 @@ lb_topo_setup() {
 
 	ip -n "$LB" addr add "$LB_CLI4/24" dev eth0
 	ip -n "$LB" addr add "$LB_CLI6/64" dev eth0 nodad
-	ip -n "$LB" link add br0 type bridge
+	# A bridge takes the lowest MAC of its ports unless given one: a port
+	# added later (a test's second LB) could change it under the servers'
+	# ARP entries for their gateway, whose frames the LB then ignores.
+	ip -n "$LB" link add br0 address 02:00:db:1a:00:01 type bridge
 	ip -n "$LB" link set br0 up
 	ip -n "$LB" addr add "$LB_SRV4/24" dev br0
 	ip -n "$LB" addr add "$LB_SRV6/64" dev br0 nodad

@@ -234,8 +234,9 @@ static bool dlba_icmp_parse6(const struct sk_buff *skb, unsigned int icmpoff,
  * (a router on the way to the client found the response too big, its TTL
  * ran out, the client's host has no such port).  It belongs to the server
  * that sent that packet, and the bucket of the quoted destination (the
- * client's address and port) names it: the port-redirection patent's ICMP
- * errors routed by the embedded port, without state.  dr and tun servers
+ * client's address and port) names it: ICMP errors routed by the embedded
+ * port, as in Oblak, Barcelo and Guler's "Load balancing system and method
+ * for data communication network", without state.  dr and tun servers
  * get the error as it is, by their method; for a nat server the error is
  * readdressed to its real address and port (outer destination and quote)
  * and routed there.  An error about a bucket no usable server owns goes to

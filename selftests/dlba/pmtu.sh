@@ -5,8 +5,9 @@
 # router in front of the client sends "fragmentation needed" / "packet too
 # big" to the source of the too-big response, the VIP.  Only the server that
 # sent it can use the error; dlba.ko forwards it there by the bucket of the
-# quoted destination (the client), stateless (the port-redirection patent's
-# ICMP errors routed by the embedded port).  Without that the download
+# quoted destination (the client), stateless (ICMP errors routed by the embedded
+# port, as in Oblak, Barcelo and Guler's "Load balancing system and method
+# for data communication network").  Without that the download
 # stalls: the server keeps sending full-size segments that never arrive.
 #
 #                                      LB (VIP on lo) ---- br0 --+-- S1 nginx (dr: VIP on lo,

@@ -210,6 +210,24 @@ bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
 
 /* ---- dr ------------------------------------------------------------- */
 
+/*
+ * Put the Ethernet header for @srv on @skb (data at the IP header, dst and
+ * dev set) and queue it on skb->dev.  The one place a dr packet leaves, for
+ * whole packets and fragments alike.  Consumes @skb.
+ */
+static int dlba_dr_emit(struct sk_buff *skb, const struct dlba_server *srv)
+{
+	struct net_device *dev = skb->dev;
+
+	/* Source MAC NULL: the device's own address. */
+	if (dev_hard_header(skb, dev, ntohs(skb->protocol), srv->mac, NULL,
+			    skb->len) < 0) {
+		kfree_skb(skb);
+		return -EINVAL;
+	}
+	return dev_queue_xmit(skb);
+}
+
 /* Send @skb (data at the IP header) to srv->mac on dst's device; owns @dst. */
 static int dlba_dr_out(struct sk_buff *skb, struct dst_entry *dst,
 		       const struct dlba_server *srv, u16 ethertype)
@@ -240,10 +258,8 @@ static int dlba_dr_out(struct sk_buff *skb, struct dst_entry *dst,
 	skb_clear_tstamp(skb);
 	skb->dev = dev;
 	skb->protocol = htons(ethertype);
-	/* Source MAC NULL: the device's own address. */
-	if (dev_hard_header(skb, dev, ethertype, srv->mac, NULL, skb->len) < 0)
-		return -EINVAL;	/* skb owns dst now; NF_DROP frees both */
-	dev_queue_xmit(skb);
+	/* The skb is ours from here: NF_STOLEN whatever happens to it. */
+	dlba_dr_emit(skb, srv);
 	return 0;
 
 err_dst:

@@ -714,7 +714,14 @@ static int dlba_tun_xmit4(struct net *net, struct sk_buff *skb,
 	iph->check = 0;			/* ip_local_out() computes it */
 	iph->saddr = saddr;
 	iph->daddr = srv->addr.ip;
-	ip_select_ident(net, skb, NULL);
+	/*
+	 * One ID per packet that leaves: a GSO packet becomes gso_segs of
+	 * them, numbered on from this ID when segmented (iptunnel_xmit()
+	 * reserves the same).  Reserving one would hand the next packet IDs
+	 * its predecessor's segments already carry, and without DF
+	 * fragments of different packets could then be reassembled together.
+	 */
+	ip_select_ident_segs(net, skb, NULL, skb_shinfo(skb)->gso_segs ?: 1);
 	skb->protocol = htons(ETH_P_IP);
 
 	/* Through LOCAL_OUT/POST_ROUTING like any locally sent packet. */
@@ -735,19 +742,29 @@ static int dlba_tun_xmit6(struct net *net, struct sk_buff *skb,
 	struct dst_entry *dst;
 	struct in6_addr saddr;
 	struct ipv6hdr *ip6h;
+	bool frag = false;
 	unsigned int mtu;
 	int err;
 
 	dst = dlba_route6(net, srv, IPPROTO_IPV6, &saddr);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
-	/* IPv6 routers never fragment: refuse with Packet Too Big. */
+	/*
+	 * The tunnel's MTU follows the route to the server.  IPv6 routers
+	 * never fragment: a packet larger is refused with packet too big.
+	 * But no IPv6 path is narrower than 1280 bytes, so below that the
+	 * encapsulator fragments the outer packet instead (RFC 2473, 7.1)
+	 * and the server reassembles it before decapsulating.
+	 */
 	mtu = dst_mtu(dst) - sizeof(*ip6h);
-	if (!dlba_fits(skb, mtu)) {
-		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0,
-			    max_t(u32, mtu, IPV6_MIN_MTU));
-		err = -EMSGSIZE;
-		goto err_dst;
+	if (unlikely(!dlba_fits(skb, mtu))) {
+		if (mtu >= IPV6_MIN_MTU || !dlba_fits(skb, IPV6_MIN_MTU)) {
+			icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0,
+				    max_t(u32, mtu, IPV6_MIN_MTU));
+			err = -EMSGSIZE;
+			goto err_dst;
+		}
+		frag = true;
 	}
 	err = skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
 			   dst->header_len + sizeof(*ip6h));
@@ -761,6 +778,11 @@ static int dlba_tun_xmit6(struct net *net, struct sk_buff *skb,
 	skb_clear_tstamp(skb);
 	skb_dst_set(skb, dst);
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	/*
+	 * ip6_fragment() refuses a packet above the route's MTU unless told
+	 * it may be cut up: this outer one may (scrubbing cleared the flag).
+	 */
+	skb->ignore_df = frag;
 
 	skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);

@@ -21,6 +21,12 @@
  *       server's address from the LB's own address for that route; the
  *       server decapsulates (tunl0 / ip6tnl0) and answers directly.
  *
+ * A packet larger than the way to the server is treated as a router treats
+ * it, in every method: fragmentation needed / packet too big to the client,
+ * or fragments (IPv4 without DF; a datagram conntrack reassembled, cut up
+ * again no bigger than it came).  Those checks run only once a packet has
+ * failed dlba_fits(); a packet that fits pays for none of them.
+ *
  * Nothing is allocated per connection.  The route to a server comes from a
  * per-server, per-CPU dst_cache, so a packet costs no FIB lookup; the cache
  * revalidates itself when routes change.  Every path either hands the skb
@@ -36,6 +42,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -49,7 +56,7 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#include <net/gso.h>		/* skb_gso_validate_network_len() moved here */
+#include <net/gso.h>		/* skb_gso_*() moved here */
 #endif
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 #include <net/netfilter/nf_conntrack.h>
@@ -208,6 +215,25 @@ bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
 	return ok;
 }
 
+/* ---- packets too big ------------------------------------------------ */
+
+/*
+ * A DF packet that does not fit the way to the server (dr), or no longer
+ * fits once encapsulated (tun): tell the client the MTU, as a router would.
+ * icmp_send() needs an input route to pick its source; we run before
+ * routing, so look one up.
+ */
+static void dlba_frag_needed4(struct sk_buff *skb, unsigned int mtu)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (!skb_dst(skb) &&
+	    ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				 skb->dev))
+		return;
+	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+}
+
 /* ---- dr ------------------------------------------------------------- */
 
 /*
@@ -228,11 +254,121 @@ static int dlba_dr_emit(struct sk_buff *skb, const struct dlba_server *srv)
 	return dev_queue_xmit(skb);
 }
 
+/*
+ * The server whose packet ip_do_fragment() / ip6_fragment() is cutting up:
+ * their output callback has no context argument.  Set around the call only;
+ * the call is synchronous and runs with BH disabled, so it stays on this
+ * CPU.  The previous value is put back, so that a transmit that reenters
+ * the hook on the same CPU (a bridge delivering locally) cannot leave a
+ * stale server behind for the outer call's next fragments.
+ */
+static DEFINE_PER_CPU(const struct dlba_server *, dlba_frag_srv);
+
+static int dlba_dr_frag_output(struct net *net, struct sock *sk,
+			       struct sk_buff *skb)
+{
+	return dlba_dr_emit(skb, __this_cpu_read(dlba_frag_srv));
+}
+
+/* Fragment @skb (dst, dev and protocol set) to its route's MTU; consumes it. */
+static int dlba_dr_fragment(struct net *net, struct sk_buff *skb,
+			    const struct dlba_server *srv)
+{
+	const struct dlba_server *prev = __this_cpu_read(dlba_frag_srv);
+	const struct nf_ipv6_ops *v6ops;
+	int err;
+
+	__this_cpu_write(dlba_frag_srv, srv);
+	if (skb->protocol == htons(ETH_P_IP)) {
+		err = ip_do_fragment(net, NULL, skb, dlba_dr_frag_output);
+	} else {
+		/* ip6_fragment() is not exported; netfilter's ops reach it. */
+		v6ops = nf_get_ipv6_ops();
+		if (v6ops) {
+			err = v6ops->fragment(net, NULL, skb,
+					      dlba_dr_frag_output);
+		} else {
+			kfree_skb(skb);
+			err = -EHOSTUNREACH;
+		}
+	}
+	__this_cpu_write(dlba_frag_srv, prev);
+	return err;
+}
+
+/*
+ * A GSO packet without DF whose segments do not fit: segment it in software
+ * and fragment each segment that is still too big, as ip_finish_output_gso()
+ * does.  Consumes @skb.
+ */
+static int dlba_dr_gso(struct net *net, struct sk_buff *skb,
+		       const struct dlba_server *srv, unsigned int mtu)
+{
+	struct sk_buff *segs, *next;
+	int err = 0, ret;
+
+	BUILD_BUG_ON(sizeof(*IPCB(skb)) > SKB_GSO_CB_OFFSET);
+	segs = skb_gso_segment(skb, netif_skb_features(skb) &
+				    ~NETIF_F_GSO_MASK);
+	if (IS_ERR_OR_NULL(segs)) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, segs, next) {
+		skb_mark_not_on_list(segs);
+		if (segs->len <= mtu)
+			ret = dlba_dr_emit(segs, srv);
+		else
+			ret = dlba_dr_fragment(net, segs, srv);
+		if (ret && !err)
+			err = ret;
+	}
+	return err;
+}
+
+/*
+ * Is a dr packet that does not fit the route's MTU refused?  What a router
+ * owes the client then was sent (ICMP), before the skb is touched: the
+ * error goes out as from the input side, as the forwarding path sends it.
+ *  IPv4: DF set (a datagram reassembled by conntrack keeps DF when its
+ *  largest fragment had it, and may only be cut up again to its original
+ *  fragments' size, IPCB()->frag_max_size) -> fragmentation needed, as
+ *  ip_forward() decides; otherwise it is fragmented.
+ *  IPv6: routers never fragment -> packet too big, unless it is a datagram
+ *  conntrack reassembled whose fragments fit: cut up again as received,
+ *  which ip6_forward() lets ip6_fragment() do.  The same conditions as
+ *  ip6_fragment()'s own (same dst, so the same MTU): it never sends a
+ *  packet too big of its own from the transmit side.
+ */
+static bool dlba_dr_refuse(struct sk_buff *skb, unsigned int mtu,
+			   u16 ethertype)
+{
+	unsigned int fmax;
+
+	if (ethertype == ETH_P_IP) {
+		fmax = IPCB(skb)->frag_max_size;
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)) ||
+		    (fmax <= mtu && skb->ignore_df))
+			return false;
+		dlba_frag_needed4(skb, mtu);
+		return true;
+	}
+	fmax = IP6CB(skb)->frag_max_size;
+	if (fmax && fmax <= mtu && skb->ignore_df && !skb_is_gso(skb))
+		return false;
+	icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	return true;
+}
+
 /* Send @skb (data at the IP header) to srv->mac on dst's device; owns @dst. */
-static int dlba_dr_out(struct sk_buff *skb, struct dst_entry *dst,
-		       const struct dlba_server *srv, u16 ethertype)
+static int dlba_dr_out(struct net *net, struct sk_buff *skb,
+		       struct dst_entry *dst, const struct dlba_server *srv,
+		       u16 ethertype)
 {
 	struct net_device *dev = dst->dev;
+	unsigned int mtu;
+	bool big;
 	int err;
 
 	/* A MAC address only means something on an Ethernet link. */
@@ -240,8 +376,15 @@ static int dlba_dr_out(struct sk_buff *skb, struct dst_entry *dst,
 		err = -EINVAL;
 		goto err_dst;
 	}
-	/* Only a reassembled datagram can exceed the shared link's MTU. */
-	if (!dlba_fits(skb, READ_ONCE(dev->mtu))) {
+	/*
+	 * The route's MTU: the link's unless the route sets one; the same
+	 * that ip_do_fragment() / ip6_fragment() cut to.  Only a
+	 * reassembled datagram, or a client link wider than the servers',
+	 * gets past it.
+	 */
+	mtu = dst_mtu(dst);
+	big = !dlba_fits(skb, mtu);
+	if (unlikely(big) && dlba_dr_refuse(skb, mtu, ethertype)) {
 		err = -EMSGSIZE;
 		goto err_dst;
 	}
@@ -259,7 +402,12 @@ static int dlba_dr_out(struct sk_buff *skb, struct dst_entry *dst,
 	skb->dev = dev;
 	skb->protocol = htons(ethertype);
 	/* The skb is ours from here: NF_STOLEN whatever happens to it. */
-	dlba_dr_emit(skb, srv);
+	if (likely(!big))
+		dlba_dr_emit(skb, srv);
+	else if (skb_is_gso(skb))
+		dlba_dr_gso(net, skb, srv, mtu);
+	else
+		dlba_dr_fragment(net, skb, srv);
 	return 0;
 
 err_dst:
@@ -277,7 +425,7 @@ static int dlba_dr_xmit4(struct net *net, struct sk_buff *skb,
 	rt = dlba_route4(net, srv, 0, &saddr);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
-	return dlba_dr_out(skb, &rt->dst, srv, ETH_P_IP);
+	return dlba_dr_out(net, skb, &rt->dst, srv, ETH_P_IP);
 }
 
 static int dlba_dr_xmit6(struct net *net, struct sk_buff *skb,
@@ -289,7 +437,7 @@ static int dlba_dr_xmit6(struct net *net, struct sk_buff *skb,
 	dst = dlba_route6(net, srv, 0, &saddr);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
-	return dlba_dr_out(skb, dst, srv, ETH_P_IPV6);
+	return dlba_dr_out(net, skb, dst, srv, ETH_P_IPV6);
 }
 
 /* ---- nat ------------------------------------------------------------ */
@@ -643,22 +791,6 @@ err_dst:
 }
 
 /* ---- tun ------------------------------------------------------------ */
-
-/*
- * A DF packet that no longer fits once encapsulated: tell the client the
- * tunnel MTU, as a router would.  icmp_send() needs an input route to pick
- * its source; we run before routing, so look one up.
- */
-static void dlba_frag_needed4(struct sk_buff *skb, unsigned int mtu)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-
-	if (!skb_dst(skb) &&
-	    ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
-				 skb->dev))
-		return;
-	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
-}
 
 static int dlba_tun_xmit4(struct net *net, struct sk_buff *skb,
 			  struct dlba_server *srv)

@@ -12,7 +12,7 @@ source and the header it quotes can be checked byte by byte.
 
 Usage:
   icmp_probe.py --dst VIP --port P [--tcp [--upload N]] [--src A] [--dev eth0]
-                [--ttl N] [--df] [--size N] [--ipopts HEX] [--v6ext dst|hop]
+                [--ttl N] [--df | --nodf] [--size N] [--ipopts HEX] [--v6ext dst|hop]
                 [--timeout S] [--forbid ADDR]...
   icmp_probe.py --sink --port P     (server side, for --upload: reads each
                                      connection to its end, answers "got N")
@@ -41,6 +41,7 @@ import time
 ETH_P_ALL = 0x0003
 IP_RECVERR = 11
 IP_MTU_DISCOVER = 10
+IP_PMTUDISC_DONT = 0
 IP_PMTUDISC_DO = 2
 IP_MTU = 14
 IP_OPTIONS = 4
@@ -190,6 +191,8 @@ def main():
     ap.add_argument("--dev", default="eth0")
     ap.add_argument("--ttl", type=int)
     ap.add_argument("--df", action="store_true")
+    ap.add_argument("--nodf", action="store_true",
+                    help="IPv4: never set DF (IP_PMTUDISC_DONT), also for TCP")
     ap.add_argument("--size", type=int, default=16)
     ap.add_argument("--ipopts", help="IPv4 options, hex")
     ap.add_argument("--v6ext", choices=("dst", "hop"))
@@ -225,6 +228,8 @@ def main():
         s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
         if a.df:
             s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
+        elif a.nodf:
+            s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
         if a.ttl is not None:
             s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, a.ttl)
         if a.ipopts:

@@ -47,14 +47,31 @@
  *    as with IPVS's default;
  *  - before routing, so nat-rewritten packets that xmit.c leaves to the
  *    normal forwarding path are routed to their new destination.
+ *
+ * Context: a hook usually runs in the softirq that received the packet, but
+ * not always.  An NFQUEUE verdict re-injects a packet from the verdict
+ * program's sendmsg(), i.e. in process context, with softirqs enabled and,
+ * under PREEMPT_RCU (Debian's kernels), preemptible inside the RCU read
+ * lock (nf_reinject() runs the hooks after the queueing one so; it only
+ * disables BH around the final okfn).  The LOCAL_OUT hooks run in the
+ * sender's context anyway.  The packet path needs BH disabled: per-CPU
+ * counters (u64_stats on this_cpu_ptr), the per-CPU route cache
+ * (dst_cache), the __IP_INC_STATS-style MIB counters, and the assign lock,
+ * which it takes with plain spin_lock() because a softirq on the same CPU
+ * may take it too.  So every hook disables BH around its work where it is
+ * not disabled yet, as the x_tables core (ipt_do_table) does; in a softirq
+ * that costs one test, and the hooks return before it when the namespace
+ * has no service.
  */
 #include <linux/kernel.h>
+#include <linux/bottom_half.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/preempt.h>
 #include <linux/skbuff.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -321,15 +338,12 @@ static unsigned int dlba_icmp(struct sk_buff *skb, struct dlba_net *dn,
 	}
 }
 
-static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+/* The hooks' work, with BH disabled (see "Context" at the top). */
+static unsigned int dlba_ipv4(struct sk_buff *skb, struct dlba_net *dn,
+			      const struct nf_hook_state *state)
 {
-	struct dlba_net *dn = dlba_pernet(state->net);
 	union nf_inet_addr saddr = {}, daddr = {};
 	const struct iphdr *iph;
-
-	if (!READ_ONCE(dn->nservices))
-		return NF_ACCEPT;
 
 	/* ip_rcv_core() validated and pulled the IP header. */
 	iph = ip_hdr(skb);
@@ -349,17 +363,13 @@ static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
 			     &saddr, &daddr);
 }
 
-static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+static unsigned int dlba_ipv6(struct sk_buff *skb, struct dlba_net *dn,
+			      const struct nf_hook_state *state)
 {
-	struct dlba_net *dn = dlba_pernet(state->net);
 	const struct ipv6hdr *ip6h;
 	union nf_inet_addr saddr, daddr;
 	int thoff = sizeof(*ip6h);
 	u8 nexthdr;
-
-	if (!READ_ONCE(dn->nservices))
-		return NF_ACCEPT;
 
 	/* ipv6_rcv_core() validated and pulled the fixed header. */
 	ip6h = ipv6_hdr(skb);
@@ -393,15 +403,12 @@ static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
 }
 
 /* The LB's own ICMP errors (LOCAL_OUT). */
-static unsigned int dlba_hook_icmp_out4(void *priv, struct sk_buff *skb,
-					const struct nf_hook_state *state)
+static unsigned int dlba_icmp_out4(struct sk_buff *skb, struct dlba_net *dn,
+				   const struct nf_hook_state *state)
 {
-	struct dlba_net *dn = dlba_pernet(state->net);
 	const struct iphdr *iph;
 	struct dlba_icmp_err e;
 
-	if (!READ_ONCE(dn->nservices))
-		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	if (iph->protocol != IPPROTO_ICMP || ip_is_fragment(iph) ||
 	    !dlba_icmp_parse4(skb, &e))
@@ -409,19 +416,69 @@ static unsigned int dlba_hook_icmp_out4(void *priv, struct sk_buff *skb,
 	return dlba_icmp(skb, dn, state, &e);
 }
 
-static unsigned int dlba_hook_icmp_out6(void *priv, struct sk_buff *skb,
-					const struct nf_hook_state *state)
+static unsigned int dlba_icmp_out6(struct sk_buff *skb, struct dlba_net *dn,
+				   const struct nf_hook_state *state)
 {
-	struct dlba_net *dn = dlba_pernet(state->net);
 	struct dlba_icmp_err e;
 
-	if (!READ_ONCE(dn->nservices))
-		return NF_ACCEPT;
 	/* icmp6_send() puts no extension header before its ICMPv6 header. */
 	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6 ||
 	    !dlba_icmp_parse6(skb, sizeof(struct ipv6hdr), &e))
 		return NF_ACCEPT;
 	return dlba_icmp(skb, dn, state, &e);
+}
+
+/*
+ * The netfilter entry points: one load when the namespace has no service,
+ * else the work with BH disabled, whatever context the hook was called in
+ * (see "Context" at the top).  In a softirq, or where BH is disabled
+ * already, there is nothing to do: the common case pays one test of
+ * preempt_count instead of a local_bh_enable() call.  Always inlined, so
+ * @work is a direct call.
+ */
+static __always_inline unsigned int
+dlba_hook(struct sk_buff *skb, const struct nf_hook_state *state,
+	  unsigned int (*work)(struct sk_buff *skb, struct dlba_net *dn,
+			       const struct nf_hook_state *state))
+{
+	struct dlba_net *dn = dlba_pernet(state->net);
+	unsigned int verdict;
+	bool bh;
+
+	if (!READ_ONCE(dn->nservices))
+		return NF_ACCEPT;
+	/* One call site of @work, so that it stays inlined. */
+	bh = unlikely(!softirq_count());
+	if (bh)
+		local_bh_disable();
+	verdict = work(skb, dn, state);
+	if (bh)
+		local_bh_enable();
+	return verdict;
+}
+
+static unsigned int dlba_hook_ipv4(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	return dlba_hook(skb, state, dlba_ipv4);
+}
+
+static unsigned int dlba_hook_ipv6(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	return dlba_hook(skb, state, dlba_ipv6);
+}
+
+static unsigned int dlba_hook_icmp_out4(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	return dlba_hook(skb, state, dlba_icmp_out4);
+}
+
+static unsigned int dlba_hook_icmp_out6(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	return dlba_hook(skb, state, dlba_icmp_out6);
 }
 
 /*

@@ -245,7 +245,11 @@ static noinline struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
 	bool expired, panic;
 	u32 s;
 
-	/* Packet path runs in softirq; control paths use spin_lock_bh. */
+	/*
+	 * The packet path runs with BH disabled, also when an NFQUEUE
+	 * verdict re-injects the packet from process context (hooks.c
+	 * disables it); control paths use spin_lock_bh.
+	 */
 	spin_lock(&svc->assign_lock);
 	s = b->server;
 	cur = dlba_bucket_owner(svc, s);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * DLBA forwarding methods, called from the PRE_ROUTING hook (hooks.c) under
- * RCU with BH disabled, for IPv4 and IPv6:
+ * RCU with BH disabled (hooks.c disables it, also for a packet an NFQUEUE
+ * verdict re-injects from process context), for IPv4 and IPv6:
  *
  *  dr   WO 01/69890's scheduler and the port-redirection patent's (Oblak, Barcelo and Guler) "communication on the datalink
  *       layer": the IP packet leaves unchanged, only the Ethernet destination

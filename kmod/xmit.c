@@ -683,12 +683,30 @@ static int dlba_nat_dnat4(struct sk_buff *skb, u8 proto, __be32 addr,
 	return 0;
 }
 
-static int dlba_nat_finish(struct net *net, struct sock *sk,
-			   struct sk_buff *skb)
+/*
+ * The FORWARD hook of a nat packet, then the route's output.  The hook's
+ * continuation (okfn) must not be a function of this module: a FORWARD
+ * rule may queue the packet to userspace (NFQUEUE), and its verdict calls
+ * the okfn later, maybe after dlba.ko is gone.  The route's own output
+ * function is kernel text (ip_output, ip6_output, xfrm or lwtunnel output)
+ * and is what dst_output() calls; dst_output() itself cannot be passed, it
+ * is an inline whose address would be a copy in this module.  Read now, it
+ * is the one dst_output() would find after the hook: netfilter reroutes a
+ * queued packet only at LOCAL_OUT (nf_reinject), and the output functions
+ * send on skb_dst() anyway.  As in ip_forward_finish(), an rx timestamp is
+ * not a tx departure time: cleared before the hook, since no code of ours
+ * runs after a queued packet's verdict.  NF_HOOK() spelt out: a packet
+ * the hooks accept at once goes on through dst_output(), which calls the
+ * usual output functions directly rather than through the pointer.
+ */
+static __always_inline void dlba_nat_forward(u8 pf, struct net *net,
+					     struct sk_buff *skb,
+					     struct dst_entry *dst)
 {
-	/* ip_forward_finish(): an rx timestamp is not a tx departure time */
 	skb_clear_tstamp(skb);
-	return dst_output(net, sk, skb);
+	if (nf_hook(pf, NF_INET_FORWARD, net, NULL, skb, skb->dev, dst->dev,
+		    READ_ONCE(dst->output)) == 1)
+		dst_output(net, NULL, skb);
 }
 
 static int dlba_nat_xmit4(struct net *net, struct sk_buff *skb,
@@ -733,8 +751,7 @@ static int dlba_nat_xmit4(struct net *net, struct sk_buff *skb,
 		skb->priority = rt_tos2priority(ip_hdr(skb)->tos);
 	__IP_INC_STATS(net, IPSTATS_MIB_OUTFORWDATAGRAMS);
 	__IP_ADD_STATS(net, IPSTATS_MIB_OUTOCTETS, skb->len);
-	NF_HOOK(NFPROTO_IPV4, NF_INET_FORWARD, net, NULL, skb, skb->dev, dev,
-		dlba_nat_finish);
+	dlba_nat_forward(NFPROTO_IPV4, net, skb, &rt->dst);
 	return 0;
 
 err_rt:
@@ -782,8 +799,7 @@ static int dlba_nat_xmit6(struct net *net, struct sk_buff *skb,
 	IP6CB(skb)->flags |= IP6SKB_FORWARDED;
 	__IP6_INC_STATS(net, ip6_dst_idev(dst), IPSTATS_MIB_OUTFORWDATAGRAMS);
 	__IP6_ADD_STATS(net, ip6_dst_idev(dst), IPSTATS_MIB_OUTOCTETS, skb->len);
-	NF_HOOK(NFPROTO_IPV6, NF_INET_FORWARD, net, NULL, skb, skb->dev,
-		dst->dev, dlba_nat_finish);
+	dlba_nat_forward(NFPROTO_IPV6, net, skb, dst);
 	return 0;
 
 err_dst:

@@ -249,11 +249,13 @@ struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
 				     const union nf_inet_addr *caddr,
 				     __be16 cport);
 /*
- * Control plane (dn->lock held).  server_gone: the caller has already set
- * srv->failed, so no packet can hand the server new buckets meanwhile.
+ * Control plane (dn->lock held, process context: both walk the whole table
+ * in chunks and sleep between them).  server_gone: the caller has already
+ * set srv->failed, so no packet can hand the server new buckets meanwhile.
+ * set_panic: 0 or -ENOMEM (nothing changed).
  */
 void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv);
-void dlba_sched_set_panic(struct dlba_service *svc, bool on);
+int dlba_sched_set_panic(struct dlba_service *svc, bool on);
 int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 			   const u32 *ids, u32 n, const u64 *version,
 			   struct netlink_ext_ack *extack);

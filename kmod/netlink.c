@@ -1115,8 +1115,12 @@ static int dlba_nl_panic(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&dn->lock);
 	svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
 	if (svc) {
-		dlba_sched_set_panic(svc, nla_get_u8(info->attrs[DLBA_A_PANIC]));
-		dlba_net_changed(dn);
+		err = dlba_sched_set_panic(svc,
+					   nla_get_u8(info->attrs[DLBA_A_PANIC]));
+		if (err)
+			NL_SET_ERR_MSG(info->extack, "cannot allocate the panic layout");
+		else
+			dlba_net_changed(dn);
 	} else {
 		err = -ENOENT;
 	}

@@ -13,8 +13,10 @@
  *  - a bucket idle longer than svc->timeout may be re-assigned by the next
  *    packet that hits it; nobody is using it, so no connection breaks, and a
  *    server added later gradually takes buckets over;
- *  - a failed or deleted server's buckets are reset to unassigned at once
- *    (dlba_sched_server_gone), so only its clients move;
+ *  - a failed or deleted server's buckets are reset to unassigned
+ *    (dlba_sched_server_gone), so only its clients move: at once for the
+ *    packet path, which stops using the server as soon as it is marked,
+ *    while the table itself is cleaned in chunks;
  *  - a disabled (draining) server keeps serving the buckets it has while they
  *    are in use but gets no new ones;
  *  - panic mode spreads all buckets evenly over the healthy servers and
@@ -372,93 +374,174 @@ struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
 	return dlba_srv_usable(srv) ? srv : NULL;
 }
 
-void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv)
+/*
+ * Whole-table walks (a server fails or is deleted, panic on) touch up to
+ * DLBA_BUCKETS_MAX buckets.  Each chunk of DLBA_WALK_CHUNK buckets is walked
+ * under the assign lock with BH disabled, and the lock is dropped and the
+ * CPU offered to others (cond_resched) between chunks: softirqs on this CPU
+ * and packets waiting for the lock on others are held off for one chunk,
+ * not for the whole table (16384 buckets are 128 KiB of table: some tens of
+ * microseconds).  The control path keeps dn->lock (a mutex) across the whole
+ * walk, so no other control operation sees or changes a half-walked table;
+ * the packet path does, and each walk is written so that what a packet
+ * decides meanwhile is what the walk would have decided.
+ */
+#define DLBA_WALK_CHUNK		16384U
+
+/*
+ * Buckets [start, end) that name slot value @s: unassigned.  Out of line: it
+ * is the unit of time with BH off, and selftests/dlba/bigtable.sh times it
+ * with a kprobe.
+ */
+static noinline u32 dlba_sched_gone_chunk(struct dlba_service *svc, u32 s,
+					  u32 start, u32 end)
 {
-	u32 s = srv->slot + 1, i, moved = 0;
 	struct dlba_bucket *b;
+	u32 i, moved = 0;
 
 	spin_lock_bh(&svc->assign_lock);
-	for (i = 0; i < svc->nbuckets; i++) {
+	for (i = start; i < end; i++) {
 		b = &svc->buckets[i];
 		if (b->server == s) {
 			WRITE_ONCE(b->server, 0);
 			moved++;
 		}
 	}
+	spin_unlock_bh(&svc->assign_lock);
+	return moved;
+}
+
+/*
+ * The caller has marked @srv failed (under dn->lock, before this): from the
+ * first chunk's lock on, no packet can give it a bucket, and a packet whose
+ * bucket still names it takes the slow path and gets another server (or
+ * none) itself.  So the walk only cleans up, chunk by chunk, and buckets of
+ * other servers are never touched.  Sleeps: process context only.
+ */
+void dlba_sched_server_gone(struct dlba_service *svc, struct dlba_server *srv)
+{
+	u32 s = srv->slot + 1, n = svc->nbuckets, i, end, moved = 0, m;
+
+	lockdep_assert_held(&svc->dn->lock);
+	might_sleep();
+	for (i = 0; i < n; i = end) {
+		end = i + min(n - i, DLBA_WALK_CHUNK);
+		m = dlba_sched_gone_chunk(svc, s, i, end);
+		if (m) {
+			atomic_sub(m, &srv->nbuckets);
+			moved += m;
+		}
+		cond_resched();
+	}
+	spin_lock_bh(&svc->assign_lock);
 	/* Everything it owned is gone; also heals any drift. */
 	atomic_set(&srv->nbuckets, 0);
+	/* One change of the table, as a reader holding dn->lock sees it. */
 	if (moved)
 		atomic64_inc(&svc->version);
 	spin_unlock_bh(&svc->assign_lock);
 }
 
-void dlba_sched_set_panic(struct dlba_service *svc, bool on)
+/*
+ * Buckets [start, end) to the panic layout: bucket j to hv[j mod h] (a slot
+ * value), or unassigned when @h is 0.  Returns whether a server changed.
+ */
+static noinline bool dlba_sched_panic_chunk(struct dlba_service *svc,
+					    const u32 *hv, u32 h, u32 start,
+					    u32 end, u32 now)
 {
-	DECLARE_BITMAP(healthy, DLBA_SERVERS_MAX);
-	u32 now = (u32)jiffies, h = 0, k = 0, i, j, cnt, val, nslots;
+	u32 k = h ? start % h : 0, j, val;
+	bool changed = false;
+	struct dlba_bucket *b;
+
+	spin_lock_bh(&svc->assign_lock);
+	for (j = start; j < end; j++) {
+		b = &svc->buckets[j];
+		val = h ? hv[k] : 0;
+		if (b->server != val) {
+			WRITE_ONCE(b->server, val);
+			changed = true;
+		}
+		if (h) {
+			/* Clients are sent elsewhere: start their idle clock. */
+			WRITE_ONCE(b->last, now);
+			if (++k == h)
+				k = 0;
+		}
+	}
+	spin_unlock_bh(&svc->assign_lock);
+	return changed;
+}
+
+int dlba_sched_set_panic(struct dlba_service *svc, bool on)
+{
+	u32 now = (u32)jiffies, n = svc->nbuckets, h = 0, k = 0, i, end, nslots;
 	struct dlba_server *srv;
 	bool changed = false;
+	u32 *hv;
 
+	lockdep_assert_held(&svc->dn->lock);
 	if (!on) {
 		/* Unfreeze; buckets stay put and age out normally. */
 		spin_lock_bh(&svc->assign_lock);
 		WRITE_ONCE(svc->panic, 0);
 		spin_unlock_bh(&svc->assign_lock);
-		return;
+		return 0;
 	}
 
 	/*
-	 * Snapshot health once so counts and layout agree (flags and slots
-	 * only change under dn->lock, which we hold).
+	 * Snapshot the healthy servers in slot order once, so counts and
+	 * layout agree; flags and slots only change under dn->lock, which we
+	 * hold for the whole walk, so dlba_sched_panic_owner() on the packet
+	 * path sees the same list.
 	 */
 	nslots = dlba_nslots(svc);
-	bitmap_zero(healthy, DLBA_SERVERS_MAX);
-	for (i = 0; i < nslots; i++) {
-		if (dlba_srv_eligible(dlba_slot(svc, i))) {
-			__set_bit(i, healthy);
-			h++;
-		}
-	}
+	hv = kmalloc_array(max(nslots, 1U), sizeof(*hv), GFP_KERNEL);
+	if (!hv)
+		return -ENOMEM;
+	for (i = 0; i < nslots; i++)
+		if (dlba_srv_eligible(dlba_slot(svc, i)))
+			hv[h++] = i + 1;
 
+	/*
+	 * Freeze first.  Until the walk reaches it, a bucket with a usable
+	 * owner keeps it (as under panic); one without gets its panic owner
+	 * from the packet path (dlba_sched_assign), the value the walk writes.
+	 */
 	spin_lock_bh(&svc->assign_lock);
 	WRITE_ONCE(svc->panic, 1);
-	if (!h) {
-		for (i = 0; i < svc->nbuckets; i++) {
-			if (svc->buckets[i].server) {
-				WRITE_ONCE(svc->buckets[i].server, 0);
-				changed = true;
-			}
-		}
+	spin_unlock_bh(&svc->assign_lock);
+
+	might_sleep();
+	for (i = 0; i < n; i = end) {
+		end = i + min(n - i, DLBA_WALK_CHUNK);
+		changed |= dlba_sched_panic_chunk(svc, hv, h, i, end, now);
+		cond_resched();
 	}
+
 	/*
-	 * Bucket j goes to the k-th healthy server with k = j mod h (see
-	 * dlba_sched_panic_owner), written server by server: O(nbuckets).
+	 * Every bucket now has its panic owner, and a packet can no longer
+	 * change that: the counts are exact (bucket j to the k-th healthy
+	 * server for j mod h == k).  Set under the lock, after any packet
+	 * that moved a bucket during the walk.
 	 */
+	spin_lock_bh(&svc->assign_lock);
 	for (i = 0; i < nslots; i++) {
 		srv = dlba_slot(svc, i);
 		if (!srv)
 			continue;
-		if (!test_bit(i, healthy)) {
+		if (k < h && hv[k] == i + 1) {
+			atomic_set(&srv->nbuckets, n / h + (k < n % h));
+			k++;
+		} else {
 			atomic_set(&srv->nbuckets, 0);
-			continue;
 		}
-		val = i + 1;
-		cnt = 0;
-		for (j = k; j < svc->nbuckets; j += h) {
-			if (svc->buckets[j].server != val) {
-				WRITE_ONCE(svc->buckets[j].server, val);
-				changed = true;
-			}
-			/* Clients are sent elsewhere: start their idle clock. */
-			WRITE_ONCE(svc->buckets[j].last, now);
-			cnt++;
-		}
-		atomic_set(&srv->nbuckets, cnt);
-		k++;
 	}
 	if (changed)
 		atomic64_inc(&svc->version);
 	spin_unlock_bh(&svc->assign_lock);
+	kfree(hv);
+	return 0;
 }
 
 struct dlba_idmap {
@@ -531,6 +614,10 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 		vals[i] = hit->val;
 	}
 
+	/*
+	 * One walk under the lock: n is at most DLBA_BKT_CHUNK (netlink
+	 * policy), the same bound as one chunk of the whole-table walks.
+	 */
 	now = (u32)jiffies;
 	spin_lock_bh(&svc->assign_lock);
 	for (i = 0; i < n; i++) {
@@ -582,7 +669,10 @@ u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
 	n = min(n, svc->nbuckets - start);
 
 	rcu_read_lock();
-	/* Under the lock, the ids and the version describe one table. */
+	/*
+	 * Under the lock, the ids and the version describe one table.  The
+	 * callers read at most DLBA_BKT_CHUNK buckets at a time.
+	 */
 	spin_lock_bh(&svc->assign_lock);
 	for (i = 0; i < n; i++) {
 		b = &svc->buckets[start + i];

@@ -379,12 +379,12 @@ struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
  * DLBA_BUCKETS_MAX buckets.  Each chunk of DLBA_WALK_CHUNK buckets is walked
  * under the assign lock with BH disabled, and the lock is dropped and the
  * CPU offered to others (cond_resched) between chunks: softirqs on this CPU
- * and packets waiting for the lock on others are held off for one chunk,
- * not for the whole table (16384 buckets are 128 KiB of table: some tens of
- * microseconds).  The control path keeps dn->lock (a mutex) across the whole
- * walk, so no other control operation sees or changes a half-walked table;
- * the packet path does, and each walk is written so that what a packet
- * decides meanwhile is what the walk would have decided.
+ * and packets waiting for the lock on others are held off for one chunk
+ * (128 KiB of table), not for the whole table.  The control path keeps
+ * dn->lock (a mutex) across the whole walk, so no other control operation
+ * sees or changes a half-walked table; the packet path does, and each walk
+ * is written so that what a packet decides meanwhile is what the walk would
+ * have decided.
  */
 #define DLBA_WALK_CHUNK		16384U
 

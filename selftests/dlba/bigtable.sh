@@ -63,11 +63,14 @@ probe() {
 	defer sh -c "echo 0 > $TRACEFS/events/$g/enable; echo -:$g/$in >> $TRACEFS/kprobe_events; echo -:$g/$out >> $TRACEFS/kprobe_events"
 	echo 1 >"$TRACEFS/events/$g/enable"
 }
-# walk_probes: walk_begin / walk_end on the walk functions (every module
-# has them), walk_in / walk_out on the chunk functions (false if none)
+# walk_begin / walk_end on the walk functions (every module has them),
+# walk_in / walk_out on the chunk functions (walk_probes false if none)
 [ -e "$TRACEFS/kprobe_events" ] || mount -t tracefs nodev "$TRACEFS" ||
 	setup_fail "no tracefs"
+# mono: the clock of Python's time.monotonic(), to compare with the flow's
+clock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$TRACEFS/trace_clock")
 echo mono >"$TRACEFS/trace_clock" || setup_fail "no trace_clock mono"
+defer sh -c "echo ${clock:-local} > $TRACEFS/trace_clock"
 probe dlbawg walk_begin walk_end dlba_sched_server_gone &&
 	probe dlbawp walk_begin walk_end dlba_sched_set_panic ||
 	setup_fail "no kprobe on the walk functions"
@@ -82,12 +85,12 @@ walk_probes || PROBES=0
 # thread beside it.  Sets WALK_RC, WALK_MS (command), LAT_MS (thread's
 # worst lateness), CHUNKS (walk_probe.py chunks: parts, walk, wake-ups).
 walk() {
-	local name=$1 lat t0 t1 i
+	local name=$1 lat t0 t1
 	shift
 	: >"$TRACEFS/trace"
 	"${WP[@]}" lat --cpu "$WCPU" >"$TESTDIR/lat.$name" 2>&1 &
 	lat=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q ready "$TESTDIR/lat.$name" && break
 		sleep 0.1
 	done

@@ -89,7 +89,7 @@ struct dlba_server {
 	u32			weight;
 	union nf_inet_addr	addr;
 	__be16			port;		/* nat: real port; else svc->port */
-	u8			mac[ETH_ALEN];
+	u8			mac[ETH_ALEN];	/* dr; zero: neighbour table */
 	atomic_t		nbuckets;	/* buckets currently assigned */
 	struct dlba_pcpu_stats __percpu *stats;
 	/* xmit.c: per-CPU route to addr; inert until initialised */
@@ -282,6 +282,9 @@ unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
 int dlba_nat_reverse(struct sk_buff *skb, struct dlba_server *srv);
 bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
 		     const struct net_device *dev);
+/* dr without a MAC: the LB's neighbour entry for @srv (NUD_*; 0: none). */
+u16 dlba_dr_neigh_state(struct net *net, const struct dlba_server *srv,
+			u8 *lladdr);
 /*
  * An ICMP error about nat server @srv's traffic: make its quote (and its
  * outer address where it is the rewritten one) name VIP:port on the way to

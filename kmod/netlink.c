@@ -378,6 +378,23 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* A dr server without a configured MAC: where its packets go now. */
+static int dlba_nl_put_neigh(struct sk_buff *skb, const struct dlba_server *srv)
+{
+	u8 lladdr[ETH_ALEN];
+	u16 state;
+
+	if (srv->method != DLBA_FWD_DR || !is_zero_ether_addr(srv->mac))
+		return 0;
+	state = dlba_dr_neigh_state(srv->svc->dn->net, srv, lladdr);
+	if (nla_put_u16(skb, DLBA_SRV_A_NEIGH_STATE, state))
+		return -EMSGSIZE;
+	if ((state & NUD_VALID) &&
+	    nla_put(skb, DLBA_SRV_A_LLADDR, ETH_ALEN, lladdr))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int dlba_nl_put_server(struct sk_buff *skb, const struct dlba_server *srv)
 {
 	struct nlattr *nest = nla_nest_start(skb, DLBA_A_SERVER);
@@ -387,14 +404,15 @@ static int dlba_nl_put_server(struct sk_buff *skb, const struct dlba_server *srv
 	if (nla_put_u32(skb, DLBA_SRV_A_ID, srv->id) ||
 	    nla_put(skb, DLBA_SRV_A_ADDR, dlba_addr_len(srv->svc->family), &srv->addr) ||
 	    nla_put_u16(skb, DLBA_SRV_A_PORT, ntohs(srv->port)) ||
-	    (srv->method == DLBA_FWD_DR &&
+	    (srv->method == DLBA_FWD_DR && !is_zero_ether_addr(srv->mac) &&
 	     nla_put(skb, DLBA_SRV_A_MAC, ETH_ALEN, srv->mac)) ||
 	    nla_put_u32(skb, DLBA_SRV_A_WEIGHT, READ_ONCE(srv->weight)) ||
 	    nla_put_u8(skb, DLBA_SRV_A_ENABLED, READ_ONCE(srv->enabled)) ||
 	    nla_put_u8(skb, DLBA_SRV_A_FAILED, READ_ONCE(srv->failed)) ||
 	    nla_put_u8(skb, DLBA_SRV_A_METHOD, srv->method) ||
 	    nla_put_u32(skb, DLBA_SRV_A_BUCKETS, atomic_read(&srv->nbuckets)) ||
-	    dlba_nl_put_stats(skb, DLBA_SRV_A_STATS, srv->stats, NULL)) {
+	    dlba_nl_put_stats(skb, DLBA_SRV_A_STATS, srv->stats, NULL) ||
+	    dlba_nl_put_neigh(skb, srv)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -635,19 +653,15 @@ static int dlba_nl_srv_cfg(const struct dlba_service *svc, struct nlattr **tb,
 	/* dr and tun keep the packet's port; nat port 0 means the same. */
 	cfg->port = port ? htons(port) : svc->port;
 
-	if (cfg->method == DLBA_FWD_DR) {
-		if (!tb[DLBA_SRV_A_MAC]) {
-			NL_SET_ERR_ATTR_MISS(extack, nest, DLBA_SRV_A_MAC);
-			NL_SET_ERR_MSG(extack, "dr server needs a MAC address");
-			return -EINVAL;
-		}
+	/* dr without a MAC: the neighbour table resolves it (xmit.c). */
+	if (cfg->method == DLBA_FWD_DR && tb[DLBA_SRV_A_MAC]) {
 		nla_memcpy(cfg->mac, tb[DLBA_SRV_A_MAC], ETH_ALEN);
 		if (!is_valid_ether_addr(cfg->mac)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[DLBA_SRV_A_MAC],
 					    "MAC address must be unicast and non-zero");
 			return -EINVAL;
 		}
-	} else if (tb[DLBA_SRV_A_MAC]) {
+	} else if (tb[DLBA_SRV_A_MAC] && cfg->method != DLBA_FWD_DR) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[DLBA_SRV_A_MAC],
 				    "only dr servers take a MAC address");
 		return -EINVAL;

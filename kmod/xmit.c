@@ -54,6 +54,10 @@
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
+#include <net/arp.h>
+#include <net/addrconf.h>
+#include <net/ndisc.h>
+#include <net/neighbour.h>
 #include <net/ipv6.h>
 #include <net/route.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
@@ -238,21 +242,90 @@ static void dlba_frag_needed4(struct sk_buff *skb, unsigned int mtu)
 /* ---- dr ------------------------------------------------------------- */
 
 /*
- * Put the Ethernet header for @srv on @skb (data at the IP header, dst and
+ * Put the link-layer header for @srv on @skb (data at the IP header, dst and
  * dev set) and queue it on skb->dev.  The one place a dr packet leaves, for
  * whole packets and fragments alike.  Consumes @skb.
+ *
+ * With a configured MAC the header is written directly.  Without one the
+ * server's address is looked up in the neighbour table of the egress device
+ * (created if missing) and neigh_output() does what ip_finish_output2()
+ * does for the LB's own packets: resolve with ARP / neighbour discovery,
+ * queue meanwhile, and re-resolve when the entry goes stale, so a server
+ * whose MAC changes (a replaced NIC, a VM moved) is followed without the
+ * operator.  The key is the server's own address, not the route's gateway:
+ * dr servers are on the LB's link by definition.
  */
 static int dlba_dr_emit(struct sk_buff *skb, const struct dlba_server *srv)
 {
 	struct net_device *dev = skb->dev;
+	struct neighbour *neigh;
 
-	/* Source MAC NULL: the device's own address. */
-	if (dev_hard_header(skb, dev, ntohs(skb->protocol), srv->mac, NULL,
-			    skb->len) < 0) {
-		kfree_skb(skb);
-		return -EINVAL;
+	if (!is_zero_ether_addr(srv->mac)) {
+		/* Source MAC NULL: the device's own address. */
+		if (dev_hard_header(skb, dev, ntohs(skb->protocol), srv->mac,
+				    NULL, skb->len) < 0) {
+			kfree_skb(skb);
+			return -EINVAL;
+		}
+		return dev_queue_xmit(skb);
 	}
-	return dev_queue_xmit(skb);
+
+	/*
+	 * The route goes: a packet queued while the entry resolves would be
+	 * re-aimed by neigh_update() at the neighbour of the route's next hop
+	 * for its own destination, the VIP, which nobody answers for.
+	 */
+	skb_dst_drop(skb);
+	/* Under the RCU read lock of the hook (or of the fragmenter's caller). */
+	if (srv->svc->family == AF_INET)
+		neigh = ip_neigh_gw4(dev, srv->addr.ip);
+	else
+		neigh = ip_neigh_gw6(dev, &srv->addr.in6);
+	if (IS_ERR(neigh)) {
+		kfree_skb(skb);
+		return PTR_ERR(neigh);
+	}
+	return neigh_output(neigh, skb, false);
+}
+
+u16 dlba_dr_neigh_state(struct net *net, const struct dlba_server *srv,
+			u8 *lladdr)
+{
+	struct neigh_table *tbl;
+	struct net_device *dev;
+	struct neighbour *n;
+	u16 state = 0;
+
+	if (srv->svc->family == AF_INET) {
+		struct flowi4 fl4 = { .daddr = srv->addr.ip };
+		struct rtable *rt = ip_route_output_key(net, &fl4);
+
+		if (IS_ERR(rt))
+			return 0;
+		dev = rt->dst.dev;
+		dev_hold(dev);
+		ip_rt_put(rt);
+		tbl = &arp_tbl;
+	} else {
+		struct flowi6 fl6 = { .daddr = srv->addr.in6 };
+		struct dst_entry *dst;
+
+		if (ip6_dst_lookup(net, NULL, &dst, &fl6))
+			return 0;
+		dev = dst->dev;
+		dev_hold(dev);
+		dst_release(dst);
+		tbl = ipv6_stub->nd_tbl;
+	}
+	/* dr needs an Ethernet link; elsewhere there is nothing to show. */
+	n = dev->addr_len == ETH_ALEN ? neigh_lookup(tbl, &srv->addr, dev) : NULL;
+	if (n) {
+		neigh_ha_snapshot(lladdr, n, dev);
+		state = READ_ONCE(n->nud_state);
+		neigh_release(n);
+	}
+	dev_put(dev);
+	return state;
 }
 
 /*

@@ -116,7 +116,8 @@ enum dlba_srv_attr {
 	DLBA_SRV_A_ID,		/* u32: 1..DLBA_SERVER_ID_MAX (key within service) */
 	DLBA_SRV_A_ADDR,	/* binary: server address, same family as service */
 	DLBA_SRV_A_PORT,	/* u16: nat only; 0 = same as service port */
-	DLBA_SRV_A_MAC,		/* binary 6: dr only; next-hop MAC of the server */
+	DLBA_SRV_A_MAC,		/* binary 6: dr only, optional; the server's MAC
+				 * (without it: resolved by the neighbour table) */
 	DLBA_SRV_A_WEIGHT,	/* u32: 0..DLBA_WEIGHT_MAX */
 	DLBA_SRV_A_ENABLED,	/* u8: 0 = draining (no new buckets) */
 	DLBA_SRV_A_FAILED,	/* u8: 1 = failed (its buckets are reset) */
@@ -124,6 +125,12 @@ enum dlba_srv_attr {
 	DLBA_SRV_A_BUCKETS,	/* u32: read-only, buckets assigned now */
 	DLBA_SRV_A_STATS,	/* nest: enum dlba_stats_attr, read-only */
 	DLBA_SRV_A_PAD,
+	/*
+	 * Read-only, dr servers without DLBA_SRV_A_MAC: the LB's neighbour
+	 * entry for the server on the route's device, as `ip neigh` shows it.
+	 */
+	DLBA_SRV_A_NEIGH_STATE,	/* u16: NUD_* flags (0: no entry or no route) */
+	DLBA_SRV_A_LLADDR,	/* binary 6: the MAC sent to now (NUD_VALID only) */
 	__DLBA_SRV_A_MAX,
 };
 #define DLBA_SRV_A_MAX (__DLBA_SRV_A_MAX - 1)

@@ -215,6 +215,15 @@ ServerInfo parse_server(const nlmsghdr* nlh, const std::optional<ServiceKey>& fa
         std::memcpy(m.data(), mac.data(), 6);
         info.mac = m;
     }
+    info.neigh_state = srv.opt_u16(DLBA_SRV_A_NEIGH_STATE);
+    if (srv.has(DLBA_SRV_A_LLADDR)) {
+        auto ll = srv.bytes(DLBA_SRV_A_LLADDR);
+        if (ll.size() != 6)
+            malformed("neighbour MAC of " + std::to_string(ll.size()) + " bytes");
+        Mac m;
+        std::memcpy(m.data(), ll.data(), 6);
+        info.lladdr = m;
+    }
     info.weight = srv.opt_u32(DLBA_SRV_A_WEIGHT).value_or(0);
     info.enabled = srv.opt_u8(DLBA_SRV_A_ENABLED).value_or(1) != 0;
     info.failed = srv.opt_u8(DLBA_SRV_A_FAILED).value_or(0) != 0;
@@ -262,6 +271,8 @@ std::string attribute_name(const std::vector<uint16_t>& path)
         case DLBA_SRV_A_ENABLED: return "enabled";
         case DLBA_SRV_A_FAILED: return "failed";
         case DLBA_SRV_A_METHOD: return "forwarding method";
+        case DLBA_SRV_A_NEIGH_STATE: return "neighbour state";
+        case DLBA_SRV_A_LLADDR: return "neighbour MAC";
         default: return "server";
         }
     case DLBA_A_BUCKETS:

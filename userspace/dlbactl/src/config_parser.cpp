@@ -269,8 +269,6 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
                 error(it->second.line, e.what());
             }
         }
-    } else if (method_known && c.method == DLBA_FWD_DR) {
-        error(spec.line, "method dr needs the server's 'mac'");
     }
     if (auto it = f.find("port"); it != f.end()) {
         if (auto v = uint_value(it->second, 65535)) {

@@ -24,6 +24,31 @@ std::string yes_no(bool v)
     return v ? "yes" : "no";
 }
 
+// The NUD_* flags of a neighbour entry by the names `ip neigh` uses.
+std::string neigh_state_name(uint16_t state)
+{
+    static constexpr std::pair<uint16_t, const char*> names[] = {
+        {0x01, "INCOMPLETE"}, {0x02, "REACHABLE"}, {0x04, "STALE"}, {0x08, "DELAY"},
+        {0x10, "PROBE"},      {0x20, "FAILED"},    {0x40, "NOARP"}, {0x80, "PERMANENT"},
+    };
+    std::string s;
+    for (auto [bit, name] : names)
+        if (state & bit)
+            s += (s.empty() ? "" : "|") + std::string(name);
+    return s.empty() ? "NONE" : s;
+}
+
+// The MAC column: the configured MAC, or what the neighbour table resolved.
+std::string mac_cell(const ServerInfo& s)
+{
+    if (s.mac)
+        return format_mac(*s.mac);
+    if (!s.neigh_state)
+        return "-";
+    std::string state = neigh_state_name(*s.neigh_state);
+    return (s.lladdr ? format_mac(*s.lladdr) : std::string("unresolved")) + " (" + state + ")";
+}
+
 void put(json& j, const char* name, const std::optional<uint64_t>& v)
 {
     if (v)
@@ -73,6 +98,9 @@ json server_json(const ServerInfo& s)
         {"addr", format_address(s.addr)},
         {"port", s.port},
         {"mac", s.mac ? json(format_mac(*s.mac)) : json(nullptr)},
+        {"neigh", s.neigh_state ? json{{"state", neigh_state_name(*s.neigh_state)},
+                                       {"lladdr", s.lladdr ? json(format_mac(*s.lladdr)) : json(nullptr)}}
+                                : json(nullptr)},
         {"weight", s.weight},
         {"method", method_name(s.method)},
         {"enabled", s.enabled},
@@ -176,7 +204,7 @@ void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
             if (s.service != key)
                 continue;
             t.add_row({std::to_string(s.id), format_address(s.addr), std::to_string(s.port),
-                       s.mac ? format_mac(*s.mac) : "-", method_name(s.method), std::to_string(s.weight),
+                       mac_cell(s), method_name(s.method), std::to_string(s.weight),
                        yes_no(s.enabled), yes_no(s.failed), std::to_string(s.buckets),
                        num(s.stats.packets), num(s.stats.bytes)});
         }

@@ -64,9 +64,9 @@ std::string recreate_reason(const ServiceKey& key, const ServerConfig& w, const 
         if (from != to)
             append(why, "port " + std::to_string(from) + " -> " + std::to_string(to));
     }
-    if (w.method == DLBA_FWD_DR && w.mac && w.mac != cur.mac)
-        append(why, "mac " + (cur.mac ? format_mac(*cur.mac) : std::string("none")) + " -> " +
-                        format_mac(*w.mac));
+    if (w.method == DLBA_FWD_DR && w.mac != cur.mac)
+        append(why, "mac " + (cur.mac ? format_mac(*cur.mac) : std::string("neighbour")) + " -> " +
+                        (w.mac ? format_mac(*w.mac) : std::string("neighbour")));
     return why;
 }
 

@@ -39,7 +39,8 @@ int server_add(Context& ctx, const Args& args)
         ("id", po::value<std::string>()->value_name("ID"), "server id within the service (1..65535)")
         ("addr", po::value<std::string>()->value_name("ADDR"), "server address (same family as the service)")
         ("port", po::value<std::string>()->value_name("P"), "nat: real port (default: the service port)")
-        ("mac", po::value<std::string>()->value_name("MAC"), "dr: the server's MAC address")
+        ("mac", po::value<std::string>()->value_name("MAC"),
+         "dr: the server's MAC address (default, or \"auto\": the neighbour table's)")
         ("weight", po::value<std::string>()->value_name("W"), "weight 0..65535 (default 1)")
         ("method", po::value<std::string>()->value_name("M"), "forwarding method dr|nat|tun (default dr)")
         ("disabled", "add it draining: no new buckets")
@@ -56,7 +57,7 @@ int server_add(Context& ctx, const Args& args)
     c.addr = parse_address(*addr);
     if (auto v = cl.value("port"))
         c.port = static_cast<uint16_t>(parse_uint(*v, 65535, "port"));
-    if (auto v = cl.value("mac"))
+    if (auto v = cl.value("mac"); v && *v != "auto")
         c.mac = parse_mac(*v);
     if (auto v = cl.value("weight"))
         c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
@@ -115,9 +116,14 @@ void recreate_server(Backend& backend, const ServiceKey& key, const ServerChange
         if (cur->method != DLBA_FWD_DR)
             throw ParseError("--mac: only dr servers take a MAC address (server " + std::to_string(cur->id) +
                              " is " + method_name(cur->method) + ")");
-        if (auto msg = check_unicast_mac(*mac); !msg.empty())
-            throw ParseError(msg);
-        next.mac = *mac;
+        // All zeros: "auto", resolve it through the neighbour table.
+        if (std::all_of(mac->begin(), mac->end(), [](uint8_t b) { return b == 0; })) {
+            next.mac.reset();
+        } else {
+            if (auto msg = check_unicast_mac(*mac); !msg.empty())
+                throw ParseError(msg);
+            next.mac = *mac;
+        }
     }
     if (change.weight)
         next.weight = *change.weight;
@@ -150,7 +156,8 @@ int server_set(Context& ctx, const Args& args)
         ("disable", "drain: keep active buckets, take no new ones")
         ("fail", "mark failed: its buckets are reset at once")
         ("unfail", "clear the failed mark")
-        ("mac", po::value<std::string>()->value_name("MAC"), "new MAC (dr; re-creates the server)")
+        ("mac", po::value<std::string>()->value_name("MAC"),
+         "new MAC, or \"auto\" for the neighbour table's (dr; re-creates the server)")
         ("addr", po::value<std::string>()->value_name("ADDR"), "new address (re-creates the server)")
         ("port", po::value<std::string>()->value_name("P"), "new real port (nat; re-creates the server)");
     if (!cl.parse(ctx, args))
@@ -175,7 +182,7 @@ int server_set(Context& ctx, const Args& args)
     if (auto v = cl.value("port"))
         port = static_cast<uint16_t>(parse_uint(*v, 65535, "port"));
     if (auto v = cl.value("mac"))
-        mac = parse_mac(*v);
+        mac = *v == "auto" ? Mac{} : parse_mac(*v);
     if (addr || port || mac)
         recreate_server(ctx.backend(), key, c, addr, port, mac);
     else if (c.empty())

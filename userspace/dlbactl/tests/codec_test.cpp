@@ -246,6 +246,26 @@ TEST(Codec, ParseServerReply)
     EXPECT_FALSE(s.failed);
 }
 
+TEST(Codec, ParseServerNeighbour)
+{
+    nl::Message msg(kFamily, DLBA_CMD_SERVER_GET, DLBA_GENL_VERSION);
+    codec::put_service_key(msg, parse_service("10.0.0.10:80/tcp"));
+    nlattr* srv = msg.begin_nest(DLBA_A_SERVER);
+    msg.put_u32(DLBA_SRV_A_ID, 1);
+    const uint8_t addr[4] = {10, 0, 1, 1};
+    msg.put_bytes(DLBA_SRV_A_ADDR, addr);
+    msg.put_u8(DLBA_SRV_A_METHOD, DLBA_FWD_DR);
+    msg.put_u16(DLBA_SRV_A_NEIGH_STATE, 0x02);
+    const uint8_t ll[6] = {2, 0, 0, 0, 1, 1};
+    msg.put_bytes(DLBA_SRV_A_LLADDR, ll);
+    msg.end_nest(srv);
+    ServerInfo s = codec::parse_server(msg.header());
+    EXPECT_EQ(s.mac, std::nullopt);
+    EXPECT_EQ(s.neigh_state, 0x02);
+    ASSERT_TRUE(s.lladdr);
+    EXPECT_EQ(format_mac(*s.lladdr), "02:00:00:00:01:01");
+}
+
 TEST(Codec, ParseServerReplyWithoutServiceUsesTheFilter)
 {
     auto msg = server_reply(false);

@@ -118,7 +118,6 @@ TEST(Config, EveryErrorNamesItsLine)
                             "lb.yaml:15: MAC address 01:00:5e:00:00:01 is a multicast address",
                             "lb.yaml:16: weight must be 0..65535, not 70000",
                             HasSubstr("lb.yaml:19: invalid forwarding method 'masq'"),
-                            "lb.yaml:20: method dr needs the server's 'mac'",
                             "lb.yaml:25: 'port' is only used by method nat",
                             "lb.yaml:26: invalid enabled 'perhaps': expected true or false"));
 }
@@ -170,7 +169,7 @@ TEST(Config, StructureErrors)
     EXPECT_THAT(errors_of("services:\n  - buckets: 16\n"),
                 ElementsAre("lb.yaml:2: service entry without 'service: ADDR:PORT/PROTO'"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n      - id: 1\n"),
-                ElementsAre("lb.yaml:4: server without 'addr'", "lb.yaml:4: method dr needs the server's 'mac'"));
+                ElementsAre("lb.yaml:4: server without 'addr'"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    mode: divert\n"),
                 ElementsAre("lb.yaml:3: mode 'divert' is not supported yet (only forward)"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    timeout: [1, 2]\n"),

@@ -133,8 +133,6 @@ void FakeBackend::add_server(const ServiceKey& key, const ServerConfig& c)
         throw nl::Error(EEXIST, "server id exists");
     if (c.addr.family != key.addr.family)
         throw nl::Error(EAFNOSUPPORT, "server address family differs from the service");
-    if (c.method == DLBA_FWD_DR && !c.mac)
-        throw nl::Error(EINVAL, "dr server needs a MAC address");
     if (c.method != DLBA_FWD_DR && c.mac)
         throw nl::Error(EINVAL, "only dr servers take a MAC address");
     if (c.method != DLBA_FWD_NAT && c.port.value_or(0))

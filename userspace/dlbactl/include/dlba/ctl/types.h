@@ -69,7 +69,11 @@ struct ServerInfo {
     uint32_t id = 0;
     Address addr;
     uint16_t port = 0;
-    std::optional<Mac> mac;
+    std::optional<Mac> mac;     // dr: configured; none: the neighbour table's
+    // dr without a configured MAC: the LB's neighbour entry for the server
+    // (NUD_* flags, 0: none) and the MAC it resolved to (NUD_VALID only).
+    std::optional<uint16_t> neigh_state;
+    std::optional<Mac> lladdr;
     uint32_t weight = 0;
     bool enabled = true;
     bool failed = false;

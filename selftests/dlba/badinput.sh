@@ -142,7 +142,7 @@ bad "duplicate server id" 'server id exists in this service' server add "$V4" --
 bad "duplicate service" 'service exists' service add "$V4"
 bad "server id 0" 'out of range \(server id\)' server add "$V4" --id 0 --addr "$(srv_addr4 1)" --method tun
 bad "server id 70000" 'out of range \(server id\)' server add "$V4" --id 70000 --addr "$(srv_addr4 1)" --method tun
-bad "dr server without MAC" 'dr server needs a MAC address' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr
+bad "nat server with a MAC" 'only dr servers take a MAC address' server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method nat --mac 02:00:00:00:00:09
 bad "malformed MAC" "invalid MAC address '02:00:00:00:00'" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method dr --mac 02:00:00:00:00
 bad "unknown method" "invalid forwarding method 'gre'" server add "$V4" --id 9 --addr "$(srv_addr4 1)" --method gre
 bad "unknown protocol" "invalid service '198.18.100.77:80/sctp': protocol must be tcp or udp" service add 198.18.100.77:80/sctp
@@ -202,7 +202,7 @@ declare -A WANT=(
 	[srv-weight-too-big]='-34 integer out of range'
 	[srv-method-unknown]='-34 integer out of range'
 	[srv-mac-5-bytes]='-34 binary attribute size out of range'
-	[srv-dr-without-mac]='-22 dr server needs a MAC address'
+	[srv-nat-with-mac]='-22 only dr servers take a MAC address'
 	[srv-duplicate-id]='-17 server id exists in this service'
 	[srv-enabled-2]='-34 integer out of range'
 	[srv-set-unknown-id]='-2 no such server'

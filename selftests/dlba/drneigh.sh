@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dr servers added without --mac: dlba.ko finds each server's MAC in the
+# LB's neighbour table (ARP / neighbour discovery, as the LB's own packets
+# do), follows a changed MAC, and `server list` shows what it resolved.
+#
+#   +--------+      +--------------+  br0   +-- S1 .11 ::11  dr, no --mac
+#   | CLI .2 |------| LB  VIP on lo|--------+-- S2 .12 ::12  dr, no --mac
+#   +--------+      +--------------+        +-- S3 .13 ::13  dr, no --mac
+#                                           (.19 ::19: nobody, for "unresolved")
+#
+# Checks: with the LB's neighbour cache flushed, HTTP through dr reaches
+# every server (IPv4, IPv6); `server list` shows each server's real MAC and
+# a valid neighbour state, and "unresolved" for an address nobody answers;
+# S1 changes its MAC and announces it (arp_notify): traffic follows within
+# seconds; S2 changes its IPv6 MAC silently: the LB's neighbour probing
+# finds the new one (short neighbour timers on the LB).
+source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
+source "$SELFTESTS_DIR/net/lb_topo.sh"
+source "$SELFTESTS_DIR/net/dlba_lib.sh"
+
+# shellcheck disable=SC2034 # read by selftests/run.sh
+PLAN=7
+
+dlba_setup
+
+NOBODY4=198.18.1.19
+NOBODY6=fd00:db1a:1::19
+
+# quick FAM N: N new connections with short timeouts (a blackholed server
+# costs a second, not twenty); prints "s1=.. s2=.. s3=.. err=.."
+quick() {
+	local fam=$1 n=$2 i src
+	if [ "$fam" = 4 ]; then src=("${CLI_EXTRA4[@]}"); else src=("${CLI_EXTRA6[@]}"); fi
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "$CLI" curl -fsS --connect-timeout 1 --max-time 3 \
+			--interface "${src[i % ${#src[@]}]}" -H 'Connection: close' \
+			"$(url "$fam")" 2>/dev/null || echo ERROR
+		echo
+	done | count_servers
+}
+# everyone_ok FAM N: N connections, no error, every server answered
+everyone_ok() {
+	local r
+	r=$(quick "$1" "$2")
+	log_info "$1: $r"
+	[ "$(field err "$r")" = 0 ] && [ "$(field s1 "$r")" -gt 0 ] &&
+		[ "$(field s2 "$r")" -gt 0 ] && [ "$(field s3 "$r")" -gt 0 ]
+}
+# neigh_of FAM ID: "LLADDR STATE" of server ID in `server list -j`
+neigh_of() {
+	lbctl -j server list "$(svc "$1")" |
+		jq -r --argjson id "$2" '.[] | select(.id == $id) |
+			"\(.neigh.lladdr // "null") \(.neigh.state // "null") mac=\(.mac // "null")"'
+}
+
+for fam in 4 6; do
+	run_cmd lbctl service add "$(svc "$fam")" || setup_fail "service $fam"
+	for i in 1 2 3; do
+		run_cmd lbctl server add "$(svc "$fam")" --id "$i" --addr "$(srv_addr "$fam" "$i")" \
+			--method dr || setup_fail "dr server $i without --mac (IPv$fam)"
+	done
+done
+# dlba.ko resolves, not the topology's pings
+run_cmd ip -n "$LB" neigh flush dev br0
+
+for fam in 4 6; do
+	everyone_ok "$fam" 24
+	check_err $? "IPv$fam: a connection failed or a server got none"
+	log_test "IPv$fam: dr without --mac reaches every server (neighbour table)"
+done
+
+ret=0
+for fam in 4 6; do
+	for i in 1 2 3; do
+		got=$(neigh_of "$fam" "$i")
+		log_info "IPv$fam server $i: $got (its MAC: $(srv_mac "$i"))"
+		case $got in
+		"$(srv_mac "$i") REACHABLE mac=null" | "$(srv_mac "$i") STALE mac=null" | \
+		"$(srv_mac "$i") DELAY mac=null" | "$(srv_mac "$i") PROBE mac=null") ;;
+		*) check_err 1 "IPv$fam server $i: neighbour shown as '$got'" ;;
+		esac
+	done
+done
+lbctl server list "$(svc 4)" | grep -q "$(srv_mac 1) (" ||
+	check_err 1 "the table does not show S1's resolved MAC"
+log_test "server list shows the MAC each server resolved to"
+
+# an address nobody answers for: unresolved, and shown so
+run_cmd lbctl service add "$(svc 4 8080)" &&
+	run_cmd lbctl server add "$(svc 4 8080)" --id 9 --addr "$NOBODY4" --method dr
+check_err $? "dr server $NOBODY4"
+run_cmd lbctl service add "$(svc 6 8080)" &&
+	run_cmd lbctl server add "$(svc 6 8080)" --id 9 --addr "$NOBODY6" --method dr
+check_err $? "dr server $NOBODY6"
+ip netns exec "$CLI" curl -s --connect-timeout 4 --max-time 5 "$(url 4 / 8080)" >/dev/null &&
+	check_err 1 "a connection to nobody succeeded"
+ip netns exec "$CLI" curl -s --connect-timeout 4 --max-time 5 "$(url 6 / 8080)" >/dev/null &&
+	check_err 1 "a connection to nobody succeeded (IPv6)"
+for fam in 4 6; do
+	got=$(lbctl -j server list "$(svc "$fam" 8080)" |
+		jq -r '.[0] | "\(.neigh.lladdr // "null") \(.neigh.state)"')
+	log_info "IPv$fam nobody: $got"
+	case $got in
+	"null INCOMPLETE" | "null FAILED") ;;
+	*) check_err 1 "IPv$fam: unanswered neighbour shown as '$got'" ;;
+	esac
+done
+lbctl server list "$(svc 4 8080)" | grep -Eq 'unresolved \((INCOMPLETE|FAILED)\)' ||
+	check_err 1 "the table does not say unresolved"
+log_test "a server whose address nobody answers is shown unresolved"
+
+# S1 gets a new NIC (MAC) and announces it, as arp_notify does
+NEW1=02:00:00:aa:00:01
+run_cmd ip netns exec "$S1" sysctl -qw net.ipv4.conf.eth0.arp_notify=1
+run_cmd ip -n "$S1" link set eth0 address "$NEW1"
+wait_for 10 everyone_ok 4 12
+check_err $? "IPv4: traffic did not follow S1's new MAC within 10 s"
+[ "$(neigh_of 4 1 | cut -d' ' -f1)" = "$NEW1" ] ||
+	check_err 1 "server list shows '$(neigh_of 4 1)', not $NEW1"
+log_test "IPv4: S1's announced new MAC is followed"
+
+# S2's new MAC is not announced: the LB's entry goes stale, its probes to
+# the old MAC fail, a new solicitation finds the new one
+for k in base_reachable_time_ms=1000 delay_first_probe_time=1 retrans_time_ms=300; do
+	run_cmd ip netns exec "$LB" sysctl -qw "net.ipv6.neigh.br0.$k"
+done
+NEW2=02:00:00:aa:00:02
+run_cmd ip netns exec "$S2" sysctl -qw net.ipv6.conf.eth0.ndisc_notify=0
+run_cmd ip -n "$S2" link set eth0 address "$NEW2"
+wait_for 30 everyone_ok 6 12
+check_err $? "IPv6: traffic did not follow S2's silent new MAC within 30 s"
+[ "$(neigh_of 6 2 | cut -d' ' -f1)" = "$NEW2" ] ||
+	check_err 1 "server list shows '$(neigh_of 6 2)', not $NEW2"
+log_test "IPv6: S2's unannounced new MAC is found by neighbour probing"
+
+# an explicit --mac still works beside them
+run_cmd lbctl server add "$(svc 4)" --id 4 --addr "$(srv_addr4 3)" --method dr \
+	--mac "$(srv_mac 3)" --weight 0
+check_err $? "dr server with --mac"
+[ "$(lbctl -j server list "$(svc 4)" | jq -r '.[] | select(.id == 4) | "\(.mac) \(.neigh)"')" = \
+	"$(srv_mac 3) null" ] || check_err 1 "explicit MAC not listed as configured"
+log_test "an explicit --mac is kept and listed as configured"
+
+dlba_check_dmesg
+exit_status

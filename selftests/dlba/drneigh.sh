@@ -135,13 +135,19 @@ check_err $? "IPv6: traffic did not follow S2's silent new MAC within 30 s"
 	check_err 1 "server list shows '$(neigh_of 6 2)', not $NEW2"
 log_test "IPv6: S2's unannounced new MAC is found by neighbour probing"
 
-# an explicit --mac still works beside them
-run_cmd lbctl server add "$(svc 4)" --id 4 --addr "$(srv_addr4 3)" --method dr \
-	--mac "$(srv_mac 3)" --weight 0
-check_err $? "dr server with --mac"
-[ "$(lbctl -j server list "$(svc 4)" | jq -r '.[] | select(.id == 4) | "\(.mac) \(.neigh)"')" = \
-	"$(srv_mac 3) null" ] || check_err 1 "explicit MAC not listed as configured"
-log_test "an explicit --mac is kept and listed as configured"
+# an explicit MAC pins S3 (server set re-creates it), "auto" frees it again
+srv3() { lbctl -j server list "$(svc 4)" | jq -r '.[] | select(.id == 3) | "\(.mac) \(.neigh.lladdr)"'; }
+run_cmd lbctl server set "$(svc 4)" --id 3 --mac "$(srv_mac 3)"
+check_err $? "server set --mac"
+[ "$(srv3)" = "$(srv_mac 3) null" ] || check_err 1 "explicit MAC listed as '$(srv3)'"
+everyone_ok 4 24
+check_err $? "IPv4: a connection failed with S3's MAC configured"
+run_cmd lbctl server set "$(svc 4)" --id 3 --mac auto
+check_err $? "server set --mac auto"
+everyone_ok 4 24
+check_err $? "IPv4: a connection failed after --mac auto"
+[ "$(srv3)" = "null $(srv_mac 3)" ] || check_err 1 "after --mac auto listed as '$(srv3)'"
+log_test "an explicit --mac is used and listed as configured; --mac auto resolves again"
 
 dlba_check_dmesg
 exit_status

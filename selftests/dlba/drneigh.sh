@@ -111,14 +111,20 @@ lbctl server list "$(svc 4 8080)" | grep -Eq 'unresolved \((INCOMPLETE|FAILED)\)
 	check_err 1 "the table does not say unresolved"
 log_test "a server whose address nobody answers is shown unresolved"
 
+# new_mac FAM ID MAC SECS: server ID's eth0 gets MAC; within SECS traffic
+# reaches every server again and server list shows the new MAC
+new_mac() {
+	local fam=$1 id=$2 mac=$3 secs=$4
+	run_cmd ip -n "$(srv_ns "$id")" link set eth0 address "$mac"
+	wait_for "$secs" everyone_ok "$fam" 12
+	check_err $? "IPv$fam: traffic did not follow S$id's new MAC within $secs s"
+	[ "$(neigh_of "$fam" "$id" | cut -d' ' -f1)" = "$mac" ] ||
+		check_err 1 "server list shows '$(neigh_of "$fam" "$id")', not $mac"
+}
+
 # S1 gets a new NIC (MAC) and announces it, as arp_notify does
-NEW1=02:00:00:aa:00:01
 run_cmd ip netns exec "$S1" sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-run_cmd ip -n "$S1" link set eth0 address "$NEW1"
-wait_for 10 everyone_ok 4 12
-check_err $? "IPv4: traffic did not follow S1's new MAC within 10 s"
-[ "$(neigh_of 4 1 | cut -d' ' -f1)" = "$NEW1" ] ||
-	check_err 1 "server list shows '$(neigh_of 4 1)', not $NEW1"
+new_mac 4 1 02:00:00:aa:00:01 10
 log_test "IPv4: S1's announced new MAC is followed"
 
 # S2's new MAC is not announced: the LB's entry goes stale, its probes to
@@ -126,13 +132,8 @@ log_test "IPv4: S1's announced new MAC is followed"
 for k in base_reachable_time_ms=1000 delay_first_probe_time=1 retrans_time_ms=300; do
 	run_cmd ip netns exec "$LB" sysctl -qw "net.ipv6.neigh.br0.$k"
 done
-NEW2=02:00:00:aa:00:02
 run_cmd ip netns exec "$S2" sysctl -qw net.ipv6.conf.eth0.ndisc_notify=0
-run_cmd ip -n "$S2" link set eth0 address "$NEW2"
-wait_for 30 everyone_ok 6 12
-check_err $? "IPv6: traffic did not follow S2's silent new MAC within 30 s"
-[ "$(neigh_of 6 2 | cut -d' ' -f1)" = "$NEW2" ] ||
-	check_err 1 "server list shows '$(neigh_of 6 2)', not $NEW2"
+new_mac 6 2 02:00:00:aa:00:02 30
 log_test "IPv6: S2's unannounced new MAC is found by neighbour probing"
 
 # an explicit MAC pins S3 (server set re-creates it), "auto" frees it again

@@ -193,6 +193,18 @@ ServiceInfo parse_service(const nlmsghdr* nlh)
     return info;
 }
 
+std::optional<Mac> get_mac(const nl::Attrs& attrs, uint16_t type, const char* what)
+{
+    if (!attrs.has(type))
+        return std::nullopt;
+    auto bytes = attrs.bytes(type);
+    if (bytes.size() != 6)
+        malformed(std::string(what) + " of " + std::to_string(bytes.size()) + " bytes");
+    Mac m;
+    std::memcpy(m.data(), bytes.data(), 6);
+    return m;
+}
+
 ServerInfo parse_server(const nlmsghdr* nlh, const std::optional<ServiceKey>& fallback)
 {
     auto attrs = top(nlh);
@@ -207,23 +219,9 @@ ServerInfo parse_server(const nlmsghdr* nlh, const std::optional<ServiceKey>& fa
     info.id = srv.u32(DLBA_SRV_A_ID);
     info.addr = get_address(srv, DLBA_SRV_A_ADDR, info.service.addr.family);
     info.port = srv.opt_u16(DLBA_SRV_A_PORT).value_or(0);
-    if (srv.has(DLBA_SRV_A_MAC)) {
-        auto mac = srv.bytes(DLBA_SRV_A_MAC);
-        if (mac.size() != 6)
-            malformed("MAC of " + std::to_string(mac.size()) + " bytes");
-        Mac m;
-        std::memcpy(m.data(), mac.data(), 6);
-        info.mac = m;
-    }
+    info.mac = get_mac(srv, DLBA_SRV_A_MAC, "MAC");
     info.neigh_state = srv.opt_u16(DLBA_SRV_A_NEIGH_STATE);
-    if (srv.has(DLBA_SRV_A_LLADDR)) {
-        auto ll = srv.bytes(DLBA_SRV_A_LLADDR);
-        if (ll.size() != 6)
-            malformed("neighbour MAC of " + std::to_string(ll.size()) + " bytes");
-        Mac m;
-        std::memcpy(m.data(), ll.data(), 6);
-        info.lladdr = m;
-    }
+    info.lladdr = get_mac(srv, DLBA_SRV_A_LLADDR, "neighbour MAC");
     info.weight = srv.opt_u32(DLBA_SRV_A_WEIGHT).value_or(0);
     info.enabled = srv.opt_u8(DLBA_SRV_A_ENABLED).value_or(1) != 0;
     info.failed = srv.opt_u8(DLBA_SRV_A_FAILED).value_or(0) != 0;

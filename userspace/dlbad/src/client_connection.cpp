@@ -337,12 +337,12 @@ void ClientConnection::headComplete(std::size_t head_length)
     keys_ = {};
     had_persistence_cookie_ = false;
     if (cfg.policy == Policy::Cookie && svc_->codec()) {
-        if (auto v = find_cookie(head.headers(), cfg.cookie.name)) {
-            had_persistence_cookie_ = true;
-            keys_.cookie_key = svc_->codec()->verify(*v, unixNow());
-            if (!keys_.cookie_key)
-                svc_->stats().persistence_invalid.fetch_add(1, std::memory_order_relaxed);
-        }
+        // The first occurrence that verifies decides (several Cookie headers or pairs).
+        const auto pc = find_persistence_cookie(head.headers(), cfg.cookie.name, *svc_->codec(), unixNow());
+        had_persistence_cookie_ = pc.present;
+        keys_.cookie_key = pc.server_key;
+        if (pc.present && !pc.server_key)
+            svc_->stats().persistence_invalid.fetch_add(1, std::memory_order_relaxed);
     }
     if (svc_->sessionIds()) {
         if (auto id = svc_->sessionIds()->extract(head))

@@ -81,6 +81,8 @@ struct CookieConfig {
     bool nocache = true;             // responses carrying it get Cache-Control: private
     bool strip = true;               // remove it from requests sent to back-ends
     std::chrono::seconds max_age{0}; // persistence tokens older than this are stale (0 = no limit)
+    std::string path = "/";          // Path of a re-issued persistence cookie (the session's)
+    std::string domain;              // Domain of a re-issued one; empty = host-only
 };
 
 struct SessionIdConfig {

@@ -13,6 +13,7 @@
 
 #include "config_error.h"
 
+#include <dlbad/cookie_injector.h>
 #include <dlbad/hash_ring.h>
 #include <dlbad/session_id_extractor.h>
 
@@ -423,7 +424,7 @@ public:
         if (n["cookie"]) {
             const auto& c = n["cookie"];
             requireMap(c, "cookie");
-            checkKeys(c, {"session", "name", "nocache", "strip", "max_age"}, "cookie");
+            checkKeys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"}, "cookie");
             if (c["session"])
                 s.cookie.session = token(c["session"], "cookie.session");
             if (c["name"])
@@ -436,6 +437,18 @@ public:
                 // Whole seconds from 1s (a shorter one would truncate to 0 = no limit) to 10 years.
                 s.cookie.max_age = std::chrono::duration_cast<std::chrono::seconds>(
                     duration(c["max_age"], "cookie.max_age", Millis(1000), Millis(std::uint64_t(87600) * 3600000)));
+            if (c["path"])
+                s.cookie.path = str(c["path"], "cookie.path");
+            if (c["domain"])
+                s.cookie.domain = str(c["domain"], "cookie.domain");
+            try {
+                (void)CookieInjector(CookieInjectionConfig{"S", "P", true}, CookieScope{s.cookie.path, s.cookie.domain});
+            } catch (const std::invalid_argument& e) {
+                fail(c["domain"] && std::string(e.what()).find("domain") != std::string::npos ? c["domain"]
+                     : c["path"]                                                              ? c["path"]
+                                                                                              : c,
+                     std::string("cookie: ") + e.what());
+            }
             if (s.cookie.name == s.cookie.session)
                 fail(c, "cookie: name and session must differ");
         }

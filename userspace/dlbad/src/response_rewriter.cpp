@@ -55,11 +55,12 @@ bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const R
         } else if (ctx.reissue) {
             // The client's persistence cookie was forged, stale or names a server that can no
             // longer serve it, and this server did not start a new session: give it a cookie for
-            // the server that answered, session-scoped.
+            // the server that answered, session-scoped, with the session's Path and Domain
+            // (cookie.path, cookie.domain) so it replaces the old cookie rather than joining it.
             const auto& name = ctx.injector->config().persistence_cookie;
-            edit.add.emplace_back(
-                "Set-Cookie",
-                CookieInjector::make_set_cookie(name, ctx.codec->issue(ctx.server_key, ctx.now_unix), "; Path=/"));
+            edit.add.emplace_back("Set-Cookie",
+                                  CookieInjector::make_set_cookie(name, ctx.codec->issue(ctx.server_key, ctx.now_unix),
+                                                                  ctx.injector->reissue_attributes()));
             for (std::size_t i = 0; i < headers.size(); ++i) {
                 // Drop a back-end Set-Cookie for our own cookie name: it would fight ours.
                 if (iequals(headers[i].name, "Set-Cookie")) {

@@ -39,7 +39,7 @@ VirtualService::VirtualService(const ServiceConfig& config, const std::string& f
             cic.session_cookie = config_.cookie.session;
             cic.persistence_cookie = config_.cookie.name;
             cic.nocache = config_.cookie.nocache;
-            injector_.emplace(cic);
+            injector_.emplace(cic, CookieScope{config_.cookie.path, config_.cookie.domain});
             std::vector<TokenKey> tk;
             for (const auto& k : keys) {
                 TokenKey t;

@@ -316,6 +316,22 @@ TEST(ConfigLoader, NumericRangesAreCheckedWithTheLine)
                 "addr: '1.2.3.4:65536' is not ADDRESS:PORT");
 }
 
+TEST(ConfigLoader, CookiePathAndDomain)
+{
+    auto c = ConfigLoader::loadString(withService("", "    policy: cookie\n    cookie: {session: S}\n"), "test.conf");
+    EXPECT_EQ(c.services[0].cookie.path, "/");
+    EXPECT_EQ(c.services[0].cookie.domain, "");
+    c = ConfigLoader::loadString(
+        withService("", "    policy: cookie\n    cookie: {session: S, path: /shop, domain: shop.example.com}\n"),
+        "test.conf");
+    EXPECT_EQ(c.services[0].cookie.path, "/shop");
+    EXPECT_EQ(c.services[0].cookie.domain, "shop.example.com");
+    expectError(withService("", "    policy: cookie\n    cookie:\n      session: S\n      path: shop\n"), 12,
+                "cookie: cookie path must start with '/'");
+    expectError(withService("", "    policy: cookie\n    cookie:\n      session: S\n      domain: \"a.com; Secure\"\n"),
+                12, "cookie: cookie domain is not a host name");
+}
+
 TEST(ConfigLoader, CpuAffinity)
 {
     EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf").cpu_affinity,

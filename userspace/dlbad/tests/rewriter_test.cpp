@@ -204,6 +204,27 @@ TEST_F(Injection, StaleCookieIsReissuedSessionScoped)
     EXPECT_EQ(out.find("public"), std::string::npos) << out;
 }
 
+TEST(Reissue, KeepsTheSessionsPathAndDomain)
+{
+    const CookieInjector injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true},
+                                  CookieScope{"/shop", "example.com"});
+    const PersistenceTokenCodec codec(std::vector<TokenKey>{TokenKey{1, std::vector<std::uint8_t>(32, 7)}});
+    ResponseParser p;
+    const std::string raw = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_TRUE(p.parse(raw, Method::kGet).complete());
+    ResponseContext rc;
+    rc.injector = &injector;
+    rc.codec = &codec;
+    rc.server_key = 5;
+    rc.reissue = true;
+    std::string out;
+    EXPECT_TRUE(ResponseRewriter::write(out, p.head(), rc));
+    const auto pos = out.find("Set-Cookie: SpServer=");
+    ASSERT_NE(pos, std::string::npos) << out;
+    EXPECT_EQ(out.substr(pos + 21 + PersistenceTokenCodec::kTokenLength, 34), "; Path=/shop; Domain=example.com\r\n")
+        << out;
+}
+
 TEST_F(Injection, ConnectionHeaderFollowsTheClientConnection)
 {
     ResponseContext rc;

@@ -1,5 +1,8 @@
 #include <dlbad/persistence_token.h>
 
+#include <dlbad/cookie_header.h>
+#include <dlbad/header_util.h>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -285,6 +288,26 @@ std::optional<std::uint32_t> PersistenceTokenCodec::verify(std::string_view toke
     if (impl_->max_age != 0 && now_unix > issued && now_unix - issued > impl_->max_age)
         return std::nullopt;
     return server_key;
+}
+
+PersistenceCookie find_persistence_cookie(std::span<const HeaderField> headers, std::string_view name,
+                                          const PersistenceTokenCodec& codec, std::uint64_t now_unix) noexcept
+{
+    PersistenceCookie out;
+    for (const HeaderField& h : headers) {
+        if (!iequals(h.name, "Cookie"))
+            continue;
+        CookieIterator it(h.value);
+        CookiePair p;
+        while (it.next(p)) {
+            if (p.name != name)
+                continue;
+            out.present = true;
+            if ((out.server_key = codec.verify(p.value, now_unix)))
+                return out;
+        }
+    }
+    return out;
 }
 
 } // namespace dlba::dlbad

@@ -216,5 +216,21 @@ TEST(CookieInjector, MakeSetCookie)
     EXPECT_EQ(CookieInjector::make_set_cookie("SpServer", "abc", ""), "SpServer=abc");
 }
 
+TEST(CookieInjector, ReissueAttributesCarryTheSessionScope)
+{
+    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}).reissue_attributes(), "; Path=/");
+    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}, CookieScope{"/shop", "example.com"})
+                  .reissue_attributes(),
+              "; Path=/shop; Domain=example.com");
+    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{"/", ".example.com"}).reissue_attributes(),
+              "; Path=/; Domain=.example.com");
+    for (const char* bad : {"", "shop", "/a;b", "/a\r\nSet-Cookie: x=1", "/\x7f"})
+        EXPECT_THROW(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{bad, ""}), std::invalid_argument)
+            << bad;
+    for (const char* bad : {".", "a..b;", "ex ample.com", "-x.com", "x.com.", "a;Secure"})
+        EXPECT_THROW(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{"/", bad}), std::invalid_argument)
+            << bad;
+}
+
 } // namespace
 } // namespace dlba::dlbad

@@ -320,5 +320,32 @@ TEST_F(Resolver, ForgedIsLikeNoCookie)
     EXPECT_EQ(to_string(PersistenceOutcome::kInvalid), "invalid");
 }
 
+TEST(PersistenceToken, FirstValidOccurrenceDecides)
+{
+    const auto codec = codec_with({TokenKey::from_hex(1, kHexA)});
+    const std::string good = codec.issue(7, kNow);
+    const std::string other = codec.issue(9, kNow);
+    const std::string forged(PersistenceTokenCodec::kTokenLength, 'A');
+    auto find = [&](std::vector<HeaderField> headers) {
+        return find_persistence_cookie(headers, "SpServer", codec, kNow);
+    };
+    // A forged pair before the valid one, in one header or in two: the valid one decides.
+    auto r = find({{"Cookie", "SpServer=" + forged + "; a=1; SpServer=" + good}});
+    EXPECT_TRUE(r.present);
+    EXPECT_EQ(r.server_key, 7u);
+    r = find({{"Cookie", "SpServer=" + forged}, {"cookie", "x=y; SpServer=" + good}});
+    EXPECT_EQ(r.server_key, 7u);
+    // Two valid ones: the first (a browser sends the most specific path first).
+    r = find({{"Cookie", "SpServer=" + other}, {"Cookie", "SpServer=" + good}});
+    EXPECT_EQ(r.server_key, 9u);
+    // Only forged/stale ones: present, no key (rescheduled, reissued).
+    r = find({{"Cookie", "SpServer=" + forged + "; SpServer=junk"}});
+    EXPECT_TRUE(r.present);
+    EXPECT_FALSE(r.server_key);
+    r = find({{"Cookie", "spserver=" + good + "; SpServerX=" + good}, {"X-Cookie", "SpServer=" + good}});
+    EXPECT_FALSE(r.present) << "name is case-sensitive, Cookie headers only";
+    EXPECT_FALSE(find({}).present);
+}
+
 } // namespace
 } // namespace dlba::dlbad

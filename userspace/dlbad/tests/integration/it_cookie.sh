@@ -1,6 +1,8 @@
 #!/bin/bash
 # Cookie persistence by injection (WO 01/69890 "Cookie Injection"), the shopping cart over HTTP and
-# checkout over HTTPS: one cookie jar, one back-end; forged and stale cookies.
+# checkout over HTTPS: one cookie jar, one back-end; forged and stale cookies; several
+# persistence cookies in one request (the first valid one decides); a reissued cookie keeps the
+# session's Path/Domain (cookie.path, cookie.domain).
 source "$(dirname "$0")/lib.sh"
 
 gen_certs || { echo "openssl failed"; exit 1; }
@@ -42,6 +44,11 @@ services:
     backend: shop
     policy: cookie
     cookie: {session: JSESSIONID, max_age: 1s}
+  - name: shop-scoped
+    listen: $VIP:$((BASE + 6))
+    backend: shop
+    policy: cookie
+    cookie: {session: JSESSIONID, path: /shop, domain: shop.example.test}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 HTTP=http://$VIP:$HTTP_PORT
@@ -120,6 +127,30 @@ curl -s -D "$T/h3" -o "$T/b3" -b "SpServer=$bad" "$HTTP/cart"
 check "tampered cookie: served and replaced" bash -c "grep -q '^backend=' '$T/b3' && grep -q '^Set-Cookie: SpServer=' '$T/h3'"
 inv1=$(service_stat shop-http persistence_invalid)
 expect_eq "forged/tampered cookies counted as invalid" 2 $((inv1 - inv0))
+
+# 4b. Several persistence cookies: a forged or tampered one before the valid one (in one Cookie
+#     header or in two) does not hide it: the valid one decides, nothing is reissued, nothing
+#     counted invalid.
+good=$(awk '$6=="SpServer"{print $7}' "$T/jar")
+forged=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+curl -s -D "$T/h6" -o "$T/b6" -H "Cookie: SpServer=$forged; SpServer=$bad; SpServer=$good" "$HTTP/cart"
+expect_eq "forged, tampered, then valid SpServer in one header: back-end $B" "$B" "$(backend_of "$(cat "$T/b6")")"
+check "no SpServer reissued when a valid one was sent" bash -c "! grep -qi '^Set-Cookie: SpServer' '$T/h6'"
+curl -s -D "$T/h7" -o "$T/b7" -H "Cookie: SpServer=$forged" -H "Cookie: x=1; SpServer=$good" "$HTTP/cart"
+expect_eq "forged then valid SpServer in two Cookie headers: back-end $B" "$B" "$(backend_of "$(cat "$T/b7")")"
+check "no SpServer reissued (two headers)" bash -c "! grep -qi '^Set-Cookie: SpServer' '$T/h7'"
+expect_eq "a valid occurrence is not counted invalid" "$inv1" "$(service_stat shop-http persistence_invalid)"
+for i in 1 2 3 4; do
+    curl -s -D "$T/h8" -o "$T/b8" -H "Cookie: SpServer=$good; SpServer=$forged" "$HTTP/cart"
+    [ "$(backend_of "$(cat "$T/b8")")" = "$B" ] || break
+done
+expect_eq "valid then forged: back-end $B every time" "$B" "$(backend_of "$(cat "$T/b8")")"
+
+# 4c. A reissued cookie (forged one replaced) carries the session's Path and Domain, so it
+#     replaces the client's cookie rather than sitting beside it.
+curl -s -D "$T/h9" -o "$T/b9" -b "SpServer=$forged" "http://$VIP:$((BASE + 6))/shop/cart"
+check "reissued SpServer keeps cookie.path and cookie.domain" \
+    grep -Eq '^Set-Cookie: SpServer=[A-Za-z0-9_-]{48}; Path=/shop; Domain=shop.example.test'$'\r''?$' "$T/h9"
 
 # 5. Stale cookie, age: a service with cookie max_age 1s.
 curl -s -c "$T/jar2" -o /dev/null "$SHORT/login"

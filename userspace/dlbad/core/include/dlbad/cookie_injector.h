@@ -34,11 +34,20 @@ struct CookieInjectionConfig {
     bool nocache = true;
 };
 
+// Path and Domain of a re-issued persistence cookie (reissue_attributes()): those of the
+// application's session cookie, so the new cookie replaces the old one in the browser rather
+// than sitting beside it.  Empty domain = host-only.
+struct CookieScope {
+    std::string path = "/";
+    std::string domain;
+};
+
 class CookieInjector {
 public:
-    // Throws std::invalid_argument if either cookie name is not a token or
-    // the two names are equal.
-    explicit CookieInjector(CookieInjectionConfig config);
+    // Throws std::invalid_argument if either cookie name is not a token, the
+    // two names are equal, the path does not start with '/' or holds ';' or a
+    // control character, or the domain is not a host name.
+    explicit CookieInjector(CookieInjectionConfig config, CookieScope scope = {});
 
     [[nodiscard]] const CookieInjectionConfig& config() const noexcept { return config_; }
 
@@ -61,8 +70,15 @@ public:
     [[nodiscard]] static std::string make_set_cookie(std::string_view name, std::string_view token,
                                                      std::string_view attributes_text);
 
+    // Attributes of a re-issued, session-scoped persistence cookie (the
+    // request's one was forged, stale or named a server that cannot serve
+    // it, and the response starts no session): "; Path=<path>[; Domain=<domain>]".
+    [[nodiscard]] const std::string& reissue_attributes() const noexcept { return reissue_attributes_; }
+
 private:
     CookieInjectionConfig config_;
+    CookieScope scope_;
+    std::string reissue_attributes_;
 };
 
 } // namespace dlba::dlbad

@@ -26,6 +26,8 @@
 // Key rotation: configure the new key first in the list (it signs), keep the
 // old one after it until old cookies have expired.
 
+#include <dlbad/http_types.h>
+
 #include <chrono>
 #include <memory>
 #include <cstddef>
@@ -77,5 +79,19 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The persistence cookie of a request, as the scheduler needs it.
+struct PersistenceCookie {
+    bool present = false;                   // at least one cookie of that name was sent
+    std::optional<std::uint32_t> server_key; // of the first occurrence that verified
+};
+
+// Looks at every cookie named `name` (case-sensitive), in every Cookie header, in order: the first
+// one that verifies decides; forged, stale or malformed ones before or after it are ignored (a
+// browser sends a path-specific cookie first, and a planted one cannot hide a valid one).
+[[nodiscard]] PersistenceCookie find_persistence_cookie(std::span<const HeaderField> headers,
+                                                        std::string_view name,
+                                                        const PersistenceTokenCodec& codec,
+                                                        std::uint64_t now_unix) noexcept;
 
 } // namespace dlba::dlbad

@@ -76,4 +76,32 @@ PushResult BodyRelay::push(Transport& dst, bool& dst_readable, bool& dst_writabl
     return r;
 }
 
+std::size_t BodySpool::room() noexcept
+{
+    if (buf_.space() == 0 && sent_ > 0) {
+        // Full with sent bytes at its head: forget them; this body can no longer be replayed.
+        buf_.consume(sent_);
+        sent_ = 0;
+        replayable_ = false;
+    }
+    return buf_.space();
+}
+
+bool BodySpool::rewind() noexcept
+{
+    if (!replayable_)
+        return false;
+    sent_ = 0;
+    return true;
+}
+
+void BodySpool::reset(bool release) noexcept
+{
+    buf_.clear();
+    if (release)
+        buf_.shrink();
+    sent_ = 0;
+    replayable_ = true;
+}
+
 } // namespace dlba::dlbad

@@ -3,6 +3,7 @@
 #include <dlbad/body_framer.h>
 
 #include <cstddef>
+#include <string_view>
 
 #include "byte_buffer.h"
 #include "transport.h"
@@ -36,6 +37,44 @@ public:
     static PullResult pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed, ByteBuffer& out,
                            BodyFramer& framer);
     static PushResult push(Transport& dst, bool& dst_readable, bool& dst_writable, ByteBuffer& out);
+};
+
+// A request body on its way to the back-end, streamed (issue 10): the client's body bytes as they
+// arrive, of which take() hands out what is not sent yet and sent() marks what went out.  At most
+// `capacity` bytes are held: room() is what may be read from the client now (0: stop reading it,
+// the back-end is slower).  Sent bytes are kept while the whole body so far fits, so a request
+// can be replayed to another server (rewind()); once the body outgrows the buffer they are dropped
+// and replayable() turns false for the rest of the request.
+class BodySpool {
+public:
+    explicit BodySpool(std::size_t capacity) : buf_(capacity) {}
+
+    // Room for more body bytes (drops sent ones, ending replayability, if that makes room).
+    [[nodiscard]] std::size_t room() noexcept;
+    // Body bytes from the client; at most room() bytes of body data (proxy-made framing may
+    // exceed it by a few bytes).
+    void append(std::string_view bytes) { buf_.append(bytes); }
+
+    // The bytes not sent yet, in order.
+    [[nodiscard]] std::string_view take() const noexcept { return buf_.view().substr(sent_); }
+    void sent(std::size_t n) noexcept { sent_ += n; }
+    [[nodiscard]] bool pending() const noexcept { return sent_ < buf_.size(); }
+
+    // Every body byte so far is still held: the request may go again from its start.
+    [[nodiscard]] bool replayable() const noexcept { return replayable_; }
+    // Send again from the first body byte; false when that is no longer possible.
+    bool rewind() noexcept;
+    // Held bytes (sent or not).
+    [[nodiscard]] std::size_t held() const noexcept { return buf_.size(); }
+    [[nodiscard]] std::size_t capacity() const noexcept { return buf_.capacity(); }
+
+    // Drop everything (next request); the memory goes too when `release`.
+    void reset(bool release) noexcept;
+
+private:
+    ByteBuffer buf_;
+    std::size_t sent_ = 0;
+    bool replayable_ = true;
 };
 
 } // namespace dlba::dlbad

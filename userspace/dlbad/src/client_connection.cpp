@@ -60,6 +60,7 @@ ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const Soc
       in_(inputCapacity(svc_->config().limits)),
       out_(svc_->config().limits.buffer_bytes),
       parser_(svc_->requestLimits()),
+      spool_(svc_->config().limits.request_buffer_bytes),
       resp_parser_(svc_->responseLimits()),
       resp_in_(svc_->config().limits.max_response_header_bytes + 4096),
       client_timer_([this] { onClientTimer(); })
@@ -296,31 +297,63 @@ bool ClientConnection::processInput()
         headComplete(r.length);
         return true;
     }
-    if (state_ == State::ReadBody) {
-        if (!req_body_->done() && !in_.empty()) {
-            auto res = req_body_->feed(in_.view());
-            req_out_.append(in_.data(), res.consumed);
-            in_.consume(res.consumed);
-            if (res.error()) {
-                auto& st = svc_->stats();
-                st.bad_requests.fetch_add(1, std::memory_order_relaxed);
-                if (res.http_status == 400)
-                    st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
-                sendError(res.http_status, true);
-                return true;
-            }
-        }
-        if (req_body_->done()) {
-            requestComplete();
+    if (body_pending_ && (state_ == State::Connecting || state_ == State::Exchanging)) {
+        bool progress = false;
+        if (!moveBody(progress))
             return true;
-        }
-        if (client_eof_) {
-            abort();
+        if (body_pending_ && client_eof_ && in_.empty()) {
+            abort(); // the body was cut short: nobody to answer
             return false;
         }
-        return false;
+        return progress;
     }
     return false;
+}
+
+bool ClientConnection::moveBody(bool& progress)
+{
+    while (body_pending_ && !in_.empty()) {
+        const std::size_t room = body_discard_ ? in_.size() : spool_.room();
+        if (room == 0)
+            break; // the back-end is slower than the client: stop here (backpressure)
+        const auto avail = in_.view().substr(0, room);
+        auto res = req_body_->feed(avail);
+        if (!body_discard_)
+            spool_.append(avail.substr(0, res.consumed));
+        in_.consume(res.consumed);
+        if (res.consumed)
+            progress = true;
+        if (res.error()) {
+            bodyError(res.http_status);
+            return false;
+        }
+        if (req_body_->done())
+            body_pending_ = false;
+        else if (res.consumed == 0)
+            break;
+    }
+    return true;
+}
+
+void ClientConnection::bodyError(int status)
+{
+    auto& st = svc_->stats();
+    st.bad_requests.fetch_add(1, std::memory_order_relaxed);
+    if (status == 400)
+        st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
+    body_pending_ = false;
+    if (resp_head_done_) {
+        // A response is under way: the cut connection is the only signal left.
+        keep_alive_after_ = false;
+        beginClose();
+        return;
+    }
+    sendError(status, true);
+}
+
+bool ClientConnection::requestSent() const noexcept
+{
+    return req_sent_ >= req_out_.size() && !body_pending_ && !spool_.pending();
 }
 
 void ClientConnection::headComplete(std::size_t head_length)
@@ -368,23 +401,40 @@ void ClientConnection::headComplete(std::size_t head_length)
     req_body_.emplace(head.framing(), svc_->requestLimits(), true);
     in_.consume(head_length);
     in_dirty_ = true;
-    state_ = State::ReadBody;
-    // The whole body is read before a back-end is chosen (and Expect is not forwarded), so the
-    // client's "may I send the body?" is answered here, at once: no 1 s client-side wait.
-    continue_sent_ = expect_continue_ && !http10_ && !req_body_->done() && in_.empty();
+    spool_.reset(false);
+    body_pending_ = !req_body_->done();
+    body_discard_ = false;
+    backend_waiting_ = false;
+    // Expect is not forwarded (the back-end may never answer it, and the body streams to it
+    // anyway), so the client's "may I send the body?" is answered here, at once: no 1 s
+    // client-side wait.
+    continue_sent_ = expect_continue_ && !http10_ && body_pending_ && in_.empty();
     if (continue_sent_)
         out_.append(kContinue);
+    // Body bytes that came with the head.
+    bool progress = false;
+    if (!moveBody(progress))
+        return; // malformed: answered
+    if (!body_pending_ && spool_.held()) {
+        // The whole body came with the head (most requests): it leaves with it, in one write.
+        req_out_.append(spool_.take());
+        spool_.reset(false);
+    }
+    requestStart();
 }
 
-void ClientConnection::requestComplete()
+void ClientConnection::requestStart()
 {
     svc_->stats().requests.fetch_add(1, std::memory_order_relaxed);
     request_started_ = false;
     tried_.assign(svc_->pool().servers().size(), false);
     attempts_ = 0;
     reissue_cookie_ = false;
-    client_timer_.cancel();
-    timer_kind_ = ClientTimer::None;
+    if (!body_pending_) {
+        client_timer_.cancel();
+        timer_kind_ = ClientTimer::None;
+    }
+    // The server is chosen now; the body streams to it as it comes.
     dispatch();
 }
 
@@ -393,6 +443,11 @@ void ClientConnection::dispatch()
     const auto& health = svc_->config().health;
     auto& loop = worker_.loop();
     while (true) {
+        if (!spool_.rewind()) {
+            // Part of the body went out and is no longer held: it cannot go to another server.
+            failRequest(502);
+            return;
+        }
         if (attempts_ >= health.max_attempts) {
             failRequest(503);
             return;
@@ -493,29 +548,52 @@ bool ClientConnection::exchange()
     if (state_ != State::Exchanging || !backend_)
         return progress;
 
-    // Request out.
-    while (backend_ && req_sent_ < req_out_.size() && backend_->writable) {
+    // Request out: the head, then the body as the client sends it.
+    if (backend_waiting_ && spool_.pending()) {
+        backend_waiting_ = false;
+        backend_->arm(timeouts.backend_response);
+    }
+    while (backend_ && backend_->writable && !requestSent()) {
+        const bool in_head = req_sent_ < req_out_.size();
+        std::string_view bytes =
+            in_head ? std::string_view(req_out_).substr(req_sent_) : spool_.take();
+        if (bytes.empty())
+            break; // waiting for the client's body
         if (req_sent_ > 0)
             backend_->noDelay(); // the rest of a request that did not leave in one write
-        auto r = backend_->transport().write(req_out_.data() + req_sent_, req_out_.size() - req_sent_);
+        auto r = backend_->transport().write(bytes.data(), bytes.size());
         if (r.status == IoStatus::Ok) {
-            req_sent_ += r.bytes;
+            if (in_head)
+                req_sent_ += r.bytes;
+            else
+                spool_.sent(r.bytes);
             progress = true;
             backend_->arm(timeouts.backend_response);
-            if (r.drained && req_sent_ < req_out_.size())
+            if (r.drained && r.bytes < bytes.size())
                 backend_->writable = false;
         } else if (r.status == IoStatus::WouldBlock) {
             backend_->writable = false;
         } else {
             if (resp_head_done_) {
-                // The server answered early and stopped reading (e.g. 413): keep the answer.
+                // The server answered early and stopped reading (e.g. 413): keep the answer, read
+                // and drop the rest of the body.
                 req_sent_ = req_out_.size();
+                spool_.reset(false);
+                body_discard_ = true;
                 backend_reusable_ = false;
+                progress = true;
             } else {
                 backendDropped(false);
                 return true;
             }
         }
+    }
+    if (backend_ && !resp_any_bytes_ && !backend_waiting_ && req_sent_ >= req_out_.size() && body_pending_ &&
+        !spool_.pending()) {
+        // Everything so far is out and the client is slow with the rest: that is the client's
+        // timeout, not the back-end's.
+        backend_waiting_ = true;
+        backend_->disarm();
     }
     // Response in.
     while (backend_ && state_ == State::Exchanging && backend_->readable) {
@@ -657,7 +735,7 @@ void ClientConnection::backendDropped(bool clean_eof)
         return;
     }
     server.stats().errors.fetch_add(1, std::memory_order_relaxed);
-    if (!resp_any_bytes_ && idempotent_) {
+    if (!resp_any_bytes_ && idempotent_ && spool_.replayable()) {
         // Sent, nothing came back: safe to replay an idempotent request elsewhere.
         svc_->stats().replayed.fetch_add(1, std::memory_order_relaxed);
         dispatch();
@@ -721,10 +799,12 @@ void ClientConnection::parseResponseHead()
             bs.status_class[cls].fetch_add(1, std::memory_order_relaxed);
 
         auto framing = head.framing();
+        // A response that comes before the whole request body: the connection closes after it
+        // (what the client sends after it cannot be told apart from the rest of that body).
         keep_alive_after_ = keep_alive_ && !client_eof_ && !draining_ && !worker_.draining() &&
-                            framing.kind != BodyKind::kUntilClose;
+                            framing.kind != BodyKind::kUntilClose && !body_pending_;
         backend_reusable_ = svc_->pool().config().keepalive && head.keep_alive() &&
-                            framing.kind != BodyKind::kUntilClose && req_sent_ >= req_out_.size();
+                            framing.kind != BodyKind::kUntilClose && !body_discard_;
 
         ResponseContext rc;
         rc.injector = svc_->injector();
@@ -774,7 +854,7 @@ void ClientConnection::responseComplete()
         svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
         active_counted_ = false;
     }
-    releaseBackend(backend_reusable_);
+    releaseBackend(backend_reusable_ && requestSent());
     if (!keep_alive_after_) {
         beginClose();
         return;
@@ -817,7 +897,7 @@ void ClientConnection::failRequest(int status)
         return;
     }
     // The request was read to its end, so the connection is still in step: keep it if allowed.
-    sendError(status, !keep_alive_ || client_eof_ || draining_ || worker_.draining());
+    sendError(status, !keep_alive_ || body_pending_ || client_eof_ || draining_ || worker_.draining());
 }
 
 void ClientConnection::sendError(int status, bool close)
@@ -836,6 +916,10 @@ void ClientConnection::resetRequest()
     req_body_.reset();
     req_out_.clear();
     req_sent_ = 0;
+    spool_.reset(true);
+    body_pending_ = false;
+    body_discard_ = false;
+    backend_waiting_ = false;
     resp_body_.reset();
     resp_head_done_ = false;
     resp_any_bytes_ = false;
@@ -876,6 +960,7 @@ void ClientConnection::beginClose()
         svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
         active_counted_ = false;
     }
+    body_pending_ = false; // linger() reads and drops what is left
     state_ = State::Closing;
     timer_kind_ = ClientTimer::None;
 }
@@ -959,7 +1044,7 @@ void ClientConnection::updateClientTimer()
     } else if (!out_.empty() && !writable_) {
         want = ClientTimer::Send;
         delay = t.client_send;
-    } else if (state_ == State::ReadBody || (state_ == State::ReadHead && !in_.empty())) {
+    } else if (body_pending_ || (state_ == State::ReadHead && !in_.empty())) {
         want = ClientTimer::Request;
         delay = t.client_request;
     } else if (state_ == State::ReadHead) {
@@ -986,7 +1071,8 @@ void ClientConnection::onClientTimer()
     switch (timer_kind_) {
     case ClientTimer::Request:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
-        if (state_ == State::ReadHead || state_ == State::ReadBody) {
+        if (state_ == State::ReadHead || (body_pending_ && !resp_head_done_)) {
+            body_pending_ = false;
             sendError(408, true);
             drive();
             return;

@@ -15,6 +15,7 @@
 
 #include "backend_connection.h"
 #include "backend_events.h"
+#include "body_relay.h"
 #include "byte_buffer.h"
 #include "event_handler.h"
 #include "service_scheduler.h"
@@ -29,11 +30,14 @@ class WorkerContext;
 
 // One client connection of a virtual service, and the back-end connection of its current request
 // (WO 01/69890 "DLBA Server Architecture"):
-//   * (TLS handshake), then per request: read the head and the whole body (Content-Length or
-//     chunked) with the core parsers; rejects answer 400/413/414/431/501/505 and close;
+//   * (TLS handshake), then per request: read the head with the core parser; rejects answer
+//     400/413/414/431/501/505 and close;
 //   * choose a server by the service's policy, connect; a refused/reset/timed-out connect is
 //     counted and the request goes to another server; a request already sent is replayed only if
 //     idempotent and nothing came back;
+//   * stream the body (Content-Length or chunked, framed by the core's BodyFramer) to the server
+//     as it arrives, through a spool of limits.request_buffer_bytes: the client is read only while
+//     the spool has room (backpressure); a request whose body outgrew the spool is not replayed;
 //   * stream the response to the client as it is read, head rewritten (cookie injection,
 //     hop-by-hop), body framed by the core's BodyFramer; the back-end is read only while the
 //     client's output buffer has room (backpressure);
@@ -61,7 +65,8 @@ public:
     [[nodiscard]] bool closed() const noexcept { return state_ == State::Closed; }
 
 private:
-    enum class State { Handshake, ReadHead, ReadBody, Connecting, Exchanging, Closing, Closed };
+    // The body of a request is read in Connecting / Exchanging (body_pending_), alongside.
+    enum class State { Handshake, ReadHead, Connecting, Exchanging, Closing, Closed };
     enum class ClientTimer { None, Handshake, Idle, Request, Send, Linger };
 
     void drive();
@@ -73,7 +78,10 @@ private:
     bool linger();
 
     void headComplete(std::size_t head_length);
-    void requestComplete();
+    void requestStart();
+    bool moveBody(bool& progress);
+    void bodyError(int status);
+    [[nodiscard]] bool requestSent() const noexcept;
     void dispatch();
     void onConnected();
     void connectFailed(bool timeout);
@@ -114,8 +122,12 @@ private:
     // Current request
     RequestParser parser_;
     std::optional<BodyFramer> req_body_;
-    std::string req_out_;  // head + body as sent to the back-end
+    std::string req_out_;  // head (and a body that came whole with it) as sent to the back-end
     std::size_t req_sent_ = 0;
+    BodySpool spool_;           // the rest of the body, streamed (bounded: request_buffer_bytes)
+    bool body_pending_ = false; // the request body is still being read from the client
+    bool body_discard_ = false; // the back-end stopped taking it: the rest is read and dropped
+    bool backend_waiting_ = false; // the back-end's timer is off: dlbad waits for the client's body
     Method method_ = Method::kGet;
     bool idempotent_ = false;
     bool keep_alive_ = true;     // the client allows keep-alive

@@ -26,6 +26,7 @@ struct Limits {
     std::size_t max_response_header_bytes = 64 * 1024;
     std::size_t buffer_bytes = 64 * 1024;         // back-end -> client buffering per connection
     std::size_t max_pipelined_bytes = 64 * 1024;  // read-ahead of pipelined requests
+    std::size_t request_buffer_bytes = 64 * 1024; // client -> back-end request body buffering
 };
 
 struct Timeouts {

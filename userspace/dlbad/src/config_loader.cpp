@@ -240,7 +240,7 @@ public:
     {
         requireMap(n, "limits");
         checkKeys(n, {"max_header_bytes", "max_headers", "max_body_bytes", "max_response_header_bytes",
-                      "buffer_bytes", "max_pipelined_bytes"},
+                      "buffer_bytes", "max_pipelined_bytes", "request_buffer_bytes"},
                   "limits");
         if (n["max_header_bytes"])
             l.max_header_bytes = size(n["max_header_bytes"], "max_header_bytes", 1024, 1 << 20);
@@ -255,6 +255,8 @@ public:
             l.buffer_bytes = size(n["buffer_bytes"], "buffer_bytes", 4096, 16 << 20);
         if (n["max_pipelined_bytes"])
             l.max_pipelined_bytes = size(n["max_pipelined_bytes"], "max_pipelined_bytes", 1024, 16 << 20);
+        if (n["request_buffer_bytes"])
+            l.request_buffer_bytes = size(n["request_buffer_bytes"], "request_buffer_bytes", 4096, 16 << 20);
     }
 
     void timeouts(const YAML::Node& n, Timeouts& t) const

@@ -199,5 +199,42 @@ TEST(ByteBuffer, SoftCapacity)
     EXPECT_TRUE(b.empty());
 }
 
+TEST(BodySpool, HandsOutUnsentBytesAndKeepsASmallBodyForReplay)
+{
+    BodySpool spool(16);
+    EXPECT_EQ(spool.room(), 16u);
+    spool.append("hello ");
+    EXPECT_EQ(spool.take(), "hello ");
+    spool.sent(4);
+    EXPECT_EQ(spool.take(), "o ");
+    spool.append("world");
+    EXPECT_EQ(spool.take(), "o world");
+    spool.sent(7);
+    EXPECT_FALSE(spool.pending());
+    EXPECT_EQ(spool.room(), 5u) << "sent bytes are kept while the body fits";
+    EXPECT_TRUE(spool.replayable());
+    ASSERT_TRUE(spool.rewind());
+    EXPECT_EQ(spool.take(), "hello world") << "a replay sends the body from its start";
+}
+
+TEST(BodySpool, ABodyLargerThanTheSpoolIsStreamedAndNoLongerReplayable)
+{
+    BodySpool spool(8);
+    spool.append("abcdefgh");
+    EXPECT_EQ(spool.room(), 0u) << "full of unsent bytes: stop reading the client";
+    EXPECT_TRUE(spool.replayable());
+    spool.sent(3);
+    EXPECT_EQ(spool.room(), 3u) << "sent bytes make room once the spool is full";
+    EXPECT_FALSE(spool.replayable());
+    EXPECT_FALSE(spool.rewind());
+    EXPECT_EQ(spool.take(), "defgh");
+    spool.append("ijk");
+    EXPECT_EQ(spool.take(), "defghijk");
+    EXPECT_LE(spool.held(), spool.capacity());
+    spool.reset(true);
+    EXPECT_TRUE(spool.replayable());
+    EXPECT_EQ(spool.held(), 0u);
+}
+
 } // namespace
 } // namespace dlba::dlbad

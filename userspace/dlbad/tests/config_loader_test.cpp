@@ -50,6 +50,7 @@ TEST(ConfigLoader, MinimalConfigGetsDefaults)
     EXPECT_EQ(s.policy, Policy::LeastConn);
     EXPECT_EQ(s.cookie.name, "SpServer");
     EXPECT_EQ(s.limits.max_header_bytes, 16384u);
+    EXPECT_EQ(s.limits.request_buffer_bytes, 65536u);
     EXPECT_EQ(s.timeouts.backend_connect, Millis(3000));
     EXPECT_EQ(s.health.max_failures, 3u);
     EXPECT_EQ(s.line, 6);
@@ -284,6 +285,13 @@ TEST(ConfigLoader, NumericRangesAreCheckedWithTheLine)
                   .services[0].limits.max_body_bytes,
               0u);
     expectError(withService("", "    limits: {buffer_bytes: 16384m}\n"), 9, "buffer_bytes: 16384m out of range");
+    expectError(withService("", "    limits: {request_buffer_bytes: 4095}\n"), 9,
+                "request_buffer_bytes: 4095 out of range");
+    expectError(withService("", "    limits: {request_buffer_bytes: 17m}\n"), 9,
+                "request_buffer_bytes: 17m out of range");
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {request_buffer_bytes: 1m}\n"), "test.conf")
+                  .services[0].limits.request_buffer_bytes,
+              std::size_t(1) << 20);
     expectError(withService("", "    limits: {max_header_bytes: 1023}\n"), 9, "max_header_bytes: 1023 out of range");
     expectError(withService("", "    limits: {max_headers: 0}\n"), 9, "max_headers: 0 out of range");
     // Durations: above a day, or one that overflows the clock, is refused.

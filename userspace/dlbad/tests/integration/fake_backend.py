@@ -11,6 +11,7 @@ usage: fake_backend.py MODE ADDR PORT
   head       answer 200 with the request head it received (request line and fields) as the body
   chunky     answer 200 with a chunked body, whatever the request's HTTP version (breaks RFC 9112
              6.1 for an HTTP/1.0 request)
+  stall      accept connections and never read from them (a back-end that takes no request body)
 Runs until killed.
 """
 import hashlib
@@ -22,6 +23,9 @@ import time
 
 def serve(conn, mode):
     try:
+        if mode == "stall":
+            time.sleep(3600)
+            return
         if mode == "blackhole":
             while conn.recv(65536):
                 pass

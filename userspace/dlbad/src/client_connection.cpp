@@ -321,8 +321,10 @@ bool ClientConnection::moveBody(bool& progress)
         if (!body_discard_)
             spool_.append(avail.substr(0, res.consumed));
         in_.consume(res.consumed);
-        if (res.consumed)
+        if (res.consumed) {
             progress = true;
+            body_progress_ = true;
+        }
         if (res.error()) {
             bodyError(res.http_status);
             return false;
@@ -430,10 +432,9 @@ void ClientConnection::requestStart()
     tried_.assign(svc_->pool().servers().size(), false);
     attempts_ = 0;
     reissue_cookie_ = false;
-    if (!body_pending_) {
-        client_timer_.cancel();
-        timer_kind_ = ClientTimer::None;
-    }
+    // The head deadline (client_request) ends here; the body has its inactivity timeout.
+    client_timer_.cancel();
+    timer_kind_ = ClientTimer::None;
     // The server is chosen now; the body streams to it as it comes.
     dispatch();
 }
@@ -1044,7 +1045,14 @@ void ClientConnection::updateClientTimer()
     } else if (!out_.empty() && !writable_) {
         want = ClientTimer::Send;
         delay = t.client_send;
-    } else if (body_pending_ || (state_ == State::ReadHead && !in_.empty())) {
+    } else if (body_pending_) {
+        // Inactivity while dlbad waits for body bytes (a steady slow upload is fine); none while
+        // the back-end holds the body up (input waiting: the back-end's timeout applies).
+        if (in_.empty()) {
+            want = ClientTimer::Body;
+            delay = t.client_body_idle;
+        }
+    } else if (state_ == State::ReadHead && !in_.empty()) {
         want = ClientTimer::Request;
         delay = t.client_request;
     } else if (state_ == State::ReadHead) {
@@ -1057,8 +1065,11 @@ void ClientConnection::updateClientTimer()
         return;
     }
     // Handshake, Request and Idle deadlines run from when the state began; Send restarts on
-    // every byte the client accepts.
-    if (want != timer_kind_ || !client_timer_.armed() || (want == ClientTimer::Send && write_progress_)) {
+    // every byte the client accepts, Body on every body byte it sends.
+    const bool restart =
+        (want == ClientTimer::Send && write_progress_) || (want == ClientTimer::Body && body_progress_);
+    body_progress_ = false;
+    if (want != timer_kind_ || !client_timer_.armed() || restart) {
         loop.arm(client_timer_, delay);
         timer_kind_ = want;
     }
@@ -1071,7 +1082,15 @@ void ClientConnection::onClientTimer()
     switch (timer_kind_) {
     case ClientTimer::Request:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
-        if (state_ == State::ReadHead || (body_pending_ && !resp_head_done_)) {
+        if (state_ == State::ReadHead) {
+            sendError(408, true);
+            drive();
+            return;
+        }
+        break;
+    case ClientTimer::Body:
+        svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
+        if (body_pending_ && !resp_head_done_) {
             body_pending_ = false;
             sendError(408, true);
             drive();

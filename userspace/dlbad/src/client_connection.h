@@ -67,7 +67,7 @@ public:
 private:
     // The body of a request is read in Connecting / Exchanging (body_pending_), alongside.
     enum class State { Handshake, ReadHead, Connecting, Exchanging, Closing, Closed };
-    enum class ClientTimer { None, Handshake, Idle, Request, Send, Linger };
+    enum class ClientTimer { None, Handshake, Idle, Request, Body, Send, Linger };
 
     void drive();
     bool handshake();
@@ -159,6 +159,7 @@ private:
     Timer client_timer_;
     ClientTimer timer_kind_ = ClientTimer::None;
     bool write_progress_ = false;
+    bool body_progress_ = false; // request body bytes came in (restarts client_body_idle)
 };
 
 } // namespace dlba::dlbad

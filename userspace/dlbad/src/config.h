@@ -30,7 +30,8 @@ struct Limits {
 };
 
 struct Timeouts {
-    Millis client_request{15000};    // from the first byte of a request to its end
+    Millis client_request{15000};    // from the first byte of a request to the end of its head
+    Millis client_body_idle{15000};  // no request body byte for this long (while dlbad reads it)
     Millis client_keepalive{60000};  // idle client between requests
     Millis client_send{30000};       // client not reading its response
     Millis tls_handshake{10000};

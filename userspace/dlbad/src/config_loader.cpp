@@ -262,11 +262,13 @@ public:
     void timeouts(const YAML::Node& n, Timeouts& t) const
     {
         requireMap(n, "timeouts");
-        checkKeys(n, {"client_request", "client_keepalive", "client_send", "tls_handshake", "backend_connect",
+        checkKeys(n, {"client_request", "client_body_idle", "client_keepalive", "client_send", "tls_handshake", "backend_connect",
                       "backend_response"},
                   "timeouts");
         if (n["client_request"])
             t.client_request = duration(n["client_request"], "client_request");
+        if (n["client_body_idle"])
+            t.client_body_idle = duration(n["client_body_idle"], "client_body_idle");
         if (n["client_keepalive"])
             t.client_keepalive = duration(n["client_keepalive"], "client_keepalive");
         if (n["client_send"])

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Misbehaving back-end servers for dlbad's failure tests.
 
-usage: fake_backend.py MODE ADDR PORT
+usage: fake_backend.py MODE ADDR PORT [FILE]
   blackhole  accept connections, never answer (back-end response timeout -> 504)
   dropper    read the request head, then close without answering (replay / 502)
   garbage    answer bytes that are not HTTP (502)
@@ -12,6 +12,8 @@ usage: fake_backend.py MODE ADDR PORT
   chunky     answer 200 with a chunked body, whatever the request's HTTP version (breaks RFC 9112
              6.1 for an HTTP/1.0 request)
   stall      accept connections and never read from them (a back-end that takes no request body)
+  record     as echo, and append the raw bytes of each request (head and body as received) to the
+             file named by a fourth argument
 Runs until killed.
 """
 import hashlib
@@ -40,6 +42,8 @@ def serve(conn, mode):
             conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
         elif mode == "echo":
             echo(conn, data)
+        elif mode == "record":
+            echo(conn, data, RECORD)
         elif mode == "slow":
             target = data.split(b" ", 2)[1].decode()
             seconds = float(target.rsplit("/", 1)[1] or 0)
@@ -55,50 +59,78 @@ def serve(conn, mode):
         elif mode == "hints":
             conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")
-    except OSError:
+    except (OSError, EOFError):
         pass
     finally:
         conn.close()
 
 
-def echo(conn, data):
+def echo(conn, data, record=None):
     head, _, rest = data.partition(b"\r\n\r\n")
     headers = {}
     for line in head.split(b"\r\n")[1:]:
         k, _, v = line.partition(b":")
         headers[k.strip().lower()] = v.strip()
+    raw = [data]
+    buf = bytearray(rest)
 
     def more():
-        chunk = conn.recv(65536)
+        chunk = conn.recv(262144)
         if not chunk:
             raise EOFError
-        return chunk
+        raw.append(chunk)
+        buf.extend(chunk)
 
-    body = b""
+    md5 = hashlib.md5()
+    length = 0
+
+    def payload(n):  # n body bytes, hashed as they come (large bodies stay cheap)
+        nonlocal length
+        while n:
+            if not buf:
+                more()
+            take = min(n, len(buf))
+            md5.update(buf[:take])
+            del buf[:take]
+            length += take
+            n -= take
+
+    def line():
+        while (i := buf.find(b"\r\n")) < 0:
+            more()
+        out = bytes(buf[:i])
+        del buf[:i + 2]
+        return out
+
     if b"content-length" in headers:
-        n = int(headers[b"content-length"])
-        while len(rest) < n:
-            rest += more()
-        body = rest[:n]
+        payload(int(headers[b"content-length"]))
     elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
         while True:
-            while b"\r\n" not in rest:
-                rest += more()
-            line, _, rest = rest.partition(b"\r\n")
-            size = int(line.split(b";")[0], 16)
-            while len(rest) < size + 2:
-                rest += more()
-            body += rest[:size]
-            rest = rest[size + 2:]
+            size = int(line().split(b";")[0], 16)
             if size == 0:
+                while line():  # trailer fields up to the empty line
+                    pass
                 break
+            payload(size)
+            while len(buf) < 2:
+                more()
+            del buf[:2]
+    if record:
+        with open(record, "ab") as f:
+            f.write(b"".join(raw))
     te = headers.get(b"transfer-encoding", b"-").decode()
-    answer = f"len={len(body)} md5={hashlib.md5(body).hexdigest()} te={te}\n".encode()
+    answer = f"len={length} md5={md5.hexdigest()} te={te}\n".encode()
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(answer) + answer)
 
 
+RECORD = None
+
+
 def main():
+    global RECORD
     mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if len(sys.argv) > 4:
+        RECORD = sys.argv[4]
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))

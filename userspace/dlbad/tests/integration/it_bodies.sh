@@ -9,7 +9,12 @@ start_nginx 1 || exit 1
 P_STALL=$((BACKEND_PORT + 1))
 python3 "$HERE/fake_backend.py" stall 127.0.0.24 $P_STALL & PIDS+=($!)
 wait_port 127.0.0.24 $P_STALL || exit 1
-# 127.0.0.29: nothing listens there (connect refused).
+# A back-end that reads the whole body before it answers (nginx's `return` answers at the head).
+P_ECHO=$((BACKEND_PORT + 2))
+python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
+wait_port 127.0.0.24 $P_ECHO || exit 1
+# 127.0.0.29: nothing listens there (connect refused).  Service "slow": a 1 s head deadline and a
+# 1 s body inactivity timeout.
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
 monitor:
@@ -20,6 +25,9 @@ backends:
   web:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+  echo:
+    servers:
+      - {key: 1, addr: 127.0.0.24:$P_ECHO}
   stall:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_STALL}
@@ -30,7 +38,7 @@ backends:
 services:
   - name: web
     listen: $VIP:$HTTP_PORT
-    backend: web
+    backend: echo
     limits: {max_body_bytes: 128m}
   - name: stall
     listen: $VIP:$((BASE + 1))
@@ -40,6 +48,10 @@ services:
     listen: $VIP:$((BASE + 4))
     backend: refused
     policy: leastconn
+  - name: slow
+    listen: $VIP:$((BASE + 6))
+    backend: echo
+    timeouts: {client_request: 1s, client_body_idle: 1s}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 
@@ -47,21 +59,20 @@ vm() { # vm FIELD: dlbad's /proc status figure in KiB
     awk -v f="$1:" '$1 == f { print $2 }' "/proc/$DLBAD_PID/status"
 }
 
-# 64 MiB upload through dlbad to nginx.
+# 64 MiB upload through dlbad to a back-end that reads it all.
 head -c 67108864 /dev/zero >"$T/upload"
-curl -s -o /dev/null "http://$VIP:$HTTP_PORT/" # the worker's buffers exist before the baseline
+sum=$(md5sum <"$T/upload" | cut -d' ' -f1)
+curl -s -o /dev/null --data-binary x "http://$VIP:$HTTP_PORT/" # the worker's buffers exist
 hwm0=$(vm VmHWM)
 out=$(curl -s --data-binary @"$T/upload" "http://$VIP:$HTTP_PORT/upload")
 hwm1=$(vm VmHWM)
-expect_eq "64 MiB upload reaches the back-end whole" "backend=1 upload len=67108864 te=" "$out"
+expect_eq "64 MiB upload reaches the back-end whole" "len=67108864 md5=$sum te=-" "$out"
 grow=$((hwm1 - hwm0))
 echo "# 64 MiB upload: dlbad VmHWM $hwm0 -> $hwm1 KiB (+$grow KiB)"
 check "64 MiB upload: peak memory grew by less than 4 MiB (+$grow KiB)" test "$grow" -lt 4096
-out=$(curl -s -w ' %{http_code}' -H 'Transfer-Encoding: chunked' --data-binary @"$T/upload" \
-    "http://$VIP:$HTTP_PORT/upload" | sed 's/len=[0-9]* //')
+out=$(curl -s -H 'Transfer-Encoding: chunked' --data-binary @"$T/upload" "http://$VIP:$HTTP_PORT/upload")
 hwm2=$(vm VmHWM)
-expect_eq "64 MiB chunked upload answered" "backend=1 upload te=chunked
- 200" "$out"
+expect_eq "64 MiB chunked upload reaches the back-end whole" "len=67108864 md5=$sum te=chunked" "$out"
 grow=$((hwm2 - hwm0))
 check "64 MiB chunked upload: peak memory grew by less than 4 MiB (+$grow KiB)" test "$grow" -lt 4096
 
@@ -101,5 +112,30 @@ for i in 1 2 3 4; do
 done
 expect_eq "PUT with a body after a refused connect: answered by the live server" 4 "$good"
 check "refused connects rerouted" test "$(service_stat refused rerouted)" -ge 1
+
+# The head deadline is not a body deadline: a steady 200 KiB/s upload for 2.5 s (client_request
+# is 1 s) is answered; a body that stops for longer than client_body_idle gets 408.
+out=$(python3 - "$VIP" $((BASE + 6)) <<'PY'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+n = 20 * 25600
+s.sendall(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % n)
+for _ in range(20):
+    time.sleep(0.125)
+    s.sendall(b"x" * 25600)
+data = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    data += c
+print(data.split(b"\r\n", 1)[0].decode(), data.rsplit(b"\r\n\r\n", 1)[-1].decode().strip())
+PY
+)
+expect_eq "steady 200 KiB/s upload longer than client_request: answered" \
+    "HTTP/1.1 200 OK len=512000 md5=$(python3 -c "import hashlib; print(hashlib.md5(b'x' * 512000).hexdigest())") te=-" "$out"
+out=$(python3 -c "import sys; sys.stdout.buffer.write(b'POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789')" |
+    python3 "$HERE/raw_client.py" "$VIP" $((BASE + 6)) --wait 4 | tr '\n' ' ')
+expect_eq "stalled body: 408 and closed" "STATUS 408 CLOSED " "$out"
 
 finish

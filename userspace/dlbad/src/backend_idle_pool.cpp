@@ -1,6 +1,7 @@
 #include "backend_idle_pool.h"
 
 #include <algorithm>
+#include <new>
 
 #include "event_loop.h"
 
@@ -9,12 +10,23 @@ namespace dlba::dlbad {
 BackendIdlePool::~BackendIdlePool() = default;
 
 void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle,
-                          std::chrono::milliseconds timeout)
+                          std::chrono::milliseconds timeout) noexcept
 {
     conn->setOwner(this);
     conn->readable = false; // the response was consumed to its end; new input means close/garbage
+    std::vector<std::unique_ptr<BackendConnection>>* slot = nullptr;
+    try {
+        slot = &idle_[conn->stats().get()];
+        slot->reserve(slot->size() + 1);
+    } catch (const std::bad_alloc&) {
+        // No memory to park it: close it instead (after this batch of events, which may name it).
+        conn->setOwner(nullptr);
+        conn->disarm();
+        loop_.retire(std::move(conn));
+        return;
+    }
     conn->arm(timeout);
-    auto& list = idle_[conn->stats().get()];
+    auto& list = *slot;
     list.push_back(std::move(conn));
     while (list.size() > max_idle) {
         list.front()->setOwner(nullptr);

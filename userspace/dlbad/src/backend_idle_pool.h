@@ -21,7 +21,8 @@ public:
     explicit BackendIdlePool(EventLoop& loop) : loop_(loop) {}
     ~BackendIdlePool();
 
-    void put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle, std::chrono::milliseconds timeout);
+    // Never fails: without memory to park it, the connection is closed instead.
+    void put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle, std::chrono::milliseconds timeout) noexcept;
     // Most recently used idle connection to this server, or nullptr.
     std::unique_ptr<BackendConnection> take(const BackendStats* server);
     [[nodiscard]] std::size_t size() const noexcept;

@@ -63,7 +63,7 @@ ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const Soc
       spool_(svc_->config().limits.request_buffer_bytes),
       resp_parser_(svc_->responseLimits()),
       resp_in_(svc_->config().limits.max_response_header_bytes + 4096),
-      client_timer_([this] { onClientTimer(); })
+      client_timer_([this] { contained([this] { onClientTimer(); }); })
 {
     if (svc_->tls())
         transport_ = std::make_unique<TlsTransport>(svc_->tls()->get(), fd_.get());
@@ -85,12 +85,38 @@ ClientConnection::~ClientConnection()
     }
 }
 
+// Every way into a connection (its events, its back-end's, its timers, the loop's later/heavy
+// queues, start, drain) runs through here: a failure of dlbad itself while serving it (out of
+// memory, epoll_ctl refusing a socket, SSL_new failing) closes this connection and is counted,
+// and the worker carries on with the others.  Nothing can be said to the client at that point
+// (the failure may be in the middle of writing to it), so the connection just closes.
+template <class F>
+void ClientConnection::contained(F&& f) noexcept
+{
+    try {
+        f();
+    } catch (const std::exception& e) {
+        internalError(e.what());
+    } catch (...) {
+        internalError("unknown exception");
+    }
+}
+
+void ClientConnection::internalError(const char* what) noexcept
+{
+    svc_->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
+    DLBAD_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s", svc_->name().c_str(), what);
+    abort(); // allocates nothing, cannot fail
+}
+
 void ClientConnection::start()
 {
-    worker_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
-    state_ = svc_->tls() ? State::Handshake : State::ReadHead;
-    readable_ = true; // data may already be queued (the client spoke first)
-    drive();
+    contained([this] {
+        worker_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
+        state_ = svc_->tls() ? State::Handshake : State::ReadHead;
+        readable_ = true; // data may already be queued (the client spoke first)
+        drive();
+    });
 }
 
 void ClientConnection::onEvents(std::uint32_t events)
@@ -103,14 +129,14 @@ void ClientConnection::onEvents(std::uint32_t events)
         writable_ = true;
     if (events & (EPOLLRDHUP | EPOLLHUP))
         peer_closed_ = true;
-    drive();
+    contained([this] { drive(); });
 }
 
 void ClientConnection::onBackendEvents(BackendConnection&, std::uint32_t)
 {
     if (state_ == State::Closed)
         return;
-    drive();
+    contained([this] { drive(); });
 }
 
 void ClientConnection::drive()
@@ -126,7 +152,7 @@ void ClientConnection::drive()
                     return;
                 heavy_queued_ = false;
                 heavy_granted_ = true;
-                drive();
+                contained([this] { drive(); });
                 heavy_granted_ = false;
             });
         }
@@ -166,7 +192,7 @@ void ClientConnection::drive()
     updateClientTimer();
     worker_.loop().later([this, alive = std::weak_ptr<bool>(alive_)] {
         if (auto a = alive.lock(); a && *a)
-            drive();
+            contained([this] { drive(); });
     });
 }
 
@@ -1019,7 +1045,7 @@ void ClientConnection::drain()
     draining_ = true;
     if (state_ == State::ReadHead && in_.empty() && !backend_) {
         beginClose();
-        drive();
+        contained([this] { drive(); });
     }
 }
 
@@ -1109,10 +1135,15 @@ void ClientConnection::onClientTimer()
     abort();
 }
 
-void ClientConnection::onBackendTimeout(BackendConnection&)
+void ClientConnection::onBackendTimeout(BackendConnection& conn)
 {
     if (state_ == State::Closed)
         return;
+    contained([this, &conn] { backendTimeout(conn); });
+}
+
+void ClientConnection::backendTimeout(BackendConnection&)
+{
     if (state_ == State::Connecting) {
         DLBAD_LOG(LogLevel::Info, "%s: connect %s: timed out", svc_->name().c_str(),
             backend_->address().toString().c_str());

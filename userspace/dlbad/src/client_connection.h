@@ -69,6 +69,10 @@ private:
     enum class State { Handshake, ReadHead, Connecting, Exchanging, Closing, Closed };
     enum class ClientTimer { None, Handshake, Idle, Request, Body, Send, Linger };
 
+    template <class F>
+    void contained(F&& f) noexcept;
+    void internalError(const char* what) noexcept;
+
     void drive();
     bool handshake();
     bool readClient();
@@ -96,6 +100,7 @@ private:
     void abort();
     void updateClientTimer();
     void onClientTimer();
+    void backendTimeout(BackendConnection& conn);
     void resetRequest();
     [[nodiscard]] bool wantsClientInput() const;
 

@@ -11,6 +11,12 @@ class EventHandler {
 public:
     virtual ~EventHandler() = default;
     virtual void onEvents(std::uint32_t events) = 0;
+
+private:
+    friend class EventLoop;
+    // Link in the loop's list of retired handlers: retiring allocates nothing, so it cannot fail
+    // (it runs on the paths that close a connection after an error, out of memory included).
+    EventHandler* retired_next_ = nullptr;
 };
 
 } // namespace dlba::dlbad

@@ -30,7 +30,19 @@ EventLoop::EventLoop()
         throw std::system_error(errno, std::generic_category(), "epoll_ctl(eventfd)");
 }
 
-EventLoop::~EventLoop() = default;
+EventLoop::~EventLoop()
+{
+    releaseRetired();
+}
+
+void EventLoop::retire(std::unique_ptr<EventHandler> handler) noexcept
+{
+    if (!handler)
+        return;
+    EventHandler* h = handler.release();
+    h->retired_next_ = retired_;
+    retired_ = h;
+}
 
 void EventLoop::add(int fd, std::uint32_t events, EventHandler* handler)
 {
@@ -146,10 +158,10 @@ void EventLoop::runDeferred()
 void EventLoop::releaseRetired()
 {
     // Destructors may retire more (a connection releasing its back-end).
-    while (!retired_.empty()) {
-        auto batch = std::move(retired_);
-        retired_.clear();
-        batch.clear();
+    while (retired_) {
+        EventHandler* h = retired_;
+        retired_ = h->retired_next_;
+        delete h;
     }
 }
 

@@ -44,8 +44,9 @@ public:
     // Run `fn` after the current batch of events (deferred destruction of connections whose fds
     // may still have events pending in this batch).
     void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
-    // Destroy `handler` after the current batch of events.
-    void retire(std::unique_ptr<EventHandler> handler) { retired_.push_back(std::move(handler)); }
+    // Destroy `handler` after the current batch of events.  Never fails (no allocation: the
+    // handlers are linked through themselves).
+    void retire(std::unique_ptr<EventHandler> handler) noexcept;
     // Run `fn` on the next iteration without waiting for events (fairness: a connection that
     // could keep moving data yields to the others).
     void later(std::function<void()> fn) { later_.push_back(std::move(fn)); }
@@ -87,7 +88,7 @@ private:
     std::vector<std::function<void()>> deferred_;
     std::vector<std::function<void()>> later_;
     std::deque<std::function<void()>> heavy_;
-    std::vector<std::unique_ptr<EventHandler>> retired_;
+    EventHandler* retired_ = nullptr; // owned: a list linked by EventHandler::retired_next_
 };
 
 } // namespace dlba::dlbad

@@ -23,6 +23,8 @@ struct ServiceStats {
     std::atomic<std::uint64_t> replayed{0};           // idempotent requests re-sent after a back-end dropped them
     std::atomic<std::uint64_t> persistence_hits{0};   // requests routed by a valid cookie / session id
     std::atomic<std::uint64_t> persistence_invalid{0}; // forged, stale or unknown persistence cookies
+    std::atomic<std::uint64_t> internal_errors{0};    // connections closed on a failure of dlbad itself
+                                                      // (out of memory, epoll_ctl, SSL_new...)
     std::atomic<std::uint64_t> bytes_in{0};
     std::atomic<std::uint64_t> bytes_out{0};
 };

@@ -47,6 +47,7 @@ nlohmann::json serviceStats(const ServiceStats& s)
         {"replayed", get(s.replayed)},
         {"persistence_hits", get(s.persistence_hits)},
         {"persistence_invalid", get(s.persistence_invalid)},
+        {"internal_errors", get(s.internal_errors)},
         {"bytes_in", get(s.bytes_in)},
         {"bytes_out", get(s.bytes_out)},
     };
@@ -234,6 +235,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         {"persistence_hits", "dlbad_service_persistence_hits_total", "counter", "Requests routed by cookie or session id."},
         {"persistence_invalid", "dlbad_service_persistence_invalid_total", "counter",
          "Persistence cookies rejected (forged, stale or malformed)."},
+        {"internal_errors", "dlbad_service_internal_errors_total", "counter",
+         "Connections closed on an internal failure (out of memory, epoll_ctl, SSL_new)."},
         {"bytes_in", "dlbad_service_bytes_in_total", "counter", "Bytes received from clients."},
         {"bytes_out", "dlbad_service_bytes_out_total", "counter", "Response bytes relayed to clients."},
     };

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "client_connection.h"
@@ -105,15 +106,28 @@ void Worker::accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_
             least = w;
     }
     if (least) {
-        least->incoming_.fetch_add(1, std::memory_order_relaxed);
-        // std::function needs a copyable callable: the fd travels in a shared owner (closed if
-        // the other loop stops before running this).
-        auto owned = std::make_shared<UniqueFd>(std::move(fd));
-        least->loop_.post([least, owned, peer, service] {
-            least->incoming_.fetch_sub(1, std::memory_order_relaxed);
-            least->adopt(std::move(*owned), peer, service);
-        });
-        return;
+        try {
+            // std::function needs a copyable callable: the fd travels in a shared owner (closed
+            // if the other loop stops before running this).
+            auto owned = std::make_shared<UniqueFd>(std::move(fd));
+            least->incoming_.fetch_add(1, std::memory_order_relaxed);
+            try {
+                least->loop_.post([least, owned, peer, service] {
+                    least->incoming_.fetch_sub(1, std::memory_order_relaxed);
+                    least->adopt(std::move(*owned), peer, service);
+                });
+            } catch (...) {
+                least->incoming_.fetch_sub(1, std::memory_order_relaxed);
+                fd = std::move(*owned);
+                throw;
+            }
+            return;
+        } catch (const std::exception& e) {
+            // No memory for the hand-over: keep the connection here (fd is still ours).
+            DLBAD_LOG(LogLevel::Warning, "worker %u: handing a connection over: %s", index_, e.what());
+            if (!fd)
+                return;
+        }
     }
     adopt(std::move(fd), peer, service);
 }
@@ -122,14 +136,24 @@ void Worker::adopt(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr
 {
     if (draining_)
         return; // fd closes
-    auto conn = std::make_unique<ClientConnection>(*this, std::move(fd), peer, service);
-    auto* raw = conn.get();
-    conns_.emplace(raw, std::move(conn));
+    // Out of memory, SSL_new failing, epoll_ctl refusing the socket: this connection goes (its
+    // socket closes with `fd` or the half-built connection), counted; the worker carries on.
+    // start() contains its own failures (the connection closes itself).
+    ClientConnection* raw = nullptr;
+    try {
+        auto conn = std::make_unique<ClientConnection>(*this, std::move(fd), peer, service);
+        raw = conn.get();
+        conns_.emplace(raw, std::move(conn));
+    } catch (const std::exception& e) {
+        service->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
+        DLBAD_LOG(LogLevel::Warning, "%s: new connection dropped: %s", service->name().c_str(), e.what());
+        return;
+    }
     active_.store(conns_.size(), std::memory_order_relaxed);
     raw->start();
 }
 
-void Worker::connectionClosed(ClientConnection& conn)
+void Worker::connectionClosed(ClientConnection& conn) noexcept
 {
     auto it = conns_.find(&conn);
     if (it == conns_.end())
@@ -140,7 +164,11 @@ void Worker::connectionClosed(ClientConnection& conn)
     // A slot freed up: take connections left queued at the limit.
     for (auto& l : listeners_)
         if (l->pending()) {
-            loop_.defer([this] { resumeAccepting(); });
+            try {
+                loop_.defer([this] { resumeAccepting(); });
+            } catch (const std::bad_alloc&) {
+                retryAcceptLater(); // a timer: allocates nothing
+            }
             break;
         }
 }

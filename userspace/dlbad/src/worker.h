@@ -63,7 +63,7 @@ public:
     [[nodiscard]] unsigned workerIndex() const override { return index_; }
     std::uint64_t nextTiebreak() override { return tiebreak_++; }
     BackendIdlePool& idlePool() override { return idle_; }
-    void connectionClosed(ClientConnection& conn) override;
+    void connectionClosed(ClientConnection& conn) noexcept override;
     [[nodiscard]] bool draining() const override { return draining_; }
 
     // For Listener

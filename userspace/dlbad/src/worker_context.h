@@ -17,7 +17,8 @@ public:
     virtual std::uint64_t nextTiebreak() = 0;
     virtual BackendIdlePool& idlePool() = 0;
     // The connection is finished (socket closed): the worker destroys it after this batch.
-    virtual void connectionClosed(ClientConnection& conn) = 0;
+    // Never fails: it is how a connection closes after an error.
+    virtual void connectionClosed(ClientConnection& conn) noexcept = 0;
     // The daemon is stopping: connections close when idle.
     [[nodiscard]] virtual bool draining() const = 0;
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
+#include <utility>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +47,41 @@ private:
     std::vector<std::string>& log_;
     UniqueFd fd_;
 };
+
+// Retiring is how a connection closes after an error, out of memory included: it cannot fail
+// (nothing allocated), and the handlers are destroyed after the batch, each once, including
+// those a destructor retires.
+class Retired final : public EventHandler {
+public:
+    Retired(EventLoop& loop, int& destroyed, bool chain) : loop_(loop), destroyed_(destroyed), chain_(chain) {}
+    ~Retired() override
+    {
+        ++destroyed_;
+        if (chain_)
+            loop_.retire(std::make_unique<Retired>(loop_, destroyed_, false));
+    }
+    void onEvents(std::uint32_t) override {}
+
+private:
+    EventLoop& loop_;
+    int& destroyed_;
+    bool chain_;
+};
+
+TEST(EventLoop, RetireNeverFailsAndDestroysAfterTheBatch)
+{
+    static_assert(noexcept(std::declval<EventLoop&>().retire(std::unique_ptr<EventHandler>())));
+    EventLoop loop;
+    int destroyed = 0;
+    for (int i = 0; i < 100; ++i)
+        loop.retire(std::make_unique<Retired>(loop, destroyed, i % 10 == 0));
+    loop.retire(nullptr);
+    EXPECT_EQ(destroyed, 0);
+    loop.post([&] { loop.stop(); });
+    loop.run();
+    EXPECT_EQ(destroyed, 110);
+    loop.retire(std::make_unique<Retired>(loop, destroyed, true));
+}
 
 TEST(EventLoop, HeavyWorkRunsAfterTheBatchOneAtATime)
 {

@@ -43,6 +43,7 @@ struct Fixture : ::testing::Test {
         c.responses = 300;
         c.resp_time_ewma_us = 2000;
         runtime.services()[0]->stats().requests = 52757;
+        runtime.services()[0]->stats().internal_errors = 6;
         DaemonInfo info{1234, 12.5, 2, 9};
         doc = StatusReport::build(runtime, info);
     }
@@ -71,6 +72,7 @@ TEST_F(Fixture, DocumentShape)
     EXPECT_EQ(s["protocol"], "http");
     EXPECT_EQ(s["policy"], "cookie");
     EXPECT_EQ(s["stats"]["requests"], 52757);
+    EXPECT_EQ(s["stats"]["internal_errors"], 6);
     EXPECT_EQ(doc["services"][1]["service"], "[fd00::10]:8080/tcp");
     EXPECT_EQ(doc["services"][1]["family"], "inet6");
 
@@ -124,6 +126,9 @@ TEST_F(Fixture, PrometheusShowsTheSameFigures)
     EXPECT_NE(text.find("dlbad_server_enabled{backend=\"caches\",id=\"7\",addr=\"2.2.3.4:80\"} 0\n"),
               std::string::npos);
     EXPECT_NE(text.find("dlbad_service_requests_total{service=\"shop\",listen=\"10.0.0.10:80/tcp\"} 52757\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("# TYPE dlbad_service_internal_errors_total counter\n"), std::string::npos);
+    EXPECT_NE(text.find("dlbad_service_internal_errors_total{service=\"shop\",listen=\"10.0.0.10:80/tcp\"} 6\n"),
               std::string::npos);
     EXPECT_NE(text.find("dlbad_server_responses_by_class_total{backend=\"shop\",id=\"0\",addr=\"2.2.3.4:80\",class=\"5xx\"} 1\n"),
               std::string::npos);

@@ -142,7 +142,11 @@ struct Config {
     // all verify (rotation).  Empty = a random key per process (cookies then only work with this
     // one daemon, until it restarts).
     std::vector<PersistenceKey> persistence_keys;
-    std::string ticket_key;               // raw 80-byte TLS ticket key material; empty = random per process
+    // TLS session ticket keys (80 bytes each) from ticket_key_file, the first encrypts, all decrypt.
+    // Empty = keys made in-process, a new one every ticket_key_rotation (kept across reloads).
+    std::vector<std::string> ticket_keys;
+    Millis ticket_key_rotation{3600000};  // generated keys only
+    Millis ticket_lifetime{7200000};      // a session (ticket) resumes this long after it was made
     // SipHash-2-4 key (raw 16 bytes) of URL and session-id hashing: every DLBA server of an array
     // must share it to agree on placement.  Empty = random per process (kept across reloads).
     std::string hash_key;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config_error.h"
+#include "tls_ticket_keys.h"
 
 #include <dlbad/cookie_injector.h>
 #include <dlbad/hash_ring.h>
@@ -505,7 +506,8 @@ public:
         if (!root || root.IsNull())
             failAt(1, "empty configuration");
         requireMap(root, "the configuration");
-        checkKeys(root, {"workers", "cpu_affinity", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file", "hash_key_file", "monitor",
+        checkKeys(root, {"workers", "cpu_affinity", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file",
+                         "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor",
                          "defaults", "backends", "services"},
                   "the configuration");
         if (root["workers"])
@@ -554,10 +556,35 @@ public:
             }
         }
         if (root["ticket_key_file"]) {
-            c.ticket_key = readKeyFile(root["ticket_key_file"], "ticket_key_file");
-            if (c.ticket_key.size() != 80)
-                fail(root["ticket_key_file"], "ticket_key_file: the key must be exactly 80 bytes (160 hex digits)");
+            const auto& node = root["ticket_key_file"];
+            const auto path = str(node, "ticket_key_file");
+            std::ifstream in(path, std::ios::binary);
+            if (!in)
+                fail(node, "ticket_key_file: cannot read '" + path + "'");
+            std::stringstream ss;
+            ss << in.rdbuf();
+            try {
+                c.ticket_keys = TicketKeys::parseFile(ss.str());
+            } catch (const std::invalid_argument& e) {
+                fail(node, "ticket_key_file '" + path + "': " + e.what());
+            }
         }
+        // A ticket must resume on TLS 1.3 clients, which keep it at most 7 days (RFC 8446 4.6.1).
+        if (root["ticket_lifetime"])
+            c.ticket_lifetime = duration(root["ticket_lifetime"], "ticket_lifetime", Millis(1000), Millis(7 * 24 * 3600000));
+        if (root["ticket_key_rotation"]) {
+            c.ticket_key_rotation =
+                duration(root["ticket_key_rotation"], "ticket_key_rotation", Millis(1000), kMaxDuration);
+            if (root["ticket_key_file"])
+                fail(root["ticket_key_rotation"], "ticket_key_rotation applies to generated keys only: rotate a "
+                                                  "ticket_key_file by editing it and sending SIGHUP");
+        }
+        // Generated keys kept = one per rotation within a lifetime, plus the current one.
+        if (c.ticket_lifetime.count() / c.ticket_key_rotation.count() >=
+            static_cast<long long>(TicketKeys::kMaxKeys))
+            fail(root["ticket_key_rotation"] ? root["ticket_key_rotation"] : root["ticket_lifetime"],
+                 "ticket_lifetime / ticket_key_rotation must be below " + std::to_string(TicketKeys::kMaxKeys) +
+                     " (the keys kept for decryption)");
         if (root["hash_key_file"]) {
             c.hash_key = readKeyFile(root["hash_key_file"], "hash_key_file");
             if (c.hash_key.size() != 16)

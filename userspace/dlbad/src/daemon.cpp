@@ -159,6 +159,9 @@ void Daemon::reload()
                                                     static_cast<unsigned>(workers_.size()), secrets_, registry_);
         auto sockets = openSockets(*next, sockets_);
         monitor_->configure(next->config().monitor);
+        // The ticket keys of the file as it is now (rotation: the new key second, then first...).
+        secrets_.ticket_keys->configure(next->config().ticket_keys, next->config().ticket_key_rotation,
+                                        next->config().ticket_lifetime);
         runtime_ = std::move(next);
         sockets_ = std::move(sockets);
         publish();
@@ -223,6 +226,7 @@ int Daemon::run()
         workers = usableCpus();
     try {
         secrets_ = Secrets::random();
+        secrets_.ticket_keys->configure(config.ticket_keys, config.ticket_key_rotation, config.ticket_lifetime);
         runtime_ = std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
     } catch (const ConfigError& e) {
         std::cerr << "dlbad: " << e.what() << '\n';

@@ -14,10 +14,9 @@ Secrets Secrets::random()
     PersistenceKey k;
     k.id = 0;
     k.secret.resize(32);
-    s.ticket_key.resize(80);
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(k.secret.data()), 32) != 1 ||
-        RAND_bytes(reinterpret_cast<unsigned char*>(s.ticket_key.data()), 80) != 1)
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(k.secret.data()), 32) != 1)
         throw std::runtime_error("RAND_bytes failed");
+    s.ticket_keys = std::make_shared<TicketKeys>();
     s.persistence_keys.push_back(std::move(k));
     s.hash_key = SipKey::random();
     return s;
@@ -28,7 +27,6 @@ Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, cons
     : config_(std::move(config)), generation_(generation), loaded_at_(std::chrono::system_clock::now())
 {
     const auto& keys = config_.persistence_keys.empty() ? secrets.persistence_keys : config_.persistence_keys;
-    const auto& ticket_key = config_.ticket_key.empty() ? secrets.ticket_key : config_.ticket_key;
     const SipKey hash_key = config_.hash_key.empty() ? secrets.hash_key : SipKey::from_string(config_.hash_key);
     for (const auto& b : config_.backends)
         pools_.push_back(std::make_shared<const BackendPool>(b, registry));
@@ -38,7 +36,8 @@ Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, cons
             if (p->name() == s.backend)
                 pool = p;
         services_.push_back(
-            std::make_shared<const VirtualService>(s, config_.path, pool, keys, ticket_key, hash_key, workers,
+            std::make_shared<const VirtualService>(s, config_.path, pool, keys, secrets.ticket_keys,
+                                                  config_.ticket_lifetime, hash_key, workers,
                                                   registry));
     }
 }

@@ -10,6 +10,7 @@
 
 #include "backend_pool.h"
 #include "config.h"
+#include "tls_ticket_keys.h"
 #include "virtual_service.h"
 
 namespace dlba::dlbad {
@@ -19,7 +20,9 @@ class StatsRegistry;
 // Process-wide secrets that must survive reloads when the configuration does not name them.
 struct Secrets {
     std::vector<PersistenceKey> persistence_keys; // random fallback
-    std::string ticket_key;                       // random fallback, 80 bytes
+    // TLS session ticket keys: one set for the process (every worker, every generation), keys of
+    // ticket_key_file or generated ones (Daemon configures it at start and at each reload).
+    std::shared_ptr<TicketKeys> ticket_keys;
     SipKey hash_key;                              // random fallback: URL / session-id hashing
     static Secrets random();
 };

@@ -60,8 +60,9 @@ std::string TlsContext::lastError()
     return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-TlsContext::TlsContext(const TlsConfig& config, const std::string& ticket_key, const std::string& file, int line)
-    : ctx_(SSL_CTX_new(TLS_server_method()))
+TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys, Millis ticket_lifetime,
+                       const std::string& file, int line)
+    : ticket_keys_(std::move(ticket_keys)), ctx_(SSL_CTX_new(TLS_server_method()))
 {
     if (!ctx_)
         throw ConfigError(file, line, "SSL_CTX_new: " + lastError());
@@ -109,10 +110,10 @@ TlsContext::TlsContext(const TlsConfig& config, const std::string& ticket_key, c
     if (config.session_tickets) {
         // Stateless resumption only: no server-side cache to share between workers or servers.
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-        if (ticket_key.size() == 80) {
-            if (SSL_CTX_set_tlsext_ticket_keys(ctx, const_cast<char*>(ticket_key.data()), 80) != 1)
-                throw ConfigError(file, line, "setting the TLS ticket key: " + lastError());
-        }
+        // The ticket lifetime hint and the age limit of a resumed session.
+        SSL_CTX_set_timeout(ctx, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(ticket_lifetime).count()));
+        if (ticket_keys_)
+            TicketKeys::install(ctx, ticket_keys_.get());
     } else {
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);

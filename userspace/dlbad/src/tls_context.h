@@ -1,21 +1,24 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "config.h"
 #include "ssl_types.h"
+#include "tls_ticket_keys.h"
 
 namespace dlba::dlbad {
 
 // The server-side SSL_CTX of one HTTPS virtual service: one certificate per key type (RSA and
 // ECDSA may both be given; OpenSSL picks by the client's signature algorithms), TLS 1.2..1.3,
-// ALPN "http/1.1", stateless session tickets under a key shared by every worker (and, with
-// ticket_key_file, by every DLBA server of the array and across reloads).  Shared by all worker
-// threads (SSL_CTX is thread-safe for SSL_new).
+// ALPN "http/1.1", stateless session tickets under the process's TicketKeys (shared by every
+// worker and generation; with ticket_key_file, by every DLBA server of the array), valid for
+// ticket_lifetime.  Shared by all worker threads (SSL_CTX is thread-safe for SSL_new).
 class TlsContext {
 public:
     // Throws ConfigError(file, line of the failing certificate, OpenSSL's reason).
-    TlsContext(const TlsConfig& config, const std::string& ticket_key, const std::string& file, int line);
+    TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys, Millis ticket_lifetime,
+               const std::string& file, int line);
 
     [[nodiscard]] SSL_CTX* get() const noexcept { return ctx_.get(); }
 
@@ -23,6 +26,7 @@ public:
     static std::string lastError();
 
 private:
+    std::shared_ptr<TicketKeys> ticket_keys_; // outlives ctx_ (its callback's argument)
     SslCtxPtr ctx_;
 };
 

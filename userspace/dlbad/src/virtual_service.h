@@ -29,8 +29,8 @@ class VirtualService {
 public:
     // Throws ConfigError (TLS material, core library rejections) naming the service's line.
     VirtualService(const ServiceConfig& config, const std::string& file, std::shared_ptr<const BackendPool> pool,
-                   const std::vector<PersistenceKey>& keys, const std::string& ticket_key, const SipKey& hash_key,
-                   unsigned workers, StatsRegistry& registry);
+                   const std::vector<PersistenceKey>& keys, std::shared_ptr<TicketKeys> ticket_keys,
+                   Millis ticket_lifetime, const SipKey& hash_key, unsigned workers, StatsRegistry& registry);
 
     [[nodiscard]] const ServiceConfig& config() const noexcept { return config_; }
     [[nodiscard]] const std::string& name() const noexcept { return config_.name; }

@@ -391,5 +391,58 @@ TEST(ConfigLoader, HashKeyFile)
     expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2, "hash_key_file: cannot read");
 }
 
+TEST(ConfigLoader, TicketKeyFileAndLifetime)
+{
+    char path[] = "/tmp/dlbad-ticketkey-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    const std::string k1(160, 'a'), k2(160, 'b');
+    {
+        std::ofstream(path) << "# rotated 2026-12-01\n" << k1 << "\n\n" << k2 << "\n";
+    }
+    auto c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    ASSERT_EQ(c.ticket_keys.size(), 2u) << "one key a line";
+    EXPECT_EQ(static_cast<unsigned char>(c.ticket_keys[0][0]), 0xaa);
+    EXPECT_EQ(static_cast<unsigned char>(c.ticket_keys[1][79]), 0xbb);
+    EXPECT_EQ(c.ticket_lifetime, Millis(7200000)) << "default 2h";
+    {
+        std::ofstream(path, std::ios::binary) << std::string(80, '\x01') << std::string(80, '\x02');
+    }
+    c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    ASSERT_EQ(c.ticket_keys.size(), 2u) << "raw binary, 80 bytes a key";
+    EXPECT_EQ(c.ticket_keys[1], std::string(80, '\x02'));
+    {
+        std::ofstream(path, std::ios::binary) << std::string(81, '\x01');
+    }
+    expectError(std::string("workers: 1\nticket_key_file: ") + path + "\n" + kMinimal, 2, "not a multiple of 80");
+    {
+        std::ofstream(path) << k1 << "\n" << k2.substr(2) << "\n";
+    }
+    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "line 2: expected a key of 160 hex");
+    {
+        std::ofstream(path) << k1 << "\n" << k1 << "\n";
+    }
+    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "the same name");
+    {
+        std::ofstream(path) << k1 << "\n";
+    }
+    expectError(std::string("ticket_key_file: ") + path + "\nticket_key_rotation: 1h\n" + kMinimal, 2,
+                "applies to generated keys only");
+    std::remove(path);
+    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "ticket_key_file: cannot read");
+
+    c = ConfigLoader::loadString(std::string("ticket_lifetime: 10m\nticket_key_rotation: 1m\n") + kMinimal, "test.conf");
+    EXPECT_EQ(c.ticket_lifetime, Millis(600000));
+    EXPECT_EQ(c.ticket_key_rotation, Millis(60000));
+    EXPECT_TRUE(c.ticket_keys.empty()) << "no file: generated keys";
+    expectError(std::string("ticket_lifetime: 169h\n") + kMinimal, 1, "ticket_lifetime: 169h out of range");
+    expectError(std::string("ticket_lifetime: 500ms\n") + kMinimal, 1, "out of range [1000ms");
+    expectError(std::string("ticket_lifetime: 2h\nticket_key_rotation: 7s\n") + kMinimal, 2,
+                "ticket_lifetime / ticket_key_rotation must be below 1000");
+    EXPECT_NO_THROW(ConfigLoader::loadString(std::string("ticket_lifetime: 2h\nticket_key_rotation: 8s\n") + kMinimal,
+                                             "test.conf"));
+}
+
 } // namespace
 } // namespace dlba::dlbad

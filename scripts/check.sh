@@ -15,8 +15,9 @@
 #   2. make userspace, then ctest in build/userspace
 #   3. for each installed kernel with headers (/lib/modules/VER/build) and an
 #      image (/boot/vmlinuz-VER): build dlba.ko for it (scripts/build-kmod.sh,
-#      -Werror), check it with sparse and `dkms install` (scripts/dkms-check.sh);
-#      then run selftests/run.sh in a VM per kernel (CHECK_VM_JOBS at a time)
+#      -Werror), run selftests/run.sh in a VM per kernel (CHECK_VM_JOBS at a
+#      time) and, while they run, check the builds with sparse and `dkms
+#      install` (scripts/dkms-check.sh)
 #
 # Environment: CHECK_KERNELS="VER..." restricts the kernels; CHECK_TESTS="a b"
 # restricts the selftests (names in selftests/dlba/); CHECK_SKIP_UNIT=1 skips
@@ -168,10 +169,12 @@ if [ ${#kernels[@]} -eq 0 ]; then
 fi
 read -r -a tests <<<"${CHECK_TESTS:-}"
 
-# Build and check dlba.ko for every kernel first, then boot the VMs.  The
-# VM suites spend much of their time waiting (paced streams, health-check
-# intervals, time-outs), so CHECK_VM_JOBS (default 2) of them run at once,
-# each into its own log, printed whole when it ends.
+# Build dlba.ko for every kernel, boot the VMs on a copy of each (CHECK_VM_JOBS
+# of them at once, default 2: the suites spend much of their time waiting on
+# paced streams, health-check intervals and time-outs), and check the builds
+# with sparse and dkms while the first suites run: those are a few minutes of
+# compiling that need not hold the VMs back.  Each suite writes its own log,
+# printed whole when it ends.
 KOS=()
 for v in "${kernels[@]}"; do
 	section "kernel $v: build dlba.ko"
@@ -182,29 +185,8 @@ for v in "${kernels[@]}"; do
 		step FAIL "kernel $v: dlba.ko builds without warnings"
 		continue
 	fi
-	# sparse over every file of the copy built above (C=2: all files)
-	if command -v sparse >/dev/null; then
-		make -C "build/kmod/$v/kmod" KDIR="/lib/modules/$v/build" C=2 \
-			>"$LOGS/sparse-$v.log" 2>&1
-		rc=$?
-		if [ $rc -eq 0 ] && ! grep -Eq '(warning|error):' "$LOGS/sparse-$v.log"; then
-			step OK "kernel $v: sparse (C=2) clean"
-		else
-			grep -E '(warning|error):' "$LOGS/sparse-$v.log" | head -n 20
-			step FAIL "kernel $v: sparse (C=2) clean"
-		fi
-	fi
-
-	# what a user of a packaged source gets: dkms.conf builds and installs it
-	if command -v dkms >/dev/null; then
-		if scripts/dkms-check.sh "$v" >"$LOGS/dkms-$v.log" 2>&1; then
-			step OK "kernel $v: dkms install builds and installs dlba.ko"
-		else
-			tail -n 20 "$LOGS/dkms-$v.log"
-			step FAIL "kernel $v: dkms install builds and installs dlba.ko"
-		fi
-	fi
-	KOS+=("$v=$ko")
+	# the VM loads this copy; sparse below rebuilds the original in place
+	cp "$ko" "$LOGS/dlba-$v.ko" && KOS+=("$v=$LOGS/dlba-$v.ko")
 done
 
 # The test plan per kernel: every kernel runs every test file except those
@@ -243,7 +225,8 @@ vm_suite() {
 	echo "$rc $(($(date +%s) - start))" >"$LOGS/vm-$v.rc"
 }
 
-# vm_report VER: print and count one kernel's finished suite
+# vm_report VER: print and count one kernel's finished suite, with the time
+# of each test file (for placing them: see kernel_tests)
 vm_report() {
 	local v=$1 rc secs
 	read -r rc secs <"$LOGS/vm-$v.rc"
@@ -251,26 +234,65 @@ vm_report() {
 	tr -d '\r' <"$LOGS/vm-$v.log"
 	count_file "build/selftests/$v/output" "$v"
 	count_file "build/selftests/$v/host-tests" "$v"
-	echo "kernel $v: selftests took ${secs}s (run.sh exit $rc)"
+	echo "kernel $v: selftests took ${secs}s (run.sh exit $rc); per file:"
+	sed -nE 's/^(not )?ok [0-9]+ selftests: dlba: ([^ ]+) # (SKIP |exit=[0-9]+ )?([0-9]+)s.*/\4 \2/p' \
+		"build/selftests/$v/output" | sort -rn | awk '{ printf "  %6ds  %s\n", $1, $2 }'
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] &&
 	   ! grep -q '\[FAIL\]$' "build/selftests/$v/output" "build/selftests/$v/host-tests" 2>/dev/null; then
 		result FAIL "kernel $v: selftests/run.sh exit $rc"
 	fi
 }
 
+# kmod_checks VER: sparse over every file of the tree built above (C=2: all
+# files), and what a user of a packaged source gets: dkms.conf builds and
+# installs it (into a private tree: the VMs see the host's /lib/modules)
+kmod_checks() {
+	local v=$1 rc
+	if command -v sparse >/dev/null; then
+		make -C "build/kmod/$v/kmod" KDIR="/lib/modules/$v/build" C=2 \
+			>"$LOGS/sparse-$v.log" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ] && ! grep -Eq '(warning|error):' "$LOGS/sparse-$v.log"; then
+			step OK "kernel $v: sparse (C=2) clean"
+		else
+			grep -E '(warning|error):' "$LOGS/sparse-$v.log" | head -n 20
+			step FAIL "kernel $v: sparse (C=2) clean"
+		fi
+	fi
+	if command -v dkms >/dev/null; then
+		if scripts/dkms-check.sh "$v" >"$LOGS/dkms-$v.log" 2>&1; then
+			step OK "kernel $v: dkms install builds and installs dlba.ko"
+		else
+			tail -n 20 "$LOGS/dkms-$v.log"
+			step FAIL "kernel $v: dkms install builds and installs dlba.ko"
+		fi
+	fi
+}
+
 if [ ${#KOS[@]} -gt 0 ]; then
 	jobs_max=${CHECK_VM_JOBS:-2}
-	section "selftests in VMs (${#KOS[@]} kernels, $jobs_max at a time)"
+	section "selftests in VMs (${#KOS[@]} kernels, $jobs_max at a time), sparse and dkms beside them"
 	pending=()
+	checked=()
 	for kv in "${KOS[@]}"; do
 		v=${kv%%=*}
 		rm -f "$LOGS/vm-$v.rc"
 		while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+			# a free moment: the build checks of a kernel still waiting
+			if [ ${#checked[@]} -lt ${#KOS[@]} ]; then
+				kmod_checks "${KOS[${#checked[@]}]%%=*}"
+				checked+=(x)
+				continue
+			fi
 			wait -n
 		done
 		echo "kernel $v: VM suite started ($(date +%T)): $(kernel_tests "$v" | tr '\n' ' ')"
 		vm_suite "$v" "${kv#*=}" &
 		pending+=("$v")
+	done
+	while [ ${#checked[@]} -lt ${#KOS[@]} ]; do
+		kmod_checks "${KOS[${#checked[@]}]%%=*}"
+		checked+=(x)
 	done
 	wait
 	for v in "${pending[@]}"; do

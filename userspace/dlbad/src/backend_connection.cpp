@@ -81,6 +81,19 @@ void BackendConnection::noDelay() noexcept
     nodelay_ = true;
 }
 
+bool BackendConnection::quiet() const noexcept
+{
+    for (;;) {
+        char c;
+        ssize_t n = ::recv(fd_.get(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n >= 0)
+            return false; // unread bytes, or EOF
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+}
+
 int BackendConnection::socketError() const noexcept
 {
     int err = 0;

@@ -45,6 +45,13 @@ public:
     // and the response acknowledges it before the connection is reused; so the option costs a
     // system call only when a large body is written in pieces.
     void noDelay() noexcept;
+    // Nothing to read and not closed: a recv(MSG_PEEK) would block.  A connection about to be
+    // parked or reused must be quiet; unread bytes there are the rest of an over-long response
+    // (or garbage) that would otherwise be read as the answer to the next request, and an EOF or
+    // error means the server is gone.  Checked on the socket, not on the edge-triggered flags:
+    // bytes that came in before the last read of the response, or in the same batch of events
+    // as the request that reuses the connection, raise no event the pool could have seen.
+    [[nodiscard]] bool quiet() const noexcept;
 
     // Edge-triggered readiness, cleared by the user when an operation would block.
     bool readable = false;

@@ -12,6 +12,12 @@ BackendIdlePool::~BackendIdlePool() = default;
 void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle,
                           std::chrono::milliseconds timeout) noexcept
 {
+    if (!conn->quiet()) {
+        // More bytes than the response's framing said (the server over-sent, or a read ended
+        // exactly at the response's end with more queued), or the server closed: never reuse.
+        discard(std::move(conn));
+        return;
+    }
     conn->setOwner(this);
     conn->readable = false; // the response was consumed to its end; new input means close/garbage
     std::vector<std::unique_ptr<BackendConnection>>* slot = nullptr;
@@ -39,15 +45,30 @@ void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t m
 std::unique_ptr<BackendConnection> BackendIdlePool::take(const BackendStats* server)
 {
     auto it = idle_.find(server);
-    if (it == idle_.end() || it->second.empty())
-        return nullptr;
-    auto conn = std::move(it->second.back());
-    it->second.pop_back();
-    if (it->second.empty())
-        idle_.erase(it);
-    conn->disarm();
+    while (it != idle_.end() && !it->second.empty()) {
+        auto conn = std::move(it->second.back());
+        it->second.pop_back();
+        if (it->second.empty()) {
+            idle_.erase(it);
+            it = idle_.end();
+        }
+        conn->disarm();
+        conn->setOwner(nullptr);
+        // Its events may not have been seen yet (they can sit in this very batch, behind the
+        // request that wants the connection): ask the socket.
+        if (conn->quiet())
+            return conn;
+        discard(std::move(conn));
+    }
+    return nullptr;
+}
+
+void BackendIdlePool::discard(std::unique_ptr<BackendConnection> conn) noexcept
+{
+    conn->stats()->idle_discarded.fetch_add(1, std::memory_order_relaxed);
     conn->setOwner(nullptr);
-    return conn;
+    conn->disarm();
+    loop_.retire(std::move(conn));
 }
 
 std::size_t BackendIdlePool::size() const noexcept

@@ -15,6 +15,7 @@ struct BackendStats {
     std::atomic<std::uint64_t> unable_to_connect{0}; // connects refused, reset or timed out
     std::atomic<std::uint64_t> failures{0};          // times it was marked failed
     std::atomic<std::uint64_t> errors{0};            // responses cut short / unparsable / timed out
+    std::atomic<std::uint64_t> idle_discarded{0};    // keep-alive connections not parked / reused: unread bytes, EOF
     std::atomic<std::uint64_t> cookies_assigned{0};  // persistence cookies injected for it (Fig. 8)
     std::atomic<std::uint64_t> responses{0};
     std::atomic<std::uint64_t> resp_time_total_us{0};

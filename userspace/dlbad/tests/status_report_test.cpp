@@ -36,6 +36,7 @@ struct Fixture : ::testing::Test {
         auto& s1 = runtime.pools()[0]->servers()[1].stats();
         s1.hits = 11234;
         s1.unable_to_connect = 4;
+        s1.idle_discarded = 8;
         s1.failed = true;
         auto& c = runtime.pools()[1]->servers()[0].stats();
         c.hits = 7;
@@ -95,6 +96,7 @@ TEST_F(Fixture, DocumentShape)
     const auto& b = doc["servers"][1];
     EXPECT_EQ(b["failed"], true);
     EXPECT_EQ(b["stats"]["unable_to_connect"], 4);
+    EXPECT_EQ(b["stats"]["idle_discarded"], 8);
     EXPECT_EQ(doc["servers"][2]["enabled"], false);
 }
 
@@ -123,6 +125,8 @@ TEST_F(Fixture, PrometheusShowsTheSameFigures)
     EXPECT_NE(text.find("dlbad_server_avg_response_time_seconds{backend=\"shop\",id=\"0\",addr=\"2.2.3.4:80\"} 0.01\n"),
               std::string::npos);
     EXPECT_NE(text.find("dlbad_server_failed{backend=\"shop\",id=\"1\",addr=\"3.2.3.5:80\"} 1\n"), std::string::npos);
+    EXPECT_NE(text.find("dlbad_server_idle_discarded_total{backend=\"shop\",id=\"1\",addr=\"3.2.3.5:80\"} 8\n"),
+              std::string::npos);
     EXPECT_NE(text.find("dlbad_server_enabled{backend=\"caches\",id=\"7\",addr=\"2.2.3.4:80\"} 0\n"),
               std::string::npos);
     EXPECT_NE(text.find("dlbad_service_requests_total{service=\"shop\",listen=\"10.0.0.10:80/tcp\"} 52757\n"),

@@ -14,6 +14,9 @@ usage: fake_backend.py MODE ADDR PORT [FILE]
   stall      accept connections and never read from them (a back-end that takes no request body)
   record     as echo, and append the raw bytes of each request (head and body as received) to the
              file named by a fourth argument
+  oversend   keep-alive: answer each request with 200 "oversend URI" (padded so the whole response
+             is SIZE bytes when a fourth argument SIZE is given), immediately followed, in the same
+             write, by a second, unrequested response "BOGUS" (a back-end that over-sends)
 Runs until killed.
 """
 import hashlib
@@ -31,6 +34,9 @@ def serve(conn, mode):
         if mode == "blackhole":
             while conn.recv(65536):
                 pass
+            return
+        if mode == "oversend":
+            oversend(conn)
             return
         data = b""
         while b"\r\n\r\n" not in data:
@@ -63,6 +69,29 @@ def serve(conn, mode):
         pass
     finally:
         conn.close()
+
+
+def oversend(conn):
+    bogus = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nBOGUS\n"
+    size = int(ARG) if ARG else 0
+    data = b""
+    while True:
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, data = data.partition(b"\r\n\r\n")
+        uri = head.split(b" ", 2)[1]
+        body = b"oversend " + uri + b"\n"
+        fmt = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n"
+        if size:
+            # The head's length depends on the body's: pad until head + body is exactly SIZE.
+            pad = size - len(body) - len(fmt % 0)
+            while len(fmt % (len(body) + pad)) + len(body) + pad > size:
+                pad -= 1
+            body += b"." * pad
+        conn.sendall(fmt % len(body) + body + bogus)
 
 
 def echo(conn, data, record=None):
@@ -124,13 +153,14 @@ def echo(conn, data, record=None):
 
 
 RECORD = None
+ARG = None
 
 
 def main():
-    global RECORD
+    global RECORD, ARG
     mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if len(sys.argv) > 4:
-        RECORD = sys.argv[4]
+        RECORD = ARG = sys.argv[4]
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))

@@ -38,6 +38,17 @@ bool Backend::acquire(Clock::time_point now, const Health& health) const noexcep
 bool Backend::recordConnectFailure(Clock::time_point now, const Health& health) const noexcept
 {
     stats_->unable_to_connect.fetch_add(1, std::memory_order_relaxed);
+    return countFailure(now, health);
+}
+
+bool Backend::recordResponseFailure(Clock::time_point now, const Health& health) const noexcept
+{
+    stats_->errors.fetch_add(1, std::memory_order_relaxed);
+    return countFailure(now, health);
+}
+
+bool Backend::countFailure(Clock::time_point now, const Health& health) const noexcept
+{
     auto n = stats_->consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
     if (n >= health.max_failures) {
         stats_->retry_at_ns.store(ns(now + health.retry_interval), std::memory_order_relaxed);
@@ -50,7 +61,7 @@ bool Backend::recordConnectFailure(Clock::time_point now, const Health& health) 
     return false;
 }
 
-void Backend::recordConnectSuccess() const noexcept
+void Backend::recordSuccess() const noexcept
 {
     stats_->consecutive_failures.store(0, std::memory_order_relaxed);
     if (stats_->failed.load(std::memory_order_relaxed))

@@ -38,12 +38,22 @@ public:
     // workers; the others choose again).
     [[nodiscard]] bool acquire(Clock::time_point now, const Health& health) const noexcept;
 
-    // A connect was refused, reset or timed out.  Returns true if this marked the server failed.
+    // Passive health: `health.max_failures` consecutive failures mark the server failed.
+    // A connect was refused, reset or timed out (counted in unable_to_connect).  Returns true if
+    // this marked the server failed.
     bool recordConnectFailure(Clock::time_point now, const Health& health) const noexcept;
-    // A connection succeeded: clears the failure count and the failed mark.
-    void recordConnectSuccess() const noexcept;
+    // The server failed a request after accepting the connection (counted in errors): reset or
+    // closed it before the whole response, stayed silent past backend_response, or answered
+    // something unparsable.  A server that accepts connections and then fails every request is
+    // as unusable as one that refuses them.  Returns true if this marked the server failed.
+    bool recordResponseFailure(Clock::time_point now, const Health& health) const noexcept;
+    // A response came complete: clears the failure count and the failed mark.  A connect alone
+    // does not: the failures above follow successful connects.
+    void recordSuccess() const noexcept;
 
 private:
+    bool countFailure(Clock::time_point now, const Health& health) const noexcept;
+
     ServerConfig config_;
     std::shared_ptr<BackendStats> stats_;
     std::size_t index_;

@@ -675,7 +675,7 @@ bool ClientConnection::exchange()
         if (step.extra)
             backend_reusable_ = false; // bytes beyond the response: never reuse
         if (step.framing_error) {
-            bs.errors.fetch_add(1, std::memory_order_relaxed);
+            serverFailed("a malformed response body");
             keep_alive_after_ = false;
             releaseBackend(false);
             beginClose(); // what was relayed goes out, then the client sees the cut
@@ -702,7 +702,6 @@ bool ClientConnection::exchange()
 void ClientConnection::onConnected()
 {
     const auto& server = svc_->pool().servers()[*server_];
-    server.recordConnectSuccess();
     server.stats().hits.fetch_add(1, std::memory_order_relaxed);
     backend_->connected = true;
     state_ = State::Exchanging;
@@ -739,7 +738,7 @@ void ClientConnection::backendDropped(bool clean_eof)
             responseComplete();
             return;
         }
-        server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+        serverFailed("a response cut short");
         keep_alive_after_ = false;
         if (active_counted_) {
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
@@ -761,7 +760,7 @@ void ClientConnection::backendDropped(bool clean_eof)
         dispatch();
         return;
     }
-    server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+    serverFailed(resp_any_bytes_ ? "a response cut short" : "a request dropped unanswered");
     if (!resp_any_bytes_ && idempotent_ && spool_.replayable()) {
         // Sent, nothing came back: safe to replay an idempotent request elsewhere.
         svc_->stats().replayed.fetch_add(1, std::memory_order_relaxed);
@@ -781,7 +780,7 @@ void ClientConnection::parseResponseHead()
         if (r.error()) {
             DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
                 server.address().toString().c_str(), static_cast<int>(r.reason.size()), r.reason.data());
-            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            serverFailed("an unparsable response");
             releaseBackend(false);
             failRequest(502);
             return;
@@ -803,7 +802,7 @@ void ClientConnection::parseResponseHead()
             continue;
         }
         if (head.framing().kind == BodyKind::kTunnel) {
-            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            serverFailed("an unusable response");
             releaseBackend(false);
             failRequest(502);
             return;
@@ -813,7 +812,7 @@ void ClientConnection::parseResponseHead()
             // HTTP/1.0 client cannot read chunked framing (the relay does not de-chunk).
             DLBAD_LOG(LogLevel::Warning, "%s: %s answered an HTTP/1.0 request with chunked framing (502)",
                       svc_->name().c_str(), server.address().toString().c_str());
-            server.stats().errors.fetch_add(1, std::memory_order_relaxed);
+            serverFailed("an unusable response");
             releaseBackend(false);
             failRequest(502);
             return;
@@ -859,7 +858,7 @@ void ClientConnection::parseResponseHead()
                 backend_reusable_ = false;
             resp_in_.clear();
             if (res.error()) {
-                bs.errors.fetch_add(1, std::memory_order_relaxed);
+                serverFailed("a malformed response body");
                 keep_alive_after_ = false;
                 releaseBackend(false);
                 beginClose();
@@ -877,9 +876,14 @@ void ClientConnection::parseResponseHead()
 
 void ClientConnection::responseComplete()
 {
-    if (active_counted_ && server_) {
-        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
-        active_counted_ = false;
+    if (server_) {
+        const auto& server = svc_->pool().servers()[*server_];
+        // Passive health: only a whole response clears the failure streak (and the failed mark).
+        server.recordSuccess();
+        if (active_counted_) {
+            server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+            active_counted_ = false;
+        }
     }
     releaseBackend(backend_reusable_ && requestSent());
     if (!keep_alive_after_) {
@@ -902,6 +906,14 @@ void ClientConnection::releaseBackend(bool reusable)
     backend_->setOwner(nullptr);
     backend_->disarm();
     worker_.loop().retire(std::move(backend_));
+}
+
+void ClientConnection::serverFailed(const char* what)
+{
+    const auto& server = svc_->pool().servers()[*server_];
+    if (server.recordResponseFailure(worker_.loop().now(), svc_->config().health))
+        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s", svc_->pool().name().c_str(),
+            server.address().toString().c_str(), what);
 }
 
 void ClientConnection::failRequest(int status)
@@ -1149,10 +1161,9 @@ void ClientConnection::backendTimeout(BackendConnection&)
             backend_->address().toString().c_str());
         connectFailed(true);
     } else if (state_ == State::Exchanging) {
-        auto& bs = svc_->pool().servers()[*server_].stats();
-        bs.errors.fetch_add(1, std::memory_order_relaxed);
         DLBAD_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
             backend_->address().toString().c_str());
+        serverFailed("a response timeout");
         failRequest(504);
     }
     drive();

@@ -92,6 +92,9 @@ private:
     void backendDropped(bool clean_eof);
     void parseResponseHead();
     void responseComplete();
+    // The server failed this request after the connect (reset, cut short, silent, garbage):
+    // counted in its errors and toward passive health's max_failures.
+    void serverFailed(const char* what);
     void releaseBackend(bool reusable);
     void failRequest(int status);
 

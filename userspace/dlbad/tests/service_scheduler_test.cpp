@@ -89,10 +89,56 @@ TEST(ServiceScheduler, FailedServerIsAvoidedThenProbedOnce)
     d = e.pick({2, std::nullopt, std::nullopt});
     ASSERT_TRUE(d);
     EXPECT_NE(d->server, 1u) << "the probe is claimed: others keep away";
-    e.server(1).recordConnectSuccess();
+    e.server(1).recordSuccess();
     d = e.pick({2, std::nullopt, std::nullopt});
     EXPECT_EQ(d->server, 1u);
     EXPECT_TRUE(d->persistent);
+}
+
+// Passive health counts what a server does after accepting the connection too (issue 10): resets,
+// truncated or unparsable responses and response timeouts; only a whole response clears the
+// streak, since every one of those failures follows a successful connect.
+TEST(ServiceScheduler, FailuresAfterConnectMarkTheServerFailed)
+{
+    Env e(conf("cookie"));
+    const Health& h = e.svc().config().health;
+    EXPECT_FALSE(e.server(1).recordResponseFailure(e.now, h));
+    EXPECT_TRUE(e.server(1).recordResponseFailure(e.now, h)) << "max_failures (2) failed requests mark it";
+    EXPECT_EQ(e.server(1).stats().errors, 2u);
+    EXPECT_EQ(e.server(1).stats().unable_to_connect, 0u);
+    EXPECT_EQ(e.server(1).stats().failures, 1u);
+    EXPECT_FALSE(e.server(1).healthy());
+    for (int i = 0; i < 10; ++i) {
+        auto d = e.pick({});
+        ASSERT_TRUE(d);
+        EXPECT_NE(d->server, 1u);
+    }
+    // The probe after retry_interval fails again: still failed, marked only once.
+    e.now += std::chrono::seconds(11);
+    EXPECT_TRUE(e.server(1).acquire(e.now, h));
+    EXPECT_FALSE(e.server(1).recordResponseFailure(e.now, h));
+    EXPECT_FALSE(e.server(1).healthy());
+    EXPECT_EQ(e.server(1).stats().failures, 1u);
+    // A whole response clears it.
+    e.server(1).recordSuccess();
+    EXPECT_TRUE(e.server(1).healthy());
+    EXPECT_EQ(e.server(1).stats().consecutive_failures, 0u);
+}
+
+TEST(ServiceScheduler, ConnectAndResponseFailuresMakeOneStreak)
+{
+    Env e(conf("cookie"));
+    const Health& h = e.svc().config().health;
+    EXPECT_FALSE(e.server(0).recordConnectFailure(e.now, h));
+    EXPECT_TRUE(e.server(0).recordResponseFailure(e.now, h));
+    EXPECT_FALSE(e.server(0).healthy());
+
+    // Interleaved with whole responses, failures never add up to max_failures.
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_FALSE(e.server(2).recordResponseFailure(e.now, h));
+        e.server(2).recordSuccess();
+    }
+    EXPECT_TRUE(e.server(2).healthy());
 }
 
 TEST(ServiceScheduler, DisabledServerKeepsItsSessionsButGetsNoNewOnes)

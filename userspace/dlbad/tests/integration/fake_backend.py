@@ -17,10 +17,12 @@ usage: fake_backend.py MODE ADDR PORT [FILE]
   oversend   keep-alive: answer each request with 200 "oversend URI" (padded so the whole response
              is SIZE bytes when a fourth argument SIZE is given), immediately followed, in the same
              write, by a second, unrequested response "BOGUS" (a back-end that over-sends)
+  reset      read the request head, then reset the connection (RST) without answering
 Runs until killed.
 """
 import hashlib
 import socket
+import struct
 import sys
 import threading
 import time
@@ -46,6 +48,9 @@ def serve(conn, mode):
             data += chunk
         if mode == "garbage":
             conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        elif mode == "reset":
+            # SO_LINGER 0: close() sends RST instead of FIN.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif mode == "echo":
             echo(conn, data)
         elif mode == "record":

@@ -44,8 +44,9 @@ public:
 // `capacity` bytes are held: room() is what may be read from the client now (0: stop reading it,
 // the back-end is slower).  Sent bytes are kept while the whole body so far fits, so a request
 // can be replayed to another server (rewind()); once the body outgrows the buffer they are dropped
-// and replayable() turns false for the rest of the request.
-class BodySpool {
+// and replayable() turns false for the rest of the request.  As a ByteSink it takes the body as
+// BodyFramer re-emits it (canonical chunk framing).
+class BodySpool final : public ByteSink {
 public:
     explicit BodySpool(std::size_t capacity) : buf_(capacity) {}
 
@@ -54,6 +55,7 @@ public:
     // Body bytes from the client; at most room() bytes of body data (proxy-made framing may
     // exceed it by a few bytes).
     void append(std::string_view bytes) { buf_.append(bytes); }
+    void put(std::string_view bytes) override { buf_.append(bytes); }
 
     // The bytes not sent yet, in order.
     [[nodiscard]] std::string_view take() const noexcept { return buf_.view().substr(sent_); }

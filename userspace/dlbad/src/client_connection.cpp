@@ -342,10 +342,9 @@ bool ClientConnection::moveBody(bool& progress)
         const std::size_t room = body_discard_ ? in_.size() : spool_.room();
         if (room == 0)
             break; // the back-end is slower than the client: stop here (backpressure)
-        const auto avail = in_.view().substr(0, room);
-        auto res = req_body_->feed(avail);
-        if (!body_discard_)
-            spool_.append(avail.substr(0, res.consumed));
+        // The spool gets the body as it goes to the back-end: a chunked one re-framed
+        // canonically (headComplete), so the back-end never parses the client's spelling.
+        auto res = req_body_->feed(in_.view().substr(0, room), body_discard_ ? nullptr : &spool_);
         in_.consume(res.consumed);
         if (res.consumed) {
             progress = true;
@@ -427,6 +426,9 @@ void ClientConnection::headComplete(std::size_t head_length)
     RequestRewriter::write(req_out_, head, fc);
 
     req_body_.emplace(head.framing(), svc_->requestLimits(), true);
+    // Chunk sizes, extensions and trailers go out in one canonical spelling (issue 10): what
+    // the back-end reads as the body is what dlbad validated, whatever parser it runs.
+    req_body_->set_output(ChunkedOutput::kCanonical);
     in_.consume(head_length);
     in_dirty_ = true;
     spool_.reset(false);

@@ -85,6 +85,12 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
             edit.remove_index.push_back(i);
             continue;
         }
+        if (iequals(h.name, "Trailer") && head.framing().kind == BodyKind::kChunked) {
+            // The trailer section is dropped when the body is re-framed (ClientConnection): no
+            // field announces one.
+            edit.remove_index.push_back(i);
+            continue;
+        }
         if (iequals(h.name, "X-Forwarded-For")) {
             edit.remove_index.push_back(i);
             if (ctx.trust_forwarded) {

@@ -95,6 +95,17 @@ TEST(BodyRelay, ChunkedBodyEndsAtTheLastChunk)
     EXPECT_EQ(out.view(), wire) << "chunked framing is forwarded as received";
 }
 
+TEST(BodySpool, TakesTheCanonicalChunkFramingAsItsBytes)
+{
+    BodySpool spool(64);
+    BodyFramer framer(BodyFraming{BodyKind::kChunked, 0}, ParserLimits{}, true);
+    framer.set_output(ChunkedOutput::kCanonical);
+    auto r = framer.feed("0005;a=b\r\nhello\r\n0;x\r\nT: 1\r\n\r\n", &spool);
+    EXPECT_TRUE(r.done());
+    EXPECT_EQ(spool.take(), "5\r\nhello\r\n0\r\n\r\n");
+    EXPECT_TRUE(spool.replayable());
+}
+
 TEST(BodyRelay, MalformedChunkIsAFramingError)
 {
     FakeTransport backend;

@@ -132,6 +132,15 @@ TEST(RequestRewriter, TransferEncodingIsSentInOneSpelling)
     }
 }
 
+TEST(RequestRewriter, NoTrailerAnnouncedForAReframedChunkedBody)
+{
+    auto out = rewriteRequest("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n",
+                              ForwardContext{});
+    EXPECT_EQ(out.find("Trailer"), std::string::npos) << out;
+    out = rewriteRequest("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nContent-Length: 0\r\n\r\n", ForwardContext{});
+    EXPECT_NE(out.find("\r\nTrailer: X-Sum\r\n"), std::string::npos) << "not chunked: left alone\n" << out;
+}
+
 struct Injection : ::testing::Test {
     Injection()
         : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),

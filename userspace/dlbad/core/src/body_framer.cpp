@@ -4,7 +4,7 @@
 
 namespace dlba::dlbad {
 
-BodyFramer::Result BodyFramer::feed(std::string_view data) noexcept
+BodyFramer::Result BodyFramer::feed(std::string_view data, ByteSink* out)
 {
     switch (framing_.kind) {
     case BodyKind::kNone:
@@ -14,10 +14,19 @@ BodyFramer::Result BodyFramer::feed(std::string_view data) noexcept
         remaining_ -= take;
         consumed_ += take;
         done_ = remaining_ == 0;
+        if (out && take)
+            out->put(data.substr(0, static_cast<std::size_t>(take)));
         return Result{static_cast<std::size_t>(take), done_, 0, {}};
     }
     case BodyKind::kChunked: {
-        Result r = chunked_.feed(data);
+        Result r;
+        if (chunked_.output() != ChunkedOutput::kNone) {
+            r = chunked_.feed(data, out);
+        } else {
+            r = chunked_.feed(data);
+            if (out && r.consumed)
+                out->put(data.substr(0, r.consumed));
+        }
         consumed_ += r.consumed;
         done_ = r.done();
         return r;
@@ -25,6 +34,8 @@ BodyFramer::Result BodyFramer::feed(std::string_view data) noexcept
     case BodyKind::kUntilClose:
     case BodyKind::kTunnel:
         consumed_ += data.size();
+        if (out && !data.empty())
+            out->put(data);
         return Result{data.size(), false, 0, {}};
     }
     return Result{0, false, 0, {}};

@@ -28,7 +28,22 @@ constexpr std::size_t kMaxSizeDigits = 15;
 
 void ChunkedDecoder::reset() noexcept
 {
+    const auto mode = output_;
     *this = ChunkedDecoder(limits_, is_request_);
+    output_ = mode;
+}
+
+void ChunkedDecoder::emitSizeLine(ByteSink& out, std::uint64_t size)
+{
+    char line[20];
+    char* p = line + sizeof(line);
+    *--p = '\n';
+    *--p = '\r';
+    do {
+        *--p = "0123456789abcdef"[size & 0xf];
+        size >>= 4;
+    } while (size != 0);
+    out.put(std::string_view(p, static_cast<std::size_t>(line + sizeof(line) - p)));
 }
 
 ChunkedDecoder::Result ChunkedDecoder::fail(std::size_t consumed, int status,
@@ -40,8 +55,10 @@ ChunkedDecoder::Result ChunkedDecoder::fail(std::size_t consumed, int status,
     return Result{consumed, false, err_status_, err_reason_};
 }
 
-ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data) noexcept
+ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data, ByteSink* out)
 {
+    ByteSink* const canon = output_ == ChunkedOutput::kCanonical ? out : nullptr;
+    ByteSink* const payload = output_ != ChunkedOutput::kNone ? out : nullptr;
     if (state_ == State::kDone)
         return Result{0, true, 0, {}};
     if (state_ == State::kError)
@@ -126,10 +143,14 @@ ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data) noexcept
             saw_digit_ = false;
             if (chunk_size_ == 0) {
                 state_ = State::kTrailerStart;
+                if (canon)
+                    canon->put("0\r\n");
             } else {
                 payload_ += chunk_size_;
                 if (is_request_ && limits_.max_body_bytes != 0 && payload_ > limits_.max_body_bytes)
                     return fail(i, 413, "request body too large");
+                if (canon)
+                    emitSizeLine(*canon, chunk_size_);
                 remaining_ = chunk_size_;
                 chunk_size_ = 0;
                 state_ = State::kData;
@@ -137,6 +158,8 @@ ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data) noexcept
             break;
         case State::kData: {
             const std::uint64_t take = std::min<std::uint64_t>(remaining_, n - i);
+            if (payload && take)
+                payload->put(data.substr(i, static_cast<std::size_t>(take)));
             i += static_cast<std::size_t>(take);
             remaining_ -= take;
             if (remaining_ == 0)
@@ -153,6 +176,8 @@ ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data) noexcept
             if (c != '\n')
                 return fail(i, 400, "chunk data not followed by CRLF");
             state_ = State::kSize;
+            if (canon)
+                canon->put("\r\n");
             ++i;
             break;
         case State::kTrailerStart:
@@ -194,6 +219,8 @@ ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data) noexcept
             if (c != '\n')
                 return fail(i, 400, "bare CR at end of chunked body");
             state_ = State::kDone;
+            if (canon)
+                canon->put("\r\n");
             return Result{i + 1, true, 0, {}};
         case State::kDone:
         case State::kError:

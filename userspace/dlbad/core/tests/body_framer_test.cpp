@@ -71,5 +71,39 @@ TEST(BodyFramer, UntilCloseEndsOnEof)
     EXPECT_TRUE(f.done());
 }
 
+struct StringSink final : ByteSink {
+    std::string bytes;
+    void put(std::string_view b) override { bytes.append(b); }
+};
+
+TEST(BodyFramer, SinkGetsTheBodyBytesOfEveryFraming)
+{
+    StringSink cl;
+    BodyFramer f(BodyFraming{BodyKind::kContentLength, 5}, ParserLimits{}, true);
+    EXPECT_TRUE(f.feed("helloGET /", &cl).done());
+    EXPECT_EQ(cl.bytes, "hello");
+
+    StringSink raw;
+    BodyFramer c(BodyFraming{BodyKind::kChunked, 0}, ParserLimits{}, true);
+    EXPECT_FALSE(c.reframes());
+    EXPECT_TRUE(c.feed("05;x\r\nhello\r\n0\r\n\r\nGET", &raw).done());
+    EXPECT_EQ(raw.bytes, "05;x\r\nhello\r\n0\r\n\r\n") << "no output mode: as received";
+
+    StringSink canon;
+    BodyFramer k(BodyFraming{BodyKind::kChunked, 0}, ParserLimits{}, true);
+    k.set_output(ChunkedOutput::kCanonical);
+    EXPECT_TRUE(k.reframes());
+    EXPECT_TRUE(k.feed("05;x\r\nhello\r\n0\r\nT: v\r\n\r\nGET", &canon).done());
+    EXPECT_EQ(canon.bytes, "5\r\nhello\r\n0\r\n\r\n");
+    EXPECT_EQ(k.consumed(), 24u) << "consumed() counts the raw bytes";
+
+    StringSink close;
+    BodyFramer u(BodyFraming{BodyKind::kUntilClose, 0}, ParserLimits{}, false);
+    u.set_output(ChunkedOutput::kPayload); // not chunked: ignored
+    EXPECT_FALSE(u.reframes());
+    u.feed("abc", &close);
+    EXPECT_EQ(close.bytes, "abc");
+}
+
 } // namespace
 } // namespace dlba::dlbad

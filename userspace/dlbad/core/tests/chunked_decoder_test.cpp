@@ -179,5 +179,102 @@ TEST(ChunkedDecoder, ErrorIsStickyAndResetRecovers)
     EXPECT_TRUE(d.feed("0\r\n\r\n").done());
 }
 
+// Collects what a decoder re-emits.
+struct StringSink final : ByteSink {
+    std::string bytes;
+    void put(std::string_view b) override { bytes.append(b); }
+};
+
+// Re-emits `in` in `mode`, fed `step` bytes at a time (0: all at once).
+std::string reemit(std::string_view in, ChunkedOutput mode, std::size_t step, ChunkedDecoder::Result& last)
+{
+    ChunkedDecoder d;
+    d.set_output(mode);
+    StringSink sink;
+    std::size_t off = 0;
+    do {
+        const auto piece = in.substr(off, step ? step : in.size());
+        last = d.feed(piece, &sink);
+        off += last.consumed;
+        if (last.done() || last.error() || last.consumed < piece.size())
+            break;
+    } while (off < in.size());
+    return sink.bytes;
+}
+
+// Leading zeros, upper-case hex, extensions (with a quoted value holding ';' and CRLF-like text),
+// BWS before them, and a trailer section: the canonical form keeps the chunks and nothing else.
+const std::string kOddWire =
+    "0005;name=value\r\nhello\r\n"
+    "00A ; q=\"a;b\\\"0\\r\\n\" ;flag\r\n0123456789\r\n"
+    "1b\r\nabcdefghijklmnopqrstuvwxyz!\r\n"
+    "000;last=1\r\nX-Checksum: abc\r\nContent-Length: 5\r\n\r\n";
+
+TEST(ChunkedDecoder, CanonicalOutputDropsExtensionsLeadingZerosAndTrailers)
+{
+    for (std::size_t step : {0, 1, 2, 3, 7, 64}) {
+        ChunkedDecoder::Result r;
+        const auto out = reemit(kOddWire + "NEXT", ChunkedOutput::kCanonical, step, r);
+        EXPECT_TRUE(r.done()) << "step " << step;
+        EXPECT_EQ(out, "5\r\nhello\r\na\r\n0123456789\r\n1b\r\nabcdefghijklmnopqrstuvwxyz!\r\n0\r\n\r\n")
+            << "step " << step;
+    }
+}
+
+TEST(ChunkedDecoder, CanonicalOutputOfACanonicalBodyIsTheSameBytes)
+{
+    const std::string wire = "5\r\nhello\r\nfff\r\n" + std::string(0xfff, 'x') + "\r\n0\r\n\r\n";
+    ChunkedDecoder::Result r;
+    EXPECT_EQ(reemit(wire, ChunkedOutput::kCanonical, 0, r), wire);
+    EXPECT_TRUE(r.done());
+    EXPECT_EQ(reemit(wire, ChunkedOutput::kCanonical, 5, r), wire);
+}
+
+TEST(ChunkedDecoder, CanonicalOutputNeverOutrunsTheInputByMoreThanASizeLine)
+{
+    // The caller bounds its buffer by the bytes it consumed: the re-framed bytes may only lead
+    // by the size line that goes out at its LF.
+    ChunkedDecoder d;
+    d.set_output(ChunkedOutput::kCanonical);
+    StringSink sink;
+    std::size_t in = 0;
+    for (char c : kOddWire) {
+        in += d.feed(std::string_view(&c, 1), &sink).consumed;
+        EXPECT_LE(sink.bytes.size(), in + 17) << "after " << in << " bytes";
+    }
+    EXPECT_LE(sink.bytes.size(), in);
+}
+
+TEST(ChunkedDecoder, PayloadOutputIsTheChunkDataOnly)
+{
+    for (std::size_t step : {0, 1, 4, 13}) {
+        ChunkedDecoder::Result r;
+        EXPECT_EQ(reemit(kOddWire, ChunkedOutput::kPayload, step, r),
+                  "hello0123456789abcdefghijklmnopqrstuvwxyz!")
+            << "step " << step;
+        EXPECT_TRUE(r.done());
+    }
+}
+
+TEST(ChunkedDecoder, NoOutputModeEmitsNothingAndResetKeepsTheMode)
+{
+    ChunkedDecoder d;
+    StringSink sink;
+    EXPECT_TRUE(d.feed("5\r\nhello\r\n0\r\n\r\n", &sink).done());
+    EXPECT_EQ(sink.bytes, "");
+    d.set_output(ChunkedOutput::kPayload);
+    d.reset();
+    EXPECT_TRUE(d.feed("5\r\nhello\r\n0\r\n\r\n", &sink).done());
+    EXPECT_EQ(sink.bytes, "hello");
+}
+
+TEST(ChunkedDecoder, OutputStopsAtAFramingError)
+{
+    ChunkedDecoder::Result r;
+    const auto out = reemit("5\r\nhello\r\nzz\r\n", ChunkedOutput::kCanonical, 0, r);
+    EXPECT_TRUE(r.error());
+    EXPECT_EQ(out, "5\r\nhello\r\n");
+}
+
 } // namespace
 } // namespace dlba::dlbad

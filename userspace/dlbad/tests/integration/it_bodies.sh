@@ -2,7 +2,8 @@
 # Request bodies stream to the back-end (issue 10): a 64 MiB upload costs dlbad its
 # limits.request_buffer_bytes, not the body; a back-end that takes no body stops dlbad reading the
 # client (backpressure, bounded memory); an idempotent request with a small body is still replayed
-# to another server after a refused connect.
+# to another server after a refused connect; a chunked body reaches the back-end in canonical chunk
+# framing (lower-case sizes without leading zeros, no extensions, no trailer fields).
 source "$(dirname "$0")/lib.sh"
 
 start_nginx 1 || exit 1
@@ -13,6 +14,10 @@ wait_port 127.0.0.24 $P_STALL || exit 1
 P_ECHO=$((BACKEND_PORT + 2))
 python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
 wait_port 127.0.0.24 $P_ECHO || exit 1
+# A back-end that records the bytes of each request exactly as it receives them.
+P_REC=$((BACKEND_PORT + 3))
+python3 "$HERE/fake_backend.py" record 127.0.0.24 $P_REC "$T/rec" & PIDS+=($!)
+wait_port 127.0.0.24 $P_REC || exit 1
 # 127.0.0.29: nothing listens there (connect refused).  Service "slow": a 1 s head deadline and a
 # 1 s body inactivity timeout.
 cat >"$T/dlbad.conf" <<CONF
@@ -28,6 +33,9 @@ backends:
   echo:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_ECHO}
+  rec:
+    servers:
+      - {key: 1, addr: 127.0.0.24:$P_REC}
   stall:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_STALL}
@@ -52,6 +60,9 @@ services:
     listen: $VIP:$((BASE + 6))
     backend: echo
     timeouts: {client_request: 1s, client_body_idle: 1s}
+  - name: rec
+    listen: $VIP:$((BASE + 7))
+    backend: rec
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 
@@ -137,5 +148,43 @@ expect_eq "steady 200 KiB/s upload longer than client_request: answered" \
 out=$(python3 -c "import sys; sys.stdout.buffer.write(b'POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789')" |
     python3 "$HERE/raw_client.py" "$VIP" $((BASE + 6)) --wait 4 | tr '\n' ' ')
 expect_eq "stalled body: 408 and closed" "STATUS 408 CLOSED " "$out"
+
+# Chunk framing as a client may spell it (leading zeros, upper-case hex, extensions with a quoted
+# ';', a trailer section carrying a Content-Length): the back-end receives the same chunks in the
+# canonical spelling and no trailer field, whether the body comes with the head or dribbles in.
+odd_chunked() { # odd_chunked PIECE_BYTES -> the answer's body; the back-end's bytes in $T/rec
+    : >"$T/rec"
+    python3 - "$VIP" $((BASE + 7)) "$1" <<'PY'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+piece = int(sys.argv[3])
+s.sendall(b"POST /odd HTTP/1.1\r\nHost: t\r\nTrailer: X-Checksum\r\nTransfer-Encoding: chunked,\r\n"
+          b"Connection: close\r\n\r\n")
+body = (b"0005;name=value\r\nhello\r\n00A ; q=\"x;y\" ;flag\r\n0123456789\r\n1B\r\n" + b"z" * 27 +
+        b"\r\n000;last\r\nX-Checksum: abc\r\nContent-Length: 3\r\n\r\n")
+for i in range(0, len(body), piece):
+    s.sendall(body[i:i + piece])
+    if piece < len(body):
+        time.sleep(0.02)
+data = b""
+while (c := s.recv(65536)):
+    data += c
+print(data.rsplit(b"\r\n\r\n", 1)[-1].decode().strip())
+PY
+}
+canon_body() { # what the back-end received after the request head
+    python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.stdout.write(repr(d.split(b'\r\n\r\n',1)[1]))" "$T/rec"
+}
+want="b'5\\r\\nhello\\r\\na\\r\\n0123456789\\r\\n1b\\r\\n$(printf 'z%.0s' $(seq 27))\\r\\n0\\r\\n\\r\\n'"
+pay_md5=$(python3 -c "import hashlib; print(hashlib.md5(b'hello0123456789' + b'z' * 27).hexdigest())")
+out=$(odd_chunked 100000)
+expect_eq "odd chunk framing, body with the head: the back-end reads the payload" \
+    "len=42 md5=$pay_md5 te=chunked" "$out"
+expect_eq "odd chunk framing, body with the head: canonical framing, no trailer" "$want" "$(canon_body)"
+check "no Trailer field announces the dropped trailer section" bash -c "! grep -qai '^trailer:' '$T/rec'"
+out=$(odd_chunked 7)
+expect_eq "odd chunk framing, dribbled in 7-byte pieces: the back-end reads the payload" \
+    "len=42 md5=$pay_md5 te=chunked" "$out"
+expect_eq "odd chunk framing, dribbled: canonical framing, no trailer" "$want" "$(canon_body)"
 
 finish

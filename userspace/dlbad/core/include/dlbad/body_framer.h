@@ -1,7 +1,8 @@
 #pragma once
 
-// Finds the end of a message body of any framing, fed incrementally.
-// The proxy forwards raw bytes; this only says how many belong to the body.
+// Finds the end of a message body of any framing, fed incrementally, and
+// optionally hands the body bytes to a ByteSink: as received, or for a
+// chunked body re-framed (set_output(): ChunkedDecoder's kCanonical / kPayload).
 //
 //   BodyFramer f(head.framing(), limits, /*is_request=*/true);
 //   auto r = f.feed(bytes);   // r.consumed bytes are body; forward them
@@ -29,7 +30,17 @@ public:
     {
     }
 
-    Result feed(std::string_view data) noexcept;
+    // With `out`, the body bytes of what was consumed go there: raw for every
+    // framing, except a chunked body with an output mode (re-emitted).
+    Result feed(std::string_view data, ByteSink* out = nullptr);
+
+    // How a chunked body is re-emitted to the sink (ignored for other framings).
+    void set_output(ChunkedOutput mode) noexcept { chunked_.set_output(mode); }
+    // The sink gets something other than the consumed bytes.
+    [[nodiscard]] bool reframes() const noexcept
+    {
+        return framing_.kind == BodyKind::kChunked && chunked_.output() != ChunkedOutput::kNone;
+    }
 
     // True when the body is complete without more bytes (kNone, zero length).
     [[nodiscard]] bool done() const noexcept

@@ -2,9 +2,22 @@
 
 // Incremental validator for a chunked message body (RFC 9112 7.1).
 //
-// dlbad forwards bodies as received, so this class does not copy data: it
-// consumes bytes, validates the chunk framing, and tells where the body
-// (last-chunk + trailer section + final CRLF) ends.
+// It consumes bytes, validates the chunk framing, and tells where the body
+// (last-chunk + trailer section + final CRLF) ends.  Without a sink it copies
+// nothing.  With a ByteSink and an output mode it also re-emits the body:
+//
+//   kCanonical: the same chunks in the one spelling every reader agrees on:
+//               lower-case hex sizes without leading zeros, no chunk
+//               extensions, "0\r\n", no trailer fields, "\r\n".  The
+//               trailer section is dropped (RFC 9110 6.5.1 lets a recipient
+//               discard trailer fields; what a back-end would make of
+//               request trailers is exactly what smuggling plays on).
+//               Emitted bytes never outrun the consumed ones by more than
+//               one chunk-size line (the line goes out at its LF).
+//   kPayload:   the chunk data only (the chunked coding removed, trailers
+//               dropped), for a peer that cannot read chunks.  Emitted bytes
+//               are a subsequence of the input, never ahead of it, so a
+//               caller may decode in place.
 //
 //   ChunkedDecoder d(limits, /*is_request=*/true);
 //   auto r = d.feed(bytes);      // r.consumed bytes belong to the body
@@ -29,6 +42,21 @@
 
 namespace dlba::dlbad {
 
+// Receives bytes re-emitted by ChunkedDecoder / BodyFramer.
+class ByteSink {
+public:
+    virtual void put(std::string_view bytes) = 0;
+
+protected:
+    ~ByteSink() = default;
+};
+
+enum class ChunkedOutput : std::uint8_t {
+    kNone,      // validate only: nothing goes to the sink
+    kCanonical, // re-framed chunks (see above)
+    kPayload,   // chunk data only
+};
+
 class ChunkedDecoder {
 public:
     struct Result {
@@ -48,7 +76,13 @@ public:
 
     // Consume as much of `data` as belongs to the body.  After done() or
     // error(), further calls consume nothing and repeat the outcome.
-    Result feed(std::string_view data) noexcept;
+    // With `out` and an output mode other than kNone, the re-emitted bytes of
+    // what was consumed go to `out` (put() may throw; then the decoder state is
+    // unspecified and the message must be abandoned).
+    Result feed(std::string_view data, ByteSink* out = nullptr);
+
+    void set_output(ChunkedOutput mode) noexcept { output_ = mode; }
+    [[nodiscard]] ChunkedOutput output() const noexcept { return output_; }
 
     // Sum of chunk sizes seen so far (decoded payload length).
     [[nodiscard]] std::uint64_t payload_bytes() const noexcept { return payload_; }
@@ -75,9 +109,11 @@ private:
     };
 
     Result fail(std::size_t consumed, int status, std::string_view reason) noexcept;
+    void emitSizeLine(ByteSink& out, std::uint64_t size);
 
     ParserLimits limits_;
     bool is_request_;
+    ChunkedOutput output_ = ChunkedOutput::kNone;
     State state_ = State::kSize;
     std::uint64_t chunk_size_ = 0;
     std::uint64_t remaining_ = 0;

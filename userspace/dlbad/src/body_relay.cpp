@@ -1,8 +1,30 @@
 #include "body_relay.h"
 
+#include <cstring>
 #include <string_view>
 
 namespace dlba::dlbad {
+
+namespace {
+
+// Writes the de-chunked payload over the raw bytes just read, from their start: each piece lies
+// at or after the write position (the payload is a subsequence of the input), so memmove is safe.
+class InPlaceSink final : public ByteSink {
+public:
+    explicit InPlaceSink(char* base) noexcept : base_(base) {}
+    void put(std::string_view bytes) override
+    {
+        std::memmove(base_ + written_, bytes.data(), bytes.size());
+        written_ += bytes.size();
+    }
+    [[nodiscard]] std::size_t written() const noexcept { return written_; }
+
+private:
+    char* base_;
+    std::size_t written_ = 0;
+};
+
+} // namespace
 
 PullResult BodyRelay::pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed, ByteBuffer& out,
                            BodyFramer& framer)
@@ -31,8 +53,15 @@ PullResult BodyRelay::pull(Transport& src, bool& src_readable, bool& src_writabl
             r.end = io.status;
             return r;
         }
-        auto fed = framer.feed(std::string_view(p, io.bytes));
-        out.commit(fed.consumed);
+        BodyFramer::Result fed;
+        if (framer.reframes()) {
+            InPlaceSink sink(p);
+            fed = framer.feed(std::string_view(p, io.bytes), &sink);
+            out.commit(sink.written());
+        } else {
+            fed = framer.feed(std::string_view(p, io.bytes));
+            out.commit(fed.consumed);
+        }
         r.bytes += fed.consumed;
         if (fed.error()) {
             r.framing_error = fed.http_status;

@@ -10,6 +10,16 @@
 
 namespace dlba::dlbad {
 
+// A ByteSink appending to a ByteBuffer (beyond its capacity if need be: proxy-made bytes).
+class BufferSink final : public ByteSink {
+public:
+    explicit BufferSink(ByteBuffer& buf) noexcept : buf_(buf) {}
+    void put(std::string_view bytes) override { buf_.append(bytes); }
+
+private:
+    ByteBuffer& buf_;
+};
+
 // Outcome of one BodyRelay::pull().
 struct PullResult {
     std::size_t bytes = 0;       // body bytes appended to the buffer
@@ -30,7 +40,9 @@ struct PushResult {
 // message body from a source transport into a bounded buffer, as framed by the core's
 // BodyFramer, and from the buffer to the sink transport.  The source is read only while the
 // buffer has room, so a slow client stops the back-end instead of growing memory.  Readiness
-// flags are edge-triggered: cleared here when an operation would block.
+// flags are edge-triggered: cleared here when an operation would block.  A framer set to
+// ChunkedOutput::kPayload de-chunks in place: only the chunk data lands in the buffer (for an
+// HTTP/1.0 client); kCanonical is not allowed here (its output can outgrow the bytes read).
 class BodyRelay {
 public:
     // `src_closed`: the source signalled EOF (EPOLLRDHUP): read until it shows.

@@ -809,15 +809,28 @@ void ClientConnection::parseResponseHead()
             failRequest(502);
             return;
         }
-        if (http10_ && head.framing().kind == BodyKind::kChunked) {
-            // The request went out as HTTP/1.0, so a chunked answer breaks RFC 9112 6.1, and an
-            // HTTP/1.0 client cannot read chunked framing (the relay does not de-chunk).
-            DLBAD_LOG(LogLevel::Warning, "%s: %s answered an HTTP/1.0 request with chunked framing (502)",
-                      svc_->name().c_str(), server.address().toString().c_str());
-            serverFailed("an unusable response");
-            releaseBackend(false);
-            failRequest(502);
-            return;
+        // An HTTP/1.0 client never sees Transfer-Encoding (RFC 9112 6.1; the request went out
+        // as HTTP/1.0, so a back-end sending one breaks that rule too): a chunked body reaches
+        // it de-chunked and delimited by the close; any other transfer coding (gzip) could only
+        // reach it undecoded and unannounced, so the answer is a 502, as for other responses
+        // dlbad cannot pass on faithfully.
+        bool dechunk = false;
+        if (http10_) {
+            switch (ResponseRewriter::http10Body(head)) {
+            case Http10Body::kAsIs:
+                break;
+            case Http10Body::kDechunk:
+                dechunk = true;
+                break;
+            case Http10Body::kRefuse:
+                DLBAD_LOG(LogLevel::Warning,
+                          "%s: %s answered an HTTP/1.0 request with a transfer coding other than chunked (502)",
+                          svc_->name().c_str(), server.address().toString().c_str());
+                serverFailed("an unusable response");
+                releaseBackend(false);
+                failRequest(502);
+                return;
+            }
         }
         auto& bs = server.stats();
         auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
@@ -830,7 +843,7 @@ void ClientConnection::parseResponseHead()
         // A response that comes before the whole request body: the connection closes after it
         // (what the client sends after it cannot be told apart from the rest of that body).
         keep_alive_after_ = keep_alive_ && !client_eof_ && !draining_ && !worker_.draining() &&
-                            framing.kind != BodyKind::kUntilClose && !body_pending_;
+                            framing.kind != BodyKind::kUntilClose && !body_pending_ && !dechunk;
         backend_reusable_ = svc_->pool().config().keepalive && head.keep_alive() &&
                             framing.kind != BodyKind::kUntilClose && !body_discard_;
 
@@ -850,10 +863,12 @@ void ClientConnection::parseResponseHead()
         resp_head_done_ = true;
         resp_in_.consume(r.length);
         resp_body_.emplace(framing, svc_->responseLimits(), false);
+        if (dechunk)
+            resp_body_->set_output(ChunkedOutput::kPayload);
         resp_parser_.reset();
         if (!resp_body_->done() && !resp_in_.empty()) {
-            auto res = resp_body_->feed(resp_in_.view());
-            out_.append(resp_in_.view().substr(0, res.consumed));
+            BufferSink sink(out_);
+            auto res = resp_body_->feed(resp_in_.view(), &sink);
             bs.bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
             svc_->stats().bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
             if (res.consumed < resp_in_.size())

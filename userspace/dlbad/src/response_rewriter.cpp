@@ -39,6 +39,25 @@ void ResponseRewriter::writeInterim(std::string& out, const ResponseHead& head)
     write_head(out, statusLine(head), headers, edit);
 }
 
+Http10Body ResponseRewriter::http10Body(const ResponseHead& head) noexcept
+{
+    if (head.framing().kind == BodyKind::kNone)
+        return Http10Body::kAsIs; // HEAD, 204, 304: the field goes, there is no body to decode
+    bool any = false;
+    for (const auto& h : head.headers()) {
+        if (!iequals(h.name, "Transfer-Encoding"))
+            continue;
+        ListIterator it(h.value);
+        std::string_view coding;
+        while (it.next(coding)) {
+            if (!iequals(coding, "chunked"))
+                return Http10Body::kRefuse;
+            any = true;
+        }
+    }
+    return any && head.framing().kind == BodyKind::kChunked ? Http10Body::kDechunk : Http10Body::kAsIs;
+}
+
 bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const ResponseContext& ctx)
 {
     const std::string start = statusLine(head);
@@ -78,6 +97,12 @@ bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const R
             }
             injected = true;
         }
+    }
+    if (ctx.client_http10) {
+        // An HTTP/1.0 client knows no transfer coding (the body reaches it de-chunked, see
+        // http10Body) and so no trailer section either.
+        edit.remove_name.emplace_back("Transfer-Encoding");
+        edit.remove_name.emplace_back("Trailer");
     }
     if (!ctx.keep_alive)
         edit.add.emplace_back("Connection", "close");

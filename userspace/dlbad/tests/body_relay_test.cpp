@@ -95,6 +95,27 @@ TEST(BodyRelay, ChunkedBodyEndsAtTheLastChunk)
     EXPECT_EQ(out.view(), wire) << "chunked framing is forwarded as received";
 }
 
+TEST(BodyRelay, DechunkingFramerLeavesOnlyThePayloadInTheBuffer)
+{
+    // For an HTTP/1.0 client: the chunk data, nothing of the framing, whatever the read sizes.
+    for (std::size_t piece : {1, 3, 8, 4096}) {
+        FakeTransport backend;
+        const std::string wire = "5;ext=1\r\nhello\r\n00006\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n";
+        for (std::size_t i = 0; i < wire.size(); i += piece)
+            backend.feed(wire.substr(i, piece));
+        ByteBuffer out(1024);
+        BodyFramer framer(BodyFraming{BodyKind::kChunked, 0}, ParserLimits{}, false);
+        framer.set_output(ChunkedOutput::kPayload);
+        bool br = true, bw = true;
+        PullResult r;
+        for (int i = 0; i < 100 && !r.done; ++i)
+            r = BodyRelay::pull(backend, br, bw, false, out, framer);
+        EXPECT_TRUE(r.done) << piece;
+        EXPECT_EQ(framer.consumed(), wire.size()) << piece;
+        EXPECT_EQ(out.view(), "hello world") << piece;
+    }
+}
+
 TEST(BodySpool, TakesTheCanonicalChunkFramingAsItsBytes)
 {
     BodySpool spool(64);

@@ -1,6 +1,9 @@
 // Request heads as back-ends see them; response heads as clients see them (cookie injection).
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include <dlbad/cookie_injector.h>
 #include <dlbad/persistence_token.h>
 #include <dlbad/request_parser.h>
@@ -245,6 +248,52 @@ TEST_F(Injection, ConnectionHeaderFollowsTheClientConnection)
     out = respond("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", rc);
     EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
     EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos) << out;
+}
+
+// RFC 9112 6.1: Transfer-Encoding never reaches an HTTP/1.0 client; what its body can be.
+TEST(Http10Client, NoTransferEncodingAndTheBodyDecision)
+{
+    std::vector<std::unique_ptr<std::string>> raws; // the heads are views into these
+    auto parse = [&raws](ResponseParser& p, const char* raw, Method m = Method::kGet) {
+        raws.push_back(std::make_unique<std::string>(raw));
+        EXPECT_TRUE(p.parse(*raws.back(), m).complete()) << raw;
+        return &p.head();
+    };
+    ResponseContext rc;
+    rc.keep_alive = false;
+    rc.client_http10 = true;
+    ResponseParser p;
+    const auto* head = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n"
+                                "Content-Type: text/plain\r\n\r\n");
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kDechunk);
+    std::string out;
+    ResponseRewriter::write(out, *head, rc);
+    EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+
+    ResponseParser g;
+    head = parse(g, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse);
+    ResponseParser gc;
+    head = parse(gc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n");
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse) << "gzip would stay on the body";
+    ResponseParser cc;
+    head = parse(cc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n");
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kDechunk);
+    ResponseParser cl;
+    head = parse(cl, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs);
+    ResponseParser h;
+    head = parse(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Method::kHead);
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs) << "no body: only the field goes";
+    out.clear();
+    ResponseRewriter::write(out, *head, rc);
+    EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos) << out;
+
+    // HTTP/1.1 clients keep the back-end's field.
+    rc.client_http10 = false;
+    out.clear();
+    ResponseRewriter::write(out, g.head(), rc);
+    EXPECT_NE(out.find("Transfer-Encoding: gzip\r\n"), std::string::npos) << out;
 }
 
 TEST(InterimResponse, EarlyHintsForwardedWithoutHopByHopFields)

@@ -9,8 +9,11 @@ usage: fake_backend.py MODE ADDR PORT [FILE]
   hints      answer 103 Early Hints (a Link header), then 200 "final"
   slow       GET /slow/SECONDS: answer 200 "slow SECONDS" that many seconds after the request
   head       answer 200 with the request head it received (request line and fields) as the body
-  chunky     answer 200 with a chunked body, whatever the request's HTTP version (breaks RFC 9112
-             6.1 for an HTTP/1.0 request)
+  chunky     answer 200 with a chunked body (a chunk extension, a zero-padded size, a trailer
+             field), whatever the request's HTTP version (breaks RFC 9112 6.1 for an HTTP/1.0
+             request)
+  gzipte     answer 200 "Transfer-Encoding: gzip", the body delimited by the close, whatever the
+             request's HTTP version
   stall      accept connections and never read from them (a back-end that takes no request body)
   record     as echo, and append the raw bytes of each request (head and body as received) to the
              file named by a fourth argument
@@ -65,8 +68,11 @@ def serve(conn, mode):
             body = data.partition(b"\r\n\r\n")[0] + b"\r\n"
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
         elif mode == "chunky":
-            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                         b"6\r\nchunky\r\n0\r\n\r\n")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Trailer\r\n"
+                         b"Connection: close\r\n\r\n"
+                         b"6;ext=1\r\nchunky\r\n0000A\r\n-and-more\n\r\n0\r\nX-Trailer: t\r\n\r\n")
+        elif mode == "gzipte":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nnot-really-gzip\n")
         elif mode == "hints":
             conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")

@@ -4,7 +4,8 @@
 # that are stripped; genuine hop-by-hop fields it names are still removed.  An absolute-form
 # target is forwarded in origin-form with its authority as Host, and hashes like its origin-form;
 # CONNECT is refused.  Transfer-Encoding reaches the back-end in one spelling, and an HTTP/1.0
-# client never gets chunked framing.
+# client never gets Transfer-Encoding (RFC 9112 6.1): a chunked answer reaches it de-chunked and
+# delimited by the close, one in another transfer coding (gzip) is a 502.
 source "$(dirname "$0")/lib.sh"
 
 for n in 1 2; do start_nginx $n || exit 1; done
@@ -14,6 +15,9 @@ python3 "$HERE/fake_backend.py" head 127.0.0.24 $P_HEAD & PIDS+=($!)
 python3 "$HERE/fake_backend.py" chunky 127.0.0.25 $P_CHUNKY & PIDS+=($!)
 wait_port 127.0.0.24 $P_HEAD || exit 1
 wait_port 127.0.0.25 $P_CHUNKY || exit 1
+P_GZIPTE=$((BASE + 7))
+python3 "$HERE/fake_backend.py" gzipte 127.0.0.25 $P_GZIPTE & PIDS+=($!)
+wait_port 127.0.0.25 $P_GZIPTE || exit 1
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
 monitor:
@@ -32,6 +36,9 @@ backends:
   chunky:
     servers:
       - {key: 1, addr: 127.0.0.25:$P_CHUNKY}
+  gzipte:
+    servers:
+      - {key: 1, addr: 127.0.0.25:$P_GZIPTE}
 services:
   - name: trusted
     listen: $VIP:$HTTP_PORT
@@ -44,6 +51,7 @@ services:
     url_hash: {load_factor: 10}
   - {name: raw, listen: "$VIP:$((BASE + 6))", backend: head}
   - {name: chunky, listen: "$VIP:$((BASE + 8))", backend: chunky}
+  - {name: gzipte, listen: "$VIP:$((BASE + 9))", backend: gzipte}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 URL=http://$VIP:$HTTP_PORT
@@ -121,16 +129,44 @@ done
 r=$(python3 "$T/te.py" "$VIP" "$HTTP_PORT" /upload "Transfer-Encoding: chunked," | tr '\n' ' ')
 check "nginx accepts the normalised chunked upload ($r)" grep -q "^HTTP/1.1 200 OK te backend=1 upload .*te=chunked $" <<<"$r"
 
-# A back-end answering an HTTP/1.0 request with chunked framing: the client gets 502, not chunks.
-printf 'GET /old HTTP/1.0\r\nHost: t\r\n\r\n' |
-    python3 -c "import socket,sys; s=socket.create_connection(('$VIP', $((BASE + 8))), timeout=5); s.sendall(sys.stdin.buffer.read()); d=b''
-while True:
-    c=s.recv(65536)
-    if not c: break
-    d+=c
-sys.stdout.write(d.decode('latin-1'))" >"$T/old10"
-check "HTTP/1.0 client, chunked back-end answer: 502 ($(head -n1 "$T/old10" | tr -d '\r'))" grep -q "^HTTP/1.1 502" "$T/old10"
-check "HTTP/1.0 client never receives Transfer-Encoding" bash -c "! grep -qi '^transfer-encoding' '$T/old10'"
-check "HTTP/1.0 client never receives the chunked body" bash -c "! grep -q 'chunky' '$T/old10'"
+# A back-end answering an HTTP/1.0 request with Transfer-Encoding (its fault: the request went out
+# as HTTP/1.0).  fetch VERSION PORT [HEADERS] -> the raw answer, up to the close, in $T/answer.
+fetch() {
+    python3 - "$VIP" "$2" "$1" "${3:-}" >"$T/answer" <<'PY'
+import socket, sys
+host, port, version, extra = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.create_connection((host, port), timeout=5)
+s.sendall(f"GET /old {version}\r\nHost: t\r\n{extra}\r\n".encode())
+d = b""
+while (c := s.recv(65536)):
+    d += c
+sys.stdout.write(d.decode("latin-1"))
+PY
+}
+answer_body() { python3 -c "import sys; print(repr(open(sys.argv[1], newline='').read().split('\r\n\r\n', 1)[1]))" "$T/answer"; }
+fetch HTTP/1.0 $((BASE + 8))
+check "HTTP/1.0 client, chunked back-end answer: 200 ($(head -n1 "$T/answer" | tr -d '\r'))" \
+    grep -q "^HTTP/1.1 200 OK" "$T/answer"
+check "HTTP/1.0 client never receives Transfer-Encoding" bash -c "! grep -qi '^transfer-encoding' '$T/answer'"
+check "nor the Trailer field" bash -c "! grep -qi '^trailer' '$T/answer'"
+check "the body is delimited by the close" grep -q '^Connection: close' "$T/answer"
+expect_eq "the body reaches it de-chunked, without the trailer" "'chunky-and-more\n'" "$(answer_body)"
+fetch HTTP/1.0 $((BASE + 8)) $'Connection: keep-alive\r\n'
+check "HTTP/1.0 keep-alive client: de-chunked body, connection closed after it" \
+    grep -q '^Connection: close' "$T/answer"
+expect_eq "HTTP/1.0 keep-alive client: the payload" "'chunky-and-more\n'" "$(answer_body)"
+fetch HTTP/1.1 $((BASE + 8)) $'Connection: close\r\n'
+check "HTTP/1.1 client: the chunked answer as it came" grep -q '^Transfer-Encoding: chunked' "$T/answer"
+expect_eq "HTTP/1.1 client: chunks and trailer relayed" "'6;ext=1\r\nchunky\r\n0000A\r\n-and-more\n\r\n0\r\nX-Trailer: t\r\n\r\n'" \
+    "$(answer_body)"
+fetch HTTP/1.0 $((BASE + 9))
+check "HTTP/1.0 client, 'Transfer-Encoding: gzip' answer: 502 ($(head -n1 "$T/answer" | tr -d '\r'))" \
+    grep -q "^HTTP/1.1 502" "$T/answer"
+check "HTTP/1.0 client, gzip transfer coding: no Transfer-Encoding" bash -c "! grep -qi '^transfer-encoding' '$T/answer'"
+check "HTTP/1.0 client, gzip transfer coding: the coded body is not relayed" \
+    bash -c "! grep -q 'not-really-gzip' '$T/answer'"
+fetch HTTP/1.1 $((BASE + 9))
+check "HTTP/1.1 client, gzip transfer coding: relayed, close-delimited" \
+    grep -q '^Transfer-Encoding: gzip' "$T/answer"
 
 finish

@@ -503,6 +503,7 @@ void ClientConnection::dispatch()
         resp_in_.clear();
         resp_parser_.reset();
         resp_body_.reset();
+        interim_held_ = false;
         req_sent_ = 0;
         dispatched_at_ = loop.now();
 
@@ -625,8 +626,28 @@ bool ClientConnection::exchange()
         backend_->disarm();
     }
     // Response in.
+    if (interim_held_ && out_.space() > 0) {
+        // The client made room: the held interim response goes out, then what follows it.
+        interim_held_ = false;
+        parseResponseHead();
+        progress = true;
+        if (state_ != State::Exchanging || !backend_)
+            return progress;
+    }
     while (backend_ && state_ == State::Exchanging && backend_->readable) {
         if (!resp_head_done_) {
+            if (interim_held_) {
+                // Backpressure on interim responses (see parseResponseHead()).
+                if (!backend_paused_) {
+                    backend_paused_ = true;
+                    backend_->disarm();
+                }
+                break;
+            }
+            if (backend_paused_) {
+                backend_paused_ = false;
+                backend_->arm(timeouts.backend_response);
+            }
             std::size_t len = 0;
             char* p = resp_in_.writablePtr(len);
             if (!p) {
@@ -793,6 +814,14 @@ void ClientConnection::parseResponseHead()
             // response (RFC 9110 15.2), never to an HTTP/1.0 client, and a 100 Continue not
             // twice when dlbad already answered the client's Expect itself.
             if (ResponseRewriter::forwardsInterim(head.status(), http10_, continue_sent_)) {
+                if (out_.space() == 0) {
+                    // The client is not taking them: keep this one where it is and stop reading
+                    // the back-end (exchange()) until the client makes room; a back-end sending
+                    // 1xx after 1xx costs at most limits.buffer_bytes.
+                    interim_held_ = true;
+                    resp_parser_.reset(); // parsed again from resp_in_ then
+                    return;
+                }
                 thread_local std::string interim_out;
                 interim_out.clear();
                 ResponseRewriter::writeInterim(interim_out, head);
@@ -979,6 +1008,7 @@ void ClientConnection::resetRequest()
     resp_body_.reset();
     resp_head_done_ = false;
     resp_any_bytes_ = false;
+    interim_held_ = false;
     server_.reset();
     request_started_ = false;
     continue_sent_ = false;

@@ -163,6 +163,7 @@ private:
     bool keep_alive_after_ = true;
     bool backend_reusable_ = false;
     bool backend_paused_ = false;
+    bool interim_held_ = false;  // a 1xx waits in resp_in_ for room in out_ (back-end paused)
 
     Timer client_timer_;
     ClientTimer timer_kind_ = ClientTimer::None;

@@ -14,6 +14,9 @@ usage: fake_backend.py MODE ADDR PORT [FILE]
              request)
   gzipte     answer 200 "Transfer-Encoding: gzip", the body delimited by the close, whatever the
              request's HTTP version
+  flood      answer 103 Early Hints (a 2 KiB Link header) over and over for up to 64 MiB, then
+             200; the number of bytes the kernel accepted is written to the file named by a
+             fourth argument after each send (it stalls when nobody reads them)
   stall      accept connections and never read from them (a back-end that takes no request body)
   record     as echo, and append the raw bytes of each request (head and body as received) to the
              file named by a fourth argument
@@ -24,6 +27,7 @@ usage: fake_backend.py MODE ADDR PORT [FILE]
 Runs until killed.
 """
 import hashlib
+import os
 import socket
 import struct
 import sys
@@ -73,6 +77,18 @@ def serve(conn, mode):
                          b"6;ext=1\r\nchunky\r\n0000A\r\n-and-more\n\r\n0\r\nX-Trailer: t\r\n\r\n")
         elif mode == "gzipte":
             conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nnot-really-gzip\n")
+        elif mode == "flood":
+            hint = b"HTTP/1.1 103 Early Hints\r\nLink: </" + b"a" * 2048 + b">; rel=preload\r\n\r\n"
+            burst = hint * 32
+            sent = 0
+            conn.settimeout(30)
+            while sent < 64 << 20:
+                conn.sendall(burst)
+                sent += len(burst)
+                with open(RECORD + ".tmp", "w") as f:
+                    f.write(f"{sent}\n")
+                os.replace(RECORD + ".tmp", RECORD)  # a reader never sees it half written
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")
         elif mode == "hints":
             conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfinal\n")

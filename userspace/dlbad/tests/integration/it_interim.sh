@@ -3,6 +3,8 @@
 # "100 Continue" by dlbad at once (it reads the whole body before choosing a back-end), so curl does
 # not sit out its 1 s expect timeout; HTTP/1.0 clients never get a 1xx; a back-end's 103 Early
 # Hints reaches HTTP/1.1 clients (plain and TLS) ahead of the final response, not HTTP/1.0 ones.
+# A back-end sending 1xx after 1xx to a client that reads nothing is stopped once
+# limits.buffer_bytes of them wait for the client (backpressure): dlbad's memory stays bounded.
 source "$(dirname "$0")/lib.sh"
 
 gen_certs || exit 1
@@ -13,6 +15,9 @@ python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
 python3 "$HERE/fake_backend.py" hints 127.0.0.24 $P_HINTS & PIDS+=($!)
 wait_port 127.0.0.24 $P_ECHO || exit 1
 wait_port 127.0.0.24 $P_HINTS || exit 1
+P_FLOOD=$((BACKEND_PORT + 3))
+python3 "$HERE/fake_backend.py" flood 127.0.0.24 $P_FLOOD "$T/flood.sent" & PIDS+=($!)
+wait_port 127.0.0.24 $P_FLOOD || exit 1
 P_EP=$((BASE + 6))
 P_HP=$((BASE + 7))
 P_HS=$((BASE + 8))
@@ -30,6 +35,9 @@ backends:
   hints:
     servers:
       - {key: 7, addr: 127.0.0.24:$P_HINTS}
+  flood:
+    servers:
+      - {key: 1, addr: 127.0.0.24:$P_FLOOD}
 services:
   - {name: web, listen: "$VIP:$HTTP_PORT", backend: web, limits: {max_body_bytes: 8m}}
   - {name: echo, listen: "$VIP:$P_EP", backend: echo, limits: {max_body_bytes: 8m}}
@@ -39,6 +47,10 @@ services:
     protocol: https
     tls: {certificates: [{cert: $T/ecdsa.pem, key: $T/ecdsa.key}]}
     backend: hints
+  - name: flood
+    listen: $VIP:$((BASE + 9))
+    backend: flood
+    timeouts: {client_send: 10s}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 
@@ -109,5 +121,36 @@ expect_eq "pipelined on one connection: 103, 200, 103, 200" "STATUS 103 STATUS 2
 # Counted whether forwarded or not: 1 + 1 (TLS) + 1 (HTTP/1.0) + 2 (pipelined).
 expect_eq "interim responses counted in the server's 1xx" 5 \
     "$(jget "sum(s['stats']['status']['1xx'] for s in d['servers'] if s['backend'] == 'hints')")"
+
+# 64 MiB of 103 Early Hints to a client that reads none of them for 3 s.
+curl -s -o /dev/null "http://$VIP:$P_HP/page" # the worker's buffers exist
+out=$(python3 - "$VIP" $((BASE + 9)) "$DLBAD_PID" "$T/flood.sent" <<'PY'
+import socket, sys, time
+host, port, pid, sent_file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def rss_kb():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss_kb()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((host, port))
+s.sendall(b"GET /flood HTTP/1.1\r\nHost: t\r\n\r\n")
+time.sleep(3)
+peak = rss_kb()
+try:
+    sent = int(open(sent_file).read())
+except (OSError, ValueError):
+    sent = 0
+print(peak - before, sent)
+PY
+)
+read -r grow sent <<<"$out"
+echo "# 1xx flood, client not reading: back-end got $sent bytes out, dlbad VmRSS +$grow KiB"
+check "1xx flood to a non-reading client: the back-end is stopped (sent $sent of 67108864 bytes)" \
+    test "${sent:-67108864}" -lt 33554432
+check "1xx flood to a non-reading client: dlbad memory bounded (+$grow KiB)" test "${grow:-999999}" -lt 8192
+out=$(curl -s --max-time 5 "http://$VIP:$P_HP/page")
+expect_eq "dlbad still answers after the flood" "final" "$out"
 
 finish

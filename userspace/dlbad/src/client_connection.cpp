@@ -638,16 +638,10 @@ bool ClientConnection::exchange()
         if (!resp_head_done_) {
             if (interim_held_) {
                 // Backpressure on interim responses (see parseResponseHead()).
-                if (!backend_paused_) {
-                    backend_paused_ = true;
-                    backend_->disarm();
-                }
+                pauseBackend();
                 break;
             }
-            if (backend_paused_) {
-                backend_paused_ = false;
-                backend_->arm(timeouts.backend_response);
-            }
+            resumeBackend();
             std::size_t len = 0;
             char* p = resp_in_.writablePtr(len);
             if (!p) {
@@ -676,16 +670,10 @@ bool ClientConnection::exchange()
         if (out_.space() == 0) {
             // Backpressure: the client is not taking the response as fast as the server gives
             // it.  Stop reading the server until the client drains (client_send timeout applies).
-            if (!backend_paused_) {
-                backend_paused_ = true;
-                backend_->disarm();
-            }
+            pauseBackend();
             break;
         }
-        if (backend_paused_) {
-            backend_paused_ = false;
-            backend_->arm(timeouts.backend_response);
-        }
+        resumeBackend();
         auto step = BodyRelay::pull(backend_->transport(), backend_->readable, backend_->writable,
                                     backend_->peer_closed, out_, *resp_body_);
         auto& bs = svc_->pool().servers()[*server_].stats();
@@ -720,6 +708,24 @@ bool ClientConnection::exchange()
     if (backend_ && backend_paused_ && out_.space() > 0 && backend_->readable)
         progress = true;
     return progress;
+}
+
+// Stop reading the back-end while the client is not taking the response: its response timer is
+// off meanwhile (the client_send timeout applies instead).
+void ClientConnection::pauseBackend()
+{
+    if (!backend_paused_) {
+        backend_paused_ = true;
+        backend_->disarm();
+    }
+}
+
+void ClientConnection::resumeBackend()
+{
+    if (backend_paused_) {
+        backend_paused_ = false;
+        backend_->arm(svc_->config().timeouts.backend_response);
+    }
 }
 
 void ClientConnection::onConnected()

@@ -90,6 +90,8 @@ private:
     void onConnected();
     void connectFailed(bool timeout);
     void backendDropped(bool clean_eof);
+    void pauseBackend();
+    void resumeBackend();
     void parseResponseHead();
     void responseComplete();
     // The server failed this request after the connect (reset, cut short, silent, garbage):

@@ -10,11 +10,12 @@ namespace dlba::dlbad {
 
 namespace {
 
-// Storage of buffers emptied by shrink() (idle keep-alive connections), kept per thread for the
-// next request of this loop's connections: without it every keep-alive request allocated and
-// freed its connection's input and output buffers (64 KiB and more each), and the allocator
-// returned the pages to the kernel now and then, to fault them in again.  Bounded: at most
-// kPooled blocks per thread; beyond that shrink() frees as before.
+// Storage of buffers emptied by shrink() (idle keep-alive connections) or outgrown, kept per
+// thread for this loop's connections: without it every keep-alive request allocated and freed its
+// connection's input and output buffers, and the allocator returned the pages to the kernel now
+// and then, to fault them in again.  Blocks are reused by exact size (the sizes are few: 4 KiB
+// doubling up to each capacity).  Bounded: at most kPooled blocks per thread; beyond that they
+// are freed.
 struct Block {
     std::size_t size;
     std::unique_ptr<char[]> storage;
@@ -43,30 +44,59 @@ void ByteBuffer::consume(std::size_t n) noexcept
         begin_ = end_ = 0;
 }
 
+void ByteBuffer::compact() noexcept
+{
+    if (begin_ == 0)
+        return;
+    if (size())
+        std::memmove(storage_.get(), storage_.get() + begin_, size());
+    end_ -= begin_;
+    begin_ = 0;
+}
+
+std::size_t ByteBuffer::grownSize(std::size_t need) const noexcept
+{
+    std::size_t next;
+    if (allocated_ == 0)
+        next = std::min(kInitialAllocation, capacity_);
+    else if (allocated_ < capacity_)
+        next = std::min(allocated_ * 2, capacity_); // flow-controlled data: double up to the capacity
+    else
+        next = allocated_ + allocated_ / 2; // beyond it (rare: proxy-made heads on a full buffer)
+    return std::max(next, need);
+}
+
+void ByteBuffer::reallocate(std::size_t bytes)
+{
+    std::unique_ptr<char[]> next = takePooled(bytes);
+    if (!next)
+        next = std::make_unique_for_overwrite<char[]>(bytes);
+    const std::size_t held = size();
+    if (held)
+        std::memcpy(next.get(), storage_.get() + begin_, held);
+    begin_ = 0;
+    end_ = held;
+    // The old block goes back to the pool (it is a size the next connections start with or
+    // grow through) or is freed.
+    if (storage_ && allocated_ <= capacity_ && pool.size() < kPooled) {
+        try {
+            pool.push_back(Block{allocated_, std::move(storage_)});
+        } catch (const std::bad_alloc&) {
+            // freed below instead
+        }
+    }
+    storage_ = std::move(next);
+    allocated_ = bytes;
+}
+
 void ByteBuffer::makeRoom(std::size_t n)
 {
     if (allocated_ - end_ >= n)
         return;
-    if (begin_ > 0) {
-        if (size())
-            std::memmove(storage_.get(), storage_.get() + begin_, size());
-        end_ -= begin_;
-        begin_ = 0;
-    }
+    compact();
     if (allocated_ - end_ >= n)
         return;
-    // Grow to the capacity at once (flow-controlled data), geometrically beyond it (rare:
-    // proxy-made heads on a full buffer).
-    std::size_t want = std::max({end_ + n, capacity_, allocated_ + allocated_ / 2});
-    std::unique_ptr<char[]> next;
-    if (allocated_ == 0)
-        next = takePooled(want);
-    if (!next)
-        next = std::make_unique_for_overwrite<char[]>(want);
-    if (end_)
-        std::memcpy(next.get(), storage_.get(), end_);
-    storage_ = std::move(next);
-    allocated_ = want;
+    reallocate(grownSize(end_ + n));
 }
 
 void ByteBuffer::append(std::string_view bytes)
@@ -81,11 +111,16 @@ void ByteBuffer::append(std::string_view bytes)
 char* ByteBuffer::writablePtr(std::size_t& len)
 {
     std::size_t want = space();
-    if (len > want || len == 0)
-        len = want;
-    if (len == 0)
+    if (len != 0 && len < want)
+        want = len;
+    len = 0;
+    if (want == 0)
         return nullptr;
-    makeRoom(len);
+    if (allocated_ - end_ < want)
+        compact();
+    if (allocated_ == end_)
+        reallocate(grownSize(end_ + 1));
+    len = std::min(want, allocated_ - end_);
     return storage_.get() + end_;
 }
 
@@ -93,7 +128,7 @@ void ByteBuffer::shrink() noexcept
 {
     if (empty()) {
         begin_ = end_ = 0;
-        if (storage_ && allocated_ == capacity_ && pool.size() < kPooled) {
+        if (storage_ && allocated_ <= capacity_ && pool.size() < kPooled) {
             try {
                 pool.push_back(Block{allocated_, std::move(storage_)});
             } catch (const std::bad_alloc&) {

@@ -1008,6 +1008,7 @@ void ClientConnection::resetRequest()
     req_out_.clear();
     req_sent_ = 0;
     spool_.reset(true);
+    resp_in_.shrink(); // only when drained: an idle connection holds no back-end input buffer
     body_pending_ = false;
     body_discard_ = false;
     backend_waiting_ = false;

@@ -49,8 +49,14 @@ disable_services() {
 	command -v systemctl >/dev/null || return 0
 	for svc in nginx haproxy; do
 		if [ "$(systemctl is-enabled "$svc" 2>/dev/null)" = enabled ]; then
-			systemctl disable --now "$svc" >/dev/null 2>&1 ||
+			# no --now: without a running systemd (containers, CI)
+			# stopping fails although disabling worked
+			systemctl disable "$svc" >/dev/null 2>&1 ||
 				echo "install-deps: could not disable $svc" >&2
+		fi
+		if systemctl is-active --quiet "$svc" 2>/dev/null; then
+			systemctl stop "$svc" >/dev/null 2>&1 ||
+				echo "install-deps: could not stop $svc" >&2
 		fi
 	done
 }

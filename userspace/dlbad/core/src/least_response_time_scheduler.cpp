@@ -14,15 +14,17 @@ bool eligible(const ServerState& s) noexcept
 std::optional<std::size_t> LeastResponseTimeScheduler::pick(std::span<const ServerState> servers,
                                                             std::uint64_t tiebreak) const
 {
-    double warm_sum = 0.0;
-    std::size_t warm = 0;
+    // Cold servers are scored as if they were as fast as the fastest warm
+    // one: they tie with it when both are idle and win once it has a queue,
+    // so every new or recovered server is measured within a few requests.
+    // (Scoring them with the mean let the fastest warm server win every
+    // sequential request and starve a cold one of its measurement.)
+    std::optional<double> fastest;
     for (const ServerState& s : servers) {
-        if (eligible(s) && s.responses >= kWarmupSamples) {
-            warm_sum += s.avg_response_ms;
-            ++warm;
-        }
+        if (eligible(s) && s.responses >= kWarmupSamples && (!fastest || s.avg_response_ms < *fastest))
+            fastest = s.avg_response_ms;
     }
-    const double cold_avg = warm ? warm_sum / static_cast<double>(warm) : 1.0;
+    const double cold_avg = fastest.value_or(1.0);
     auto score = [&](const ServerState& s) {
         const double avg = s.responses >= kWarmupSamples ? s.avg_response_ms : cold_avg;
         // A zero average (sub-resolution timings) still orders by queue length.

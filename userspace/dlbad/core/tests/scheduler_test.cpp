@@ -84,18 +84,24 @@ TEST(LeastResponseTime, QueueLengthCountsAgainstFastServer)
     EXPECT_EQ(s.pick(v, 0), 0u);
 }
 
-TEST(LeastResponseTime, ColdServerGetsTheMeanAndIsTried)
+TEST(LeastResponseTime, ColdServerScoredAsFastestAndIsTried)
 {
     const LeastResponseTimeScheduler s;
     // Warm servers at 10 ms (2 open: score 30) and 30 ms (idle: 30); a new
-    // server is scored with their mean, 20 ms, so it is tried next.
+    // server is scored as the fastest, 10 ms idle, so it is tried next.
     const std::vector<ServerState> v = {server(1, 1, 2, 10.0, 50), server(2, 1, 0, 30.0, 50),
                                         server(3, 1, 0, 0.0, 0)};
     EXPECT_EQ(s.pick(v, 0), 2u);
-    // But an idle 10 ms server still beats it.
+    // Against an idle 10 ms server it ties: the tie-break shares the picks,
+    // so sequential requests cannot starve it of its measurement.
     const std::vector<ServerState> w = {server(1, 1, 0, 10.0, 50), server(2, 1, 0, 30.0, 50),
                                         server(3, 1, 0, 0.0, 1)};
     EXPECT_EQ(s.pick(w, 0), 0u);
+    EXPECT_EQ(s.pick(w, 1), 2u);
+    // A queue on the fast server sends the cold one the request.
+    const std::vector<ServerState> q = {server(1, 1, 1, 10.0, 50), server(2, 1, 0, 30.0, 50),
+                                        server(3, 1, 0, 0.0, 1)};
+    EXPECT_EQ(s.pick(q, 0), 2u);
 }
 
 TEST(LeastResponseTime, WeightAndAvailability)

@@ -6,8 +6,9 @@
 // i.e. the expected time to drain its queue plus the new request, so the
 // fastest server does not take every new session until its average
 // catches up (herding).  Servers with fewer than kWarmupSamples responses
-// are scored with the mean average of the warmed-up servers (or 1 ms if
-// none), so a new or recovered server gets traffic and a measurement.
+// are scored with the fastest warmed-up server's average (or 1 ms if
+// none), so a new or recovered server ties with the best one and gets
+// traffic and a measurement.
 
 #include <dlbad/scheduler.h>
 

@@ -2,7 +2,7 @@
 /*
  * DLBA kernel module: internal shared definitions.
  *
- * Ownership of files (one concern per file, WireGuard style):
+ * Files (one concern per file, WireGuard style):
  *   main.c     module init/exit, pernet ops, unwind order
  *   service.c  service and server objects: create/update/delete, RCU lookup
  *   netlink.c  generic netlink family "dlba"

@@ -4,18 +4,19 @@
  * RCU with BH disabled (hooks.c disables it, also for a packet an NFQUEUE
  * verdict re-injects from process context), for IPv4 and IPv6:
  *
- *  dr   WO 01/69890's scheduler and the port-redirection patent's (Oblak, Barcelo and Guler) "communication on the datalink
- *       layer": the IP packet leaves unchanged, only the Ethernet destination
- *       becomes the server's MAC.  The server holds the VIP on loopback and
- *       answers the client directly.
- *  nat  the port-redirection patent's (Oblak, Barcelo and Guler) "communication on the network layer": destination address
- *       and port become the server's, with incremental checksum updates, and
- *       the packet is forwarded as ip_forward() would, on the server's cached
- *       route (dlba_nat_xmit4/6); unusual packets are only rewritten and left
- *       to the normal forwarding path (we run before routing, so routing sees
- *       the new destination).  Replies come back through the LB and
- *       dlba_nat_reverse() restores VIP:port as their source when they
- *       are forwarded (FORWARD hook, see hooks.c).  Needs
+ *  dr   WO 01/69890's scheduler and the "communication on the datalink
+ *       layer" of Oblak, Barcelo and Guler, "Load balancing system and
+ *       method for data communication network": the IP packet leaves
+ *       unchanged, only the Ethernet destination becomes the server's MAC.
+ *       The server holds the VIP on loopback and answers the client directly.
+ *  nat  the same patent's "communication on the network layer": destination
+ *       address and port become the server's, with incremental checksum
+ *       updates, and the packet is forwarded as ip_forward() would, on the
+ *       server's cached route (dlba_nat_xmit4/6); unusual packets are only
+ *       rewritten and left to the normal forwarding path (we run before
+ *       routing, so routing sees the new destination).  Replies come back
+ *       through the LB and dlba_nat_reverse() restores VIP:port as their
+ *       source when they are forwarded (FORWARD hook, see hooks.c).  Needs
  *       forwarding enabled on the LB (net.ipv4.ip_forward,
  *       net.ipv6.conf.all.forwarding).
  *  tun  US 5,774,660's multi-hop delivery as a tunnel: IPIP / IP6IP6 to the

@@ -26,9 +26,9 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 # shellcheck disable=SC2034 # read by selftests/run.sh
 PLAN=14
 
-# Streams of 32 MB paced at STREAM_RATE (2 Mbit/s) last minutes until
+# Streams of 4 MB paced at STREAM_RATE (256 kbit/s) last minutes until
 # released: far longer than the checks while they run.
-NGINX_BIG_MB=32
+NGINX_BIG_MB=4
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
 NSTREAMS=4
 TIMEOUT=2

@@ -63,66 +63,72 @@ lb_topo_setup() {
 	kmod_load veth ipip ip6_tunnel bridge || return 1
 	setup_ns CLI LB S1 S2 S3 || return 1
 
+	# ip -batch: one process per namespace, as every exec costs in an
+	# emulated VM
 	veth_pair "$CLI" eth0 "$LB" eth0 || return 1
-	ip -n "$CLI" addr add "$CLI4/24" dev eth0
-	ip -n "$CLI" addr add "$CLI6/64" dev eth0 nodad
-	for a in "${CLI_EXTRA4[@]}"; do ip -n "$CLI" addr add "$a/24" dev eth0; done
-	for a in "${CLI_EXTRA6[@]}"; do ip -n "$CLI" addr add "$a/64" dev eth0 nodad; done
-	ip -n "$CLI" route add default via "$LB_CLI4"
-	ip -n "$CLI" -6 route add default via "$LB_CLI6"
+	{
+		echo "addr add $CLI4/24 dev eth0"
+		echo "addr add $CLI6/64 dev eth0 nodad"
+		for a in "${CLI_EXTRA4[@]}"; do echo "addr add $a/24 dev eth0"; done
+		for a in "${CLI_EXTRA6[@]}"; do echo "addr add $a/64 dev eth0 nodad"; done
+		echo "route add default via $LB_CLI4"
+		echo "route add ::/0 via $LB_CLI6"
+	} | ip -n "$CLI" -batch - || return 1
 	# Small client receive buffers: a client reading slowly (curl
 	# --limit-rate) then really keeps its flow alive on the wire, instead
 	# of the whole response landing in socket buffers at once.
 	ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_rmem="4096 32768 65536" || return 1
 
-	ip -n "$LB" addr add "$LB_CLI4/24" dev eth0
-	ip -n "$LB" addr add "$LB_CLI6/64" dev eth0 nodad
 	# A bridge takes the lowest MAC of its ports unless given one: a port
 	# added later (a test's second LB) could change it under the servers'
 	# ARP entries for their gateway, whose frames the LB then ignores.
-	ip -n "$LB" link add br0 address 02:00:db:1a:00:01 type bridge
-	ip -n "$LB" link set br0 up
-	ip -n "$LB" addr add "$LB_SRV4/24" dev br0
-	ip -n "$LB" addr add "$LB_SRV6/64" dev br0 nodad
-	ip -n "$LB" addr add "$VIP4/32" dev lo
-	ip -n "$LB" addr add "$VIP6/128" dev lo nodad
+	ip -n "$LB" -batch - <<-EOF || return 1
+		addr add $LB_CLI4/24 dev eth0
+		addr add $LB_CLI6/64 dev eth0 nodad
+		link add br0 address 02:00:db:1a:00:01 type bridge
+		link set br0 up
+		addr add $LB_SRV4/24 dev br0
+		addr add $LB_SRV6/64 dev br0 nodad
+		addr add $VIP4/32 dev lo
+		addr add $VIP6/128 dev lo nodad
+	EOF
 	# The LB routes between the nets.  Direct-routing replies carry the
 	# VIP, one of the LB's own addresses, as source: accept_local lets it
 	# forward them instead of dropping them as martians.
-	ip netns exec "$LB" sh -c '
-		sysctl -qw net.ipv4.ip_forward=1
-		sysctl -qw net.ipv6.conf.all.forwarding=1
-		sysctl -qw net.ipv4.conf.all.accept_local=1
-		sysctl -qw net.ipv4.conf.default.accept_local=1
-		sysctl -qw net.ipv4.conf.eth0.accept_local=1
-		sysctl -qw net.ipv4.conf.br0.accept_local=1
-		sysctl -qw net.ipv4.conf.eth0.rp_filter=0
-		sysctl -qw net.ipv4.conf.br0.rp_filter=0
-	' || return 1
+	ip netns exec "$LB" sysctl -qw \
+		net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.accept_local=1 \
+		net.ipv4.conf.default.accept_local=1 \
+		net.ipv4.conf.eth0.accept_local=1 \
+		net.ipv4.conf.br0.accept_local=1 \
+		net.ipv4.conf.eth0.rp_filter=0 \
+		net.ipv4.conf.br0.rp_filter=0 || return 1
 
 	for i in 1 2 3; do
 		ns=$(srv_ns "$i")
 		veth_pair "$ns" eth0 "$LB" "vs$i" || return 1
-		ip -n "$LB" link set "vs$i" master br0
-		ip -n "$ns" addr add "$(srv_addr4 "$i")/24" dev eth0
-		ip -n "$ns" addr add "$(srv_addr6 "$i")/64" dev eth0 nodad
-		ip -n "$ns" route add default via "$LB_SRV4"
-		ip -n "$ns" -6 route add default via "$LB_SRV6"
-		# VIP on lo for dr and tun; never answer ARP for it
-		ip -n "$ns" addr add "$VIP4/32" dev lo
-		ip -n "$ns" addr add "$VIP6/128" dev lo nodad
-		ip netns exec "$ns" sh -c '
-			sysctl -qw net.ipv4.conf.all.arp_ignore=1
-			sysctl -qw net.ipv4.conf.all.arp_announce=2
-			sysctl -qw net.ipv4.conf.eth0.arp_ignore=1
-			sysctl -qw net.ipv4.conf.eth0.arp_announce=2
-			sysctl -qw net.ipv4.conf.eth0.rp_filter=0
-			sysctl -qw net.ipv4.tcp_wmem="4096 16384 65536"
-		' || return 1
+		ip -n "$LB" link set "vs$i" master br0 || return 1
+		# VIP on lo for dr and tun (never answering ARP for it);
 		# tun: fallback tunnel devices decapsulate from any source
-		ip -n "$ns" link set tunl0 up || return 1
-		ip -n "$ns" link set ip6tnl0 up || return 1
-		ip netns exec "$ns" sysctl -qw net.ipv4.conf.tunl0.rp_filter=0
+		ip -n "$ns" -batch - <<-EOF || return 1
+			addr add $(srv_addr4 "$i")/24 dev eth0
+			addr add $(srv_addr6 "$i")/64 dev eth0 nodad
+			route add default via $LB_SRV4
+			route add ::/0 via $LB_SRV6
+			addr add $VIP4/32 dev lo
+			addr add $VIP6/128 dev lo nodad
+			link set tunl0 up
+			link set ip6tnl0 up
+		EOF
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv4.conf.all.arp_ignore=1 \
+			net.ipv4.conf.all.arp_announce=2 \
+			net.ipv4.conf.eth0.arp_ignore=1 \
+			net.ipv4.conf.eth0.arp_announce=2 \
+			net.ipv4.conf.eth0.rp_filter=0 \
+			net.ipv4.conf.tunl0.rp_filter=0 \
+			net.ipv4.tcp_wmem="4096 16384 65536" || return 1
 		nginx_start "$ns" "s$i" || return 1
 		if [ "${LB_TOPO_UDP:-}" = udp ]; then
 			udp_echo_start "$ns" "s$i" || return 1

@@ -135,10 +135,8 @@ pf_topo() {
 		route add $VIP4/32 via $LB4
 		route add $VIP6/128 via $LB6
 	EOF
-	ip netns exec "$RTR" sh -c '
-		sysctl -qw net.ipv4.ip_forward=1
-		sysctl -qw net.ipv6.conf.all.forwarding=1
-	' || return 1
+	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 || return 1
 
 	# the scheduler: one leg on the array net (WO 01/69890 Fig. 2)
 	ip -n "$LB" -batch - <<-EOF || return 1
@@ -178,13 +176,12 @@ pf_topo() {
 			route add default via $RTR_ARR4
 			route add ::/0 via $RTR_ARR6
 		EOF
-		ip netns exec "$ns" sh -c '
-			sysctl -qw net.ipv4.conf.all.arp_ignore=1
-			sysctl -qw net.ipv4.conf.all.arp_announce=2
-			sysctl -qw net.ipv4.conf.eth0.arp_ignore=1
-			sysctl -qw net.ipv4.conf.eth0.arp_announce=2
-			sysctl -qw net.ipv4.conf.eth0.rp_filter=0
-		' || return 1
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv4.conf.all.arp_ignore=1 \
+			net.ipv4.conf.all.arp_announce=2 \
+			net.ipv4.conf.eth0.arp_ignore=1 \
+			net.ipv4.conf.eth0.arp_announce=2 \
+			net.ipv4.conf.eth0.rp_filter=0 || return 1
 	done
 
 	# back-end web servers

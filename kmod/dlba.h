@@ -5,7 +5,10 @@
  * Files (one concern per file, WireGuard style):
  *   main.c     module init/exit, pernet ops, unwind order
  *   service.c  service and server objects: create/update/delete, RCU lookup
- *   netlink.c  generic netlink family "dlba"
+ *   netlink.c  generic netlink family "dlba": family, command table, request
+ *              parsing (netlink.h: what its files share); its policies are
+ *              in nl_policy.c, its changes in nl_set.c, its reads (GET
+ *              replies, dumps) in nl_get.c
  *   chardev.c  /dev/dlba monitoring ioctls
  *   sched.c    client hash-bucket table: assignment, idle re-assign, fail reset,
  *              panic, bulk get/set, version

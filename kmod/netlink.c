@@ -6,7 +6,9 @@
  * use is an error rather than silently ignored.  A handler parses and checks
  * the whole request before it changes anything, so a rejected request leaves
  * the tables as they were, and every rejection says why in the extack.
- * Changes need CAP_NET_ADMIN; reads do not.
+ * Changes need CAP_NET_ADMIN, and so do reads of servers and bucket tables
+ * (addresses and per-bucket timing, as IPVS); the service list and the
+ * statistics are readable by anyone.
  *
  * The family is split along its seams, so that each file can be read alone:
  *   netlink.c    the family, its command table, and the request parsing

@@ -23,8 +23,7 @@ void guarded(F&& f)
 {
     try {
         f();
-    } catch (const nl::Error&) {
-    }
+    } catch (const nl::Error&) {}
 }
 
 } // namespace
@@ -46,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             guarded([&] {
                 auto ack = nl::parse_ack(nlh);
                 if (ack.offset)
-                    (void)ctl::codec::attribute_name(nl::attribute_path(nlh, GENL_HDRLEN, *ack.offset));
+                    (void)ctl::codec::attribute_name(
+                        nl::attribute_path(nlh, GENL_HDRLEN, *ack.offset));
             });
             continue;
         }
@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         guarded([&] { (void)ctl::codec::parse_server(nlh, fallback); });
         guarded([&] { (void)ctl::codec::parse_global_stats(nlh); });
         guarded([&] { parts.add(ctl::codec::parse_buckets(nlh)); });
-        guarded([&] { (void)nl::attribute_path(nlh, GENL_HDRLEN, static_cast<uint32_t>(size / 2)); });
+        guarded(
+            [&] { (void)nl::attribute_path(nlh, GENL_HDRLEN, static_cast<uint32_t>(size / 2)); });
     }
     guarded([&] { (void)parts.finish(); });
     return 0;

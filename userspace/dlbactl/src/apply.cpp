@@ -14,9 +14,9 @@ namespace dlba::ctl {
 int apply_main(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl apply -f FILE [--dry-run]");
-    cl.options()
-        ("file,f", po::value<std::string>()->value_name("FILE"), "dlba.conf(5) file (- = stdin)")
-        ("dry-run,n", "print the changes without making them");
+    cl.options()("file,f", po::value<std::string>()->value_name("FILE"),
+                 "dlba.conf(5) file (- = stdin)")("dry-run,n",
+                                                  "print the changes without making them");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(0, 0, "");
@@ -47,8 +47,8 @@ int apply_main(Context& ctx, const Args& args)
             Planner::apply(backend, plan, report);
         } catch (...) {
             ctx.out().flush();
-            ctx.err() << "dlbactl: apply stopped at '" << plan[applied].describe() << "' after " << applied
-                      << " of " << plan.size() << " changes\n";
+            ctx.err() << "dlbactl: apply stopped at '" << plan[applied].describe() << "' after "
+                      << applied << " of " << plan.size() << " changes\n";
             throw;
         }
     }

@@ -77,13 +77,14 @@ BucketFile BucketFile::from_text(const std::string& text)
         throw ParseError("bucket file: 'count' does not match the 'assign' array (" +
                          std::to_string(assign.size()) + " entries)");
     if (assign.size() < DLBA_BUCKETS_MIN || assign.size() > DLBA_BUCKETS_MAX)
-        throw ParseError("bucket file: " + std::to_string(assign.size()) + " buckets is out of range");
+        throw ParseError("bucket file: " + std::to_string(assign.size()) +
+                         " buckets is out of range");
     f.assign.reserve(assign.size());
     for (size_t i = 0; i < assign.size(); i++) {
         const auto& v = assign[i];
         if (!v.is_number_unsigned() || v.get<uint64_t>() > DLBA_SERVER_ID_MAX)
-            throw ParseError("bucket file: entry " + std::to_string(i) + " is not a server id (0.." +
-                             std::to_string(DLBA_SERVER_ID_MAX) + ")");
+            throw ParseError("bucket file: entry " + std::to_string(i) +
+                             " is not a server id (0.." + std::to_string(DLBA_SERVER_ID_MAX) + ")");
         f.assign.push_back(v.get<uint32_t>());
     }
     return f;

@@ -44,7 +44,8 @@ int buckets_show(Context& ctx, const Args& args)
 int buckets_save(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl buckets save SVC -o FILE");
-    cl.options()("output,o", po::value<std::string>()->value_name("FILE"), "file to write (- = stdout)");
+    cl.options()("output,o", po::value<std::string>()->value_name("FILE"),
+                 "file to write (- = stdout)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -68,7 +69,8 @@ int buckets_save(Context& ctx, const Args& args)
 int buckets_load(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl buckets load SVC -i FILE");
-    cl.options()("input,i", po::value<std::string>()->value_name("FILE"), "file to read (- = stdin)");
+    cl.options()("input,i", po::value<std::string>()->value_name("FILE"),
+                 "file to read (- = stdin)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -88,9 +90,10 @@ int buckets_load(Context& ctx, const Args& args)
     // different one here.  Refused before any part goes in (the kernel also
     // refuses each part whose key differs).
     if (file.hash_key && svc.hash_key && *file.hash_key != *svc.hash_key)
-        throw ParseError(*path + ": the table was saved under another hash key than " + format_service(key) +
-                         "'s; create the service with the saved key (service add --hash-key, or a dlbactl "
-                         "save of the active scheduler); nothing loaded");
+        throw ParseError(
+            *path + ": the table was saved under another hash key than " + format_service(key) +
+            "'s; create the service with the saved key (service add --hash-key, or a dlbactl "
+            "save of the active scheduler); nothing loaded");
     std::set<uint32_t> ids;
     for (const auto& s : ctx.backend().servers(key))
         ids.insert(s.id);

@@ -24,7 +24,8 @@ const char* op_word(Change::Op op)
 
 bool is_server(Change::Op op)
 {
-    return op == Change::Op::AddServer || op == Change::Op::SetServer || op == Change::Op::DelServer;
+    return op == Change::Op::AddServer || op == Change::Op::SetServer ||
+           op == Change::Op::DelServer;
 }
 
 } // namespace
@@ -43,8 +44,8 @@ std::string Change::describe() const
 nlohmann::ordered_json Change::to_json() const
 {
     nlohmann::ordered_json j{{"op", op_word(op)},
-                     {"object", is_server(op) ? "server" : "service"},
-                     {"service", format_service(service)}};
+                             {"object", is_server(op) ? "server" : "service"},
+                             {"service", format_service(service)}};
     if (is_server(op))
         j["id"] = id;
     j["detail"] = detail;

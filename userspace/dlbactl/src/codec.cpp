@@ -77,7 +77,8 @@ std::vector<uint32_t> get_u32_array(const nl::Attrs& attrs, uint16_t type)
 {
     auto bytes = attrs.bytes(type);
     if (bytes.size() % sizeof(uint32_t))
-        malformed("bucket array length " + std::to_string(bytes.size()) + " is not a multiple of 4");
+        malformed("bucket array length " + std::to_string(bytes.size()) +
+                  " is not a multiple of 4");
     std::vector<uint32_t> out(bytes.size() / sizeof(uint32_t));
     std::memcpy(out.data(), bytes.data(), bytes.size());
     return out;
@@ -249,37 +250,62 @@ std::string attribute_name(const std::vector<uint16_t>& path)
     switch (path[0]) {
     case DLBA_A_SERVICE:
         switch (inner) {
-        case DLBA_SVC_A_FAMILY: return "service address family";
-        case DLBA_SVC_A_ADDR: return "service address";
-        case DLBA_SVC_A_PORT: return "service port";
-        case DLBA_SVC_A_PROTO: return "service protocol";
-        case DLBA_SVC_A_BUCKETS: return "bucket count";
-        case DLBA_SVC_A_TIMEOUT: return "timeout";
-        case DLBA_SVC_A_MODE: return "service mode";
-        case DLBA_SVC_A_HASH_KEY: return "hash key";
-        default: return "service";
+        case DLBA_SVC_A_FAMILY:
+            return "service address family";
+        case DLBA_SVC_A_ADDR:
+            return "service address";
+        case DLBA_SVC_A_PORT:
+            return "service port";
+        case DLBA_SVC_A_PROTO:
+            return "service protocol";
+        case DLBA_SVC_A_BUCKETS:
+            return "bucket count";
+        case DLBA_SVC_A_TIMEOUT:
+            return "timeout";
+        case DLBA_SVC_A_MODE:
+            return "service mode";
+        case DLBA_SVC_A_HASH_KEY:
+            return "hash key";
+        default:
+            return "service";
         }
     case DLBA_A_SERVER:
         switch (inner) {
-        case DLBA_SRV_A_ID: return "server id";
-        case DLBA_SRV_A_ADDR: return "server address";
-        case DLBA_SRV_A_PORT: return "server port";
-        case DLBA_SRV_A_MAC: return "MAC address";
-        case DLBA_SRV_A_WEIGHT: return "weight";
-        case DLBA_SRV_A_ENABLED: return "enabled";
-        case DLBA_SRV_A_FAILED: return "failed";
-        case DLBA_SRV_A_METHOD: return "forwarding method";
-        case DLBA_SRV_A_NEIGH_STATE: return "neighbour state";
-        case DLBA_SRV_A_LLADDR: return "neighbour MAC";
-        default: return "server";
+        case DLBA_SRV_A_ID:
+            return "server id";
+        case DLBA_SRV_A_ADDR:
+            return "server address";
+        case DLBA_SRV_A_PORT:
+            return "server port";
+        case DLBA_SRV_A_MAC:
+            return "MAC address";
+        case DLBA_SRV_A_WEIGHT:
+            return "weight";
+        case DLBA_SRV_A_ENABLED:
+            return "enabled";
+        case DLBA_SRV_A_FAILED:
+            return "failed";
+        case DLBA_SRV_A_METHOD:
+            return "forwarding method";
+        case DLBA_SRV_A_NEIGH_STATE:
+            return "neighbour state";
+        case DLBA_SRV_A_LLADDR:
+            return "neighbour MAC";
+        default:
+            return "server";
         }
     case DLBA_A_BUCKETS:
         switch (inner) {
-        case DLBA_BKT_A_START: return "bucket start index";
-        case DLBA_BKT_A_ASSIGN: return "bucket assignment array";
-        case DLBA_BKT_A_VERSION: return "bucket table version";
-        case DLBA_BKT_A_HASH_KEY: return "hash key";
-        default: return "buckets";
+        case DLBA_BKT_A_START:
+            return "bucket start index";
+        case DLBA_BKT_A_ASSIGN:
+            return "bucket assignment array";
+        case DLBA_BKT_A_VERSION:
+            return "bucket table version";
+        case DLBA_BKT_A_HASH_KEY:
+            return "hash key";
+        default:
+            return "buckets";
         }
     case DLBA_A_PANIC:
         return "panic state";

@@ -10,9 +10,7 @@ namespace dlba::ctl {
 
 CommandLine::CommandLine(std::string usage) : usage_(std::move(usage)), desc_("Options")
 {
-    desc_.add_options()
-        ("help,h", "show this help")
-        ("json,j", "JSON output");
+    desc_.add_options()("help,h", "show this help")("json,j", "JSON output");
 }
 
 bool CommandLine::parse(Context& ctx, const Args& args)
@@ -25,8 +23,10 @@ bool CommandLine::parse(Context& ctx, const Args& args)
     try {
         // No guessing of abbreviated option names: scripts must stay valid
         // when options are added.
-        auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-        po::store(po::command_line_parser(args).options(all).positional(pos).style(style).run(), vm_);
+        auto style =
+            po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        po::store(po::command_line_parser(args).options(all).positional(pos).style(style).run(),
+                  vm_);
         po::notify(vm_);
     } catch (const po::error& e) {
         throw UsageError(std::string(e.what()) + "\nusage: " + usage_);

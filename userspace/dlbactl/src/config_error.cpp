@@ -12,8 +12,8 @@ std::string summary(const std::string& file, size_t n)
 } // namespace
 
 ConfigError::ConfigError(const std::string& file, std::vector<std::string> errors)
-    : std::runtime_error(summary(file, errors.size())), errors_(std::move(errors))
-{
-}
+    : std::runtime_error(summary(file, errors.size())),
+      errors_(std::move(errors))
+{}
 
 } // namespace dlba::ctl

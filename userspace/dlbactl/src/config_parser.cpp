@@ -20,7 +20,7 @@ namespace dlba::ctl {
 struct ConfigParser::Field {
     YAML::Node key;
     YAML::Node value;
-    int line = 0;		// of the key
+    int line = 0; // of the key
     std::string name;
 };
 
@@ -36,7 +36,8 @@ std::string join(std::initializer_list<std::string_view> names)
 
 } // namespace
 
-ConfigParser::ConfigParser(std::string file) : file_(std::move(file)) {}
+ConfigParser::ConfigParser(std::string file) : file_(std::move(file))
+{}
 
 void ConfigParser::error(int line, const std::string& message)
 {
@@ -62,13 +63,13 @@ ConfigParser::Fields ConfigParser::fields(const YAML::Node& map,
         }
         std::string name = it->first.Scalar();
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-            error(line, "unknown key '" + name + "' in " + std::string(where) + " (expected one of: " +
-                            join(allowed) + ")");
+            error(line, "unknown key '" + name + "' in " + std::string(where) +
+                            " (expected one of: " + join(allowed) + ")");
             continue;
         }
         if (auto prev = out.find(name); prev != out.end()) {
-            error(line, "duplicate key '" + name + "' (first at line " + std::to_string(prev->second.line) +
-                            ")");
+            error(line, "duplicate key '" + name + "' (first at line " +
+                            std::to_string(prev->second.line) + ")");
             continue;
         }
         out.emplace(name, Field{it->first, it->second, line, name});
@@ -115,10 +116,13 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
 {
     int line = line_of(node, 1);
     if (!node.IsMap()) {
-        error(line, "each entry of 'services' must be a mapping starting with 'service: ADDR:PORT/PROTO'");
+        error(
+            line,
+            "each entry of 'services' must be a mapping starting with 'service: ADDR:PORT/PROTO'");
         return std::nullopt;
     }
-    auto f = fields(node, {"service", "buckets", "timeout", "mode", "hash_key", "servers"}, "service");
+    auto f =
+        fields(node, {"service", "buckets", "timeout", "mode", "hash_key", "servers"}, "service");
     ServiceSpec spec;
     spec.line = line;
     spec.buckets = DLBA_BUCKETS_DEFAULT;
@@ -129,8 +133,9 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
     if (auto it = f.find("service"); it == f.end()) {
         error(line, "service entry without 'service: ADDR:PORT/PROTO'");
     } else if (!it->second.value.IsScalar()) {
-        error(it->second.line, "'service' must be a string such as 10.0.0.10:80/tcp; quote IPv6 services: "
-                               "\"[fd00::10]:80/tcp\"");
+        error(it->second.line,
+              "'service' must be a string such as 10.0.0.10:80/tcp; quote IPv6 services: "
+              "\"[fd00::10]:80/tcp\"");
     } else {
         try {
             spec.key = parse_service(it->second.value.Scalar());
@@ -183,7 +188,8 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
         } else if (list.IsSequence()) {
             if (list.size() > DLBA_SERVERS_MAX)
                 error(it->second.line, "at most " + std::to_string(DLBA_SERVERS_MAX) +
-                                           " servers per service, not " + std::to_string(list.size()));
+                                           " servers per service, not " +
+                                           std::to_string(list.size()));
             std::map<uint32_t, int> ids;
             std::map<Address, int> addrs;
             for (const auto& item : list) {
@@ -219,7 +225,8 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
         error(line, "each entry of 'servers' must be a mapping starting with 'id: N'");
         return std::nullopt;
     }
-    auto f = fields(node, {"id", "addr", "mac", "method", "port", "weight", "enabled", "failed"}, "server");
+    auto f = fields(node, {"id", "addr", "mac", "method", "port", "weight", "enabled", "failed"},
+                    "server");
     ServerSpec spec;
     spec.line = line;
     ServerConfig& c = spec.config;
@@ -250,8 +257,9 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
         try {
             c.addr = parse_address(*v);
             if (svc.key.addr.family && c.addr.family != svc.key.addr.family)
-                error(it->second.line, "server address " + *v + " is " + family_name(c.addr.family) +
-                                           " but the service is " + family_name(svc.key.addr.family));
+                error(it->second.line, "server address " + *v + " is " +
+                                           family_name(c.addr.family) + " but the service is " +
+                                           family_name(svc.key.addr.family));
         } catch (const ParseError& e) {
             error(it->second.line, e.what());
         }
@@ -365,7 +373,8 @@ Config ConfigParser::parse(std::string_view text)
     auto it = top.find("services");
     if (it == top.end()) {
         if (errors_.empty())
-            error(line_of(root, 1), "missing 'services' (write 'services: []' to remove every service)");
+            error(line_of(root, 1),
+                  "missing 'services' (write 'services: []' to remove every service)");
         throw fail();
     }
     const YAML::Node& list = it->second.value;

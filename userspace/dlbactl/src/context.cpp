@@ -2,10 +2,13 @@
 
 namespace dlba::ctl {
 
-Context::Context(std::ostream& out, std::ostream& err, BackendFactory backend, MonitorFactory monitor)
-    : out_(out), err_(err), backend_factory_(std::move(backend)), monitor_factory_(std::move(monitor))
-{
-}
+Context::Context(std::ostream& out, std::ostream& err, BackendFactory backend,
+                 MonitorFactory monitor)
+    : out_(out),
+      err_(err),
+      backend_factory_(std::move(backend)),
+      monitor_factory_(std::move(monitor))
+{}
 
 Backend& Context::backend()
 {

@@ -54,7 +54,8 @@ constexpr uint32_t kMaxServices = 1u << 20;
 uint32_t grow(uint32_t total, uint32_t limit, const char* what)
 {
     if (total > limit)
-        throw nl::Error(EPROTO, std::string("/dev/dlba: implausible ") + what + " count " + std::to_string(total));
+        throw nl::Error(EPROTO, std::string("/dev/dlba: implausible ") + what + " count " +
+                                    std::to_string(total));
     return std::min(limit, total + total / 8 + 16);
 }
 
@@ -73,7 +74,8 @@ DevMonitor::DevMonitor(const std::string& path)
         throw nl::Error(errno, path);
 }
 
-DevMonitor::DevMonitor(UniqueFd fd, IoctlFn ioctl) : fd_(std::move(fd)), ioctl_(std::move(ioctl)) {}
+DevMonitor::DevMonitor(UniqueFd fd, IoctlFn ioctl) : fd_(std::move(fd)), ioctl_(std::move(ioctl))
+{}
 
 void DevMonitor::call(unsigned long request, void* arg, const char* what)
 {

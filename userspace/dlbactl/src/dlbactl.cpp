@@ -75,13 +75,11 @@ int dispatch(Context& ctx, const Args& args)
     Args global(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(first));
 
     po::options_description desc("Global options");
-    desc.add_options()
-        ("json,j", "JSON output")
-        ("help,h", "show help")
-        ("version,V", "show version");
+    desc.add_options()("json,j", "JSON output")("help,h", "show help")("version,V", "show version");
     po::variables_map vm;
     try {
-        auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        auto style =
+            po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
         po::store(po::command_line_parser(global).options(desc).style(style).run(), vm);
     } catch (const po::error& e) {
         throw UsageError(e.what());
@@ -103,7 +101,8 @@ int dispatch(Context& ctx, const Args& args)
     const std::string& name = args[first];
     for (const auto& c : kCommands) {
         if (name == c.name)
-            return c.run(ctx, Args(args.begin() + static_cast<std::ptrdiff_t>(first) + 1, args.end()));
+            return c.run(ctx,
+                         Args(args.begin() + static_cast<std::ptrdiff_t>(first) + 1, args.end()));
     }
     throw UsageError("unknown command '" + name + "' (see dlbactl --help)");
 }

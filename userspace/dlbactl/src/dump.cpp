@@ -28,7 +28,8 @@ int dump_main(Context& ctx, const Args& args)
         return 0;
     }
     if (table != "servers" && table != "buckets")
-        throw UsageError("unknown table '" + table + "' (services, servers or buckets)\nusage: " + cl.usage());
+        throw UsageError("unknown table '" + table +
+                         "' (services, servers or buckets)\nusage: " + cl.usage());
     cl.expect_words(2, 2, "SVC");
     ServiceKey key = parse_service(words[1]);
     if (table == "servers") {

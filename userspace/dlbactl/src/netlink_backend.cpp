@@ -58,8 +58,9 @@ std::vector<ServiceInfo> NetlinkBackend::services()
 {
     std::vector<ServiceInfo> out;
     auto msg = message(DLBA_CMD_SERVICE_GET);
-    sock_.dump(msg, [&](const nlmsghdr* nlh) { out.push_back(codec::parse_service(nlh)); },
-               [&] { out.clear(); });
+    sock_.dump(
+        msg, [&](const nlmsghdr* nlh) { out.push_back(codec::parse_service(nlh)); },
+        [&] { out.clear(); });
     return out;
 }
 
@@ -102,8 +103,9 @@ std::vector<ServerInfo> NetlinkBackend::servers(const std::optional<ServiceKey>&
     if (key)
         codec::put_service_key(msg, *key);
     try {
-        sock_.dump(msg, [&](const nlmsghdr* nlh) { out.push_back(codec::parse_server(nlh, key)); },
-                   [&] { out.clear(); });
+        sock_.dump(
+            msg, [&](const nlmsghdr* nlh) { out.push_back(codec::parse_server(nlh, key)); },
+            [&] { out.clear(); });
     } catch (const nl::Error& e) {
         rethrow_no_service(e);
     }
@@ -147,7 +149,8 @@ BucketTable NetlinkBackend::buckets(const ServiceKey& key, bool with_idle)
         codec::put_service_key(msg, key);
         bool clean = false;
         try {
-            clean = sock_.dump_once(msg, [&](const nlmsghdr* nlh) { parts.add(codec::parse_buckets(nlh)); });
+            clean = sock_.dump_once(
+                msg, [&](const nlmsghdr* nlh) { parts.add(codec::parse_buckets(nlh)); });
         } catch (const nl::Error& e) {
             rethrow_no_service(e);
         }
@@ -158,7 +161,8 @@ BucketTable NetlinkBackend::buckets(const ServiceKey& key, bool with_idle)
 }
 
 void NetlinkBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                                 std::optional<uint64_t> version, const std::optional<HashKey>& hash_key)
+                                 std::optional<uint64_t> version,
+                                 const std::optional<HashKey>& hash_key)
 {
     // One message per DLBA_BKT_CHUNK entries; the version goes with the
     // last one so that it is installed once the whole array is.

@@ -98,9 +98,10 @@ json server_json(const ServerInfo& s)
         {"addr", format_address(s.addr)},
         {"port", s.port},
         {"mac", s.mac ? json(format_mac(*s.mac)) : json(nullptr)},
-        {"neigh", s.neigh_state ? json{{"state", neigh_state_name(*s.neigh_state)},
-                                       {"lladdr", s.lladdr ? json(format_mac(*s.lladdr)) : json(nullptr)}}
-                                : json(nullptr)},
+        {"neigh", s.neigh_state
+                      ? json{{"state", neigh_state_name(*s.neigh_state)},
+                             {"lladdr", s.lladdr ? json(format_mac(*s.lladdr)) : json(nullptr)}}
+                      : json(nullptr)},
         {"weight", s.weight},
         {"method", method_name(s.method)},
         {"enabled", s.enabled},
@@ -141,7 +142,8 @@ void print_buckets_json(std::ostream& out, const ServiceKey& key, const BucketTa
     out << "{\"service\":" << json(format_service(key)).dump() << ",\"version\":" << t.version
         << ",\"count\":" << t.count << ",\"buckets\":[";
     for (size_t i = 0; i < t.assign.size(); i++)
-        out << (i ? ",[" : "[") << t.assign[i] << ',' << (i < t.idle_ms.size() ? t.idle_ms[i] : 0) << ']';
+        out << (i ? ",[" : "[") << t.assign[i] << ',' << (i < t.idle_ms.size() ? t.idle_ms[i] : 0)
+            << ']';
     out << "]}\n";
 }
 
@@ -164,14 +166,17 @@ json summary_json(const ServiceKey& key, const BucketSummary& s)
     json servers = json::object();
     for (const auto& [id, n] : s.per_server)
         servers[std::to_string(id)] = n;
-    return json{{"service", format_service(key)}, {"version", s.version}, {"count", s.count},
-                {"unassigned", s.unassigned}, {"servers", std::move(servers)}};
+    return json{{"service", format_service(key)},
+                {"version", s.version},
+                {"count", s.count},
+                {"unassigned", s.unassigned},
+                {"servers", std::move(servers)}};
 }
 
 void print_services(std::ostream& out, const std::vector<ServiceInfo>& services)
 {
-    TablePrinter t({"SERVICE", "BUCKETS", "TIMEOUT", "MODE", "PANIC", "VERSION", "SERVERS", "PACKETS",
-                    "BYTES"});
+    TablePrinter t({"SERVICE", "BUCKETS", "TIMEOUT", "MODE", "PANIC", "VERSION", "SERVERS",
+                    "PACKETS", "BYTES"});
     for (const auto& s : services)
         t.add_row({format_service(s.key), std::to_string(s.buckets), std::to_string(s.timeout),
                    mode_name(s.mode), s.panic ? "on" : "off", std::to_string(s.version),
@@ -198,8 +203,8 @@ void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
             out << '\n';
         first = false;
         out << "Service " << format_service(key) << '\n';
-        TablePrinter t({"ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED", "FAILED", "BUCKETS",
-                        "PACKETS", "BYTES"});
+        TablePrinter t({"ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED", "FAILED",
+                        "BUCKETS", "PACKETS", "BYTES"});
         for (const auto& s : servers) {
             if (s.service != key)
                 continue;
@@ -214,11 +219,12 @@ void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
 
 void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& table)
 {
-    out << "Service " << format_service(key) << "  version " << table.version << "  buckets " << table.count
-        << '\n';
+    out << "Service " << format_service(key) << "  version " << table.version << "  buckets "
+        << table.count << '\n';
     // Up to 4M rows: fixed columns written straight out (TablePrinter
     // would hold every cell).  Widths: the largest index, "65535".
-    int w = std::clamp<int>(static_cast<int>(std::to_string(table.count ? table.count - 1 : 0).size()), 6, 10);
+    int w = std::clamp<int>(
+        static_cast<int>(std::to_string(table.count ? table.count - 1 : 0).size()), 6, 10);
     char line[128];
     std::snprintf(line, sizeof(line), "%-*s  %-6s  %s\n", w, "BUCKET", "SERVER", "IDLE_MS");
     out << line;
@@ -237,7 +243,8 @@ void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& 
 
 void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& s)
 {
-    out << "Service " << format_service(key) << "  version " << s.version << "  buckets " << s.count << '\n';
+    out << "Service " << format_service(key) << "  version " << s.version << "  buckets " << s.count
+        << '\n';
     auto share = [&](uint64_t n) {
         char buf[32];
         std::snprintf(buf, sizeof(buf), "%.1f%%", s.count ? 100.0 * double(n) / s.count : 0.0);

@@ -76,7 +76,8 @@ bool parse_bool(std::string_view text, std::string_view what)
         return true;
     if (s == "no" || s == "false" || s == "off" || s == "0")
         return false;
-    throw ParseError("invalid " + std::string(what) + " " + quoted(text) + ": expected true or false");
+    throw ParseError("invalid " + std::string(what) + " " + quoted(text) +
+                     ": expected true or false");
 }
 
 Address parse_address(std::string_view text)
@@ -96,8 +97,9 @@ Address parse_address(std::string_view text)
 ServiceKey parse_service(std::string_view text)
 {
     auto fail = [&](const std::string& why) -> ParseError {
-        return ParseError("invalid service " + quoted(text) + ": " + why +
-                          " (expected ADDR:PORT/PROTO, e.g. 10.0.0.10:80/tcp or [fd00::1]:443/tcp)");
+        return ParseError(
+            "invalid service " + quoted(text) + ": " + why +
+            " (expected ADDR:PORT/PROTO, e.g. 10.0.0.10:80/tcp or [fd00::1]:443/tcp)");
     };
     ServiceKey key;
     size_t slash = text.rfind('/');
@@ -175,7 +177,8 @@ uint8_t parse_method(std::string_view text)
     for (const auto& m : kMethods)
         if (s == m.name)
             return m.value;
-    throw ParseError("invalid forwarding method " + quoted(text) + " (one of " + names(kMethods) + ")");
+    throw ParseError("invalid forwarding method " + quoted(text) + " (one of " + names(kMethods) +
+                     ")");
 }
 
 uint8_t parse_mode(std::string_view text)
@@ -275,14 +278,16 @@ std::string check_timeout(uint64_t seconds)
 std::string check_server_id(uint64_t id)
 {
     if (id < 1 || id > DLBA_SERVER_ID_MAX)
-        return "server id must be 1.." + std::to_string(DLBA_SERVER_ID_MAX) + ", not " + std::to_string(id);
+        return "server id must be 1.." + std::to_string(DLBA_SERVER_ID_MAX) + ", not " +
+               std::to_string(id);
     return {};
 }
 
 std::string check_weight(uint64_t weight)
 {
     if (weight > DLBA_WEIGHT_MAX)
-        return "weight must be 0.." + std::to_string(DLBA_WEIGHT_MAX) + ", not " + std::to_string(weight);
+        return "weight must be 0.." + std::to_string(DLBA_WEIGHT_MAX) + ", not " +
+               std::to_string(weight);
     return {};
 }
 

@@ -79,7 +79,8 @@ Change set_server(const ServiceKey& key, const ServerSpec& want, const ServerInf
     c.id = w.id;
     if (w.weight != cur.weight) {
         c.weight = w.weight;
-        append(ch.detail, "weight " + std::to_string(cur.weight) + " -> " + std::to_string(w.weight));
+        append(ch.detail,
+               "weight " + std::to_string(cur.weight) + " -> " + std::to_string(w.weight));
     }
     if (w.enabled != cur.enabled) {
         c.enabled = w.enabled;
@@ -111,7 +112,8 @@ std::vector<Change> Planner::plan(const Config& desired, const std::vector<Servi
 
     for (const auto& s : services)
         if (!want.count(s.key))
-            del_svc.push_back({Change::Op::DelService, s.key, {}, {}, {}, {}, 0, "not in the file"});
+            del_svc.push_back(
+                {Change::Op::DelService, s.key, {}, {}, {}, {}, 0, "not in the file"});
 
     for (const auto& spec : desired.services) {
         const ServiceKey& key = spec.key;
@@ -120,7 +122,8 @@ std::vector<Change> Planner::plan(const Config& desired, const std::vector<Servi
         if (found != cur_svc.end()) {
             const ServiceInfo& cur = *found->second;
             if (cur.buckets != spec.buckets)
-                append(recreate, "buckets " + std::to_string(cur.buckets) + " -> " + std::to_string(spec.buckets));
+                append(recreate, "buckets " + std::to_string(cur.buckets) + " -> " +
+                                     std::to_string(spec.buckets));
             if (cur.mode != spec.mode)
                 append(recreate, "mode " + mode_name(cur.mode) + " -> " + mode_name(spec.mode));
             // The key is fixed for the service's life.  Without
@@ -129,13 +132,21 @@ std::vector<Change> Planner::plan(const Config& desired, const std::vector<Servi
             if (spec.hash_key && cur.hash_key && *spec.hash_key != *cur.hash_key)
                 append(recreate, "hash key");
             if (!recreate.empty())
-                del_svc.push_back({Change::Op::DelService, key, {}, {}, {}, {}, 0, "re-created: " + recreate});
+                del_svc.push_back(
+                    {Change::Op::DelService, key, {}, {}, {}, {}, 0, "re-created: " + recreate});
         }
         if (found == cur_svc.end() || !recreate.empty()) {
-            Change add{Change::Op::AddService, key, {key, spec.buckets, spec.timeout, spec.mode, spec.hash_key},
-                       {}, {}, {}, 0, {}};
-            add.detail = "buckets " + std::to_string(spec.buckets) + ", timeout " + std::to_string(spec.timeout) +
-                         ", mode " + mode_name(spec.mode) + (spec.hash_key ? ", hash key" : "");
+            Change add{Change::Op::AddService,
+                       key,
+                       {key, spec.buckets, spec.timeout, spec.mode, spec.hash_key},
+                       {},
+                       {},
+                       {},
+                       0,
+                       {}};
+            add.detail = "buckets " + std::to_string(spec.buckets) + ", timeout " +
+                         std::to_string(spec.timeout) + ", mode " + mode_name(spec.mode) +
+                         (spec.hash_key ? ", hash key" : "");
             add_svc.push_back(add);
             for (const auto& srv : spec.servers)
                 add_srv.push_back(add_server(key, srv));
@@ -145,7 +156,8 @@ std::vector<Change> Planner::plan(const Config& desired, const std::vector<Servi
         const ServiceInfo& cur = *found->second;
         if (cur.timeout != spec.timeout) {
             Change set{Change::Op::SetService, key, {}, {key, spec.timeout}, {}, {}, 0, {}};
-            set.detail = "timeout " + std::to_string(cur.timeout) + " -> " + std::to_string(spec.timeout);
+            set.detail =
+                "timeout " + std::to_string(cur.timeout) + " -> " + std::to_string(spec.timeout);
             add_svc.push_back(set);
         }
         const auto& cur_servers = cur_srv[key];

@@ -72,7 +72,8 @@ std::string render(const std::vector<ServiceInfo>& services, const std::vector<S
 int save_main(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl save [-o FILE]");
-    cl.options()("output,o", po::value<std::string>()->value_name("FILE"), "file to write (default: stdout)");
+    cl.options()("output,o", po::value<std::string>()->value_name("FILE"),
+                 "file to write (default: stdout)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(0, 0, "");

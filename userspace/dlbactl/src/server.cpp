@@ -35,16 +35,18 @@ int server_add(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W] "
                    "[--method dr|nat|tun] [--disabled] [--failed]");
-    cl.options()
-        ("id", po::value<std::string>()->value_name("ID"), "server id within the service (1..65535)")
-        ("addr", po::value<std::string>()->value_name("ADDR"), "server address (same family as the service)")
-        ("port", po::value<std::string>()->value_name("P"), "nat: real port (default: the service port)")
-        ("mac", po::value<std::string>()->value_name("MAC"),
-         "dr: the server's MAC address (default, or \"auto\": the neighbour table's)")
-        ("weight", po::value<std::string>()->value_name("W"), "weight 0..65535 (default 1)")
-        ("method", po::value<std::string>()->value_name("M"), "forwarding method dr|nat|tun (default dr)")
-        ("disabled", "add it draining: no new buckets")
-        ("failed", "add it marked failed");
+    cl.options()("id", po::value<std::string>()->value_name("ID"),
+                 "server id within the service (1..65535)")(
+        "addr", po::value<std::string>()->value_name("ADDR"),
+        "server address (same family as the service)")(
+        "port", po::value<std::string>()->value_name("P"),
+        "nat: real port (default: the service port)")(
+        "mac", po::value<std::string>()->value_name("MAC"),
+        "dr: the server's MAC address (default, or \"auto\": the neighbour table's)")(
+        "weight", po::value<std::string>()->value_name("W"),
+        "weight 0..65535 (default 1)")("method", po::value<std::string>()->value_name("M"),
+                                       "forwarding method dr|nat|tun (default dr)")(
+        "disabled", "add it draining: no new buckets")("failed", "add it marked failed");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -102,20 +104,21 @@ void recreate_server(Backend& backend, const ServiceKey& key, const ServerChange
     ServerConfig next = old;
     if (addr) {
         if (addr->family != key.addr.family)
-            throw ParseError("server address " + format_address(*addr) + " is " + family_name(addr->family) +
-                             " but the service is " + family_name(key.addr.family));
+            throw ParseError("server address " + format_address(*addr) + " is " +
+                             family_name(addr->family) + " but the service is " +
+                             family_name(key.addr.family));
         next.addr = *addr;
     }
     if (port) {
         if (cur->method != DLBA_FWD_NAT)
-            throw ParseError("--port: only nat servers take a port (server " + std::to_string(cur->id) +
-                             " is " + method_name(cur->method) + ")");
+            throw ParseError("--port: only nat servers take a port (server " +
+                             std::to_string(cur->id) + " is " + method_name(cur->method) + ")");
         next.port = *port;
     }
     if (mac) {
         if (cur->method != DLBA_FWD_DR)
-            throw ParseError("--mac: only dr servers take a MAC address (server " + std::to_string(cur->id) +
-                             " is " + method_name(cur->method) + ")");
+            throw ParseError("--mac: only dr servers take a MAC address (server " +
+                             std::to_string(cur->id) + " is " + method_name(cur->method) + ")");
         // All zeros: "auto", resolve it through the neighbour table.
         if (std::all_of(mac->begin(), mac->end(), [](uint8_t b) { return b == 0; })) {
             next.mac.reset();
@@ -147,19 +150,19 @@ void recreate_server(Backend& backend, const ServiceKey& key, const ServerChange
 
 int server_set(Context& ctx, const Args& args)
 {
-    CommandLine cl("dlbactl server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail] "
-                   "[--mac MAC] [--addr ADDR] [--port P]");
-    cl.options()
-        ("id", po::value<std::string>()->value_name("ID"), "server id")
-        ("weight", po::value<std::string>()->value_name("W"), "new weight 0..65535")
-        ("enable", "take new buckets again")
-        ("disable", "drain: keep active buckets, take no new ones")
-        ("fail", "mark failed: its buckets are reset at once")
-        ("unfail", "clear the failed mark")
-        ("mac", po::value<std::string>()->value_name("MAC"),
-         "new MAC, or \"auto\" for the neighbour table's (dr; re-creates the server)")
-        ("addr", po::value<std::string>()->value_name("ADDR"), "new address (re-creates the server)")
-        ("port", po::value<std::string>()->value_name("P"), "new real port (nat; re-creates the server)");
+    CommandLine cl(
+        "dlbactl server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail] "
+        "[--mac MAC] [--addr ADDR] [--port P]");
+    cl.options()("id", po::value<std::string>()->value_name("ID"),
+                 "server id")("weight", po::value<std::string>()->value_name("W"),
+                              "new weight 0..65535")("enable", "take new buckets again")(
+        "disable", "drain: keep active buckets, take no new ones")(
+        "fail", "mark failed: its buckets are reset at once")("unfail", "clear the failed mark")(
+        "mac", po::value<std::string>()->value_name("MAC"),
+        "new MAC, or \"auto\" for the neighbour table's (dr; re-creates the server)")(
+        "addr", po::value<std::string>()->value_name("ADDR"),
+        "new address (re-creates the server)")("port", po::value<std::string>()->value_name("P"),
+                                               "new real port (nat; re-creates the server)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");

@@ -14,13 +14,15 @@ namespace {
 
 int service_add(Context& ctx, const Args& args)
 {
-    CommandLine cl("dlbactl service add SVC [--buckets N] [--timeout SEC] [--mode forward] [--hash-key HEX]");
-    cl.options()
-        ("buckets", po::value<std::string>()->value_name("N"), "client hash buckets (power of two, default 65536)")
-        ("timeout", po::value<std::string>()->value_name("SEC"), "bucket idle timeout in seconds (default 300)")
-        ("mode", po::value<std::string>()->value_name("MODE"), "service mode (default forward)")
-        ("hash-key", po::value<std::string>()->value_name("HEX"),
-         "client hash key, 32 hex digits (default random; give a standby the active one's)");
+    CommandLine cl(
+        "dlbactl service add SVC [--buckets N] [--timeout SEC] [--mode forward] [--hash-key HEX]");
+    cl.options()("buckets", po::value<std::string>()->value_name("N"),
+                 "client hash buckets (power of two, default 65536)")(
+        "timeout", po::value<std::string>()->value_name("SEC"),
+        "bucket idle timeout in seconds (default 300)")(
+        "mode", po::value<std::string>()->value_name("MODE"), "service mode (default forward)")(
+        "hash-key", po::value<std::string>()->value_name("HEX"),
+        "client hash key, 32 hex digits (default random; give a standby the active one's)");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -41,7 +43,8 @@ int service_add(Context& ctx, const Args& args)
 int service_set(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl service set SVC [--timeout SEC]");
-    cl.options()("timeout", po::value<std::string>()->value_name("SEC"), "bucket idle timeout in seconds");
+    cl.options()("timeout", po::value<std::string>()->value_name("SEC"),
+                 "bucket idle timeout in seconds");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -105,7 +108,8 @@ int service_main(Context& ctx, const Args& args)
         return service_del(ctx, rest);
     if (word == "list" || word == "show")
         return service_list(ctx, rest);
-    throw UsageError((word.empty() ? std::string("missing service command") : "unknown service command '" + word + "'") +
+    throw UsageError((word.empty() ? std::string("missing service command")
+                                   : "unknown service command '" + word + "'") +
                      " (add, set, del or list)");
 }
 

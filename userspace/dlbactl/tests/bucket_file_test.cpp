@@ -47,8 +47,8 @@ TEST(BucketFile, RejectsMalformedFiles)
 {
     std::string ones = "[" + std::string(15 * 2, ' ') + "]";
     auto doc = [](const std::string& assign, const std::string& count = "16") {
-        return R"({"format":"dlba-buckets","format_version":1,"service":"s","version":1,"count":)" + count +
-               R"(,"assign":)" + assign + "}";
+        return R"({"format":"dlba-buckets","format_version":1,"service":"s","version":1,"count":)" +
+               count + R"(,"assign":)" + assign + "}";
     };
     std::string sixteen = "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]";
     EXPECT_EQ(error_of(doc(sixteen)), "accepted");
@@ -56,7 +56,8 @@ TEST(BucketFile, RejectsMalformedFiles)
     EXPECT_THAT(error_of(R"({"format":"other"})"), HasSubstr("format is not"));
     EXPECT_THAT(error_of(doc(sixteen, "17")), HasSubstr("'count' does not match"));
     EXPECT_THAT(error_of(doc("[0,0]", "2")), HasSubstr("out of range"));
-    EXPECT_THAT(error_of(doc("[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,65536]")), HasSubstr("entry 15 is not a server id"));
+    EXPECT_THAT(error_of(doc("[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,65536]")),
+                HasSubstr("entry 15 is not a server id"));
     EXPECT_THAT(error_of(doc("[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,-1]")), HasSubstr("entry 15"));
     EXPECT_THAT(error_of(doc("[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,\"1\"]")), HasSubstr("entry 15"));
 }

@@ -22,7 +22,8 @@ constexpr uint16_t kFamily = 0x1d;
 
 nl::Attrs svc_nest(const nl::Message& msg)
 {
-    return nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX);
+    return nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX)
+        .nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX);
 }
 
 TEST(Codec, ServiceConfigRequest)
@@ -49,7 +50,8 @@ TEST(Codec, ServiceConfigRequest)
 TEST(Codec, ServiceKeyIpv4IsFourBytesAndDefaultsAreOmitted)
 {
     nl::Message msg(kFamily, DLBA_CMD_SERVICE_NEW, DLBA_GENL_VERSION);
-    codec::put_service_config(msg, ServiceConfig{parse_service("10.0.0.10:53/udp"), {}, {}, {}, {}});
+    codec::put_service_config(msg,
+                              ServiceConfig{parse_service("10.0.0.10:53/udp"), {}, {}, {}, {}});
     auto s = svc_nest(msg);
     EXPECT_EQ(s.bytes(DLBA_SVC_A_ADDR).size(), 4u);
     EXPECT_EQ(s.u8(DLBA_SVC_A_PROTO), IPPROTO_UDP);
@@ -65,8 +67,9 @@ TEST(Codec, HashKeyTextRoundTripsAndRejectsBadText)
     EXPECT_EQ(k[1], 0xff);
     EXPECT_EQ(k[3], 0xab);
     EXPECT_EQ(format_hash_key(k), "00ff10ab0405060708090a0b0c0d0e0f");
-    for (const char* bad : {"", "00", "00ff10ab0405060708090a0b0c0d0e0", "00ff10ab0405060708090a0b0c0d0e0f00",
-                            "0xff10ab0405060708090a0b0c0d0e0f", "00ff10ab0405060708090a0b0c0d0e0g"})
+    for (const char* bad :
+         {"", "00", "00ff10ab0405060708090a0b0c0d0e0", "00ff10ab0405060708090a0b0c0d0e0f00",
+          "0xff10ab0405060708090a0b0c0d0e0f", "00ff10ab0405060708090a0b0c0d0e0g"})
         EXPECT_THROW(parse_hash_key(bad), ParseError) << bad;
 }
 
@@ -80,7 +83,8 @@ TEST(Codec, ServerConfigSendsEveryField)
     c.weight = 3;
     c.enabled = false;
     codec::put_server_config(msg, c);
-    auto srv = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
+    auto srv =
+        nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
     EXPECT_EQ(srv.u32(DLBA_SRV_A_ID), 7u);
     EXPECT_EQ(srv.bytes(DLBA_SRV_A_ADDR).size(), 4u);
     EXPECT_EQ(srv.bytes(DLBA_SRV_A_MAC).size(), 6u);
@@ -98,11 +102,12 @@ TEST(Codec, ServerChangeSendsOnlyChanges)
     c.id = 2;
     c.failed = true;
     codec::put_server_change(msg, c);
-    auto srv = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
+    auto srv =
+        nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_SERVER, DLBA_SRV_A_MAX);
     EXPECT_EQ(srv.u32(DLBA_SRV_A_ID), 2u);
     EXPECT_EQ(srv.u8(DLBA_SRV_A_FAILED), 1);
-    for (auto t : {DLBA_SRV_A_WEIGHT, DLBA_SRV_A_ENABLED, DLBA_SRV_A_MAC, DLBA_SRV_A_ADDR, DLBA_SRV_A_PORT,
-                   DLBA_SRV_A_METHOD})
+    for (auto t : {DLBA_SRV_A_WEIGHT, DLBA_SRV_A_ENABLED, DLBA_SRV_A_MAC, DLBA_SRV_A_ADDR,
+                   DLBA_SRV_A_PORT, DLBA_SRV_A_METHOD})
         EXPECT_FALSE(srv.has(t)) << t;
 }
 
@@ -144,7 +149,8 @@ TEST(Codec, BucketSetChunkFitsAndCarriesVersion)
     nl::Message msg(kFamily, DLBA_CMD_BUCKETS_SET, DLBA_GENL_VERSION, ids.size() * 4 + 512);
     codec::put_service_key(msg, parse_service("10.0.0.10:80/tcp"));
     codec::put_buckets(msg, 8192, ids.data(), DLBA_BKT_CHUNK, 99);
-    auto b = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX).nest(DLBA_A_BUCKETS, DLBA_BKT_A_MAX);
+    auto b = nl::Attrs::parse(msg.header(), GENL_HDRLEN, DLBA_A_MAX)
+                 .nest(DLBA_A_BUCKETS, DLBA_BKT_A_MAX);
     EXPECT_EQ(b.u32(DLBA_BKT_A_START), 8192u);
     EXPECT_EQ(b.bytes(DLBA_BKT_A_ASSIGN).size(), DLBA_BKT_CHUNK * 4);
     EXPECT_EQ(b.u64(DLBA_BKT_A_VERSION), 99u);
@@ -295,9 +301,11 @@ nl::Message bucket_part(uint32_t count, uint32_t start, std::vector<uint32_t> id
     msg.put_u64(DLBA_BKT_A_VERSION, version);
     msg.put_u32(DLBA_BKT_A_COUNT, count);
     msg.put_u32(DLBA_BKT_A_START, start);
-    msg.put_bytes(DLBA_BKT_A_ASSIGN, std::span(reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * 4));
+    msg.put_bytes(DLBA_BKT_A_ASSIGN,
+                  std::span(reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * 4));
     std::vector<uint32_t> idle(ids.size(), 7);
-    msg.put_bytes(DLBA_BKT_A_IDLE, std::span(reinterpret_cast<const uint8_t*>(idle.data()), idle.size() * 4));
+    msg.put_bytes(DLBA_BKT_A_IDLE,
+                  std::span(reinterpret_cast<const uint8_t*>(idle.data()), idle.size() * 4));
     msg.end_nest(b);
     return msg;
 }
@@ -326,15 +334,19 @@ TEST(BucketAssembler, OverlapAndOverrunAreErrors)
 {
     BucketAssembler asm_(false);
     asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
-    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(16, 4, {1, 1, 1, 1}, 4).header())), nl::Error);
-    EXPECT_THROW(codec::parse_buckets(bucket_part(16, 12, {1, 1, 1, 1, 1, 1}, 4).header()), nl::Error);
+    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(16, 4, {1, 1, 1, 1}, 4).header())),
+                 nl::Error);
+    EXPECT_THROW(codec::parse_buckets(bucket_part(16, 12, {1, 1, 1, 1, 1, 1}, 4).header()),
+                 nl::Error);
     EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(32, 8, {1}, 4).header())), nl::Error);
 }
 
 TEST(BucketAssembler, ImplausibleTableSizeIsRefused)
 {
     BucketAssembler asm_(false);
-    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(DLBA_BUCKETS_MAX * 2, 0, {1}, 1).header())), nl::Error);
+    EXPECT_THROW(
+        asm_.add(codec::parse_buckets(bucket_part(DLBA_BUCKETS_MAX * 2, 0, {1}, 1).header())),
+        nl::Error);
 }
 
 TEST(BucketAssembler, ChangingVersionReportsTheOldest)

@@ -18,10 +18,10 @@
 namespace dlba::ctl {
 namespace {
 
+using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using nlohmann::json;
 
 class FakeMonitor : public Monitor {
 public:
@@ -41,12 +41,16 @@ protected:
         out.str("");
         err.str("");
         Context ctx(
-            out, err, [this] { return std::unique_ptr<Backend>(std::make_unique<test::BackendProxy>(fake)); },
+            out, err,
+            [this] { return std::unique_ptr<Backend>(std::make_unique<test::BackendProxy>(fake)); },
             [this] {
                 struct Proxy : Monitor {
                     explicit Proxy(Monitor& m) : m_(m) {}
                     std::vector<ServiceInfo> services() override { return m_.services(); }
-                    std::vector<ServerInfo> servers(const ServiceKey& k) override { return m_.servers(k); }
+                    std::vector<ServerInfo> servers(const ServiceKey& k) override
+                    {
+                        return m_.servers(k);
+                    }
                     BucketTable buckets(const ServiceKey& k) override { return m_.buckets(k); }
                     Monitor& m_;
                 };
@@ -63,13 +67,15 @@ protected:
 
     void populate()
     {
-        ASSERT_EQ(run({"service", "add", "10.0.0.10:80/tcp", "--buckets", "16", "--timeout", "60"}), 0) << err.str();
-        ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--mac",
-                       "02:00:00:00:01:01"}),
+        ASSERT_EQ(run({"service", "add", "10.0.0.10:80/tcp", "--buckets", "16", "--timeout", "60"}),
                   0)
             << err.str();
-        ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "2", "--addr", "10.0.1.2", "--method", "nat",
-                       "--port", "8080", "--weight", "3", "--disabled"}),
+        ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1",
+                       "--mac", "02:00:00:00:01:01"}),
+                  0)
+            << err.str();
+        ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "2", "--addr", "10.0.1.2",
+                       "--method", "nat", "--port", "8080", "--weight", "3", "--disabled"}),
                   0)
             << err.str();
     }
@@ -177,18 +183,20 @@ TEST_F(CommandsTest, ServerListJsonShapeAndTable)
     std::getline(lines, l);
     std::istringstream header(l);
     std::vector<std::string> cols{std::istream_iterator<std::string>(header), {}};
-    EXPECT_THAT(cols, ElementsAre("ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED", "FAILED", "BUCKETS",
-                                  "PACKETS", "BYTES"));
+    EXPECT_THAT(cols, ElementsAre("ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED",
+                                  "FAILED", "BUCKETS", "PACKETS", "BYTES"));
     std::getline(lines, l);
     std::istringstream row(l);
     std::vector<std::string> cells{std::istream_iterator<std::string>(row), {}};
-    EXPECT_THAT(cells, ElementsAre("1", "10.0.1.1", "80", "02:00:00:00:01:01", "dr", "1", "yes", "no", "0", "-", "-"));
+    EXPECT_THAT(cells, ElementsAre("1", "10.0.1.1", "80", "02:00:00:00:01:01", "dr", "1", "yes",
+                                   "no", "0", "-", "-"));
 }
 
 TEST_F(CommandsTest, ServerSetChangesOnlyWhatIsGiven)
 {
     populate();
-    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--enable", "--fail"}), 0) << err.str();
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--enable", "--fail"}), 0)
+        << err.str();
     const auto& s = fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.at(2);
     EXPECT_TRUE(s.enabled);
     EXPECT_TRUE(s.failed);
@@ -208,7 +216,8 @@ TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
                    "02:00:00:00:01:09", "--weight", "4"}),
               0)
         << err.str();
-    EXPECT_THAT(fake.calls, ElementsAre("del_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
+    EXPECT_THAT(fake.calls,
+                ElementsAre("del_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
     const auto& s1 = fake.state.at(key).servers.at(1);
     EXPECT_EQ(format_address(s1.addr), "10.0.1.9");
     EXPECT_EQ(format_mac(*s1.mac), "02:00:00:00:01:09");
@@ -216,7 +225,8 @@ TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
     EXPECT_EQ(s1.method, DLBA_FWD_DR);
 
     // nat server 2 keeps its method, weight and drain state.
-    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--port", "9090"}), 0) << err.str();
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--port", "9090"}), 0)
+        << err.str();
     const auto& s2 = fake.state.at(key).servers.at(2);
     EXPECT_EQ(s2.port, 9090);
     EXPECT_EQ(s2.method, DLBA_FWD_NAT);
@@ -226,7 +236,8 @@ TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
     // Checked by dlbactl before the delete: only the server list is read, nothing is changed.
     fake.calls.clear();
     fake.requests.clear();
-    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--mac", "02:00:00:00:01:02"}), 1);
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--mac", "02:00:00:00:01:02"}),
+              1);
     EXPECT_EQ(err.str(), "dlbactl: --mac: only dr servers take a MAC address (server 2 is nat)\n");
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--addr", "fd00::1"}), 1);
     EXPECT_EQ(err.str(), "dlbactl: server address fd00::1 is inet6 but the service is inet\n");
@@ -243,7 +254,8 @@ TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.8"}), 1);
     EXPECT_EQ(err.str(), "dlbactl: new server refused by the test: Invalid argument\n");
     EXPECT_THAT(fake.refused, ElementsAre("add_server 10.0.0.10:80/tcp 1"));
-    EXPECT_THAT(fake.calls, ElementsAre("del_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
+    EXPECT_THAT(fake.calls,
+                ElementsAre("del_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
     ASSERT_GE(fake.added_servers.size(), 2u);
     EXPECT_EQ(format_address(fake.added_servers.end()[-2].addr), "10.0.1.8"); // the refused one
     const auto& back = fake.state.at(key).servers.at(1);
@@ -261,7 +273,8 @@ TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
     fake.refuse("add_server", ENOSPC, "second refusal");
     EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.8"}), 1);
     EXPECT_EQ(err.str(), "dlbactl: first refusal: Invalid argument\n");
-    EXPECT_THAT(fake.refused, ElementsAre("add_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
+    EXPECT_THAT(fake.refused,
+                ElementsAre("add_server 10.0.0.10:80/tcp 1", "add_server 10.0.0.10:80/tcp 1"));
     EXPECT_THAT(fake.calls, ElementsAre("del_server 10.0.0.10:80/tcp 1"));
 }
 
@@ -284,7 +297,8 @@ TEST_F(CommandsTest, ServerAddAndDelPassTheirValuesAndReportRefusals)
     EXPECT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "4", "--addr", "fd00::4", "--mac",
                    "02:00:00:00:01:04", "--weight", "5"}),
               1);
-    EXPECT_EQ(err.str(), "dlbactl: family refused by the test: Address family not supported by protocol\n");
+    EXPECT_EQ(err.str(),
+              "dlbactl: family refused by the test: Address family not supported by protocol\n");
     EXPECT_EQ(out.str(), "");
     EXPECT_THAT(fake.requests, ElementsAre("add_server 10.0.0.10:80/tcp 4"));
     ASSERT_EQ(fake.added_servers.size(), 1u);
@@ -310,15 +324,18 @@ TEST_F(CommandsTest, UsageErrorsExitOneAndChangeNothing)
         {{"service"}, "missing service command"},
         {{"service", "add"}, "missing SVC"},
         {{"service", "add", "10.0.0.10:80"}, "missing /tcp or /udp"},
-        {{"service", "add", "10.0.0.10:80/tcp", "--buckets", "lots"}, "invalid bucket count 'lots'"},
-        {{"service", "add", "10.0.0.10:80/tcp", "--bucket", "16"}, "unrecognised option '--bucket'"},
+        {{"service", "add", "10.0.0.10:80/tcp", "--buckets", "lots"},
+         "invalid bucket count 'lots'"},
+        {{"service", "add", "10.0.0.10:80/tcp", "--bucket", "16"},
+         "unrecognised option '--bucket'"},
         {{"service", "add", "10.0.0.10:80/tcp", "--mode", "proxy"}, "invalid service mode 'proxy'"},
         {{"service", "add", "10.0.0.10:80/tcp", "extra"}, "unexpected argument 'extra'"},
         {{"server", "add", "10.0.0.10:80/tcp", "--addr", "10.0.1.1"}, "missing --id"},
         {{"server", "add", "10.0.0.10:80/tcp", "--id", "1"}, "missing --addr"},
         {{"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--mac", "zz"},
          "invalid MAC address 'zz'"},
-        {{"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--port", "65536"},
+        {{"server", "add", "10.0.0.10:80/tcp", "--id", "1", "--addr", "10.0.1.1", "--port",
+          "65536"},
          "invalid port '65536'"},
         {{"panic", "maybe", "10.0.0.10:80/tcp"}, "panic takes 'on' or 'off'"},
         {{"panic", "on"}, "missing on|off and SVC"},
@@ -365,7 +382,8 @@ TEST_F(CommandsTest, StatsJsonShapes)
 {
     populate();
     json g = run_json({"-j", "stats"});
-    for (const char* k : {"packets", "bytes", "new_assign", "reassign", "noserver", "errors", "replies", "services"})
+    for (const char* k : {"packets", "bytes", "new_assign", "reassign", "noserver", "errors",
+                          "replies", "services"})
         EXPECT_TRUE(g.contains(k)) << k;
     EXPECT_EQ(g["services"], 1);
     json s = run_json({"-j", "stats", "10.0.0.10:80/tcp"});
@@ -449,7 +467,8 @@ TEST_F(CommandsTest, BucketsLoadNamingAnUnknownServerSendsNothing)
     std::vector<uint32_t> before = table.assign;
     fake.calls.clear();
     EXPECT_EQ(run({"buckets", "load", "10.0.0.10:80/tcp", "-i", path}), 1);
-    EXPECT_THAT(err.str(), HasSubstr("bucket 15 names server id 99, which 10.0.0.10:80/tcp does not have"));
+    EXPECT_THAT(err.str(),
+                HasSubstr("bucket 15 names server id 99, which 10.0.0.10:80/tcp does not have"));
     EXPECT_THAT(fake.calls, IsEmpty());
     EXPECT_EQ(table.assign, before);
 }
@@ -465,7 +484,8 @@ TEST_F(CommandsTest, BucketsLoadUnderAnotherHashKeySendsNothing)
         text.assign(std::istreambuf_iterator<char>(in), {});
     }
     auto doc = json::parse(text);
-    EXPECT_EQ(doc["hash_key"], format_hash_key(*fake.state.at(parse_service("10.0.0.10:80/tcp")).info.hash_key));
+    EXPECT_EQ(doc["hash_key"],
+              format_hash_key(*fake.state.at(parse_service("10.0.0.10:80/tcp")).info.hash_key));
 
     ASSERT_EQ(run({"service", "add", "10.0.0.11:80/tcp", "--buckets", "16", "--hash-key",
                    "00112233445566778899aabbccddeeff"}),
@@ -485,9 +505,12 @@ TEST_F(CommandsTest, BucketsLoadUnderAnotherHashKeySendsNothing)
 TEST_F(CommandsTest, SaveWritesWhatApplyRebuilds)
 {
     populate();
-    ASSERT_EQ(run({"service", "add", "[fd00::10]:443/udp", "--hash-key", "00112233445566778899aabbccddeeff"}), 0)
+    ASSERT_EQ(run({"service", "add", "[fd00::10]:443/udp", "--hash-key",
+                   "00112233445566778899aabbccddeeff"}),
+              0)
         << err.str();
-    ASSERT_EQ(run({"server", "add", "[fd00::10]:443/udp", "--id", "7", "--addr", "fd00:1::7", "--method", "tun"}),
+    ASSERT_EQ(run({"server", "add", "[fd00::10]:443/udp", "--id", "7", "--addr", "fd00:1::7",
+                   "--method", "tun"}),
               0)
         << err.str();
     std::string path = ::testing::TempDir() + "dlba_save_test.yaml";
@@ -524,8 +547,9 @@ TEST_F(CommandsTest, ApplyDryRunPrintsThePlanAndChangesNothing)
     std::ofstream(path) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
                            "      - {id: 1, addr: 10.0.1.1, method: tun}\n";
     ASSERT_EQ(run({"apply", "-f", path, "--dry-run"}), 0) << err.str();
-    EXPECT_EQ(out.str(), "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n"
-                         "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, weight 1)\n");
+    EXPECT_EQ(out.str(),
+              "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n"
+              "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, weight 1)\n");
     EXPECT_THAT(fake.calls, IsEmpty());
 
     json j = run_json({"-j", "apply", "-f", path, "--dry-run"});
@@ -543,12 +567,13 @@ TEST_F(CommandsTest, ApplyOfAnInvalidFileChangesNothing)
     populate();
     fake.calls.clear();
     std::string path = ::testing::TempDir() + "dlba_apply_bad.yaml";
-    std::ofstream(path) << "services:\n"
-                           "  - service: 10.0.0.10:80/tcp\n"
-                           "    buckets: 16\n"
-                           "    servers:\n"
-                           "      - {id: 1, addr: 10.0.1.1, mac: \"02:00:00:00:01:01\", weight: 9}\n"
-                           "      - {id: 2, addr: 10.0.1.2, method: nat, weight: -1}\n";
+    std::ofstream(path)
+        << "services:\n"
+           "  - service: 10.0.0.10:80/tcp\n"
+           "    buckets: 16\n"
+           "    servers:\n"
+           "      - {id: 1, addr: 10.0.1.1, mac: \"02:00:00:00:01:01\", weight: 9}\n"
+           "      - {id: 2, addr: 10.0.1.2, method: nat, weight: -1}\n";
     EXPECT_EQ(run({"apply", "-f", path}), 1);
     EXPECT_EQ(err.str(), path + ":6: invalid weight '-1': not a number\ndlbactl: " + path +
                              ": 1 error, nothing changed\n");
@@ -564,9 +589,13 @@ TEST_F(CommandsTest, ApplyReportsWhereAKernelErrorStoppedIt)
                            "      - {id: 2, addr: 10.0.1.2, method: tun}\n";
     fake.refuse("add_server 10.0.0.10:80/tcp 1", EINVAL, "server 1 refused by the test");
     EXPECT_EQ(run({"apply", "-f", path}), 1);
-    EXPECT_EQ(out.str(), "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n");
-    EXPECT_EQ(err.str(), "dlbactl: apply stopped at 'add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, "
-                         "weight 1)' after 1 of 3 changes\ndlbactl: server 1 refused by the test: Invalid argument\n");
+    EXPECT_EQ(out.str(),
+              "add service 10.0.0.10:80/tcp (buckets 65536, timeout 300, mode forward)\n");
+    EXPECT_EQ(
+        err.str(),
+        "dlbactl: apply stopped at 'add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, "
+        "weight 1)' after 1 of 3 changes\ndlbactl: server 1 refused by the test: Invalid "
+        "argument\n");
     // Stopped there: server 2 was never sent.
     EXPECT_THAT(fake.calls, ElementsAre("add_service 10.0.0.10:80/tcp"));
     EXPECT_THAT(fake.refused, ElementsAre("add_server 10.0.0.10:80/tcp 1"));

@@ -109,17 +109,18 @@ TEST(Config, EveryErrorNamesItsLine)
         port: 80
         enabled: perhaps
 )");
-    EXPECT_THAT(errors,
-                ElementsAre("lb.yaml:3: buckets must be a power of two from 16 to 4194304, not 1000",
-                            "lb.yaml:4: timeout must be 1..604800 seconds, not 0",
-                            HasSubstr("lb.yaml:5: unknown key 'color' in service"),
-                            "lb.yaml:7: server id must be 1..65535, not 0",
-                            "lb.yaml:11: server address fd00::2 is inet6 but the service is inet",
-                            "lb.yaml:15: MAC address 01:00:5e:00:00:01 is a multicast address",
-                            "lb.yaml:16: weight must be 0..65535, not 70000",
-                            HasSubstr("lb.yaml:19: invalid forwarding method 'masq'"),
-                            "lb.yaml:25: 'port' is only used by method nat",
-                            "lb.yaml:26: invalid enabled 'perhaps': expected true or false"));
+    EXPECT_THAT(
+        errors,
+        ElementsAre("lb.yaml:3: buckets must be a power of two from 16 to 4194304, not 1000",
+                    "lb.yaml:4: timeout must be 1..604800 seconds, not 0",
+                    HasSubstr("lb.yaml:5: unknown key 'color' in service"),
+                    "lb.yaml:7: server id must be 1..65535, not 0",
+                    "lb.yaml:11: server address fd00::2 is inet6 but the service is inet",
+                    "lb.yaml:15: MAC address 01:00:5e:00:00:01 is a multicast address",
+                    "lb.yaml:16: weight must be 0..65535, not 70000",
+                    HasSubstr("lb.yaml:19: invalid forwarding method 'masq'"),
+                    "lb.yaml:25: 'port' is only used by method nat",
+                    "lb.yaml:26: invalid enabled 'perhaps': expected true or false"));
 }
 
 TEST(Config, DuplicatesNameTheFirstOccurrence)
@@ -134,10 +135,12 @@ TEST(Config, DuplicatesNameTheFirstOccurrence)
     timeout: 5
     timeout: 6
 )");
-    EXPECT_THAT(errors, ElementsAre("lb.yaml:5: duplicate server id 1 (first at line 4)",
-                                    "lb.yaml:6: server address 10.0.1.1 is already used by the server at line 4",
-                                    "lb.yaml:7: duplicate service 10.0.0.10:80/tcp (first at line 2)",
-                                    "lb.yaml:9: duplicate key 'timeout' (first at line 8)"));
+    EXPECT_THAT(
+        errors,
+        ElementsAre("lb.yaml:5: duplicate server id 1 (first at line 4)",
+                    "lb.yaml:6: server address 10.0.1.1 is already used by the server at line 4",
+                    "lb.yaml:7: duplicate service 10.0.0.10:80/tcp (first at line 2)",
+                    "lb.yaml:9: duplicate key 'timeout' (first at line 8)"));
 }
 
 TEST(Config, NatServersMustNotShareAReplySource)
@@ -153,23 +156,29 @@ TEST(Config, NatServersMustNotShareAReplySource)
     servers:
       - {id: 1, addr: 10.0.1.1, method: nat}
 )");
-    EXPECT_THAT(errors, ElementsAre("lb.yaml:7: nat server 10.0.1.1 port 8080/tcp is already used by "
-                                    "10.0.0.10:80/tcp id 1 (line 4)"));
+    EXPECT_THAT(errors,
+                ElementsAre("lb.yaml:7: nat server 10.0.1.1 port 8080/tcp is already used by "
+                            "10.0.0.10:80/tcp id 1 (line 4)"));
 }
 
 TEST(Config, StructureErrors)
 {
     EXPECT_THAT(errors_of(""), ElementsAre(HasSubstr("lb.yaml:1: empty configuration")));
-    EXPECT_THAT(errors_of("- a\n- b\n"), ElementsAre(HasSubstr("lb.yaml:1: the top level must be a mapping")));
-    EXPECT_THAT(errors_of("services: {}\n"), ElementsAre(HasSubstr("lb.yaml:1: 'services' must be a list")));
-    EXPECT_THAT(errors_of("servces: []\n"),
-                ElementsAre("lb.yaml:1: unknown key 'servces' in the top level (expected one of: services)"));
+    EXPECT_THAT(errors_of("- a\n- b\n"),
+                ElementsAre(HasSubstr("lb.yaml:1: the top level must be a mapping")));
+    EXPECT_THAT(errors_of("services: {}\n"),
+                ElementsAre(HasSubstr("lb.yaml:1: 'services' must be a list")));
+    EXPECT_THAT(
+        errors_of("servces: []\n"),
+        ElementsAre(
+            "lb.yaml:1: unknown key 'servces' in the top level (expected one of: services)"));
     EXPECT_THAT(errors_of("services:\n  - 10.0.0.10:80/tcp\n"),
                 ElementsAre(HasSubstr("lb.yaml:2: each entry of 'services' must be a mapping")));
     EXPECT_THAT(errors_of("services:\n  - buckets: 16\n"),
                 ElementsAre("lb.yaml:2: service entry without 'service: ADDR:PORT/PROTO'"));
-    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n      - id: 1\n"),
-                ElementsAre("lb.yaml:4: server without 'addr'"));
+    EXPECT_THAT(
+        errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n      - id: 1\n"),
+        ElementsAre("lb.yaml:4: server without 'addr'"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    mode: divert\n"),
                 ElementsAre("lb.yaml:3: mode 'divert' is not supported yet (only forward)"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    timeout: [1, 2]\n"),
@@ -189,8 +198,9 @@ TEST(Config, YamlSyntaxErrorsHaveALineAndAnIpv6Hint)
 
 TEST(Config, BadServiceStringIsReported)
 {
-    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80\n"),
-                ElementsAre(HasSubstr("lb.yaml:2: invalid service '10.0.0.10:80': missing /tcp or /udp")));
+    EXPECT_THAT(
+        errors_of("services:\n  - service: 10.0.0.10:80\n"),
+        ElementsAre(HasSubstr("lb.yaml:2: invalid service '10.0.0.10:80': missing /tcp or /udp")));
     EXPECT_THAT(errors_of("services:\n  - service: fd00::10:80/tcp\n"),
                 ElementsAre(HasSubstr("IPv6 addresses must be written in brackets")));
 }
@@ -201,7 +211,8 @@ TEST(Config, LoadReportsAMissingFile)
         ConfigParser::load("/nonexistent/dlba.yaml");
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_THAT(e.errors(), ElementsAre("/nonexistent/dlba.yaml: cannot open: No such file or directory"));
+        EXPECT_THAT(e.errors(),
+                    ElementsAre("/nonexistent/dlba.yaml: cannot open: No such file or directory"));
     }
 }
 

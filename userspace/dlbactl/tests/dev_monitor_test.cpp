@@ -18,7 +18,7 @@ struct FakeDevice {
     uint32_t nservices = 0;
     uint32_t nservers = 0;
     uint32_t nbuckets = 0;
-    std::vector<uint32_t> capacities;	// every capacity offered
+    std::vector<uint32_t> capacities; // every capacity offered
 
     int operator()(int, unsigned long req, void* arg)
     {
@@ -55,7 +55,7 @@ struct FakeDevice {
                 rows[i].addr[0] = 10;
                 rows[i].addr[3] = static_cast<uint8_t>(i);
                 rows[i].method = DLBA_FWD_DR;
-                rows[i].mac[0] = i % 2 ? 2 : 0;	// odd ids have a MAC
+                rows[i].mac[0] = i % 2 ? 2 : 0; // odd ids have a MAC
             }
             return 0;
         }

@@ -38,7 +38,7 @@ void FakeBackend::request(const std::string& what)
 void FakeBackend::change(const std::string& what)
 {
     if (fail_after == 0) {
-        fail_after = -1;	// one failure only
+        fail_after = -1; // one failure only
         throw nl::Error(EINVAL, "injected failure");
     }
     if (fail_after > 0)
@@ -189,7 +189,8 @@ BucketTable FakeBackend::buckets(const ServiceKey& key, bool with_idle)
 }
 
 void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                              std::optional<uint64_t> version, const std::optional<HashKey>& hash_key)
+                              std::optional<uint64_t> version,
+                              const std::optional<HashKey>& hash_key)
 {
     request("set_buckets " + format_service(key));
     Svc& s = find(key);

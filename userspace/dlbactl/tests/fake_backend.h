@@ -25,7 +25,8 @@ public:
     void del_server(const ServiceKey& key, uint32_t id) override;
     BucketTable buckets(const ServiceKey& key, bool with_idle) override;
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                     std::optional<uint64_t> version, const std::optional<HashKey>& hash_key) override;
+                     std::optional<uint64_t> version,
+                     const std::optional<HashKey>& hash_key) override;
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;
@@ -79,13 +80,26 @@ public:
     void add_service(const ServiceConfig& c) override { t_.add_service(c); }
     void set_service(const ServiceChange& c) override { t_.set_service(c); }
     void del_service(const ServiceKey& key) override { t_.del_service(key); }
-    std::vector<ServerInfo> servers(const std::optional<ServiceKey>& key) override { return t_.servers(key); }
-    void add_server(const ServiceKey& key, const ServerConfig& c) override { t_.add_server(key, c); }
-    void set_server(const ServiceKey& key, const ServerChange& c) override { t_.set_server(key, c); }
+    std::vector<ServerInfo> servers(const std::optional<ServiceKey>& key) override
+    {
+        return t_.servers(key);
+    }
+    void add_server(const ServiceKey& key, const ServerConfig& c) override
+    {
+        t_.add_server(key, c);
+    }
+    void set_server(const ServiceKey& key, const ServerChange& c) override
+    {
+        t_.set_server(key, c);
+    }
     void del_server(const ServiceKey& key, uint32_t id) override { t_.del_server(key, id); }
-    BucketTable buckets(const ServiceKey& key, bool with_idle) override { return t_.buckets(key, with_idle); }
+    BucketTable buckets(const ServiceKey& key, bool with_idle) override
+    {
+        return t_.buckets(key, with_idle);
+    }
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                     std::optional<uint64_t> version, const std::optional<HashKey>& hash_key) override
+                     std::optional<uint64_t> version,
+                     const std::optional<HashKey>& hash_key) override
     {
         t_.set_buckets(key, assign, version, hash_key);
     }

@@ -102,8 +102,8 @@ TEST(Attrs, TruncatedAttributeIsRejected)
 
 // Builds the NLMSGERR the kernel sends back for 'request', with extack
 // TLVs, as netlink_ack() lays it out.
-std::vector<std::byte> crafted_error(const nlmsghdr* request, int error, const char* msg, bool capped,
-                                     std::optional<uint32_t> offset = {})
+std::vector<std::byte> crafted_error(const nlmsghdr* request, int error, const char* msg,
+                                     bool capped, std::optional<uint32_t> offset = {})
 {
     std::vector<std::byte> buf(4096);
     nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
@@ -129,7 +129,8 @@ TEST(Ack, ExtackMessageCapped)
 {
     Message req(0x20, 1, 1);
     req.put_u32(1, 3);
-    auto buf = crafted_error(req.header(), -EINVAL, "bucket count must be a power of two", true, 24);
+    auto buf =
+        crafted_error(req.header(), -EINVAL, "bucket count must be a power of two", true, 24);
     Ack ack = parse_ack(reinterpret_cast<const nlmsghdr*>(buf.data()));
     EXPECT_EQ(ack.error, EINVAL);
     EXPECT_EQ(ack.message, "bucket count must be a power of two");
@@ -199,7 +200,7 @@ TEST(MessageOk, RefusesLengthsBeyondTheBuffer)
     EXPECT_FALSE(message_ok(&h, sizeof(h) - 1));
     h.nlmsg_len = 8;
     EXPECT_FALSE(message_ok(&h, sizeof(h)));
-    h.nlmsg_len = 0x80000010u;	// negative as an int: mnl_nlmsg_ok() accepts it
+    h.nlmsg_len = 0x80000010u; // negative as an int: mnl_nlmsg_ok() accepts it
     EXPECT_FALSE(message_ok(&h, 4096));
 }
 

@@ -29,7 +29,8 @@ TEST(ParseService, Ipv6UdpUppercaseProto)
 
 TEST(ParseService, RoundTripsThroughFormat)
 {
-    for (const char* s : {"10.0.0.10:53/udp", "[fd00::10]:80/tcp", "[::ffff:10.0.0.1]:8080/tcp", "0.0.0.0:1/tcp"})
+    for (const char* s :
+         {"10.0.0.10:53/udp", "[fd00::10]:80/tcp", "[::ffff:10.0.0.1]:8080/tcp", "0.0.0.0:1/tcp"})
         EXPECT_EQ(format_service(parse_service(s)), s);
 }
 
@@ -92,8 +93,9 @@ TEST(ParseMac, GoodForms)
 
 TEST(ParseMac, BadForms)
 {
-    for (const char* s : {"02:00:00:00:01", "02:00:00:00:01:01:01", "2:0:0:0:1:1", "02:00:00:00:01:0g",
-                          "02:00-00:00:01:01", "0200.0000.0101", "", "02:00:00:00:01:+1", "02:00:00:00:01:-1"})
+    for (const char* s :
+         {"02:00:00:00:01", "02:00:00:00:01:01:01", "2:0:0:0:1:1", "02:00:00:00:01:0g",
+          "02:00-00:00:01:01", "0200.0000.0101", "", "02:00:00:00:01:+1", "02:00:00:00:01:-1"})
         EXPECT_THROW(parse_mac(s), ParseError) << s;
 }
 
@@ -101,7 +103,8 @@ TEST(ParseMac, UnicastCheck)
 {
     EXPECT_TRUE(check_unicast_mac(parse_mac("02:00:00:00:01:01")).empty());
     EXPECT_NE(check_unicast_mac(parse_mac("00:00:00:00:00:00")), "");
-    EXPECT_NE(check_unicast_mac(parse_mac("01:00:5e:00:00:01")).find("multicast"), std::string::npos);
+    EXPECT_NE(check_unicast_mac(parse_mac("01:00:5e:00:00:01")).find("multicast"),
+              std::string::npos);
     EXPECT_NE(check_unicast_mac(parse_mac("ff:ff:ff:ff:ff:ff")), "");
 }
 

@@ -54,14 +54,16 @@ protected:
 TEST_F(PlannerTest, FreshKernelGetsEverythingAddedInOrder)
 {
     auto plan = Planner::plan(config(kBase), fake);
-    EXPECT_THAT(describe(plan),
-                ElementsAre("add service 10.0.0.10:80/tcp (buckets 1024, timeout 300, mode forward)",
-                            "add service 10.0.0.20:53/udp (buckets 65536, timeout 300, mode forward)",
-                            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method dr, mac 02:00:00:00:01:01, "
-                            "weight 1)",
-                            "add server 10.0.0.10:80/tcp id 2 (addr 10.0.1.2, method dr, mac 02:00:00:00:01:02, "
-                            "weight 2)",
-                            "add server 10.0.0.20:53/udp id 1 (addr 10.0.2.1, method nat, port 5353, weight 1)"));
+    EXPECT_THAT(
+        describe(plan),
+        ElementsAre(
+            "add service 10.0.0.10:80/tcp (buckets 1024, timeout 300, mode forward)",
+            "add service 10.0.0.20:53/udp (buckets 65536, timeout 300, mode forward)",
+            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method dr, mac 02:00:00:00:01:01, "
+            "weight 1)",
+            "add server 10.0.0.10:80/tcp id 2 (addr 10.0.1.2, method dr, mac 02:00:00:00:01:02, "
+            "weight 2)",
+            "add server 10.0.0.20:53/udp id 1 (addr 10.0.2.1, method nat, port 5353, weight 1)"));
     Planner::apply(fake, plan);
     EXPECT_EQ(fake.state.size(), 2u);
     auto& svc = fake.state.at(parse_service("10.0.0.10:80/tcp"));
@@ -90,13 +92,15 @@ TEST_F(PlannerTest, ChangedFieldsBecomeSetsAndMissingObjectsDeletes)
       - {id: 1, addr: 10.0.1.1, mac: "02:00:00:00:01:01", enabled: no}
       - {id: 3, addr: 10.0.1.3, mac: "02:00:00:00:01:03"}
 )");
-    EXPECT_THAT(describe(plan),
-                ElementsAre("del service 10.0.0.20:53/udp (not in the file)",
-                            "del server 10.0.0.10:80/tcp id 2 (not in the file)",
-                            "set service 10.0.0.10:80/tcp (timeout 300 -> 60)",
-                            "set server 10.0.0.10:80/tcp id 1 (enabled yes -> no)",
-                            "add server 10.0.0.10:80/tcp id 3 (addr 10.0.1.3, method dr, mac 02:00:00:00:01:03, "
-                            "weight 1)"));
+    EXPECT_THAT(
+        describe(plan),
+        ElementsAre(
+            "del service 10.0.0.20:53/udp (not in the file)",
+            "del server 10.0.0.10:80/tcp id 2 (not in the file)",
+            "set service 10.0.0.10:80/tcp (timeout 300 -> 60)",
+            "set server 10.0.0.10:80/tcp id 1 (enabled yes -> no)",
+            "add server 10.0.0.10:80/tcp id 3 (addr 10.0.1.3, method dr, mac 02:00:00:00:01:03, "
+            "weight 1)"));
     auto& svc = fake.state.at(parse_service("10.0.0.10:80/tcp"));
     EXPECT_EQ(svc.info.timeout, 60u);
     EXPECT_FALSE(svc.servers.at(1).enabled);
@@ -119,7 +123,8 @@ TEST_F(PlannerTest, SetCarriesOnlyTheChangedFields)
 )"),
                               fake);
     ASSERT_EQ(plan.size(), 2u);
-    EXPECT_EQ(plan[0].describe(), "set server 10.0.0.10:80/tcp id 1 (enabled yes -> no, failed no -> yes)");
+    EXPECT_EQ(plan[0].describe(),
+              "set server 10.0.0.10:80/tcp id 1 (enabled yes -> no, failed no -> yes)");
     EXPECT_EQ(plan[0].server_change.enabled, false);
     EXPECT_EQ(plan[0].server_change.failed, true);
     EXPECT_FALSE(plan[0].server_change.weight);
@@ -141,17 +146,20 @@ TEST_F(PlannerTest, FixedServerFieldsRecreateTheServer)
     servers:
       - {id: 1, addr: 10.0.2.1, method: nat}
 )");
-    EXPECT_THAT(describe(plan),
-                ElementsAre("del server 10.0.0.10:80/tcp id 1 (re-created: addr 10.0.1.1 -> 10.0.1.9, mac "
-                            "02:00:00:00:01:01 -> 02:00:00:00:01:09)",
-                            "del server 10.0.0.10:80/tcp id 2 (re-created: mac 02:00:00:00:01:02 -> 02:00:00:00:01:03)",
-                            // nat port omitted = the service port
-                            "del server 10.0.0.20:53/udp id 1 (re-created: port 5353 -> 53)",
-                            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.9, method dr, mac 02:00:00:00:01:09, "
-                            "weight 1)",
-                            "add server 10.0.0.10:80/tcp id 2 (addr 10.0.1.2, method dr, mac 02:00:00:00:01:03, "
-                            "weight 2)",
-                            "add server 10.0.0.20:53/udp id 1 (addr 10.0.2.1, method nat, weight 1)"));
+    EXPECT_THAT(
+        describe(plan),
+        ElementsAre(
+            "del server 10.0.0.10:80/tcp id 1 (re-created: addr 10.0.1.1 -> 10.0.1.9, mac "
+            "02:00:00:00:01:01 -> 02:00:00:00:01:09)",
+            "del server 10.0.0.10:80/tcp id 2 (re-created: mac 02:00:00:00:01:02 -> "
+            "02:00:00:00:01:03)",
+            // nat port omitted = the service port
+            "del server 10.0.0.20:53/udp id 1 (re-created: port 5353 -> 53)",
+            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.9, method dr, mac 02:00:00:00:01:09, "
+            "weight 1)",
+            "add server 10.0.0.10:80/tcp id 2 (addr 10.0.1.2, method dr, mac 02:00:00:00:01:03, "
+            "weight 2)",
+            "add server 10.0.0.20:53/udp id 1 (addr 10.0.2.1, method nat, weight 1)"));
     EXPECT_EQ(fake.state.at(parse_service("10.0.0.20:53/udp")).servers.at(1).port, 53);
     EXPECT_THAT(Planner::plan(config(R"(services:
   - service: 10.0.0.10:80/tcp
@@ -180,11 +188,13 @@ TEST_F(PlannerTest, BucketCountChangeRecreatesTheService)
       - {id: 1, addr: 10.0.2.1, method: nat, port: 5353}
 )"),
                               fake);
-    EXPECT_THAT(describe(plan),
-                ElementsAre("del service 10.0.0.10:80/tcp (re-created: buckets 1024 -> 2048)",
-                            "add service 10.0.0.10:80/tcp (buckets 2048, timeout 300, mode forward)",
-                            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method dr, mac 02:00:00:00:01:01, "
-                            "weight 1)"));
+    EXPECT_THAT(
+        describe(plan),
+        ElementsAre(
+            "del service 10.0.0.10:80/tcp (re-created: buckets 1024 -> 2048)",
+            "add service 10.0.0.10:80/tcp (buckets 2048, timeout 300, mode forward)",
+            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method dr, mac 02:00:00:00:01:01, "
+            "weight 1)"));
     Planner::apply(fake, plan);
     EXPECT_EQ(fake.state.at(parse_service("10.0.0.10:80/tcp")).info.buckets, 2048u);
     EXPECT_EQ(fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.size(), 1u);
@@ -204,9 +214,10 @@ TEST_F(PlannerTest, MethodChangeRecreatesTheServer)
       - {id: 1, addr: 10.0.2.1, method: nat, port: 5353}
 )"),
                               fake);
-    EXPECT_THAT(describe(plan),
-                ElementsAre("del server 10.0.0.10:80/tcp id 1 (re-created: method dr -> tun)",
-                            "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, weight 1)"));
+    EXPECT_THAT(
+        describe(plan),
+        ElementsAre("del server 10.0.0.10:80/tcp id 1 (re-created: method dr -> tun)",
+                    "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, method tun, weight 1)"));
 }
 
 TEST_F(PlannerTest, FailedIsKeptUnlessTheFileSaysSo)

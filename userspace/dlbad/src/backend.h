@@ -16,9 +16,10 @@ public:
     using Clock = std::chrono::steady_clock;
 
     Backend(ServerConfig config, std::shared_ptr<BackendStats> stats, std::size_t index)
-        : config_(std::move(config)), stats_(std::move(stats)), index_(index)
-    {
-    }
+        : config_(std::move(config)),
+          stats_(std::move(stats)),
+          index_(index)
+    {}
 
     [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
     [[nodiscard]] BackendStats& stats() const noexcept { return *stats_; }

@@ -11,9 +11,10 @@
 
 namespace dlba::dlbad {
 
-std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop, const SocketAddress& addr,
-                                                           std::shared_ptr<BackendStats> stats, BackendEvents* owner,
-                                                           int& err)
+std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop,
+                                                           const SocketAddress& addr,
+                                                           std::shared_ptr<BackendStats> stats,
+                                                           BackendEvents* owner, int& err)
 {
     UniqueFd fd(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) {
@@ -25,7 +26,8 @@ std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop, cons
         return nullptr;
     }
     err = 0;
-    auto conn = std::unique_ptr<BackendConnection>(new BackendConnection(loop, std::move(fd), addr, std::move(stats), owner));
+    auto conn = std::unique_ptr<BackendConnection>(
+        new BackendConnection(loop, std::move(fd), addr, std::move(stats), owner));
     conn->writable = true; // optimistic: the first write tells whether the connect completed
     return conn;
 }

@@ -22,8 +22,8 @@ class BackendConnection final : public EventHandler {
 public:
     // Starts a non-blocking connect.  On immediate failure returns nullptr with `err` set.
     static std::unique_ptr<BackendConnection> open(EventLoop& loop, const SocketAddress& addr,
-                                                   std::shared_ptr<BackendStats> stats, BackendEvents* owner,
-                                                   int& err);
+                                                   std::shared_ptr<BackendStats> stats,
+                                                   BackendEvents* owner, int& err);
     ~BackendConnection();
 
     BackendConnection(const BackendConnection&) = delete;
@@ -56,13 +56,13 @@ public:
     // Edge-triggered readiness, cleared by the user when an operation would block.
     bool readable = false;
     bool writable = false;
-    bool hangup = false;   // EPOLLERR / EPOLLHUP seen
+    bool hangup = false;      // EPOLLERR / EPOLLHUP seen
     bool peer_closed = false; // EPOLLRDHUP / EPOLLHUP seen: read until EOF shows
     bool connected = false;
 
 private:
-    BackendConnection(EventLoop& loop, UniqueFd fd, const SocketAddress& addr, std::shared_ptr<BackendStats> stats,
-                      BackendEvents* owner);
+    BackendConnection(EventLoop& loop, UniqueFd fd, const SocketAddress& addr,
+                      std::shared_ptr<BackendStats> stats, BackendEvents* owner);
 
     EventLoop& loop_;
     UniqueFd fd_;

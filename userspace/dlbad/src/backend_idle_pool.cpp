@@ -85,7 +85,8 @@ void BackendIdlePool::drop(BackendConnection& conn)
     if (it == idle_.end())
         return;
     auto& list = it->second;
-    auto pos = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.get() == &conn; });
+    auto pos =
+        std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.get() == &conn; });
     if (pos == list.end())
         return;
     (*pos)->setOwner(nullptr);

@@ -25,7 +25,8 @@ public:
 
     // Never fails: without memory to park it, or with bytes left unread past the response, the
     // connection is closed instead.
-    void put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle, std::chrono::milliseconds timeout) noexcept;
+    void put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle,
+             std::chrono::milliseconds timeout) noexcept;
     // Most recently used quiet idle connection to this server, or nullptr.
     std::unique_ptr<BackendConnection> take(const BackendStats* server);
     [[nodiscard]] std::size_t size() const noexcept;

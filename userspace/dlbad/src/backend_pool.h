@@ -35,8 +35,14 @@ public:
     // that keeps a back-end's servers and weights keeps their placements.  serverOfRingNode()
     // maps a ring node index to a server index.
     [[nodiscard]] const HashRing& ring() const noexcept { return *ring_; }
-    [[nodiscard]] const std::shared_ptr<const HashRing>& sharedRing() const noexcept { return ring_; }
-    [[nodiscard]] std::size_t serverOfRingNode(std::size_t ring_node) const { return ring_to_server_[ring_node]; }
+    [[nodiscard]] const std::shared_ptr<const HashRing>& sharedRing() const noexcept
+    {
+        return ring_;
+    }
+    [[nodiscard]] std::size_t serverOfRingNode(std::size_t ring_node) const
+    {
+        return ring_to_server_[ring_node];
+    }
 
 private:
     BackendConfig config_;

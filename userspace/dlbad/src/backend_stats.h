@@ -15,8 +15,9 @@ struct BackendStats {
     std::atomic<std::uint64_t> unable_to_connect{0}; // connects refused, reset or timed out
     std::atomic<std::uint64_t> failures{0};          // times it was marked failed
     std::atomic<std::uint64_t> errors{0};            // responses cut short / unparsable / timed out
-    std::atomic<std::uint64_t> idle_discarded{0};    // keep-alive connections not parked / reused: unread bytes, EOF
-    std::atomic<std::uint64_t> cookies_assigned{0};  // persistence cookies injected for it (Fig. 8)
+    std::atomic<std::uint64_t> idle_discarded{
+        0}; // keep-alive connections not parked / reused: unread bytes, EOF
+    std::atomic<std::uint64_t> cookies_assigned{0}; // persistence cookies injected for it (Fig. 8)
     std::atomic<std::uint64_t> responses{0};
     std::atomic<std::uint64_t> resp_time_total_us{0};
     std::atomic<std::uint64_t> resp_time_ewma_us{0}; // exponentially weighted, alpha 1/8
@@ -25,7 +26,7 @@ struct BackendStats {
     // Passive health
     std::atomic<std::uint32_t> consecutive_failures{0};
     std::atomic<bool> failed{false};
-    std::atomic<std::int64_t> retry_at_ns{0};        // steady clock; a failed server is probed after
+    std::atomic<std::int64_t> retry_at_ns{0}; // steady clock; a failed server is probed after
 
     void recordResponseTime(std::uint64_t us) noexcept
     {

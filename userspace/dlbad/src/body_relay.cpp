@@ -26,8 +26,8 @@ private:
 
 } // namespace
 
-PullResult BodyRelay::pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed, ByteBuffer& out,
-                           BodyFramer& framer)
+PullResult BodyRelay::pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed,
+                           ByteBuffer& out, BodyFramer& framer)
 {
     PullResult r;
     while (src_readable) {

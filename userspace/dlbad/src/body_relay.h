@@ -46,8 +46,8 @@ struct PushResult {
 class BodyRelay {
 public:
     // `src_closed`: the source signalled EOF (EPOLLRDHUP): read until it shows.
-    static PullResult pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed, ByteBuffer& out,
-                           BodyFramer& framer);
+    static PullResult pull(Transport& src, bool& src_readable, bool& src_writable, bool src_closed,
+                           ByteBuffer& out, BodyFramer& framer);
     static PushResult push(Transport& dst, bool& dst_readable, bool& dst_writable, ByteBuffer& out);
 };
 

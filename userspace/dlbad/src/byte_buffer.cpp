@@ -60,7 +60,8 @@ std::size_t ByteBuffer::grownSize(std::size_t need) const noexcept
     if (allocated_ == 0)
         next = std::min(kInitialAllocation, capacity_);
     else if (allocated_ < capacity_)
-        next = std::min(allocated_ * 2, capacity_); // flow-controlled data: double up to the capacity
+        next =
+            std::min(allocated_ * 2, capacity_); // flow-controlled data: double up to the capacity
     else
         next = allocated_ + allocated_ / 2; // beyond it (rare: proxy-made heads on a full buffer)
     return std::max(next, need);

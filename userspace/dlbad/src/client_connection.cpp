@@ -35,7 +35,8 @@ std::size_t inputCapacity(const Limits& l)
 
 bool isSmuggling(std::string_view reason)
 {
-    for (std::string_view k : {"Content-Length", "Transfer-Encoding", "chunk", "obs-fold", "bare", "LF", "CR"})
+    for (std::string_view k :
+         {"Content-Length", "Transfer-Encoding", "chunk", "obs-fold", "bare", "LF", "CR"})
         if (reason.find(k) != std::string_view::npos)
             return true;
     return false;
@@ -43,9 +44,9 @@ bool isSmuggling(std::string_view reason)
 
 std::uint64_t unixNow()
 {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
 }
 
 } // namespace
@@ -80,7 +81,8 @@ ClientConnection::~ClientConnection()
     if (state_ != State::Closed) {
         // Destroyed while open (worker shutdown): account as closed.
         if (active_counted_ && server_)
-            svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+            svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
+                1, std::memory_order_relaxed);
         svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
     }
 }
@@ -105,7 +107,8 @@ void ClientConnection::contained(F&& f) noexcept
 void ClientConnection::internalError(const char* what) noexcept
 {
     svc_->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
-    DLBAD_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s", svc_->name().c_str(), what);
+    DLBAD_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s",
+              svc_->name().c_str(), what);
     abort(); // allocates nothing, cannot fail
 }
 
@@ -307,8 +310,9 @@ bool ClientConnection::processInput()
             st.bad_requests.fetch_add(1, std::memory_order_relaxed);
             if (r.http_status == 400 && isSmuggling(r.reason))
                 st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
-            DLBAD_LOG(LogLevel::Debug, "%s: %s: rejected request (%d): %.*s", svc_->name().c_str(), peer_.toString().c_str(),
-                r.http_status, static_cast<int>(r.reason.size()), r.reason.data());
+            DLBAD_LOG(LogLevel::Debug, "%s: %s: rejected request (%d): %.*s", svc_->name().c_str(),
+                      peer_.toString().c_str(), r.http_status, static_cast<int>(r.reason.size()),
+                      r.reason.data());
             sendError(r.http_status, true);
             return true;
         }
@@ -398,7 +402,8 @@ void ClientConnection::headComplete(std::size_t head_length)
     had_persistence_cookie_ = false;
     if (cfg.policy == Policy::Cookie && svc_->codec()) {
         // The first occurrence that verifies decides (several Cookie headers or pairs).
-        const auto pc = find_persistence_cookie(head.headers(), cfg.cookie.name, *svc_->codec(), unixNow());
+        const auto pc =
+            find_persistence_cookie(head.headers(), cfg.cookie.name, *svc_->codec(), unixNow());
         had_persistence_cookie_ = pc.present;
         keys_.cookie_key = pc.server_key;
         if (pc.present && !pc.server_key)
@@ -411,7 +416,8 @@ void ClientConnection::headComplete(std::size_t head_length)
     if (cfg.policy == Policy::UrlHash) {
         // "http://host/a?b" and "/a?b" are one URL (the parser took the path out of either form).
         std::string storage;
-        keys_.url_hash = svc_->hash(cfg.url_hash.query ? origin_form(head.target(), storage) : head.path());
+        keys_.url_hash =
+            svc_->hash(cfg.url_hash.query ? origin_form(head.target(), storage) : head.path());
     }
 
     ForwardContext fc;
@@ -481,8 +487,8 @@ void ClientConnection::dispatch()
             failRequest(503);
             return;
         }
-        auto decision =
-            svc_->scheduler().pick(keys_, worker_.workerIndex(), tried_, loop.now(), worker_.nextTiebreak());
+        auto decision = svc_->scheduler().pick(keys_, worker_.workerIndex(), tried_, loop.now(),
+                                               worker_.nextTiebreak());
         if (!decision) {
             failRequest(503);
             return;
@@ -523,11 +529,11 @@ void ClientConnection::dispatch()
         backend_ = BackendConnection::open(loop, server.address(), server.statsPtr(), this, err);
         if (!backend_) {
             // Immediate failure (no route, no memory...): counted like a refused connect.
-            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), server.address().toString().c_str(),
-                std::strerror(err));
+            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                      server.address().toString().c_str(), std::strerror(err));
             if (server.recordConnectFailure(loop.now(), health))
-                DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed", svc_->pool().name().c_str(),
-                    server.address().toString().c_str());
+                DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed",
+                          svc_->pool().name().c_str(), server.address().toString().c_str());
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
             svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
@@ -547,8 +553,8 @@ bool ClientConnection::exchange()
     if (state_ == State::Connecting) {
         if (b.hangup) {
             int err = b.socketError();
-            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), b.address().toString().c_str(),
-                      std::strerror(err ? err : ECONNRESET));
+            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                      b.address().toString().c_str(), std::strerror(err ? err : ECONNRESET));
             connectFailed(false);
             return true;
         }
@@ -564,8 +570,8 @@ bool ClientConnection::exchange()
         }
         if (r.status != IoStatus::Ok) {
             int err = b.socketError();
-            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(), b.address().toString().c_str(),
-                      std::strerror(err ? err : ECONNREFUSED));
+            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                      b.address().toString().c_str(), std::strerror(err ? err : ECONNREFUSED));
             connectFailed(false);
             return true;
         }
@@ -618,8 +624,8 @@ bool ClientConnection::exchange()
             }
         }
     }
-    if (backend_ && !resp_any_bytes_ && !backend_waiting_ && req_sent_ >= req_out_.size() && body_pending_ &&
-        !spool_.pending()) {
+    if (backend_ && !resp_any_bytes_ && !backend_waiting_ && req_sent_ >= req_out_.size() &&
+        body_pending_ && !spool_.pending()) {
         // Everything so far is out and the client is slow with the rest: that is the client's
         // timeout, not the back-end's.
         backend_waiting_ = true;
@@ -742,8 +748,9 @@ void ClientConnection::connectFailed(bool timeout)
     const auto& server = svc_->pool().servers()[*server_];
     auto& loop = worker_.loop();
     if (server.recordConnectFailure(loop.now(), svc_->config().health))
-        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s", svc_->pool().name().c_str(),
-            server.address().toString().c_str(), timeout ? "a connect timeout" : "a refused connect");
+        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
+                  svc_->pool().name().c_str(), server.address().toString().c_str(),
+                  timeout ? "a connect timeout" : "a refused connect");
     releaseBackend(false);
     server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
     active_counted_ = false;
@@ -808,7 +815,8 @@ void ClientConnection::parseResponseHead()
         const auto& server = svc_->pool().servers()[*server_];
         if (r.error()) {
             DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
-                server.address().toString().c_str(), static_cast<int>(r.reason.size()), r.reason.data());
+                      server.address().toString().c_str(), static_cast<int>(r.reason.size()),
+                      r.reason.data());
             serverFailed("an unparsable response");
             releaseBackend(false);
             failRequest(502);
@@ -859,7 +867,8 @@ void ClientConnection::parseResponseHead()
                 break;
             case Http10Body::kRefuse:
                 DLBAD_LOG(LogLevel::Warning,
-                          "%s: %s answered an HTTP/1.0 request with a transfer coding other than chunked (502)",
+                          "%s: %s answered an HTTP/1.0 request with a transfer coding other than "
+                          "chunked (502)",
                           svc_->name().c_str(), server.address().toString().c_str());
                 serverFailed("an unusable response");
                 releaseBackend(false);
@@ -868,8 +877,10 @@ void ClientConnection::parseResponseHead()
             }
         }
         auto& bs = server.stats();
-        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
-        bs.recordResponseTime(static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));
+        auto elapsed =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
+        bs.recordResponseTime(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));
         int cls = head.status() / 100;
         if (cls >= 1 && cls <= 5)
             bs.status_class[cls].fetch_add(1, std::memory_order_relaxed);
@@ -964,8 +975,8 @@ void ClientConnection::serverFailed(const char* what)
 {
     const auto& server = svc_->pool().servers()[*server_];
     if (server.recordResponseFailure(worker_.loop().now(), svc_->config().health))
-        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s", svc_->pool().name().c_str(),
-            server.address().toString().c_str(), what);
+        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
+                  svc_->pool().name().c_str(), server.address().toString().c_str(), what);
 }
 
 void ClientConnection::failRequest(int status)
@@ -978,7 +989,8 @@ void ClientConnection::failRequest(int status)
     else if (status == 504)
         st.gateway_timeout.fetch_add(1, std::memory_order_relaxed);
     if (active_counted_ && server_) {
-        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
+            1, std::memory_order_relaxed);
         active_counted_ = false;
     }
     releaseBackend(false);
@@ -988,7 +1000,8 @@ void ClientConnection::failRequest(int status)
         return;
     }
     // The request was read to its end, so the connection is still in step: keep it if allowed.
-    sendError(status, !keep_alive_ || body_pending_ || client_eof_ || draining_ || worker_.draining());
+    sendError(status,
+              !keep_alive_ || body_pending_ || client_eof_ || draining_ || worker_.draining());
 }
 
 void ClientConnection::sendError(int status, bool close)
@@ -1050,7 +1063,8 @@ void ClientConnection::beginClose()
     if (backend_)
         releaseBackend(false);
     if (active_counted_ && server_) {
-        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
+            1, std::memory_order_relaxed);
         active_counted_ = false;
     }
     body_pending_ = false; // linger() reads and drops what is left
@@ -1096,7 +1110,8 @@ void ClientConnection::abort()
     if (backend_)
         releaseBackend(false);
     if (active_counted_ && server_) {
-        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
+        svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
+            1, std::memory_order_relaxed);
         active_counted_ = false;
     }
     state_ = State::Closed;
@@ -1123,7 +1138,8 @@ void ClientConnection::updateClientTimer()
     auto& loop = worker_.loop();
     if (state_ == State::Closing) {
         // linger() owns the timer once the output is out; until then the client must read.
-        if (!out_.empty() && (timer_kind_ != ClientTimer::Send || write_progress_ || !client_timer_.armed())) {
+        if (!out_.empty() &&
+            (timer_kind_ != ClientTimer::Send || write_progress_ || !client_timer_.armed())) {
             loop.arm(client_timer_, t.client_send);
             timer_kind_ = ClientTimer::Send;
         }
@@ -1158,8 +1174,8 @@ void ClientConnection::updateClientTimer()
     }
     // Handshake, Request and Idle deadlines run from when the state began; Send restarts on
     // every byte the client accepts, Body on every body byte it sends.
-    const bool restart =
-        (want == ClientTimer::Send && write_progress_) || (want == ClientTimer::Body && body_progress_);
+    const bool restart = (want == ClientTimer::Send && write_progress_) ||
+                         (want == ClientTimer::Body && body_progress_);
     body_progress_ = false;
     if (want != timer_kind_ || !client_timer_.armed() || restart) {
         loop.arm(client_timer_, delay);
@@ -1212,11 +1228,11 @@ void ClientConnection::backendTimeout(BackendConnection&)
 {
     if (state_ == State::Connecting) {
         DLBAD_LOG(LogLevel::Info, "%s: connect %s: timed out", svc_->name().c_str(),
-            backend_->address().toString().c_str());
+                  backend_->address().toString().c_str());
         connectFailed(true);
     } else if (state_ == State::Exchanging) {
         DLBAD_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
-            backend_->address().toString().c_str());
+                  backend_->address().toString().c_str());
         serverFailed("a response timeout");
         failRequest(504);
     }

@@ -125,22 +125,22 @@ private:
     bool peer_closed_ = false; // EPOLLRDHUP seen
     bool draining_ = false;
 
-    ByteBuffer in_;   // client bytes not yet consumed (current head/body, pipelined requests)
-    ByteBuffer out_;  // bytes for the client (bounded: backpressure on the back-end)
+    ByteBuffer in_;  // client bytes not yet consumed (current head/body, pipelined requests)
+    ByteBuffer out_; // bytes for the client (bounded: backpressure on the back-end)
     bool in_dirty_ = false;
 
     // Current request
     RequestParser parser_;
     std::optional<BodyFramer> req_body_;
-    std::string req_out_;  // head (and a body that came whole with it) as sent to the back-end
+    std::string req_out_; // head (and a body that came whole with it) as sent to the back-end
     std::size_t req_sent_ = 0;
-    BodySpool spool_;           // the rest of the body, streamed (bounded: request_buffer_bytes)
-    bool body_pending_ = false; // the request body is still being read from the client
-    bool body_discard_ = false; // the back-end stopped taking it: the rest is read and dropped
+    BodySpool spool_;              // the rest of the body, streamed (bounded: request_buffer_bytes)
+    bool body_pending_ = false;    // the request body is still being read from the client
+    bool body_discard_ = false;    // the back-end stopped taking it: the rest is read and dropped
     bool backend_waiting_ = false; // the back-end's timer is off: dlbad waits for the client's body
     Method method_ = Method::kGet;
     bool idempotent_ = false;
-    bool keep_alive_ = true;     // the client allows keep-alive
+    bool keep_alive_ = true; // the client allows keep-alive
     bool http10_ = false;
     bool expect_continue_ = false;
     bool continue_sent_ = false; // dlbad answered the request's Expect: 100-continue itself
@@ -165,7 +165,7 @@ private:
     bool keep_alive_after_ = true;
     bool backend_reusable_ = false;
     bool backend_paused_ = false;
-    bool interim_held_ = false;  // a 1xx waits in resp_in_ for room in out_ (back-end paused)
+    bool interim_held_ = false; // a 1xx waits in resp_in_ for room in out_ (back-end paused)
 
     Timer client_timer_;
     ClientTimer timer_kind_ = ClientTimer::None;

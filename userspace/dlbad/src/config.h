@@ -20,7 +20,7 @@ enum class Policy { Cookie, SessionId, UrlHash, LeastConn, LeastResponseTime };
 enum class ListenProtocol { Http, Https };
 
 struct Limits {
-    std::size_t max_header_bytes = 16 * 1024;     // request line + headers
+    std::size_t max_header_bytes = 16 * 1024; // request line + headers
     std::size_t max_headers = 100;
     std::size_t max_body_bytes = 8 * 1024 * 1024; // request body, after de-chunking
     std::size_t max_response_header_bytes = 64 * 1024;
@@ -30,23 +30,23 @@ struct Limits {
 };
 
 struct Timeouts {
-    Millis client_request{15000};    // from the first byte of a request to the end of its head
-    Millis client_body_idle{15000};  // no request body byte for this long (while dlbad reads it)
-    Millis client_keepalive{60000};  // idle client between requests
-    Millis client_send{30000};       // client not reading its response
+    Millis client_request{15000};   // from the first byte of a request to the end of its head
+    Millis client_body_idle{15000}; // no request body byte for this long (while dlbad reads it)
+    Millis client_keepalive{60000}; // idle client between requests
+    Millis client_send{30000};      // client not reading its response
     Millis tls_handshake{10000};
     Millis backend_connect{3000};
-    Millis backend_response{30000};  // back-end silent (first byte or between reads)
+    Millis backend_response{30000}; // back-end silent (first byte or between reads)
 };
 
 struct Health {
-    unsigned max_failures = 3;       // consecutive failures before a server is marked failed
-    Millis retry_interval{10000};    // a failed server is tried again after this
-    unsigned max_attempts = 3;       // servers tried for one request before 502/503
+    unsigned max_failures = 3;    // consecutive failures before a server is marked failed
+    Millis retry_interval{10000}; // a failed server is tried again after this
+    unsigned max_attempts = 3;    // servers tried for one request before 502/503
 };
 
 struct ServerConfig {
-    std::uint32_t key = 0;           // WO 01/69890: "each server can have a unique integer key"
+    std::uint32_t key = 0; // WO 01/69890: "each server can have a unique integer key"
     SocketAddress addr;
     std::uint32_t weight = 1;
     bool enabled = true;
@@ -56,7 +56,7 @@ struct ServerConfig {
 struct BackendConfig {
     std::string name;
     std::vector<ServerConfig> servers;
-    bool keepalive = false;          // reuse back-end connections (off: one connection per request)
+    bool keepalive = false; // reuse back-end connections (off: one connection per request)
     std::size_t keepalive_idle_max = 32; // idle connections kept per server and worker
     Millis keepalive_idle_timeout{15000};
     int line = 0;
@@ -73,8 +73,8 @@ struct TlsConfig {
     std::string min_version = "TLSv1.2";
     std::string max_version = "TLSv1.3";
     bool session_tickets = true;
-    std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax); empty = ECDHE + AEAD only
-    std::string ciphersuites;  // TLS 1.3 suites; empty = OpenSSL default
+    std::string ciphers;      // TLS 1.2 cipher list (OpenSSL syntax); empty = ECDHE + AEAD only
+    std::string ciphersuites; // TLS 1.3 suites; empty = OpenSSL default
 };
 
 struct CookieConfig {
@@ -94,14 +94,14 @@ struct SessionIdConfig {
 };
 
 struct PersistenceKey {
-    unsigned id = 0;                 // carried in every token: which key signed it
-    std::string secret;              // raw bytes, at least 32
+    unsigned id = 0;    // carried in every token: which key signed it
+    std::string secret; // raw bytes, at least 32
 };
 
 struct UrlHashConfig {
-    double load_factor = 1.05;       // bounded load: no server above factor x mean
-    bool query = true;               // include the query string in the hashed URL
-    std::size_t max_urls = 65536;    // URLs remembered per worker thread (LRU beyond)
+    double load_factor = 1.05;    // bounded load: no server above factor x mean
+    bool query = true;            // include the query string in the hashed URL
+    std::size_t max_urls = 65536; // URLs remembered per worker thread (LRU beyond)
 };
 
 struct ServiceConfig {
@@ -111,21 +111,22 @@ struct ServiceConfig {
     std::optional<TlsConfig> tls;
     std::string backend;
     Policy policy = Policy::LeastConn;
-    Policy new_session_policy = Policy::LeastConn; // for cookie/session-id requests without a mapping
+    Policy new_session_policy =
+        Policy::LeastConn; // for cookie/session-id requests without a mapping
     CookieConfig cookie;
     SessionIdConfig session_id;
     UrlHashConfig url_hash;
     Limits limits;
     Timeouts timeouts;
     Health health;
-    bool trust_forwarded = false;    // keep client-supplied X-Forwarded-*/Forwarded
+    bool trust_forwarded = false; // keep client-supplied X-Forwarded-*/Forwarded
     int line = 0;
 };
 
 struct MonitorConfig {
     std::string unix_socket = "/run/dlbad/status.sock";
-    std::optional<SocketAddress> tcp;      // read-only JSON dump
-    std::optional<SocketAddress> metrics;  // Prometheus text, GET /metrics
+    std::optional<SocketAddress> tcp;     // read-only JSON dump
+    std::optional<SocketAddress> metrics; // Prometheus text, GET /metrics
 };
 
 // cpu_affinity: None leaves the workers to the kernel's scheduler; Auto binds worker i to the
@@ -134,7 +135,7 @@ enum class CpuAffinity { None, Auto };
 
 struct Config {
     std::string path;
-    unsigned workers = 0;                 // 0 = one per online CPU
+    unsigned workers = 0; // 0 = one per online CPU
     CpuAffinity cpu_affinity = CpuAffinity::None;
     std::size_t max_connections = 100000; // client connections, whole daemon
     Millis drain_timeout{10000};          // on SIGTERM: time given to open connections to finish
@@ -145,8 +146,8 @@ struct Config {
     // TLS session ticket keys (80 bytes each) from ticket_key_file, the first encrypts, all decrypt.
     // Empty = keys made in-process, a new one every ticket_key_rotation (kept across reloads).
     std::vector<std::string> ticket_keys;
-    Millis ticket_key_rotation{3600000};  // generated keys only
-    Millis ticket_lifetime{7200000};      // a session (ticket) resumes this long after it was made
+    Millis ticket_key_rotation{3600000}; // generated keys only
+    Millis ticket_lifetime{7200000};     // a session (ticket) resumes this long after it was made
     // SipHash-2-4 key (raw 16 bytes) of URL and session-id hashing: every DLBA server of an array
     // must share it to agree on placement.  Empty = random per process (kept across reloads).
     std::string hash_key;

@@ -9,9 +9,9 @@ namespace dlba::dlbad {
 class ConfigError : public std::runtime_error {
 public:
     ConfigError(const std::string& file, int line, const std::string& message)
-        : std::runtime_error(file + ":" + std::to_string(line) + ": " + message), line_(line)
-    {
-    }
+        : std::runtime_error(file + ":" + std::to_string(line) + ": " + message),
+          line_(line)
+    {}
 
     [[nodiscard]] int line() const noexcept { return line_; }
 

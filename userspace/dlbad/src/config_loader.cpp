@@ -34,7 +34,10 @@ public:
     {
         throw ConfigError(file_, lineOf(node), msg);
     }
-    [[noreturn]] void failAt(int line, const std::string& msg) const { throw ConfigError(file_, line, msg); }
+    [[noreturn]] void failAt(int line, const std::string& msg) const
+    {
+        throw ConfigError(file_, line, msg);
+    }
 
     static int lineOf(const YAML::Node& node)
     {
@@ -49,11 +52,13 @@ public:
     }
 
     // Rejects keys outside `allowed`, naming the offending key's line.
-    void checkKeys(const YAML::Node& map, std::initializer_list<const char*> allowed, const std::string& what) const
+    void checkKeys(const YAML::Node& map, std::initializer_list<const char*> allowed,
+                   const std::string& what) const
     {
         for (const auto& kv : map) {
             auto key = kv.first.as<std::string>();
-            bool ok = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+            bool ok = std::any_of(allowed.begin(), allowed.end(),
+                                  [&](const char* a) { return key == a; });
             if (!ok)
                 fail(kv.first, "unknown key '" + key + "' in " + what);
         }
@@ -87,7 +92,8 @@ public:
         else if (s.empty() || ec != std::errc() || end != s.data() + s.size())
             fail(node, what + ": expected an unsigned integer, got '" + s + "'");
         if (v < min || v > max)
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " +
+                           std::to_string(max) + "]");
         return v;
     }
 
@@ -137,14 +143,16 @@ public:
             fail(node, what + ": unknown duration unit '" + unit + "' (ms, s, m, h)");
         if (ms == 0)
             fail(node, what + ": must be greater than zero");
-        if (ms < static_cast<std::uint64_t>(min.count()) || ms > static_cast<std::uint64_t>(max.count()))
+        if (ms < static_cast<std::uint64_t>(min.count()) ||
+            ms > static_cast<std::uint64_t>(max.count()))
             fail(node, what + ": " + s + " out of range [" + std::to_string(min.count()) + "ms, " +
                            std::to_string(max.count()) + "ms]");
         return Millis(ms);
     }
 
     // "16k", "8m", "1g" or bytes.
-    std::size_t size(const YAML::Node& node, const std::string& what, std::size_t min, std::size_t max) const
+    std::size_t size(const YAML::Node& node, const std::string& what, std::size_t min,
+                     std::size_t max) const
     {
         auto s = str(node, what);
         std::size_t i = 0;
@@ -154,7 +162,8 @@ public:
             fail(node, what + ": expected a size like 16k, 8m, got '" + s + "'");
         std::uint64_t v = std::stoull(s.substr(0, i));
         auto unit = s.substr(i);
-        std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(unit.begin(), unit.end(), unit.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         unsigned shift = 0;
         if (unit == "k" || unit == "kb" || unit == "kib")
             shift = 10;
@@ -166,10 +175,12 @@ public:
             fail(node, what + ": unknown size unit '" + unit + "' (k, m, g)");
         // Compare before shifting: 17179869184g would otherwise wrap round to 0 (= unlimited).
         if (v > (std::uint64_t(max) >> shift))
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "] bytes");
+            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " +
+                           std::to_string(max) + "] bytes");
         v <<= shift;
         if (v < min || v > max)
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "] bytes");
+            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " +
+                           std::to_string(max) + "] bytes");
         return v;
     }
 
@@ -228,7 +239,8 @@ public:
         while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
             trimmed.pop_back();
         bool hex = !trimmed.empty() && trimmed.size() % 2 == 0 &&
-                   std::all_of(trimmed.begin(), trimmed.end(), [](unsigned char c) { return std::isxdigit(c); });
+                   std::all_of(trimmed.begin(), trimmed.end(),
+                               [](unsigned char c) { return std::isxdigit(c); });
         if (!hex)
             return data;
         std::string out;
@@ -240,8 +252,9 @@ public:
     void limits(const YAML::Node& n, Limits& l) const
     {
         requireMap(n, "limits");
-        checkKeys(n, {"max_header_bytes", "max_headers", "max_body_bytes", "max_response_header_bytes",
-                      "buffer_bytes", "max_pipelined_bytes", "request_buffer_bytes"},
+        checkKeys(n,
+                  {"max_header_bytes", "max_headers", "max_body_bytes", "max_response_header_bytes",
+                   "buffer_bytes", "max_pipelined_bytes", "request_buffer_bytes"},
                   "limits");
         if (n["max_header_bytes"])
             l.max_header_bytes = size(n["max_header_bytes"], "max_header_bytes", 1024, 1 << 20);
@@ -255,16 +268,19 @@ public:
         if (n["buffer_bytes"])
             l.buffer_bytes = size(n["buffer_bytes"], "buffer_bytes", 4096, 16 << 20);
         if (n["max_pipelined_bytes"])
-            l.max_pipelined_bytes = size(n["max_pipelined_bytes"], "max_pipelined_bytes", 1024, 16 << 20);
+            l.max_pipelined_bytes =
+                size(n["max_pipelined_bytes"], "max_pipelined_bytes", 1024, 16 << 20);
         if (n["request_buffer_bytes"])
-            l.request_buffer_bytes = size(n["request_buffer_bytes"], "request_buffer_bytes", 4096, 16 << 20);
+            l.request_buffer_bytes =
+                size(n["request_buffer_bytes"], "request_buffer_bytes", 4096, 16 << 20);
     }
 
     void timeouts(const YAML::Node& n, Timeouts& t) const
     {
         requireMap(n, "timeouts");
-        checkKeys(n, {"client_request", "client_body_idle", "client_keepalive", "client_send", "tls_handshake", "backend_connect",
-                      "backend_response"},
+        checkKeys(n,
+                  {"client_request", "client_body_idle", "client_keepalive", "client_send",
+                   "tls_handshake", "backend_connect", "backend_response"},
                   "timeouts");
         if (n["client_request"])
             t.client_request = duration(n["client_request"], "client_request");
@@ -287,17 +303,21 @@ public:
         requireMap(n, "health");
         checkKeys(n, {"max_failures", "retry_interval", "max_attempts"}, "health");
         if (n["max_failures"])
-            h.max_failures = static_cast<unsigned>(unsignedInt(n["max_failures"], "max_failures", 1, 1000));
+            h.max_failures =
+                static_cast<unsigned>(unsignedInt(n["max_failures"], "max_failures", 1, 1000));
         if (n["retry_interval"])
             h.retry_interval = duration(n["retry_interval"], "retry_interval");
         if (n["max_attempts"])
-            h.max_attempts = static_cast<unsigned>(unsignedInt(n["max_attempts"], "max_attempts", 1, 100));
+            h.max_attempts =
+                static_cast<unsigned>(unsignedInt(n["max_attempts"], "max_attempts", 1, 100));
     }
 
     TlsConfig tls(const YAML::Node& n) const
     {
         requireMap(n, "tls");
-        checkKeys(n, {"certificates", "min_version", "max_version", "session_tickets", "ciphers", "ciphersuites"},
+        checkKeys(n,
+                  {"certificates", "min_version", "max_version", "session_tickets", "ciphers",
+                   "ciphersuites"},
                   "tls");
         TlsConfig t;
         const auto& certs = n["certificates"];
@@ -340,16 +360,19 @@ public:
     BackendConfig backend(const std::string& name, const YAML::Node& n) const
     {
         requireMap(n, "backend '" + name + "'");
-        checkKeys(n, {"servers", "keepalive", "keepalive_idle_max", "keepalive_idle_timeout"}, "backend");
+        checkKeys(n, {"servers", "keepalive", "keepalive_idle_max", "keepalive_idle_timeout"},
+                  "backend");
         BackendConfig b;
         b.name = name;
         b.line = lineOf(n);
         if (n["keepalive"])
             b.keepalive = boolean(n["keepalive"], "keepalive");
         if (n["keepalive_idle_max"])
-            b.keepalive_idle_max = unsignedInt(n["keepalive_idle_max"], "keepalive_idle_max", 1, 100000);
+            b.keepalive_idle_max =
+                unsignedInt(n["keepalive_idle_max"], "keepalive_idle_max", 1, 100000);
         if (n["keepalive_idle_timeout"])
-            b.keepalive_idle_timeout = duration(n["keepalive_idle_timeout"], "keepalive_idle_timeout");
+            b.keepalive_idle_timeout =
+                duration(n["keepalive_idle_timeout"], "keepalive_idle_timeout");
         const auto& servers = n["servers"];
         if (!servers)
             fail(n, "backend '" + name + "': 'servers' is required");
@@ -360,22 +383,26 @@ public:
             requireMap(s, "server");
             checkKeys(s, {"key", "addr", "weight", "enabled"}, "server");
             if (!s["key"])
-                fail(s, "server: 'key' is required (a unique integer naming it in persistence cookies)");
+                fail(s, "server: 'key' is required (a unique integer naming it in persistence "
+                        "cookies)");
             if (!s["addr"])
                 fail(s, "server: 'addr' is required (ADDRESS:PORT)");
             ServerConfig sc;
             sc.line = lineOf(s);
             sc.key = static_cast<std::uint32_t>(unsignedInt(s["key"], "key", 0, 0xffffffffu));
             if (!keys.insert(sc.key).second)
-                fail(s["key"], "server key " + std::to_string(sc.key) + " used twice in backend '" + name + "'");
+                fail(s["key"], "server key " + std::to_string(sc.key) + " used twice in backend '" +
+                                   name + "'");
             sc.addr = address(s["addr"], "addr");
             if (s["weight"])
-                sc.weight = static_cast<std::uint32_t>(unsignedInt(s["weight"], "weight", 0, HashRing::kMaxWeight));
+                sc.weight = static_cast<std::uint32_t>(
+                    unsignedInt(s["weight"], "weight", 0, HashRing::kMaxWeight));
             if (s["enabled"])
                 sc.enabled = boolean(s["enabled"], "enabled");
             for (const auto& other : b.servers)
                 if (other.addr == sc.addr)
-                    fail(s["addr"], "server " + sc.addr.toString() + " listed twice in backend '" + name + "'");
+                    fail(s["addr"], "server " + sc.addr.toString() + " listed twice in backend '" +
+                                        name + "'");
             b.servers.push_back(std::move(sc));
         }
         if (b.servers.size() > 1000)
@@ -383,11 +410,14 @@ public:
         return b;
     }
 
-    ServiceConfig service(const YAML::Node& n, const Limits& dl, const Timeouts& dt, const Health& dh) const
+    ServiceConfig service(const YAML::Node& n, const Limits& dl, const Timeouts& dt,
+                          const Health& dh) const
     {
         requireMap(n, "service");
-        checkKeys(n, {"name", "listen", "protocol", "tls", "backend", "policy", "new_session_policy", "cookie",
-                      "session_id", "url_hash", "limits", "timeouts", "health", "trust_forwarded"},
+        checkKeys(n,
+                  {"name", "listen", "protocol", "tls", "backend", "policy", "new_session_policy",
+                   "cookie", "session_id", "url_hash", "limits", "timeouts", "health",
+                   "trust_forwarded"},
                   "service");
         ServiceConfig s;
         s.line = lineOf(n);
@@ -423,13 +453,16 @@ public:
             s.policy = policy(n["policy"], "policy");
         if (n["new_session_policy"]) {
             s.new_session_policy = policy(n["new_session_policy"], "new_session_policy");
-            if (s.new_session_policy != Policy::LeastConn && s.new_session_policy != Policy::LeastResponseTime)
-                fail(n["new_session_policy"], "new_session_policy: leastconn or least-response-time");
+            if (s.new_session_policy != Policy::LeastConn &&
+                s.new_session_policy != Policy::LeastResponseTime)
+                fail(n["new_session_policy"],
+                     "new_session_policy: leastconn or least-response-time");
         }
         if (n["cookie"]) {
             const auto& c = n["cookie"];
             requireMap(c, "cookie");
-            checkKeys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"}, "cookie");
+            checkKeys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"},
+                      "cookie");
             if (c["session"])
                 s.cookie.session = token(c["session"], "cookie.session");
             if (c["name"])
@@ -441,17 +474,20 @@ public:
             if (c["max_age"])
                 // Whole seconds from 1s (a shorter one would truncate to 0 = no limit) to 10 years.
                 s.cookie.max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                    duration(c["max_age"], "cookie.max_age", Millis(1000), Millis(std::uint64_t(87600) * 3600000)));
+                    duration(c["max_age"], "cookie.max_age", Millis(1000),
+                             Millis(std::uint64_t(87600) * 3600000)));
             if (c["path"])
                 s.cookie.path = str(c["path"], "cookie.path");
             if (c["domain"])
                 s.cookie.domain = str(c["domain"], "cookie.domain");
             try {
-                (void)CookieInjector(CookieInjectionConfig{"S", "P", true}, CookieScope{s.cookie.path, s.cookie.domain});
+                (void)CookieInjector(CookieInjectionConfig{"S", "P", true},
+                                     CookieScope{s.cookie.path, s.cookie.domain});
             } catch (const std::invalid_argument& e) {
-                fail(c["domain"] && std::string(e.what()).find("domain") != std::string::npos ? c["domain"]
-                     : c["path"]                                                              ? c["path"]
-                                                                                              : c,
+                fail(c["domain"] && std::string(e.what()).find("domain") != std::string::npos
+                         ? c["domain"]
+                     : c["path"] ? c["path"]
+                                 : c,
                      std::string("cookie: ") + e.what());
             }
             if (s.cookie.name == s.cookie.session)
@@ -459,7 +495,8 @@ public:
         }
         if (s.policy == Policy::Cookie && s.cookie.session.empty())
             fail(n["cookie"] ? n["cookie"] : n,
-                 "service '" + s.name + "': policy cookie needs cookie.session (the back-end's session cookie name)");
+                 "service '" + s.name +
+                     "': policy cookie needs cookie.session (the back-end's session cookie name)");
         if (n["session_id"]) {
             const auto& c = n["session_id"];
             if (!c.IsSequence() || c.size() == 0)
@@ -482,7 +519,8 @@ public:
             requireMap(c, "url_hash");
             checkKeys(c, {"load_factor", "query", "max_urls"}, "url_hash");
             if (c["load_factor"])
-                s.url_hash.load_factor = number(c["load_factor"], "url_hash.load_factor", 1.01, 10.0);
+                s.url_hash.load_factor =
+                    number(c["load_factor"], "url_hash.load_factor", 1.01, 10.0);
             if (c["max_urls"])
                 s.url_hash.max_urls = unsignedInt(c["max_urls"], "url_hash.max_urls", 16, 1u << 24);
             if (c["query"])
@@ -506,9 +544,11 @@ public:
         if (!root || root.IsNull())
             failAt(1, "empty configuration");
         requireMap(root, "the configuration");
-        checkKeys(root, {"workers", "cpu_affinity", "max_connections", "drain_timeout", "persistence_key_file", "persistence_keys", "ticket_key_file",
-                         "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor",
-                         "defaults", "backends", "services"},
+        checkKeys(root,
+                  {"workers", "cpu_affinity", "max_connections", "drain_timeout",
+                   "persistence_key_file", "persistence_keys", "ticket_key_file",
+                   "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor", "defaults",
+                   "backends", "services"},
                   "the configuration");
         if (root["workers"])
             c.workers = static_cast<unsigned>(unsignedInt(root["workers"], "workers", 0, 1024));
@@ -519,20 +559,24 @@ public:
             else if (v == "none")
                 c.cpu_affinity = CpuAffinity::None;
             else
-                fail(root["cpu_affinity"], "cpu_affinity must be 'auto' or 'none', not '" + v + "'");
+                fail(root["cpu_affinity"],
+                     "cpu_affinity must be 'auto' or 'none', not '" + v + "'");
         }
         if (root["max_connections"])
-            c.max_connections = unsignedInt(root["max_connections"], "max_connections", 1, 10000000);
+            c.max_connections =
+                unsignedInt(root["max_connections"], "max_connections", 1, 10000000);
         if (root["drain_timeout"])
             c.drain_timeout = duration(root["drain_timeout"], "drain_timeout");
         if (root["persistence_key_file"] && root["persistence_keys"])
-            fail(root["persistence_keys"], "give either persistence_key_file or persistence_keys, not both");
+            fail(root["persistence_keys"],
+                 "give either persistence_key_file or persistence_keys, not both");
         if (root["persistence_key_file"]) {
             PersistenceKey k;
             k.secret = readKeyFile(root["persistence_key_file"], "persistence_key_file");
             if (k.secret.size() < 32)
-                fail(root["persistence_key_file"], "persistence_key_file: the key must be at least 32 bytes "
-                                                   "(64 hex digits)");
+                fail(root["persistence_key_file"],
+                     "persistence_key_file: the key must be at least 32 bytes "
+                     "(64 hex digits)");
             c.persistence_keys.push_back(std::move(k));
         }
         if (root["persistence_keys"]) {
@@ -551,7 +595,8 @@ public:
                         fail(e["id"], "persistence key id " + std::to_string(k.id) + " used twice");
                 k.secret = readKeyFile(e["file"], "file");
                 if (k.secret.size() < 32)
-                    fail(e["file"], "persistence key: the key must be at least 32 bytes (64 hex digits)");
+                    fail(e["file"],
+                         "persistence key: the key must be at least 32 bytes (64 hex digits)");
                 c.persistence_keys.push_back(std::move(k));
             }
         }
@@ -571,25 +616,29 @@ public:
         }
         // A ticket must resume on TLS 1.3 clients, which keep it at most 7 days (RFC 8446 4.6.1).
         if (root["ticket_lifetime"])
-            c.ticket_lifetime = duration(root["ticket_lifetime"], "ticket_lifetime", Millis(1000), Millis(7 * 24 * 3600000));
+            c.ticket_lifetime = duration(root["ticket_lifetime"], "ticket_lifetime", Millis(1000),
+                                         Millis(7 * 24 * 3600000));
         if (root["ticket_key_rotation"]) {
-            c.ticket_key_rotation =
-                duration(root["ticket_key_rotation"], "ticket_key_rotation", Millis(1000), kMaxDuration);
+            c.ticket_key_rotation = duration(root["ticket_key_rotation"], "ticket_key_rotation",
+                                             Millis(1000), kMaxDuration);
             if (root["ticket_key_file"])
-                fail(root["ticket_key_rotation"], "ticket_key_rotation applies to generated keys only: rotate a "
-                                                  "ticket_key_file by editing it and sending SIGHUP");
+                fail(root["ticket_key_rotation"],
+                     "ticket_key_rotation applies to generated keys only: rotate a "
+                     "ticket_key_file by editing it and sending SIGHUP");
         }
         // Generated keys kept = one per rotation within a lifetime, plus the current one.
         if (c.ticket_lifetime.count() / c.ticket_key_rotation.count() >=
             static_cast<long long>(TicketKeys::kMaxKeys))
-            fail(root["ticket_key_rotation"] ? root["ticket_key_rotation"] : root["ticket_lifetime"],
-                 "ticket_lifetime / ticket_key_rotation must be below " + std::to_string(TicketKeys::kMaxKeys) +
-                     " (the keys kept for decryption)");
+            fail(root["ticket_key_rotation"] ? root["ticket_key_rotation"]
+                                             : root["ticket_lifetime"],
+                 "ticket_lifetime / ticket_key_rotation must be below " +
+                     std::to_string(TicketKeys::kMaxKeys) + " (the keys kept for decryption)");
         if (root["hash_key_file"]) {
             c.hash_key = readKeyFile(root["hash_key_file"], "hash_key_file");
             if (c.hash_key.size() != 16)
-                fail(root["hash_key_file"], "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
-                                                std::to_string(c.hash_key.size()));
+                fail(root["hash_key_file"],
+                     "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
+                         std::to_string(c.hash_key.size()));
         }
         if (root["monitor"]) {
             const auto& m = root["monitor"];
@@ -636,13 +685,15 @@ public:
             bool found = std::any_of(c.backends.begin(), c.backends.end(),
                                      [&](const BackendConfig& b) { return b.name == s.backend; });
             if (!found)
-                fail(sn["backend"], "service '" + s.name + "': no backend named '" + s.backend + "'");
+                fail(sn["backend"],
+                     "service '" + s.name + "': no backend named '" + s.backend + "'");
             for (const auto& other : c.services) {
                 if (other.name == s.name)
                     fail(sn["name"], "service name '" + s.name + "' used twice (first at line " +
                                          std::to_string(other.line) + ")");
                 if (other.listen == s.listen)
-                    fail(sn["listen"], "listen address " + s.listen.toString() + " used twice (first at line " +
+                    fail(sn["listen"], "listen address " + s.listen.toString() +
+                                           " used twice (first at line " +
                                            std::to_string(other.line) + ")");
             }
             c.services.push_back(std::move(s));

@@ -61,8 +61,7 @@ void daemonize()
         throw std::system_error(errno, std::generic_category(), "fork");
     if (pid > 0)
         ::_exit(0);
-    if (::chdir("/") != 0) {
-    }
+    if (::chdir("/") != 0) {}
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
     if (null) {
         ::dup2(null.get(), STDIN_FILENO);
@@ -74,9 +73,10 @@ void daemonize()
 } // namespace
 
 Daemon::Daemon(Options options)
-    : options_(std::move(options)), started_(std::chrono::steady_clock::now()), drain_timer_([this] { checkDrained(); })
-{
-}
+    : options_(std::move(options)),
+      started_(std::chrono::steady_clock::now()),
+      drain_timer_([this] { checkDrained(); })
+{}
 
 Daemon::~Daemon()
 {
@@ -101,14 +101,16 @@ Daemon::SocketMap Daemon::openSockets(const Runtime& runtime, const SocketMap& e
     SocketMap out;
     for (const auto& s : runtime.services()) {
         auto key = s->config().listen.toString();
-        if (auto it = existing.find(key); it != existing.end() && it->second.size() == workers_.size()) {
+        if (auto it = existing.find(key);
+            it != existing.end() && it->second.size() == workers_.size()) {
             out[key] = it->second;
             continue;
         }
         std::vector<std::shared_ptr<UniqueFd>> fds;
         for (std::size_t i = 0; i < workers_.size(); ++i) {
             try {
-                fds.push_back(std::make_shared<UniqueFd>(ListenSocket::open(s->config().listen, true)));
+                fds.push_back(
+                    std::make_shared<UniqueFd>(ListenSocket::open(s->config().listen, true)));
             } catch (const std::system_error& e) {
                 throw ConfigError(runtime.config().path, s->config().line,
                                   "service '" + s->name() + "': " + e.what());
@@ -134,7 +136,8 @@ nlohmann::json Daemon::snapshot() const
 {
     DaemonInfo info;
     info.pid = static_cast<long>(::getpid());
-    info.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    info.uptime_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     info.workers = static_cast<unsigned>(workers_.size());
     for (const auto& w : workers_) {
         info.connections += w->activeConnections();
@@ -152,21 +155,26 @@ void Daemon::reload()
     try {
         auto config = ConfigLoader::loadFile(options_.config);
         if (config.workers != runtime_->config().workers && !options_.workers)
-            DLBAD_LOG(LogLevel::Warning, "reload: a change of 'workers' takes effect at the next restart");
+            DLBAD_LOG(LogLevel::Warning,
+                      "reload: a change of 'workers' takes effect at the next restart");
         if (config.cpu_affinity != runtime_->config().cpu_affinity)
-            DLBAD_LOG(LogLevel::Warning, "reload: a change of 'cpu_affinity' takes effect at the next restart");
+            DLBAD_LOG(LogLevel::Warning,
+                      "reload: a change of 'cpu_affinity' takes effect at the next restart");
         auto next = std::make_shared<const Runtime>(std::move(config), generation,
-                                                    static_cast<unsigned>(workers_.size()), secrets_, registry_);
+                                                    static_cast<unsigned>(workers_.size()),
+                                                    secrets_, registry_);
         auto sockets = openSockets(*next, sockets_);
         monitor_->configure(next->config().monitor);
         // The ticket keys of the file as it is now (rotation: the new key second, then first...).
-        secrets_.ticket_keys->configure(next->config().ticket_keys, next->config().ticket_key_rotation,
+        secrets_.ticket_keys->configure(next->config().ticket_keys,
+                                        next->config().ticket_key_rotation,
                                         next->config().ticket_lifetime);
         runtime_ = std::move(next);
         sockets_ = std::move(sockets);
         publish();
         DLBAD_LOG(LogLevel::Notice, "configuration %s reloaded: generation %llu, %zu services",
-                  options_.config.c_str(), static_cast<unsigned long long>(generation), runtime_->services().size());
+                  options_.config.c_str(), static_cast<unsigned long long>(generation),
+                  runtime_->services().size());
     } catch (const std::exception& e) {
         DLBAD_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
                   static_cast<unsigned long long>(runtime_->generation()), e.what());
@@ -226,8 +234,10 @@ int Daemon::run()
         workers = usableCpus();
     try {
         secrets_ = Secrets::random();
-        secrets_.ticket_keys->configure(config.ticket_keys, config.ticket_key_rotation, config.ticket_lifetime);
-        runtime_ = std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
+        secrets_.ticket_keys->configure(config.ticket_keys, config.ticket_key_rotation,
+                                        config.ticket_lifetime);
+        runtime_ =
+            std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
     } catch (const ConfigError& e) {
         std::cerr << "dlbad: " << e.what() << '\n';
         return 1;
@@ -236,8 +246,9 @@ int Daemon::run()
         std::size_t servers = 0;
         for (const auto& p : runtime_->pools())
             servers += p->servers().size();
-        std::cout << "dlbad: " << options_.config << ": configuration OK (" << runtime_->services().size()
-                  << " services, " << runtime_->pools().size() << " backends, " << servers << " servers)\n";
+        std::cout << "dlbad: " << options_.config << ": configuration OK ("
+                  << runtime_->services().size() << " services, " << runtime_->pools().size()
+                  << " backends, " << servers << " servers)\n";
         runtime_.reset();
         return 0;
     }
@@ -245,7 +256,8 @@ int Daemon::run()
         for (const auto& s : runtime_->services())
             if (s->config().policy == Policy::Cookie) {
                 DLBAD_LOG(LogLevel::Warning,
-                          "no persistence_key_file: persistence cookies are signed with a random key, valid only "
+                          "no persistence_key_file: persistence cookies are signed with a random "
+                          "key, valid only "
                           "for this process (not across the array, nor across restarts)");
                 break;
             }
@@ -278,13 +290,17 @@ int Daemon::run()
     ::signal(SIGPIPE, SIG_IGN);
     // Blocked here, before the workers start, so every thread inherits the mask and only the
     // signalfd sees these signals.
-    signals_ = std::make_unique<SignalWatcher>(loop_, std::initializer_list<int>{SIGHUP, SIGTERM, SIGINT, SIGQUIT},
-                                               [this](int s) { onSignal(s); });
+    signals_ = std::make_unique<SignalWatcher>(
+        loop_, std::initializer_list<int>{SIGHUP, SIGTERM, SIGINT, SIGQUIT},
+        [this](int s) { onSignal(s); });
     // cpu_affinity: auto: worker i on the i-th allowed CPU (wrapping when there are more
     // workers than CPUs), so two event loops never take turns on one CPU while another idles.
-    const auto cpus = runtime_->config().cpu_affinity == CpuAffinity::Auto ? allowedCpus() : std::vector<unsigned>{};
+    const auto cpus = runtime_->config().cpu_affinity == CpuAffinity::Auto
+                          ? allowedCpus()
+                          : std::vector<unsigned>{};
     for (std::size_t i = 0; i < workers_.size(); ++i)
-        workers_[i]->start(cpus.empty() ? std::nullopt : std::optional<unsigned>(cpus[i % cpus.size()]));
+        workers_[i]->start(cpus.empty() ? std::nullopt
+                                        : std::optional<unsigned>(cpus[i % cpus.size()]));
     publish();
     DLBAD_LOG(LogLevel::Notice, "started: %u workers, %zu services, configuration %s", workers,
               runtime_->services().size(), options_.config.c_str());

@@ -77,8 +77,7 @@ void EventLoop::stop()
 void EventLoop::drainPosted()
 {
     std::uint64_t value;
-    while (::read(wakeup_fd_.get(), &value, sizeof(value)) > 0) {
-    }
+    while (::read(wakeup_fd_.get(), &value, sizeof(value)) > 0) {}
     std::vector<std::function<void()>> work;
     {
         std::lock_guard lock(posted_mutex_);

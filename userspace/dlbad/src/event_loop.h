@@ -66,9 +66,15 @@ public:
     static constexpr std::chrono::microseconds kRunBudget{500};
     static constexpr std::chrono::microseconds kOffCpuThreshold{30};
     // Thread-safe: how many times the loop has yielded its CPU under kRunBudget.
-    [[nodiscard]] std::uint64_t yields() const noexcept { return yields_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t yields() const noexcept
+    {
+        return yields_.load(std::memory_order_relaxed);
+    }
 
-    void arm(Timer& timer, std::chrono::milliseconds delay) { timers_.schedule(timer, delay, now_); }
+    void arm(Timer& timer, std::chrono::milliseconds delay)
+    {
+        timers_.schedule(timer, delay, now_);
+    }
     [[nodiscard]] Clock::time_point now() const noexcept { return now_; }
     [[nodiscard]] TimerWheel& timers() noexcept { return timers_; }
 

@@ -19,7 +19,8 @@ UniqueFd ListenSocket::open(const SocketAddress& addr, bool reuseport, int backl
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (reuseport && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
-        throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT on " + addr.toString());
+        throw std::system_error(errno, std::generic_category(),
+                                "SO_REUSEPORT on " + addr.toString());
     if (addr.family() == AF_INET6) {
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));

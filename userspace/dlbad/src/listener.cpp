@@ -13,8 +13,11 @@
 
 namespace dlba::dlbad {
 
-Listener::Listener(Worker& worker, std::shared_ptr<UniqueFd> socket, std::shared_ptr<const VirtualService> service)
-    : worker_(worker), socket_(std::move(socket)), service_(std::move(service))
+Listener::Listener(Worker& worker, std::shared_ptr<UniqueFd> socket,
+                   std::shared_ptr<const VirtualService> service)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      service_(std::move(service))
 {
     worker_.loop().add(socket_->get(), EPOLLIN | EPOLLET, this);
     pending_ = true; // connections may have queued before registration
@@ -38,7 +41,8 @@ void Listener::acceptPending()
             return; // stays pending: resumed when a connection closes
         sockaddr_storage ss{};
         socklen_t len = sizeof(ss);
-        int fd = ::accept4(socket_->get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = ::accept4(socket_->get(), reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -47,15 +51,16 @@ void Listener::acceptPending()
                 return;
             }
             // EMFILE/ENFILE/ENOBUFS: keep pending, the worker retries shortly.
-            DLBAD_LOG(LogLevel::Warning, "accept on %s: %s", service_->config().listen.toString().c_str(),
-                      std::strerror(errno));
+            DLBAD_LOG(LogLevel::Warning, "accept on %s: %s",
+                      service_->config().listen.toString().c_str(), std::strerror(errno));
             worker_.retryAcceptLater();
             return;
         }
         UniqueFd client(fd);
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        worker_.accepted(std::move(client), SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len),
+        worker_.accepted(std::move(client),
+                         SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len),
                          service_);
     }
 }

@@ -16,14 +16,18 @@ class Worker;
 // the service pointer is replaced on reload, so new connections get the new configuration.
 class Listener final : public EventHandler {
 public:
-    Listener(Worker& worker, std::shared_ptr<UniqueFd> socket, std::shared_ptr<const VirtualService> service);
+    Listener(Worker& worker, std::shared_ptr<UniqueFd> socket,
+             std::shared_ptr<const VirtualService> service);
     ~Listener() override;
 
     void onEvents(std::uint32_t events) override;
     // Accept what is queued (after connections freed up below the limit).
     void acceptPending();
 
-    void setService(std::shared_ptr<const VirtualService> service) { service_ = std::move(service); }
+    void setService(std::shared_ptr<const VirtualService> service)
+    {
+        service_ = std::move(service);
+    }
     [[nodiscard]] const std::shared_ptr<UniqueFd>& socket() const noexcept { return socket_; }
     [[nodiscard]] bool pending() const noexcept { return pending_; }
 

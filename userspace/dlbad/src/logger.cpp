@@ -58,9 +58,11 @@ void Logger::write(LogLevel level, const char* fmt, ...)
     }
     // "<N>" prefixes are understood by journald (sd-daemon(3)); harmless on a terminal.
     char line[1100];
-    int n = std::snprintf(line, sizeof(line), "<%d>dlbad: %s: %s\n", static_cast<int>(level), prefix(level), msg);
-    if (n > 0)
-        [[maybe_unused]] auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(std::min<int>(n, sizeof(line) - 1)));
+    int n = std::snprintf(line, sizeof(line), "<%d>dlbad: %s: %s\n", static_cast<int>(level),
+                          prefix(level), msg);
+    if (n > 0) [[maybe_unused]]
+        auto w = ::write(STDERR_FILENO, line,
+                         static_cast<std::size_t>(std::min<int>(n, sizeof(line) - 1)));
 }
 
 } // namespace dlba::dlbad

@@ -16,8 +16,8 @@ public:
 } // namespace dlba::dlbad
 
 // A macro so that arguments are not evaluated when the level is off.
-#define DLBAD_LOG(level, ...)                                 \
-    do {                                                      \
-        if (::dlba::dlbad::Logger::enabled(level))            \
-            ::dlba::dlbad::Logger::write(level, __VA_ARGS__); \
+#define DLBAD_LOG(level, ...)                                                                      \
+    do {                                                                                           \
+        if (::dlba::dlbad::Logger::enabled(level))                                                 \
+            ::dlba::dlbad::Logger::write(level, __VA_ARGS__);                                      \
     } while (0)

@@ -12,8 +12,12 @@
 
 namespace dlba::dlbad {
 
-MonitorEndpoint::MonitorEndpoint(MonitorServer& server, UniqueFd fd, MonitorKind kind, std::string unix_path)
-    : server_(server), fd_(std::move(fd)), kind_(kind), unix_path_(std::move(unix_path)),
+MonitorEndpoint::MonitorEndpoint(MonitorServer& server, UniqueFd fd, MonitorKind kind,
+                                 std::string unix_path)
+    : server_(server),
+      fd_(std::move(fd)),
+      kind_(kind),
+      unix_path_(std::move(unix_path)),
       retry_([this] { resume(); })
 {
     server_.loop().add(fd_.get(), EPOLLIN, this);

@@ -14,7 +14,8 @@ namespace dlba::dlbad {
 // One listening socket of the MonitorServer.
 class MonitorEndpoint final : public EventHandler {
 public:
-    MonitorEndpoint(MonitorServer& server, UniqueFd fd, MonitorKind kind, std::string unix_path = {});
+    MonitorEndpoint(MonitorServer& server, UniqueFd fd, MonitorKind kind,
+                    std::string unix_path = {});
     ~MonitorEndpoint() override;
 
     void onEvents(std::uint32_t events) override;
@@ -31,7 +32,7 @@ private:
     MonitorKind kind_;
     std::string unix_path_; // removed on close
     Timer retry_;
-    bool paused_ = false;   // not registered with the loop; retry_ re-adds it
+    bool paused_ = false; // not registered with the loop; retry_ re-adds it
 };
 
 } // namespace dlba::dlbad

@@ -7,7 +7,10 @@
 
 namespace dlba::dlbad {
 
-MonitorServer::MonitorServer(EventLoop& loop, Snapshot snapshot) : loop_(loop), snapshot_(std::move(snapshot)) {}
+MonitorServer::MonitorServer(EventLoop& loop, Snapshot snapshot)
+    : loop_(loop),
+      snapshot_(std::move(snapshot))
+{}
 
 MonitorServer::~MonitorServer()
 {
@@ -31,14 +34,16 @@ void MonitorServer::configure(const MonitorConfig& config)
     bool same_tcp = current_ && current_->tcp == config.tcp;
     bool same_metrics = current_ && current_->metrics == config.metrics;
     if (!same_unix && !config.unix_socket.empty()) {
-        unix_ep = std::make_unique<MonitorEndpoint>(*this, ListenSocket::openUnix(config.unix_socket), MonitorKind::Json,
-                                                    config.unix_socket);
+        unix_ep =
+            std::make_unique<MonitorEndpoint>(*this, ListenSocket::openUnix(config.unix_socket),
+                                              MonitorKind::Json, config.unix_socket);
     }
     if (!same_tcp && config.tcp)
-        tcp_ep = std::make_unique<MonitorEndpoint>(*this, ListenSocket::open(*config.tcp, false, 64), MonitorKind::Json);
+        tcp_ep = std::make_unique<MonitorEndpoint>(
+            *this, ListenSocket::open(*config.tcp, false, 64), MonitorKind::Json);
     if (!same_metrics && config.metrics)
-        metrics_ep = std::make_unique<MonitorEndpoint>(*this, ListenSocket::open(*config.metrics, false, 64),
-                                                       MonitorKind::Metrics);
+        metrics_ep = std::make_unique<MonitorEndpoint>(
+            *this, ListenSocket::open(*config.metrics, false, 64), MonitorKind::Metrics);
     if (!same_unix)
         unix_ = std::move(unix_ep);
     if (!same_tcp)

@@ -12,9 +12,11 @@
 namespace dlba::dlbad {
 
 MonitorSession::MonitorSession(MonitorServer& server, UniqueFd fd, MonitorKind kind)
-    : server_(server), fd_(std::move(fd)), kind_(kind), timer_([this] { finish(); })
-{
-}
+    : server_(server),
+      fd_(std::move(fd)),
+      kind_(kind),
+      timer_([this] { finish(); })
+{}
 
 MonitorSession::~MonitorSession()
 {
@@ -33,7 +35,8 @@ void MonitorSession::start()
     onEvents(0);
 }
 
-std::string MonitorSession::answerHttp(std::string_view request, const std::function<std::string()>& metrics)
+std::string MonitorSession::answerHttp(std::string_view request,
+                                       const std::function<std::string()>& metrics)
 {
     auto line_end = request.find("\r\n");
     auto line = request.substr(0, line_end);
@@ -49,9 +52,10 @@ std::string MonitorSession::answerHttp(std::string_view request, const std::func
     if (path != "/metrics")
         return ErrorResponse::build(404, true);
     std::string body = metrics();
-    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                      "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n";
+    std::string out =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
     if (method == "GET")
         out += body;
     return out;
@@ -66,8 +70,10 @@ void MonitorSession::readRequest()
             if (responding_)
                 continue; // read-only endpoint / request already answered: discard
             in_.append(buf, static_cast<std::size_t>(n));
-            if (in_.find("\r\n\r\n") != std::string::npos || in_.find("\n\n") != std::string::npos) {
-                out_ = answerHttp(in_, [this] { return StatusReport::prometheus(server_.snapshot()); });
+            if (in_.find("\r\n\r\n") != std::string::npos ||
+                in_.find("\n\n") != std::string::npos) {
+                out_ = answerHttp(in_,
+                                  [this] { return StatusReport::prometheus(server_.snapshot()); });
                 responding_ = true;
             } else if (in_.size() > 8192) {
                 out_ = ErrorResponse::build(431, true);

@@ -21,7 +21,8 @@ public:
     void onEvents(std::uint32_t events) override;
 
     // The HTTP answer to a metrics request head (exposed for tests).
-    static std::string answerHttp(std::string_view request, const std::function<std::string()>& metrics);
+    static std::string answerHttp(std::string_view request,
+                                  const std::function<std::string()>& metrics);
 
 private:
     void readRequest();

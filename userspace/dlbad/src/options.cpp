@@ -38,8 +38,10 @@ po::options_description describe()
 void Options::printHelp(std::ostream& out)
 {
     out << "Usage: dlbad [-c FILE] [-f] [-w N] [-t] [-s [ENDPOINT] [-j]]\n"
-           "DLBA server: L7 proxy with TLS termination, cookie injection, URL hashing and status tables.\n\n"
-        << describe() << "\nSignals: SIGHUP reloads the configuration; SIGTERM/SIGINT drain and stop.\n";
+           "DLBA server: L7 proxy with TLS termination, cookie injection, URL hashing and status "
+           "tables.\n\n"
+        << describe()
+        << "\nSignals: SIGHUP reloads the configuration; SIGTERM/SIGINT drain and stop.\n";
 }
 
 Options Options::parse(int argc, const char* const argv[])
@@ -63,7 +65,8 @@ Options Options::parse(int argc, const char* const argv[])
         args.push_back(argv[i]);
     }
     try {
-        auto parsed = po::command_line_parser(static_cast<int>(args.size()), args.data()).options(desc).run();
+        auto parsed =
+            po::command_line_parser(static_cast<int>(args.size()), args.data()).options(desc).run();
         po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {

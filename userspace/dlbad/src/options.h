@@ -16,9 +16,9 @@ struct Options {
     std::optional<unsigned> workers;
     std::string pid_file;
     LogLevel log_level = LogLevel::Notice;
-    bool status = false;            // query a running daemon and print its status tables
-    std::string status_endpoint;    // unix socket path or HOST:PORT; empty = from the config
-    bool json = false;              // --status: print the raw JSON document
+    bool status = false;         // query a running daemon and print its status tables
+    std::string status_endpoint; // unix socket path or HOST:PORT; empty = from the config
+    bool json = false;           // --status: print the raw JSON document
     bool help = false;
     bool version = false;
 

@@ -11,7 +11,8 @@ IoResult PlainTransport::read(char* buf, std::size_t len)
     for (;;) {
         ssize_t n = ::recv(fd_, buf, len, 0);
         if (n > 0)
-            return {IoStatus::Ok, static_cast<std::size_t>(n), false, static_cast<std::size_t>(n) < len};
+            return {IoStatus::Ok, static_cast<std::size_t>(n), false,
+                    static_cast<std::size_t>(n) < len};
         if (n == 0)
             return {IoStatus::Closed, 0, false};
         if (errno == EINTR)
@@ -27,7 +28,8 @@ IoResult PlainTransport::write(const char* buf, std::size_t len)
     for (;;) {
         ssize_t n = ::send(fd_, buf, len, MSG_NOSIGNAL);
         if (n >= 0)
-            return {IoStatus::Ok, static_cast<std::size_t>(n), false, static_cast<std::size_t>(n) < len};
+            return {IoStatus::Ok, static_cast<std::size_t>(n), false,
+                    static_cast<std::size_t>(n) < len};
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -55,7 +55,8 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
     // 3.2.2: a server receiving absolute-form ignores Host and uses the target's authority).
     thread_local std::string origin_storage;
     const std::string_view target = origin_form(head.target(), origin_storage);
-    const bool absolute_form = target.data() != head.target().data() || target.size() != head.target().size();
+    const bool absolute_form =
+        target.data() != head.target().data() || target.size() != head.target().size();
     std::string start;
     start.reserve(head.method().size() + target.size() + 10);
     start.append(head.method());
@@ -109,8 +110,9 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
             }
             continue;
         }
-        if (!ctx.trust_forwarded && (iequals(h.name, "X-Forwarded-Proto") || iequals(h.name, "X-Forwarded-Host") ||
-                                     iequals(h.name, "X-Forwarded-Port"))) {
+        if (!ctx.trust_forwarded &&
+            (iequals(h.name, "X-Forwarded-Proto") || iequals(h.name, "X-Forwarded-Host") ||
+             iequals(h.name, "X-Forwarded-Port"))) {
             edit.remove_index.push_back(i);
             continue;
         }
@@ -136,14 +138,16 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
         edit.add.emplace_back("Connection", "close");
     }
     std::string client_ip = ctx.client ? ctx.client->host() : std::string("unknown");
-    edit.add.emplace_back("X-Forwarded-For", prior_xff.empty() ? client_ip : prior_xff + ", " + client_ip);
+    edit.add.emplace_back("X-Forwarded-For",
+                          prior_xff.empty() ? client_ip : prior_xff + ", " + client_ip);
     if (!ctx.trust_forwarded || !head.header("X-Forwarded-Proto"))
         edit.add.emplace_back("X-Forwarded-Proto", ctx.secure ? "https" : "http");
     std::string fwd = "for=" + (ctx.client ? forwardedNode(*ctx.client) : std::string("unknown"));
     if (quotableHost(head.host()))
         fwd += ";host=\"" + std::string(head.host()) + "\"";
     fwd += ctx.secure ? ";proto=https" : ";proto=http";
-    edit.add.emplace_back("Forwarded", prior_forwarded.empty() ? fwd : prior_forwarded + ", " + fwd);
+    edit.add.emplace_back("Forwarded",
+                          prior_forwarded.empty() ? fwd : prior_forwarded + ", " + fwd);
 
     write_head(out, start, headers, edit);
 }

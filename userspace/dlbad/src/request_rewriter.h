@@ -12,9 +12,9 @@ namespace dlba::dlbad {
 struct ForwardContext {
     const SocketAddress* client = nullptr; // the client's address (X-Forwarded-For, Forwarded)
     bool secure = false;                   // received over TLS
-    bool trust_forwarded = false;          // keep and extend client-supplied X-Forwarded-*/Forwarded
-    std::string_view strip_cookie;         // cookie to remove from Cookie headers (empty: none)
-    bool backend_keepalive = false;        // ask the back-end to keep the connection
+    bool trust_forwarded = false;   // keep and extend client-supplied X-Forwarded-*/Forwarded
+    std::string_view strip_cookie;  // cookie to remove from Cookie headers (empty: none)
+    bool backend_keepalive = false; // ask the back-end to keep the connection
 };
 
 // The request head a back-end receives: the client's request-line (same HTTP minor version, so a

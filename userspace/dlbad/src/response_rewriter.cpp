@@ -55,7 +55,8 @@ Http10Body ResponseRewriter::http10Body(const ResponseHead& head) noexcept
             any = true;
         }
     }
-    return any && head.framing().kind == BodyKind::kChunked ? Http10Body::kDechunk : Http10Body::kAsIs;
+    return any && head.framing().kind == BodyKind::kChunked ? Http10Body::kDechunk
+                                                            : Http10Body::kAsIs;
 }
 
 bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const ResponseContext& ctx)
@@ -69,7 +70,8 @@ bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const R
     bool injected = false;
     if (ctx.injector && ctx.codec) {
         if (auto idx = ctx.injector->session_set_cookie(headers)) {
-            ctx.injector->inject(headers, *idx, ctx.codec->issue(ctx.server_key, ctx.now_unix), edit);
+            ctx.injector->inject(headers, *idx, ctx.codec->issue(ctx.server_key, ctx.now_unix),
+                                 edit);
             injected = true;
         } else if (ctx.reissue) {
             // The client's persistence cookie was forged, stale or names a server that can no
@@ -78,8 +80,9 @@ bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const R
             // (cookie.path, cookie.domain) so it replaces the old cookie rather than joining it.
             const auto& name = ctx.injector->config().persistence_cookie;
             edit.add.emplace_back("Set-Cookie",
-                                  CookieInjector::make_set_cookie(name, ctx.codec->issue(ctx.server_key, ctx.now_unix),
-                                                                  ctx.injector->reissue_attributes()));
+                                  CookieInjector::make_set_cookie(
+                                      name, ctx.codec->issue(ctx.server_key, ctx.now_unix),
+                                      ctx.injector->reissue_attributes()));
             for (std::size_t i = 0; i < headers.size(); ++i) {
                 // Drop a back-end Set-Cookie for our own cookie name: it would fight ours.
                 if (iequals(headers[i].name, "Set-Cookie")) {

@@ -10,11 +10,11 @@
 namespace dlba::dlbad {
 
 struct ResponseContext {
-    const CookieInjector* injector = nullptr;     // cookie policy only
+    const CookieInjector* injector = nullptr; // cookie policy only
     const PersistenceTokenCodec* codec = nullptr;
-    std::uint32_t server_key = 0;                 // the server that answered
-    bool reissue = false;     // the request's persistence cookie was forged/stale: always set a new one
-    bool keep_alive = true;   // the client connection stays open after this response
+    std::uint32_t server_key = 0; // the server that answered
+    bool reissue = false; // the request's persistence cookie was forged/stale: always set a new one
+    bool keep_alive = true;     // the client connection stays open after this response
     bool client_http10 = false; // no Transfer-Encoding or Trailer field goes out (RFC 9112 6.1)
     std::uint64_t now_unix = 0;
 };

@@ -24,10 +24,14 @@ Secrets Secrets::random()
 
 Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, const Secrets& secrets,
                  StatsRegistry& registry)
-    : config_(std::move(config)), generation_(generation), loaded_at_(std::chrono::system_clock::now())
+    : config_(std::move(config)),
+      generation_(generation),
+      loaded_at_(std::chrono::system_clock::now())
 {
-    const auto& keys = config_.persistence_keys.empty() ? secrets.persistence_keys : config_.persistence_keys;
-    const SipKey hash_key = config_.hash_key.empty() ? secrets.hash_key : SipKey::from_string(config_.hash_key);
+    const auto& keys =
+        config_.persistence_keys.empty() ? secrets.persistence_keys : config_.persistence_keys;
+    const SipKey hash_key =
+        config_.hash_key.empty() ? secrets.hash_key : SipKey::from_string(config_.hash_key);
     for (const auto& b : config_.backends)
         pools_.push_back(std::make_shared<const BackendPool>(b, registry));
     for (const auto& s : config_.services) {
@@ -35,10 +39,9 @@ Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, cons
         for (const auto& p : pools_)
             if (p->name() == s.backend)
                 pool = p;
-        services_.push_back(
-            std::make_shared<const VirtualService>(s, config_.path, pool, keys, secrets.ticket_keys,
-                                                  config_.ticket_lifetime, hash_key, workers,
-                                                  registry));
+        services_.push_back(std::make_shared<const VirtualService>(
+            s, config_.path, pool, keys, secrets.ticket_keys, config_.ticket_lifetime, hash_key,
+            workers, registry));
     }
 }
 

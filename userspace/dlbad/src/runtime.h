@@ -23,7 +23,7 @@ struct Secrets {
     // TLS session ticket keys: one set for the process (every worker, every generation), keys of
     // ticket_key_file or generated ones (Daemon configures it at start and at each reload).
     std::shared_ptr<TicketKeys> ticket_keys;
-    SipKey hash_key;                              // random fallback: URL / session-id hashing
+    SipKey hash_key; // random fallback: URL / session-id hashing
     static Secrets random();
 };
 
@@ -37,12 +37,19 @@ public:
 
     [[nodiscard]] const Config& config() const noexcept { return config_; }
     [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
-    [[nodiscard]] const std::vector<std::shared_ptr<const BackendPool>>& pools() const noexcept { return pools_; }
-    [[nodiscard]] const std::vector<std::shared_ptr<const VirtualService>>& services() const noexcept
+    [[nodiscard]] const std::vector<std::shared_ptr<const BackendPool>>& pools() const noexcept
+    {
+        return pools_;
+    }
+    [[nodiscard]] const std::vector<std::shared_ptr<const VirtualService>>&
+    services() const noexcept
     {
         return services_;
     }
-    [[nodiscard]] std::chrono::system_clock::time_point loadedAt() const noexcept { return loaded_at_; }
+    [[nodiscard]] std::chrono::system_clock::time_point loadedAt() const noexcept
+    {
+        return loaded_at_;
+    }
 
 private:
     Config config_;

@@ -6,9 +6,11 @@
 
 namespace dlba::dlbad {
 
-ServiceScheduler::ServiceScheduler(const ServiceConfig& config, std::shared_ptr<const BackendPool> pool,
-                                   unsigned workers)
-    : policy_(config.policy), health_(config.health), pool_(std::move(pool))
+ServiceScheduler::ServiceScheduler(const ServiceConfig& config,
+                                   std::shared_ptr<const BackendPool> pool, unsigned workers)
+    : policy_(config.policy),
+      health_(config.health),
+      pool_(std::move(pool))
 {
     Policy ns = config.policy == Policy::LeastConn || config.policy == Policy::LeastResponseTime
                     ? config.policy
@@ -47,7 +49,8 @@ std::size_t ServiceScheduler::urlLoad(std::uint32_t server_key) const
     return n;
 }
 
-std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>& avail, std::uint64_t tiebreak) const
+std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>& avail,
+                                                        std::uint64_t tiebreak) const
 {
     const auto& servers = pool_->servers();
     // Small pools: a stack array would do, but pools go up to 1000 servers.
@@ -61,7 +64,8 @@ std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>&
         s.weight = b.config().weight;
         auto active = st.active_requests.load(std::memory_order_relaxed);
         s.open_connections = active > 0 ? static_cast<std::uint32_t>(active) : 0;
-        s.avg_response_ms = static_cast<double>(st.resp_time_ewma_us.load(std::memory_order_relaxed)) / 1000.0;
+        s.avg_response_ms =
+            static_cast<double>(st.resp_time_ewma_us.load(std::memory_order_relaxed)) / 1000.0;
         s.responses = st.responses.load(std::memory_order_relaxed);
         s.available = avail[i];
         states.push_back(s);
@@ -69,9 +73,11 @@ std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>&
     return new_session_->pick(states, tiebreak);
 }
 
-std::optional<std::size_t> ServiceScheduler::walk(std::uint64_t hash, const std::vector<bool>& avail) const
+std::optional<std::size_t> ServiceScheduler::walk(std::uint64_t hash,
+                                                  const std::vector<bool>& avail) const
 {
-    auto node = pool_->ring().walk(hash, [&](std::size_t n) { return avail[pool_->serverOfRingNode(n)]; });
+    auto node =
+        pool_->ring().walk(hash, [&](std::size_t n) { return avail[pool_->serverOfRingNode(n)]; });
     if (!node)
         return std::nullopt;
     return pool_->serverOfRingNode(*node);
@@ -103,9 +109,10 @@ std::optional<std::size_t> ServiceScheduler::urlHash(std::uint64_t hash, unsigne
     return walk(hash, avail);
 }
 
-std::optional<std::size_t> ServiceScheduler::choose(const ScheduleKeys& keys, const std::vector<bool>& avail,
-                                                    const std::vector<bool>& persist_avail, std::uint64_t tiebreak,
-                                                    bool& persistent) const
+std::optional<std::size_t> ServiceScheduler::choose(const ScheduleKeys& keys,
+                                                    const std::vector<bool>& avail,
+                                                    const std::vector<bool>& persist_avail,
+                                                    std::uint64_t tiebreak, bool& persistent) const
 {
     persistent = false;
     switch (policy_) {
@@ -135,7 +142,8 @@ std::optional<std::size_t> ServiceScheduler::choose(const ScheduleKeys& keys, co
 }
 
 std::optional<ScheduleDecision> ServiceScheduler::pick(const ScheduleKeys& keys, unsigned worker,
-                                                       const std::vector<bool>& excluded, Clock::time_point now,
+                                                       const std::vector<bool>& excluded,
+                                                       Clock::time_point now,
                                                        std::uint64_t tiebreak) const
 {
     const auto& servers = pool_->servers();
@@ -154,7 +162,8 @@ std::optional<ScheduleDecision> ServiceScheduler::pick(const ScheduleKeys& keys,
         bool persistent = false;
         std::optional<std::size_t> idx;
         if (policy_ == Policy::UrlHash)
-            idx = keys.url_hash ? urlHash(*keys.url_hash, worker, healthy, avail) : newSession(avail, tiebreak);
+            idx = keys.url_hash ? urlHash(*keys.url_hash, worker, healthy, avail)
+                                : newSession(avail, tiebreak);
         else
             idx = choose(keys, avail, persist_avail, tiebreak, persistent);
         if (!idx)

@@ -17,14 +17,15 @@ namespace dlba::dlbad {
 
 // What a request offers for persistence / placement (extracted by the connection).
 struct ScheduleKeys {
-    std::optional<std::uint32_t> cookie_key;   // server key from a verified persistence cookie
-    std::optional<std::uint64_t> session_hash; // keyed hash of the session id (VirtualService::hash)
-    std::optional<std::uint64_t> url_hash;     // keyed hash of the URL (url-hash policy)
+    std::optional<std::uint32_t> cookie_key; // server key from a verified persistence cookie
+    std::optional<std::uint64_t>
+        session_hash;                      // keyed hash of the session id (VirtualService::hash)
+    std::optional<std::uint64_t> url_hash; // keyed hash of the URL (url-hash policy)
 };
 
 struct ScheduleDecision {
-    std::size_t server = 0;   // index into BackendPool::servers()
-    bool persistent = false;  // chosen by cookie / session id (not a new session)
+    std::size_t server = 0;  // index into BackendPool::servers()
+    bool persistent = false; // chosen by cookie / session id (not a new session)
 };
 
 // Applies a virtual service's policy to one request: cookie and session-id persistence, url-hash
@@ -39,11 +40,13 @@ class ServiceScheduler {
 public:
     using Clock = std::chrono::steady_clock;
 
-    ServiceScheduler(const ServiceConfig& config, std::shared_ptr<const BackendPool> pool, unsigned workers);
+    ServiceScheduler(const ServiceConfig& config, std::shared_ptr<const BackendPool> pool,
+                     unsigned workers);
     ~ServiceScheduler();
 
     [[nodiscard]] std::optional<ScheduleDecision> pick(const ScheduleKeys& keys, unsigned worker,
-                                                       const std::vector<bool>& excluded, Clock::time_point now,
+                                                       const std::vector<bool>& excluded,
+                                                       Clock::time_point now,
                                                        std::uint64_t tiebreak) const;
 
     // Placement of a URL hash in `worker`'s table (tests / introspection).
@@ -61,11 +64,13 @@ private:
     };
 
     std::optional<std::size_t> choose(const ScheduleKeys& keys, const std::vector<bool>& avail,
-                                      const std::vector<bool>& persist_avail, std::uint64_t tiebreak,
-                                      bool& persistent) const;
-    std::optional<std::size_t> newSession(const std::vector<bool>& avail, std::uint64_t tiebreak) const;
+                                      const std::vector<bool>& persist_avail,
+                                      std::uint64_t tiebreak, bool& persistent) const;
+    std::optional<std::size_t> newSession(const std::vector<bool>& avail,
+                                          std::uint64_t tiebreak) const;
     std::optional<std::size_t> walk(std::uint64_t hash, const std::vector<bool>& avail) const;
-    std::optional<std::size_t> urlHash(std::uint64_t hash, unsigned worker, const std::vector<bool>& healthy,
+    std::optional<std::size_t> urlHash(std::uint64_t hash, unsigned worker,
+                                       const std::vector<bool>& healthy,
                                        const std::vector<bool>& avail) const;
 
     Policy policy_;

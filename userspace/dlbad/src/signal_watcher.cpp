@@ -11,8 +11,10 @@
 
 namespace dlba::dlbad {
 
-SignalWatcher::SignalWatcher(EventLoop& loop, std::initializer_list<int> signals, std::function<void(int)> handler)
-    : loop_(loop), handler_(std::move(handler))
+SignalWatcher::SignalWatcher(EventLoop& loop, std::initializer_list<int> signals,
+                             std::function<void(int)> handler)
+    : loop_(loop),
+      handler_(std::move(handler))
 {
     sigset_t set;
     sigemptyset(&set);

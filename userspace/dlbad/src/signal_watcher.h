@@ -15,7 +15,8 @@ class EventLoop;
 // inherit the mask) and delivers them through a signalfd on an event loop.
 class SignalWatcher final : public EventHandler {
 public:
-    SignalWatcher(EventLoop& loop, std::initializer_list<int> signals, std::function<void(int)> handler);
+    SignalWatcher(EventLoop& loop, std::initializer_list<int> signals,
+                  std::function<void(int)> handler);
     ~SignalWatcher() override;
 
     void onEvents(std::uint32_t events) override;

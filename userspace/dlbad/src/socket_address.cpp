@@ -32,7 +32,8 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text)
     }
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535)
+    if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+        port > 65535)
         return std::nullopt;
 
     SocketAddress out;
@@ -92,9 +93,11 @@ std::string SocketAddress::host() const
 {
     char buf[INET6_ADDRSTRLEN] = {};
     if (storage_.ss_family == AF_INET)
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof(buf));
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf,
+                  sizeof(buf));
     else if (storage_.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf, sizeof(buf));
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf,
+                  sizeof(buf));
     else
         return "unspec";
     return buf;

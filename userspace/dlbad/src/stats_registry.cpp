@@ -17,7 +17,8 @@ std::shared_ptr<T> getOrCreate(std::map<std::string, std::weak_ptr<T>>& map, con
 }
 } // namespace
 
-std::shared_ptr<BackendStats> StatsRegistry::backend(const std::string& pool, const std::string& addr)
+std::shared_ptr<BackendStats> StatsRegistry::backend(const std::string& pool,
+                                                     const std::string& addr)
 {
     std::lock_guard lock(mutex_);
     return getOrCreate(backends_, pool + "/" + addr);

@@ -15,7 +15,8 @@ struct DaemonInfo {
     double uptime_s = 0;
     unsigned workers = 0;
     std::uint64_t connections = 0; // open client connections, all services
-    std::uint64_t loop_yields = 0; // event loops giving up their CPU after EventLoop::kRunBudget busy
+    std::uint64_t loop_yields =
+        0; // event loops giving up their CPU after EventLoop::kRunBudget busy
 };
 
 // The status tables of WO 01/69890 (Fig. 7: per back-end server; Fig. 8: summary per physical

@@ -28,7 +28,8 @@ void SystemdNotifier::notify(const std::string& state)
     if (!fd)
         return;
     auto addrlen = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-    ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sun), addrlen);
+    ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sun),
+             addrlen);
 }
 
 } // namespace dlba::dlbad

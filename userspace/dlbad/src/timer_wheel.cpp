@@ -8,7 +8,8 @@ void Timer::cancel() noexcept
         wheel_->unlink(*this);
 }
 
-TimerWheel::TimerWheel(Clock::time_point start) : start_(start), slots_(kSlots, nullptr) {}
+TimerWheel::TimerWheel(Clock::time_point start) : start_(start), slots_(kSlots, nullptr)
+{}
 
 TimerWheel::~TimerWheel()
 {
@@ -21,7 +22,8 @@ std::uint64_t TimerWheel::tickOf(Clock::time_point t) const
 {
     if (t <= start_)
         return 0;
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t - start_) / kTick);
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t - start_) / kTick);
 }
 
 void TimerWheel::unlink(Timer& t) noexcept
@@ -42,7 +44,8 @@ void TimerWheel::schedule(Timer& t, std::chrono::milliseconds delay, Clock::time
     if (t.wheel_)
         unlink(t);
     // Round up so a timer never fires early; never schedule into an already processed tick.
-    std::uint64_t ticks = static_cast<std::uint64_t>((delay + kTick - std::chrono::milliseconds(1)) / kTick);
+    std::uint64_t ticks =
+        static_cast<std::uint64_t>((delay + kTick - std::chrono::milliseconds(1)) / kTick);
     std::uint64_t expiry = tickOf(now) + (ticks ? ticks : 1);
     if (expiry < current_tick_)
         expiry = current_tick_;

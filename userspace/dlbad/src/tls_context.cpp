@@ -11,8 +11,8 @@ namespace dlba::dlbad {
 
 namespace {
 
-int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
-               void*)
+int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned inlen, void*)
 {
     // Only HTTP/1.1 is spoken.  A client offering only other protocols (h2) gets no ALPN answer
     // and may fall back to HTTP/1.1, rather than a fatal alert.
@@ -60,17 +60,18 @@ std::string TlsContext::lastError()
     return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys, Millis ticket_lifetime,
-                       const std::string& file, int line)
-    : ticket_keys_(std::move(ticket_keys)), ctx_(SSL_CTX_new(TLS_server_method()))
+TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys,
+                       Millis ticket_lifetime, const std::string& file, int line)
+    : ticket_keys_(std::move(ticket_keys)),
+      ctx_(SSL_CTX_new(TLS_server_method()))
 {
     if (!ctx_)
         throw ConfigError(file, line, "SSL_CTX_new: " + lastError());
     SSL_CTX* ctx = ctx_.get();
     SSL_CTX_set_min_proto_version(ctx, versionOf(config.min_version));
     SSL_CTX_set_max_proto_version(ctx, versionOf(config.max_version));
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                 SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF);
     // Not SSL_MODE_RELEASE_BUFFERS: it trades a malloc/free per record for idle memory.
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_dh_auto(ctx, 1); // DHE is used only if a tls.ciphers list names DHE suites
@@ -80,8 +81,10 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
     } else if (SSL_CTX_set_cipher_list(ctx, config.ciphers.c_str()) != 1) {
         throw ConfigError(file, line, "tls.ciphers '" + config.ciphers + "': " + lastError());
     }
-    if (!config.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1)
-        throw ConfigError(file, line, "tls.ciphersuites '" + config.ciphersuites + "': " + lastError());
+    if (!config.ciphersuites.empty() &&
+        SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1)
+        throw ConfigError(file, line,
+                          "tls.ciphersuites '" + config.ciphersuites + "': " + lastError());
 
     std::set<int> key_types;
     for (const auto& c : config.certificates) {
@@ -92,15 +95,19 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
         EVP_PKEY* pub = leaf ? X509_get0_pubkey(leaf) : nullptr;
         int type = pub ? EVP_PKEY_get_base_id(pub) : 0;
         if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
-            throw ConfigError(file, c.line, "certificate '" + c.cert + "': only RSA and ECDSA keys are supported");
+            throw ConfigError(file, c.line,
+                              "certificate '" + c.cert +
+                                  "': only RSA and ECDSA keys are supported");
         if (!key_types.insert(type).second)
             throw ConfigError(file, c.line,
-                              "certificate '" + c.cert + "': a second " + (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
+                              "certificate '" + c.cert + "': a second " +
+                                  (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
                                   " certificate (give at most one per key type)");
         if (SSL_CTX_use_PrivateKey_file(ctx, c.key.c_str(), SSL_FILETYPE_PEM) != 1)
             throw ConfigError(file, c.line, "key '" + c.key + "': " + lastError());
         if (SSL_CTX_check_private_key(ctx) != 1)
-            throw ConfigError(file, c.line, "key '" + c.key + "' does not match certificate '" + c.cert + "'");
+            throw ConfigError(file, c.line,
+                              "key '" + c.key + "' does not match certificate '" + c.cert + "'");
     }
 
     SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);
@@ -111,7 +118,9 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
         // Stateless resumption only: no server-side cache to share between workers or servers.
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
         // The ticket lifetime hint and the age limit of a resumed session.
-        SSL_CTX_set_timeout(ctx, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(ticket_lifetime).count()));
+        SSL_CTX_set_timeout(
+            ctx, static_cast<long>(
+                     std::chrono::duration_cast<std::chrono::seconds>(ticket_lifetime).count()));
         if (ticket_keys_)
             TicketKeys::install(ctx, ticket_keys_.get());
     } else {

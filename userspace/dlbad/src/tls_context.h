@@ -17,8 +17,8 @@ namespace dlba::dlbad {
 class TlsContext {
 public:
     // Throws ConfigError(file, line of the failing certificate, OpenSSL's reason).
-    TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys, Millis ticket_lifetime,
-               const std::string& file, int line);
+    TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys,
+               Millis ticket_lifetime, const std::string& file, int line);
 
     [[nodiscard]] SSL_CTX* get() const noexcept { return ctx_.get(); }
 

@@ -32,7 +32,8 @@ bool looksLikeText(std::string_view data)
     });
 }
 
-int callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* mctx, int enc)
+int callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cctx,
+             EVP_MAC_CTX* mctx, int enc)
 {
     auto* keys = static_cast<TicketKeys*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
     if (!keys)
@@ -48,7 +49,8 @@ int callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* c
 
 } // namespace
 
-TicketKeys::TicketKeys() : keys_(std::make_shared<const KeyList>(KeyList{randomKey(Clock::now())})) {}
+TicketKeys::TicketKeys() : keys_(std::make_shared<const KeyList>(KeyList{randomKey(Clock::now())}))
+{}
 
 TicketKeys::Key TicketKeys::randomKey(Clock::time_point now)
 {
@@ -88,11 +90,13 @@ std::vector<std::string> TicketKeys::parseFile(std::string_view data)
                 line.remove_suffix(1);
             if (line.empty() || line.front() == '#')
                 continue;
-            const bool hex = std::all_of(line.begin(), line.end(), [](unsigned char c) { return hexValue(c) >= 0; });
+            const bool hex = std::all_of(line.begin(), line.end(),
+                                         [](unsigned char c) { return hexValue(c) >= 0; });
             if (!hex || line.size() != 2 * kKeyBytes)
-                throw std::invalid_argument("line " + std::to_string(lineno) + ": expected a key of " +
-                                            std::to_string(2 * kKeyBytes) + " hex digits (openssl rand -hex 80)" +
-                                            (hex ? ", got " + std::to_string(line.size()) : std::string()));
+                throw std::invalid_argument(
+                    "line " + std::to_string(lineno) + ": expected a key of " +
+                    std::to_string(2 * kKeyBytes) + " hex digits (openssl rand -hex 80)" +
+                    (hex ? ", got " + std::to_string(line.size()) : std::string()));
             std::string key;
             for (std::size_t i = 0; i < line.size(); i += 2)
                 key.push_back(static_cast<char>(hexValue(line[i]) * 16 + hexValue(line[i + 1])));
@@ -106,7 +110,8 @@ std::vector<std::string> TicketKeys::parseFile(std::string_view data)
     } else {
         if (data.size() % kKeyBytes != 0)
             throw std::invalid_argument("binary key file of " + std::to_string(data.size()) +
-                                        " bytes: not a multiple of " + std::to_string(kKeyBytes) + " bytes");
+                                        " bytes: not a multiple of " + std::to_string(kKeyBytes) +
+                                        " bytes");
         if (data.size() / kKeyBytes > kMaxKeys)
             throw std::invalid_argument("more than " + std::to_string(kMaxKeys) + " keys");
         for (std::size_t off = 0; off < data.size(); off += kKeyBytes)
@@ -115,13 +120,14 @@ std::vector<std::string> TicketKeys::parseFile(std::string_view data)
     for (std::size_t i = 0; i < keys.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (keys[i].compare(0, 16, keys[j], 0, 16) == 0)
-                throw std::invalid_argument("keys " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                throw std::invalid_argument("keys " + std::to_string(j + 1) + " and " +
+                                            std::to_string(i + 1) +
                                             " have the same name (first 16 bytes)");
     return keys;
 }
 
-void TicketKeys::configure(const std::vector<std::string>& file_keys, std::chrono::milliseconds rotation,
-                           std::chrono::milliseconds lifetime)
+void TicketKeys::configure(const std::vector<std::string>& file_keys,
+                           std::chrono::milliseconds rotation, std::chrono::milliseconds lifetime)
 {
     const auto now = Clock::now();
     std::lock_guard lock(mutex_);
@@ -131,7 +137,8 @@ void TicketKeys::configure(const std::vector<std::string>& file_keys, std::chron
         KeyList list;
         for (const auto& raw : file_keys) {
             if (raw.size() != kKeyBytes)
-                throw std::invalid_argument("TLS ticket key of " + std::to_string(raw.size()) + " bytes");
+                throw std::invalid_argument("TLS ticket key of " + std::to_string(raw.size()) +
+                                            " bytes");
             list.push_back(keyFrom(raw));
         }
         keys_ = std::make_shared<const KeyList>(std::move(list));
@@ -169,8 +176,8 @@ std::array<unsigned char, 16> TicketKeys::primaryName(Clock::time_point now)
     return current(now)->front().name;
 }
 
-int TicketKeys::handle(unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* mctx, int enc,
-                       Clock::time_point now)
+int TicketKeys::handle(unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cctx,
+                       EVP_MAC_CTX* mctx, int enc, Clock::time_point now)
 {
     const auto keys = current(now);
     const Key* key = nullptr;
@@ -190,8 +197,8 @@ int TicketKeys::handle(unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* c
             return 0; // unknown or retired key: a full handshake, then a new ticket
     }
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(key->hmac.data()),
-                                          key->hmac.size()),
+        OSSL_PARAM_construct_octet_string(
+            OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(key->hmac.data()), key->hmac.size()),
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
         OSSL_PARAM_construct_end(),
     };

@@ -55,8 +55,8 @@ public:
 
     // The OpenSSL callback's body (SSL_CTX_set_tlsext_ticket_key_evp_cb): 1 = done, 2 = decrypted
     // with an older key (renew the ticket), 0 = unknown key name (full handshake), -1 = failure.
-    int handle(unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* mctx, int enc,
-               Clock::time_point now = Clock::now());
+    int handle(unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* mctx,
+               int enc, Clock::time_point now = Clock::now());
 
 private:
     struct Key {

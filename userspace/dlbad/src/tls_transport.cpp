@@ -16,8 +16,8 @@ BIO_METHOD* TlsTransport::bioMethod()
     // initialisation) and kept until exit.
     static BIO_METHOD* const method = [] {
         BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dlbad socket");
-        if (!m || BIO_meth_set_read_ex(m, bioRead) != 1 || BIO_meth_set_write_ex(m, bioWrite) != 1 ||
-            BIO_meth_set_ctrl(m, bioCtrl) != 1)
+        if (!m || BIO_meth_set_read_ex(m, bioRead) != 1 ||
+            BIO_meth_set_write_ex(m, bioWrite) != 1 || BIO_meth_set_ctrl(m, bioCtrl) != 1)
             throw std::runtime_error("BIO_meth_new failed");
         return m;
     }();

@@ -9,10 +9,10 @@
 namespace dlba::dlbad {
 
 VirtualService::VirtualService(const ServiceConfig& config, const std::string& file,
-                               std::shared_ptr<const BackendPool> pool, const std::vector<PersistenceKey>& keys,
+                               std::shared_ptr<const BackendPool> pool,
+                               const std::vector<PersistenceKey>& keys,
                                std::shared_ptr<TicketKeys> ticket_keys, Millis ticket_lifetime,
-                               const SipKey& hash_key, unsigned workers,
-                               StatsRegistry& registry)
+                               const SipKey& hash_key, unsigned workers, StatsRegistry& registry)
     : config_(config),
       pool_(std::move(pool)),
       hash_key_(hash_key),
@@ -20,8 +20,8 @@ VirtualService::VirtualService(const ServiceConfig& config, const std::string& f
       scheduler_(config, pool_, workers)
 {
     if (config_.tls)
-        tls_ = std::make_unique<TlsContext>(*config_.tls, std::move(ticket_keys), ticket_lifetime, file,
-                                            config_.line);
+        tls_ = std::make_unique<TlsContext>(*config_.tls, std::move(ticket_keys), ticket_lifetime,
+                                            file, config_.line);
 
     const auto& l = config_.limits;
     request_limits_.max_head_bytes = l.max_header_bytes;

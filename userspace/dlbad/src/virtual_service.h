@@ -28,9 +28,10 @@ class StatsRegistry;
 class VirtualService {
 public:
     // Throws ConfigError (TLS material, core library rejections) naming the service's line.
-    VirtualService(const ServiceConfig& config, const std::string& file, std::shared_ptr<const BackendPool> pool,
-                   const std::vector<PersistenceKey>& keys, std::shared_ptr<TicketKeys> ticket_keys,
-                   Millis ticket_lifetime, const SipKey& hash_key, unsigned workers, StatsRegistry& registry);
+    VirtualService(const ServiceConfig& config, const std::string& file,
+                   std::shared_ptr<const BackendPool> pool, const std::vector<PersistenceKey>& keys,
+                   std::shared_ptr<TicketKeys> ticket_keys, Millis ticket_lifetime,
+                   const SipKey& hash_key, unsigned workers, StatsRegistry& registry);
 
     [[nodiscard]] const ServiceConfig& config() const noexcept { return config_; }
     [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
@@ -40,12 +41,21 @@ public:
     [[nodiscard]] const ParserLimits& requestLimits() const noexcept { return request_limits_; }
     [[nodiscard]] const ParserLimits& responseLimits() const noexcept { return response_limits_; }
     [[nodiscard]] const ServiceScheduler& scheduler() const noexcept { return scheduler_; }
-    [[nodiscard]] const CookieInjector* injector() const noexcept { return injector_ ? &*injector_ : nullptr; }
+    [[nodiscard]] const CookieInjector* injector() const noexcept
+    {
+        return injector_ ? &*injector_ : nullptr;
+    }
     [[nodiscard]] const PersistenceTokenCodec* codec() const noexcept { return codec_.get(); }
-    [[nodiscard]] const SessionIdExtractor* sessionIds() const noexcept { return session_ids_ ? &*session_ids_ : nullptr; }
+    [[nodiscard]] const SessionIdExtractor* sessionIds() const noexcept
+    {
+        return session_ids_ ? &*session_ids_ : nullptr;
+    }
     // Keyed hash (SipHash-2-4, the daemon's hash key) of a URL or session id: the position on the
     // ring.  Clients cannot choose ids or URLs that pile onto one server without the key.
-    [[nodiscard]] std::uint64_t hash(std::string_view data) const noexcept { return siphash24(hash_key_, data); }
+    [[nodiscard]] std::uint64_t hash(std::string_view data) const noexcept
+    {
+        return siphash24(hash_key_, data);
+    }
     // "10.0.0.10:443/tcp", the scheduler's service naming.
     [[nodiscard]] std::string serviceId() const { return config_.listen.toString() + "/tcp"; }
 

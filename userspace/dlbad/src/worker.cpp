@@ -14,9 +14,11 @@
 namespace dlba::dlbad {
 
 Worker::Worker(unsigned index, std::size_t max_connections)
-    : index_(index), max_connections_(max_connections), idle_(loop_), accept_retry_([this] { resumeAccepting(); })
-{
-}
+    : index_(index),
+      max_connections_(max_connections),
+      idle_(loop_),
+      accept_retry_([this] { resumeAccepting(); })
+{}
 
 Worker::~Worker()
 {
@@ -37,7 +39,8 @@ void Worker::start(std::optional<unsigned> cpu)
             CPU_ZERO(&set);
             CPU_SET(*cpu, &set);
             if (int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-                DLBAD_LOG(LogLevel::Warning, "worker %u: binding to CPU %u: %s", index_, *cpu, std::strerror(err));
+                DLBAD_LOG(LogLevel::Warning, "worker %u: binding to CPU %u: %s", index_, *cpu,
+                          std::strerror(err));
         }
         try {
             loop_.run();
@@ -59,9 +62,11 @@ void Worker::join()
         thread_.join();
 }
 
-void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime, std::size_t max_connections)
+void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime,
+                   std::size_t max_connections)
 {
-    loop_.post([this, bindings = std::move(bindings), runtime = std::move(runtime), max_connections]() mutable {
+    loop_.post([this, bindings = std::move(bindings), runtime = std::move(runtime),
+                max_connections]() mutable {
         std::vector<std::unique_ptr<Listener>> next;
         for (auto& b : bindings) {
             std::unique_ptr<Listener> kept;
@@ -96,7 +101,8 @@ void Worker::drain()
     });
 }
 
-void Worker::accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service)
+void Worker::accepted(UniqueFd fd, const SocketAddress& peer,
+                      const std::shared_ptr<const VirtualService>& service)
 {
     Worker* least = nullptr;
     std::size_t mine = conns_.size();
@@ -124,7 +130,8 @@ void Worker::accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_
             return;
         } catch (const std::exception& e) {
             // No memory for the hand-over: keep the connection here (fd is still ours).
-            DLBAD_LOG(LogLevel::Warning, "worker %u: handing a connection over: %s", index_, e.what());
+            DLBAD_LOG(LogLevel::Warning, "worker %u: handing a connection over: %s", index_,
+                      e.what());
             if (!fd)
                 return;
         }
@@ -132,7 +139,8 @@ void Worker::accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_
     adopt(std::move(fd), peer, service);
 }
 
-void Worker::adopt(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service)
+void Worker::adopt(UniqueFd fd, const SocketAddress& peer,
+                   const std::shared_ptr<const VirtualService>& service)
 {
     if (draining_)
         return; // fd closes
@@ -146,7 +154,8 @@ void Worker::adopt(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr
         conns_.emplace(raw, std::move(conn));
     } catch (const std::exception& e) {
         service->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
-        DLBAD_LOG(LogLevel::Warning, "%s: new connection dropped: %s", service->name().c_str(), e.what());
+        DLBAD_LOG(LogLevel::Warning, "%s: new connection dropped: %s", service->name().c_str(),
+                  e.what());
         return;
     }
     active_.store(conns_.size(), std::memory_order_relaxed);

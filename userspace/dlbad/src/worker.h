@@ -44,11 +44,15 @@ public:
     void join();
     // Thread-safe.  Installs the listeners of a configuration generation: sockets already
     // listened on are kept (no connection queued on them is lost), others opened or closed.
-    void apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime, std::size_t max_connections);
+    void apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime,
+               std::size_t max_connections);
     // Thread-safe.  Stop accepting; close connections as they become idle.
     void drain();
 
-    [[nodiscard]] std::size_t activeConnections() const noexcept { return active_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::size_t activeConnections() const noexcept
+    {
+        return active_.load(std::memory_order_relaxed);
+    }
     [[nodiscard]] std::uint64_t loopYields() const noexcept { return loop_.yields(); }
     // Connections open plus connections handed to this worker and not yet adopted.
     [[nodiscard]] std::size_t load() const noexcept
@@ -67,13 +71,18 @@ public:
     [[nodiscard]] bool draining() const override { return draining_; }
 
     // For Listener
-    [[nodiscard]] bool canAccept() const noexcept { return !draining_ && conns_.size() < max_connections_; }
-    void accepted(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service);
+    [[nodiscard]] bool canAccept() const noexcept
+    {
+        return !draining_ && conns_.size() < max_connections_;
+    }
+    void accepted(UniqueFd fd, const SocketAddress& peer,
+                  const std::shared_ptr<const VirtualService>& service);
     void retryAcceptLater();
 
 private:
     void resumeAccepting();
-    void adopt(UniqueFd fd, const SocketAddress& peer, const std::shared_ptr<const VirtualService>& service);
+    void adopt(UniqueFd fd, const SocketAddress& peer,
+               const std::shared_ptr<const VirtualService>& service);
     // SO_REUSEPORT spreads connections by a hash of their addresses, which leaves one worker with
     // noticeably more long-lived connections than another (e.g. 30/20 for 50 keep-alive
     // clients); a worker that accepts while clearly above the least loaded one hands the

@@ -55,7 +55,8 @@ protected:
 
     static void send(const UniqueFd& fd, std::string_view bytes)
     {
-        ASSERT_EQ(::send(fd.get(), bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+        ASSERT_EQ(::send(fd.get(), bytes.data(), bytes.size(), 0),
+                  static_cast<ssize_t>(bytes.size()));
         ::usleep(10000); // loopback delivery
     }
 

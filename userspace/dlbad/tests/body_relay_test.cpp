@@ -70,7 +70,8 @@ TEST(BodyRelay, StopsReadingTheSourceWhenTheBufferIsFull)
 TEST(BodyRelay, BytesBeyondTheBodyAreDroppedAndFlagged)
 {
     FakeTransport backend;
-    backend.feed("hello" "EXTRA BYTES");
+    backend.feed("hello"
+                 "EXTRA BYTES");
     ByteBuffer out(1024);
     BodyFramer framer(contentLength(5), ParserLimits{}, false);
     bool br = true, bw = true;

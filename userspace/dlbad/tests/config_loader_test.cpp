@@ -28,7 +28,8 @@ void expectError(const std::string& yaml, int line, const std::string& text)
     } catch (const ConfigError& e) {
         EXPECT_EQ(e.line(), line) << e.what();
         EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-        EXPECT_EQ(std::string(e.what()).rfind("test.conf:" + std::to_string(line) + ": ", 0), 0u) << e.what();
+        EXPECT_EQ(std::string(e.what()).rfind("test.conf:" + std::to_string(line) + ": ", 0), 0u)
+            << e.what();
     }
 }
 
@@ -139,7 +140,8 @@ services:
 
 TEST(ConfigLoader, ErrorsNameTheLine)
 {
-    expectError("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: web, listen: \"1.2.3.4:80\", backend: web, polcy: cookie}\n",
+    expectError("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: "
+                "web, listen: \"1.2.3.4:80\", backend: web, polcy: cookie}\n",
                 3, "unknown key 'polcy' in service");
     expectError(R"(backends:
   web:
@@ -270,84 +272,118 @@ TEST(ConfigLoader, NumericRangesAreCheckedWithTheLine)
 {
     // The hash ring takes weights up to 256: the loader says so, not the first reload.
     expectError(withService(", weight: 300", ""), 4, "weight: 300 out of range [0, 256]");
-    EXPECT_EQ(ConfigLoader::loadString(withService(", weight: 256", ""), "test.conf").backends[0].servers[0].weight,
+    EXPECT_EQ(ConfigLoader::loadString(withService(", weight: 256", ""), "test.conf")
+                  .backends[0]
+                  .servers[0]
+                  .weight,
               256u);
-    expectError(withService(", weight: 99999999999999999999999", ""), 4, "weight: 99999999999999999999999 out of range");
+    expectError(withService(", weight: 99999999999999999999999", ""), 4,
+                "weight: 99999999999999999999999 out of range");
     // Sizes: 2^34 GiB is 2^64 bytes, which wrapped round to 0 (= unlimited).
     expectError(withService("", "    limits: {max_body_bytes: 17179869184g}\n"), 9,
                 "max_body_bytes: 17179869184g out of range [0, 4294967296] bytes");
-    expectError(withService("", "    limits: {max_body_bytes: 999999999999k}\n"), 9, "out of range");
+    expectError(withService("", "    limits: {max_body_bytes: 999999999999k}\n"), 9,
+                "out of range");
     expectError(withService("", "    limits: {max_body_bytes: 5g}\n"), 9, "out of range");
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 4g}\n"), "test.conf")
-                  .services[0].limits.max_body_bytes,
-              std::size_t(4) << 30);
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 0}\n"), "test.conf")
-                  .services[0].limits.max_body_bytes,
-              0u);
-    expectError(withService("", "    limits: {buffer_bytes: 16384m}\n"), 9, "buffer_bytes: 16384m out of range");
+    EXPECT_EQ(
+        ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 4g}\n"), "test.conf")
+            .services[0]
+            .limits.max_body_bytes,
+        std::size_t(4) << 30);
+    EXPECT_EQ(
+        ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 0}\n"), "test.conf")
+            .services[0]
+            .limits.max_body_bytes,
+        0u);
+    expectError(withService("", "    limits: {buffer_bytes: 16384m}\n"), 9,
+                "buffer_bytes: 16384m out of range");
     expectError(withService("", "    limits: {request_buffer_bytes: 4095}\n"), 9,
                 "request_buffer_bytes: 4095 out of range");
     expectError(withService("", "    limits: {request_buffer_bytes: 17m}\n"), 9,
                 "request_buffer_bytes: 17m out of range");
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {request_buffer_bytes: 1m}\n"), "test.conf")
-                  .services[0].limits.request_buffer_bytes,
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {request_buffer_bytes: 1m}\n"),
+                                       "test.conf")
+                  .services[0]
+                  .limits.request_buffer_bytes,
               std::size_t(1) << 20);
-    expectError(withService("", "    limits: {max_header_bytes: 1023}\n"), 9, "max_header_bytes: 1023 out of range");
-    expectError(withService("", "    limits: {max_headers: 0}\n"), 9, "max_headers: 0 out of range");
+    expectError(withService("", "    limits: {max_header_bytes: 1023}\n"), 9,
+                "max_header_bytes: 1023 out of range");
+    expectError(withService("", "    limits: {max_headers: 0}\n"), 9,
+                "max_headers: 0 out of range");
     // Durations: above a day, or one that overflows the clock, is refused.
     expectError(withService("", "    timeouts: {backend_response: 999999999h}\n"), 9,
                 "backend_response: 999999999h out of range [1ms, 86400000ms]");
-    expectError(withService("", "    timeouts: {client_request: 25h}\n"), 9, "client_request: 25h out of range");
-    expectError(withService("", "    health: {retry_interval: 1441m}\n"), 9, "retry_interval: 1441m out of range");
-    expectError(withService("", "    timeouts: {tls_handshake: 0ms}\n"), 9, "must be greater than zero");
-    expectError("drain_timeout: 2000000s\n" + withService("", ""), 1, "drain_timeout: 2000000s out of range");
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    timeouts: {backend_response: 24h}\n"), "test.conf")
-                  .services[0].timeouts.backend_response,
+    expectError(withService("", "    timeouts: {client_request: 25h}\n"), 9,
+                "client_request: 25h out of range");
+    expectError(withService("", "    health: {retry_interval: 1441m}\n"), 9,
+                "retry_interval: 1441m out of range");
+    expectError(withService("", "    timeouts: {tls_handshake: 0ms}\n"), 9,
+                "must be greater than zero");
+    expectError("drain_timeout: 2000000s\n" + withService("", ""), 1,
+                "drain_timeout: 2000000s out of range");
+    EXPECT_EQ(ConfigLoader::loadString(withService("", "    timeouts: {backend_response: 24h}\n"),
+                                       "test.conf")
+                  .services[0]
+                  .timeouts.backend_response,
               Millis(86400000));
     // cookie.max_age is whole seconds: 500ms would truncate to 0, which means no limit.
-    expectError(withService("", "    policy: cookie\n    cookie: {session: S, max_age: 500ms}\n"), 10,
-                "cookie.max_age: 500ms out of range [1000ms");
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    policy: cookie\n    cookie: {session: S, max_age: 720h}\n"),
-                                       "test.conf")
-                  .services[0].cookie.max_age,
+    expectError(withService("", "    policy: cookie\n    cookie: {session: S, max_age: 500ms}\n"),
+                10, "cookie.max_age: 500ms out of range [1000ms");
+    EXPECT_EQ(ConfigLoader::loadString(
+                  withService("", "    policy: cookie\n    cookie: {session: S, max_age: 720h}\n"),
+                  "test.conf")
+                  .services[0]
+                  .cookie.max_age,
               std::chrono::seconds(720 * 3600));
     expectError(withService("", "    policy: url-hash\n    url_hash: {max_urls: 16777217}\n"), 10,
                 "url_hash.max_urls: 16777217 out of range [16, 16777216]");
     expectError(withService("", "    policy: url-hash\n    url_hash: {load_factor: 11}\n"), 10,
                 "url_hash.load_factor: 11 out of range [1.01, 10]");
-    expectError(withService("", "    health: {max_attempts: 101}\n"), 9, "max_attempts: 101 out of range");
+    expectError(withService("", "    health: {max_attempts: 101}\n"), 9,
+                "max_attempts: 101 out of range");
     expectError("workers: 1025\n" + withService("", ""), 1, "workers: 1025 out of range [0, 1024]");
     expectError("max_connections: 0\n" + withService("", ""), 1, "max_connections: 0 out of range");
-    expectError(withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:0}"), 4,
-                "addr: '1.2.3.4:0': port 0 out of range");
-    expectError(withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:65536}"), 4,
-                "addr: '1.2.3.4:65536' is not ADDRESS:PORT");
+    expectError(
+        withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:0}"), 4,
+        "addr: '1.2.3.4:0': port 0 out of range");
+    expectError(
+        withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:65536}"),
+        4, "addr: '1.2.3.4:65536' is not ADDRESS:PORT");
 }
 
 TEST(ConfigLoader, CookiePathAndDomain)
 {
-    auto c = ConfigLoader::loadString(withService("", "    policy: cookie\n    cookie: {session: S}\n"), "test.conf");
+    auto c = ConfigLoader::loadString(
+        withService("", "    policy: cookie\n    cookie: {session: S}\n"), "test.conf");
     EXPECT_EQ(c.services[0].cookie.path, "/");
     EXPECT_EQ(c.services[0].cookie.domain, "");
-    c = ConfigLoader::loadString(
-        withService("", "    policy: cookie\n    cookie: {session: S, path: /shop, domain: shop.example.com}\n"),
-        "test.conf");
+    c = ConfigLoader::loadString(withService("", "    policy: cookie\n    cookie: {session: S, "
+                                                 "path: /shop, domain: shop.example.com}\n"),
+                                 "test.conf");
     EXPECT_EQ(c.services[0].cookie.path, "/shop");
     EXPECT_EQ(c.services[0].cookie.domain, "shop.example.com");
-    expectError(withService("", "    policy: cookie\n    cookie:\n      session: S\n      path: shop\n"), 12,
-                "cookie: cookie path must start with '/'");
-    expectError(withService("", "    policy: cookie\n    cookie:\n      session: S\n      domain: \"a.com; Secure\"\n"),
-                12, "cookie: cookie domain is not a host name");
+    expectError(
+        withService("", "    policy: cookie\n    cookie:\n      session: S\n      path: shop\n"),
+        12, "cookie: cookie path must start with '/'");
+    expectError(
+        withService(
+            "",
+            "    policy: cookie\n    cookie:\n      session: S\n      domain: \"a.com; Secure\"\n"),
+        12, "cookie: cookie domain is not a host name");
 }
 
 TEST(ConfigLoader, CpuAffinity)
 {
-    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf").cpu_affinity,
+    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf")
+                  .cpu_affinity,
               CpuAffinity::Auto);
-    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: none\n") + kMinimal, "test.conf").cpu_affinity,
+    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: none\n") + kMinimal, "test.conf")
+                  .cpu_affinity,
               CpuAffinity::None);
-    expectError(std::string("workers: 2\ncpu_affinity: 0-1\n") + kMinimal, 2, "cpu_affinity must be 'auto' or 'none'");
-    expectError(std::string("cpu_affinity: [0, 1]\n") + kMinimal, 1, "cpu_affinity must be a scalar");
+    expectError(std::string("workers: 2\ncpu_affinity: 0-1\n") + kMinimal, 2,
+                "cpu_affinity must be 'auto' or 'none'");
+    expectError(std::string("cpu_affinity: [0, 1]\n") + kMinimal, 1,
+                "cpu_affinity must be a scalar");
 }
 
 TEST(ConfigLoader, PersistenceKeyFiles)
@@ -359,14 +395,16 @@ TEST(ConfigLoader, PersistenceKeyFiles)
     {
         std::ofstream(path) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
     }
-    auto c = ConfigLoader::loadString(std::string("persistence_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    auto c = ConfigLoader::loadString(
+        std::string("persistence_key_file: ") + path + "\n" + kMinimal, "test.conf");
     ASSERT_EQ(c.persistence_keys.size(), 1u);
     EXPECT_EQ(c.persistence_keys[0].secret.size(), 32u) << "hex is decoded";
     EXPECT_EQ(static_cast<unsigned char>(c.persistence_keys[0].secret[1]), 0x11);
     {
         std::ofstream(path) << "0011\n";
     }
-    expectError(std::string("persistence_key_file: ") + path + "\n" + kMinimal, 1, "at least 32 bytes");
+    expectError(std::string("persistence_key_file: ") + path + "\n" + kMinimal, 1,
+                "at least 32 bytes");
     std::remove(path);
 }
 
@@ -379,16 +417,20 @@ TEST(ConfigLoader, HashKeyFile)
     {
         std::ofstream(path) << "000102030405060708090a0b0c0d0e0f\n";
     }
-    auto c = ConfigLoader::loadString(std::string("hash_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    auto c = ConfigLoader::loadString(std::string("hash_key_file: ") + path + "\n" + kMinimal,
+                                      "test.conf");
     ASSERT_EQ(c.hash_key.size(), 16u) << "hex is decoded";
     EXPECT_EQ(static_cast<unsigned char>(c.hash_key[15]), 0x0f);
-    EXPECT_TRUE(ConfigLoader::loadString(kMinimal, "test.conf").hash_key.empty()) << "default: random per process";
+    EXPECT_TRUE(ConfigLoader::loadString(kMinimal, "test.conf").hash_key.empty())
+        << "default: random per process";
     {
         std::ofstream(path) << "00112233445566778899aabbccddeeff0011\n";
     }
-    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2, "exactly 16 bytes");
+    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
+                "exactly 16 bytes");
     std::remove(path);
-    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2, "hash_key_file: cannot read");
+    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
+                "hash_key_file: cannot read");
 }
 
 TEST(ConfigLoader, TicketKeyFileAndLifetime)
@@ -401,7 +443,8 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
     {
         std::ofstream(path) << "# rotated 2026-12-01\n" << k1 << "\n\n" << k2 << "\n";
     }
-    auto c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    auto c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal,
+                                      "test.conf");
     ASSERT_EQ(c.ticket_keys.size(), 2u) << "one key a line";
     EXPECT_EQ(static_cast<unsigned char>(c.ticket_keys[0][0]), 0xaa);
     EXPECT_EQ(static_cast<unsigned char>(c.ticket_keys[1][79]), 0xbb);
@@ -409,17 +452,20 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
     {
         std::ofstream(path, std::ios::binary) << std::string(80, '\x01') << std::string(80, '\x02');
     }
-    c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal, "test.conf");
+    c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal,
+                                 "test.conf");
     ASSERT_EQ(c.ticket_keys.size(), 2u) << "raw binary, 80 bytes a key";
     EXPECT_EQ(c.ticket_keys[1], std::string(80, '\x02'));
     {
         std::ofstream(path, std::ios::binary) << std::string(81, '\x01');
     }
-    expectError(std::string("workers: 1\nticket_key_file: ") + path + "\n" + kMinimal, 2, "not a multiple of 80");
+    expectError(std::string("workers: 1\nticket_key_file: ") + path + "\n" + kMinimal, 2,
+                "not a multiple of 80");
     {
         std::ofstream(path) << k1 << "\n" << k2.substr(2) << "\n";
     }
-    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "line 2: expected a key of 160 hex");
+    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
+                "line 2: expected a key of 160 hex");
     {
         std::ofstream(path) << k1 << "\n" << k1 << "\n";
     }
@@ -427,21 +473,24 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
     {
         std::ofstream(path) << k1 << "\n";
     }
-    expectError(std::string("ticket_key_file: ") + path + "\nticket_key_rotation: 1h\n" + kMinimal, 2,
-                "applies to generated keys only");
+    expectError(std::string("ticket_key_file: ") + path + "\nticket_key_rotation: 1h\n" + kMinimal,
+                2, "applies to generated keys only");
     std::remove(path);
-    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "ticket_key_file: cannot read");
+    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
+                "ticket_key_file: cannot read");
 
-    c = ConfigLoader::loadString(std::string("ticket_lifetime: 10m\nticket_key_rotation: 1m\n") + kMinimal, "test.conf");
+    c = ConfigLoader::loadString(
+        std::string("ticket_lifetime: 10m\nticket_key_rotation: 1m\n") + kMinimal, "test.conf");
     EXPECT_EQ(c.ticket_lifetime, Millis(600000));
     EXPECT_EQ(c.ticket_key_rotation, Millis(60000));
     EXPECT_TRUE(c.ticket_keys.empty()) << "no file: generated keys";
-    expectError(std::string("ticket_lifetime: 169h\n") + kMinimal, 1, "ticket_lifetime: 169h out of range");
+    expectError(std::string("ticket_lifetime: 169h\n") + kMinimal, 1,
+                "ticket_lifetime: 169h out of range");
     expectError(std::string("ticket_lifetime: 500ms\n") + kMinimal, 1, "out of range [1000ms");
     expectError(std::string("ticket_lifetime: 2h\nticket_key_rotation: 7s\n") + kMinimal, 2,
                 "ticket_lifetime / ticket_key_rotation must be below 1000");
-    EXPECT_NO_THROW(ConfigLoader::loadString(std::string("ticket_lifetime: 2h\nticket_key_rotation: 8s\n") + kMinimal,
-                                             "test.conf"));
+    EXPECT_NO_THROW(ConfigLoader::loadString(
+        std::string("ticket_lifetime: 2h\nticket_key_rotation: 8s\n") + kMinimal, "test.conf"));
 }
 
 } // namespace

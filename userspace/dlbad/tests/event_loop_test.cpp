@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <memory>
-#include <utility>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <dlba/unique_fd.h>
@@ -24,7 +24,10 @@ namespace {
 // An eventfd registered with the loop: ready() makes it readable, onEvents() logs and drains it.
 class Ready final : public EventHandler {
 public:
-    Ready(EventLoop& loop, std::vector<std::string>& log) : loop_(loop), log_(log), fd_(::eventfd(0, EFD_NONBLOCK))
+    Ready(EventLoop& loop, std::vector<std::string>& log)
+        : loop_(loop),
+          log_(log),
+          fd_(::eventfd(0, EFD_NONBLOCK))
     {
         loop_.add(fd_.get(), EPOLLIN | EPOLLET, this);
     }
@@ -37,8 +40,7 @@ public:
     void onEvents(std::uint32_t) override
     {
         std::uint64_t v;
-        while (::read(fd_.get(), &v, sizeof(v)) > 0) {
-        }
+        while (::read(fd_.get(), &v, sizeof(v)) > 0) {}
         log_.push_back("event");
     }
 
@@ -53,7 +55,11 @@ private:
 // those a destructor retires.
 class Retired final : public EventHandler {
 public:
-    Retired(EventLoop& loop, int& destroyed, bool chain) : loop_(loop), destroyed_(destroyed), chain_(chain) {}
+    Retired(EventLoop& loop, int& destroyed, bool chain)
+        : loop_(loop),
+          destroyed_(destroyed),
+          chain_(chain)
+    {}
     ~Retired() override
     {
         ++destroyed_;
@@ -104,7 +110,8 @@ TEST(EventLoop, HeavyWorkRunsAfterTheBatchOneAtATime)
     loop.run();
     // The deferred work of the batch first; then between two heavy items the loop looks at the
     // ready events again, so the request that arrived during heavy1 is served before heavy2.
-    const std::vector<std::string> want{"posted", "deferred", "heavy1", "event", "heavy2", "event", "heavy3"};
+    const std::vector<std::string> want{"posted", "deferred", "heavy1", "event",
+                                        "heavy2", "event",    "heavy3"};
     EXPECT_EQ(log, want);
 }
 
@@ -134,8 +141,7 @@ TEST(EventLoop, BusyLoopYieldsItsCpuEveryBudget)
     const auto t0 = EventLoop::Clock::now();
     std::function<void()> spin = [&] {
         const auto until = EventLoop::Clock::now() + std::chrono::microseconds(50);
-        while (EventLoop::Clock::now() < until) {
-        }
+        while (EventLoop::Clock::now() < until) {}
         if (EventLoop::Clock::now() - t0 >= std::chrono::milliseconds(40))
             loop.stop();
         else
@@ -146,7 +152,8 @@ TEST(EventLoop, BusyLoopYieldsItsCpuEveryBudget)
     // 40 ms of running at a 0.5 ms budget: about 80 yields.  Far fewer is allowed for (an
     // epoll_wait preempted on a loaded machine restarts the budget), none is the bug.
     EXPECT_GE(loop.yields(), 10U);
-    EXPECT_LE(loop.yields(), 40 * 1000 / static_cast<std::uint64_t>(EventLoop::kRunBudget.count()) + 1);
+    EXPECT_LE(loop.yields(),
+              40 * 1000 / static_cast<std::uint64_t>(EventLoop::kRunBudget.count()) + 1);
 }
 
 // A loop that sleeps in epoll_wait between events gives its CPU up by itself: no yields.

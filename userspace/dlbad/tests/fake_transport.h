@@ -24,7 +24,8 @@ public:
         if (read_wants_write_)
             return {IoStatus::WouldBlock, 0, true};
         if (input_.empty())
-            return end_ == IoStatus::Ok ? IoResult{IoStatus::WouldBlock, 0, false} : IoResult{end_, 0, false};
+            return end_ == IoStatus::Ok ? IoResult{IoStatus::WouldBlock, 0, false}
+                                        : IoResult{end_, 0, false};
         auto& front = input_.front();
         std::size_t n = std::min(len, front.size());
         std::copy_n(front.data(), n, buf);

@@ -15,8 +15,11 @@ TEST(MonitorSession, MetricsEndpoint)
     EXPECT_NE(ok.find("Content-Length: 16\r\n\r\ndlbad_workers 2\n"), std::string::npos);
     auto head = MonitorSession::answerHttp("HEAD /metrics?x=1 HTTP/1.1\r\n\r\n", metrics);
     EXPECT_EQ(head.find("dlbad_workers"), std::string::npos);
-    EXPECT_EQ(MonitorSession::answerHttp("GET / HTTP/1.1\r\n\r\n", metrics).rfind("HTTP/1.1 404", 0), 0u);
-    EXPECT_EQ(MonitorSession::answerHttp("POST /metrics HTTP/1.1\r\n\r\n", metrics).rfind("HTTP/1.1 405", 0), 0u);
+    EXPECT_EQ(
+        MonitorSession::answerHttp("GET / HTTP/1.1\r\n\r\n", metrics).rfind("HTTP/1.1 404", 0), 0u);
+    EXPECT_EQ(MonitorSession::answerHttp("POST /metrics HTTP/1.1\r\n\r\n", metrics)
+                  .rfind("HTTP/1.1 405", 0),
+              0u);
     EXPECT_EQ(MonitorSession::answerHttp("garbage\r\n\r\n", metrics).rfind("HTTP/1.1 400", 0), 0u);
 }
 

@@ -16,7 +16,8 @@
 namespace dlba::dlbad {
 namespace {
 
-std::string rewriteRequest(const std::string& raw, ForwardContext ctx, const char* client = "192.0.2.7:5555")
+std::string rewriteRequest(const std::string& raw, ForwardContext ctx,
+                           const char* client = "192.0.2.7:5555")
 {
     RequestParser p;
     auto r = p.parse(raw);
@@ -30,34 +31,40 @@ std::string rewriteRequest(const std::string& raw, ForwardContext ctx, const cha
 
 TEST(RequestRewriter, AddsForwardingHeadersAndClosesTheBackend)
 {
-    auto out = rewriteRequest("GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive\r\n"
-                              "Keep-Alive: timeout=5\r\nUser-Agent: t\r\n\r\n",
-                              ForwardContext{});
-    EXPECT_EQ(out, "GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t\r\nConnection: close\r\n"
-                   "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: http\r\n"
-                   "Forwarded: for=192.0.2.7;host=\"shop.example\";proto=http\r\n\r\n");
+    auto out =
+        rewriteRequest("GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive\r\n"
+                       "Keep-Alive: timeout=5\r\nUser-Agent: t\r\n\r\n",
+                       ForwardContext{});
+    EXPECT_EQ(out,
+              "GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t\r\nConnection: close\r\n"
+              "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: http\r\n"
+              "Forwarded: for=192.0.2.7;host=\"shop.example\";proto=http\r\n\r\n");
 }
 
 TEST(RequestRewriter, UntrustedForwardingHeadersAreReplaced)
 {
     ForwardContext c;
     c.secure = true;
-    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"
-                              "X-Forwarded-Proto: http\r\n\r\n",
-                              c, "[2001:db8::1]:443");
+    auto out = rewriteRequest(
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"
+        "X-Forwarded-Proto: http\r\n\r\n",
+        c, "[2001:db8::1]:443");
     EXPECT_EQ(out.find("6.6.6.6"), std::string::npos) << out;
     EXPECT_NE(out.find("X-Forwarded-For: 2001:db8::1\r\n"), std::string::npos) << out;
     EXPECT_NE(out.find("X-Forwarded-Proto: https\r\n"), std::string::npos) << out;
-    EXPECT_NE(out.find("Forwarded: for=\"[2001:db8::1]\";host=\"h\";proto=https\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Forwarded: for=\"[2001:db8::1]\";host=\"h\";proto=https\r\n"),
+              std::string::npos)
+        << out;
 }
 
 TEST(RequestRewriter, TrustedForwardingHeadersAreExtended)
 {
     ForwardContext c;
     c.trust_forwarded = true;
-    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\n"
-                              "X-Forwarded-Proto: https\r\n\r\n",
-                              c);
+    auto out = rewriteRequest(
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\n"
+        "X-Forwarded-Proto: https\r\n\r\n",
+        c);
     EXPECT_NE(out.find("X-Forwarded-For: 10.1.1.1, 192.0.2.7\r\n"), std::string::npos) << out;
     EXPECT_NE(out.find("Forwarded: for=10.1.1.1, for=192.0.2.7;"), std::string::npos) << out;
     EXPECT_NE(out.find("X-Forwarded-Proto: https\r\n"), std::string::npos) << out;
@@ -68,7 +75,8 @@ TEST(RequestRewriter, PersistenceCookieStrippedOthersKept)
 {
     ForwardContext c;
     c.strip_cookie = "SpServer";
-    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; SpServer=tok; JSESSIONID=x\r\n\r\n", c);
+    auto out = rewriteRequest(
+        "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; SpServer=tok; JSESSIONID=x\r\n\r\n", c);
     EXPECT_NE(out.find("Cookie: a=1; JSESSIONID=x\r\n"), std::string::npos) << out;
     EXPECT_EQ(out.find("SpServer"), std::string::npos) << out;
     out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nCookie: SpServer=tok\r\n\r\n", c);
@@ -79,8 +87,10 @@ TEST(RequestRewriter, Http10KeepsItsVersionAndExpectIsConsumed)
 {
     ForwardContext c;
     c.backend_keepalive = true;
-    auto out = rewriteRequest("POST /u HTTP/1.0\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n", c);
-    EXPECT_EQ(out.rfind("POST /u HTTP/1.0\r\n", 0), 0u) << "a 1.0 client's back-end never chunks: " << out;
+    auto out = rewriteRequest(
+        "POST /u HTTP/1.0\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n", c);
+    EXPECT_EQ(out.rfind("POST /u HTTP/1.0\r\n", 0), 0u)
+        << "a 1.0 client's back-end never chunks: " << out;
     EXPECT_NE(out.find("Content-Length: 3\r\n"), std::string::npos);
     EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos);
     EXPECT_EQ(out.find("Expect"), std::string::npos);
@@ -88,9 +98,10 @@ TEST(RequestRewriter, Http10KeepsItsVersionAndExpectIsConsumed)
 
 TEST(RequestRewriter, ConnectionListedHeadersAreHopByHop)
 {
-    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Secret, close\r\nX-Secret: 1\r\n"
-                              "TE: trailers\r\nUpgrade: websocket\r\n\r\n",
-                              ForwardContext{});
+    auto out =
+        rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Secret, close\r\nX-Secret: 1\r\n"
+                       "TE: trailers\r\nUpgrade: websocket\r\n\r\n",
+                       ForwardContext{});
     EXPECT_EQ(out.find("X-Secret"), std::string::npos) << out;
     EXPECT_EQ(out.find("Upgrade"), std::string::npos) << out;
     EXPECT_EQ(out.find("TE:"), std::string::npos) << out;
@@ -100,9 +111,10 @@ TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
 {
     ForwardContext c;
     c.trust_forwarded = true;
-    auto out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: Host, X-Forwarded-For, Forwarded, Cookie\r\n"
-                              "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\nCookie: a=1\r\n\r\n",
-                              c);
+    auto out = rewriteRequest(
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: Host, X-Forwarded-For, Forwarded, Cookie\r\n"
+        "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\nCookie: a=1\r\n\r\n",
+        c);
     EXPECT_NE(out.find("\r\nHost: h\r\n"), std::string::npos) << out;
     EXPECT_NE(out.find("X-Forwarded-For: 10.1.1.1, 192.0.2.7\r\n"), std::string::npos) << out;
     EXPECT_NE(out.find("Forwarded: for=10.1.1.1, for=192.0.2.7;"), std::string::npos) << out;
@@ -111,12 +123,14 @@ TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
 
 TEST(RequestRewriter, AbsoluteFormGoesOutInOriginFormWithItsAuthorityAsHost)
 {
-    auto out = rewriteRequest("GET http://shop.example:8080/a/b?c=1 HTTP/1.1\r\nHost: other.example\r\n\r\n",
-                              ForwardContext{});
+    auto out = rewriteRequest(
+        "GET http://shop.example:8080/a/b?c=1 HTTP/1.1\r\nHost: other.example\r\n\r\n",
+        ForwardContext{});
     EXPECT_EQ(out.rfind("GET /a/b?c=1 HTTP/1.1\r\n", 0), 0u) << out;
     EXPECT_EQ(out.find("other.example"), std::string::npos) << out;
     EXPECT_NE(out.find("\r\nHost: shop.example:8080\r\n"), std::string::npos) << out;
-    out = rewriteRequest("OPTIONS http://shop.example HTTP/1.1\r\nHost: shop.example\r\n\r\n", ForwardContext{});
+    out = rewriteRequest("OPTIONS http://shop.example HTTP/1.1\r\nHost: shop.example\r\n\r\n",
+                         ForwardContext{});
     EXPECT_EQ(out.rfind("OPTIONS / HTTP/1.1\r\n", 0), 0u) << out;
     out = rewriteRequest("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", ForwardContext{});
     EXPECT_EQ(out.rfind("GET /a HTTP/1.1\r\nHost: h\r\n", 0), 0u) << out;
@@ -124,32 +138,38 @@ TEST(RequestRewriter, AbsoluteFormGoesOutInOriginFormWithItsAuthorityAsHost)
 
 TEST(RequestRewriter, TransferEncodingIsSentInOneSpelling)
 {
-    for (const char* te : {"Transfer-Encoding: chunked,", "Transfer-Encoding: , Chunked", "transfer-encoding: CHUNKED",
-                           "Transfer-Encoding: chunked, ,"}) {
-        auto out = rewriteRequest(std::string("POST / HTTP/1.1\r\nHost: h\r\n") + te + "\r\n\r\n", ForwardContext{});
+    for (const char* te : {"Transfer-Encoding: chunked,", "Transfer-Encoding: , Chunked",
+                           "transfer-encoding: CHUNKED", "Transfer-Encoding: chunked, ,"}) {
+        auto out = rewriteRequest(std::string("POST / HTTP/1.1\r\nHost: h\r\n") + te + "\r\n\r\n",
+                                  ForwardContext{});
         EXPECT_NE(out.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << out;
         EXPECT_EQ(out.find("ransfer-encoding"), std::string::npos) << out;
         EXPECT_EQ(out.find("CHUNKED"), std::string::npos) << out;
         EXPECT_EQ(out.find("hunked,"), std::string::npos) << out;
-        EXPECT_EQ(out.find("Transfer-Encoding", out.find("Transfer-Encoding") + 1), std::string::npos) << out;
+        EXPECT_EQ(out.find("Transfer-Encoding", out.find("Transfer-Encoding") + 1),
+                  std::string::npos)
+            << out;
     }
 }
 
 TEST(RequestRewriter, NoTrailerAnnouncedForAReframedChunkedBody)
 {
-    auto out = rewriteRequest("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n",
-                              ForwardContext{});
+    auto out = rewriteRequest(
+        "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ForwardContext{});
     EXPECT_EQ(out.find("Trailer"), std::string::npos) << out;
-    out = rewriteRequest("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nContent-Length: 0\r\n\r\n", ForwardContext{});
-    EXPECT_NE(out.find("\r\nTrailer: X-Sum\r\n"), std::string::npos) << "not chunked: left alone\n" << out;
+    out =
+        rewriteRequest("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nContent-Length: 0\r\n\r\n",
+                       ForwardContext{});
+    EXPECT_NE(out.find("\r\nTrailer: X-Sum\r\n"), std::string::npos) << "not chunked: left alone\n"
+                                                                     << out;
 }
 
 struct Injection : ::testing::Test {
     Injection()
         : injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}),
           codec(std::vector<TokenKey>{TokenKey{1, std::vector<std::uint8_t>(32, 7)}})
-    {
-    }
+    {}
     std::string respond(const std::string& raw, ResponseContext rc, Method m = Method::kGet)
     {
         ResponseParser p;
@@ -178,18 +198,24 @@ TEST_F(Injection, SessionStartGetsAPersistenceCookieWithItsAttributes)
     ResponseContext rc;
     rc.server_key = 42;
     rc.now_unix = 1700000000;
-    auto out = respond("HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=abc; Path=/shop; Domain=example.com; Secure; "
-                       "HttpOnly; SameSite=Strict; Max-Age=600\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n",
-                       rc);
+    auto out = respond(
+        "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=abc; Path=/shop; Domain=example.com; Secure; "
+        "HttpOnly; SameSite=Strict; Max-Age=600\r\nContent-Length: 0\r\nConnection: "
+        "keep-alive\r\n\r\n",
+        rc);
     EXPECT_TRUE(injected);
     EXPECT_NE(out.find("Set-Cookie: JSESSIONID=abc; Path=/shop;"), std::string::npos) << out;
-    EXPECT_NE(out.find("; Path=/shop; Domain=example.com; Secure; HttpOnly; SameSite=Strict; Max-Age=600\r\n",
-                       out.find("Set-Cookie: SpServer=")),
-              std::string::npos)
+    EXPECT_NE(
+        out.find(
+            "; Path=/shop; Domain=example.com; Secure; HttpOnly; SameSite=Strict; Max-Age=600\r\n",
+            out.find("Set-Cookie: SpServer=")),
+        std::string::npos)
         << out;
-    EXPECT_EQ(codec.verify(token(out), rc.now_unix), 42u) << "the value names the server, authenticated";
+    EXPECT_EQ(codec.verify(token(out), rc.now_unix), 42u)
+        << "the value names the server, authenticated";
     EXPECT_EQ(out.find("42"), std::string::npos) << "without revealing its key";
-    EXPECT_NE(out.find("Cache-Control: private, no-cache=\"set-cookie\"\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Cache-Control: private, no-cache=\"set-cookie\"\r\n"), std::string::npos)
+        << out;
     EXPECT_EQ(out.find("Connection: keep-alive"), std::string::npos) << "hop-by-hop removed";
 }
 
@@ -208,11 +234,14 @@ TEST_F(Injection, StaleCookieIsReissuedSessionScoped)
     rc.server_key = 3;
     rc.reissue = true;
     rc.now_unix = 1700000000;
-    auto out = respond("HTTP/1.1 200 OK\r\nCache-Control: public, max-age=60\r\nContent-Length: 0\r\n\r\n", rc);
+    auto out = respond(
+        "HTTP/1.1 200 OK\r\nCache-Control: public, max-age=60\r\nContent-Length: 0\r\n\r\n", rc);
     EXPECT_TRUE(injected);
     EXPECT_NE(out.find("; Path=/\r\n"), std::string::npos) << out;
     EXPECT_EQ(codec.verify(token(out), rc.now_unix), 3u);
-    EXPECT_NE(out.find("Cache-Control: private, no-cache=\"set-cookie\", max-age=60\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Cache-Control: private, no-cache=\"set-cookie\", max-age=60\r\n"),
+              std::string::npos)
+        << out;
     EXPECT_EQ(out.find("public"), std::string::npos) << out;
 }
 
@@ -220,7 +249,8 @@ TEST(Reissue, KeepsTheSessionsPathAndDomain)
 {
     const CookieInjector injector(CookieInjectionConfig{"JSESSIONID", "SpServer", true},
                                   CookieScope{"/shop", "example.com"});
-    const PersistenceTokenCodec codec(std::vector<TokenKey>{TokenKey{1, std::vector<std::uint8_t>(32, 7)}});
+    const PersistenceTokenCodec codec(
+        std::vector<TokenKey>{TokenKey{1, std::vector<std::uint8_t>(32, 7)}});
     ResponseParser p;
     const std::string raw = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
     ASSERT_TRUE(p.parse(raw, Method::kGet).complete());
@@ -233,7 +263,8 @@ TEST(Reissue, KeepsTheSessionsPathAndDomain)
     EXPECT_TRUE(ResponseRewriter::write(out, p.head(), rc));
     const auto pos = out.find("Set-Cookie: SpServer=");
     ASSERT_NE(pos, std::string::npos) << out;
-    EXPECT_EQ(out.substr(pos + 21 + PersistenceTokenCodec::kTokenLength, 34), "; Path=/shop; Domain=example.com\r\n")
+    EXPECT_EQ(out.substr(pos + 21 + PersistenceTokenCodec::kTokenLength, 34),
+              "; Path=/shop; Domain=example.com\r\n")
         << out;
 }
 
@@ -263,8 +294,9 @@ TEST(Http10Client, NoTransferEncodingAndTheBodyDecision)
     rc.keep_alive = false;
     rc.client_http10 = true;
     ResponseParser p;
-    const auto* head = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n"
-                                "Content-Type: text/plain\r\n\r\n");
+    const auto* head =
+        parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n"
+                 "Content-Type: text/plain\r\n\r\n");
     EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kDechunk);
     std::string out;
     ResponseRewriter::write(out, *head, rc);
@@ -274,8 +306,10 @@ TEST(Http10Client, NoTransferEncodingAndTheBodyDecision)
     head = parse(g, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
     EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse);
     ResponseParser gc;
-    head = parse(gc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n");
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse) << "gzip would stay on the body";
+    head = parse(
+        gc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n");
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse)
+        << "gzip would stay on the body";
     ResponseParser cc;
     head = parse(cc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n");
     EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kDechunk);
@@ -284,7 +318,8 @@ TEST(Http10Client, NoTransferEncodingAndTheBodyDecision)
     EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs);
     ResponseParser h;
     head = parse(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Method::kHead);
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs) << "no body: only the field goes";
+    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs)
+        << "no body: only the field goes";
     out.clear();
     ResponseRewriter::write(out, *head, rc);
     EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos) << out;
@@ -298,9 +333,10 @@ TEST(Http10Client, NoTransferEncodingAndTheBodyDecision)
 
 TEST(InterimResponse, EarlyHintsForwardedWithoutHopByHopFields)
 {
-    const std::string raw = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n"
-                            "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n"
-                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    const std::string raw =
+        "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n"
+        "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     ResponseParser p;
     auto r = p.parse(raw, Method::kGet);
     ASSERT_TRUE(r.complete());
@@ -321,16 +357,20 @@ TEST(InterimResponse, WhichInterimResponsesReachTheClient)
     EXPECT_TRUE(ResponseRewriter::forwardsInterim(103, false, false));
     EXPECT_TRUE(ResponseRewriter::forwardsInterim(103, false, true));
     EXPECT_TRUE(ResponseRewriter::forwardsInterim(102, false, false));
-    EXPECT_TRUE(ResponseRewriter::forwardsInterim(100, false, false)) << "unsolicited 100 from the server";
-    EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, false, true)) << "dlbad already sent 100 Continue";
-    EXPECT_FALSE(ResponseRewriter::forwardsInterim(103, true, false)) << "never to an HTTP/1.0 client";
+    EXPECT_TRUE(ResponseRewriter::forwardsInterim(100, false, false))
+        << "unsolicited 100 from the server";
+    EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, false, true))
+        << "dlbad already sent 100 Continue";
+    EXPECT_FALSE(ResponseRewriter::forwardsInterim(103, true, false))
+        << "never to an HTTP/1.0 client";
     EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, true, false));
 }
 
 TEST(ErrorResponse, CompleteResponses)
 {
     auto r = ErrorResponse::build(503, false);
-    EXPECT_EQ(r, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nCache-Control: no-store\r\n"
+    EXPECT_EQ(r, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nCache-Control: "
+                 "no-store\r\n"
                  "Content-Length: 24\r\n\r\n503 Service Unavailable\n");
     EXPECT_NE(ErrorResponse::build(431, true).find("Connection: close\r\n"), std::string::npos);
 }

@@ -30,7 +30,8 @@ std::string conf(const std::string& policy, bool second_disabled = false)
            (second_disabled ? "      - {key: 2, addr: 10.0.0.2:80, enabled: false}\n"
                             : "      - {key: 2, addr: 10.0.0.2:80}\n") +
            "      - {key: 3, addr: 10.0.0.3:80}\n" +
-           "services:\n  - name: s\n    listen: 1.1.1.1:80\n    backend: web\n    policy: " + policy +
+           "services:\n  - name: s\n    listen: 1.1.1.1:80\n    backend: web\n    policy: " +
+           policy +
            "\n    cookie: {session: SID}\n    session_id: [\"query:sid\"]\n"
            "    health: {max_failures: 2, retry_interval: 10s}\n";
 }
@@ -38,8 +39,7 @@ std::string conf(const std::string& policy, bool second_disabled = false)
 struct Env {
     explicit Env(const std::string& text, unsigned workers = 1)
         : runtime(ConfigLoader::loadString(text, "t.conf"), 1, workers, Secrets::random(), registry)
-    {
-    }
+    {}
     const VirtualService& svc() const { return *runtime.services()[0]; }
     const ServiceScheduler& sched() const { return svc().scheduler(); }
     const Backend& server(std::size_t i) const { return svc().pool().servers()[i]; }
@@ -73,7 +73,8 @@ TEST(ServiceScheduler, FailedServerIsAvoidedThenProbedOnce)
     Env e(conf("cookie"));
     const Health& h = e.svc().config().health;
     EXPECT_FALSE(e.server(1).recordConnectFailure(e.now, h));
-    EXPECT_TRUE(e.server(1).recordConnectFailure(e.now, h)) << "second consecutive failure marks it";
+    EXPECT_TRUE(e.server(1).recordConnectFailure(e.now, h))
+        << "second consecutive failure marks it";
     EXPECT_EQ(e.server(1).stats().unable_to_connect, 2u);
     for (int i = 0; i < 10; ++i) {
         auto d = e.pick({2, std::nullopt, std::nullopt});
@@ -103,7 +104,8 @@ TEST(ServiceScheduler, FailuresAfterConnectMarkTheServerFailed)
     Env e(conf("cookie"));
     const Health& h = e.svc().config().health;
     EXPECT_FALSE(e.server(1).recordResponseFailure(e.now, h));
-    EXPECT_TRUE(e.server(1).recordResponseFailure(e.now, h)) << "max_failures (2) failed requests mark it";
+    EXPECT_TRUE(e.server(1).recordResponseFailure(e.now, h))
+        << "max_failures (2) failed requests mark it";
     EXPECT_EQ(e.server(1).stats().errors, 2u);
     EXPECT_EQ(e.server(1).stats().unable_to_connect, 0u);
     EXPECT_EQ(e.server(1).stats().failures, 1u);
@@ -209,7 +211,8 @@ TEST(ServiceScheduler, UrlHashIsStableAndBounded)
     for (const auto& [srv, n] : load)
         EXPECT_LE(n, 105) << "bounded load 1.05 x 100";
     for (int i = 0; i < 300; ++i)
-        EXPECT_EQ(e.pick({std::nullopt, std::nullopt, hash64("/obj/" + std::to_string(i))})->server, where[i]);
+        EXPECT_EQ(e.pick({std::nullopt, std::nullopt, hash64("/obj/" + std::to_string(i))})->server,
+                  where[i]);
     // An excluded cache (just failed to connect): the URL walks to another, without moving others.
     auto h = hash64("/obj/0");
     std::vector<bool> tried(3, false);
@@ -328,16 +331,19 @@ TEST(VirtualService, KeyedHashOfUrlsAndSessionIds)
     for (int i = 0; i < 15; ++i)
         m.push_back(static_cast<char>(i));
     EXPECT_EQ(a.services()[0]->hash(m), 0xa129ca6149be45e5ull) << "the key file's key";
-    EXPECT_EQ(a.services()[0]->hash("/obj/1"), b.services()[0]->hash("/obj/1")) << "one key file, one placement";
+    EXPECT_EQ(a.services()[0]->hash("/obj/1"), b.services()[0]->hash("/obj/1"))
+        << "one key file, one placement";
 
     const Secrets s1 = Secrets::random();
     const Secrets s2 = Secrets::random();
     const Runtime r1(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 1, 1, s1, registry);
-    const Runtime r1_reloaded(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 2, 1, s1, registry);
+    const Runtime r1_reloaded(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 2, 1, s1,
+                              registry);
     const Runtime r2(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 1, 1, s2, registry);
     EXPECT_EQ(r1.services()[0]->hash("/obj/1"), r1_reloaded.services()[0]->hash("/obj/1"))
         << "a reload keeps the random key";
-    EXPECT_NE(r1.services()[0]->hash("/obj/1"), r2.services()[0]->hash("/obj/1")) << "another process, another key";
+    EXPECT_NE(r1.services()[0]->hash("/obj/1"), r2.services()[0]->hash("/obj/1"))
+        << "another process, another key";
     EXPECT_EQ(r1.services()[0]->hash("/obj/1"), siphash24(s1.hash_key, "/obj/1"));
 }
 

@@ -23,7 +23,8 @@ services:
 )";
 
 struct Fixture : ::testing::Test {
-    Fixture() : runtime(ConfigLoader::loadString(kConf, "t.conf"), 3, 2, Secrets::random(), registry)
+    Fixture()
+        : runtime(ConfigLoader::loadString(kConf, "t.conf"), 3, 2, Secrets::random(), registry)
     {
         auto& s0 = runtime.pools()[0]->servers()[0].stats();
         s0.hits = 41523;
@@ -120,21 +121,31 @@ TEST_F(Fixture, PrometheusShowsTheSameFigures)
 {
     auto text = StatusReport::prometheus(doc);
     EXPECT_NE(text.find("# TYPE dlbad_server_hits_total counter\n"), std::string::npos);
-    EXPECT_NE(text.find("dlbad_server_hits_total{backend=\"shop\",id=\"0\",addr=\"2.2.3.4:80\"} 41523\n"),
+    EXPECT_NE(
+        text.find("dlbad_server_hits_total{backend=\"shop\",id=\"0\",addr=\"2.2.3.4:80\"} 41523\n"),
+        std::string::npos);
+    EXPECT_NE(text.find("dlbad_server_avg_response_time_seconds{backend=\"shop\",id=\"0\",addr=\"2."
+                        "2.3.4:80\"} 0.01\n"),
               std::string::npos);
-    EXPECT_NE(text.find("dlbad_server_avg_response_time_seconds{backend=\"shop\",id=\"0\",addr=\"2.2.3.4:80\"} 0.01\n"),
+    EXPECT_NE(text.find("dlbad_server_failed{backend=\"shop\",id=\"1\",addr=\"3.2.3.5:80\"} 1\n"),
               std::string::npos);
-    EXPECT_NE(text.find("dlbad_server_failed{backend=\"shop\",id=\"1\",addr=\"3.2.3.5:80\"} 1\n"), std::string::npos);
-    EXPECT_NE(text.find("dlbad_server_idle_discarded_total{backend=\"shop\",id=\"1\",addr=\"3.2.3.5:80\"} 8\n"),
-              std::string::npos);
-    EXPECT_NE(text.find("dlbad_server_enabled{backend=\"caches\",id=\"7\",addr=\"2.2.3.4:80\"} 0\n"),
-              std::string::npos);
-    EXPECT_NE(text.find("dlbad_service_requests_total{service=\"shop\",listen=\"10.0.0.10:80/tcp\"} 52757\n"),
-              std::string::npos);
+    EXPECT_NE(
+        text.find(
+            "dlbad_server_idle_discarded_total{backend=\"shop\",id=\"1\",addr=\"3.2.3.5:80\"} 8\n"),
+        std::string::npos);
+    EXPECT_NE(
+        text.find("dlbad_server_enabled{backend=\"caches\",id=\"7\",addr=\"2.2.3.4:80\"} 0\n"),
+        std::string::npos);
+    EXPECT_NE(
+        text.find(
+            "dlbad_service_requests_total{service=\"shop\",listen=\"10.0.0.10:80/tcp\"} 52757\n"),
+        std::string::npos);
     EXPECT_NE(text.find("# TYPE dlbad_service_internal_errors_total counter\n"), std::string::npos);
-    EXPECT_NE(text.find("dlbad_service_internal_errors_total{service=\"shop\",listen=\"10.0.0.10:80/tcp\"} 6\n"),
+    EXPECT_NE(text.find("dlbad_service_internal_errors_total{service=\"shop\",listen=\"10.0.0.10:"
+                        "80/tcp\"} 6\n"),
               std::string::npos);
-    EXPECT_NE(text.find("dlbad_server_responses_by_class_total{backend=\"shop\",id=\"0\",addr=\"2.2.3.4:80\",class=\"5xx\"} 1\n"),
+    EXPECT_NE(text.find("dlbad_server_responses_by_class_total{backend=\"shop\",id=\"0\",addr=\"2."
+                        "2.3.4:80\",class=\"5xx\"} 1\n"),
               std::string::npos);
     EXPECT_NE(text.find("dlbad_config_generation 3\n"), std::string::npos);
 }
@@ -154,7 +165,8 @@ TEST(StatsRegistry, FiguresSurviveAReloadOnlyForWhatStays)
     StatsRegistry reg;
     auto a = reg.backend("shop", "1.1.1.1:80");
     a->hits = 5;
-    EXPECT_EQ(reg.backend("shop", "1.1.1.1:80").get(), a.get()) << "same group + address: same figures";
+    EXPECT_EQ(reg.backend("shop", "1.1.1.1:80").get(), a.get())
+        << "same group + address: same figures";
     EXPECT_NE(reg.backend("other", "1.1.1.1:80").get(), a.get());
     a.reset();
     EXPECT_EQ(reg.backend("shop", "1.1.1.1:80")->hits, 0u) << "forgotten once nothing uses it";

@@ -16,9 +16,12 @@ namespace {
 using namespace std::chrono_literals;
 
 struct Contexts {
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> cipher{EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free};
-    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr), EVP_MAC_free};
-    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> mctx{EVP_MAC_CTX_new(mac.get()), EVP_MAC_CTX_free};
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> cipher{EVP_CIPHER_CTX_new(),
+                                                                           EVP_CIPHER_CTX_free};
+    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                          EVP_MAC_free};
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> mctx{EVP_MAC_CTX_new(mac.get()),
+                                                                   EVP_MAC_CTX_free};
 };
 
 // Encrypts with `keys` and returns the key name written (as OpenSSL would put in the ticket).
@@ -94,7 +97,8 @@ TEST(TicketKeys, GeneratedKeysRotateAndRetire)
 
 TEST(TicketKeys, ParseFile)
 {
-    EXPECT_EQ(TicketKeys::parseFile(std::string(160, 'f') + "\n").size(), 1u) << "openssl rand -hex 80";
+    EXPECT_EQ(TicketKeys::parseFile(std::string(160, 'f') + "\n").size(), 1u)
+        << "openssl rand -hex 80";
     EXPECT_EQ(TicketKeys::parseFile(std::string(160, 'f')).size(), 1u);
     EXPECT_EQ(TicketKeys::parseFile(key('\x01') + key('\x02') + key('\x03')).size(), 3u);
     EXPECT_THROW(TicketKeys::parseFile(""), std::invalid_argument);

@@ -79,7 +79,8 @@ Ack parse_ack(const nlmsghdr* nlh)
 
 namespace {
 
-bool find_path(const nlattr* attr, int len, uint32_t base, uint32_t offset, std::vector<uint16_t>& path)
+bool find_path(const nlattr* attr, int len, uint32_t base, uint32_t offset,
+               std::vector<uint16_t>& path)
 {
     for (; mnl_attr_ok(attr, len); attr = mnl_attr_next(attr)) {
         uint32_t at = base;
@@ -90,8 +91,8 @@ bool find_path(const nlattr* attr, int len, uint32_t base, uint32_t offset, std:
                 return true;
             if ((attr->nla_type & NLA_F_NESTED) && offset >= at + MNL_ATTR_HDRLEN)
                 return find_path(static_cast<const nlattr*>(mnl_attr_get_payload(attr)),
-                                 static_cast<int>(mnl_attr_get_payload_len(attr)), at + MNL_ATTR_HDRLEN,
-                                 offset, path);
+                                 static_cast<int>(mnl_attr_get_payload_len(attr)),
+                                 at + MNL_ATTR_HDRLEN, offset, path);
             return false;
         }
         base += size;

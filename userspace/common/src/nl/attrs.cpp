@@ -110,7 +110,8 @@ uint64_t Attrs::u64(uint16_t type) const
 std::span<const uint8_t> Attrs::bytes(uint16_t type) const
 {
     const nlattr* attr = require(type, 0);
-    return {static_cast<const uint8_t*>(mnl_attr_get_payload(attr)), mnl_attr_get_payload_len(attr)};
+    return {static_cast<const uint8_t*>(mnl_attr_get_payload(attr)),
+            mnl_attr_get_payload_len(attr)};
 }
 
 std::string Attrs::str(uint16_t type) const

@@ -17,8 +17,9 @@ std::string describe(int code, const std::string& extack)
 } // namespace
 
 Error::Error(int code, std::string extack)
-    : std::runtime_error(describe(code, extack)), code_(code), extack_(std::move(extack))
-{
-}
+    : std::runtime_error(describe(code, extack)),
+      code_(code),
+      extack_(std::move(extack))
+{}
 
 } // namespace dlba::nl

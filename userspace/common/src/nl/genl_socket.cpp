@@ -86,7 +86,8 @@ uint16_t GenlSocket::family_id(std::string_view name)
         throw;
     }
     if (!id)
-        throw Error(EPROTO, "no id in the controller's reply for family '" + std::string(name) + "'");
+        throw Error(EPROTO,
+                    "no id in the controller's reply for family '" + std::string(name) + "'");
     return id;
 }
 
@@ -96,8 +97,8 @@ void GenlSocket::request(Message& msg, const Handler& on_reply)
     transact(msg, on_reply);
 }
 
-void GenlSocket::dump(Message& msg, const Handler& on_reply, const std::function<void()>& on_restart,
-                      int attempts)
+void GenlSocket::dump(Message& msg, const Handler& on_reply,
+                      const std::function<void()>& on_restart, int attempts)
 {
     msg.header()->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     for (int i = 0; i < attempts; i++) {

@@ -31,7 +31,8 @@ inline bool inside(std::string_view v, std::string_view buf)
 class Splitter {
 public:
     Splitter(std::uint8_t seed, std::size_t max) noexcept
-        : state_(0x9e3779b9u ^ (static_cast<std::uint32_t>(seed) * 0x01000193u)), max_(max)
+        : state_(0x9e3779b9u ^ (static_cast<std::uint32_t>(seed) * 0x01000193u)),
+          max_(max)
     {
         if (state_ == 0)
             state_ = 1;

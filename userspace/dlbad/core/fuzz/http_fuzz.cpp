@@ -83,8 +83,8 @@ ParseResult incremental(Parser& p, std::string_view in, std::size_t step, Extra.
     return r;
 }
 
-void fields_roundtrip(std::string_view start_line, std::span<const HeaderField> headers, bool request,
-                      Method m)
+void fields_roundtrip(std::string_view start_line, std::span<const HeaderField> headers,
+                      bool request, Method m)
 {
     std::string out;
     write_head(out, start_line, headers, HeaderEdit{});
@@ -222,7 +222,8 @@ void fuzz_chunked(std::string_view in, std::uint8_t knob)
 void fuzz_values(std::string_view in)
 {
     if (auto sc = SetCookie::parse(in)) {
-        check(inside(sc->name(), in) && inside(sc->value(), in) && inside(sc->attributes_text(), in),
+        check(inside(sc->name(), in) && inside(sc->value(), in) &&
+                  inside(sc->attributes_text(), in),
               "set-cookie views inside");
         (void)sc->expires();
         (void)sc->max_age();

@@ -74,7 +74,8 @@ void roundTrip(const ResponseHead& h, Method m)
           "status line round-trip");
     check(g.headers().size() == h.headers().size(), "field count round-trip");
     for (std::size_t i = 0; i < h.headers().size(); ++i)
-        check(g.headers()[i].name == h.headers()[i].name && g.headers()[i].value == h.headers()[i].value,
+        check(g.headers()[i].name == h.headers()[i].name &&
+                  g.headers()[i].value == h.headers()[i].value,
               "field round-trip");
     check(g.framing().kind == h.framing().kind && g.framing().length == h.framing().length,
           "framing round-trip");
@@ -109,17 +110,20 @@ std::size_t checkOne(const ParserLimits& limits, std::string_view in, Method m, 
           "status line starts the input");
     check(inside(h.reason(), in), "reason inside input");
     for (const HeaderField& f : h.headers())
-        check(!f.name.empty() && inside(f.name, in.substr(0, a.length)) && inside(f.value, in.substr(0, a.length)),
+        check(!f.name.empty() && inside(f.name, in.substr(0, a.length)) &&
+                  inside(f.value, in.substr(0, a.length)),
               "field views inside the head");
 
     const BodyFraming fr = h.framing();
-    const bool no_body = m == Method::kHead || (st >= 100 && st < 200 && st != 101) || st == 204 || st == 304;
+    const bool no_body =
+        m == Method::kHead || (st >= 100 && st < 200 && st != 101) || st == 204 || st == 304;
     if (no_body)
         check(fr.kind == BodyKind::kNone, "no body for HEAD, 1xx, 204, 304");
     else
         check(fr.kind != BodyKind::kNone, "a response that may have a body has framing");
     if (fr.kind == BodyKind::kTunnel)
-        check(st == 101 || (m == Method::kConnect && st >= 200 && st < 300), "tunnel only for 101 or 2xx to CONNECT");
+        check(st == 101 || (m == Method::kConnect && st >= 200 && st < 300),
+              "tunnel only for 101 or 2xx to CONNECT");
     if (fr.kind != BodyKind::kContentLength)
         check(fr.length == 0, "a length only with Content-Length framing");
     if (fr.kind == BodyKind::kUntilClose || fr.kind == BodyKind::kTunnel)
@@ -147,7 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t seed = data[1];
     std::string_view in(reinterpret_cast<const char*>(data + 2), size - 2);
 
-    static constexpr Method kMethods[] = {Method::kGet, Method::kHead, Method::kPost, Method::kOther};
+    static constexpr Method kMethods[] = {Method::kGet, Method::kHead, Method::kPost,
+                                          Method::kOther};
     Method m = kMethods[knob & 3];
     if (knob & 4)
         m = Method::kConnect;

@@ -33,7 +33,9 @@ std::uint64_t random_seed()
 } // namespace
 
 BoundedLoadTable::BoundedLoadTable(Options options)
-    : options_(options), ring_(empty_ring()), map_(16, KeyHasher{random_seed()})
+    : options_(options),
+      ring_(empty_ring()),
+      map_(16, KeyHasher{random_seed()})
 {
     if (!(options_.balance > 1.0))
         throw std::invalid_argument("bounded-load balance factor must be > 1.0");
@@ -204,7 +206,8 @@ std::optional<std::uint32_t> BoundedLoadTable::assign_hash(std::uint64_t url_has
 
 void BoundedLoadTable::set_nodes(std::span<const HashNode> nodes)
 {
-    auto ring = std::make_shared<const HashRing>(nodes, options_.vnodes_per_weight); // validates first
+    auto ring =
+        std::make_shared<const HashRing>(nodes, options_.vnodes_per_weight); // validates first
     set_ring(std::move(ring), std::vector<bool>(nodes.size(), true));
 }
 
@@ -307,9 +310,8 @@ void BoundedLoadTable::set_ring(std::shared_ptr<const HashRing> ring, const std:
         if (loads_[e.node] <= capacity(e.node, total))
             continue;
         const std::uint32_t from = e.node;
-        const std::size_t idx = *ring_->walk(e.hash, [&](std::size_t i) {
-            return i != from && loads_[i] < capacity(i, total);
-        });
+        const std::size_t idx = *ring_->walk(
+            e.hash, [&](std::size_t i) { return i != from && loads_[i] < capacity(i, total); });
         --loads_[from];
         ++loads_[idx];
         e.node = static_cast<std::uint32_t>(idx);

@@ -82,8 +82,8 @@ std::optional<std::string> private_cache_control(std::span<const HeaderField> he
         out += '"';
     }
     for (const Directive& d : directives) {
-        if (iequals(d.name, "public") || iequals(d.name, "s-maxage") || iequals(d.name, "private") ||
-            iequals(d.name, "no-cache"))
+        if (iequals(d.name, "public") || iequals(d.name, "s-maxage") ||
+            iequals(d.name, "private") || iequals(d.name, "no-cache"))
             continue;
         out += ", ";
         out += d.text;

@@ -10,10 +10,12 @@
 namespace dlba::dlbad {
 
 CookieInjector::CookieInjector(CookieInjectionConfig config, CookieScope scope)
-    : config_(std::move(config)), scope_(std::move(scope))
+    : config_(std::move(config)),
+      scope_(std::move(scope))
 {
     if (!is_token(config_.session_cookie))
-        throw std::invalid_argument("session cookie name is not a token: '" + config_.session_cookie + "'");
+        throw std::invalid_argument("session cookie name is not a token: '" +
+                                    config_.session_cookie + "'");
     if (!is_token(config_.persistence_cookie))
         throw std::invalid_argument("persistence cookie name is not a token: '" +
                                     config_.persistence_cookie + "'");
@@ -25,17 +27,19 @@ CookieInjector::CookieInjector(CookieInjectionConfig config, CookieScope scope)
                              return c < 0x20 || c == 0x7f || c == ';' || c >= 0x80;
                          });
     if (!path_ok)
-        throw std::invalid_argument("cookie path must start with '/' and hold no ';' nor control characters: '" +
-                                    scope_.path + "'");
+        throw std::invalid_argument(
+            "cookie path must start with '/' and hold no ';' nor control characters: '" +
+            scope_.path + "'");
     // A host name (RFC 1123 letters, digits, '-', '.'), a leading '.' tolerated as browsers do.
     const std::string_view dom = scope_.domain.empty() || scope_.domain.front() != '.'
                                      ? std::string_view(scope_.domain)
                                      : std::string_view(scope_.domain).substr(1);
     const bool domain_ok =
         scope_.domain.empty() ||
-        (!dom.empty() && dom.size() <= 253 && dom.front() != '-' && dom.front() != '.' && dom.back() != '.' &&
-         std::all_of(dom.begin(), dom.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; }));
+        (!dom.empty() && dom.size() <= 253 && dom.front() != '-' && dom.front() != '.' &&
+         dom.back() != '.' && std::all_of(dom.begin(), dom.end(), [](unsigned char c) {
+             return std::isalnum(c) || c == '-' || c == '.';
+         }));
     if (!domain_ok)
         throw std::invalid_argument("cookie domain is not a host name: '" + scope_.domain + "'");
     reissue_attributes_ = "; Path=" + scope_.path;
@@ -43,7 +47,8 @@ CookieInjector::CookieInjector(CookieInjectionConfig config, CookieScope scope)
         reissue_attributes_ += "; Domain=" + scope_.domain;
 }
 
-std::optional<std::size_t> CookieInjector::session_set_cookie(std::span<const HeaderField> headers) const
+std::optional<std::size_t>
+CookieInjector::session_set_cookie(std::span<const HeaderField> headers) const
 {
     std::optional<std::size_t> found;
     for (std::size_t i = 0; i < headers.size(); ++i) {
@@ -83,8 +88,8 @@ void CookieInjector::inject(std::span<const HeaderField> headers, std::size_t in
         if (sc && sc->name() == config_.persistence_cookie)
             edit.remove_index.push_back(i);
     }
-    edit.add.emplace_back("Set-Cookie",
-                          make_set_cookie(config_.persistence_cookie, token, session->attributes_text()));
+    edit.add.emplace_back("Set-Cookie", make_set_cookie(config_.persistence_cookie, token,
+                                                        session->attributes_text()));
     if (config_.nocache) {
         if (std::optional<std::string> cc = private_cache_control(headers)) {
             edit.remove_name.emplace_back("Cache-Control");

@@ -40,12 +40,14 @@ HashRing::HashRing(std::span<const HashNode> nodes, std::uint32_t vnodes_per_wei
         const std::uint64_t w = nodes_[i].weight / g;
         if (w == 0)
             continue;
-        count[i] = per_weight_ != 0 ? w * per_weight_ : std::max<std::uint64_t>(1, w * kMaxPoints / units);
+        count[i] =
+            per_weight_ != 0 ? w * per_weight_ : std::max<std::uint64_t>(1, w * kMaxPoints / units);
         total += count[i];
     }
     points_.reserve(total);
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-        const std::uint64_t base = mix64(static_cast<std::uint64_t>(nodes_[i].id) ^ 0x646c62615f726e67ull);
+        const std::uint64_t base =
+            mix64(static_cast<std::uint64_t>(nodes_[i].id) ^ 0x646c62615f726e67ull);
         for (std::uint64_t r = 0; r < count[i]; ++r)
             points_.push_back(Point{mix64(base + r), i});
     }

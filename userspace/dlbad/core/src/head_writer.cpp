@@ -14,8 +14,8 @@ bool has_crlf(std::string_view s) noexcept
 
 } // namespace
 
-void write_head(std::string& out, std::string_view start_line,
-                std::span<const HeaderField> headers, const HeaderEdit& edit)
+void write_head(std::string& out, std::string_view start_line, std::span<const HeaderField> headers,
+                const HeaderEdit& edit)
 {
     std::size_t size = start_line.size() + 4;
     for (const HeaderField& h : headers)
@@ -28,7 +28,8 @@ void write_head(std::string& out, std::string_view start_line,
     out.append("\r\n");
     for (std::size_t i = 0; i < headers.size(); ++i) {
         const HeaderField& h = headers[i];
-        if (std::find(edit.remove_index.begin(), edit.remove_index.end(), i) != edit.remove_index.end())
+        if (std::find(edit.remove_index.begin(), edit.remove_index.end(), i) !=
+            edit.remove_index.end())
             continue;
         if (std::any_of(edit.remove_name.begin(), edit.remove_name.end(),
                         [&](const std::string& n) { return iequals(n, h.name); }))

@@ -123,12 +123,13 @@ bool is_hop_by_hop(std::span<const HeaderField> headers, std::string_view name) 
     // target host, the forwarding chain dlbad extends and the cookies persistence depends on.
     // "Connection: Host" or "Connection: X-Forwarded-For" from a client is ignored for them.
     for (std::string_view kept : {"Transfer-Encoding", "Content-Length", "Host", "X-Forwarded-For",
-                                  "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded",
-                                  "Cookie", "Set-Cookie", "Cache-Control"}) {
+                                  "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+                                  "Forwarded", "Cookie", "Set-Cookie", "Cache-Control"}) {
         if (iequals(name, kept))
             return false;
     }
-    for (std::string_view fixed : {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Upgrade"}) {
+    for (std::string_view fixed :
+         {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Upgrade"}) {
         if (iequals(name, fixed))
             return true;
     }

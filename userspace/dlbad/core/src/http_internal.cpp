@@ -94,8 +94,7 @@ bool valid_field_value(std::string_view v) noexcept
 }
 
 std::optional<ParseResult> parse_fields(std::string_view block, std::vector<HeaderField>& out,
-                                        std::size_t max_fields, int syntax_status,
-                                        int limit_status)
+                                        std::size_t max_fields, int syntax_status, int limit_status)
 {
     std::size_t pos = 0;
     for (;;) {
@@ -153,8 +152,8 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept
     return true;
 }
 
-std::optional<ParseResult> analyse_framing(std::span<const HeaderField> headers,
-                                           FramingHeaders& f, int syntax_status)
+std::optional<ParseResult> analyse_framing(std::span<const HeaderField> headers, FramingHeaders& f,
+                                           int syntax_status)
 {
     for (const HeaderField& h : headers) {
         if (iequals(h.name, "Content-Length")) {

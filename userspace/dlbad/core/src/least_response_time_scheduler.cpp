@@ -21,7 +21,8 @@ std::optional<std::size_t> LeastResponseTimeScheduler::pick(std::span<const Serv
     // sequential request and starve a cold one of its measurement.)
     std::optional<double> fastest;
     for (const ServerState& s : servers) {
-        if (eligible(s) && s.responses >= kWarmupSamples && (!fastest || s.avg_response_ms < *fastest))
+        if (eligible(s) && s.responses >= kWarmupSamples &&
+            (!fastest || s.avg_response_ms < *fastest))
             fastest = s.avg_response_ms;
     }
     const double cold_avg = fastest.value_or(1.0);

@@ -4,8 +4,10 @@
 namespace dlba::dlbad {
 
 PersistenceDecision resolve_persistence(std::span<const HeaderField> request_headers,
-                                        std::string_view cookie_name, const PersistenceTokenCodec& codec,
-                                        std::span<const ServerState> servers, std::uint64_t now_unix)
+                                        std::string_view cookie_name,
+                                        const PersistenceTokenCodec& codec,
+                                        std::span<const ServerState> servers,
+                                        std::uint64_t now_unix)
 {
     PersistenceDecision d;
     const std::optional<std::string_view> value = find_cookie(request_headers, cookie_name);

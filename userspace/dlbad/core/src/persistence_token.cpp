@@ -98,13 +98,15 @@ MacCtxPtr hmac_template(EVP_MAC* mac, const unsigned char* key, std::size_t key_
 }
 
 // HMAC over the concatenation of `parts` with a keyed template context.
-bool hmac(const EVP_MAC_CTX* tmpl, std::initializer_list<std::string_view> parts, Digest& out) noexcept
+bool hmac(const EVP_MAC_CTX* tmpl, std::initializer_list<std::string_view> parts,
+          Digest& out) noexcept
 {
     MacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));
     if (!ctx)
         return false;
     for (std::string_view p : parts) {
-        if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1)
+        if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) !=
+            1)
             return false;
     }
     std::size_t len = 0;
@@ -166,7 +168,8 @@ struct PersistenceTokenCodec::Impl {
     }
 };
 
-PersistenceTokenCodec::PersistenceTokenCodec(std::span<const TokenKey> keys, std::chrono::seconds max_age)
+PersistenceTokenCodec::PersistenceTokenCodec(std::span<const TokenKey> keys,
+                                             std::chrono::seconds max_age)
     : impl_(std::make_unique<Impl>())
 {
     if (keys.empty())
@@ -179,11 +182,13 @@ PersistenceTokenCodec::PersistenceTokenCodec(std::span<const TokenKey> keys, std
         throw std::runtime_error("OpenSSL has no HMAC");
     for (const TokenKey& k : keys) {
         if (k.secret.size() < kMinSecretBytes)
-            throw std::invalid_argument("cookie key " + std::to_string(k.id) + " is shorter than 32 bytes");
+            throw std::invalid_argument("cookie key " + std::to_string(k.id) +
+                                        " is shorter than 32 bytes");
         if (impl_->find(k.id))
             throw std::invalid_argument("duplicate cookie key id " + std::to_string(k.id));
         // Separate encryption and MAC keys derived from the shared secret.
-        const MacCtxPtr master = hmac_template(impl_->hmac_alg.get(), k.secret.data(), k.secret.size());
+        const MacCtxPtr master =
+            hmac_template(impl_->hmac_alg.get(), k.secret.data(), k.secret.size());
         Digest k_enc{};
         Digest k_mac{};
         if (!hmac(master.get(), {"dlba persistence enc v1"}, k_enc) ||
@@ -290,8 +295,9 @@ std::optional<std::uint32_t> PersistenceTokenCodec::verify(std::string_view toke
     return server_key;
 }
 
-PersistenceCookie find_persistence_cookie(std::span<const HeaderField> headers, std::string_view name,
-                                          const PersistenceTokenCodec& codec, std::uint64_t now_unix) noexcept
+PersistenceCookie find_persistence_cookie(std::span<const HeaderField> headers,
+                                          std::string_view name, const PersistenceTokenCodec& codec,
+                                          std::uint64_t now_unix) noexcept
 {
     PersistenceCookie out;
     for (const HeaderField& h : headers) {

@@ -40,9 +40,9 @@ Method classify(std::string_view m) noexcept
         Method kind;
     };
     static constexpr Known kKnown[] = {
-        {"GET", Method::kGet},         {"HEAD", Method::kHead},       {"POST", Method::kPost},
-        {"PUT", Method::kPut},         {"DELETE", Method::kDelete},   {"CONNECT", Method::kConnect},
-        {"OPTIONS", Method::kOptions}, {"TRACE", Method::kTrace},     {"PATCH", Method::kPatch},
+        {"GET", Method::kGet},         {"HEAD", Method::kHead},     {"POST", Method::kPost},
+        {"PUT", Method::kPut},         {"DELETE", Method::kDelete}, {"CONNECT", Method::kConnect},
+        {"OPTIONS", Method::kOptions}, {"TRACE", Method::kTrace},   {"PATCH", Method::kPatch},
     };
     for (const Known& k : kKnown) {
         if (m == k.name) // methods are case-sensitive
@@ -123,8 +123,8 @@ ParseResult RequestParser::parse_request_line(std::string_view line)
     if (connect) {
         // authority-form: host ":" port
         const std::size_t colon = target.rfind(':');
-        if (target.front() == '/' || colon == std::string_view::npos || colon + 1 == target.size() ||
-            !valid_host(target))
+        if (target.front() == '/' || colon == std::string_view::npos ||
+            colon + 1 == target.size() || !valid_host(target))
             return ParseResult::fail(400, "CONNECT needs host:port");
         for (char c : target.substr(colon + 1)) {
             if (c < '0' || c > '9')
@@ -152,10 +152,12 @@ ParseResult RequestParser::parse_request_line(std::string_view line)
         std::string_view rest = target.substr(sep + 3);
         const std::size_t auth_end = rest.find_first_of("/?");
         const std::string_view authority = rest.substr(0, auth_end);
-        if (authority.empty() || !valid_host(authority) || authority.find('@') != std::string_view::npos)
+        if (authority.empty() || !valid_host(authority) ||
+            authority.find('@') != std::string_view::npos)
             return ParseResult::fail(400, "invalid authority in request target");
         head_.host_ = authority;
-        path_and_query = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
+        path_and_query =
+            auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
     }
     const std::size_t q = path_and_query.find('?');
     head_.path_ = path_and_query.substr(0, q);

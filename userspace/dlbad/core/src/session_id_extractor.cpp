@@ -43,8 +43,9 @@ SessionIdRule SessionIdExtractor::parse_rule(std::string_view spec)
 {
     const std::size_t colon = spec.find(':');
     if (colon == std::string_view::npos || colon + 1 == spec.size())
-        throw std::invalid_argument("session id rule must be <path|query|header|cookie>:<name>, got '" +
-                                    std::string(spec) + "'");
+        throw std::invalid_argument(
+            "session id rule must be <path|query|header|cookie>:<name>, got '" + std::string(spec) +
+            "'");
     const std::string_view kind = spec.substr(0, colon);
     const std::string_view name = spec.substr(colon + 1);
     SessionIdRule r;

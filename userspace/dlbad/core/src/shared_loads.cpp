@@ -6,7 +6,8 @@
 namespace dlba::dlbad {
 
 SharedLoads::SharedLoads(std::span<const std::uint32_t> node_ids)
-    : ids_(node_ids.begin(), node_ids.end()), loads_(std::make_unique<std::atomic<std::int64_t>[]>(node_ids.size()))
+    : ids_(node_ids.begin(), node_ids.end()),
+      loads_(std::make_unique<std::atomic<std::int64_t>[]>(node_ids.size()))
 {
     auto sorted = ids_;
     std::sort(sorted.begin(), sorted.end());

@@ -63,7 +63,8 @@ SipKey SipKey::from_bytes(const std::array<std::uint8_t, 16>& bytes) noexcept
 SipKey SipKey::from_string(std::string_view bytes)
 {
     if (bytes.size() != 16)
-        throw std::invalid_argument("a SipHash key is 16 bytes, not " + std::to_string(bytes.size()));
+        throw std::invalid_argument("a SipHash key is 16 bytes, not " +
+                                    std::to_string(bytes.size()));
     std::array<std::uint8_t, 16> raw{};
     std::memcpy(raw.data(), bytes.data(), raw.size());
     return from_bytes(raw);

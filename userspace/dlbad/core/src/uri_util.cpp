@@ -27,7 +27,8 @@ std::optional<std::string_view> find_path_param(std::string_view path,
     while ((pos = path.find(';', pos)) != std::string_view::npos) {
         ++pos;
         const std::size_t end = path.find_first_of(";/", pos);
-        const std::string_view param = path.substr(pos, end == std::string_view::npos ? end : end - pos);
+        const std::string_view param =
+            path.substr(pos, end == std::string_view::npos ? end : end - pos);
         const std::size_t eq = param.find('=');
         if (eq != std::string_view::npos && iequals(param.substr(0, eq), name))
             return param.substr(eq + 1);

@@ -29,7 +29,8 @@ const std::vector<std::uint64_t>& url_hashes()
         std::vector<std::uint64_t> out;
         out.reserve(kUrls);
         for (std::size_t i = 0; i < kUrls; ++i)
-            out.push_back(hash64("/site" + std::to_string(i % 97) + "/img/object-" + std::to_string(i) + ".gif"));
+            out.push_back(hash64("/site" + std::to_string(i % 97) + "/img/object-" +
+                                 std::to_string(i) + ".gif"));
         return out;
     }();
     return v;
@@ -49,7 +50,8 @@ double max_over_mean(const BoundedLoadTable& t)
     std::size_t mx = 0;
     for (const HashNode& n : t.ring().nodes())
         mx = std::max(mx, t.load(n.id));
-    const double mean = static_cast<double>(t.size()) / static_cast<double>(t.ring().nodes().size());
+    const double mean =
+        static_cast<double>(t.size()) / static_cast<double>(t.ring().nodes().size());
     return static_cast<double>(mx) / mean;
 }
 
@@ -226,7 +228,8 @@ namespace dlba::dlbad {
 namespace {
 
 // URLs whose first choice on the ring is `node_id`.
-std::vector<std::uint64_t> urls_preferring(const BoundedLoadTable& t, std::uint32_t node_id, std::size_t n)
+std::vector<std::uint64_t> urls_preferring(const BoundedLoadTable& t, std::uint32_t node_id,
+                                           std::size_t n)
 {
     std::vector<std::uint64_t> out;
     for (std::size_t i = 0; out.size() < n; ++i) {
@@ -265,13 +268,15 @@ TEST(SharedLoads, BoundHoldsForTheDaemonNotEachThread)
         EXPECT_EQ(place_all(a, b), 7u);
         EXPECT_EQ(shared->total(), 20);
         for (std::uint32_t id : ids)
-            EXPECT_EQ(shared->load(*shared->slot_of(id)), static_cast<std::int64_t>(a.load(id) + b.load(id)));
+            EXPECT_EQ(shared->load(*shared->slot_of(id)),
+                      static_cast<std::int64_t>(a.load(id) + b.load(id)));
         // A membership change rebalances one table: the shared counts follow it.
         a.set_nodes(make_nodes(2));
         EXPECT_EQ(a.load(102), 0u);
         EXPECT_EQ(shared->total(), 20);
         for (std::uint32_t id : ids)
-            EXPECT_EQ(shared->load(*shared->slot_of(id)), static_cast<std::int64_t>(a.load(id) + b.load(id)));
+            EXPECT_EQ(shared->load(*shared->slot_of(id)),
+                      static_cast<std::int64_t>(a.load(id) + b.load(id)));
     }
     EXPECT_EQ(shared->total(), 0) << "a table going away takes its URLs out";
     for (std::uint32_t id : ids)
@@ -331,7 +336,8 @@ TEST(BoundedLoadTable, SharedRingAndLiveMask)
         ASSERT_TRUE(own.assign_hash(h));
     }
     const auto before = snapshot(t);
-    EXPECT_EQ(before, snapshot(own)) << "a shared ring places as a table's own ring of the same nodes";
+    EXPECT_EQ(before, snapshot(own))
+        << "a shared ring places as a table's own ring of the same nodes";
 
     const std::uint32_t down = nodes[4].id;
     const std::size_t down_load = t.load(down);

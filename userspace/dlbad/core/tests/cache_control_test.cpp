@@ -39,8 +39,9 @@ TEST(CacheControl, QualifiedPrivateIsNotEnough)
 
 TEST(CacheControl, NoCacheMerged)
 {
-    EXPECT_EQ(rule({{"Cache-Control", "no-cache=\"X-A, Set-Cookie\""}, {"Cache-Control", "max-age=1"}}),
-              "private, no-cache=\"set-cookie, X-A\", max-age=1");
+    EXPECT_EQ(
+        rule({{"Cache-Control", "no-cache=\"X-A, Set-Cookie\""}, {"Cache-Control", "max-age=1"}}),
+        "private, no-cache=\"set-cookie, X-A\", max-age=1");
     EXPECT_EQ(rule({{"Cache-Control", "no-cache"}}), "private, no-cache");
 }
 

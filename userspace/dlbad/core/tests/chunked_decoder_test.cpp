@@ -9,14 +9,16 @@ namespace {
 
 using namespace std::string_literals;
 
-ChunkedDecoder::Result feed_all(std::string_view in, const ParserLimits& l = {}, bool request = true)
+ChunkedDecoder::Result feed_all(std::string_view in, const ParserLimits& l = {},
+                                bool request = true)
 {
     ChunkedDecoder d(l, request);
     return d.feed(in);
 }
 
 // Feeds one byte at a time; returns total consumed and final result.
-ChunkedDecoder::Result feed_bytewise(std::string_view in, std::size_t& total, const ParserLimits& l = {})
+ChunkedDecoder::Result feed_bytewise(std::string_view in, std::size_t& total,
+                                     const ParserLimits& l = {})
 {
     ChunkedDecoder d(l, true);
     total = 0;
@@ -65,16 +67,17 @@ TEST(ChunkedDecoder, ByteByByte)
 
 TEST(ChunkedDecoder, AcceptedVariants)
 {
-    for (const std::string& body : std::initializer_list<std::string>{
-             "0\r\n\r\n"s,
-             "0000\r\n\r\n"s,
-             "00000000000000000000000000001\r\nx\r\n0\r\n\r\n"s, // leading zeros are not significant
-             "fF\r\n"s + std::string(255, 'x') + "\r\n0\r\n\r\n",
-             "1;a\r\nx\r\n0\r\n\r\n"s,
-             "1 ; a = b ; c\r\nx\r\n0\r\n\r\n"s,
-             "1;a=\"quoted \\\" string\"\r\nx\r\n0;last\r\n\r\n"s,
-             "0\r\nA: 1\r\nB:\r\nC: x y\t\r\n\r\n"s,
-         }) {
+    for (
+        const std::string& body : std::initializer_list<std::string>{
+            "0\r\n\r\n"s,
+            "0000\r\n\r\n"s,
+            "00000000000000000000000000001\r\nx\r\n0\r\n\r\n"s, // leading zeros are not significant
+            "fF\r\n"s + std::string(255, 'x') + "\r\n0\r\n\r\n",
+            "1;a\r\nx\r\n0\r\n\r\n"s,
+            "1 ; a = b ; c\r\nx\r\n0\r\n\r\n"s,
+            "1;a=\"quoted \\\" string\"\r\nx\r\n0;last\r\n\r\n"s,
+            "0\r\nA: 1\r\nB:\r\nC: x y\t\r\n\r\n"s,
+        }) {
         const auto r = feed_all(body);
         EXPECT_TRUE(r.done()) << body << ": " << r.reason;
         EXPECT_EQ(r.consumed, body.size()) << body;
@@ -149,8 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadChunk{"trailer_space_before_colon", "0\r\nA : 1\r\n\r\n", 400},
         BadChunk{"trailer_bare_LF", "0\r\nA: 1\n\r\n", 400},
         BadChunk{"trailer_NUL", "0\r\nA: \0\r\n\r\n"s, 400},
-        BadChunk{"final_bare_LF", "0\r\n\n", 400},
-        BadChunk{"final_bare_CR", "0\r\n\rX", 400},
+        BadChunk{"final_bare_LF", "0\r\n\n", 400}, BadChunk{"final_bare_CR", "0\r\n\rX", 400},
         BadChunk{"trailer_too_large", "0\r\nA: " + std::string(9000, 'v') + "\r\n\r\n", 431},
         BadChunk{"body_too_large", "4000001\r\n", 413}),
     [](const ::testing::TestParamInfo<BadChunk>& i) { return std::string(i.param.name); });
@@ -186,7 +188,8 @@ struct StringSink final : ByteSink {
 };
 
 // Re-emits `in` in `mode`, fed `step` bytes at a time (0: all at once).
-std::string reemit(std::string_view in, ChunkedOutput mode, std::size_t step, ChunkedDecoder::Result& last)
+std::string reemit(std::string_view in, ChunkedOutput mode, std::size_t step,
+                   ChunkedDecoder::Result& last)
 {
     ChunkedDecoder d;
     d.set_output(mode);
@@ -204,11 +207,10 @@ std::string reemit(std::string_view in, ChunkedOutput mode, std::size_t step, Ch
 
 // Leading zeros, upper-case hex, extensions (with a quoted value holding ';' and CRLF-like text),
 // BWS before them, and a trailer section: the canonical form keeps the chunks and nothing else.
-const std::string kOddWire =
-    "0005;name=value\r\nhello\r\n"
-    "00A ; q=\"a;b\\\"0\\r\\n\" ;flag\r\n0123456789\r\n"
-    "1b\r\nabcdefghijklmnopqrstuvwxyz!\r\n"
-    "000;last=1\r\nX-Checksum: abc\r\nContent-Length: 5\r\n\r\n";
+const std::string kOddWire = "0005;name=value\r\nhello\r\n"
+                             "00A ; q=\"a;b\\\"0\\r\\n\" ;flag\r\n0123456789\r\n"
+                             "1b\r\nabcdefghijklmnopqrstuvwxyz!\r\n"
+                             "000;last=1\r\nX-Checksum: abc\r\nContent-Length: 5\r\n\r\n";
 
 TEST(ChunkedDecoder, CanonicalOutputDropsExtensionsLeadingZerosAndTrailers)
 {
@@ -216,7 +218,8 @@ TEST(ChunkedDecoder, CanonicalOutputDropsExtensionsLeadingZerosAndTrailers)
         ChunkedDecoder::Result r;
         const auto out = reemit(kOddWire + "NEXT", ChunkedOutput::kCanonical, step, r);
         EXPECT_TRUE(r.done()) << "step " << step;
-        EXPECT_EQ(out, "5\r\nhello\r\na\r\n0123456789\r\n1b\r\nabcdefghijklmnopqrstuvwxyz!\r\n0\r\n\r\n")
+        EXPECT_EQ(out,
+                  "5\r\nhello\r\na\r\n0123456789\r\n1b\r\nabcdefghijklmnopqrstuvwxyz!\r\n0\r\n\r\n")
             << "step " << step;
     }
 }

@@ -32,8 +32,8 @@ struct Injected {
     bool injected = false;
 };
 
-Injected run(const CookieInjector& inj, const PersistenceTokenCodec& codec, const std::string& backend,
-             std::uint32_t server_key = 7)
+Injected run(const CookieInjector& inj, const PersistenceTokenCodec& codec,
+             const std::string& backend, std::uint32_t server_key = 7)
 {
     ResponseParser p;
     const ParseResult r = p.parse(backend);
@@ -76,7 +76,8 @@ TEST(CookieInjector, NothingWithoutSessionCookie)
 {
     const CookieInjector inj({"JSESSIONID", "SpServer", true});
     const auto codec = make_codec();
-    const Injected out = run(inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: other=1\r\nContent-Length: 0\r\n\r\n");
+    const Injected out =
+        run(inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: other=1\r\nContent-Length: 0\r\n\r\n");
     EXPECT_FALSE(out.injected);
     EXPECT_EQ(out.set_cookies, std::vector<std::string>{"other=1"});
     EXPECT_TRUE(out.cache_controls.empty());
@@ -93,10 +94,14 @@ TEST(CookieInjector, EveryAttributeCombination)
 {
     const CookieInjector inj({"JSESSIONID", "SpServer", true});
     const auto codec = make_codec();
-    const std::vector<std::string> optional_attrs = {
-        "Expires=Wed, 21 Oct 2037 07:28:00 GMT", "Max-Age=1800", "Path=/shop", "Domain=example.com",
-        "Secure", "HttpOnly"};
-    const std::vector<std::string> same_site = {"", "SameSite=Strict", "SameSite=Lax", "SameSite=None"};
+    const std::vector<std::string> optional_attrs = {"Expires=Wed, 21 Oct 2037 07:28:00 GMT",
+                                                     "Max-Age=1800",
+                                                     "Path=/shop",
+                                                     "Domain=example.com",
+                                                     "Secure",
+                                                     "HttpOnly"};
+    const std::vector<std::string> same_site = {"", "SameSite=Strict", "SameSite=Lax",
+                                                "SameSite=None"};
     std::mt19937 rng(42);
     int combos = 0;
     for (unsigned mask = 0; mask < (1u << optional_attrs.size()); ++mask) {
@@ -112,8 +117,9 @@ TEST(CookieInjector, EveryAttributeCombination)
             std::string session = "JSESSIONID=F00D";
             for (const std::string& a : attrs)
                 session += "; " + a;
-            const std::string backend = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: " + session +
-                                        "\r\nContent-Length: 3\r\n\r\n";
+            const std::string backend =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: " + session +
+                "\r\nContent-Length: 3\r\n\r\n";
             const Injected out = run(inj, codec, backend, 1234);
             ++combos;
             ASSERT_TRUE(out.injected) << session;
@@ -137,7 +143,8 @@ TEST(CookieInjector, EveryAttributeCombination)
             // The value is an opaque token that authenticates to server 1234.
             EXPECT_EQ(sp->value().size(), PersistenceTokenCodec::kTokenLength);
             EXPECT_EQ(codec.verify(sp->value(), kNow), 1234u);
-            EXPECT_EQ(out.cache_controls, std::vector<std::string>{"private, no-cache=\"set-cookie\""});
+            EXPECT_EQ(out.cache_controls,
+                      std::vector<std::string>{"private, no-cache=\"set-cookie\""});
         }
     }
     EXPECT_EQ(combos, 256);
@@ -148,7 +155,8 @@ TEST(CookieInjector, CookieRoundTripsThroughRequestCookieHeader)
     // What the browser sends back is what dlbad reads on the next request.
     const CookieInjector inj({"JSESSIONID", "SpServer", true});
     const auto codec = make_codec();
-    const Injected out = run(inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=1; Path=/\r\n\r\n", 99);
+    const Injected out =
+        run(inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=1; Path=/\r\n\r\n", 99);
     const auto sp = SetCookie::parse(out.set_cookies[1]);
     ASSERT_TRUE(sp);
     const std::string cookie_header = "JSESSIONID=1; SpServer=" + std::string(sp->value());
@@ -161,8 +169,9 @@ TEST(CookieInjector, DeletionOfSessionDeletesPersistenceCookie)
 {
     const CookieInjector inj({"JSESSIONID", "SpServer", true});
     const auto codec = make_codec();
-    const Injected out = run(
-        inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n");
+    const Injected out = run(inj, codec,
+                             "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=; Max-Age=0; Expires=Thu, "
+                             "01 Jan 1970 00:00:00 GMT\r\n\r\n");
     ASSERT_EQ(out.set_cookies.size(), 2u);
     const auto sp = SetCookie::parse(out.set_cookies[1]);
     EXPECT_EQ(sp->max_age(), 0);
@@ -173,8 +182,9 @@ TEST(CookieInjector, BackendPersistenceCookieIsReplaced)
 {
     const CookieInjector inj({"JSESSIONID", "SpServer", true});
     const auto codec = make_codec();
-    const Injected out =
-        run(inj, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: SpServer=evil\r\nSet-Cookie: JSESSIONID=2; Secure\r\n\r\n");
+    const Injected out = run(
+        inj, codec,
+        "HTTP/1.1 200 OK\r\nSet-Cookie: SpServer=evil\r\nSet-Cookie: JSESSIONID=2; Secure\r\n\r\n");
     ASSERT_EQ(out.set_cookies.size(), 2u);
     EXPECT_EQ(out.set_cookies[0], "JSESSIONID=2; Secure");
     EXPECT_NE(out.set_cookies[1].find("SpServer="), std::string::npos);
@@ -198,11 +208,14 @@ TEST(CookieInjector, CacheControlRewrittenOrKept)
 {
     const auto codec = make_codec();
     const CookieInjector inj({"JSESSIONID", "SpServer", true});
-    const Injected pub =
-        run(inj, codec, "HTTP/1.1 200 OK\r\nCache-Control: public, max-age=600\r\nSet-Cookie: JSESSIONID=1\r\n\r\n");
-    EXPECT_EQ(pub.cache_controls, std::vector<std::string>{"private, no-cache=\"set-cookie\", max-age=600"});
+    const Injected pub = run(inj, codec,
+                             "HTTP/1.1 200 OK\r\nCache-Control: public, max-age=600\r\nSet-Cookie: "
+                             "JSESSIONID=1\r\n\r\n");
+    EXPECT_EQ(pub.cache_controls,
+              std::vector<std::string>{"private, no-cache=\"set-cookie\", max-age=600"});
     const Injected priv =
-        run(inj, codec, "HTTP/1.1 200 OK\r\nCache-Control: private\r\nSet-Cookie: JSESSIONID=1\r\n\r\n");
+        run(inj, codec,
+            "HTTP/1.1 200 OK\r\nCache-Control: private\r\nSet-Cookie: JSESSIONID=1\r\n\r\n");
     EXPECT_EQ(priv.cache_controls, std::vector<std::string>{"private"});
     const CookieInjector off({"JSESSIONID", "SpServer", false});
     const Injected none = run(off, codec, "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=1\r\n\r\n");
@@ -212,23 +225,31 @@ TEST(CookieInjector, CacheControlRewrittenOrKept)
 
 TEST(CookieInjector, MakeSetCookie)
 {
-    EXPECT_EQ(CookieInjector::make_set_cookie("SpServer", "abc", "; Path=/"), "SpServer=abc; Path=/");
+    EXPECT_EQ(CookieInjector::make_set_cookie("SpServer", "abc", "; Path=/"),
+              "SpServer=abc; Path=/");
     EXPECT_EQ(CookieInjector::make_set_cookie("SpServer", "abc", ""), "SpServer=abc");
 }
 
 TEST(CookieInjector, ReissueAttributesCarryTheSessionScope)
 {
-    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}).reissue_attributes(), "; Path=/");
-    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}, CookieScope{"/shop", "example.com"})
+    EXPECT_EQ(
+        CookieInjector(CookieInjectionConfig{"JSESSIONID", "SpServer", true}).reissue_attributes(),
+        "; Path=/");
+    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"JSESSIONID", "SpServer", true},
+                             CookieScope{"/shop", "example.com"})
                   .reissue_attributes(),
               "; Path=/shop; Domain=example.com");
-    EXPECT_EQ(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{"/", ".example.com"}).reissue_attributes(),
-              "; Path=/; Domain=.example.com");
+    EXPECT_EQ(
+        CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{"/", ".example.com"})
+            .reissue_attributes(),
+        "; Path=/; Domain=.example.com");
     for (const char* bad : {"", "shop", "/a;b", "/a\r\nSet-Cookie: x=1", "/\x7f"})
-        EXPECT_THROW(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{bad, ""}), std::invalid_argument)
+        EXPECT_THROW(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{bad, ""}),
+                     std::invalid_argument)
             << bad;
     for (const char* bad : {".", "a..b;", "ex ample.com", "-x.com", "x.com.", "a;Secure"})
-        EXPECT_THROW(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{"/", bad}), std::invalid_argument)
+        EXPECT_THROW(CookieInjector(CookieInjectionConfig{"J", "S", true}, CookieScope{"/", bad}),
+                     std::invalid_argument)
             << bad;
 }
 

@@ -7,8 +7,11 @@ namespace {
 
 TEST(HeadWriter, KeepsRemovesAndAdds)
 {
-    const HeaderField h[] = {{"Content-Length", "5"}, {"Set-Cookie", "SpServer=forged"},
-                             {"Cache-Control", "public"}, {"X-Keep", "1"}, {"cache-control", "max-age=5"}};
+    const HeaderField h[] = {{"Content-Length", "5"},
+                             {"Set-Cookie", "SpServer=forged"},
+                             {"Cache-Control", "public"},
+                             {"X-Keep", "1"},
+                             {"cache-control", "max-age=5"}};
     HeaderEdit e;
     e.remove_index = {1};
     e.remove_name = {"Cache-Control"};

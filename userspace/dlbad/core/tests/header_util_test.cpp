@@ -57,12 +57,13 @@ TEST(HeaderUtil, FindAndHopByHop)
 
 TEST(HeaderUtil, ConnectionCannotStripEndToEndFieldsDlbadNeeds)
 {
-    const HeaderField h[] = {{"Connection", "Host, x-forwarded-for, X-Forwarded-Proto, Forwarded"},
-                             {"Connection", "Cookie, X-Forwarded-Host, X-Forwarded-Port, Transfer-Encoding"},
-                             {"Connection", "Set-Cookie, Cache-Control, X-Other"}};
-    for (const char* name : {"Host", "HOST", "X-Forwarded-For", "X-Forwarded-Proto", "Forwarded", "Cookie",
-                             "X-Forwarded-Host", "X-Forwarded-Port", "Transfer-Encoding", "Set-Cookie",
-                             "Cache-Control"})
+    const HeaderField h[] = {
+        {"Connection", "Host, x-forwarded-for, X-Forwarded-Proto, Forwarded"},
+        {"Connection", "Cookie, X-Forwarded-Host, X-Forwarded-Port, Transfer-Encoding"},
+        {"Connection", "Set-Cookie, Cache-Control, X-Other"}};
+    for (const char* name : {"Host", "HOST", "X-Forwarded-For", "X-Forwarded-Proto", "Forwarded",
+                             "Cookie", "X-Forwarded-Host", "X-Forwarded-Port", "Transfer-Encoding",
+                             "Set-Cookie", "Cache-Control"})
         EXPECT_FALSE(is_hop_by_hop(h, name)) << name;
     EXPECT_TRUE(is_hop_by_hop(h, "X-Other"));
     EXPECT_TRUE(is_hop_by_hop(h, "Connection"));

@@ -32,8 +32,9 @@ TEST(PersistenceToken, RoundTrip)
     for (std::uint32_t key : {0u, 1u, 10u, 65535u, 0xffffffffu}) {
         const std::string t = c.issue(key, kNow);
         EXPECT_EQ(t.size(), PersistenceTokenCodec::kTokenLength);
-        EXPECT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-                  std::string::npos);
+        EXPECT_EQ(
+            t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
         EXPECT_EQ(c.verify(t, kNow), key);
     }
 }
@@ -69,7 +70,8 @@ TEST(PersistenceToken, MalformedAndTruncated)
     const auto c = codec_with({TokenKey::from_hex(1, kHexA)});
     const std::string t = c.issue(42, kNow);
     EXPECT_EQ(c.verify("", kNow), std::nullopt);
-    EXPECT_EQ(c.verify("42", kNow), std::nullopt); // WO 01/69890's plain integer form is not accepted
+    EXPECT_EQ(c.verify("42", kNow),
+              std::nullopt); // WO 01/69890's plain integer form is not accepted
     EXPECT_EQ(c.verify(t.substr(0, 47), kNow), std::nullopt);
     EXPECT_EQ(c.verify(t.substr(0, 44), kNow), std::nullopt);
     EXPECT_EQ(c.verify(t + "A", kNow), std::nullopt);
@@ -118,7 +120,7 @@ TEST(PersistenceToken, AgeLimits)
     const std::string t = c.issue(1, kNow);
     EXPECT_EQ(c.verify(t, kNow + 3600), 1u);
     EXPECT_EQ(c.verify(t, kNow + 3601), std::nullopt);
-    EXPECT_EQ(c.verify(t, kNow - 300), 1u);       // small clock skew between servers
+    EXPECT_EQ(c.verify(t, kNow - 300), 1u);           // small clock skew between servers
     EXPECT_EQ(c.verify(t, kNow - 301), std::nullopt); // issued in the future
     const auto forever = codec_with({TokenKey::from_hex(1, kHexA)});
     EXPECT_EQ(forever.verify(forever.issue(1, kNow), kNow + 10ull * 365 * 86400), 1u);
@@ -130,8 +132,10 @@ TEST(PersistenceToken, BadKeys)
     EXPECT_THROW(TokenKey::from_hex(1, std::string(65, 'a')), std::invalid_argument);
     EXPECT_THROW(TokenKey::from_hex(1, std::string(63, 'a') + "g"), std::invalid_argument);
     EXPECT_THROW(codec_with({}), std::invalid_argument);
-    EXPECT_THROW(codec_with({TokenKey{1, std::vector<std::uint8_t>(31, 1)}}), std::invalid_argument);
-    EXPECT_THROW(codec_with({TokenKey::from_hex(1, kHexA), TokenKey::from_hex(1, kHexB)}), std::invalid_argument);
+    EXPECT_THROW(codec_with({TokenKey{1, std::vector<std::uint8_t>(31, 1)}}),
+                 std::invalid_argument);
+    EXPECT_THROW(codec_with({TokenKey::from_hex(1, kHexA), TokenKey::from_hex(1, kHexB)}),
+                 std::invalid_argument);
 }
 
 // --- the token format, pinned ---------------------------------------------
@@ -143,7 +147,8 @@ TEST(PersistenceToken, BadKeys)
 
 std::vector<unsigned char> b64url_decode(const std::string& s)
 {
-    static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const std::string kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::vector<unsigned char> out;
     std::uint32_t acc = 0;
     int bits = 0;
@@ -161,11 +166,13 @@ std::vector<unsigned char> b64url_decode(const std::string& s)
     return out;
 }
 
-std::vector<unsigned char> hmac_sha256(const std::vector<unsigned char>& key, const std::vector<unsigned char>& msg)
+std::vector<unsigned char> hmac_sha256(const std::vector<unsigned char>& key,
+                                       const std::vector<unsigned char>& msg)
 {
     std::vector<unsigned char> out(32);
     unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), out.data(), &len);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), out.data(),
+         &len);
     out.resize(len);
     return out;
 }
@@ -243,13 +250,16 @@ TEST(PersistenceTokenFormat, TheServerCannotBeReadFromTheCookie)
         const std::string t = c.issue(kServer, kNow);
         ASSERT_EQ(c.verify(t, kNow), kServer);
         std::string lower = t;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
         for (const char* text : {"123456789", "75bcd15", "15cd5b07"})
             EXPECT_EQ(lower.find(text), std::string::npos) << t << " shows " << text;
         const auto raw = b64url_decode(t);
         ASSERT_EQ(raw.size(), 36u);
-        EXPECT_EQ(std::search(raw.begin(), raw.end(), be.begin(), be.end()), raw.end()) << t << ": key in big endian";
-        EXPECT_EQ(std::search(raw.begin(), raw.end(), le.begin(), le.end()), raw.end()) << t << ": key in little endian";
+        EXPECT_EQ(std::search(raw.begin(), raw.end(), be.begin(), be.end()), raw.end())
+            << t << ": key in big endian";
+        EXPECT_EQ(std::search(raw.begin(), raw.end(), le.begin(), le.end()), raw.end())
+            << t << ": key in little endian";
         nonces.emplace(raw.begin() + 1, raw.begin() + 12);
         ciphertexts.emplace(raw.begin() + 12, raw.begin() + 20);
     }
@@ -273,7 +283,7 @@ protected:
     PersistenceTokenCodec codec = codec_with({TokenKey::from_hex(1, kHexA)});
     std::vector<ServerState> servers{
         {.key = 10, .weight = 1, .available = true},
-        {.key = 20, .weight = 0, .available = true}, // drained
+        {.key = 20, .weight = 0, .available = true},  // drained
         {.key = 30, .weight = 1, .available = false}, // failed
     };
 
@@ -300,7 +310,8 @@ TEST_F(Resolver, DrainedServerKeepsItsSessions)
 
 TEST_F(Resolver, StaleServerIsRescheduled)
 {
-    EXPECT_EQ(resolve("SpServer=" + codec.issue(30, kNow)).outcome, PersistenceOutcome::kServerUnavailable);
+    EXPECT_EQ(resolve("SpServer=" + codec.issue(30, kNow)).outcome,
+              PersistenceOutcome::kServerUnavailable);
     const auto gone = resolve("SpServer=" + codec.issue(40, kNow));
     EXPECT_EQ(gone.outcome, PersistenceOutcome::kUnknownServer);
     EXPECT_EQ(gone.server_key, 40u);
@@ -342,7 +353,8 @@ TEST(PersistenceToken, FirstValidOccurrenceDecides)
     r = find({{"Cookie", "SpServer=" + forged + "; SpServer=junk"}});
     EXPECT_TRUE(r.present);
     EXPECT_FALSE(r.server_key);
-    r = find({{"Cookie", "spserver=" + good + "; SpServerX=" + good}, {"X-Cookie", "SpServer=" + good}});
+    r = find(
+        {{"Cookie", "spserver=" + good + "; SpServerX=" + good}, {"X-Cookie", "SpServer=" + good}});
     EXPECT_FALSE(r.present) << "name is case-sensitive, Cookie headers only";
     EXPECT_FALSE(find({}).present);
 }

@@ -19,7 +19,8 @@ ParseResult parse_once(std::string_view in, const ParserLimits& limits = {})
 
 TEST(RequestParser, SimpleGet)
 {
-    const std::string in = "GET /index.html?x=1&y=2 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n\r\n";
+    const std::string in =
+        "GET /index.html?x=1&y=2 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n\r\n";
     RequestParser p;
     const ParseResult r = p.parse(in);
     ASSERT_TRUE(r.complete()) << r.reason;
@@ -52,7 +53,8 @@ TEST(RequestParser, ValueWhitespaceTrimmedAndEmptyValueAllowed)
 TEST(RequestParser, PostContentLength)
 {
     RequestParser p;
-    const std::string in = "POST /cart HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world";
+    const std::string in =
+        "POST /cart HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world";
     const ParseResult r = p.parse(in);
     ASSERT_TRUE(r.complete());
     EXPECT_EQ(in.substr(r.length), "hello world");
@@ -71,7 +73,8 @@ TEST(RequestParser, LeadingZerosInContentLengthAreDigits)
 TEST(RequestParser, Chunked)
 {
     RequestParser p;
-    ASSERT_TRUE(p.parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n").complete());
+    ASSERT_TRUE(
+        p.parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n").complete());
     EXPECT_EQ(p.head().framing().kind, BodyKind::kChunked);
 }
 
@@ -114,10 +117,13 @@ TEST(RequestParser, Http10WithoutHostAndHigherMinorIs11)
 TEST(RequestParser, ExpectContinue)
 {
     RequestParser p;
-    ASSERT_TRUE(p.parse("PUT /f HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n").complete());
+    ASSERT_TRUE(
+        p.parse("PUT /f HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n")
+            .complete());
     EXPECT_TRUE(p.head().expect_continue());
     RequestParser q; // HTTP/1.0 clients cannot expect 100 (RFC 9110 10.1.1)
-    ASSERT_TRUE(q.parse("PUT /f HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n").complete());
+    ASSERT_TRUE(
+        q.parse("PUT /f HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n").complete());
     EXPECT_FALSE(q.head().expect_continue());
 }
 
@@ -125,7 +131,8 @@ TEST(RequestParser, TargetForms)
 {
     {
         RequestParser p;
-        ASSERT_TRUE(p.parse("GET http://Example.com:8080/a/b?q=1 HTTP/1.1\r\nHost: other\r\n\r\n").complete());
+        ASSERT_TRUE(p.parse("GET http://Example.com:8080/a/b?q=1 HTTP/1.1\r\nHost: other\r\n\r\n")
+                        .complete());
         EXPECT_EQ(p.head().host(), "Example.com:8080"); // authority wins (RFC 9112 3.2.2)
         EXPECT_EQ(p.head().path(), "/a/b");
         EXPECT_EQ(p.head().query(), "q=1");
@@ -142,7 +149,8 @@ TEST(RequestParser, TargetForms)
     }
     {
         RequestParser p;
-        ASSERT_TRUE(p.parse("CONNECT h.example:443 HTTP/1.1\r\nHost: h.example:443\r\n\r\n").complete());
+        ASSERT_TRUE(
+            p.parse("CONNECT h.example:443 HTTP/1.1\r\nHost: h.example:443\r\n\r\n").complete());
         EXPECT_EQ(p.head().method_kind(), Method::kConnect);
         EXPECT_EQ(p.head().host(), "h.example:443");
     }
@@ -156,7 +164,8 @@ TEST(RequestParser, TargetForms)
 
 TEST(RequestParser, IncrementalByteByByteMatchesOneShot)
 {
-    const std::string in = "\r\nPOST /x;jsessionid=1 HTTP/1.1\r\nHost: a\r\nCookie: a=b\r\nContent-Length: 2\r\n\r\nok";
+    const std::string in = "\r\nPOST /x;jsessionid=1 HTTP/1.1\r\nHost: a\r\nCookie: "
+                           "a=b\r\nContent-Length: 2\r\n\r\nok";
     RequestParser p;
     std::string buf;
     ParseResult r;
@@ -272,10 +281,14 @@ const std::string kPost = "POST / HTTP/1.1\r\nHost: a\r\n";
 INSTANTIATE_TEST_SUITE_P(
     Smuggling, RequestParserRejects,
     ::testing::Values(
-        BadRequest{"CL_and_TE", kPost + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-        BadRequest{"TE_and_CL", kPost + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400},
-        BadRequest{"CL_duplicate_same", kPost + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n", 400},
-        BadRequest{"CL_duplicate_differ", kPost + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
+        BadRequest{"CL_and_TE", kPost + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                   400},
+        BadRequest{"TE_and_CL", kPost + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+                   400},
+        BadRequest{"CL_duplicate_same", kPost + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n",
+                   400},
+        BadRequest{"CL_duplicate_differ", kPost + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
+                   400},
         BadRequest{"CL_list", kPost + "Content-Length: 5, 5\r\n\r\n", 400},
         BadRequest{"CL_plus", kPost + "Content-Length: +5\r\n\r\n", 400},
         BadRequest{"CL_minus", kPost + "Content-Length: -1\r\n\r\n", 400},
@@ -284,11 +297,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"CL_inner_space", kPost + "Content-Length: 5 0\r\n\r\n", 400},
         BadRequest{"CL_empty", kPost + "Content-Length:\r\n\r\n", 400},
         BadRequest{"CL_overflow", kPost + "Content-Length: 18446744073709551616\r\n\r\n", 400},
-        BadRequest{"CL_huge_overflow", kPost + "Content-Length: 99999999999999999999999999\r\n\r\n", 400},
+        BadRequest{"CL_huge_overflow", kPost + "Content-Length: 99999999999999999999999999\r\n\r\n",
+                   400},
         BadRequest{"TE_chunked_twice", kPost + "Transfer-Encoding: chunked, chunked\r\n\r\n", 400},
         BadRequest{"TE_chunked_not_last", kPost + "Transfer-Encoding: chunked, gzip\r\n\r\n", 400},
         BadRequest{"TE_split_chunked_not_last",
-                   kPost + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n", 400},
+                   kPost + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n",
+                   400},
         BadRequest{"TE_identity", kPost + "Transfer-Encoding: identity\r\n\r\n", 400},
         BadRequest{"TE_xchunked", kPost + "Transfer-Encoding: xchunked\r\n\r\n", 400},
         BadRequest{"TE_chunked_param", kPost + "Transfer-Encoding: chunked;q=1\r\n\r\n", 400},
@@ -299,7 +314,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"TE_space_before_colon", kPost + "Transfer-Encoding : chunked\r\n\r\n", 400},
         BadRequest{"TE_tab_before_colon", kPost + "Transfer-Encoding\t: chunked\r\n\r\n", 400},
         BadRequest{"TE_in_http10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-        BadRequest{"TE_gzip_chunked_unsupported", kPost + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501},
+        BadRequest{"TE_gzip_chunked_unsupported",
+                   kPost + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501},
         BadRequest{"obs_fold", kGet + "X-Foo: a\r\n b\r\n\r\n", 400},
         BadRequest{"obs_fold_tab", kGet + "X-Foo: a\r\n\tb\r\n\r\n", 400},
         BadRequest{"obs_fold_TE", kPost + "Transfer-Encoding:\r\n chunked\r\n\r\n", 400},

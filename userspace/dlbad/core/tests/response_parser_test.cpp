@@ -45,29 +45,35 @@ TEST(ResponseParser, OkWithContentLength)
 
 TEST(ResponseParser, FramingRules)
 {
-    EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").framing.kind, BodyKind::kChunked);
+    EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").framing.kind,
+              BodyKind::kChunked);
     const Parsed close = parse("HTTP/1.1 200 OK\r\n\r\n");
     EXPECT_EQ(close.framing.kind, BodyKind::kUntilClose);
     EXPECT_FALSE(close.keep_alive);
     const Parsed gzip = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
     EXPECT_EQ(gzip.framing.kind, BodyKind::kUntilClose);
     EXPECT_FALSE(gzip.keep_alive);
-    EXPECT_EQ(parse("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n").framing.kind, BodyKind::kNone);
-    EXPECT_EQ(parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 500\r\n\r\n").framing.kind, BodyKind::kNone);
+    EXPECT_EQ(parse("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n").framing.kind,
+              BodyKind::kNone);
+    EXPECT_EQ(parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 500\r\n\r\n").framing.kind,
+              BodyKind::kNone);
     EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n", Method::kHead).framing.kind,
               BodyKind::kNone);
-    EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Method::kHead).framing.kind,
-              BodyKind::kNone);
+    EXPECT_EQ(
+        parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Method::kHead).framing.kind,
+        BodyKind::kNone);
     EXPECT_EQ(parse("HTTP/1.1 200 OK\r\n\r\n", Method::kConnect).framing.kind, BodyKind::kTunnel);
-    EXPECT_EQ(parse("HTTP/1.1 407 Auth\r\nContent-Length: 0\r\n\r\n", Method::kConnect).framing.kind,
-              BodyKind::kContentLength);
+    EXPECT_EQ(
+        parse("HTTP/1.1 407 Auth\r\nContent-Length: 0\r\n\r\n", Method::kConnect).framing.kind,
+        BodyKind::kContentLength);
     const Parsed sw = parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
     EXPECT_EQ(sw.framing.kind, BodyKind::kTunnel);
 }
 
 TEST(ResponseParser, InterimResponses)
 {
-    const std::string in = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    const std::string in =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
     ResponseParser p;
     ParseResult r = p.parse(in);
     ASSERT_TRUE(r.complete());
@@ -84,9 +90,11 @@ TEST(ResponseParser, InterimResponses)
 
 TEST(ResponseParser, KeepAlive)
 {
-    EXPECT_FALSE(parse("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").keep_alive);
+    EXPECT_FALSE(
+        parse("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").keep_alive);
     EXPECT_FALSE(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").keep_alive);
-    EXPECT_TRUE(parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n").keep_alive);
+    EXPECT_TRUE(
+        parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n").keep_alive);
 }
 
 TEST(ResponseParser, EmptyReasonPhrase)

@@ -37,7 +37,8 @@ TEST(LeastConnections, PicksFewestPerWeight)
 TEST(LeastConnections, SkipsUnavailableAndDrained)
 {
     const LeastConnectionsScheduler s;
-    const std::vector<ServerState> v = {server(1, 1, 0, 0, 0, false), server(2, 0, 0), server(3, 1, 100)};
+    const std::vector<ServerState> v = {server(1, 1, 0, 0, 0, false), server(2, 0, 0),
+                                        server(3, 1, 100)};
     EXPECT_EQ(s.pick(v, 0), 2u);
     const std::vector<ServerState> none = {server(1, 1, 0, 0, 0, false), server(2, 0, 0)};
     EXPECT_EQ(s.pick(none, 0), std::nullopt);
@@ -47,7 +48,8 @@ TEST(LeastConnections, SkipsUnavailableAndDrained)
 TEST(LeastConnections, TiesRotateWithTiebreak)
 {
     const LeastConnectionsScheduler s;
-    const std::vector<ServerState> v = {server(1, 1, 3), server(2, 1, 1), server(3, 1, 1), server(4, 1, 1)};
+    const std::vector<ServerState> v = {server(1, 1, 3), server(2, 1, 1), server(3, 1, 1),
+                                        server(4, 1, 1)};
     std::map<std::size_t, int> seen;
     for (std::uint64_t t = 0; t < 30; ++t)
         ++seen[*s.pick(v, t)];

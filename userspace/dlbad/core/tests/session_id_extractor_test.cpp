@@ -26,19 +26,23 @@ protected:
 TEST_F(SessionId, PathQueryHeaderCookie)
 {
     const SessionIdExtractor path({{SessionIdSource::kPathParam, "jsessionid"}});
-    EXPECT_EQ(path.extract(parse("GET /shop/cart.jsp;jsessionid=ABC?x=1 HTTP/1.1\r\nHost: h\r\n\r\n")), "ABC");
+    EXPECT_EQ(
+        path.extract(parse("GET /shop/cart.jsp;jsessionid=ABC?x=1 HTTP/1.1\r\nHost: h\r\n\r\n")),
+        "ABC");
     const SessionIdExtractor query({{SessionIdSource::kQuery, "sid"}});
     EXPECT_EQ(query.extract(parse("GET /a?x=1&sid=Q1 HTTP/1.1\r\nHost: h\r\n\r\n")), "Q1");
     const SessionIdExtractor header({{SessionIdSource::kHeader, "X-Session"}});
     EXPECT_EQ(header.extract(parse("GET / HTTP/1.1\r\nHost: h\r\nx-session: H9\r\n\r\n")), "H9");
     const SessionIdExtractor cookie({{SessionIdSource::kCookie, "sid"}});
-    EXPECT_EQ(cookie.extract(parse("GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; sid=C3\r\n\r\n")), "C3");
+    EXPECT_EQ(cookie.extract(parse("GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; sid=C3\r\n\r\n")),
+              "C3");
     EXPECT_EQ(cookie.extract(parse("GET / HTTP/1.1\r\nHost: h\r\n\r\n")), std::nullopt);
 }
 
 TEST_F(SessionId, RulesInOrderAndEmptySkipped)
 {
-    const SessionIdExtractor e({{SessionIdSource::kPathParam, "jsessionid"}, {SessionIdSource::kQuery, "sid"}});
+    const SessionIdExtractor e(
+        {{SessionIdSource::kPathParam, "jsessionid"}, {SessionIdSource::kQuery, "sid"}});
     EXPECT_EQ(e.extract(parse("GET /a;jsessionid=P?sid=Q HTTP/1.1\r\nHost: h\r\n\r\n")), "P");
     EXPECT_EQ(e.extract(parse("GET /a;jsessionid=?sid=Q HTTP/1.1\r\nHost: h\r\n\r\n")), "Q");
     EXPECT_EQ(e.extract(parse("GET /a HTTP/1.1\r\nHost: h\r\n\r\n")), std::nullopt);
@@ -65,9 +69,11 @@ TEST_F(SessionId, SameSessionSameServerUntilItFails)
 
 TEST(SessionIdRule, ParseConfigSyntax)
 {
-    EXPECT_EQ(SessionIdExtractor::parse_rule("path:jsessionid").source, SessionIdSource::kPathParam);
+    EXPECT_EQ(SessionIdExtractor::parse_rule("path:jsessionid").source,
+              SessionIdSource::kPathParam);
     EXPECT_EQ(SessionIdExtractor::parse_rule("query:sid").name, "sid");
-    EXPECT_EQ(SessionIdExtractor::parse_rule("header:X-Session-Id").source, SessionIdSource::kHeader);
+    EXPECT_EQ(SessionIdExtractor::parse_rule("header:X-Session-Id").source,
+              SessionIdSource::kHeader);
     EXPECT_EQ(SessionIdExtractor::parse_rule("cookie:sid").source, SessionIdSource::kCookie);
     EXPECT_THROW(SessionIdExtractor::parse_rule("body:x"), std::invalid_argument);
     EXPECT_THROW(SessionIdExtractor::parse_rule("query:"), std::invalid_argument);

@@ -19,8 +19,9 @@ TEST(SetCookie, NameValueOnly)
 
 TEST(SetCookie, AllKnownAttributes)
 {
-    const std::string v = "sid = \"q v\" ; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Max-Age=3600; "
-                          "path=/shop; DOMAIN=.example.com; secure; HttpOnly; SameSite=Lax; Partitioned";
+    const std::string v =
+        "sid = \"q v\" ; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Max-Age=3600; "
+        "path=/shop; DOMAIN=.example.com; secure; HttpOnly; SameSite=Lax; Partitioned";
     const auto sc = SetCookie::parse(v);
     ASSERT_TRUE(sc);
     EXPECT_EQ(sc->name(), "sid");

@@ -38,11 +38,13 @@ std::uint64_t openssl_siphash(const std::array<std::uint8_t, 16>& key, const std
         throw std::runtime_error("no SIPHASH in OpenSSL");
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
     unsigned int size = 8;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_SIZE, &size), OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_SIZE, &size),
+                           OSSL_PARAM_construct_end()};
     unsigned char out[16];
     std::size_t out_len = 0;
     const bool ok = EVP_MAC_init(ctx, key.data(), key.size(), params) == 1 &&
-                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
+                                   data.size()) == 1 &&
                     EVP_MAC_final(ctx, out, &out_len, sizeof out) == 1;
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(mac);
@@ -84,7 +86,8 @@ TEST(SipHash, KeyMatters)
     }
     EXPECT_EQ(seen.size(), 100u);
     EXPECT_NE(SipKey::random(), SipKey::random());
-    EXPECT_EQ(SipKey::from_string(std::string("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 16)),
+    EXPECT_EQ(SipKey::from_string(std::string(
+                  "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 16)),
               a);
     EXPECT_THROW((void)SipKey::from_string("short"), std::invalid_argument);
 }

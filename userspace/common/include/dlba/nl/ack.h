@@ -12,10 +12,10 @@ namespace dlba::nl {
 // The content of an NLMSG_ERROR (ack) or NLMSG_DONE message, including the
 // extended ack TLVs the kernel adds when NETLINK_EXT_ACK is set.
 struct Ack {
-    int error = 0;			// 0 or a positive errno value
-    std::string message;		// NLMSGERR_ATTR_MSG, may be empty
-    std::optional<uint32_t> offset;	// NLMSGERR_ATTR_OFFS
-    std::optional<uint32_t> missing_type;	// NLMSGERR_ATTR_MISS_TYPE
+    int error = 0;                        // 0 or a positive errno value
+    std::string message;                  // NLMSGERR_ATTR_MSG, may be empty
+    std::optional<uint32_t> offset;       // NLMSGERR_ATTR_OFFS
+    std::optional<uint32_t> missing_type; // NLMSGERR_ATTR_MISS_TYPE
 };
 
 // Whether a whole message starts at 'nlh' within 'len' bytes.  Unlike

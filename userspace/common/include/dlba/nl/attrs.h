@@ -26,7 +26,7 @@ public:
     static Attrs parse_payload(const void* data, size_t len, uint16_t max_type);
 
     [[nodiscard]] bool has(uint16_t type) const;
-    [[nodiscard]] const nlattr* get(uint16_t type) const;	// nullptr if absent
+    [[nodiscard]] const nlattr* get(uint16_t type) const; // nullptr if absent
 
     // Accessors for required attributes: throw nl::Error(EPROTO) when the
     // attribute is absent or has the wrong size.

@@ -28,7 +28,7 @@ public:
     Message& put_u32(uint16_t type, uint32_t value);
     Message& put_u64(uint16_t type, uint64_t value);
     Message& put_bytes(uint16_t type, std::span<const uint8_t> data);
-    Message& put_str(uint16_t type, std::string_view value);	// NUL-terminated
+    Message& put_str(uint16_t type, std::string_view value); // NUL-terminated
 
     // Opens a nested attribute; pass the result to end_nest() once its
     // members are in.

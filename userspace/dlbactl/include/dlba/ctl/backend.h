@@ -31,7 +31,8 @@ public:
     virtual BucketTable buckets(const ServiceKey& key, bool with_idle) = 0;
     // Installs the whole assignment array, and the version if given.
     virtual void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                             std::optional<uint64_t> version, const std::optional<HashKey>& hash_key) = 0;
+                             std::optional<uint64_t> version,
+                             const std::optional<HashKey>& hash_key) = 0;
 
     virtual void set_panic(const ServiceKey& key, bool on) = 0;
     virtual void flush() = 0;

@@ -18,10 +18,10 @@ namespace dlba::ctl {
 // dlbactl versions: then the table loads under whatever key the service has).
 class BucketFile {
 public:
-    std::string service;		// informational; load targets the SVC given
+    std::string service; // informational; load targets the SVC given
     uint64_t version = 0;
     std::optional<HashKey> hash_key;
-    std::vector<uint32_t> assign;	// size = bucket count; 0 = unassigned
+    std::vector<uint32_t> assign; // size = bucket count; 0 = unassigned
 
     [[nodiscard]] std::string to_text() const;
     // Throws ParseError on anything but a well-formed file.

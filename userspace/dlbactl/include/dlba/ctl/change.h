@@ -15,12 +15,12 @@ struct Change {
 
     Op op;
     ServiceKey service;
-    ServiceConfig service_config;	// AddService
-    ServiceChange service_change;	// SetService
-    ServerConfig server_config;		// AddServer
-    ServerChange server_change;		// SetServer
-    uint32_t id = 0;			// server id (server ops)
-    std::string detail;			// human-readable "what and why"
+    ServiceConfig service_config; // AddService
+    ServiceChange service_change; // SetService
+    ServerConfig server_config;   // AddServer
+    ServerChange server_change;   // SetServer
+    uint32_t id = 0;              // server id (server ops)
+    std::string detail;           // human-readable "what and why"
 
     // "add server 10.0.0.10:80/tcp id 1 (addr 10.0.1.1, ...)".
     [[nodiscard]] std::string describe() const;

@@ -27,7 +27,8 @@ void put_server_id(nl::Message& msg, uint32_t id);
 // DLBA_A_BUCKETS nest for BUCKETS_SET: entries [start, start + n); with a
 // hash key the kernel refuses the part unless the service has that key.
 void put_buckets(nl::Message& msg, uint32_t start, const uint32_t* ids, uint32_t n,
-                 std::optional<uint64_t> version, const std::optional<HashKey>& hash_key = std::nullopt);
+                 std::optional<uint64_t> version,
+                 const std::optional<HashKey>& hash_key = std::nullopt);
 
 // Decoders for reply messages (generic netlink header included).  They
 // throw nl::Error(EPROTO) on a malformed reply.
@@ -45,7 +46,7 @@ std::string attribute_name(const std::vector<uint16_t>& path);
 // One part of a bucket dump.
 struct BucketChunk {
     std::optional<uint64_t> version;
-    std::optional<uint32_t> count;	// total buckets in the table
+    std::optional<uint32_t> count; // total buckets in the table
     uint32_t start = 0;
     std::vector<uint32_t> assign;
     std::vector<uint32_t> idle_ms;

@@ -14,8 +14,8 @@ namespace dlba::ctl {
 // return the process exit status.
 struct Command {
     const char* name;
-    int (*run)(Context& ctx, const Args& args);	// args after WORD
-    const char* synopsis;			// lines for "dlbactl help"
+    int (*run)(Context& ctx, const Args& args); // args after WORD
+    const char* synopsis;                       // lines for "dlbactl help"
 };
 
 int service_main(Context& ctx, const Args& args);

@@ -11,7 +11,7 @@ namespace dlba::ctl {
 
 struct ServerSpec {
     ServerConfig config;
-    bool failed_given = false;	// 'failed' absent: keep the kernel's value
+    bool failed_given = false; // 'failed' absent: keep the kernel's value
     int line = 0;
 };
 
@@ -20,7 +20,7 @@ struct ServiceSpec {
     uint32_t buckets = 0;
     uint32_t timeout = 0;
     uint8_t mode = 0;
-    std::optional<HashKey> hash_key;	// unset: the kernel's random key
+    std::optional<HashKey> hash_key; // unset: the kernel's random key
     std::vector<ServerSpec> servers;
     int line = 0;
 };

@@ -30,7 +30,8 @@ public:
     void del_server(const ServiceKey& key, uint32_t id) override;
     BucketTable buckets(const ServiceKey& key, bool with_idle) override;
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
-                     std::optional<uint64_t> version, const std::optional<HashKey>& hash_key) override;
+                     std::optional<uint64_t> version,
+                     const std::optional<HashKey>& hash_key) override;
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;

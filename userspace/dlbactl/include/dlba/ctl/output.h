@@ -30,7 +30,7 @@ struct BucketSummary {
     uint64_t version = 0;
     uint32_t count = 0;
     uint64_t unassigned = 0;
-    std::map<uint32_t, uint64_t> per_server;	// server id -> buckets
+    std::map<uint32_t, uint64_t> per_server; // server id -> buckets
 };
 BucketSummary summarize(const BucketTable& table);
 nlohmann::ordered_json summary_json(const ServiceKey& key, const BucketSummary& summary);

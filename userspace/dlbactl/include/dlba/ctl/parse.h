@@ -40,7 +40,7 @@ std::string format_hash_key(const HashKey& key);
 std::string method_name(uint8_t method);
 std::string mode_name(uint8_t mode);
 std::string proto_name(uint8_t proto);
-std::string family_name(uint16_t family);	// "inet" / "inet6"
+std::string family_name(uint16_t family); // "inet" / "inet6"
 
 // Semantic range checks used when validating a config file before any
 // change (single commands leave these to the kernel, which is the

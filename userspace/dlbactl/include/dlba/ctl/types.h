@@ -18,8 +18,8 @@ using Mac = std::array<uint8_t, 6>;
 using HashKey = std::array<uint8_t, 16>;
 
 struct Address {
-    uint16_t family = 0;			// AF_INET or AF_INET6
-    std::array<uint8_t, 16> bytes{};	// network order; IPv4 in the first 4
+    uint16_t family = 0;             // AF_INET or AF_INET6
+    std::array<uint8_t, 16> bytes{}; // network order; IPv4 in the first 4
 
     [[nodiscard]] size_t size() const { return family == AF_INET6 ? 16 : 4; }
     auto operator<=>(const Address&) const = default;
@@ -28,7 +28,7 @@ struct Address {
 struct ServiceKey {
     Address addr;
     uint16_t port = 0;
-    uint8_t proto = 0;			// IPPROTO_TCP or IPPROTO_UDP
+    uint8_t proto = 0; // IPPROTO_TCP or IPPROTO_UDP
 
     auto operator<=>(const ServiceKey&) const = default;
 };
@@ -41,13 +41,13 @@ struct Stats {
 struct ServiceInfo {
     ServiceKey key;
     uint32_t buckets = 0;
-    uint32_t timeout = 0;			// seconds
+    uint32_t timeout = 0; // seconds
     uint8_t mode = 0;
     bool panic = false;
     uint64_t version = 0;
     uint32_t nservers = 0;
     Stats stats;
-    std::optional<HashKey> hash_key;		// only shown to CAP_NET_ADMIN
+    std::optional<HashKey> hash_key; // only shown to CAP_NET_ADMIN
 };
 
 // Service creation; unset fields take the kernel's defaults.
@@ -56,7 +56,7 @@ struct ServiceConfig {
     std::optional<uint32_t> buckets;
     std::optional<uint32_t> timeout;
     std::optional<uint8_t> mode;
-    std::optional<HashKey> hash_key;		// unset: the kernel picks a random one
+    std::optional<HashKey> hash_key; // unset: the kernel picks a random one
 };
 
 struct ServiceChange {
@@ -69,7 +69,7 @@ struct ServerInfo {
     uint32_t id = 0;
     Address addr;
     uint16_t port = 0;
-    std::optional<Mac> mac;     // dr: configured; none: the neighbour table's
+    std::optional<Mac> mac; // dr: configured; none: the neighbour table's
     // dr without a configured MAC: the LB's neighbour entry for the server
     // (NUD_* flags, 0: none) and the MAC it resolved to (NUD_VALID only).
     std::optional<uint16_t> neigh_state;
@@ -91,7 +91,7 @@ struct ServerConfig {
     uint32_t weight = 1;
     bool enabled = true;
     bool failed = false;
-    uint8_t method = 1;			// DLBA_FWD_DR
+    uint8_t method = 1; // DLBA_FWD_DR
 };
 
 // Server update: only the set fields change.  Address, port, MAC and
@@ -110,9 +110,9 @@ struct ServerChange {
 struct BucketTable {
     uint64_t version = 0;
     uint32_t count = 0;
-    std::vector<uint32_t> assign;		// server id per bucket, 0 = none
-    std::vector<uint32_t> idle_ms;		// empty when not read
-    std::optional<HashKey> hash_key;		// the key the table maps clients with
+    std::vector<uint32_t> assign;    // server id per bucket, 0 = none
+    std::vector<uint32_t> idle_ms;   // empty when not read
+    std::optional<HashKey> hash_key; // the key the table maps clients with
 };
 
 struct GlobalStats {

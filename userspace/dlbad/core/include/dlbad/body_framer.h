@@ -26,9 +26,10 @@ public:
     using Result = ChunkedDecoder::Result;
 
     BodyFramer(BodyFraming framing, const ParserLimits& limits, bool is_request) noexcept
-        : framing_(framing), remaining_(framing.length), chunked_(limits, is_request)
-    {
-    }
+        : framing_(framing),
+          remaining_(framing.length),
+          chunked_(limits, is_request)
+    {}
 
     // With `out`, the body bytes of what was consumed go there: raw for every
     // framing, except a chunked body with an output mode (re-emitted).

@@ -51,8 +51,8 @@ namespace dlba::dlbad {
 class BoundedLoadTable {
 public:
     struct Options {
-        double balance = 1.05;               // > 1.0
-        std::size_t max_entries = 1u << 20;  // tracked URLs
+        double balance = 1.05;              // > 1.0
+        std::size_t max_entries = 1u << 20; // tracked URLs
         std::uint32_t vnodes_per_weight = HashRing::kDefaultVnodes;
         // Load accounting shared with other tables (nullptr: this table alone).  Node ids
         // missing from it are counted locally only.
@@ -100,7 +100,10 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
     [[nodiscard]] std::size_t load(std::uint32_t node_id) const noexcept;
     [[nodiscard]] const HashRing& ring() const noexcept { return *ring_; }
-    [[nodiscard]] const std::shared_ptr<const HashRing>& shared_ring() const noexcept { return ring_; }
+    [[nodiscard]] const std::shared_ptr<const HashRing>& shared_ring() const noexcept
+    {
+        return ring_;
+    }
     [[nodiscard]] const Options& options() const noexcept { return options_; }
 
 private:
@@ -123,13 +126,16 @@ private:
     void evict_one();
     void erase_slot(std::uint32_t slot);
 
-    [[nodiscard]] std::uint32_t weight(std::size_t node_index) const noexcept { return weights_[node_index]; }
+    [[nodiscard]] std::uint32_t weight(std::size_t node_index) const noexcept
+    {
+        return weights_[node_index];
+    }
 
     Options options_;
     std::shared_ptr<const HashRing> ring_;
     std::vector<std::uint32_t> weights_; // per node index: its weight if live, else 0
     std::uint64_t total_weight_ = 0;     // of the live nodes
-    std::vector<std::size_t> loads_; // per node index
+    std::vector<std::size_t> loads_;     // per node index
     static constexpr std::size_t kNoSlot = SIZE_MAX;
     std::vector<std::size_t> shared_slot_; // per node index: slot in options_.shared
     std::vector<Entry> slots_;
@@ -141,8 +147,8 @@ private:
         std::size_t operator()(std::uint64_t h) const noexcept;
     };
     std::unordered_map<std::uint64_t, std::uint32_t, KeyHasher> map_; // hash -> slot
-    std::uint32_t lru_head_ = kNil;                      // most recent
-    std::uint32_t lru_tail_ = kNil;                      // least recent
+    std::uint32_t lru_head_ = kNil;                                   // most recent
+    std::uint32_t lru_tail_ = kNil;                                   // least recent
 };
 
 } // namespace dlba::dlbad

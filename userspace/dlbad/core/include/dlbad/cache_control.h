@@ -29,6 +29,7 @@ namespace dlba::dlbad {
 // New Cache-Control value per the rule above, or nullopt to leave the
 // response alone.  When a value is returned, the caller removes every
 // Cache-Control field and adds one with this value.
-[[nodiscard]] std::optional<std::string> private_cache_control(std::span<const HeaderField> headers);
+[[nodiscard]] std::optional<std::string>
+private_cache_control(std::span<const HeaderField> headers);
 
 } // namespace dlba::dlbad

@@ -70,9 +70,9 @@ public:
     };
 
     explicit ChunkedDecoder(const ParserLimits& limits = {}, bool is_request = true) noexcept
-        : limits_(limits), is_request_(is_request)
-    {
-    }
+        : limits_(limits),
+          is_request_(is_request)
+    {}
 
     // Consume as much of `data` as belongs to the body.  After done() or
     // error(), further calls consume nothing and repeat the outcome.
@@ -91,19 +91,19 @@ public:
 
 private:
     enum class State : std::uint8_t {
-        kSize,        // reading hex digits of chunk-size
-        kSizeBws,     // whitespace after the size: only ';' may follow
-        kExt,         // inside chunk-ext (validated loosely, bounded)
-        kExtQuoted,   // inside a quoted-string of a chunk-ext value
+        kSize,      // reading hex digits of chunk-size
+        kSizeBws,   // whitespace after the size: only ';' may follow
+        kExt,       // inside chunk-ext (validated loosely, bounded)
+        kExtQuoted, // inside a quoted-string of a chunk-ext value
         kExtQuotedEscape,
-        kSizeLf,      // saw CR after chunk line, need LF
-        kData,        // chunk-data bytes remaining
-        kDataCr,      // need CR after chunk-data
-        kDataLf,      // need LF after chunk-data
-        kTrailerStart,// at the start of a trailer line (or final CRLF)
-        kTrailerLine, // inside a trailer field line
-        kTrailerLf,   // saw CR of a trailer line, need LF
-        kFinalLf,     // saw CR of the final empty line, need LF
+        kSizeLf,       // saw CR after chunk line, need LF
+        kData,         // chunk-data bytes remaining
+        kDataCr,       // need CR after chunk-data
+        kDataLf,       // need LF after chunk-data
+        kTrailerStart, // at the start of a trailer line (or final CRLF)
+        kTrailerLine,  // inside a trailer field line
+        kTrailerLf,    // saw CR of a trailer line, need LF
+        kFinalLf,      // saw CR of the final empty line, need LF
         kDone,
         kError,
     };

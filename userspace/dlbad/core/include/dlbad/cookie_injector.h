@@ -73,7 +73,10 @@ public:
     // Attributes of a re-issued, session-scoped persistence cookie (the
     // request's one was forged, stale or named a server that cannot serve
     // it, and the response starts no session): "; Path=<path>[; Domain=<domain>]".
-    [[nodiscard]] const std::string& reissue_attributes() const noexcept { return reissue_attributes_; }
+    [[nodiscard]] const std::string& reissue_attributes() const noexcept
+    {
+        return reissue_attributes_;
+    }
 
 private:
     CookieInjectionConfig config_;

@@ -38,7 +38,7 @@ struct HeaderEdit {
 // Appends to `out`: start_line CRLF, each kept field as "name: value" CRLF,
 // each added field, and the final CRLF.  Added names/values must not contain
 // CR or LF (checked: such a field is skipped, never emitted).
-void write_head(std::string& out, std::string_view start_line,
-                std::span<const HeaderField> headers, const HeaderEdit& edit);
+void write_head(std::string& out, std::string_view start_line, std::span<const HeaderField> headers,
+                const HeaderEdit& edit);
 
 } // namespace dlba::dlbad

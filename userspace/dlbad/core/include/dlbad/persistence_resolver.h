@@ -35,7 +35,7 @@ enum class PersistenceOutcome : std::uint8_t {
 
 struct PersistenceDecision {
     PersistenceOutcome outcome = PersistenceOutcome::kNoCookie;
-    std::optional<std::size_t> index;     // set for kHit
+    std::optional<std::size_t> index;        // set for kHit
     std::optional<std::uint32_t> server_key; // set when the token was authentic
 };
 

@@ -29,9 +29,9 @@
 #include <dlbad/http_types.h>
 
 #include <chrono>
-#include <memory>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,7 +82,7 @@ private:
 
 // The persistence cookie of a request, as the scheduler needs it.
 struct PersistenceCookie {
-    bool present = false;                   // at least one cookie of that name was sent
+    bool present = false;                    // at least one cookie of that name was sent
     std::optional<std::uint32_t> server_key; // of the first occurrence that verified
 };
 

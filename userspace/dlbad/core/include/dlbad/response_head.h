@@ -27,7 +27,10 @@ public:
     [[nodiscard]] BodyFraming framing() const noexcept { return framing_; }
     // A 1xx other than 101: another response head follows on the same
     // connection after this one (forward it, then parse again).
-    [[nodiscard]] bool interim() const noexcept { return status_ >= 100 && status_ < 200 && status_ != 101; }
+    [[nodiscard]] bool interim() const noexcept
+    {
+        return status_ >= 100 && status_ < 200 && status_ != 101;
+    }
     // Whether the server keeps the connection open after this response
     // (false for close-delimited bodies and "Connection: close").
     [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }

@@ -22,8 +22,8 @@ public:
 
     // `tiebreak` rotates the choice among equally good servers (pass a
     // per-loop counter or random number) so ties do not all land on the first.
-    [[nodiscard]] virtual std::optional<std::size_t>
-    pick(std::span<const ServerState> servers, std::uint64_t tiebreak) const = 0;
+    [[nodiscard]] virtual std::optional<std::size_t> pick(std::span<const ServerState> servers,
+                                                          std::uint64_t tiebreak) const = 0;
 
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 };

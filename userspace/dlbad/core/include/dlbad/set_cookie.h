@@ -31,7 +31,10 @@ public:
     // gives that cookie exactly the same attributes, unknown ones included.
     [[nodiscard]] std::string_view attributes_text() const noexcept { return attributes_text_; }
     // All attributes in order (duplicates kept; RFC 6265: the last wins).
-    [[nodiscard]] const std::vector<SetCookieAttribute>& attributes() const noexcept { return attrs_; }
+    [[nodiscard]] const std::vector<SetCookieAttribute>& attributes() const noexcept
+    {
+        return attrs_;
+    }
 
     // Last attribute with this name (case-insensitive), as user agents use.
     [[nodiscard]] const SetCookieAttribute* attribute(std::string_view name) const noexcept;

@@ -31,7 +31,10 @@ public:
         return loads_[slot].load(std::memory_order_relaxed);
     }
     // URLs tracked by all tables together.
-    [[nodiscard]] std::int64_t total() const noexcept { return total_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::int64_t total() const noexcept
+    {
+        return total_.load(std::memory_order_relaxed);
+    }
     // A URL placed on (delta 1) or taken off (delta -1) the node in `slot`.
     void add(std::size_t slot, std::int64_t delta) noexcept
     {

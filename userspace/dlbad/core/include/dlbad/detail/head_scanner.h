@@ -19,8 +19,8 @@ struct HeadScanner {
         int start_line_status; // 414 for requests, 502 for responses
         std::size_t max_head;
         std::size_t max_fields;
-        int head_status;       // 431 / 502
-        int syntax_status;     // 400 / 502
+        int head_status;   // 431 / 502
+        int syntax_status; // 400 / 502
         bool allow_leading_crlf;
     };
 

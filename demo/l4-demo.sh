@@ -43,7 +43,7 @@ lbctl dump servers "$S"
 step "client hash-bucket table summary (dlbactl buckets --summary)"
 lbctl buckets "$S" --summary
 
-step "client hash-bucket table, first buckets, "-" = unassigned (ioctl: dlbactl dump buckets)"
+step "client hash-bucket table, first buckets, \"-\" = unassigned (ioctl: dlbactl dump buckets)"
 lbctl dump buckets "$S" | head -n 12
 
 step "server 3 failed: its buckets are reset, only its clients move"

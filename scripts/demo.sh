@@ -17,7 +17,9 @@ which=${1:-${DEMO:-all}}
 case $which in
 l4) cmd=(bash demo/l4-demo.sh) ;;
 pentaflow) cmd=(bash demo/pentaflow-demo.sh) ;;
-all) cmd=(bash -c 'bash demo/l4-demo.sh; rc=$?; bash demo/pentaflow-demo.sh || rc=1; exit $rc') ;;
+all)
+	# shellcheck disable=SC2016 # $? and $rc belong to the inner bash
+	cmd=(bash -c 'bash demo/l4-demo.sh; rc=$?; bash demo/pentaflow-demo.sh || rc=1; exit $rc') ;;
 *) echo "usage: scripts/demo.sh [all|l4|pentaflow]" >&2; exit 2 ;;
 esac
 
@@ -37,6 +39,7 @@ if host_can_load; then
 fi
 
 # the oldest installed Debian kernel with headers and an image (bookworm's 6.1)
+# shellcheck disable=SC2012 # kernel release names are plain words
 kver=${DEMO_KERNEL:-$(ls -d /lib/modules/*/build 2>/dev/null | sed 's#/lib/modules/##; s#/build##' |
 	while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | sort -V | head -n 1)}
 [ -n "$kver" ] || { echo "demo: no installed kernel with headers; run scripts/install-deps.sh" >&2; exit 1; }

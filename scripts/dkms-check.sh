@@ -25,7 +25,7 @@ cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$REPO/kmod/Makefile" "$REPO/kmod/Kbuild" "
 dk() { dkms --dkmstree "$W/tree" --sourcetree "$W/src" --installtree "$W/inst" "$@"; }
 dk add "dlba/$PKGVER"
 if ! dk install "dlba/$PKGVER" -k "$VER"; then
-	cat "$W/tree/dlba/$PKGVER/build/make.log" 2>/dev/null | tail -n 30
+	tail -n 30 "$W/tree/dlba/$PKGVER/build/make.log" 2>/dev/null
 	echo "dkms-check: dkms install failed for $VER" >&2
 	exit 1
 fi

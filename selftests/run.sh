@@ -138,6 +138,7 @@ envs=(--env "DLBA_KO=$(readlink -f "$KO")")
 # is stopped at DLBA_TEST_TIMEOUT), plus boot and module set-up.
 if [ -z "$TIMEOUT" ]; then
 	nfiles=${#tests[@]}
+	# shellcheck disable=SC2012 # counting test files, whose names are plain words
 	[ "$nfiles" -gt 0 ] || nfiles=$(ls "$SELFTESTS"/dlba/*.sh | wc -l)
 	TIMEOUT=$((120 + nfiles * (${DLBA_TEST_TIMEOUT:-900} + 20)))
 fi

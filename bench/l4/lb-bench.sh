@@ -116,9 +116,9 @@ topo_up() {
 	done
 	ip link add c0 netns cl address $CLMAC type veth peer name l0 netns lb address $L0MAC
 	for i in $(seq 1 $NSRV); do
-		ip link add ls$i netns lb address "${LSN_MAC[i]}" type veth \
-			peer name eth0 netns s$i address "${SRV_MAC[i]}"
-		ip -n s$i -batch - <<-EOF
+		ip link add "ls$i" netns lb address "${LSN_MAC[i]}" type veth \
+			peer name eth0 netns "s$i" address "${SRV_MAC[i]}"
+		ip -n "s$i" -batch - <<-EOF
 		link set lo up
 		addr add $VIP/32 dev lo
 		addr add 10.1.$i.2/24 dev eth0
@@ -126,7 +126,7 @@ topo_up() {
 		route add default via 10.1.$i.1
 		neigh replace 10.1.$i.1 lladdr ${LSN_MAC[i]} dev eth0 nud permanent
 		EOF
-		tc -n s$i qdisc add dev eth0 clsact
+		tc -n "s$i" qdisc add dev eth0 clsact
 	done
 	ip -n cl -batch - <<-EOF
 	link set lo up
@@ -187,7 +187,7 @@ set_filters() {	# variant pass|drop
 		echo "filter add dev l0 ingress prio 1 protocol ip flower ip_proto tcp action $inact"
 		for i in $(seq 1 $NSRV); do
 			echo "filter del dev ls$i egress"
-			echo "filter add dev ls$i egress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$v" $i) action $act"
+			echo "filter add dev ls$i egress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$v" "$i") action $act"
 			echo "filter add dev ls$i egress prio 2 protocol all matchall action $act"
 		done
 	} | tc -n lb -force -batch - 2>/dev/null
@@ -199,9 +199,9 @@ set_filters() {	# variant pass|drop
 set_server_filters() {	# variant
 	local i
 	for i in $(seq 1 $NSRV); do
-		tc -n s$i -force -batch - 2>/dev/null <<-EOF
+		tc -n "s$i" -force -batch - 2>/dev/null <<-EOF
 		filter del dev eth0 ingress
-		filter add dev eth0 ingress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$1" $i) action ok
+		filter add dev eth0 ingress prio 1 protocol ip flower ip_proto tcp $(expect_keys "$1" "$i") action ok
 		EOF
 	done
 }
@@ -213,7 +213,7 @@ set_server_filters() {	# variant
 srv_tcp_counts() {
 	local i
 	for i in $(seq 1 $NSRV); do
-		ip netns exec s$i cat /proc/net/snmp
+		ip netns exec "s$i" cat /proc/net/snmp
 	done | awk '$1 == "Tcp:" {
 			if ($2 ~ /^[A-Za-z]/) { for (f = 2; f <= NF; f++) col[$f] = f; next }
 			seg += $col["InSegs"]; err += $col["InCsumErrors"]
@@ -221,6 +221,7 @@ srv_tcp_counts() {
 }
 
 # jq: packets counted by the filters of preference $p in one filter dump
+# shellcheck disable=SC2016 # a jq program: $p is jq's variable, not the shell's
 JQ_HITS='def hits($p): [.[] | select(.pref == $p and .options != null) |
 			.options.actions[0].stats.packets] | add // 0;'
 
@@ -239,7 +240,7 @@ lb_counts() {
 server_counts() {
 	local i
 	for i in $(seq 1 $NSRV); do
-		tc -n s$i -s -j filter show dev eth0 ingress
+		tc -n "s$i" -s -j filter show dev eth0 ingress
 	done | jq -rs "$JQ_HITS"'[.[] | hits(1)] | map(tostring) | join(" ")'
 }
 
@@ -265,11 +266,11 @@ lb_up() {	# variant
 		ip netns exec lb "$DLBACTL" service add $SVC || die "dlbactl service add"
 		for i in $(seq 1 $NSRV); do
 			if [ "$v" = dlba-nat ]; then
-				ip netns exec lb "$DLBACTL" server add $SVC --id $i \
-					--addr 10.1.$i.2 --port $RPORT --method nat
+				ip netns exec lb "$DLBACTL" server add $SVC --id "$i" \
+					--addr "10.1.$i.2" --port $RPORT --method nat
 			else
-				ip netns exec lb "$DLBACTL" server add $SVC --id $i \
-					--addr 10.1.$i.2 --mac "${SRV_MAC[i]}" --method dr
+				ip netns exec lb "$DLBACTL" server add $SVC --id "$i" \
+					--addr "10.1.$i.2" --mac "${SRV_MAC[i]}" --method dr
 			fi || die "dlbactl server add"
 		done
 		;;

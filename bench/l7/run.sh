@@ -189,11 +189,11 @@ for vip in $VIP_D $VIP_H; do
 done
 # Sanity: both proxies insert the cookie.
 curl -s -D - -o /dev/null "http://$VIP_D:$BASE/login" | grep -qi '^Set-Cookie: SpServer=' || { echo "dlbad: no cookie" >&2; exit 1; }
-curl -s -D - -o /dev/null "http://$VIP_H:$BASE/login" | tee $T/hh | grep -qi '^Set-Cookie: SpServer=' || { echo "haproxy: no cookie" >&2; cat $T/hh >&2; exit 1; }
+curl -s -D - -o /dev/null "http://$VIP_H:$BASE/login" | tee "$T/hh" | grep -qi '^Set-Cookie: SpServer=' || { echo "haproxy: no cookie" >&2; cat "$T/hh" >&2; exit 1; }
 
 # "comm=cpus ..." for every thread of a process (to show where AFFINITY put them).
 threadcpus() {
-    for t in /proc/$1/task/*; do
+    for t in "/proc/$1/task/"*; do
         echo "$(cat "$t/comm")=$(awk '/^Cpus_allowed_list/{print $2}' "$t/status")"
     done | tr '\n' ' '
 }
@@ -254,7 +254,7 @@ for round in $(seq "$ROUNDS"); do
         for proxy in $order; do
             vip=$VIP_D
             pid=$PID_dlbad
-            [ $proxy = haproxy ] && vip=$VIP_H && pid=$PID_haproxy
+            [ "$proxy" = haproxy ] && vip=$VIP_H && pid=$PID_haproxy
             case $row in
             http) r=$(run $pid "http://$vip:$BASE/login") ;;
             https-keepalive) r=$(run $pid "https://$vip:$((BASE + 1))/login") ;;
@@ -272,8 +272,8 @@ for round in $(seq "$ROUNDS"); do
             P99[$key]="${P99[$key]:-} $p99"
             CPU[$key]="${CPU[$key]:-} $cpu"
             SYS[$key]="${SYS[$key]:-} $calls"
-            [ $proxy = dlbad ] && dp99=$p99
-            [ $proxy = haproxy ] && hp99=$p99
+            [ "$proxy" = dlbad ] && dp99=$p99
+            [ "$proxy" = haproxy ] && hp99=$p99
             [ -n "${BENCH_VERBOSE:-}" ] && echo "# round $round $key: rps=$rps p50=${p50}ms p90=${p90}ms p99=${p99}ms p99.9=${p999}ms max=${pmax}ms cpu/req=${cpu}us syscalls/req=$calls" >&2
         done
         if [ -n "$dp99" ] && [ -n "$hp99" ]; then
@@ -282,6 +282,7 @@ for round in $(seq "$ROUNDS"); do
         fi
     done
 done
+# shellcheck disable=SC2086 # $1 is a list of figures, one argument each
 median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" $1; }
 for k in "${!RPS[@]}"; do
     RPS[$k]=$(median "${RPS[$k]}")

@@ -17,6 +17,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # listings, 4 dump checks, per-netns, set, set addr, del, save/load,
 # dump consistency, stats, flush
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=13
 
 dlba_setup

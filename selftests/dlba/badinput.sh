@@ -21,6 +21,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 require_cmd setpriv
 # apply (2), 26 dlbactl errors, 49 netlink cases (+2), 8 config files (+1),
 # 17 unprivileged, 4 "tables unchanged"
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=112
 
 dlba_setup

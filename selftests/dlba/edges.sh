@@ -24,6 +24,7 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # shellcheck disable=SC2034 # read by selftests/run.sh
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=14
 
 # Streams of 4 MB paced at STREAM_RATE (256 kbit/s) last minutes until
@@ -45,6 +46,7 @@ probe() {
 }
 
 # ------------------------------------------------- a live flow never moves
+# shellcheck disable=SC2317 # called through wait_for
 streams_all_up() { [ "$(streams_established "$S1" "$S2")" = "$NSTREAMS" ]; }
 
 # 16 buckets, timeout 2 s: NSTREAMS streams through s1/s2, which also take

@@ -24,6 +24,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 # 3 methods x 2 families x TCP/UDP, untouched traffic, service del, nat
 # reply path (no accept_local, the LB's own connections, a spoof), firewall
 # rules and the hook priority
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=19
 
 dlba_setup udp

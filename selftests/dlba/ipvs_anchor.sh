@@ -16,6 +16,7 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 
 # 3 methods x 2 families, and the VIP without a balancer
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=7
 
 require_root

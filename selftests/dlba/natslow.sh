@@ -32,6 +32,7 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # shellcheck disable=SC2034 # read by selftests/run.sh
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=12
 
 SINK_PORT=7000
@@ -49,8 +50,6 @@ wait_listen "$S1" tcp "$SINK_PORT" || setup_fail "TCP sink on s1 did not start"
 noroute() { if [ "$1" = 4 ]; then echo 192.0.2.1; else echo 2001:db8::1; fi; }
 noneigh() { if [ "$1" = 4 ]; then echo 198.18.1.99; else echo fd00:db1a:1::99; fi; }
 lb_cli() { if [ "$1" = 4 ]; then echo "$LB_CLI4"; else echo "$LB_CLI6"; fi; }
-# origin of an ICMP error in the socket error queue: SO_EE_ORIGIN_ICMP(6)
-origin() { if [ "$1" = 4 ]; then echo 2; else echo 3; fi; }
 
 probe() {
 	ip netns exec "$CLI" "$PYTHON" "$SELFTESTS_DIR/net/icmp_probe.py" "$@"
@@ -92,10 +91,8 @@ probe_err() {
 }
 
 setup_nat() {
-	local fam=$1 s1 vu vt vs
+	local fam=$1 s1 vs
 	s1=$(srv_addr "$fam" 1)
-	vu=$(svc_of "$fam" udp)
-	vt=$(svc "$fam" 80 tcp)
 	vs=$(svc "$fam" "$SINK_PORT" tcp)
 	svc_setup "$fam" nat udp "1" --buckets 256 &&
 		svc_setup "$fam" nat tcp "1" --buckets 256 &&

@@ -24,6 +24,7 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # shellcheck disable=SC2034 # read by selftests/run.sh
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=8
 
 dlba_setup udp
@@ -92,6 +93,7 @@ echo 1 >"$TRACEFS/events/kprobes/dlba_nfq_assign/enable"
 
 # all_forwarded SVC Q0: the service forwarded every packet queued since
 # the nft counter read Q0
+# shellcheck disable=SC2317 # called through wait_for
 all_forwarded() {
 	[ "$(svc_json "$1" | jq -r '.stats.packets')" = $(($(nft_count) - $2)) ]
 }

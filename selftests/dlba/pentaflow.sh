@@ -33,6 +33,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 source "$SELFTESTS_DIR/net/pentaflow_topo.sh"
 
 # topology, services, HTTP, bypass, 2 cookie sessions, status, kill, restart
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=9
 
 pf_setup

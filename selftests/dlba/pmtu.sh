@@ -26,6 +26,7 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # shellcheck disable=SC2034 # read by selftests/run.sh
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=6
 
 dlba_setup
@@ -66,14 +67,13 @@ flush_pmtu() {
 }
 
 download() {
-	local fam=$1 method=$2 s out size want=$((NGINX_BIG_MB * 1024 * 1024)) i pmtu
+	local fam=$1 method=$2 s out want=$((NGINX_BIG_MB * 1024 * 1024)) i pmtu
 	s=$(svc "$fam")
 	svc_setup "$fam" "$method" tcp "1 1 1" --buckets 1024
 	check_err $? "service setup"
 	flush_pmtu
 	out=$(ip netns exec "$P" curl -sS --max-time 20 -o /dev/null \
 		-w '%{http_code} %{size_download}' "$(url "$fam" /big)" 2>&1)
-	size=$(awk '{ print $2 }' <<<"$out")
 	pmtu=$(for i in 1 2 3; do
 		ip -n "$(srv_ns "$i")" -"$fam" route get "$([ "$fam" = 4 ] && echo "$P4" || echo "$P6")" |
 			grep -o 'mtu [0-9]*'

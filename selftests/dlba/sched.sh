@@ -34,6 +34,7 @@ NGINX_BIG_MB=4
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
 NSTREAMS=6
 # weights, add, idle, fail (2), drain (2), panic (3) for IPv4 and IPv6
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=20
 
 dlba_setup

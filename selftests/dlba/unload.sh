@@ -15,6 +15,7 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # netns, rmmod under load, after rmmod, reload, rmmod idle
+# shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
 PLAN=5
 
 require_cmd wrk
@@ -60,6 +61,7 @@ svc_packets() {
 }
 # all_busy: every service forwarded packets (the IPv6 nat service carries
 # only the streams)
+# shellcheck disable=SC2317 # called through wait_for
 all_busy() {
 	local p
 	read -r -a p <<<"$(svc_packets)"
@@ -67,7 +69,6 @@ all_busy() {
 }
 wait_for 30 all_busy
 check_err $? "not all three services carry traffic before rmmod: packets $(svc_packets)"
-pk=$(lbctl -j stats | jq .packets)
 busy=$(svc_packets)
 udp0=$(grep -c '^server=' "$TESTDIR/udp.out")
 rmmod dlba

@@ -20,6 +20,7 @@ DMESG_PATTERN='BUG:|WARNING:|Oops|blocked for more than|general protection|Kerne
 
 # dlba_setup [udp]: everything a scenario needs: dlbactl, the module, the
 # topology (with UDP echo servers when "udp" is given).
+# shellcheck disable=SC2120 # the UDP argument is optional (dlba_setup [udp])
 dlba_setup() {
 	require_root
 	require_cmd nginx curl ip jq

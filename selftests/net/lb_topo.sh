@@ -58,6 +58,7 @@ url() { echo "http://$(bracket "$(vip "$1")"):${3:-80}${2:-/}"; }
 # svc FAMILY [PORT] [PROTO] -> "198.18.100.10:80/tcp" / "[fd00:..]:80/tcp"
 svc() { echo "$(bracket "$(vip "$1")"):${2:-80}/${3:-tcp}"; }
 
+# shellcheck disable=SC2153 # setup_ns assigns the namespace variables (CLI, LB, ...) by name
 lb_topo_setup() {
 	local i ns a
 	kmod_load veth ipip ip6_tunnel bridge || return 1

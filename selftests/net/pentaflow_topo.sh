@@ -92,6 +92,7 @@ pf_setup() {
 	pf_topo && pf_keys
 }
 
+# shellcheck disable=SC2153 # setup_ns assigns the namespace variables (CLI, RTR, ...) by name
 pf_topo() {
 	local i ns
 	kmod_load veth bridge || return 1
@@ -316,7 +317,7 @@ pf_dlbad_start() {
 	pf_dlbad_conf "$n"
 	rm -f "$dir/status.sock"
 	ip netns exec "$ns" "$DLBAD" -f -c "$dir/dlbad.conf" >>"$dir/dlbad.log" 2>&1 &
-	PF_DLBAD_PID[$n]=$!
+	PF_DLBAD_PID[n]=$!
 	defer kill "${PF_DLBAD_PID[$n]}"
 	wait_for 15 test -S "$dir/status.sock" || { tail -n 5 "$dir/dlbad.log" >&2; return 1; }
 	wait_listen "$ns" tcp 443

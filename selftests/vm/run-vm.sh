@@ -254,6 +254,7 @@ mkdir -p "$RESULTS"
 RESULTS=$(cd "$RESULTS" && pwd)
 rm -f "$RESULTS"/{exit-code,exit-code.tmp,output,dmesg,console.log,cmd.sh,verdict}
 QPID=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
 		kill -KILL "$QPID" 2>/dev/null || true
@@ -348,6 +349,7 @@ fi
 
 if [ -n "$problems" ]; then
 	log "FAIL: kernel problem in the log:"
+	# shellcheck disable=SC2001 # indents every line of a multi-line value
 	echo "$problems" | sed 's/^/    /' >&2
 	if [ "$QUIET" = 1 ]; then
 		log "kernel log around the first problem:"

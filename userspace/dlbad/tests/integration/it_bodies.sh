@@ -117,7 +117,7 @@ check "back-end not reading: dlbad memory bounded (+$grow KiB)" test "${grow:-99
 
 # Replay after a refused connect, with a small body: every PUT gets its answer from nginx.
 good=0
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
     out=$(curl -s -X PUT --data-binary 'hello world' "http://$VIP:$((BASE + 4))/upload")
     [ "$out" = "backend=1 upload len=11 te=" ] && good=$((good + 1))
 done

@@ -113,7 +113,7 @@ start_dlbad "$T/dlbad.conf" || exit 1
 python3 "$T/drain.py" "$VIP" "$HTTP_PORT" "$DLBAD_PID" 1.5 >"$T/d1" 2>&1
 wait "$DLBAD_PID"
 rc=$?
-cat "$T/d1" | sed 's/^/# /'
+sed 's/^/# /' "$T/d1"
 expect_eq "keep-alive connection answered before the SIGTERM" "('200', 'slow 0.0')" "$(field idle_first "$T/d1")"
 check "SIGTERM: the idle keep-alive connection is closed at once ($(field idle_t "$T/d1") s)" \
     bash -c "[ '$(field idle "$T/d1")' = closed ] && python3 -c 'import sys; sys.exit(0 if float(\"$(field idle_t "$T/d1")\") < 1 else 1)'"
@@ -131,7 +131,7 @@ start_dlbad "$T/dlbad.conf" || exit 1
 python3 "$T/drain.py" "$VIP" "$HTTP_PORT" "$DLBAD_PID" 10 >"$T/d2" 2>&1
 wait "$DLBAD_PID"
 rc=$?
-cat "$T/d2" | sed 's/^/# /'
+sed 's/^/# /' "$T/d2"
 check "a request outlasting drain_timeout is cut ($(field busy "$T/d2"))" test "$(field busy "$T/d2")" = cut
 check "... at drain_timeout ($(field busy_t "$T/d2") s after SIGTERM, 3 s)" within "$(field busy_t "$T/d2")" 2.7 4.0
 check "dlbad exits at drain_timeout ($(field exit_t "$T/d2") s after SIGTERM, 3 s)" \

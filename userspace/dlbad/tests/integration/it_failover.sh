@@ -11,7 +11,7 @@ P_HOLE=$((BACKEND_PORT + 3))
 python3 "$HERE/fake_backend.py" dropper 127.0.0.24 $P_DROP & PIDS+=($!)
 python3 "$HERE/fake_backend.py" garbage 127.0.0.24 $P_GARB & PIDS+=($!)
 python3 "$HERE/fake_backend.py" blackhole 127.0.0.24 $P_HOLE & PIDS+=($!)
-for p in $P_DROP $P_GARB $P_HOLE; do wait_port 127.0.0.24 $p || exit 1; done
+for p in $P_DROP $P_GARB $P_HOLE; do wait_port 127.0.0.24 "$p" || exit 1; done
 
 cat >"$T/dlbad.conf" <<CONF
 workers: 2
@@ -50,8 +50,7 @@ start_dlbad "$T/dlbad.conf" || exit 1
 WEB=http://$VIP:$HTTP_PORT
 
 codes() { # codes N URL: N requests on fresh connections, prints "code:backend" per line
-    local i
-    for i in $(seq "$1"); do
+    for _ in $(seq "$1"); do
         curl -s -o "$T/body" -w '%{http_code}' "$2"
         echo ":$(backend_of "$(cat "$T/body" 2>/dev/null)")"
     done

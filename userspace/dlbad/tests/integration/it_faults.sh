@@ -47,8 +47,7 @@ run_faulty() {
     env LD_PRELOAD="$FAULT_SO" DLBAD_FAULT_LOG="$FLOG" "$@" "$DLBAD" -f -c "$T/dlbad.conf" >>"$T/dlbad.log" 2>&1 &
     DLBAD_PID=$!
     PIDS+=("$DLBAD_PID")
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         [ -S "$SOCK" ] && return 0
         sleep 0.05
     done

@@ -38,9 +38,9 @@ CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 
 codes() { # codes N URL [curl args]: N requests on fresh connections, "code:backend" per line
-    local i n=$1 url=$2
+    local n=$1 url=$2
     shift 2
-    for i in $(seq "$n"); do
+    for _ in $(seq "$n"); do
         curl -s -m 5 -o "$T/body" -w '%{http_code}' "$@" "$url"
         echo ":$(backend_of "$(cat "$T/body" 2>/dev/null)")"
     done
@@ -62,9 +62,11 @@ expect_eq "its two failed requests are counted in errors, not unable_to_connect"
 expect_eq "then every request goes to the other server" "200:1 200:1 200:1" \
     "$(codes 3 "$RST/order" -X POST --data x | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "the failed server is not tried again before retry_interval" 2 "$(stat_of 127.0.0.24 hits)"
-grep -q "server 127.0.0.24:$P_RST marked failed after a request dropped unanswered" "$T/dlbad.log" &&
-    ok "logged: marked failed after a request dropped unanswered" ||
+if grep -q "server 127.0.0.24:$P_RST marked failed after a request dropped unanswered" "$T/dlbad.log"; then
+    ok "logged: marked failed after a request dropped unanswered"
+else
     not_ok "logged: marked failed after a request dropped unanswered"
+fi
 
 # Accepts, never answers: 504 after backend_response (500 ms).
 HOLE=http://$VIP:$((BASE + 1))

@@ -118,7 +118,7 @@ body = data.split(b"\r\n\r\n", 1)[1]
 ok = hashlib.md5(body).hexdigest() == hashlib.md5(open(path, "rb").read()).hexdigest()
 print(during - before, "intact" if ok else "corrupt")
 PY
-read grow intact <"$T/bp"
+read -r grow intact <"$T/bp"
 check "slow reader: dlbad memory grew by ${grow} KiB (< 4 MiB for an 8 MiB reply)" test "$grow" -lt 4096
 expect_eq "slow reader gets the whole reply" intact "$intact"
 

@@ -24,7 +24,7 @@ CONF
 out=$("$DLBAD" -t -c "$T/dlbad.conf")
 check "--check-config accepts a valid file" grep -q "configuration OK (1 services, 1 backends, 3 servers)" <<<"$out"
 start_dlbad "$T/dlbad.conf" || exit 1
-for i in $(seq 10); do curl -s -o /dev/null "http://$VIP:$HTTP_PORT/login"; done
+for _ in $(seq 10); do curl -s -o /dev/null "http://$VIP:$HTTP_PORT/login"; done
 
 status >"$T/s.json"
 check "status document is JSON with the documented sections" python3 - "$T/s.json" <<'PY'
@@ -161,7 +161,7 @@ rm -f "$SOCK"
 taskset -c 0 "$DLBAD" -f -c "$T/auto.conf" >>"$T/dlbad.log" 2>&1 &
 DLBAD_PID=$!
 PIDS+=("$DLBAD_PID")
-for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
 expect_eq "workers: 0 under taskset -c 0 starts one worker" 1 "$(jget 'd["dlbad"]["workers"]')"
 stop_dlbad
 
@@ -173,9 +173,9 @@ if [ "$(nproc)" -ge 2 ]; then
     taskset -c 0,1 "$DLBAD" -f -c "$T/affinity.conf" >>"$T/dlbad.log" 2>&1 &
     DLBAD_PID=$!
     PIDS+=("$DLBAD_PID")
-    for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+    for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
     worker_cpus() {
-        for t in /proc/$DLBAD_PID/task/*; do
+        for t in "/proc/$DLBAD_PID/task/"*; do
             case $(cat "$t/comm") in dlbad-w*) echo "$(cat "$t/comm")=$(awk '/^Cpus_allowed_list/{print $2}' "$t/status")" ;; esac
         done | sort | tr '\n' ' '
     }
@@ -186,7 +186,7 @@ if [ "$(nproc)" -ge 2 ]; then
     taskset -c 0,1 "$DLBAD" -f -c "$T/dlbad.conf" >>"$T/dlbad.log" 2>&1 &
     DLBAD_PID=$!
     PIDS+=("$DLBAD_PID")
-    for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+    for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
     expect_eq "without cpu_affinity the workers keep the whole mask" "dlbad-w0=0-1 dlbad-w1=0-1 " "$(worker_cpus)"
     stop_dlbad
 else

@@ -47,12 +47,11 @@ while True:
 PY
 python3 -u "$T/notify.py" "$T/notify.sock" "$VIP" "$HTTP_PORT" >"$T/notify.log" 2>&1 &
 PIDS+=($!)
-for i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
+for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
 
 messages() { grep -v '^listening' "$T/notify.log" | tr '\n' ';'; }
 wait_messages() { # wait_messages N: until N messages arrived (at most 5 s)
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         [ "$(grep -vc '^listening' "$T/notify.log")" -ge "$1" ] && return 0
         sleep 0.05
     done

@@ -65,7 +65,7 @@ PIDS+=($!)
 exec 7>"$T/ka.in"
 echo before >&7
 # The connection must exist (and have been answered) before the first reload.
-for i in $(seq 100); do
+for _ in $(seq 100); do
     [ -s "$T/ka.out" ] && break
     sleep 0.1
 done
@@ -75,14 +75,14 @@ if command -v wrk >/dev/null; then
     wrk -t2 -c16 -d5s "http://$VIP:$HTTP_PORT/load" >"$T/wrk.out" 2>&1 &
     LOAD=$!
 else
-    (for i in $(seq 2000); do curl -s -o /dev/null -w '%{http_code}\n' "http://$VIP:$HTTP_PORT/load"; done) >"$T/curl.out" &
+    (for _ in $(seq 2000); do curl -s -o /dev/null -w '%{http_code}\n' "http://$VIP:$HTTP_PORT/load"; done) >"$T/curl.out" &
     LOAD=$!
 fi
-PIDS+=($LOAD)
+PIDS+=("$LOAD")
 # Plus new connections all along (each curl is a new connection: they see every generation).
-(for i in $(seq 300); do curl -s -o /dev/null -w '%{http_code}\n' "http://$VIP:$HTTP_PORT/new"; sleep 0.01; done) >"$T/curl2.out" &
+(for _ in $(seq 300); do curl -s -o /dev/null -w '%{http_code}\n' "http://$VIP:$HTTP_PORT/new"; sleep 0.01; done) >"$T/curl2.out" &
 LOAD2=$!
-PIDS+=($LOAD2)
+PIDS+=("$LOAD2")
 for g in 2 3 4; do
     sleep 1
     write_conf "$g"
@@ -115,7 +115,7 @@ expect_eq "added service listening" 200 "$(curl -s -o /dev/null -w '%{http_code}
 expect_eq "removed service no longer listening" 000 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$OLDSVC/")"
 seen=""
-for i in $(seq 9); do seen="$seen$(backend_of "$(curl -s "http://$VIP:$HTTP_PORT/")")"; done
+for _ in $(seq 9); do seen="$seen$(backend_of "$(curl -s "http://$VIP:$HTTP_PORT/")")"; done
 check "added server 3 takes requests ($seen)" grep -q 3 <<<"$seen"
 
 # A broken configuration: refused with file:line, generation 4 stays in service.

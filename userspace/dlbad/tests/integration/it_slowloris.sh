@@ -43,7 +43,7 @@ PY
 LORIS=$!
 PIDS+=("$LORIS")
 active=0
-for i in $(seq 100); do
+for _ in $(seq 100); do
     active=$(service_stat web active_connections 2>/dev/null || echo 0)
     [ "$active" -ge "$N" ] && break
     sleep 0.1

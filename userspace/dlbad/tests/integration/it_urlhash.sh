@@ -78,6 +78,7 @@ expect_eq "pipelined requests: same placement, responses in order" "$serial" "$p
 
 # Bounded load over 60 URLs: no cache above ceil(1.05 * 60 / 3) = 21.
 urls=$(for i in $(seq 60); do echo "/obj/$i.jpg"; done)
+# shellcheck disable=SC2086 # one argument per URL
 python3 "$T/keepalive.py" "$VIP" "$HTTP_PORT" serial $urls | tr ' ' '\n' >"$T/place1"
 max=$(sed 's/.*://' "$T/place1" | sort | uniq -c | sort -rn | awk 'NR==1{print $1}')
 check "bounded load: busiest cache has $max of 60 URLs (<= 21)" test "$max" -le 21
@@ -85,6 +86,7 @@ check "every cache used" test "$(sed 's/.*://' "$T/place1" | sort -u | wc -l)" -
 
 # Remove cache 3 (stopped): its URLs move, nobody else's does, and no request fails.
 stop_nginx 3
+# shellcheck disable=SC2086 # one argument per URL
 python3 "$T/keepalive.py" "$VIP" "$HTTP_PORT" serial $urls | tr ' ' '\n' >"$T/place2"
 check "no request failed with a cache down" bash -c "! grep -v '=200:' '$T/place2'"
 moved_other=$(paste -d' ' "$T/place1" "$T/place2" | awk '$1 !~ /:3$/ && $1 != $2' | wc -l)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of dlbad's integration tests (sourced).  Real nginx back-ends on 127.0.0.x,
 # real dlbad, real clients (curl, openssl s_client, wrk, python3 raw sockets), everything under a
 # temporary directory removed on exit, every process started here stopped on exit.
@@ -10,6 +11,7 @@ if [ -z "$DLBAD" ] || [ ! -x "$DLBAD" ]; then
     echo "usage: $0 /path/to/dlbad" >&2
     exit 2
 fi
+# shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_NAME=$(basename "$0" .sh)
 # Every check prints one kselftest-style line, "TEST: <desc>  [ OK ]|[FAIL]|[SKIP]", the
@@ -43,10 +45,15 @@ PIDS=()
 NGINX_CONFS=()
 # A random port block per run so parallel runs (and other engineers' tests) do not collide.
 BASE=$((20000 + (RANDOM % 2000) * 10))
+# shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 VIP=127.0.0.20
+# shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 HTTP_PORT=$BASE
+# shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 HTTPS_PORT=$((BASE + 1))
+# shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 TCP_MON_PORT=$((BASE + 2))
+# shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 METRICS_PORT=$((BASE + 3))
 BACKEND_PORT=$((BASE + 5))
 SOCK=$T/status.sock
@@ -176,8 +183,7 @@ NGX
 stop_nginx() {
     local conf=$T/nginx-$1.conf
     [ -f "$conf.pid" ] && kill "$(cat "$conf.pid")" 2>/dev/null
-    local i
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         [ -f "$conf.pid" ] || break
         kill -0 "$(cat "$conf.pid" 2>/dev/null)" 2>/dev/null || break
         sleep 0.1
@@ -186,8 +192,7 @@ stop_nginx() {
 }
 
 wait_port() {
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         python3 - "$1" "$2" <<'PY' 2>/dev/null && return 0
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.2)
@@ -204,8 +209,7 @@ start_dlbad() {
     "$DLBAD" -f -c "$1" "${@:2}" >>"$T/dlbad.log" 2>&1 &
     DLBAD_PID=$!
     PIDS+=("$DLBAD_PID")
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         [ -S "$SOCK" ] && return 0
         kill -0 "$DLBAD_PID" 2>/dev/null || { echo "dlbad exited: $(tail -5 "$T/dlbad.log")"; return 1; }
         sleep 0.05
@@ -216,8 +220,7 @@ start_dlbad() {
 
 stop_dlbad() {
     kill -TERM "$DLBAD_PID" 2>/dev/null
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         kill -0 "$DLBAD_PID" 2>/dev/null || return 0
         sleep 0.05
     done

@@ -8,6 +8,8 @@
 # Usage: scripts/build-kmod.sh VER
 #   VER: a kernel release with headers in /lib/modules/VER/build
 # Prints the path of the built dlba.ko on stdout (build output on stderr).
+# Warnings are errors here (DLBA_WERROR=1, see kmod/Kbuild): this is the
+# build `make check` tests; KMOD_WERROR=0 turns that off.
 # Sources are mirrored into build/kmod/VER/ keeping mtimes, so rebuilding
 # after a change recompiles only what changed.
 set -euo pipefail
@@ -45,5 +47,5 @@ sync_tree() {
 sync_tree "$REPO/kmod" "$DST/kmod"
 sync_tree "$REPO/include" "$DST/include"
 
-make -C "$DST/kmod" KDIR="$KDIR" -j"${DLBA_JOBS:-2}" >&2
+make -C "$DST/kmod" KDIR="$KDIR" DLBA_WERROR="${KMOD_WERROR:-1}" -j"${DLBA_JOBS:-2}" >&2
 echo "$DST/kmod/dlba.ko"

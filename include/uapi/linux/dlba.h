@@ -98,7 +98,8 @@ enum dlba_svc_attr {
 	DLBA_SVC_A_STATS,	/* nest: enum dlba_stats_attr, read-only */
 	DLBA_SVC_A_PAD,
 	DLBA_SVC_A_HASH_KEY,	/* binary[DLBA_HASH_KEY_LEN]: NEW (default random);
-				 * GET only to CAP_NET_ADMIN */
+				 * GET only to CAP_NET_ADMIN
+				 */
 	__DLBA_SVC_A_MAX,
 };
 #define DLBA_SVC_A_MAX (__DLBA_SVC_A_MAX - 1)
@@ -117,7 +118,8 @@ enum dlba_srv_attr {
 	DLBA_SRV_A_ADDR,	/* binary: server address, same family as service */
 	DLBA_SRV_A_PORT,	/* u16: nat only; 0 = same as service port */
 	DLBA_SRV_A_MAC,		/* binary 6: dr only, optional; the server's MAC
-				 * (without it: resolved by the neighbour table) */
+				 * (without it: resolved by the neighbour table)
+				 */
 	DLBA_SRV_A_WEIGHT,	/* u32: 0..DLBA_WEIGHT_MAX */
 	DLBA_SRV_A_ENABLED,	/* u8: 0 = draining (no new buckets) */
 	DLBA_SRV_A_FAILED,	/* u8: 1 = failed (its buckets are reset) */
@@ -145,7 +147,8 @@ enum dlba_bkt_attr {
 	DLBA_BKT_A_PAD,
 	DLBA_BKT_A_HASH_KEY,	/* binary[DLBA_HASH_KEY_LEN]: GET: the service's;
 				 * SET: must equal it (the table is only
-				 * meaningful under the key it was made with) */
+				 * meaningful under the key it was made with)
+				 */
 	__DLBA_BKT_A_MAX,
 };
 #define DLBA_BKT_A_MAX (__DLBA_BKT_A_MAX - 1)

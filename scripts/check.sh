@@ -11,7 +11,8 @@
 # counts as a failure.  A skipped check is a failure too (a missing tool or
 # a VM that cannot start must not end green) unless CHECK_ALLOW_SKIP=1.
 #
-#   1. scripts/install-deps.sh (Debian packages, no-op when installed)
+#   1. scripts/install-deps.sh (Debian packages, no-op when installed),
+#      then scripts/lint.sh (formatting, shellcheck, clang-tidy, checkpatch)
 #   2. make userspace, then ctest in build/userspace
 #   3. for each installed kernel with headers (/lib/modules/VER/build) and an
 #      image (/boot/vmlinuz-VER): build dlba.ko for it (scripts/build-kmod.sh,
@@ -99,6 +100,13 @@ if bash scripts/install-deps.sh; then
 else
 	step FAIL "Debian packages installed (scripts/install-deps.sh)"
 fi
+
+# ------------------------------------------------------------------ lint
+# scripts/lint.sh: one TEST line per linter (clang-format, shellcheck,
+# clang-tidy on the changed C++ files, checkpatch.pl)
+section "lint"
+bash scripts/lint.sh 2>&1 | tee "$LOGS/lint.log"
+count_file "$LOGS/lint.log" lint
 
 # -------------------------------------------------------------- userspace
 # ctest runs GoogleTest cases one per ctest test, and each dlbad integration

@@ -11,9 +11,9 @@
 # counts as a failure.  A skipped check is a failure too (a missing tool or
 # a VM that cannot start must not end green) unless CHECK_ALLOW_SKIP=1.
 #
-#   1. scripts/install-deps.sh (Debian packages, no-op when installed),
-#      then scripts/lint.sh (formatting, shellcheck, clang-tidy, checkpatch)
-#   2. make userspace, then ctest in build/userspace
+#   1. scripts/install-deps.sh (Debian packages, no-op when installed)
+#   2. make userspace, scripts/lint.sh (formatting, shellcheck, clang-tidy,
+#      checkpatch), then ctest in build/userspace
 #   3. for each installed kernel with headers (/lib/modules/VER/build) and an
 #      image (/boot/vmlinuz-VER): build dlba.ko for it (scripts/build-kmod.sh,
 #      -Werror), run selftests/run.sh in a VM per kernel (CHECK_VM_JOBS at a
@@ -101,13 +101,6 @@ else
 	step FAIL "Debian packages installed (scripts/install-deps.sh)"
 fi
 
-# ------------------------------------------------------------------ lint
-# scripts/lint.sh: one TEST line per linter (clang-format, shellcheck,
-# clang-tidy on the changed C++ files, checkpatch.pl)
-section "lint"
-bash scripts/lint.sh 2>&1 | tee "$LOGS/lint.log"
-count_file "$LOGS/lint.log" lint
-
 # -------------------------------------------------------------- userspace
 # ctest runs GoogleTest cases one per ctest test, and each dlbad integration
 # script as one ctest test.  The scripts' checks are counted one by one from
@@ -149,6 +142,12 @@ if [ "${CHECK_SKIP_UNIT:-0}" != 1 ]; then
 	section "userspace build"
 	if make -s userspace 2>&1 | tee "$LOGS/userspace.log"; then
 		step OK "userspace builds (make userspace, -Werror)"
+		# scripts/lint.sh: one TEST line per linter; after the build,
+		# as clang-tidy (on the changed C++ files) needs its compile
+		# commands
+		section "lint"
+		bash scripts/lint.sh 2>&1 | tee "$LOGS/lint.log"
+		count_file "$LOGS/lint.log" lint
 		section "unit and integration tests (ctest)"
 		rm -rf "$LOGS/it"
 		DLBA_IT_RESULTS=$LOGS/it ctest --test-dir build/userspace --output-on-failure -j2 \

@@ -86,7 +86,11 @@ fi
 
 # ------------------------------------------------------------- clang-tidy
 DB=$REPO/build/userspace/compile_commands.json
-BASE=$(git merge-base HEAD origin/main 2>/dev/null || git rev-parse -q --verify HEAD~1 || true)
+# the branch's changes, or on main itself (CI's fresh clone) the last commit's
+BASE=$(git merge-base HEAD origin/main 2>/dev/null || true)
+if [ -z "$BASE" ] || [ "$BASE" = "$(git rev-parse HEAD)" ]; then
+	BASE=$(git rev-parse -q --verify HEAD~1 || true)
+fi
 if ! CT=$(first_tool clang-tidy-14 clang-tidy); then
 	result FAIL "lint: clang-tidy: not installed"
 elif [ ! -f "$DB" ]; then

@@ -30,6 +30,7 @@ PLAN=14
 # Streams of 4 MB paced at STREAM_RATE (256 kbit/s) last minutes until
 # released: far longer than the checks while they run.
 NGINX_BIG_MB=4
+STREAM_RATE=256kbit
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
 NSTREAMS=4
 TIMEOUT=2

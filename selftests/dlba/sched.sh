@@ -31,6 +31,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 # STREAM_RATE per flow (256 kbit/s: 4 MB last > 2 minutes) until released;
 # small, because the release sends every byte through the (emulated) VM.
 NGINX_BIG_MB=4
+STREAM_RATE=256kbit
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
 NSTREAMS=6
 # weights, add, idle, fail (2), drain (2), panic (3) for IPv4 and IPv6

@@ -114,7 +114,7 @@ tables_snapshot() {
 # eth0), so the flows really stream through the LB for as long as the test
 # needs, however slow the VM.  streams_release lifts the pacing and the
 # downloads complete in a moment; only then is "none broken" checked.
-STREAM_RATE=${STREAM_RATE:-256kbit}
+STREAM_RATE=${STREAM_RATE:-2mbit}
 STREAM_PIDS=()
 
 # streams_start FAM N: N downloads of /big, each over its own connection.

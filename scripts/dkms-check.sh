@@ -21,6 +21,10 @@ mkdir -p "$SRC/kmod" "$W/tree" "$W/inst/$VER"
 # only what a source release carries: no build products of the work tree
 cp -r "$REPO/dkms.conf" "$REPO/Kconfig" "$REPO/include" "$SRC/"
 cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$REPO/kmod/Makefile" "$REPO/kmod/Kbuild" "$SRC/kmod/"
+# kmod/Makefile generates the netlink uapi header from the YNL spec
+mkdir -p "$SRC/Documentation/netlink/specs" "$SRC/scripts"
+cp "$REPO/Documentation/netlink/specs/dlba.yaml" "$SRC/Documentation/netlink/specs/"
+cp "$REPO/scripts/nlgen.py" "$REPO/scripts/nlspec.py" "$SRC/scripts/"
 
 dk() { dkms --dkmstree "$W/tree" --sourcetree "$W/src" --installtree "$W/inst" "$@"; }
 dk add "dlba/$PKGVER"

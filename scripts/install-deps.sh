@@ -24,6 +24,8 @@ PKGS=(
 	sparse dkms make
 	# linters (scripts/lint.sh): checkpatch.pl comes from the kernel source
 	clang-format-14 clang-tidy-14 shellcheck linux-source-6.1
+	# the netlink family's YNL spec: the generator (scripts/nlgen.py)
+	python3-yaml
 	# userspace build and unit tests
 	cmake g++ pkg-config libmnl-dev libboost-program-options-dev
 	nlohmann-json3-dev libyaml-cpp-dev libssl-dev

@@ -4,9 +4,12 @@
 malformed or invalid requests, bypassing dlbactl's own validation, and
 reports the kernel's answer.
 
-Only the standard library (socket, struct): every message is built by hand
-from the numbers in include/uapi/linux/dlba.h, which is parsed at start-up
-so that this file never disagrees with the header.
+Every message is built by hand (socket, struct) from the family's YNL spec,
+Documentation/netlink/specs/dlba.yaml, read at start-up with PyYAML
+(scripts/nlspec.py): the numbers of commands, attributes and enums, and the
+type each attribute is encoded as (spec_attr()); the few cases that send an
+attribute of the wrong type or an unknown one say so with u8()..u64().  The uapi header is
+generated from the same spec, so this file never disagrees with the kernel.
 
 Usage:
   dlba_genl.py bad --vip4 A --port P --srv4 A     run every malformed case
@@ -19,13 +22,15 @@ errno is the (negative) error of the ACK, 0 for success.
 """
 import argparse
 import os
-import re
 import socket
 import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-UAPI = os.path.join(HERE, "..", "..", "include", "uapi", "linux", "dlba.h")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+import nlspec  # noqa: E402
+
+SPEC = nlspec.Spec()
 
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
@@ -48,37 +53,8 @@ NLMSGERR_ATTR_OFFS = 2
 NLA_F_NESTED = 0x8000
 
 
-def parse_uapi(path):
-    """Return {NAME: value} for every enum constant and simple #define."""
-    text = open(path).read()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    vals = {}
-    for body in re.findall(r"enum\s+\w+\s*\{(.*?)\}", text, flags=re.S):
-        nxt = 0
-        for item in body.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            if "=" in item:
-                name, expr = (x.strip() for x in item.split("=", 1))
-                nxt = int(eval(expr, {}, vals))
-            else:
-                name = item
-            vals[name] = nxt
-            nxt += 1
-    for name, expr in re.findall(r"#define\s+(DLBA_\w+)[ \t]+([^\n]+)", text):
-        expr = expr.strip()
-        if expr.startswith('"'):
-            vals[name] = expr.strip('"')
-            continue
-        try:
-            vals[name] = int(eval(re.sub(r"\b(\d+)U\b", r"\1", expr), {}, vals))
-        except Exception:
-            pass
-    return vals
-
-
-C = parse_uapi(UAPI)
+# {C name: value} of everything <linux/dlba_genl.h> defines
+C = SPEC.values()
 
 
 # ----------------------------------------------------------- attributes
@@ -93,6 +69,21 @@ def u32(t, v): return attr(t, struct.pack("I", v))
 def u64(t, v): return attr(t, struct.pack("Q", v))
 def nest(t, *a): return attr(t | NLA_F_NESTED, b"".join(a))
 def binary(t, b): return attr(t, b)
+
+
+PACK = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "s8": "b", "s16": "h", "s32": "i",
+        "s64": "q"}
+
+
+def spec_attr(aset, name, value):
+    """Attribute name of attribute set aset, encoded as the spec types it
+    an integer, bytes (binary) or a sequence of attributes (nest)."""
+    a = SPEC.attr(aset, name)
+    if a.type == "nest":
+        return nest(a.value, *value)
+    if a.type == "binary":
+        return binary(a.value, value)
+    return attr(a.value, struct.pack(PACK[a.type], value))
 
 
 def ip(addr):
@@ -202,12 +193,12 @@ class Genl:
 def svc_key(addr, port, proto=socket.IPPROTO_TCP, family=None, extra=()):
     fam = family if family is not None else (
         socket.AF_INET6 if ":" in addr else socket.AF_INET)
-    return nest(C["DLBA_A_SERVICE"],
-                u16(C["DLBA_SVC_A_FAMILY"], fam),
-                binary(C["DLBA_SVC_A_ADDR"], ip(addr)),
-                u16(C["DLBA_SVC_A_PORT"], port),
-                u8(C["DLBA_SVC_A_PROTO"], proto),
-                *extra)
+    return spec_attr("dlba", "service", [
+        spec_attr("service", "family", fam),
+        spec_attr("service", "addr", ip(addr)),
+        spec_attr("service", "port", port),
+        spec_attr("service", "proto", proto),
+        *extra])
 
 
 def report(name, res):
@@ -220,8 +211,9 @@ def bad_cases(a):
     """(name, cmd, attrs...) of requests the kernel must reject."""
     v4, port, srv = a.vip4, a.port, a.srv4
     S = lambda n: C["DLBA_SVC_A_" + n]
-    R = lambda n: C["DLBA_SRV_A_" + n]
-    B = lambda n: C["DLBA_BKT_A_" + n]
+    sa = lambda n, v: spec_attr("service", n, v)
+    ra = lambda n, v: spec_attr("server", n, v)
+    ba = lambda n, v: spec_attr("buckets", n, v)
     new, sset = C["DLBA_CMD_SERVICE_NEW"], C["DLBA_CMD_SERVICE_SET"]
     snew, sdel = C["DLBA_CMD_SERVER_NEW"], C["DLBA_CMD_SERVER_DEL"]
     sset2 = C["DLBA_CMD_SERVER_SET"]
@@ -229,48 +221,48 @@ def bad_cases(a):
     other = "198.18.100.77"  # no such service
     key = lambda: svc_key(v4, port)
     srv = lambda *x: nest(C["DLBA_A_SERVER"], *x)
-    ok_srv = lambda i: srv(u32(R("ID"), i), binary(R("ADDR"), ip(a.srv4)),
-                           u8(R("METHOD"), C["DLBA_FWD_TUN"]))
+    ok_srv = lambda i: srv(ra("id", i), ra("addr", ip(a.srv4)),
+                           ra("method", C["DLBA_FWD_TUN"]))
     return [
         # service attributes
         ("svc-missing-nest", new),
         ("svc-not-nested", new, u32(C["DLBA_A_SERVICE"], 1)),
         ("svc-missing-port", new, nest(C["DLBA_A_SERVICE"],
-                                       u16(S("FAMILY"), socket.AF_INET),
-                                       binary(S("ADDR"), ip(other)),
-                                       u8(S("PROTO"), tcp))),
+                                       sa("family", socket.AF_INET),
+                                       sa("addr", ip(other)),
+                                       sa("proto", tcp))),
         ("svc-port-u32", new, nest(C["DLBA_A_SERVICE"],
-                                   u16(S("FAMILY"), socket.AF_INET),
-                                   binary(S("ADDR"), ip(other)),
-                                   u32(S("PORT"), 80), u8(S("PROTO"), tcp))),
+                                   sa("family", socket.AF_INET),
+                                   sa("addr", ip(other)),
+                                   u32(S("PORT"), 80), sa("proto", tcp))),
         ("svc-port-zero", new, svc_key(other, 0)),
         ("svc-addr-5-bytes", new, nest(C["DLBA_A_SERVICE"],
-                                       u16(S("FAMILY"), socket.AF_INET),
-                                       binary(S("ADDR"), b"\xc6\x12\x64\x4d\x00"),
-                                       u16(S("PORT"), 80), u8(S("PROTO"), tcp))),
+                                       sa("family", socket.AF_INET),
+                                       sa("addr", b"\xc6\x12\x64\x4d\x00"),
+                                       sa("port", 80), sa("proto", tcp))),
         ("svc-family-unknown", new, svc_key(other, 80, family=99)),
         ("svc-family-mismatch", new, svc_key("fd00:db1a:100::77", 80, family=socket.AF_INET)),
         ("svc-proto-gre", new, svc_key(other, 80, proto=47)),
-        ("svc-buckets-zero", new, svc_key(other, 80, extra=[u32(S("BUCKETS"), 0)])),
-        ("svc-buckets-1000", new, svc_key(other, 80, extra=[u32(S("BUCKETS"), 1000)])),
-        ("svc-buckets-8", new, svc_key(other, 80, extra=[u32(S("BUCKETS"), 8)])),
+        ("svc-buckets-zero", new, svc_key(other, 80, extra=[sa("buckets", 0)])),
+        ("svc-buckets-1000", new, svc_key(other, 80, extra=[sa("buckets", 1000)])),
+        ("svc-buckets-8", new, svc_key(other, 80, extra=[sa("buckets", 8)])),
         ("svc-buckets-too-big", new, svc_key(other, 80, extra=[
-            u32(S("BUCKETS"), C["DLBA_BUCKETS_MAX"] * 2)])),
-        ("svc-timeout-zero", new, svc_key(other, 80, extra=[u32(S("TIMEOUT"), 0)])),
+            sa("buckets", C["DLBA_BUCKETS_MAX"] * 2)])),
+        ("svc-timeout-zero", new, svc_key(other, 80, extra=[sa("timeout", 0)])),
         ("svc-timeout-too-big", new, svc_key(other, 80, extra=[
-            u32(S("TIMEOUT"), C["DLBA_TIMEOUT_MAX"] + 1)])),
-        ("svc-mode-unknown", new, svc_key(other, 80, extra=[u8(S("MODE"), 77)])),
+            sa("timeout", C["DLBA_TIMEOUT_MAX"] + 1)])),
+        ("svc-mode-unknown", new, svc_key(other, 80, extra=[sa("mode", 77)])),
         ("svc-unknown-attr", new, svc_key(other, 80, extra=[u32(S("MAX") + 5, 1)])),
         ("svc-duplicate", new, key()),
-        ("svc-set-unknown", sset, svc_key(other, 80, extra=[u32(S("TIMEOUT"), 30)])),
-        ("svc-set-buckets", sset, svc_key(v4, port, extra=[u32(S("BUCKETS"), 64)])),
+        ("svc-set-unknown", sset, svc_key(other, 80, extra=[sa("timeout", 30)])),
+        ("svc-set-buckets", sset, svc_key(v4, port, extra=[sa("buckets", 64)])),
         ("svc-del-unknown", C["DLBA_CMD_SERVICE_DEL"], svc_key(other, 80)),
         ("svc-hash-key-15-bytes", new, svc_key(other, 80, extra=[
-            binary(S("HASH_KEY"), bytes(15))])),
-        ("svc-set-hash-key", sset, svc_key(v4, port, extra=[binary(S("HASH_KEY"), bytes(16))])),
+            sa("hash-key", bytes(15))])),
+        ("svc-set-hash-key", sset, svc_key(v4, port, extra=[sa("hash-key", bytes(16))])),
         # an attribute whose length runs past the end of its nest
         ("svc-truncated-attr", new, nest(C["DLBA_A_SERVICE"],
-                                         u16(S("FAMILY"), socket.AF_INET),
+                                         sa("family", socket.AF_INET),
                                          struct.pack("HH", 40, S("ADDR")) + ip(other))),
         ("top-unknown-attr", new, key(), u32(C["DLBA_A_MAX"] + 3, 1)),
         # server attributes
@@ -278,51 +270,51 @@ def bad_cases(a):
         ("srv-missing-nest", snew, key()),
         ("srv-id-zero", snew, key(), ok_srv(0)),
         ("srv-id-too-big", snew, key(), ok_srv(C["DLBA_SERVER_ID_MAX"] + 1)),
-        ("srv-missing-addr", snew, key(), srv(u32(R("ID"), 9),
-                                              u8(R("METHOD"), C["DLBA_FWD_TUN"]))),
-        ("srv-addr-wrong-family", snew, key(), srv(u32(R("ID"), 9),
-                                                   binary(R("ADDR"), ip("fd00:db1a:1::19")),
-                                                   u8(R("METHOD"), C["DLBA_FWD_TUN"]))),
-        ("srv-weight-too-big", snew, key(), srv(u32(R("ID"), 9),
-                                                binary(R("ADDR"), ip(a.srv4)),
-                                                u8(R("METHOD"), C["DLBA_FWD_TUN"]),
-                                                u32(R("WEIGHT"), C["DLBA_WEIGHT_MAX"] + 1))),
-        ("srv-method-unknown", snew, key(), srv(u32(R("ID"), 9),
-                                                binary(R("ADDR"), ip(a.srv4)),
-                                                u8(R("METHOD"), 9))),
-        ("srv-mac-5-bytes", snew, key(), srv(u32(R("ID"), 9),
-                                             binary(R("ADDR"), ip(a.srv4)),
-                                             u8(R("METHOD"), C["DLBA_FWD_DR"]),
-                                             binary(R("MAC"), b"\x02\0\0\0\0"))),
-        ("srv-nat-with-mac", snew, key(), srv(u32(R("ID"), 9),
-                                              binary(R("ADDR"), ip(a.srv4)),
-                                              u8(R("METHOD"), C["DLBA_FWD_NAT"]),
-                                              binary(R("MAC"), b"\x02\0\0\0\0\x09"))),
+        ("srv-missing-addr", snew, key(), srv(ra("id", 9),
+                                              ra("method", C["DLBA_FWD_TUN"]))),
+        ("srv-addr-wrong-family", snew, key(), srv(ra("id", 9),
+                                                   ra("addr", ip("fd00:db1a:1::19")),
+                                                   ra("method", C["DLBA_FWD_TUN"]))),
+        ("srv-weight-too-big", snew, key(), srv(ra("id", 9),
+                                                ra("addr", ip(a.srv4)),
+                                                ra("method", C["DLBA_FWD_TUN"]),
+                                                ra("weight", C["DLBA_WEIGHT_MAX"] + 1))),
+        ("srv-method-unknown", snew, key(), srv(ra("id", 9),
+                                                ra("addr", ip(a.srv4)),
+                                                ra("method", 9))),
+        ("srv-mac-5-bytes", snew, key(), srv(ra("id", 9),
+                                             ra("addr", ip(a.srv4)),
+                                             ra("method", C["DLBA_FWD_DR"]),
+                                             ra("mac", b"\x02\0\0\0\0"))),
+        ("srv-nat-with-mac", snew, key(), srv(ra("id", 9),
+                                              ra("addr", ip(a.srv4)),
+                                              ra("method", C["DLBA_FWD_NAT"]),
+                                              ra("mac", b"\x02\0\0\0\0\x09"))),
         ("srv-duplicate-id", snew, key(), ok_srv(1)),
-        ("srv-enabled-2", snew, key(), srv(u32(R("ID"), 9),
-                                           binary(R("ADDR"), ip(a.srv4)),
-                                           u8(R("METHOD"), C["DLBA_FWD_TUN"]),
-                                           u8(R("ENABLED"), 2))),
-        ("srv-set-unknown-id", sset2, key(), srv(u32(R("ID"), 4242),
-                                                 u32(R("WEIGHT"), 2))),
-        ("srv-set-weight-too-big", sset2, key(), srv(u32(R("ID"), 1),
-                                                     u32(R("WEIGHT"), 1 << 20))),
-        ("srv-del-unknown-id", sdel, key(), srv(u32(R("ID"), 4242))),
+        ("srv-enabled-2", snew, key(), srv(ra("id", 9),
+                                           ra("addr", ip(a.srv4)),
+                                           ra("method", C["DLBA_FWD_TUN"]),
+                                           ra("enabled", 2))),
+        ("srv-set-unknown-id", sset2, key(), srv(ra("id", 4242),
+                                                 ra("weight", 2))),
+        ("srv-set-weight-too-big", sset2, key(), srv(ra("id", 1),
+                                                     ra("weight", 1 << 20))),
+        ("srv-del-unknown-id", sdel, key(), srv(ra("id", 4242))),
         # buckets / panic
         ("bkt-assign-odd-length", C["DLBA_CMD_BUCKETS_SET"], key(),
-         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0), binary(B("ASSIGN"), b"\1\0\0\0\1"))),
+         nest(C["DLBA_A_BUCKETS"], ba("start", 0), ba("assign", b"\1\0\0\0\1"))),
         ("bkt-start-beyond", C["DLBA_CMD_BUCKETS_SET"], key(),
-         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 1 << 30),
-              binary(B("ASSIGN"), struct.pack("I", 1)))),
+         nest(C["DLBA_A_BUCKETS"], ba("start", 1 << 30),
+              ba("assign", struct.pack("I", 1)))),
         ("bkt-unknown-server", C["DLBA_CMD_BUCKETS_SET"], key(),
-         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0),
-              binary(B("ASSIGN"), struct.pack("4I", 4242, 4242, 4242, 4242)))),
+         nest(C["DLBA_A_BUCKETS"], ba("start", 0),
+              ba("assign", struct.pack("4I", 4242, 4242, 4242, 4242)))),
         # the service's key is random: an all-zero one is another key
         ("bkt-other-hash-key", C["DLBA_CMD_BUCKETS_SET"], key(),
-         nest(C["DLBA_A_BUCKETS"], u32(B("START"), 0), binary(B("ASSIGN"), struct.pack("I", 0)),
-              binary(B("HASH_KEY"), bytes(16)))),
+         nest(C["DLBA_A_BUCKETS"], ba("start", 0), ba("assign", struct.pack("I", 0)),
+              ba("hash-key", bytes(16)))),
         ("panic-missing-value", C["DLBA_CMD_PANIC"], key()),
-        ("panic-value-2", C["DLBA_CMD_PANIC"], key(), u8(C["DLBA_A_PANIC"], 2)),
+        ("panic-value-2", C["DLBA_CMD_PANIC"], key(), spec_attr("dlba", "panic", 2)),
     ]
 
 
@@ -330,7 +322,7 @@ def bad_dumps(a):
     """(name, cmd, attrs...) of dump requests the kernel must refuse: with an
     error and an extack message, whether it comes in the NLMSG_ERROR of the
     dump's start or in its NLMSG_DONE, and without dumping anything."""
-    S = lambda n: C["DLBA_SVC_A_" + n]
+    sa = lambda n, v: spec_attr("service", n, v)
     other = "198.18.100.77"  # no such service
     bget, sget = C["DLBA_CMD_BUCKETS_GET"], C["DLBA_CMD_SERVER_GET"]
     return [
@@ -341,9 +333,9 @@ def bad_dumps(a):
                                                    family=socket.AF_INET)),
         ("dump-srv-unknown-service", sget, svc_key(other, 80)),
         ("dump-srv-missing-port", sget, nest(C["DLBA_A_SERVICE"],
-                                             u16(S("FAMILY"), socket.AF_INET),
-                                             binary(S("ADDR"), ip(other)),
-                                             u8(S("PROTO"), socket.IPPROTO_TCP))),
+                                             sa("family", socket.AF_INET),
+                                             sa("addr", ip(other)),
+                                             sa("proto", socket.IPPROTO_TCP))),
     ]
 
 
@@ -372,12 +364,12 @@ def intr_cases(a):
     state = {}
 
     def change():
-        state["panic"] = other.cmd(panic, key, u8(C["DLBA_A_PANIC"], 1))[0]
+        state["panic"] = other.cmd(panic, key, spec_attr("dlba", "panic", 1))[0]
 
     msgs, intr, err = dump_flags(g, bget, key, change)
     print(f"CASE dump-changed msgs={msgs} intr={intr} errno={err} panic={state.get('panic')}",
           flush=True)
-    other.cmd(panic, key, u8(C["DLBA_A_PANIC"], 0))
+    other.cmd(panic, key, spec_attr("dlba", "panic", 0))
 
 
 def main():
@@ -395,7 +387,7 @@ def main():
         probe = "198.18.100.99"
         report("good-service-new", g.cmd(C["DLBA_CMD_SERVICE_NEW"],
                                          svc_key(probe, 8080, extra=[
-                                             u32(C["DLBA_SVC_A_BUCKETS"], 64)])))
+                                             spec_attr("service", "buckets", 64)])))
         if a.mode == "good":
             report("good-service-del", g.cmd(C["DLBA_CMD_SERVICE_DEL"], svc_key(probe, 8080)))
             report("good-bkt-dump", g.dump(C["DLBA_CMD_BUCKETS_GET"], svc_key(a.vip4, a.port)))

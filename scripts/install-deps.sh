@@ -24,8 +24,10 @@ PKGS=(
 	sparse dkms make
 	# linters (scripts/lint.sh): checkpatch.pl comes from the kernel source
 	clang-format-14 clang-tidy-14 shellcheck linux-source-6.1
-	# the netlink family's YNL spec: the generator (scripts/nlgen.py)
-	python3-yaml
+	# the netlink family's YNL spec: the generators (scripts/nlgen.py) and its
+	# check against the kernel's schema (scripts/nlspec-check.py), which
+	# linux-source-6.12 carries (6.1's has none)
+	python3-yaml python3-jsonschema linux-source-6.12
 	# userspace build and unit tests
 	cmake g++ pkg-config libmnl-dev libboost-program-options-dev
 	nlohmann-json3-dev libyaml-cpp-dev libssl-dev

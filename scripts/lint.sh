@@ -11,7 +11,8 @@
 #   - clang-tidy (.clang-tidy) over the C++ files changed since the branch
 #     left origin/main (or in the last commit), with the compile commands
 #     of build/userspace (make userspace)
-#   - checkpatch.pl --no-tree over the kernel module and its UAPI header,
+#   - checkpatch.pl --no-tree over the kernel module and its UAPI header
+#     (with the part build/userspace generates from the YNL spec),
 #     from the linux-source package (scripts/install-deps.sh)
 #
 # Environment: LINT_JOBS=N runs N linter processes at a time (default 2).
@@ -142,11 +143,16 @@ checkpatch() {
 }
 # LINUX_VERSION_CODE (and the CONSTANT_COMPARISON it draws): the module is
 # built out of tree for several kernels, so it tests their version.
+# The generated netlink part of the UAPI header too, when `make userspace`
+# has made it.
+GEN_UAPI=()
+[ ! -f build/userspace/generated/uapi/linux/dlba_genl.h ] ||
+	GEN_UAPI=(build/userspace/generated/uapi/linux/dlba_genl.h)
 if CP=$(checkpatch); then
 	if "$CP" --no-tree --terse --show-types --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
-		--file kmod/*.c kmod/*.h include/uapi/linux/dlba.h \
+		--file kmod/*.c kmod/*.h include/uapi/linux/dlba.h "${GEN_UAPI[@]}" \
 		>"$OUT/checkpatch.log" 2>&1; then
-		result OK "lint: checkpatch.pl: kmod/ and include/uapi/linux/dlba.h"
+		result OK "lint: checkpatch.pl: kmod/ and include/uapi/linux/dlba.h${GEN_UAPI:+ (+ dlba_genl.h)}"
 	else
 		result FAIL "lint: checkpatch.pl: $(grep -c ': \(ERROR\|WARNING\|CHECK\):' \
 			"$OUT/checkpatch.log") findings in kmod/ and the UAPI header" "$OUT/checkpatch.log"

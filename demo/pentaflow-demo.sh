@@ -38,8 +38,8 @@ who() {
 PF_BUCKETS=256
 T0=$SECONDS
 pf_setup || { echo "demo: could not build the topology"; exit 1; }
-S80=$(pf_svc 4 80)
-S443=$(pf_svc 4 443)
+S80=$(svc 4 80)
+S443=$(svc 4 443)
 
 step "Pentaflow: client -> dlba.ko (VIP $VIP4, dr) -> DLBA servers d1, d2 (dlbad) -> nginx b1 b2 b3"
 pf_dlbad_start 1 && pf_dlbad_start 2 || { echo "demo: dlbad did not start"; exit 1; }

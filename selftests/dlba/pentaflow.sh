@@ -41,8 +41,8 @@ check_err $? "could not build the Pentaflow topology"
 log_test "pentaflow: topology: client, router, dlba.ko, 2 DLBA servers, 3 nginx"
 [ "$NUM_FAIL" = 0 ] || exit "$KSFT_FAIL"
 
-ALL_SVCS=("$(pf_svc 4 80)" "$(pf_svc 4 443)" "$(pf_svc 6 80)" "$(pf_svc 6 443)")
-SVC80=$(pf_svc 4 80)
+ALL_SVCS=("$(svc 4 80)" "$(svc 4 443)" "$(svc 6 80)" "$(svc 6 443)")
+SVC80=$(svc 4 80)
 
 pf_dlbad_start 1 && pf_dlbad_start 2
 check_err $? "dlbad did not start: $(tail -n 3 "$TESTDIR"/dlbad-d*/dlbad.log 2>/dev/null | tr '\n' '|')"
@@ -73,20 +73,20 @@ ns_rx() { ip -n "$1" -s -j link show dev "$2" | jq -r '.[0].stats64.rx.bytes'; }
 # ------------------------------------------------------ a. HTTP, both layers
 out=$(pf_many 30 4 http /)
 cnt=$(pf_tally <<<"$out")
-[ "$(pf_field err "$cnt")" = 0 ] || fail "requests failed: $cnt; $(grep -m1 ERROR <<<"$out")"
+[ "$(field err "$cnt")" = 0 ] || fail "requests failed: $cnt; $(grep -m1 ERROR <<<"$out")"
 for i in 1 2; do
-	[ "$(pf_field "d$i" "$cnt")" -gt 0 ] || fail "DLBA server d$i proxied no request: $cnt"
+	[ "$(field "d$i" "$cnt")" -gt 0 ] || fail "DLBA server d$i proxied no request: $cnt"
 	p=$(sched_srv "$SVC80" "$i" .stats.packets)
 	b=$(sched_srv "$SVC80" "$i" .buckets)
 	[ "${p:-0}" -gt 0 ] && [ "${b:-0}" -gt 0 ] ||
 		fail "scheduler: server $i has packets=$p buckets=$b"
 	c=$(st "$i" '.services[] | select(.name == "shop-http") | .stats.connections')
 	h=$(st "$i" '[.servers[].stats.hits] | add')
-	[ "$c" = "$(pf_field "d$i" "$cnt")" ] && [ "$h" = "$c" ] ||
-		fail "d$i status: $c connections, $h hits; the client saw $(pf_field "d$i" "$cnt")"
+	[ "$c" = "$(field "d$i" "$cnt")" ] && [ "$h" = "$c" ] ||
+		fail "d$i status: $c connections, $h hits; the client saw $(field "d$i" "$cnt")"
 done
 used=0
-for b in b1 b2 b3; do [ "$(pf_field "$b" "$cnt")" = 0 ] || used=$((used + 1)); done
+for b in b1 b2 b3; do [ "$(field "$b" "$cnt")" = 0 ] || used=$((used + 1)); done
 [ "$used" -ge 2 ] || fail "the DLBA servers used only $used back-end(s): $cnt"
 log_test "pentaflow: 30 HTTP requests via the scheduler to d1 and d2, $used back-ends ($cnt)"
 
@@ -137,8 +137,8 @@ cookie_session() {
 		out=$(pf_many 10 "$fam" https "/checkout?round=$k" -b "$jar" -D "$hdr.$k")
 		n=$((n + 10))
 		nhttps=$((nhttps + 10))
-		seen_d1=$((seen_d1 + $(pf_field d1 "$(pf_tally <<<"$out")")))
-		seen_d2=$((seen_d2 + $(pf_field d2 "$(pf_tally <<<"$out")")))
+		seen_d1=$((seen_d1 + $(field d1 "$(pf_tally <<<"$out")")))
+		seen_d2=$((seen_d2 + $(field d2 "$(pf_tally <<<"$out")")))
 		[ "$(grep -c "^backend=$B .*cookie=JSESSIONID=$B-" <<<"$out")" = 10 ] ||
 			fail "https requests left back-end $B or lost its session cookie: $(grep -v -m1 "^backend=$B " <<<"$out")"
 		grep -qi '^Set-Cookie: SpServer=' "$hdr.$k" &&
@@ -153,10 +153,10 @@ cookie_session() {
 	[ "$(grep -c "^backend=$B " <<<"$out")" = 4 ] ||
 		fail "http /cart went to another back-end: $(grep -v -m1 "^backend=$B " <<<"$out")"
 	c1=$(counters) || fail "could not read the dlbad status tables"
-	inv=$(($(pf_field invalid "$c1") - $(pf_field invalid "$c0")))
-	ph=$(($(pf_field hits "$c1") - $(pf_field hits "$c0")))
-	r1=$(($(pf_field resumed1 "$c1") - $(pf_field resumed1 "$c0")))
-	r2=$(($(pf_field resumed2 "$c1") - $(pf_field resumed2 "$c0")))
+	inv=$(($(field invalid "$c1") - $(field invalid "$c0")))
+	ph=$(($(field hits "$c1") - $(field hits "$c0")))
+	r1=$(($(field resumed1 "$c1") - $(field resumed1 "$c0")))
+	r2=$(($(field resumed2 "$c1") - $(field resumed2 "$c0")))
 	[ "$inv" = 0 ] || fail "$inv persistence cookies rejected by a DLBA server"
 	[ "$ph" = "$n" ] || fail "persistence hits grew by $ph, expected $n"
 	# curl resumes its one TLS session on every new connection; the
@@ -173,7 +173,7 @@ cookie_session 6
 declare -A before
 for i in 1 2; do for b in 1 2 3; do before[$i.$b]=$(hits_of "$i" "$b"); done; done
 out=$(pf_many 16 4 http /status-check; pf_many 8 4 https /status-check)
-[ "$(pf_field err "$(pf_tally <<<"$out")")" = 0 ] || fail "requests failed: $(pf_tally <<<"$out")"
+[ "$(field err "$(pf_tally <<<"$out")")" = 0 ] || fail "requests failed: $(pf_tally <<<"$out")"
 detail=
 for i in 1 2; do
 	detail+="d$i:"
@@ -222,8 +222,8 @@ touch "$TESTDIR/loop.stop"
 wait "$LOOP_PID" 2>/dev/null
 after=$(requests_after "$t_fail" | cut -d' ' -f2-)
 cnt=$(pf_tally <<<"$after")
-[ "$(pf_field err "$cnt")" = 0 ] || fail "requests after the failure mark failed: $cnt; $(grep -m1 ERROR <<<"$after")"
-[ "$(pf_field d1 "$cnt")" = 0 ] && [ "$(pf_field d2 "$cnt")" -ge 10 ] ||
+[ "$(field err "$cnt")" = 0 ] || fail "requests after the failure mark failed: $cnt; $(grep -m1 ERROR <<<"$after")"
+[ "$(field d1 "$cnt")" = 0 ] && [ "$(field d2 "$cnt")" -ge 10 ] ||
 	fail "requests after the mark not all via d2: $cnt"
 lost=$(awk -v a="$t_kill" -v b="$t_fail" '$1 > a && $1 <= b && /ERROR/' "$TESTDIR/loop.log" | wc -l)
 log_test "pentaflow: d1 killed: failed after $(awk -v a="$t_kill" -v b="$t_fail" 'BEGIN { printf "%.1f", b - a }')s, buckets reset, then all OK via d2 ($cnt; $lost lost before)"
@@ -239,8 +239,8 @@ done
 out=$(pf_many 20 4 http /)
 cnt=$(pf_tally <<<"$out")
 nb=$(summary "$SVC80" | jq -r '.servers["1"] // 0')
-[ "$(pf_field err "$cnt")" = 0 ] || fail "requests failed: $cnt"
-[ "$(pf_field d1 "$cnt")" -gt 0 ] && [ "$nb" -gt 0 ] || fail "d1 gets no new clients: $cnt, $nb buckets"
+[ "$(field err "$cnt")" = 0 ] || fail "requests failed: $cnt"
+[ "$(field d1 "$cnt")" -gt 0 ] && [ "$nb" -gt 0 ] || fail "d1 gets no new clients: $cnt, $nb buckets"
 log_test "pentaflow: d1 restarted: failed mark cleared, $nb new buckets ($cnt)"
 pf_hc_stop
 

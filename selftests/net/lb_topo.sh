@@ -26,17 +26,15 @@
 #
 # Usage: source lib.sh, then this file; lb_topo_setup; then variables:
 #   $CLI $LB $S1 $S2 $S3            namespace names
-#   $VIP4 $VIP6 $CLI4 $CLI6          addresses
-#   srv_addr4 N / srv_addr6 N / srv_mac N
+#   $VIP4 $VIP6 $CLI4 $CLI6          addresses (lib.sh's address plan)
+#   srv_addr4 N / srv_addr6 N / srv_addr FAM N / srv_mac N / srv_ns N
 
-VIP4=198.18.100.10
-VIP6=fd00:db1a:100::10
-CLI4=198.18.0.2
-CLI6=fd00:db1a:c::2
-LB_CLI4=198.18.0.1
-LB_CLI6=fd00:db1a:c::1
-LB_SRV4=198.18.1.1
-LB_SRV6=fd00:db1a:1::1
+# The address plan is lib.sh's (VIP4/6, CLI4/6, the gateways); the LB is
+# the gateway of both nets here.
+LB_CLI4=$CLI_GW4
+LB_CLI6=$CLI_GW6
+LB_SRV4=$SRV_GW4
+LB_SRV6=$SRV_GW6
 UDP_PORT=9000
 # extra client source addresses (for spreading buckets)
 CLI_EXTRA4=(198.18.0.100 198.18.0.101 198.18.0.102 198.18.0.103)
@@ -49,14 +47,8 @@ srv_ns() {
 }
 srv_mac() { mac_of "$(srv_ns "$1")" eth0; }
 
-# vip FAMILY / cli_addr FAMILY / srv_addr FAMILY N / url FAMILY [PATH] [PORT]
-vip() { if [ "$1" = 4 ]; then echo "$VIP4"; else echo "$VIP6"; fi; }
+# srv_addr FAMILY N (vip, svc, url: lib.sh)
 srv_addr() { if [ "$1" = 4 ]; then srv_addr4 "$2"; else srv_addr6 "$2"; fi; }
-# host part for URLs / SVC strings: IPv6 in brackets
-bracket() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
-url() { echo "http://$(bracket "$(vip "$1")"):${3:-80}${2:-/}"; }
-# svc FAMILY [PORT] [PROTO] -> "198.18.100.10:80/tcp" / "[fd00:..]:80/tcp"
-svc() { echo "$(bracket "$(vip "$1")"):${2:-80}/${3:-tcp}"; }
 
 # shellcheck disable=SC2153 # setup_ns assigns the namespace variables (CLI, LB, ...) by name
 lb_topo_setup() {
@@ -117,19 +109,10 @@ lb_topo_setup() {
 			addr add $(srv_addr6 "$i")/64 dev eth0 nodad
 			route add default via $LB_SRV4
 			route add ::/0 via $LB_SRV6
-			addr add $VIP4/32 dev lo
-			addr add $VIP6/128 dev lo nodad
 			link set tunl0 up
 			link set ip6tnl0 up
 		EOF
-		ip netns exec "$ns" sysctl -qw \
-			net.ipv4.conf.all.arp_ignore=1 \
-			net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.eth0.arp_ignore=1 \
-			net.ipv4.conf.eth0.arp_announce=2 \
-			net.ipv4.conf.eth0.rp_filter=0 \
-			net.ipv4.conf.tunl0.rp_filter=0 \
-			net.ipv4.tcp_wmem="4096 16384 65536" || return 1
+		vip_on_lo "$ns" tunl0 -- net.ipv4.tcp_wmem="4096 16384 65536" || return 1
 		nginx_start "$ns" "s$i" || return 1
 		if [ "${LB_TOPO_UDP:-}" = udp ]; then
 			udp_echo_start "$ns" "s$i" || return 1
@@ -192,13 +175,4 @@ count_servers() {
 		/^server=s[1-3] local=/ { split($1, a, "="); c[a[2]]++; next }
 		/[^ \t]/ { e++ }
 		END { printf "s1=%d s2=%d s3=%d err=%d\n", c["s1"], c["s2"], c["s3"], e }'
-}
-
-# field KEY "k1=v1 k2=v2": print the value of KEY
-field() {
-	local kv
-	for kv in $2; do
-		[ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return 0; }
-	done
-	echo 0
 }

@@ -2,34 +2,33 @@
 # shellcheck shell=bash
 #
 # Shared helpers for the DLBA network selftests, in the style of the
-# kernel's tools/testing/selftests/net/lib.sh (written for DLBA):
+# kernel's tools/testing/selftests/net/lib.sh (written for DLBA).  The
+# results, defer scopes and generic helpers come from ksft.sh (shared with
+# dlbad's integration tests and bench/l4); this file adds what needs root
+# and network namespaces:
 #
+#   - the address plan both topologies (lb_topo.sh, pentaflow_topo.sh) use:
+#     VIP4/VIP6, CLI4/CLI6, the two gateways, vip, svc, url
 #   - setup_ns VAR...     create uniquely named network namespaces, store
-#                         each name in VAR, delete them on exit
-#   - defer CMD...        push a clean-up command; all run in reverse order
-#                         on EXIT (also on failure or ^C)
-#   - RET / check_err / check_fail / log_test / log_test_skip
-#                         result bookkeeping; log_test prints
-#                         "TEST: <desc>  [ OK ]" | "[FAIL]" | "[SKIP]"
-#   - exit_status         0 all passed, 1 any failed, 4 nothing ran (skip)
+#                         each name in VAR, delete them on exit (deferred)
+#   - vip_on_lo NS        the VIP on lo of a real server that never answers
+#                         ARP for it (dr, tun)
 #   - setup_fail MSG      the product could not be set up (module load,
 #                         topology): a FAIL line and exit 1, never a skip
 #   - PLAN=N              every test file states how many TEST lines it
 #                         prints; selftests/run.sh fails a file that
 #                         reports fewer (a crash or a timeout half way)
-#   - veth_pair, nginx_start, kmod_load, dlba_load, dlba_unload, ...
+#   - veth_pair, wait_listen, nginx_start, nginx_serve, kmod_load,
+#     dlba_load, dlba_unload, ...
 #
 # Tests run as root inside the VM (selftests/vm/run-vm.sh) where the host
 # root is read-only: everything written goes below $TESTDIR in /tmp.
-
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
 
 SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$SELFTESTS_DIR/.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 DLBACTL=${DLBACTL:-$REPO_DIR/build/userspace/dlbactl/dlbactl}
+source "$SELFTESTS_DIR/net/ksft.sh"
 
 # DLBA_TRACE=1: bash xtrace of the test file, with timestamps, into
 # $DLBA_VM_RESULTS/trace-NAME.log (the VM's results share) or /tmp
@@ -39,119 +38,18 @@ if [ "${DLBA_TRACE:-0}" = 1 ]; then
 	set -x
 fi
 
-NUM_PASS=0
-NUM_FAIL=0
-NUM_SKIP=0
-RET=0
-RETMSG=
-VERBOSE=${VERBOSE:-0}
-
-# ------------------------------------------------------------ defer / cleanup
-DEFER_STACK=()
-
-# defer CMD [ARG...]: run CMD at exit, after everything deferred later.
-defer() {
-	DEFER_STACK+=("$(printf '%q ' "$@")")
-}
-
-# Run and drop all deferred commands (newest first).  Safe to call twice.
-defer_run() {
-	local i
-	for ((i = ${#DEFER_STACK[@]} - 1; i >= 0; i--)); do
-		eval "${DEFER_STACK[$i]}" >/dev/null 2>&1 || true
-	done
-	DEFER_STACK=()
-}
-
-cleanup() {
-	defer_run
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --------------------------------------------------------------- results
-# check_err RC MSG: record a failure when RC != 0 (first message wins).
-check_err() {
-	local rc=$1 msg=$2
-	if [ "$RET" -eq 0 ] && [ "$rc" -ne 0 ]; then
-		RET=$rc
-		RETMSG=$msg
-	fi
-}
-
-# check_fail RC MSG: record a failure when RC == 0 (the command should
-# have failed).
-check_fail() {
-	local rc=$1 msg=$2
-	if [ "$RET" -eq 0 ] && [ "$rc" -eq 0 ]; then
-		RET=1
-		RETMSG=$msg
-	fi
-}
-
-# fail MSG: record a failure unconditionally.
-fail() {
-	check_err 1 "$1"
-}
-
-# log_test DESC: print the verdict for RET and reset it.
-log_test() {
-	local desc=$1
-	if [ "$RET" -eq "$KSFT_SKIP" ]; then
-		printf "TEST: %-70s  [SKIP]\n" "$desc"
-		[ -z "$RETMSG" ] || printf "\t%s\n" "$RETMSG"
-		NUM_SKIP=$((NUM_SKIP + 1))
-	elif [ "$RET" -ne 0 ]; then
-		printf "TEST: %-70s  [FAIL]\n" "$desc"
-		[ -z "$RETMSG" ] || printf "\t%s\n" "$RETMSG"
-		NUM_FAIL=$((NUM_FAIL + 1))
-	else
-		printf "TEST: %-70s  [ OK ]\n" "$desc"
-		NUM_PASS=$((NUM_PASS + 1))
-	fi
-	RET=0
-	RETMSG=
-}
-
-# log_test_skip DESC REASON
-log_test_skip() {
-	RET=$KSFT_SKIP
-	RETMSG=$2
-	log_test "$1"
-}
-
-# log_info MSG: commentary shown between TEST lines.
-log_info() {
-	printf "INFO: %s\n" "$*"
-}
-
-# exit_status: 1 if anything failed, 4 if nothing passed but something was
-# skipped (or nothing ran), else 0.
-exit_status() {
-	if [ "$NUM_FAIL" -gt 0 ]; then
-		echo "$KSFT_FAIL"
-	elif [ "$NUM_PASS" -eq 0 ]; then
-		echo "$KSFT_SKIP"
-	else
-		echo "$KSFT_PASS"
-	fi
-}
-
 # setup_fail MSG: what the test file needs of the product (dlba.ko loads,
 # the topology builds, a daemon starts) did not work.  That is a failure
 # of the product or the harness, not a missing tool: report it and stop.
 setup_fail() {
-	printf "TEST: %-70s  [FAIL]\n\t%s\n" "${0##*/}: set-up" "$1"
+	ksft_result FAIL "${0##*/}: set-up"
+	printf "\t%s\n" "$1"
 	exit "$KSFT_FAIL"
 }
 
 # require_root / require_cmd CMD...: skip the whole file when a tool the
 # test needs is missing (scripts/check.sh fails on skips unless
 # CHECK_ALLOW_SKIP=1).
-skip_all() {
-	printf "TEST: %-70s  [SKIP]\n\t%s\n" "${0##*/}" "$1"
-	exit "$KSFT_SKIP"
-}
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root"
 }
@@ -162,16 +60,33 @@ require_cmd() {
 	done
 }
 
-# Run a command quietly unless VERBOSE=1; on failure show its output.
-run_cmd() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$VERBOSE" = 1 ] || [ "$rc" -ne 0 ]; then
-		printf "    cmd: %s (rc %d)\n" "$*" "$rc" >&2
-		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    /' >&2
-	fi
-	return "$rc"
+# ------------------------------------------------------------- address plan
+# One plan for both topologies: the client net 198.18.0.0/24 and
+# fd00:db1a:c::/64 (client .2, its gateway .1), the server (array) net
+# 198.18.1.0/24 and fd00:db1a:1::/64 (its gateway .1), the VIP
+# 198.18.100.10 / fd00:db1a:100::10.  lb_topo.sh's gateway is the LB,
+# pentaflow_topo.sh's a router (RTR); each names them after its own boxes.
+# shellcheck disable=SC2034 # the topologies and the test files read them
+{
+VIP4=198.18.100.10
+VIP6=fd00:db1a:100::10
+CLI4=198.18.0.2
+CLI6=fd00:db1a:c::2
+CLI_GW4=198.18.0.1
+CLI_GW6=fd00:db1a:c::1
+SRV_GW4=198.18.1.1
+SRV_GW6=fd00:db1a:1::1
+}
+
+# vip FAMILY: the VIP of family 4 or 6
+vip() { if [ "$1" = 4 ]; then echo "$VIP4"; else echo "$VIP6"; fi; }
+# svc FAMILY [PORT] [PROTO] -> "198.18.100.10:80/tcp" / "[fd00:..]:80/tcp"
+svc() { echo "$(bracket "$(vip "$1")"):${2:-80}/${3:-tcp}"; }
+# url FAMILY [PATH] [PORT] [SCHEME] -> http://VIP:PORT/PATH
+# (no PORT: 80; an empty PORT: the scheme's own, as for https)
+url() {
+	local port=${3-80}
+	echo "${4:-http}://$(bracket "$(vip "$1")")${port:+:$port}${2:-/}"
 }
 
 # --------------------------------------------------------------- temp dir
@@ -227,28 +142,35 @@ veth_pair() {
 	ip -n "$ns2" link set "$dev2" up
 }
 
+# vip_on_lo NS [DEV...]: the VIP on NS's lo, for a real server of dr or
+# tun (or a DLBA server behind the scheduler): the packets for the VIP
+# arrive with its MAC or in a tunnel, and it never answers ARP for the VIP
+# (arp_ignore=1, arp_announce=2 on all and on eth0), so that only the
+# balancer takes the VIP's traffic.  rp_filter is off on eth0 and on every
+# DEV (tunl0 for tun): replies and decapsulated packets come from anywhere.
+# EXTRA sysctls (name=value) may follow "--".
+vip_on_lo() {
+	local ns=$1 dev sysctls=()
+	shift
+	sysctls=(net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+		net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+		net.ipv4.conf.eth0.rp_filter=0)
+	while [ $# -gt 0 ]; do
+		dev=$1
+		shift
+		[ "$dev" = -- ] && { sysctls+=("$@"); break; }
+		sysctls+=("net.ipv4.conf.$dev.rp_filter=0")
+	done
+	ip -n "$ns" -batch - <<-EOF || return 1
+		addr add $VIP4/32 dev lo
+		addr add $VIP6/128 dev lo nodad
+	EOF
+	ip netns exec "$ns" sysctl -qw "${sysctls[@]}"
+}
+
 # mac_of NS DEV
 mac_of() {
 	ip -n "$1" link show dev "$2" | awk '/link\/ether/ { print $2; exit }'
-}
-
-# wait_for TIMEOUT_S CMD...: poll CMD (a command or shell function) until
-# it succeeds or TIMEOUT_S seconds have passed.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while :; do
-		"$@" >/dev/null 2>&1 && return 0
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
-
-# wait_listen NS PROTO PORT: until something listens on PORT (tcp|udp).
-wait_listen() {
-	local ns=$1 proto=$2 port=$3 flag=-Htln
-	[ "$proto" = udp ] && flag=-Huln
-	wait_for 30 sh -c "ip netns exec '$ns' ss $flag 'sport = :$port' | grep -q ."
 }
 
 # ------------------------------------------------------------------ nginx
@@ -272,7 +194,29 @@ nginx_start() {
 		listen [::]:$port ipv6only=on reuseport;
 "
 	done
-	cat >"$dir/nginx.conf" <<EOF
+	# shellcheck disable=SC2016 # nginx variables, not the shell's
+	nginx_serve "$ns" "$dir" "$1" \
+		'$remote_addr $remote_port $request_uri $status $bytes_sent' <<EOF
+		keepalive_timeout 30;
+		sendfile on;
+$listen
+		root $dir/www;
+		location = / {
+			return 200 "server=$name local=\$server_addr:\$server_port client=\$remote_addr:\$remote_port\n";
+		}
+		location = /big { }
+EOF
+}
+
+# nginx_serve NS DIR PORT LOGFORMAT: run nginx in NS from DIR (its
+# nginx.conf, pid, logs and temporary files) with the inside of its server
+# block read from stdin; requests are logged to DIR/access.log as LOGFORMAT
+# (nginx variables).  Stopped at exit (deferred); returns when PORT listens.
+nginx_serve() {
+	local ns=$1 dir=$2 port=$3 logformat=$4
+	mkdir -p "$dir/tmp"
+	{
+		cat <<EOF
 worker_processes 1;
 worker_rlimit_nofile 8192;
 daemon on;
@@ -280,29 +224,18 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 4096; }
 http {
-	log_format dlba '\$remote_addr \$remote_port \$request_uri \$status \$bytes_sent';
-	access_log $dir/access.log dlba;
-	client_body_temp_path $dir/tmp/body;
-	proxy_temp_path $dir/tmp/proxy;
-	fastcgi_temp_path $dir/tmp/fastcgi;
-	uwsgi_temp_path $dir/tmp/uwsgi;
-	scgi_temp_path $dir/tmp/scgi;
-	keepalive_timeout 30;
-	sendfile on;
+	log_format t '$logformat';
+	access_log $dir/access.log t;
+$(nginx_temp_paths "$dir/tmp")
 	default_type text/plain;
 	server {
-$listen
-		root $dir/www;
-		location = / {
-			return 200 "server=$name local=\$server_addr:\$server_port client=\$remote_addr:\$remote_port\n";
-		}
-		location = /big { }
-	}
-}
 EOF
+		cat
+		printf '\t}\n}\n'
+	} >"$dir/nginx.conf"
 	ip netns exec "$ns" nginx -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
 	defer nginx_stop "$dir"
-	wait_listen "$ns" tcp "$1"
+	wait_listen "$ns" tcp "$port"
 }
 
 nginx_stop() {

@@ -42,14 +42,12 @@
 # 1; pf_dlbad_start 2; pf_sched_setup.  Variables: $CLI $RTR $LB $D1 $D2 $BSW
 # $B1 $B2 $B3, $VIP4 $VIP6, $PF_CERT (the CA file a client trusts).
 
-VIP4=198.18.100.10
-VIP6=fd00:db1a:100::10
-CLI4=198.18.0.2
-CLI6=fd00:db1a:c::2
-RTR_CLI4=198.18.0.1
-RTR_CLI6=fd00:db1a:c::1
-RTR_ARR4=198.18.1.1
-RTR_ARR6=fd00:db1a:1::1
+# The address plan is lib.sh's (VIP4/6, CLI4/6, the gateways); the router
+# RTR is the gateway of both nets here.
+RTR_CLI4=$CLI_GW4
+RTR_CLI6=$CLI_GW6
+RTR_ARR4=$SRV_GW4
+RTR_ARR6=$SRV_GW6
 LB4=198.18.1.10
 LB6=fd00:db1a:1::10
 PF_BIG_MB=${PF_BIG_MB:-4}
@@ -65,12 +63,9 @@ pf_d_baddr() { echo "198.18.2.2$1"; }
 pf_b_addr() { echo "198.18.2.3$1"; }
 pf_d_ns() { case $1 in 1) echo "$D1" ;; 2) echo "$D2" ;; esac; }
 pf_b_ns() { case $1 in 1) echo "$B1" ;; 2) echo "$B2" ;; 3) echo "$B3" ;; esac; }
-pf_bracket() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
-pf_vip() { if [ "$1" = 4 ]; then echo "$VIP4"; else echo "$VIP6"; fi; }
-# pf_svc FAM PORT: the scheduler's service string
-pf_svc() { echo "$(pf_bracket "$(pf_vip "$1")"):$2/tcp"; }
-# pf_url FAM http|https [PATH]
-pf_url() { echo "$2://$(pf_bracket "$(pf_vip "$1")")${3:-/}"; }
+# pf_url FAM http|https [PATH]: the scheme's own port (svc, vip, bracket:
+# lib.sh)
+pf_url() { url "$1" "${3:-/}" "" "$2"; }
 
 # pf_setup: load dlba.ko, build the namespaces, start the back-ends, make
 # the TLS certificate and the array's shared keys.  Skips the calling test
@@ -172,17 +167,10 @@ pf_topo() {
 			addr add $(pf_d_addr4 "$i")/24 dev eth0
 			addr add $(pf_d_addr6 "$i")/64 dev eth0 nodad
 			addr add $(pf_d_baddr "$i")/24 dev eth1
-			addr add $VIP4/32 dev lo
-			addr add $VIP6/128 dev lo nodad
 			route add default via $RTR_ARR4
 			route add ::/0 via $RTR_ARR6
 		EOF
-		ip netns exec "$ns" sysctl -qw \
-			net.ipv4.conf.all.arp_ignore=1 \
-			net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.eth0.arp_ignore=1 \
-			net.ipv4.conf.eth0.arp_announce=2 \
-			net.ipv4.conf.eth0.rp_filter=0 || return 1
+		vip_on_lo "$ns" || return 1
 	done
 
 	# back-end web servers
@@ -205,25 +193,12 @@ pf_topo() {
 # pf_backend_start N: nginx back-end bN (see the header for its answers)
 pf_backend_start() {
 	local n=$1 dir=$TESTDIR/nginx-b$1
-	mkdir -p "$dir/www" "$dir/tmp"
+	mkdir -p "$dir/www"
 	[ -e "$TESTDIR/pf-big" ] || truncate -s "${PF_BIG_MB}M" "$TESTDIR/pf-big"
 	ln -sf "$TESTDIR/pf-big" "$dir/www/big"
-	cat >"$dir/nginx.conf" <<EOF
-worker_processes 1;
-daemon on;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-	log_format pf '\$remote_addr \$request_uri \$status \$bytes_sent';
-	access_log $dir/access.log pf;
-	client_body_temp_path $dir/tmp/body;
-	proxy_temp_path $dir/tmp/proxy;
-	fastcgi_temp_path $dir/tmp/fastcgi;
-	uwsgi_temp_path $dir/tmp/uwsgi;
-	scgi_temp_path $dir/tmp/scgi;
-	default_type text/plain;
-	server {
+	# shellcheck disable=SC2016 # nginx variables, not the shell's
+	nginx_serve "$(pf_b_ns "$n")" "$dir" 80 \
+		'$remote_addr $request_uri $status $bytes_sent' <<EOF
 		listen 80;
 		root $dir/www;
 		location = /login {
@@ -234,12 +209,7 @@ http {
 		location / {
 			return 200 "backend=b$n dlba=\$remote_addr uri=\$request_uri cookie=\$http_cookie\n";
 		}
-	}
-}
 EOF
-	ip netns exec "$(pf_b_ns "$n")" nginx -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
-	defer nginx_stop "$dir"
-	wait_listen "$(pf_b_ns "$n")" tcp 80
 }
 
 # pf_keys: the service's certificate (ECDSA P-256, for the VIP's addresses,
@@ -287,7 +257,7 @@ services:
 EOF
 		for fam in 4 6; do
 			name=shop; [ "$fam" = 6 ] && name=shop6
-			listen=$(pf_bracket "$(pf_vip "$fam")")
+			listen=$(bracket "$(vip "$fam")")
 			cat <<EOF
   - name: $name-http
     listen: "$listen:80"
@@ -350,7 +320,7 @@ pf_sched_setup() {
 		echo "services:"
 		for fam in 4 6; do
 			for port in 80 443; do
-				echo "  - service: \"$(pf_svc "$fam" "$port")\""
+				echo "  - service: \"$(svc "$fam" "$port")\""
 				echo "    buckets: $PF_BUCKETS"
 				echo "    timeout: $PF_TIMEOUT"
 				echo "    servers:"
@@ -382,7 +352,7 @@ pf_hc_mark() {
 	local flag=$1 i=$2 fam port
 	for fam in 4 6; do
 		for port in 80 443; do
-			lbctl server set "$(pf_svc "$fam" "$port")" --id "$i" "$flag" || return 1
+			lbctl server set "$(svc "$fam" "$port")" --id "$i" "$flag" || return 1
 		done
 	done
 }
@@ -425,8 +395,8 @@ pf_hc_start() {
 	ip netns exec "$LB" env TESTDIR="$TESTDIR" LB="$LB" DLBACTL="$DLBACTL" \
 		VIP4="$VIP4" VIP6="$VIP6" PF_METRICS_PORT="$PF_METRICS_PORT" \
 		PF_HC_INTERVAL="$PF_HC_INTERVAL" PF_HC_RETRIES="$PF_HC_RETRIES" \
-		bash -c "$(declare -f pf_hc_loop pf_hc_probe pf_hc_mark pf_svc pf_vip \
-			pf_bracket pf_d_addr4 lbctl dlbactl_ns); pf_hc_loop" &
+		bash -c "$(declare -f pf_hc_loop pf_hc_probe pf_hc_mark svc vip \
+			bracket pf_d_addr4 lbctl dlbactl_ns); pf_hc_loop" &
 	PF_HC_PID=$!
 	defer kill "$PF_HC_PID"
 }
@@ -488,13 +458,4 @@ pf_tally() {
 		}
 		/[^ \t]/ { e++ }
 		END { printf "d1=%d d2=%d b1=%d b2=%d b3=%d err=%d\n", d1, d2, c["b1"], c["b2"], c["b3"], e }'
-}
-
-# pf_field KEY "k1=v1 k2=v2": print the value of KEY (0 if absent)
-pf_field() {
-	local kv
-	for kv in $2; do
-		[ "${kv%%=*}" = "$1" ] && { kv=${kv#*=}; echo "${kv:-0}"; return 0; }
-	done
-	echo 0
 }

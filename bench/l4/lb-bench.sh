@@ -40,9 +40,20 @@
 #   BENCH_ROUNDS (3) BENCH_EST (10000) BENCH_NEW (10000) BENCH_MEM (100000)
 #   BENCH_METHODS  ("dr nat")  BENCH_MEM_METHODS (dr): methods of the memory test
 #   BENCH_OUT      directory for raw results (default /tmp/bench-l4)
+#
+# The shell test library (selftests/net/ksft.sh; run.sh puts a copy beside
+# the copy of this script the VM runs): what it sets up is torn down by
+# deferred clean-ups (each variant's load balancer in a scope of its own,
+# the namespaces at exit), and each validated variant and a failure print
+# a kselftest "TEST: lb-bench: ...  [ OK ]|[FAIL]" line.
 set -euo pipefail
 # Parsed as one block before it runs: editing this file meanwhile is harmless.
 {
+
+KSFT_LIB=$(dirname "$0")/ksft.sh
+[ -f "$KSFT_LIB" ] || KSFT_LIB=$(dirname "$0")/../../selftests/net/ksft.sh
+# shellcheck source=../../selftests/net/ksft.sh
+source "$KSFT_LIB"
 
 FLOOD=${BENCH_FLOOD:?BENCH_FLOOD must name the l4flood binary}
 DLBA_KO=${BENCH_DLBA_KO:-}
@@ -78,7 +89,7 @@ RAW=$OUT/raw.txt
 : >"$RAW"
 
 log() { echo "lb-bench: $*" >&2; }
-die() { log "FAIL: $*"; exit 1; }
+die() { ksft_result FAIL "lb-bench: $*"; exit 1; }
 
 SRV_MAC=() LSN_MAC=()
 for i in $(seq 1 $NSRV); do
@@ -110,6 +121,7 @@ topo_up() {
 	local i ns
 	for ns in cl lb $(seq -f 's%g' 1 $NSRV); do
 		ip netns add "$ns"
+		defer ip netns del "$ns"
 		# no IPv6 chatter (DAD, router solicitations) in the counters
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1
@@ -277,6 +289,7 @@ lb_up() {	# variant
 	esac
 }
 
+# shellcheck disable=SC2317 # run by defer (the variant's scope, or at exit)
 lb_down() {	# variant
 	case "$1" in
 	ipvs-*) ip netns exec lb ipvsadm -C; ipvs_unload ;;
@@ -331,10 +344,13 @@ validate() {
 }
 
 # One variant in one round: set up, validate, time est then new flows (cold,
-# then warm).
+# then warm).  The load balancer is the variant's scope: taken down when it
+# ends, or at exit when a check fails.
 run_variant() {	# round variant
 	local r=$1
 	CUR=$2
+	defer_scope_push
+	defer lb_down "$CUR"
 	lb_up "$CUR"
 	validate
 	# one untimed ACK per flow: IPVS moves each connection to ESTABLISHED
@@ -360,7 +376,8 @@ run_variant() {	# round variant
 	flood syn $NEW2_SRC $NEW_NIPS $NEW_SPORT $NEW_NPORTS "$NEW"
 	check_run neww "$NEW"
 	echo "round=$r variant=$CUR test=neww ns_per_pkt=$T" >>"$RAW"
-	lb_down "$CUR"
+	defer_scope_pop
+	ksft_result OK "lb-bench: round $r: $CUR forwards every frame as expected"
 }
 
 # ------------------------------------------------------------------- memory
@@ -380,6 +397,8 @@ run_memory() {	# variant
 	local v=$1 s0 s1 s2 s3 conns=0 in ok bad
 	CUR=$v
 	s0=$(mem_snapshot)
+	defer_scope_push
+	defer lb_down "$v"
 	lb_up "$v"
 	set_filters "$v" drop
 	s1=$(mem_snapshot)
@@ -397,7 +416,8 @@ run_memory() {	# variant
 		conns=$((conns - 1))
 	fi
 	echo "variant=$v flows=$MEM_FIRST,$MEM mem0=\"$s0\" mem_svc=\"$s1\" mem_a=\"$s2\" mem_b=\"$s3\" ipvs_conns=$conns" >>"$RAW"
-	lb_down "$v"
+	defer_scope_pop
+	ksft_result OK "lb-bench: memory $v: all $MEM flows forwarded as expected"
 }
 
 # --------------------------------------------------------------------- main
@@ -412,7 +432,6 @@ for m in $METHODS; do
 	for lb in $LBS; do VARIANTS="$VARIANTS $lb-$m"; done
 done
 
-trap topo_down EXIT
 ipvs_unload
 dlba_unload
 topo_down

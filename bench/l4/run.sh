@@ -119,8 +119,9 @@ for v in BENCH_ROUNDS BENCH_EST BENCH_NEW BENCH_MEM BENCH_METHODS BENCH_MEM_METH
 	[ -z "${!v:-}" ] || VMARGS+=(--env "$v=${!v}")
 done
 
-# the VM runs a copy, so that editing the tree meanwhile cannot disturb it
+# the VM runs a copy (with the test library it sources), so that editing the tree meanwhile cannot disturb it
 cp "$HERE/lb-bench.sh" "$OUTDIR/lb-bench.sh"
+cp "$REPO/selftests/net/ksft.sh" "$OUTDIR/ksft.sh"
 log "running the benchmark in a VM ($KVER, $SMP vCPU, clock $CLOCK; a few minutes)"
 start=$(date +%s)
 rc=0

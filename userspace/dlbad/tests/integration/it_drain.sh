@@ -101,7 +101,7 @@ for t in threads:
 for k, v in sorted(res.items()):
     print(f"{k}={round(v, 2) if isinstance(v, float) else v}")
 PY
-field() { sed -n "s/^$1=//p" "$2"; }
+drain_field() { sed -n "s/^$1=//p" "$2"; }
 within() { # within VALUE LOW HIGH
     python3 -c "import sys; v='$1'; sys.exit(0 if v not in ('', 'None') and $2 <= float(v) <= $3 else 1)"
 }
@@ -114,15 +114,15 @@ python3 "$T/drain.py" "$VIP" "$HTTP_PORT" "$DLBAD_PID" 1.5 >"$T/d1" 2>&1
 wait "$DLBAD_PID"
 rc=$?
 sed 's/^/# /' "$T/d1"
-expect_eq "keep-alive connection answered before the SIGTERM" "('200', 'slow 0.0')" "$(field idle_first "$T/d1")"
-check "SIGTERM: the idle keep-alive connection is closed at once ($(field idle_t "$T/d1") s)" \
-    bash -c "[ '$(field idle "$T/d1")' = closed ] && python3 -c 'import sys; sys.exit(0 if float(\"$(field idle_t "$T/d1")\") < 1 else 1)'"
-expect_eq "SIGTERM: new connections are refused (no listener)" refused "$(field new "$T/d1")"
-expect_eq "the request in progress is answered in full" "200 slow 1.5" "$(field busy "$T/d1")"
-check "... when the back-end answers, 1.5 s after the request ($(field busy_t "$T/d1") s after SIGTERM)" \
-    within "$(field busy_t "$T/d1")" 1.0 2.5
-check "dlbad exits once it is answered ($(field exit_t "$T/d1") s), not at drain_timeout (3 s)" \
-    python3 -c "import sys; e, b = '$(field exit_t "$T/d1")', '$(field busy_t "$T/d1")'; sys.exit(0 if '$(field busy "$T/d1")' == '200 slow 1.5' and e not in ('', 'None') and float(b) - 0.1 <= float(e) <= float(b) + 0.8 else 1)"
+expect_eq "keep-alive connection answered before the SIGTERM" "('200', 'slow 0.0')" "$(drain_field idle_first "$T/d1")"
+check "SIGTERM: the idle keep-alive connection is closed at once ($(drain_field idle_t "$T/d1") s)" \
+    bash -c "[ '$(drain_field idle "$T/d1")' = closed ] && python3 -c 'import sys; sys.exit(0 if float(\"$(drain_field idle_t "$T/d1")\") < 1 else 1)'"
+expect_eq "SIGTERM: new connections are refused (no listener)" refused "$(drain_field new "$T/d1")"
+expect_eq "the request in progress is answered in full" "200 slow 1.5" "$(drain_field busy "$T/d1")"
+check "... when the back-end answers, 1.5 s after the request ($(drain_field busy_t "$T/d1") s after SIGTERM)" \
+    within "$(drain_field busy_t "$T/d1")" 1.0 2.5
+check "dlbad exits once it is answered ($(drain_field exit_t "$T/d1") s), not at drain_timeout (3 s)" \
+    python3 -c "import sys; e, b = '$(drain_field exit_t "$T/d1")', '$(drain_field busy_t "$T/d1")'; sys.exit(0 if '$(drain_field busy "$T/d1")' == '200 slow 1.5' and e not in ('', 'None') and float(b) - 0.1 <= float(e) <= float(b) + 0.8 else 1)"
 expect_eq "exit status 0 after the drain" 0 "$rc"
 
 # 2. A request of 10 s, drain_timeout 3 s: cut at 3 s, dlbad gone by then.
@@ -132,10 +132,10 @@ python3 "$T/drain.py" "$VIP" "$HTTP_PORT" "$DLBAD_PID" 10 >"$T/d2" 2>&1
 wait "$DLBAD_PID"
 rc=$?
 sed 's/^/# /' "$T/d2"
-check "a request outlasting drain_timeout is cut ($(field busy "$T/d2"))" test "$(field busy "$T/d2")" = cut
-check "... at drain_timeout ($(field busy_t "$T/d2") s after SIGTERM, 3 s)" within "$(field busy_t "$T/d2")" 2.7 4.0
-check "dlbad exits at drain_timeout ($(field exit_t "$T/d2") s after SIGTERM, 3 s)" \
-    within "$(field exit_t "$T/d2")" 2.7 4.0
+check "a request outlasting drain_timeout is cut ($(drain_field busy "$T/d2"))" test "$(drain_field busy "$T/d2")" = cut
+check "... at drain_timeout ($(drain_field busy_t "$T/d2") s after SIGTERM, 3 s)" within "$(drain_field busy_t "$T/d2")" 2.7 4.0
+check "dlbad exits at drain_timeout ($(drain_field exit_t "$T/d2") s after SIGTERM, 3 s)" \
+    within "$(drain_field exit_t "$T/d2")" 2.7 4.0
 expect_eq "exit status 0 after a drain timeout" 0 "$rc"
 check "the drain timeout is logged" grep -Eq "drain timeout: closing [0-9]+ connections" "$T/dlbad.log"
 

@@ -6,8 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v prlimit >/dev/null 2>&1; then
-    it_line SKIP "needs prlimit (util-linux)"
-    exit 77
+    it_skip "needs prlimit (util-linux)"
 fi
 start_nginx 1 || exit 1
 cat >"$T/dlbad.conf" <<CONF

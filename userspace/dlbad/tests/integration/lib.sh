@@ -14,33 +14,40 @@ fi
 # shellcheck disable=SC2034 # used by the it_*.sh scripts that source this file
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_NAME=$(basename "$0" .sh)
-# Every check prints one kselftest-style line, "TEST: <desc>  [ OK ]|[FAIL]|[SKIP]", the
-# vocabulary of selftests/net/lib.sh.  With DLBA_IT_RESULTS set (scripts/check.sh sets it),
-# the lines also go to $DLBA_IT_RESULTS/<script>.tests, where `make check` counts every check
-# once; ctest's own verdict on the script only catches a script that dies without a FAIL line.
-IT_RESULTS=
+# Results, clean-up and generic helpers are those of the VM selftests
+# (selftests/net/ksft.sh): every check prints one kselftest line,
+# "TEST: <script>: <desc>  [ OK ]|[FAIL]|[SKIP]", a skip exits 4 (CTest's
+# SKIP_RETURN_CODE), and what a test starts is stopped by a deferred
+# clean-up.  With DLBA_IT_RESULTS set (scripts/check.sh sets it), the
+# lines also go to $DLBA_IT_RESULTS/<script>.tests, where `make check`
+# counts every check once; ctest's own verdict on the script only catches a
+# script that dies without a FAIL line.
+KSFT_NAME=$IT_NAME
 if [ -n "${DLBA_IT_RESULTS:-}" ]; then
     mkdir -p "$DLBA_IT_RESULTS"
-    IT_RESULTS=$DLBA_IT_RESULTS/$IT_NAME.tests
-    : >"$IT_RESULTS"
+    KSFT_RESULTS_FILE=$DLBA_IT_RESULTS/$IT_NAME.tests
+    : >"$KSFT_RESULTS_FILE"
 fi
+# loopback answers fast: poll often, give up sooner than in an emulated VM
+WAIT_FOR_POLL=0.05
+WAIT_LISTEN_S=10
+# shellcheck source=../../../../selftests/net/ksft.sh
+source "$HERE/../../../../selftests/net/ksft.sh"
+
 it_line() { # it_line OK|FAIL|SKIP DESC
-    local l
-    l=$(printf "TEST: %-70s  [%s]" "$IT_NAME: $2" "$([ "$1" = OK ] && echo " OK " || echo "$1")")
-    echo "$l"
-    [ -z "$IT_RESULTS" ] || echo "$l" >>"$IT_RESULTS"
+    ksft_result "$1" "$IT_NAME: $2"
 }
-for tool in nginx curl openssl python3; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        it_line SKIP "needs $tool (not installed)"
-        exit 77
-    fi
+# it_skip REASON: this script cannot run here (exit 4: CTest reports a skip)
+it_skip() {
+    it_line SKIP "$1"
+    exit "$KSFT_SKIP"
+}
+for tool in nginx curl openssl python3 ss; do
+    command -v "$tool" >/dev/null 2>&1 || it_skip "needs $tool (not installed)"
 done
 
 T=$(mktemp -d /tmp/dlbad-it.XXXXXX)
 chmod 755 "$T" # nginx workers run unprivileged and serve files from here
-PASS=0
-FAIL=0
 PIDS=()
 NGINX_CONFS=()
 # A random port block per run so parallel runs (and other engineers' tests) do not collide.
@@ -58,8 +65,21 @@ METRICS_PORT=$((BASE + 3))
 BACKEND_PORT=$((BASE + 5))
 SOCK=$T/status.sock
 
-cleanup() {
-    local rc=$?
+# it_tmp_done: the temporary directory goes, unless a check failed or
+# KEEP_TMP=1: then it stays, and dlbad's log ends the output.
+it_tmp_done() {
+    if [ "$NUM_FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "--- dlbad log (tail) ---"
+        tail -n 40 "$T/dlbad.log" 2>/dev/null
+        echo "(temporary files in $T)"
+    else
+        rm -rf "$T"
+    fi
+}
+# it_stop_all: every nginx and every process in PIDS (the tests add their
+# own helpers to it): asked to stop, then killed.
+it_stop_all() {
+    local c p
     for c in "${NGINX_CONFS[@]}"; do
         [ -f "$c.pid" ] && kill "$(cat "$c.pid" 2>/dev/null)" 2>/dev/null
     done
@@ -73,24 +93,14 @@ cleanup() {
     for c in "${NGINX_CONFS[@]}"; do
         [ -f "$c.pid" ] && kill -9 "$(cat "$c.pid" 2>/dev/null)" 2>/dev/null
     done
-    if [ "$FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
-        echo "--- dlbad log (tail) ---"
-        tail -n 40 "$T/dlbad.log" 2>/dev/null
-        echo "(temporary files in $T)"
-    else
-        rm -rf "$T"
-    fi
-    exit $rc
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+defer_loud it_tmp_done
+defer it_stop_all
 
 ok() {
-    PASS=$((PASS + 1))
     it_line OK "$*"
 }
 not_ok() {
-    FAIL=$((FAIL + 1))
     it_line FAIL "$*"
 }
 # check "description" command...
@@ -116,8 +126,8 @@ expect_num_eq() {
     fi
 }
 finish() {
-    echo "# $PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
+    echo "# $NUM_PASS passed, $NUM_FAIL failed"
+    [ "$NUM_FAIL" -eq 0 ]
 }
 
 # Test certificates, generated for this run: RSA 2048 and ECDSA P-256, self-signed.
@@ -144,11 +154,7 @@ events { worker_connections 1024; }
 http {
     log_format dlbad '\$request \$status len=\$request_length conn=\$connection reqs=\$connection_requests xff=\$http_x_forwarded_for';
     access_log $T/nginx-$n.access dlbad;
-    client_body_temp_path $T/tmp-$n/body;
-    proxy_temp_path $T/tmp-$n/proxy;
-    fastcgi_temp_path $T/tmp-$n/fastcgi;
-    uwsgi_temp_path $T/tmp-$n/uwsgi;
-    scgi_temp_path $T/tmp-$n/scgi;
+$(nginx_temp_paths "$T/tmp-$n")
     keepalive_requests 100000;
     server {
         listen 127.0.0.$((20 + n)):$BACKEND_PORT reuseport;
@@ -191,17 +197,9 @@ stop_nginx() {
     rm -f "$conf.pid"
 }
 
+# wait_port ADDR PORT: until a TCP socket listens on ADDR:PORT
 wait_port() {
-    for _ in $(seq 100); do
-        python3 - "$1" "$2" <<'PY' 2>/dev/null && return 0
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.2)
-s.close()
-PY
-        sleep 0.05
-    done
-    echo "port $1:$2 never opened" >&2
-    return 1
+    wait_listen "" tcp "$2" "$1" || { echo "port $1:$2 never opened" >&2; return 1; }
 }
 
 # start_dlbad CONFIG [extra args]: foreground, log in $T/dlbad.log, waits for the monitor socket.

@@ -75,6 +75,25 @@ section() {
 	printf '\n===== %s (%ds) =====\n' "$*" "$((now - T0))"
 }
 
+# Counting convention: a check is counted once, from the one place that
+# reports it, always as a kselftest line "TEST: DESC  [ OK ]|[FAIL]|[SKIP]"
+# (selftests/net/ksft.sh prints them for the VM selftests, dlbad's
+# integration scripts and bench/l4; result() below for this script's own):
+#   - VM selftests: the TEST lines of build/selftests/VER/output (what the
+#     test files printed, plus selftests/run.sh's verdicts on a file that
+#     died or fell short of its PLAN) and .../host-tests (run.sh's checks of
+#     the whole VM run, e.g. the kernel log scan).  vm-VER.log repeats them
+#     for the reader and is not counted.
+#   - dlbad integration scripts: each script is also one ctest test, and
+#     ctest.log shows its TEST lines again on failure.  Only the copy in
+#     build/check/it/SCRIPT.tests (KSFT_RESULTS_FILE) is counted; ctest's
+#     verdict on such a script adds a result only when the script ended
+#     badly without a FAIL line of its own (a crash, a time-out), or printed
+#     nothing at all.
+#   - other ctest tests (GoogleTest cases, bench_l7_run_test): ctest's
+#     verdict, one result each; they print no TEST lines.
+#   - lint: its TEST lines (one per linter).  Steps (installs, builds)
+#     print STEP lines, not counted unless they fail.
 # count_file FILE PREFIX: add the TEST lines of FILE to the totals
 count_file() {
 	local f=$1 p fl s l
@@ -106,8 +125,9 @@ fi
 # script as one ctest test.  The scripts' checks are counted one by one from
 # their TEST lines (DLBA_IT_RESULTS); ctest's verdict on a script counts
 # only when the script failed without a FAIL line of its own (it died).
-# ctest reports a skip (exit 77) as "***Skipped" / "Not Run": counted as a
-# skip here, never as a pass.
+# ctest reports a skip (SKIP_RETURN_CODE: exit 4 for the integration
+# scripts, as kselftest) as "***Skipped" / "Not Run": counted as a skip
+# here, never as a pass.
 count_ctest() {
 	local log=$1 name verdict it n=0
 	while IFS='|' read -r name verdict; do

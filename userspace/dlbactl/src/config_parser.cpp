@@ -1,6 +1,6 @@
 #include "dlba/ctl/config_parser.h"
 
-#include "dlba/ctl/config_error.h"
+#include "dlba/config/error.h"
 #include "dlba/ctl/parse.h"
 
 #include <linux/dlba.h>
@@ -339,13 +339,13 @@ Config ConfigParser::parse(std::string_view text)
         for (std::string l; std::getline(in, l);)
             source_lines_.push_back(l);
     }
-    auto fail = [&]() -> ConfigError {
+    auto fail = [&]() -> config::ConfigError {
         std::stable_sort(errors_.begin(), errors_.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::vector<std::string> lines;
+        std::vector<config::Diagnostic> diagnostics;
         for (const auto& [line, msg] : errors_)
-            lines.push_back(file_ + ":" + std::to_string(line) + ": " + msg);
-        return ConfigError(file_, std::move(lines));
+            diagnostics.push_back({file_, line, msg});
+        return config::ConfigError(file_, std::move(diagnostics));
     };
 
     YAML::Node root;
@@ -410,11 +410,12 @@ Config ConfigParser::load(const std::string& path)
         std::ifstream in(path);
         if (!in) {
             int err = errno;
-            throw ConfigError(name, {name + ": cannot open: " + std::strerror(err)});
+            throw config::ConfigError(
+                name, {{name, 0, std::string("cannot open: ") + std::strerror(err)}});
         }
         text << in.rdbuf();
         if (in.bad())
-            throw ConfigError(name, {name + ": read error"});
+            throw config::ConfigError(name, {{name, 0, "read error"}});
     }
     return ConfigParser(name).parse(text.str());
 }

@@ -1,6 +1,6 @@
 #include "dlba/ctl/commands.h"
 
-#include "dlba/ctl/config_error.h"
+#include "dlba/config/error.h"
 #include "dlba/ctl/parse.h"
 #include "dlba/ctl/usage_error.h"
 #include "dlba/nl/error.h"
@@ -128,7 +128,7 @@ int run_dlbactl(Context& ctx, const Args& args)
 {
     try {
         return dispatch(ctx, args);
-    } catch (const ConfigError& e) {
+    } catch (const config::ConfigError& e) {
         for (const auto& line : e.errors())
             ctx.err() << line << '\n';
         ctx.err() << "dlbactl: " << e.what() << '\n';

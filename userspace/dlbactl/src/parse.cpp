@@ -1,5 +1,7 @@
 #include "dlba/ctl/parse.h"
 
+#include "dlba/config/value.h"
+
 #include <arpa/inet.h>
 #include <linux/dlba.h>
 #include <netinet/in.h>
@@ -59,39 +61,33 @@ std::string names(const Name (&table)[N])
 
 uint64_t parse_uint(std::string_view text, uint64_t max, std::string_view what)
 {
-    uint64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
-    if (text.empty() || ec == std::errc::invalid_argument || end != text.data() + text.size())
-        throw ParseError("invalid " + std::string(what) + " " + quoted(text) + ": not a number");
-    if (ec == std::errc::result_out_of_range || value > max)
-        throw ParseError("invalid " + std::string(what) + " " + quoted(text) + ": at most " +
-                         std::to_string(max));
-    return value;
+    try {
+        return config::parse_uint(text, 0, max);
+    } catch (const config::ValueError& e) {
+        throw ParseError("invalid " + std::string(what) + " " + quoted(text) + ": " + e.reason());
+    }
 }
 
 bool parse_bool(std::string_view text, std::string_view what)
 {
-    std::string s = lower(text);
-    if (s == "yes" || s == "true" || s == "on" || s == "1")
-        return true;
-    if (s == "no" || s == "false" || s == "off" || s == "0")
-        return false;
-    throw ParseError("invalid " + std::string(what) + " " + quoted(text) +
-                     ": expected true or false");
+    try {
+        return config::parse_bool(text);
+    } catch (const config::ValueError& e) {
+        throw ParseError("invalid " + std::string(what) + " " + quoted(text) + ": " + e.reason());
+    }
 }
 
 Address parse_address(std::string_view text)
 {
-    Address a;
-    std::string_view inner = text;
-    if (inner.size() >= 2 && inner.front() == '[' && inner.back() == ']') {
-        inner = inner.substr(1, inner.size() - 2);
-        if (pton(AF_INET6, inner, a))
-            return a;
-    } else if (pton(AF_INET, inner, a) || pton(AF_INET6, inner, a)) {
+    try {
+        auto ip = config::parse_ip(text);
+        Address a;
+        a.family = static_cast<uint16_t>(ip.family);
+        std::copy(ip.bytes.begin(), ip.bytes.end(), a.bytes.begin());
         return a;
+    } catch (const config::ValueError&) {
+        throw ParseError("invalid address " + quoted(text));
     }
-    throw ParseError("invalid address " + quoted(text));
 }
 
 ServiceKey parse_service(std::string_view text)

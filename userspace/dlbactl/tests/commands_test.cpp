@@ -575,8 +575,8 @@ TEST_F(CommandsTest, ApplyOfAnInvalidFileChangesNothing)
            "      - {id: 1, addr: 10.0.1.1, mac: \"02:00:00:00:01:01\", weight: 9}\n"
            "      - {id: 2, addr: 10.0.1.2, method: nat, weight: -1}\n";
     EXPECT_EQ(run({"apply", "-f", path}), 1);
-    EXPECT_EQ(err.str(), path + ":6: invalid weight '-1': not a number\ndlbactl: " + path +
-                             ": 1 error, nothing changed\n");
+    EXPECT_EQ(err.str(), path + ":6: invalid weight '-1': expected an unsigned integer\ndlbactl: " +
+                             path + ": 1 error, nothing changed\n");
     EXPECT_THAT(fake.calls, IsEmpty());
     EXPECT_EQ(fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.at(1).weight, 1u);
 }

@@ -1,4 +1,4 @@
-#include "dlba/ctl/config_error.h"
+#include "dlba/config/error.h"
 #include "dlba/ctl/config_parser.h"
 #include "dlba/ctl/parse.h"
 
@@ -18,7 +18,7 @@ std::vector<std::string> errors_of(const std::string& text)
 {
     try {
         ConfigParser("lb.yaml").parse(text);
-    } catch (const ConfigError& e) {
+    } catch (const config::ConfigError& e) {
         return e.errors();
     }
     return {};
@@ -210,7 +210,7 @@ TEST(Config, LoadReportsAMissingFile)
     try {
         ConfigParser::load("/nonexistent/dlba.yaml");
         FAIL();
-    } catch (const ConfigError& e) {
+    } catch (const config::ConfigError& e) {
         EXPECT_THAT(e.errors(),
                     ElementsAre("/nonexistent/dlba.yaml: cannot open: No such file or directory"));
     }

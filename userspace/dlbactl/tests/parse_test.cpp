@@ -133,7 +133,7 @@ TEST(ParseUint, StrictDecimal)
     try {
         parse_uint("70000", 65535, "port");
     } catch (const ParseError& e) {
-        EXPECT_STREQ(e.what(), "invalid port '70000': at most 65535");
+        EXPECT_STREQ(e.what(), "invalid port '70000': out of range [0, 65535]");
     }
 }
 

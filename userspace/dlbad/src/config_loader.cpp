@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <dlba/config/error.h>
+#include <dlba/config/value.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,7 +14,6 @@
 #include <set>
 #include <sstream>
 
-#include "config_error.h"
 #include "tls_ticket_keys.h"
 
 #include <dlbad/cookie_injector.h>
@@ -32,11 +34,11 @@ public:
 
     [[noreturn]] void fail(const YAML::Node& node, const std::string& msg) const
     {
-        throw ConfigError(file_, lineOf(node), msg);
+        throw config::ConfigError(file_, lineOf(node), msg);
     }
     [[noreturn]] void failAt(int line, const std::string& msg) const
     {
-        throw ConfigError(file_, line, msg);
+        throw config::ConfigError(file_, line, msg);
     }
 
     static int lineOf(const YAML::Node& node)
@@ -71,128 +73,60 @@ public:
         return node.Scalar();
     }
 
-    bool boolean(const YAML::Node& node, const std::string& what) const
+    // Runs one of the common value parsers on the node's text; a rejected value is reported as
+    // "FILE:LINE: WHAT: reason".
+    template <typename Parse>
+    auto value(const YAML::Node& node, const std::string& what, Parse parse) const
     {
         auto s = str(node, what);
-        if (s == "true" || s == "yes" || s == "on")
-            return true;
-        if (s == "false" || s == "no" || s == "off")
-            return false;
-        fail(node, what + ": expected true or false, got '" + s + "'");
+        try {
+            return parse(s);
+        } catch (const config::ValueError& e) {
+            fail(node, what + ": " + e.what());
+        }
+    }
+
+    bool boolean(const YAML::Node& node, const std::string& what) const
+    {
+        return value(node, what, [](const std::string& s) { return config::parse_bool(s); });
     }
 
     std::uint64_t unsignedInt(const YAML::Node& node, const std::string& what, std::uint64_t min,
                               std::uint64_t max) const
     {
-        auto s = str(node, what);
-        std::uint64_t v = 0;
-        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (!s.empty() && ec == std::errc::result_out_of_range && end == s.data() + s.size())
-            v = std::numeric_limits<std::uint64_t>::max(); // caught by the range check below
-        else if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-            fail(node, what + ": expected an unsigned integer, got '" + s + "'");
-        if (v < min || v > max)
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " +
-                           std::to_string(max) + "]");
-        return v;
+        return value(node, what,
+                     [&](const std::string& s) { return config::parse_uint(s, min, max); });
     }
 
     double number(const YAML::Node& node, const std::string& what, double min, double max) const
     {
-        auto s = str(node, what);
-        double v = 0;
-        try {
-            std::size_t used = 0;
-            v = std::stod(s, &used);
-            if (used != s.size())
-                throw std::invalid_argument(s);
-        } catch (const std::exception&) {
-            fail(node, what + ": expected a number, got '" + s + "'");
-        }
-        if (!(v >= min && v <= max)) {
-            std::ostringstream range;
-            range << " out of range [" << min << ", " << max << "]";
-            fail(node, what + ": " + s + range.str());
-        }
-        return v;
+        return value(node, what,
+                     [&](const std::string& s) { return config::parse_number(s, min, max); });
     }
 
-    // "250ms", "30s", "2m", "1h"; a bare number is seconds.  At most 9 digits, so the product
-    // below cannot overflow; then checked against [min, max].
     Millis duration(const YAML::Node& node, const std::string& what, Millis min = Millis(1),
                     Millis max = kMaxDuration) const
     {
-        auto s = str(node, what);
-        std::size_t i = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
-            ++i;
-        if (i == 0 || i > 9)
-            fail(node, what + ": expected a duration like 500ms, 30s, 2m, got '" + s + "'");
-        std::uint64_t v = std::stoull(s.substr(0, i));
-        auto unit = s.substr(i);
-        std::uint64_t ms = 0;
-        if (unit.empty() || unit == "s")
-            ms = v * 1000;
-        else if (unit == "ms")
-            ms = v;
-        else if (unit == "m")
-            ms = v * 60000;
-        else if (unit == "h")
-            ms = v * 3600000;
-        else
-            fail(node, what + ": unknown duration unit '" + unit + "' (ms, s, m, h)");
-        if (ms == 0)
-            fail(node, what + ": must be greater than zero");
-        if (ms < static_cast<std::uint64_t>(min.count()) ||
-            ms > static_cast<std::uint64_t>(max.count()))
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min.count()) + "ms, " +
-                           std::to_string(max.count()) + "ms]");
-        return Millis(ms);
+        return value(node, what, [&](const std::string& s) {
+            return std::chrono::duration_cast<Millis>(config::parse_duration(s, min, max));
+        });
     }
 
-    // "16k", "8m", "1g" or bytes.
     std::size_t size(const YAML::Node& node, const std::string& what, std::size_t min,
                      std::size_t max) const
     {
-        auto s = str(node, what);
-        std::size_t i = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
-            ++i;
-        if (i == 0 || i > 12)
-            fail(node, what + ": expected a size like 16k, 8m, got '" + s + "'");
-        std::uint64_t v = std::stoull(s.substr(0, i));
-        auto unit = s.substr(i);
-        std::transform(unit.begin(), unit.end(), unit.begin(),
-                       [](unsigned char c) { return std::tolower(c); });
-        unsigned shift = 0;
-        if (unit == "k" || unit == "kb" || unit == "kib")
-            shift = 10;
-        else if (unit == "m" || unit == "mb" || unit == "mib")
-            shift = 20;
-        else if (unit == "g" || unit == "gb" || unit == "gib")
-            shift = 30;
-        else if (!unit.empty() && unit != "b")
-            fail(node, what + ": unknown size unit '" + unit + "' (k, m, g)");
-        // Compare before shifting: 17179869184g would otherwise wrap round to 0 (= unlimited).
-        if (v > (std::uint64_t(max) >> shift))
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " +
-                           std::to_string(max) + "] bytes");
-        v <<= shift;
-        if (v < min || v > max)
-            fail(node, what + ": " + s + " out of range [" + std::to_string(min) + ", " +
-                           std::to_string(max) + "] bytes");
-        return v;
+        return value(node, what, [&](const std::string& s) {
+            return static_cast<std::size_t>(config::parse_size(s, min, max));
+        });
     }
 
     SocketAddress address(const YAML::Node& node, const std::string& what) const
     {
-        auto s = str(node, what);
-        auto addr = SocketAddress::parse(s);
-        if (!addr)
-            fail(node, what + ": '" + s + "' is not ADDRESS:PORT (IPv6 as [ADDR]:PORT)");
-        if (addr->port() == 0)
-            fail(node, what + ": '" + s + "': port 0 out of range [1, 65535]");
-        return *addr;
+        auto endpoint =
+            value(node, what, [](const std::string& s) { return config::parse_endpoint(s); });
+        if (endpoint.port == 0)
+            fail(node, what + ": '" + str(node, what) + "': port 0 out of range [1, 65535]");
+        return SocketAddress::from_endpoint(endpoint);
     }
 
     Policy policy(const YAML::Node& node, const std::string& what) const
@@ -712,13 +646,13 @@ Config parse(const std::string& text, const std::string& name)
     try {
         root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-        throw ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+        throw config::ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
     }
     try {
         return parser.config(root);
     } catch (const YAML::Exception& e) {
         // e.g. a bad conversion somewhere unexpected; keep the file:line contract.
-        throw ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+        throw config::ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
     }
 }
 
@@ -728,7 +662,7 @@ Config ConfigLoader::loadFile(const std::string& path)
 {
     std::ifstream in(path);
     if (!in)
-        throw ConfigError(path, 0, "cannot open the configuration file");
+        throw config::ConfigError(path, 0, "cannot open the configuration file");
     std::stringstream ss;
     ss << in.rdbuf();
     return parse(ss.str(), path);

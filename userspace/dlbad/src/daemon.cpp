@@ -13,7 +13,7 @@
 #include <system_error>
 #include <thread>
 
-#include "config_error.h"
+#include <dlba/config/error.h>
 #include "config_loader.h"
 #include "listen_socket.h"
 #include "logger.h"
@@ -112,7 +112,7 @@ Daemon::SocketMap Daemon::openSockets(const Runtime& runtime, const SocketMap& e
                 fds.push_back(
                     std::make_shared<UniqueFd>(ListenSocket::open(s->config().listen, true)));
             } catch (const std::system_error& e) {
-                throw ConfigError(runtime.config().path, s->config().line,
+                throw config::ConfigError(runtime.config().path, s->config().line,
                                   "service '" + s->name() + "': " + e.what());
             }
         }
@@ -225,7 +225,7 @@ int Daemon::run()
     Config config;
     try {
         config = ConfigLoader::loadFile(options_.config);
-    } catch (const ConfigError& e) {
+    } catch (const config::ConfigError& e) {
         std::cerr << "dlbad: " << e.what() << '\n';
         return 1;
     }
@@ -238,7 +238,7 @@ int Daemon::run()
                                         config.ticket_lifetime);
         runtime_ =
             std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
-    } catch (const ConfigError& e) {
+    } catch (const config::ConfigError& e) {
         std::cerr << "dlbad: " << e.what() << '\n';
         return 1;
     }

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "config_error.h"
+#include <dlba/config/error.h>
 #include "config_loader.h"
 #include "daemon.h"
 #include "options.h"
@@ -22,7 +22,7 @@ int printStatus(const Options& o)
     if (endpoint.empty()) {
         try {
             endpoint = ConfigLoader::loadFile(o.config).monitor.unix_socket;
-        } catch (const ConfigError&) {
+        } catch (const dlba::config::ConfigError&) {
             endpoint = "/run/dlbad/status.sock";
         }
     }

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <charconv>
 #include <cstring>
 
 namespace dlba::dlbad {
@@ -15,42 +14,28 @@ SocketAddress::SocketAddress() noexcept
 
 std::optional<SocketAddress> SocketAddress::parse(std::string_view text)
 {
-    std::string host;
-    std::string_view port_text;
-    if (!text.empty() && text.front() == '[') {
-        auto close = text.find(']');
-        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-            return std::nullopt;
-        host = std::string(text.substr(1, close - 1));
-        port_text = text.substr(close + 2);
-    } else {
-        auto colon = text.rfind(':');
-        if (colon == std::string_view::npos || text.find(':') != colon)
-            return std::nullopt;
-        host = std::string(text.substr(0, colon));
-        port_text = text.substr(colon + 1);
-    }
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-        port > 65535)
+    try {
+        return from_endpoint(config::parse_endpoint(text));
+    } catch (const config::ValueError&) {
         return std::nullopt;
+    }
+}
 
+SocketAddress SocketAddress::from_endpoint(const config::Endpoint& endpoint) noexcept
+{
     SocketAddress out;
-    if (host.find(':') == std::string::npos) {
+    if (endpoint.ip.family == AF_INET) {
         sockaddr_in sin{};
         sin.sin_family = AF_INET;
-        sin.sin_port = htons(static_cast<std::uint16_t>(port));
-        if (inet_pton(AF_INET, host.c_str(), &sin.sin_addr) != 1)
-            return std::nullopt;
+        sin.sin_port = htons(endpoint.port);
+        std::memcpy(&sin.sin_addr, endpoint.ip.bytes.data(), sizeof(sin.sin_addr));
         std::memcpy(&out.storage_, &sin, sizeof(sin));
         out.len_ = sizeof(sin);
-    } else {
+    } else if (endpoint.ip.family == AF_INET6) {
         sockaddr_in6 sin6{};
         sin6.sin6_family = AF_INET6;
-        sin6.sin6_port = htons(static_cast<std::uint16_t>(port));
-        if (inet_pton(AF_INET6, host.c_str(), &sin6.sin6_addr) != 1)
-            return std::nullopt;
+        sin6.sin6_port = htons(endpoint.port);
+        std::memcpy(&sin6.sin6_addr, endpoint.ip.bytes.data(), sizeof(sin6.sin6_addr));
         std::memcpy(&out.storage_, &sin6, sizeof(sin6));
         out.len_ = sizeof(sin6);
     }

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <dlba/config/value.h>
+
 namespace dlba::dlbad {
 
 // An IPv4 or IPv6 address with a port, parsed from "1.2.3.4:80" or "[::1]:80".
@@ -16,6 +18,7 @@ public:
 
     // Returns nullopt on any syntax error (the caller reports where it came from).
     static std::optional<SocketAddress> parse(std::string_view text);
+    static SocketAddress from_endpoint(const config::Endpoint& endpoint) noexcept;
     static SocketAddress fromSockaddr(const sockaddr* sa, socklen_t len);
 
     [[nodiscard]] const sockaddr* sockaddrPtr() const noexcept;

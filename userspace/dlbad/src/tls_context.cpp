@@ -5,7 +5,7 @@
 #include <cstring>
 #include <set>
 
-#include "config_error.h"
+#include <dlba/config/error.h>
 
 namespace dlba::dlbad {
 
@@ -66,7 +66,7 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
       ctx_(SSL_CTX_new(TLS_server_method()))
 {
     if (!ctx_)
-        throw ConfigError(file, line, "SSL_CTX_new: " + lastError());
+        throw config::ConfigError(file, line, "SSL_CTX_new: " + lastError());
     SSL_CTX* ctx = ctx_.get();
     SSL_CTX_set_min_proto_version(ctx, versionOf(config.min_version));
     SSL_CTX_set_max_proto_version(ctx, versionOf(config.max_version));
@@ -77,36 +77,36 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
     SSL_CTX_set_dh_auto(ctx, 1); // DHE is used only if a tls.ciphers list names DHE suites
     if (config.ciphers.empty()) {
         if (SSL_CTX_set_cipher_list(ctx, kDefaultCiphers) != 1)
-            throw ConfigError(file, line, std::string("default tls.ciphers: ") + lastError());
+            throw config::ConfigError(file, line, std::string("default tls.ciphers: ") + lastError());
     } else if (SSL_CTX_set_cipher_list(ctx, config.ciphers.c_str()) != 1) {
-        throw ConfigError(file, line, "tls.ciphers '" + config.ciphers + "': " + lastError());
+        throw config::ConfigError(file, line, "tls.ciphers '" + config.ciphers + "': " + lastError());
     }
     if (!config.ciphersuites.empty() &&
         SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1)
-        throw ConfigError(file, line,
+        throw config::ConfigError(file, line,
                           "tls.ciphersuites '" + config.ciphersuites + "': " + lastError());
 
     std::set<int> key_types;
     for (const auto& c : config.certificates) {
         ERR_clear_error();
         if (SSL_CTX_use_certificate_chain_file(ctx, c.cert.c_str()) != 1)
-            throw ConfigError(file, c.line, "certificate '" + c.cert + "': " + lastError());
+            throw config::ConfigError(file, c.line, "certificate '" + c.cert + "': " + lastError());
         X509* leaf = SSL_CTX_get0_certificate(ctx);
         EVP_PKEY* pub = leaf ? X509_get0_pubkey(leaf) : nullptr;
         int type = pub ? EVP_PKEY_get_base_id(pub) : 0;
         if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
-            throw ConfigError(file, c.line,
+            throw config::ConfigError(file, c.line,
                               "certificate '" + c.cert +
                                   "': only RSA and ECDSA keys are supported");
         if (!key_types.insert(type).second)
-            throw ConfigError(file, c.line,
+            throw config::ConfigError(file, c.line,
                               "certificate '" + c.cert + "': a second " +
                                   (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
                                   " certificate (give at most one per key type)");
         if (SSL_CTX_use_PrivateKey_file(ctx, c.key.c_str(), SSL_FILETYPE_PEM) != 1)
-            throw ConfigError(file, c.line, "key '" + c.key + "': " + lastError());
+            throw config::ConfigError(file, c.line, "key '" + c.key + "': " + lastError());
         if (SSL_CTX_check_private_key(ctx) != 1)
-            throw ConfigError(file, c.line,
+            throw config::ConfigError(file, c.line,
                               "key '" + c.key + "' does not match certificate '" + c.cert + "'");
     }
 

@@ -16,7 +16,7 @@ namespace dlba::dlbad {
 // ticket_lifetime.  Shared by all worker threads (SSL_CTX is thread-safe for SSL_new).
 class TlsContext {
 public:
-    // Throws ConfigError(file, line of the failing certificate, OpenSSL's reason).
+    // Throws config::ConfigError(file, line of the failing certificate, OpenSSL's reason).
     TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys,
                Millis ticket_lifetime, const std::string& file, int line);
 

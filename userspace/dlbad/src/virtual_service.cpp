@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "config_error.h"
+#include <dlba/config/error.h>
 #include "stats_registry.h"
 
 namespace dlba::dlbad {
@@ -58,7 +58,7 @@ VirtualService::VirtualService(const ServiceConfig& config, const std::string& f
             session_ids_.emplace(std::move(rules));
         }
     } catch (const std::invalid_argument& e) {
-        throw ConfigError(file, config_.line, "service '" + config_.name + "': " + e.what());
+        throw config::ConfigError(file, config_.line, "service '" + config_.name + "': " + e.what());
     }
 }
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <string>
 
-#include "config_error.h"
+#include <dlba/config/error.h>
 #include "config_loader.h"
 
 namespace dlba::dlbad {
@@ -25,7 +25,7 @@ void expectError(const std::string& yaml, int line, const std::string& text)
     try {
         ConfigLoader::loadString(yaml, "test.conf");
         ADD_FAILURE() << "accepted:\n" << yaml;
-    } catch (const ConfigError& e) {
+    } catch (const config::ConfigError& e) {
         EXPECT_EQ(e.line(), line) << e.what();
         EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
         EXPECT_EQ(std::string(e.what()).rfind("test.conf:" + std::to_string(line) + ": ", 0), 0u)

@@ -27,12 +27,12 @@ std::string yes_no(bool v)
 // The NUD_* flags of a neighbour entry by the names `ip neigh` uses.
 std::string neigh_state_name(uint16_t state)
 {
-    static constexpr std::pair<uint16_t, const char*> names[] = {
+    static constexpr std::pair<uint16_t, const char*> kNudNames[] = {
         {0x01, "INCOMPLETE"}, {0x02, "REACHABLE"}, {0x04, "STALE"}, {0x08, "DELAY"},
         {0x10, "PROBE"},      {0x20, "FAILED"},    {0x40, "NOARP"}, {0x80, "PERMANENT"},
     };
     std::string s;
-    for (auto [bit, name] : names)
+    for (auto [bit, name] : kNudNames)
         if (state & bit)
             s += (s.empty() ? "" : "|") + std::string(name);
     return s.empty() ? "NONE" : s;

@@ -212,11 +212,11 @@ std::string format_mac(const Mac& mac)
 
 std::string format_hash_key(const HashKey& key)
 {
-    static const char digits[] = "0123456789abcdef";
+    static const char kDigits[] = "0123456789abcdef";
     std::string s;
     for (uint8_t b : key) {
-        s += digits[b >> 4];
-        s += digits[b & 15];
+        s += kDigits[b >> 4];
+        s += kDigits[b & 15];
     }
     return s;
 }

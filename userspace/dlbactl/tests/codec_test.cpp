@@ -312,11 +312,11 @@ nl::Message bucket_part(uint32_t count, uint32_t start, std::vector<uint32_t> id
 
 TEST(BucketAssembler, JoinsPartsInAnyOrder)
 {
-    BucketAssembler asm_(true);
-    asm_.add(codec::parse_buckets(bucket_part(16, 8, {2, 2, 2, 2, 0, 0, 0, 0}, 4).header()));
-    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
-    EXPECT_TRUE(asm_.consistent());
-    BucketTable t = asm_.finish();
+    BucketAssembler assembler(true);
+    assembler.add(codec::parse_buckets(bucket_part(16, 8, {2, 2, 2, 2, 0, 0, 0, 0}, 4).header()));
+    assembler.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
+    EXPECT_TRUE(assembler.consistent());
+    BucketTable t = assembler.finish();
     EXPECT_EQ(t.count, 16u);
     EXPECT_EQ(t.version, 4u);
     EXPECT_EQ(t.assign, (std::vector<uint32_t>{1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0}));
@@ -325,39 +325,40 @@ TEST(BucketAssembler, JoinsPartsInAnyOrder)
 
 TEST(BucketAssembler, MissingBucketsAreAnError)
 {
-    BucketAssembler asm_(false);
-    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
-    EXPECT_THROW(asm_.finish(), nl::Error);
+    BucketAssembler assembler(false);
+    assembler.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
+    EXPECT_THROW(assembler.finish(), nl::Error);
 }
 
 TEST(BucketAssembler, OverlapAndOverrunAreErrors)
 {
-    BucketAssembler asm_(false);
-    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
-    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(16, 4, {1, 1, 1, 1}, 4).header())),
+    BucketAssembler assembler(false);
+    assembler.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 4).header()));
+    EXPECT_THROW(assembler.add(codec::parse_buckets(bucket_part(16, 4, {1, 1, 1, 1}, 4).header())),
                  nl::Error);
     EXPECT_THROW(codec::parse_buckets(bucket_part(16, 12, {1, 1, 1, 1, 1, 1}, 4).header()),
                  nl::Error);
-    EXPECT_THROW(asm_.add(codec::parse_buckets(bucket_part(32, 8, {1}, 4).header())), nl::Error);
+    EXPECT_THROW(assembler.add(codec::parse_buckets(bucket_part(32, 8, {1}, 4).header())),
+                 nl::Error);
 }
 
 TEST(BucketAssembler, ImplausibleTableSizeIsRefused)
 {
-    BucketAssembler asm_(false);
+    BucketAssembler assembler(false);
     EXPECT_THROW(
-        asm_.add(codec::parse_buckets(bucket_part(DLBA_BUCKETS_MAX * 2, 0, {1}, 1).header())),
+        assembler.add(codec::parse_buckets(bucket_part(DLBA_BUCKETS_MAX * 2, 0, {1}, 1).header())),
         nl::Error);
 }
 
 TEST(BucketAssembler, ChangingVersionReportsTheOldest)
 {
-    BucketAssembler asm_(false);
-    asm_.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 9).header()));
-    asm_.add(codec::parse_buckets(bucket_part(16, 8, {2, 2, 2, 2, 2, 2, 2, 2}, 11).header()));
-    EXPECT_FALSE(asm_.consistent());
-    EXPECT_EQ(asm_.finish().version, 9u);
-    asm_.reset();
-    EXPECT_THROW(asm_.finish(), nl::Error);
+    BucketAssembler assembler(false);
+    assembler.add(codec::parse_buckets(bucket_part(16, 0, {1, 1, 1, 1, 1, 1, 1, 1}, 9).header()));
+    assembler.add(codec::parse_buckets(bucket_part(16, 8, {2, 2, 2, 2, 2, 2, 2, 2}, 11).header()));
+    EXPECT_FALSE(assembler.consistent());
+    EXPECT_EQ(assembler.finish().version, 9u);
+    assembler.reset();
+    EXPECT_THROW(assembler.finish(), nl::Error);
 }
 
 } // namespace

@@ -35,19 +35,19 @@ bool Backend::acquire(Clock::time_point now, const Health& health) const noexcep
     return stats_->retry_at_ns.compare_exchange_strong(due, next, std::memory_order_relaxed);
 }
 
-bool Backend::recordConnectFailure(Clock::time_point now, const Health& health) const noexcept
+bool Backend::record_connect_failure(Clock::time_point now, const Health& health) const noexcept
 {
     stats_->unable_to_connect.fetch_add(1, std::memory_order_relaxed);
-    return countFailure(now, health);
+    return count_failure(now, health);
 }
 
-bool Backend::recordResponseFailure(Clock::time_point now, const Health& health) const noexcept
+bool Backend::record_response_failure(Clock::time_point now, const Health& health) const noexcept
 {
     stats_->errors.fetch_add(1, std::memory_order_relaxed);
-    return countFailure(now, health);
+    return count_failure(now, health);
 }
 
-bool Backend::countFailure(Clock::time_point now, const Health& health) const noexcept
+bool Backend::count_failure(Clock::time_point now, const Health& health) const noexcept
 {
     auto n = stats_->consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
     if (n >= health.max_failures) {
@@ -61,7 +61,7 @@ bool Backend::countFailure(Clock::time_point now, const Health& health) const no
     return false;
 }
 
-void Backend::recordSuccess() const noexcept
+void Backend::record_success() const noexcept
 {
     stats_->consecutive_failures.store(0, std::memory_order_relaxed);
     if (stats_->failed.load(std::memory_order_relaxed))

@@ -23,7 +23,7 @@ public:
 
     [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
     [[nodiscard]] BackendStats& stats() const noexcept { return *stats_; }
-    [[nodiscard]] const std::shared_ptr<BackendStats>& statsPtr() const noexcept { return stats_; }
+    [[nodiscard]] const std::shared_ptr<BackendStats>& stats_ptr() const noexcept { return stats_; }
     [[nodiscard]] std::uint32_t key() const noexcept { return config_.key; }
     [[nodiscard]] std::size_t index() const noexcept { return index_; }
     [[nodiscard]] const SocketAddress& address() const noexcept { return config_.addr; }
@@ -42,18 +42,18 @@ public:
     // Passive health: `health.max_failures` consecutive failures mark the server failed.
     // A connect was refused, reset or timed out (counted in unable_to_connect).  Returns true if
     // this marked the server failed.
-    bool recordConnectFailure(Clock::time_point now, const Health& health) const noexcept;
+    bool record_connect_failure(Clock::time_point now, const Health& health) const noexcept;
     // The server failed a request after accepting the connection (counted in errors): reset or
     // closed it before the whole response, stayed silent past backend_response, or answered
     // something unparsable.  A server that accepts connections and then fails every request is
     // as unusable as one that refuses them.  Returns true if this marked the server failed.
-    bool recordResponseFailure(Clock::time_point now, const Health& health) const noexcept;
+    bool record_response_failure(Clock::time_point now, const Health& health) const noexcept;
     // A response came complete: clears the failure count and the failed mark.  A connect alone
     // does not: the failures above follow successful connects.
-    void recordSuccess() const noexcept;
+    void record_success() const noexcept;
 
 private:
-    bool countFailure(Clock::time_point now, const Health& health) const noexcept;
+    bool count_failure(Clock::time_point now, const Health& health) const noexcept;
 
     ServerConfig config_;
     std::shared_ptr<BackendStats> stats_;

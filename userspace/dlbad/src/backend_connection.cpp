@@ -21,7 +21,7 @@ std::unique_ptr<BackendConnection> BackendConnection::open(EventLoop& loop,
         err = errno;
         return nullptr;
     }
-    if (::connect(fd.get(), addr.sockaddrPtr(), addr.length()) < 0 && errno != EINPROGRESS) {
+    if (::connect(fd.get(), addr.sockaddr_ptr(), addr.length()) < 0 && errno != EINPROGRESS) {
         err = errno;
         return nullptr;
     }
@@ -42,7 +42,7 @@ BackendConnection::BackendConnection(EventLoop& loop, UniqueFd fd, const SocketA
       transport_(fd_.get()),
       timer_([this] {
           if (owner_)
-              owner_->onBackendTimeout(*this);
+              owner_->on_backend_timeout(*this);
       })
 {
     loop_.add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
@@ -55,7 +55,7 @@ BackendConnection::~BackendConnection()
     stats_->open_conns.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void BackendConnection::onEvents(std::uint32_t events)
+void BackendConnection::on_events(std::uint32_t events)
 {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         readable = true;
@@ -66,7 +66,7 @@ void BackendConnection::onEvents(std::uint32_t events)
     if (events & (EPOLLRDHUP | EPOLLHUP))
         peer_closed = true;
     if (owner_)
-        owner_->onBackendEvents(*this, events);
+        owner_->on_backend_events(*this, events);
 }
 
 void BackendConnection::arm(std::chrono::milliseconds delay)
@@ -74,7 +74,7 @@ void BackendConnection::arm(std::chrono::milliseconds delay)
     loop_.arm(timer_, delay);
 }
 
-void BackendConnection::noDelay() noexcept
+void BackendConnection::no_delay() noexcept
 {
     if (nodelay_)
         return;
@@ -96,7 +96,7 @@ bool BackendConnection::quiet() const noexcept
     }
 }
 
-int BackendConnection::socketError() const noexcept
+int BackendConnection::socket_error() const noexcept
 {
     int err = 0;
     socklen_t len = sizeof(err);

@@ -29,9 +29,9 @@ public:
     BackendConnection(const BackendConnection&) = delete;
     BackendConnection& operator=(const BackendConnection&) = delete;
 
-    void onEvents(std::uint32_t events) override;
+    void on_events(std::uint32_t events) override;
 
-    void setOwner(BackendEvents* owner) noexcept { owner_ = owner; }
+    void set_owner(BackendEvents* owner) noexcept { owner_ = owner; }
     void arm(std::chrono::milliseconds delay);
     void disarm() noexcept { timer_.cancel(); }
 
@@ -39,12 +39,12 @@ public:
     [[nodiscard]] const SocketAddress& address() const noexcept { return addr_; }
     [[nodiscard]] const std::shared_ptr<BackendStats>& stats() const noexcept { return stats_; }
     // The pending error of a non-blocking connect (0 = connected).
-    [[nodiscard]] int socketError() const noexcept;
+    [[nodiscard]] int socket_error() const noexcept;
     // TCP_NODELAY, set before any write that follows a partial one.  A request that leaves in a
     // single write (almost all of them) never waits for Nagle: nothing is in flight when it goes,
     // and the response acknowledges it before the connection is reused; so the option costs a
     // system call only when a large body is written in pieces.
-    void noDelay() noexcept;
+    void no_delay() noexcept;
     // Nothing to read and not closed: a recv(MSG_PEEK) would block.  A connection about to be
     // parked or reused must be quiet; unread bytes there are the rest of an over-long response
     // (or garbage) that would otherwise be read as the answer to the next request, and an EOF or

@@ -10,8 +10,8 @@ class BackendConnection;
 // pool keeping it for reuse.
 class BackendEvents {
 public:
-    virtual void onBackendEvents(BackendConnection& conn, std::uint32_t events) = 0;
-    virtual void onBackendTimeout(BackendConnection& conn) = 0;
+    virtual void on_backend_events(BackendConnection& conn, std::uint32_t events) = 0;
+    virtual void on_backend_timeout(BackendConnection& conn) = 0;
 
 protected:
     ~BackendEvents() = default;

@@ -18,7 +18,7 @@ void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t m
         discard(std::move(conn));
         return;
     }
-    conn->setOwner(this);
+    conn->set_owner(this);
     conn->readable = false; // the response was consumed to its end; new input means close/garbage
     std::vector<std::unique_ptr<BackendConnection>>* slot = nullptr;
     try {
@@ -26,7 +26,7 @@ void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t m
         slot->reserve(slot->size() + 1);
     } catch (const std::bad_alloc&) {
         // No memory to park it: close it instead (after this batch of events, which may name it).
-        conn->setOwner(nullptr);
+        conn->set_owner(nullptr);
         conn->disarm();
         loop_.retire(std::move(conn));
         return;
@@ -35,7 +35,7 @@ void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t m
     auto& list = *slot;
     list.push_back(std::move(conn));
     while (list.size() > max_idle) {
-        list.front()->setOwner(nullptr);
+        list.front()->set_owner(nullptr);
         list.front()->disarm();
         loop_.retire(std::move(list.front()));
         list.erase(list.begin());
@@ -53,7 +53,7 @@ std::unique_ptr<BackendConnection> BackendIdlePool::take(const BackendStats* ser
             it = idle_.end();
         }
         conn->disarm();
-        conn->setOwner(nullptr);
+        conn->set_owner(nullptr);
         // Its events may not have been seen yet (they can sit in this very batch, behind the
         // request that wants the connection): ask the socket.
         if (conn->quiet())
@@ -66,7 +66,7 @@ std::unique_ptr<BackendConnection> BackendIdlePool::take(const BackendStats* ser
 void BackendIdlePool::discard(std::unique_ptr<BackendConnection> conn) noexcept
 {
     conn->stats()->idle_discarded.fetch_add(1, std::memory_order_relaxed);
-    conn->setOwner(nullptr);
+    conn->set_owner(nullptr);
     conn->disarm();
     loop_.retire(std::move(conn));
 }
@@ -89,7 +89,7 @@ void BackendIdlePool::drop(BackendConnection& conn)
         std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.get() == &conn; });
     if (pos == list.end())
         return;
-    (*pos)->setOwner(nullptr);
+    (*pos)->set_owner(nullptr);
     (*pos)->disarm();
     loop_.retire(std::move(*pos));
     list.erase(pos);
@@ -97,7 +97,7 @@ void BackendIdlePool::drop(BackendConnection& conn)
         idle_.erase(it);
 }
 
-void BackendIdlePool::onBackendEvents(BackendConnection& conn, std::uint32_t)
+void BackendIdlePool::on_backend_events(BackendConnection& conn, std::uint32_t)
 {
     // Idle: the only news a server can send is that it closed (or garbage): drop it.  A pure
     // EPOLLOUT edge (writable) is not news.
@@ -105,7 +105,7 @@ void BackendIdlePool::onBackendEvents(BackendConnection& conn, std::uint32_t)
         drop(conn);
 }
 
-void BackendIdlePool::onBackendTimeout(BackendConnection& conn)
+void BackendIdlePool::on_backend_timeout(BackendConnection& conn)
 {
     drop(conn);
 }

@@ -31,8 +31,8 @@ public:
     std::unique_ptr<BackendConnection> take(const BackendStats* server);
     [[nodiscard]] std::size_t size() const noexcept;
 
-    void onBackendEvents(BackendConnection& conn, std::uint32_t events) override;
-    void onBackendTimeout(BackendConnection& conn) override;
+    void on_backend_events(BackendConnection& conn, std::uint32_t events) override;
+    void on_backend_timeout(BackendConnection& conn) override;
 
 private:
     void drop(BackendConnection& conn);

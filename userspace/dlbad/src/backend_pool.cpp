@@ -9,7 +9,7 @@ BackendPool::BackendPool(const BackendConfig& config, StatsRegistry& registry) :
     std::vector<HashNode> nodes;
     for (std::size_t i = 0; i < config_.servers.size(); ++i) {
         const auto& sc = config_.servers[i];
-        servers_.emplace_back(sc, registry.backend(config_.name, sc.addr.toString()), i);
+        servers_.emplace_back(sc, registry.backend(config_.name, sc.addr.to_string()), i);
         by_key_[sc.key] = i;
         nodes.push_back(HashNode{sc.key, sc.weight});
     }
@@ -19,7 +19,7 @@ BackendPool::BackendPool(const BackendConfig& config, StatsRegistry& registry) :
         ring_to_server_.push_back(by_key_.at(n.id));
 }
 
-std::optional<std::size_t> BackendPool::indexOfKey(std::uint32_t key) const
+std::optional<std::size_t> BackendPool::index_of_key(std::uint32_t key) const
 {
     auto it = by_key_.find(key);
     if (it == by_key_.end())

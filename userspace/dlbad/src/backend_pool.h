@@ -26,20 +26,20 @@ public:
     [[nodiscard]] const BackendConfig& config() const noexcept { return config_; }
     [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
     [[nodiscard]] const std::vector<Backend>& servers() const noexcept { return servers_; }
-    [[nodiscard]] std::optional<std::size_t> indexOfKey(std::uint32_t key) const;
+    [[nodiscard]] std::optional<std::size_t> index_of_key(std::uint32_t key) const;
     // Consistent-hash ring over every configured server (ids = keys, by weight), built once per
     // configuration generation, here, off the request path, and shared read-only by every worker:
     // session-id persistence, url-hash placement (every worker's BoundedLoadTable adopts it) and
     // the url-hash fallback walk.  Servers that are down are masked at lookup (the walk skips
     // them), never by rebuilding it.  The same configuration builds the same ring, so a reload
-    // that keeps a back-end's servers and weights keeps their placements.  serverOfRingNode()
+    // that keeps a back-end's servers and weights keeps their placements.  server_of_ring_node()
     // maps a ring node index to a server index.
     [[nodiscard]] const HashRing& ring() const noexcept { return *ring_; }
-    [[nodiscard]] const std::shared_ptr<const HashRing>& sharedRing() const noexcept
+    [[nodiscard]] const std::shared_ptr<const HashRing>& shared_ring() const noexcept
     {
         return ring_;
     }
-    [[nodiscard]] std::size_t serverOfRingNode(std::size_t ring_node) const
+    [[nodiscard]] std::size_t server_of_ring_node(std::size_t ring_node) const
     {
         return ring_to_server_[ring_node];
     }

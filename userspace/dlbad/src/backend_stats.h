@@ -28,7 +28,7 @@ struct BackendStats {
     std::atomic<bool> failed{false};
     std::atomic<std::int64_t> retry_at_ns{0}; // steady clock; a failed server is probed after
 
-    void recordResponseTime(std::uint64_t us) noexcept
+    void record_response_time(std::uint64_t us) noexcept
     {
         responses.fetch_add(1, std::memory_order_relaxed);
         resp_time_total_us.fetch_add(us, std::memory_order_relaxed);

@@ -36,7 +36,7 @@ PullResult BodyRelay::pull(Transport& src, bool& src_readable, bool& src_writabl
             return r;
         }
         std::size_t len = 0;
-        char* p = out.writablePtr(len);
+        char* p = out.writable_ptr(len);
         if (!p) {
             r.paused = true;
             return r;

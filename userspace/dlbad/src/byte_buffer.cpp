@@ -23,7 +23,7 @@ struct Block {
 constexpr std::size_t kPooled = 32;
 thread_local std::vector<Block> pool;
 
-std::unique_ptr<char[]> takePooled(std::size_t size)
+std::unique_ptr<char[]> take_pooled(std::size_t size)
 {
     for (auto it = pool.rbegin(); it != pool.rend(); ++it) {
         if (it->size == size) {
@@ -54,7 +54,7 @@ void ByteBuffer::compact() noexcept
     begin_ = 0;
 }
 
-std::size_t ByteBuffer::grownSize(std::size_t need) const noexcept
+std::size_t ByteBuffer::grown_size(std::size_t need) const noexcept
 {
     std::size_t next;
     if (allocated_ == 0)
@@ -69,7 +69,7 @@ std::size_t ByteBuffer::grownSize(std::size_t need) const noexcept
 
 void ByteBuffer::reallocate(std::size_t bytes)
 {
-    std::unique_ptr<char[]> next = takePooled(bytes);
+    std::unique_ptr<char[]> next = take_pooled(bytes);
     if (!next)
         next = std::make_unique_for_overwrite<char[]>(bytes);
     const std::size_t held = size();
@@ -90,26 +90,26 @@ void ByteBuffer::reallocate(std::size_t bytes)
     allocated_ = bytes;
 }
 
-void ByteBuffer::makeRoom(std::size_t n)
+void ByteBuffer::make_room(std::size_t n)
 {
     if (allocated_ - end_ >= n)
         return;
     compact();
     if (allocated_ - end_ >= n)
         return;
-    reallocate(grownSize(end_ + n));
+    reallocate(grown_size(end_ + n));
 }
 
 void ByteBuffer::append(std::string_view bytes)
 {
     if (bytes.empty())
         return;
-    makeRoom(bytes.size());
+    make_room(bytes.size());
     std::memcpy(storage_.get() + end_, bytes.data(), bytes.size());
     end_ += bytes.size();
 }
 
-char* ByteBuffer::writablePtr(std::size_t& len)
+char* ByteBuffer::writable_ptr(std::size_t& len)
 {
     std::size_t want = space();
     if (len != 0 && len < want)
@@ -120,7 +120,7 @@ char* ByteBuffer::writablePtr(std::size_t& len)
     if (allocated_ - end_ < want)
         compact();
     if (allocated_ == end_)
-        reallocate(grownSize(end_ + 1));
+        reallocate(grown_size(end_ + 1));
     len = std::min(want, allocated_ - end_);
     return storage_.get() + end_;
 }

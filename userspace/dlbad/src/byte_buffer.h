@@ -7,7 +7,7 @@
 namespace dlba::dlbad {
 
 // A FIFO of bytes with a soft capacity used for flow control: readers ask for free space
-// (writablePtr) which never exceeds the capacity, so a socket is only read while there is room;
+// (writable_ptr) which never exceeds the capacity, so a socket is only read while there is room;
 // append() of proxy-generated data (rewritten heads) may go beyond it.
 //
 // Memory follows the data, not the capacity: the first byte allocates kInitialAllocation (or the
@@ -38,7 +38,7 @@ public:
     // 0), compacting if needed; the allocation grows only when it has no free byte left, so the
     // space offered may be less than space().  len is set to its size; nullptr when space() is 0.
     // Write into it, then commit() what was written.
-    char* writablePtr(std::size_t& len);
+    char* writable_ptr(std::size_t& len);
     void commit(std::size_t n) noexcept { end_ += n; }
 
     // Drop the memory of an empty buffer (idle keep-alive connections).
@@ -49,9 +49,9 @@ public:
 
 private:
     void compact() noexcept;
-    void makeRoom(std::size_t n);
+    void make_room(std::size_t n);
     // Size of the next allocation, one that holds at least `need` bytes.
-    [[nodiscard]] std::size_t grownSize(std::size_t need) const noexcept;
+    [[nodiscard]] std::size_t grown_size(std::size_t need) const noexcept;
     void reallocate(std::size_t bytes);
 
     std::unique_ptr<char[]> storage_; // not zero-filled: only [begin_, end_) is ever read

@@ -28,12 +28,12 @@ constexpr std::chrono::milliseconds kLinger{2000};
 constexpr int kMaxRoundsPerWakeup = 64;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::size_t inputCapacity(const Limits& l)
+std::size_t input_capacity(const Limits& l)
 {
     return std::max(l.max_header_bytes + 4096, l.max_pipelined_bytes);
 }
 
-bool isSmuggling(std::string_view reason)
+bool is_smuggling(std::string_view reason)
 {
     for (std::string_view k :
          {"Content-Length", "Transfer-Encoding", "chunk", "obs-fold", "bare", "LF", "CR"})
@@ -42,7 +42,7 @@ bool isSmuggling(std::string_view reason)
     return false;
 }
 
-std::uint64_t unixNow()
+std::uint64_t unix_now()
 {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
@@ -58,13 +58,13 @@ ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const Soc
       peer_(peer),
       svc_(std::move(service)),
       alive_(std::make_shared<bool>(true)),
-      in_(inputCapacity(svc_->config().limits)),
+      in_(input_capacity(svc_->config().limits)),
       out_(svc_->config().limits.buffer_bytes),
-      parser_(svc_->requestLimits()),
+      parser_(svc_->request_limits()),
       spool_(svc_->config().limits.request_buffer_bytes),
-      resp_parser_(svc_->responseLimits()),
+      resp_parser_(svc_->response_limits()),
       resp_in_(svc_->config().limits.max_response_header_bytes + 4096),
-      client_timer_([this] { contained([this] { onClientTimer(); }); })
+      client_timer_([this] { contained([this] { on_client_timer(); }); })
 {
     if (svc_->tls())
         transport_ = std::make_unique<TlsTransport>(svc_->tls()->get(), fd_.get());
@@ -98,13 +98,13 @@ void ClientConnection::contained(F&& f) noexcept
     try {
         f();
     } catch (const std::exception& e) {
-        internalError(e.what());
+        internal_error(e.what());
     } catch (...) {
-        internalError("unknown exception");
+        internal_error("unknown exception");
     }
 }
 
-void ClientConnection::internalError(const char* what) noexcept
+void ClientConnection::internal_error(const char* what) noexcept
 {
     svc_->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
     DLBAD_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s",
@@ -122,7 +122,7 @@ void ClientConnection::start()
     });
 }
 
-void ClientConnection::onEvents(std::uint32_t events)
+void ClientConnection::on_events(std::uint32_t events)
 {
     if (state_ == State::Closed)
         return;
@@ -135,7 +135,7 @@ void ClientConnection::onEvents(std::uint32_t events)
     contained([this] { drive(); });
 }
 
-void ClientConnection::onBackendEvents(BackendConnection&, std::uint32_t)
+void ClientConnection::on_backend_events(BackendConnection&, std::uint32_t)
 {
     if (state_ == State::Closed)
         return;
@@ -146,7 +146,7 @@ void ClientConnection::drive()
 {
     // The step of a TLS handshake that computes the server's first flight waits in the loop's
     // heavy queue, so that it runs after the events of this worker's other connections.
-    if (state_ == State::Handshake && !heavy_granted_ && transport_->handshakeStarting()) {
+    if (state_ == State::Handshake && !heavy_granted_ && transport_->handshake_starting()) {
         if (!heavy_queued_) {
             heavy_queued_ = true;
             worker_.loop().heavy([this, alive = std::weak_ptr<bool>(alive_)] {
@@ -169,30 +169,30 @@ void ClientConnection::drive()
         if (state_ == State::Handshake) {
             progress = handshake();
         } else {
-            progress |= readClient();
+            progress |= read_client();
             if (state_ == State::Closed)
                 return;
-            progress |= processInput();
+            progress |= process_input();
             if (state_ == State::Closed)
                 return;
             if (backend_ && (state_ == State::Connecting || state_ == State::Exchanging))
                 progress |= exchange();
             if (state_ == State::Closed)
                 return;
-            progress |= writeClient();
+            progress |= write_client();
             if (state_ == State::Closing)
                 progress |= linger();
         }
         if (state_ == State::Closed)
             return;
         if (!progress) {
-            updateClientTimer();
+            update_client_timer();
             return;
         }
     }
     // Still able to move data: yield to the other connections of this worker, come back next
     // loop iteration (edge-triggered readiness would not wake us again).
-    updateClientTimer();
+    update_client_timer();
     worker_.loop().later([this, alive = std::weak_ptr<bool>(alive_)] {
         if (auto a = alive.lock(); a && *a)
             contained([this] { drive(); });
@@ -228,21 +228,21 @@ bool ClientConnection::handshake()
     }
 }
 
-bool ClientConnection::wantsClientInput() const
+bool ClientConnection::wants_client_input() const
 {
     if (client_eof_ || state_ == State::Closed || state_ == State::Handshake)
         return false;
     return in_.space() > 0;
 }
 
-bool ClientConnection::readClient()
+bool ClientConnection::read_client()
 {
     if (state_ == State::Closing)
         return false; // linger() drains
     bool progress = false;
-    while (readable_ && wantsClientInput()) {
+    while (readable_ && wants_client_input()) {
         std::size_t len = 0;
-        char* p = in_.writablePtr(len);
+        char* p = in_.writable_ptr(len);
         auto r = transport_->read(p, len);
         if (r.status == IoStatus::Ok) {
             in_.commit(r.bytes);
@@ -274,13 +274,13 @@ bool ClientConnection::readClient()
     return progress;
 }
 
-bool ClientConnection::processInput()
+bool ClientConnection::process_input()
 {
     if (state_ == State::ReadHead) {
         if (in_.empty()) {
             if (client_eof_ || draining_) {
                 // Between requests: a clean end of the connection.
-                beginClose();
+                begin_close();
                 return true;
             }
             return false;
@@ -296,7 +296,7 @@ bool ClientConnection::processInput()
         if (r.need_more()) {
             if (in_.full()) {
                 svc_->stats().bad_requests.fetch_add(1, std::memory_order_relaxed);
-                sendError(431, true);
+                send_error(431, true);
                 return true;
             }
             if (client_eof_) {
@@ -308,28 +308,28 @@ bool ClientConnection::processInput()
         if (r.error()) {
             auto& st = svc_->stats();
             st.bad_requests.fetch_add(1, std::memory_order_relaxed);
-            if (r.http_status == 400 && isSmuggling(r.reason))
+            if (r.http_status == 400 && is_smuggling(r.reason))
                 st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
             DLBAD_LOG(LogLevel::Debug, "%s: %s: rejected request (%d): %.*s", svc_->name().c_str(),
-                      peer_.toString().c_str(), r.http_status, static_cast<int>(r.reason.size()),
+                      peer_.to_string().c_str(), r.http_status, static_cast<int>(r.reason.size()),
                       r.reason.data());
-            sendError(r.http_status, true);
+            send_error(r.http_status, true);
             return true;
         }
         if (parser_.head().method_kind() == Method::kConnect) {
             // dlbad is a reverse proxy: it opens no tunnels to arbitrary authorities.
             svc_->stats().bad_requests.fetch_add(1, std::memory_order_relaxed);
             DLBAD_LOG(LogLevel::Debug, "%s: %s: CONNECT refused (501)", svc_->name().c_str(),
-                      peer_.toString().c_str());
-            sendError(501, true);
+                      peer_.to_string().c_str());
+            send_error(501, true);
             return true;
         }
-        headComplete(r.length);
+        head_complete(r.length);
         return true;
     }
     if (body_pending_ && (state_ == State::Connecting || state_ == State::Exchanging)) {
         bool progress = false;
-        if (!moveBody(progress))
+        if (!move_body(progress))
             return true;
         if (body_pending_ && client_eof_ && in_.empty()) {
             abort(); // the body was cut short: nobody to answer
@@ -340,14 +340,14 @@ bool ClientConnection::processInput()
     return false;
 }
 
-bool ClientConnection::moveBody(bool& progress)
+bool ClientConnection::move_body(bool& progress)
 {
     while (body_pending_ && !in_.empty()) {
         const std::size_t room = body_discard_ ? in_.size() : spool_.room();
         if (room == 0)
             break; // the back-end is slower than the client: stop here (backpressure)
         // The spool gets the body as it goes to the back-end: a chunked one re-framed
-        // canonically (headComplete), so the back-end never parses the client's spelling.
+        // canonically (head_complete), so the back-end never parses the client's spelling.
         auto res = req_body_->feed(in_.view().substr(0, room), body_discard_ ? nullptr : &spool_);
         in_.consume(res.consumed);
         if (res.consumed) {
@@ -355,7 +355,7 @@ bool ClientConnection::moveBody(bool& progress)
             body_progress_ = true;
         }
         if (res.error()) {
-            bodyError(res.http_status);
+            body_error(res.http_status);
             return false;
         }
         if (req_body_->done())
@@ -366,7 +366,7 @@ bool ClientConnection::moveBody(bool& progress)
     return true;
 }
 
-void ClientConnection::bodyError(int status)
+void ClientConnection::body_error(int status)
 {
     auto& st = svc_->stats();
     st.bad_requests.fetch_add(1, std::memory_order_relaxed);
@@ -376,18 +376,18 @@ void ClientConnection::bodyError(int status)
     if (resp_head_done_) {
         // A response is under way: the cut connection is the only signal left.
         keep_alive_after_ = false;
-        beginClose();
+        begin_close();
         return;
     }
-    sendError(status, true);
+    send_error(status, true);
 }
 
-bool ClientConnection::requestSent() const noexcept
+bool ClientConnection::request_sent() const noexcept
 {
     return req_sent_ >= req_out_.size() && !body_pending_ && !spool_.pending();
 }
 
-void ClientConnection::headComplete(std::size_t head_length)
+void ClientConnection::head_complete(std::size_t head_length)
 {
     const auto& head = parser_.head();
     const auto& cfg = svc_->config();
@@ -403,14 +403,14 @@ void ClientConnection::headComplete(std::size_t head_length)
     if (cfg.policy == Policy::Cookie && svc_->codec()) {
         // The first occurrence that verifies decides (several Cookie headers or pairs).
         const auto pc =
-            find_persistence_cookie(head.headers(), cfg.cookie.name, *svc_->codec(), unixNow());
+            find_persistence_cookie(head.headers(), cfg.cookie.name, *svc_->codec(), unix_now());
         had_persistence_cookie_ = pc.present;
         keys_.cookie_key = pc.server_key;
         if (pc.present && !pc.server_key)
             svc_->stats().persistence_invalid.fetch_add(1, std::memory_order_relaxed);
     }
-    if (svc_->sessionIds()) {
-        if (auto id = svc_->sessionIds()->extract(head))
+    if (svc_->session_ids()) {
+        if (auto id = svc_->session_ids()->extract(head))
             keys_.session_hash = svc_->hash(*id);
     }
     if (cfg.policy == Policy::UrlHash) {
@@ -431,7 +431,7 @@ void ClientConnection::headComplete(std::size_t head_length)
     req_sent_ = 0;
     RequestRewriter::write(req_out_, head, fc);
 
-    req_body_.emplace(head.framing(), svc_->requestLimits(), true);
+    req_body_.emplace(head.framing(), svc_->request_limits(), true);
     // Chunk sizes, extensions and trailers go out in one canonical spelling (issue 10): what
     // the back-end reads as the body is what dlbad validated, whatever parser it runs.
     req_body_->set_output(ChunkedOutput::kCanonical);
@@ -449,17 +449,17 @@ void ClientConnection::headComplete(std::size_t head_length)
         out_.append(kContinue);
     // Body bytes that came with the head.
     bool progress = false;
-    if (!moveBody(progress))
+    if (!move_body(progress))
         return; // malformed: answered
     if (!body_pending_ && spool_.held()) {
         // The whole body came with the head (most requests): it leaves with it, in one write.
         req_out_.append(spool_.take());
         spool_.reset(false);
     }
-    requestStart();
+    request_start();
 }
 
-void ClientConnection::requestStart()
+void ClientConnection::request_start()
 {
     svc_->stats().requests.fetch_add(1, std::memory_order_relaxed);
     request_started_ = false;
@@ -480,17 +480,17 @@ void ClientConnection::dispatch()
     while (true) {
         if (!spool_.rewind()) {
             // Part of the body went out and is no longer held: it cannot go to another server.
-            failRequest(502);
+            fail_request(502);
             return;
         }
         if (attempts_ >= health.max_attempts) {
-            failRequest(503);
+            fail_request(503);
             return;
         }
-        auto decision = svc_->scheduler().pick(keys_, worker_.workerIndex(), tried_, loop.now(),
-                                               worker_.nextTiebreak());
+        auto decision = svc_->scheduler().pick(keys_, worker_.worker_index(), tried_, loop.now(),
+                                               worker_.next_tiebreak());
         if (!decision) {
-            failRequest(503);
+            fail_request(503);
             return;
         }
         const auto& server = svc_->pool().servers()[decision->server];
@@ -515,9 +515,9 @@ void ClientConnection::dispatch()
 
         reused_backend_ = false;
         if (svc_->pool().config().keepalive && idempotent_) {
-            backend_ = worker_.idlePool().take(server.statsPtr().get());
+            backend_ = worker_.idle_pool().take(server.stats_ptr().get());
             if (backend_) {
-                backend_->setOwner(this);
+                backend_->set_owner(this);
                 reused_backend_ = true;
                 server.stats().hits.fetch_add(1, std::memory_order_relaxed);
                 state_ = State::Exchanging;
@@ -526,14 +526,14 @@ void ClientConnection::dispatch()
             }
         }
         int err = 0;
-        backend_ = BackendConnection::open(loop, server.address(), server.statsPtr(), this, err);
+        backend_ = BackendConnection::open(loop, server.address(), server.stats_ptr(), this, err);
         if (!backend_) {
             // Immediate failure (no route, no memory...): counted like a refused connect.
             DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                      server.address().toString().c_str(), std::strerror(err));
-            if (server.recordConnectFailure(loop.now(), health))
+                      server.address().to_string().c_str(), std::strerror(err));
+            if (server.record_connect_failure(loop.now(), health))
                 DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed",
-                          svc_->pool().name().c_str(), server.address().toString().c_str());
+                          svc_->pool().name().c_str(), server.address().to_string().c_str());
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
             svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
@@ -552,10 +552,10 @@ bool ClientConnection::exchange()
     const auto& timeouts = svc_->config().timeouts;
     if (state_ == State::Connecting) {
         if (b.hangup) {
-            int err = b.socketError();
+            int err = b.socket_error();
             DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                      b.address().toString().c_str(), std::strerror(err ? err : ECONNRESET));
-            connectFailed(false);
+                      b.address().to_string().c_str(), std::strerror(err ? err : ECONNRESET));
+            connect_failed(false);
             return true;
         }
         if (!b.writable)
@@ -569,13 +569,13 @@ bool ClientConnection::exchange()
             return false;
         }
         if (r.status != IoStatus::Ok) {
-            int err = b.socketError();
+            int err = b.socket_error();
             DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                      b.address().toString().c_str(), std::strerror(err ? err : ECONNREFUSED));
-            connectFailed(false);
+                      b.address().to_string().c_str(), std::strerror(err ? err : ECONNREFUSED));
+            connect_failed(false);
             return true;
         }
-        onConnected();
+        on_connected();
         req_sent_ = r.bytes;
         if (r.drained)
             b.writable = false;
@@ -589,14 +589,14 @@ bool ClientConnection::exchange()
         backend_waiting_ = false;
         backend_->arm(timeouts.backend_response);
     }
-    while (backend_ && backend_->writable && !requestSent()) {
+    while (backend_ && backend_->writable && !request_sent()) {
         const bool in_head = req_sent_ < req_out_.size();
         std::string_view bytes =
             in_head ? std::string_view(req_out_).substr(req_sent_) : spool_.take();
         if (bytes.empty())
             break; // waiting for the client's body
         if (req_sent_ > 0)
-            backend_->noDelay(); // the rest of a request that did not leave in one write
+            backend_->no_delay(); // the rest of a request that did not leave in one write
         auto r = backend_->transport().write(bytes.data(), bytes.size());
         if (r.status == IoStatus::Ok) {
             if (in_head)
@@ -619,7 +619,7 @@ bool ClientConnection::exchange()
                 backend_reusable_ = false;
                 progress = true;
             } else {
-                backendDropped(false);
+                backend_dropped(false);
                 return true;
             }
         }
@@ -635,7 +635,7 @@ bool ClientConnection::exchange()
     if (interim_held_ && out_.space() > 0) {
         // The client made room: the held interim response goes out, then what follows it.
         interim_held_ = false;
-        parseResponseHead();
+        parse_response_head();
         progress = true;
         if (state_ != State::Exchanging || !backend_)
             return progress;
@@ -643,16 +643,16 @@ bool ClientConnection::exchange()
     while (backend_ && state_ == State::Exchanging && backend_->readable) {
         if (!resp_head_done_) {
             if (interim_held_) {
-                // Backpressure on interim responses (see parseResponseHead()).
-                pauseBackend();
+                // Backpressure on interim responses (see parse_response_head()).
+                pause_backend();
                 break;
             }
-            resumeBackend();
+            resume_backend();
             std::size_t len = 0;
-            char* p = resp_in_.writablePtr(len);
+            char* p = resp_in_.writable_ptr(len);
             if (!p) {
                 // The parser enforces the head limit before this can fill.
-                failRequest(502);
+                fail_request(502);
                 return true;
             }
             auto r = backend_->transport().read(p, len);
@@ -663,23 +663,23 @@ bool ClientConnection::exchange()
                 if (r.drained && !backend_->peer_closed)
                     backend_->readable = false;
                 backend_->arm(timeouts.backend_response);
-                parseResponseHead();
+                parse_response_head();
                 continue;
             }
             if (r.status == IoStatus::WouldBlock) {
                 backend_->readable = false;
                 break;
             }
-            backendDropped(r.status == IoStatus::Closed);
+            backend_dropped(r.status == IoStatus::Closed);
             return true;
         }
         if (out_.space() == 0) {
             // Backpressure: the client is not taking the response as fast as the server gives
             // it.  Stop reading the server until the client drains (client_send timeout applies).
-            pauseBackend();
+            pause_backend();
             break;
         }
-        resumeBackend();
+        resume_backend();
         auto step = BodyRelay::pull(backend_->transport(), backend_->readable, backend_->writable,
                                     backend_->peer_closed, out_, *resp_body_);
         auto& bs = svc_->pool().servers()[*server_].stats();
@@ -692,19 +692,19 @@ bool ClientConnection::exchange()
         if (step.extra)
             backend_reusable_ = false; // bytes beyond the response: never reuse
         if (step.framing_error) {
-            serverFailed("a malformed response body");
+            server_failed("a malformed response body");
             keep_alive_after_ = false;
-            releaseBackend(false);
-            beginClose(); // what was relayed goes out, then the client sees the cut
+            release_backend(false);
+            begin_close(); // what was relayed goes out, then the client sees the cut
             return true;
         }
         if (step.done) {
-            responseComplete();
+            response_complete();
             progress = true;
             continue;
         }
         if (step.end != IoStatus::Ok) {
-            backendDropped(step.end == IoStatus::Closed);
+            backend_dropped(step.end == IoStatus::Closed);
             return true;
         }
         if (step.paused)
@@ -718,7 +718,7 @@ bool ClientConnection::exchange()
 
 // Stop reading the back-end while the client is not taking the response: its response timer is
 // off meanwhile (the client_send timeout applies instead).
-void ClientConnection::pauseBackend()
+void ClientConnection::pause_backend()
 {
     if (!backend_paused_) {
         backend_paused_ = true;
@@ -726,7 +726,7 @@ void ClientConnection::pauseBackend()
     }
 }
 
-void ClientConnection::resumeBackend()
+void ClientConnection::resume_backend()
 {
     if (backend_paused_) {
         backend_paused_ = false;
@@ -734,7 +734,7 @@ void ClientConnection::resumeBackend()
     }
 }
 
-void ClientConnection::onConnected()
+void ClientConnection::on_connected()
 {
     const auto& server = svc_->pool().servers()[*server_];
     server.stats().hits.fetch_add(1, std::memory_order_relaxed);
@@ -743,48 +743,48 @@ void ClientConnection::onConnected()
     backend_->arm(svc_->config().timeouts.backend_response);
 }
 
-void ClientConnection::connectFailed(bool timeout)
+void ClientConnection::connect_failed(bool timeout)
 {
     const auto& server = svc_->pool().servers()[*server_];
     auto& loop = worker_.loop();
-    if (server.recordConnectFailure(loop.now(), svc_->config().health))
+    if (server.record_connect_failure(loop.now(), svc_->config().health))
         DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
-                  svc_->pool().name().c_str(), server.address().toString().c_str(),
+                  svc_->pool().name().c_str(), server.address().to_string().c_str(),
                   timeout ? "a connect timeout" : "a refused connect");
-    releaseBackend(false);
+    release_backend(false);
     server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
     active_counted_ = false;
     // Nothing was sent: the request goes to another server, the client sees no error.
     svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
     if (timeout && attempts_ >= svc_->config().health.max_attempts) {
-        failRequest(504);
+        fail_request(504);
         return;
     }
     dispatch();
 }
 
-void ClientConnection::backendDropped(bool clean_eof)
+void ClientConnection::backend_dropped(bool clean_eof)
 {
     const auto& server = svc_->pool().servers()[*server_];
     if (resp_head_done_) {
-        releaseBackend(false);
+        release_backend(false);
         if (clean_eof && resp_body_->finish_on_eof()) {
             // A close-delimited body ends here (the client connection closes after it).
             keep_alive_after_ = false;
-            responseComplete();
+            response_complete();
             return;
         }
-        serverFailed("a response cut short");
+        server_failed("a response cut short");
         keep_alive_after_ = false;
         if (active_counted_) {
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
         }
-        beginClose(); // truncated response: the client sees the connection end
+        begin_close(); // truncated response: the client sees the connection end
         return;
     }
     bool reused = reused_backend_;
-    releaseBackend(false);
+    release_backend(false);
     if (active_counted_) {
         server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
         active_counted_ = false;
@@ -796,17 +796,17 @@ void ClientConnection::backendDropped(bool clean_eof)
         dispatch();
         return;
     }
-    serverFailed(resp_any_bytes_ ? "a response cut short" : "a request dropped unanswered");
+    server_failed(resp_any_bytes_ ? "a response cut short" : "a request dropped unanswered");
     if (!resp_any_bytes_ && idempotent_ && spool_.replayable()) {
         // Sent, nothing came back: safe to replay an idempotent request elsewhere.
         svc_->stats().replayed.fetch_add(1, std::memory_order_relaxed);
         dispatch();
         return;
     }
-    failRequest(502);
+    fail_request(502);
 }
 
-void ClientConnection::parseResponseHead()
+void ClientConnection::parse_response_head()
 {
     for (;;) {
         auto r = resp_parser_.parse(resp_in_.view(), method_);
@@ -815,11 +815,11 @@ void ClientConnection::parseResponseHead()
         const auto& server = svc_->pool().servers()[*server_];
         if (r.error()) {
             DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
-                      server.address().toString().c_str(), static_cast<int>(r.reason.size()),
+                      server.address().to_string().c_str(), static_cast<int>(r.reason.size()),
                       r.reason.data());
-            serverFailed("an unparsable response");
-            releaseBackend(false);
-            failRequest(502);
+            server_failed("an unparsable response");
+            release_backend(false);
+            fail_request(502);
             return;
         }
         const auto& head = resp_parser_.head();
@@ -827,7 +827,7 @@ void ClientConnection::parseResponseHead()
             // 1xx (103 Early Hints, 102, an unsolicited 100): forwarded ahead of the final
             // response (RFC 9110 15.2), never to an HTTP/1.0 client, and a 100 Continue not
             // twice when dlbad already answered the client's Expect itself.
-            if (ResponseRewriter::forwardsInterim(head.status(), http10_, continue_sent_)) {
+            if (ResponseRewriter::forwards_interim(head.status(), http10_, continue_sent_)) {
                 if (out_.space() == 0) {
                     // The client is not taking them: keep this one where it is and stop reading
                     // the back-end (exchange()) until the client makes room; a back-end sending
@@ -838,7 +838,7 @@ void ClientConnection::parseResponseHead()
                 }
                 thread_local std::string interim_out;
                 interim_out.clear();
-                ResponseRewriter::writeInterim(interim_out, head);
+                ResponseRewriter::write_interim(interim_out, head);
                 out_.append(interim_out);
             }
             server.stats().status_class[1].fetch_add(1, std::memory_order_relaxed);
@@ -847,9 +847,9 @@ void ClientConnection::parseResponseHead()
             continue;
         }
         if (head.framing().kind == BodyKind::kTunnel) {
-            serverFailed("an unusable response");
-            releaseBackend(false);
-            failRequest(502);
+            server_failed("an unusable response");
+            release_backend(false);
+            fail_request(502);
             return;
         }
         // An HTTP/1.0 client never sees Transfer-Encoding (RFC 9112 6.1; the request went out
@@ -859,7 +859,7 @@ void ClientConnection::parseResponseHead()
         // dlbad cannot pass on faithfully.
         bool dechunk = false;
         if (http10_) {
-            switch (ResponseRewriter::http10Body(head)) {
+            switch (ResponseRewriter::http10_body(head)) {
             case Http10Body::kAsIs:
                 break;
             case Http10Body::kDechunk:
@@ -869,17 +869,17 @@ void ClientConnection::parseResponseHead()
                 DLBAD_LOG(LogLevel::Warning,
                           "%s: %s answered an HTTP/1.0 request with a transfer coding other than "
                           "chunked (502)",
-                          svc_->name().c_str(), server.address().toString().c_str());
-                serverFailed("an unusable response");
-                releaseBackend(false);
-                failRequest(502);
+                          svc_->name().c_str(), server.address().to_string().c_str());
+                server_failed("an unusable response");
+                release_backend(false);
+                fail_request(502);
                 return;
             }
         }
         auto& bs = server.stats();
         auto elapsed =
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
-        bs.recordResponseTime(
+        bs.record_response_time(
             static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));
         int cls = head.status() / 100;
         if (cls >= 1 && cls <= 5)
@@ -900,7 +900,7 @@ void ClientConnection::parseResponseHead()
         rc.reissue = reissue_cookie_;
         rc.keep_alive = keep_alive_after_;
         rc.client_http10 = http10_;
-        rc.now_unix = unixNow();
+        rc.now_unix = unix_now();
         thread_local std::string head_out;
         head_out.clear();
         if (ResponseRewriter::write(head_out, head, rc))
@@ -908,7 +908,7 @@ void ClientConnection::parseResponseHead()
         out_.append(head_out);
         resp_head_done_ = true;
         resp_in_.consume(r.length);
-        resp_body_.emplace(framing, svc_->responseLimits(), false);
+        resp_body_.emplace(framing, svc_->response_limits(), false);
         if (dechunk)
             resp_body_->set_output(ChunkedOutput::kPayload);
         resp_parser_.reset();
@@ -921,10 +921,10 @@ void ClientConnection::parseResponseHead()
                 backend_reusable_ = false;
             resp_in_.clear();
             if (res.error()) {
-                serverFailed("a malformed response body");
+                server_failed("a malformed response body");
                 keep_alive_after_ = false;
-                releaseBackend(false);
-                beginClose();
+                release_backend(false);
+                begin_close();
                 return;
             }
         } else if (!resp_in_.empty()) {
@@ -932,54 +932,55 @@ void ClientConnection::parseResponseHead()
             resp_in_.clear();
         }
         if (resp_body_->done())
-            responseComplete();
+            response_complete();
         return;
     }
 }
 
-void ClientConnection::responseComplete()
+void ClientConnection::response_complete()
 {
     if (server_) {
         const auto& server = svc_->pool().servers()[*server_];
         // Passive health: only a whole response clears the failure streak (and the failed mark).
-        server.recordSuccess();
+        server.record_success();
         if (active_counted_) {
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
         }
     }
-    releaseBackend(backend_reusable_ && requestSent());
+    release_backend(backend_reusable_ && request_sent());
     if (!keep_alive_after_) {
-        beginClose();
+        begin_close();
         return;
     }
-    resetRequest();
+    reset_request();
 }
 
-void ClientConnection::releaseBackend(bool reusable)
+void ClientConnection::release_backend(bool reusable)
 {
     if (!backend_)
         return;
     backend_paused_ = false;
     if (reusable && backend_->connected) {
         const auto& b = svc_->pool().config();
-        worker_.idlePool().put(std::move(backend_), b.keepalive_idle_max, b.keepalive_idle_timeout);
+        worker_.idle_pool().put(std::move(backend_), b.keepalive_idle_max,
+                                b.keepalive_idle_timeout);
         return;
     }
-    backend_->setOwner(nullptr);
+    backend_->set_owner(nullptr);
     backend_->disarm();
     worker_.loop().retire(std::move(backend_));
 }
 
-void ClientConnection::serverFailed(const char* what)
+void ClientConnection::server_failed(const char* what)
 {
     const auto& server = svc_->pool().servers()[*server_];
-    if (server.recordResponseFailure(worker_.loop().now(), svc_->config().health))
+    if (server.record_response_failure(worker_.loop().now(), svc_->config().health))
         DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
-                  svc_->pool().name().c_str(), server.address().toString().c_str(), what);
+                  svc_->pool().name().c_str(), server.address().to_string().c_str(), what);
 }
 
-void ClientConnection::failRequest(int status)
+void ClientConnection::fail_request(int status)
 {
     auto& st = svc_->stats();
     if (status == 502)
@@ -993,28 +994,28 @@ void ClientConnection::failRequest(int status)
             1, std::memory_order_relaxed);
         active_counted_ = false;
     }
-    releaseBackend(false);
+    release_backend(false);
     if (resp_head_done_) {
         // Part of a response already went out: the connection is the only way to signal.
-        beginClose();
+        begin_close();
         return;
     }
     // The request was read to its end, so the connection is still in step: keep it if allowed.
-    sendError(status,
-              !keep_alive_ || body_pending_ || client_eof_ || draining_ || worker_.draining());
+    send_error(status,
+               !keep_alive_ || body_pending_ || client_eof_ || draining_ || worker_.draining());
 }
 
-void ClientConnection::sendError(int status, bool close)
+void ClientConnection::send_error(int status, bool close)
 {
     out_.append(ErrorResponse::build(status, close));
     if (close) {
-        beginClose();
+        begin_close();
         return;
     }
-    resetRequest();
+    reset_request();
 }
 
-void ClientConnection::resetRequest()
+void ClientConnection::reset_request()
 {
     parser_.reset();
     req_body_.reset();
@@ -1039,7 +1040,7 @@ void ClientConnection::resetRequest()
         std::string().swap(req_out_); // a large upload: give the memory back
 }
 
-bool ClientConnection::writeClient()
+bool ClientConnection::write_client()
 {
     auto r = BodyRelay::push(*transport_, readable_, writable_, out_);
     if (r.error) {
@@ -1056,12 +1057,12 @@ bool ClientConnection::writeClient()
     return r.bytes > 0;
 }
 
-void ClientConnection::beginClose()
+void ClientConnection::begin_close()
 {
     if (state_ == State::Closing || state_ == State::Closed)
         return;
     if (backend_)
-        releaseBackend(false);
+        release_backend(false);
     if (active_counted_ && server_) {
         svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
             1, std::memory_order_relaxed);
@@ -1080,7 +1081,7 @@ bool ClientConnection::linger()
         // Everything is out: send our FIN / close_notify, then read and discard until the client
         // closes, so unread pipelined bytes do not turn our close into a reset that could destroy
         // the response in flight.
-        transport_->shutdownWrite();
+        transport_->shutdown_write();
         timer_kind_ = ClientTimer::Linger;
         worker_.loop().arm(client_timer_, kLinger);
     }
@@ -1108,7 +1109,7 @@ void ClientConnection::abort()
         return;
     client_timer_.cancel();
     if (backend_)
-        releaseBackend(false);
+        release_backend(false);
     if (active_counted_ && server_) {
         svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
             1, std::memory_order_relaxed);
@@ -1118,19 +1119,19 @@ void ClientConnection::abort()
     *alive_ = false;
     svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
     fd_.reset(); // also leaves the epoll set
-    worker_.connectionClosed(*this);
+    worker_.connection_closed(*this);
 }
 
 void ClientConnection::drain()
 {
     draining_ = true;
     if (state_ == State::ReadHead && in_.empty() && !backend_) {
-        beginClose();
+        begin_close();
         contained([this] { drive(); });
     }
 }
 
-void ClientConnection::updateClientTimer()
+void ClientConnection::update_client_timer()
 {
     if (state_ == State::Closed)
         return;
@@ -1183,7 +1184,7 @@ void ClientConnection::updateClientTimer()
     }
 }
 
-void ClientConnection::onClientTimer()
+void ClientConnection::on_client_timer()
 {
     if (state_ == State::Closed)
         return;
@@ -1191,7 +1192,7 @@ void ClientConnection::onClientTimer()
     case ClientTimer::Request:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
         if (state_ == State::ReadHead) {
-            sendError(408, true);
+            send_error(408, true);
             drive();
             return;
         }
@@ -1200,7 +1201,7 @@ void ClientConnection::onClientTimer()
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
         if (body_pending_ && !resp_head_done_) {
             body_pending_ = false;
-            sendError(408, true);
+            send_error(408, true);
             drive();
             return;
         }
@@ -1217,24 +1218,24 @@ void ClientConnection::onClientTimer()
     abort();
 }
 
-void ClientConnection::onBackendTimeout(BackendConnection& conn)
+void ClientConnection::on_backend_timeout(BackendConnection& conn)
 {
     if (state_ == State::Closed)
         return;
-    contained([this, &conn] { backendTimeout(conn); });
+    contained([this, &conn] { backend_timeout(conn); });
 }
 
-void ClientConnection::backendTimeout(BackendConnection&)
+void ClientConnection::backend_timeout(BackendConnection&)
 {
     if (state_ == State::Connecting) {
         DLBAD_LOG(LogLevel::Info, "%s: connect %s: timed out", svc_->name().c_str(),
-                  backend_->address().toString().c_str());
-        connectFailed(true);
+                  backend_->address().to_string().c_str());
+        connect_failed(true);
     } else if (state_ == State::Exchanging) {
         DLBAD_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
-                  backend_->address().toString().c_str());
-        serverFailed("a response timeout");
-        failRequest(504);
+                  backend_->address().to_string().c_str());
+        server_failed("a response timeout");
+        fail_request(504);
     }
     drive();
 }

@@ -56,9 +56,9 @@ public:
 
     // Registers with the loop and starts the handshake / first read.
     void start();
-    void onEvents(std::uint32_t events) override;
-    void onBackendEvents(BackendConnection& conn, std::uint32_t events) override;
-    void onBackendTimeout(BackendConnection& conn) override;
+    void on_events(std::uint32_t events) override;
+    void on_backend_events(BackendConnection& conn, std::uint32_t events) override;
+    void on_backend_timeout(BackendConnection& conn) override;
 
     // The daemon is stopping: close now if between requests, else after the current response.
     void drain();
@@ -71,43 +71,43 @@ private:
 
     template <class F>
     void contained(F&& f) noexcept;
-    void internalError(const char* what) noexcept;
+    void internal_error(const char* what) noexcept;
 
     void drive();
     bool handshake();
-    bool readClient();
-    bool processInput();
+    bool read_client();
+    bool process_input();
     bool exchange();
-    bool writeClient();
+    bool write_client();
     bool linger();
 
-    void headComplete(std::size_t head_length);
-    void requestStart();
-    bool moveBody(bool& progress);
-    void bodyError(int status);
-    [[nodiscard]] bool requestSent() const noexcept;
+    void head_complete(std::size_t head_length);
+    void request_start();
+    bool move_body(bool& progress);
+    void body_error(int status);
+    [[nodiscard]] bool request_sent() const noexcept;
     void dispatch();
-    void onConnected();
-    void connectFailed(bool timeout);
-    void backendDropped(bool clean_eof);
-    void pauseBackend();
-    void resumeBackend();
-    void parseResponseHead();
-    void responseComplete();
+    void on_connected();
+    void connect_failed(bool timeout);
+    void backend_dropped(bool clean_eof);
+    void pause_backend();
+    void resume_backend();
+    void parse_response_head();
+    void response_complete();
     // The server failed this request after the connect (reset, cut short, silent, garbage):
     // counted in its errors and toward passive health's max_failures.
-    void serverFailed(const char* what);
-    void releaseBackend(bool reusable);
-    void failRequest(int status);
+    void server_failed(const char* what);
+    void release_backend(bool reusable);
+    void fail_request(int status);
 
-    void sendError(int status, bool close);
-    void beginClose();
+    void send_error(int status, bool close);
+    void begin_close();
     void abort();
-    void updateClientTimer();
-    void onClientTimer();
-    void backendTimeout(BackendConnection& conn);
-    void resetRequest();
-    [[nodiscard]] bool wantsClientInput() const;
+    void update_client_timer();
+    void on_client_timer();
+    void backend_timeout(BackendConnection& conn);
+    void reset_request();
+    [[nodiscard]] bool wants_client_input() const;
 
     WorkerContext& worker_;
     UniqueFd fd_;

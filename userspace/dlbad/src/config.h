@@ -156,6 +156,6 @@ struct Config {
     std::vector<ServiceConfig> services;
 };
 
-[[nodiscard]] const char* policyName(Policy p) noexcept;
+[[nodiscard]] const char* policy_name(Policy p) noexcept;
 
 } // namespace dlba::dlbad

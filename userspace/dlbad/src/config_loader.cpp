@@ -34,28 +34,28 @@ public:
 
     [[noreturn]] void fail(const YAML::Node& node, const std::string& msg) const
     {
-        throw config::ConfigError(file_, lineOf(node), msg);
+        throw config::ConfigError(file_, line_of(node), msg);
     }
-    [[noreturn]] void failAt(int line, const std::string& msg) const
+    [[noreturn]] void fail_at(int line, const std::string& msg) const
     {
         throw config::ConfigError(file_, line, msg);
     }
 
-    static int lineOf(const YAML::Node& node)
+    static int line_of(const YAML::Node& node)
     {
         auto mark = node.Mark();
         return mark.line >= 0 ? mark.line + 1 : 0;
     }
 
-    void requireMap(const YAML::Node& node, const std::string& what) const
+    void require_map(const YAML::Node& node, const std::string& what) const
     {
         if (!node.IsMap())
             fail(node, what + " must be a mapping");
     }
 
     // Rejects keys outside `allowed`, naming the offending key's line.
-    void checkKeys(const YAML::Node& map, std::initializer_list<const char*> allowed,
-                   const std::string& what) const
+    void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed,
+                    const std::string& what) const
     {
         for (const auto& kv : map) {
             auto key = kv.first.as<std::string>();
@@ -91,8 +91,8 @@ public:
         return value(node, what, [](const std::string& s) { return config::parse_bool(s); });
     }
 
-    std::uint64_t unsignedInt(const YAML::Node& node, const std::string& what, std::uint64_t min,
-                              std::uint64_t max) const
+    std::uint64_t unsigned_int(const YAML::Node& node, const std::string& what, std::uint64_t min,
+                               std::uint64_t max) const
     {
         return value(node, what,
                      [&](const std::string& s) { return config::parse_uint(s, min, max); });
@@ -159,7 +159,7 @@ public:
         return s;
     }
 
-    std::string readKeyFile(const YAML::Node& node, const std::string& what) const
+    std::string read_key_file(const YAML::Node& node, const std::string& what) const
     {
         auto path = str(node, what);
         std::ifstream in(path, std::ios::binary);
@@ -185,15 +185,16 @@ public:
 
     void limits(const YAML::Node& n, Limits& l) const
     {
-        requireMap(n, "limits");
-        checkKeys(n,
-                  {"max_header_bytes", "max_headers", "max_body_bytes", "max_response_header_bytes",
-                   "buffer_bytes", "max_pipelined_bytes", "request_buffer_bytes"},
-                  "limits");
+        require_map(n, "limits");
+        check_keys(n,
+                   {"max_header_bytes", "max_headers", "max_body_bytes",
+                    "max_response_header_bytes", "buffer_bytes", "max_pipelined_bytes",
+                    "request_buffer_bytes"},
+                   "limits");
         if (n["max_header_bytes"])
             l.max_header_bytes = size(n["max_header_bytes"], "max_header_bytes", 1024, 1 << 20);
         if (n["max_headers"])
-            l.max_headers = unsignedInt(n["max_headers"], "max_headers", 1, 10000);
+            l.max_headers = unsigned_int(n["max_headers"], "max_headers", 1, 10000);
         if (n["max_body_bytes"])
             l.max_body_bytes = size(n["max_body_bytes"], "max_body_bytes", 0, std::size_t(1) << 32);
         if (n["max_response_header_bytes"])
@@ -211,11 +212,11 @@ public:
 
     void timeouts(const YAML::Node& n, Timeouts& t) const
     {
-        requireMap(n, "timeouts");
-        checkKeys(n,
-                  {"client_request", "client_body_idle", "client_keepalive", "client_send",
-                   "tls_handshake", "backend_connect", "backend_response"},
-                  "timeouts");
+        require_map(n, "timeouts");
+        check_keys(n,
+                   {"client_request", "client_body_idle", "client_keepalive", "client_send",
+                    "tls_handshake", "backend_connect", "backend_response"},
+                   "timeouts");
         if (n["client_request"])
             t.client_request = duration(n["client_request"], "client_request");
         if (n["client_body_idle"])
@@ -234,25 +235,25 @@ public:
 
     void health(const YAML::Node& n, Health& h) const
     {
-        requireMap(n, "health");
-        checkKeys(n, {"max_failures", "retry_interval", "max_attempts"}, "health");
+        require_map(n, "health");
+        check_keys(n, {"max_failures", "retry_interval", "max_attempts"}, "health");
         if (n["max_failures"])
             h.max_failures =
-                static_cast<unsigned>(unsignedInt(n["max_failures"], "max_failures", 1, 1000));
+                static_cast<unsigned>(unsigned_int(n["max_failures"], "max_failures", 1, 1000));
         if (n["retry_interval"])
             h.retry_interval = duration(n["retry_interval"], "retry_interval");
         if (n["max_attempts"])
             h.max_attempts =
-                static_cast<unsigned>(unsignedInt(n["max_attempts"], "max_attempts", 1, 100));
+                static_cast<unsigned>(unsigned_int(n["max_attempts"], "max_attempts", 1, 100));
     }
 
     TlsConfig tls(const YAML::Node& n) const
     {
-        requireMap(n, "tls");
-        checkKeys(n,
-                  {"certificates", "min_version", "max_version", "session_tickets", "ciphers",
-                   "ciphersuites"},
-                  "tls");
+        require_map(n, "tls");
+        check_keys(n,
+                   {"certificates", "min_version", "max_version", "session_tickets", "ciphers",
+                    "ciphersuites"},
+                   "tls");
         TlsConfig t;
         const auto& certs = n["certificates"];
         if (!certs)
@@ -260,14 +261,14 @@ public:
         if (!certs.IsSequence() || certs.size() == 0)
             fail(certs, "tls.certificates must be a non-empty list");
         for (const auto& c : certs) {
-            requireMap(c, "certificate");
-            checkKeys(c, {"cert", "key"}, "certificate");
+            require_map(c, "certificate");
+            check_keys(c, {"cert", "key"}, "certificate");
             if (!c["cert"] || !c["key"])
                 fail(c, "certificate needs both 'cert' and 'key'");
             CertificateConfig cc;
             cc.cert = str(c["cert"], "cert");
             cc.key = str(c["key"], "key");
-            cc.line = lineOf(c);
+            cc.line = line_of(c);
             t.certificates.push_back(std::move(cc));
         }
         auto version = [&](const YAML::Node& v, const std::string& what) {
@@ -293,17 +294,17 @@ public:
 
     BackendConfig backend(const std::string& name, const YAML::Node& n) const
     {
-        requireMap(n, "backend '" + name + "'");
-        checkKeys(n, {"servers", "keepalive", "keepalive_idle_max", "keepalive_idle_timeout"},
-                  "backend");
+        require_map(n, "backend '" + name + "'");
+        check_keys(n, {"servers", "keepalive", "keepalive_idle_max", "keepalive_idle_timeout"},
+                   "backend");
         BackendConfig b;
         b.name = name;
-        b.line = lineOf(n);
+        b.line = line_of(n);
         if (n["keepalive"])
             b.keepalive = boolean(n["keepalive"], "keepalive");
         if (n["keepalive_idle_max"])
             b.keepalive_idle_max =
-                unsignedInt(n["keepalive_idle_max"], "keepalive_idle_max", 1, 100000);
+                unsigned_int(n["keepalive_idle_max"], "keepalive_idle_max", 1, 100000);
         if (n["keepalive_idle_timeout"])
             b.keepalive_idle_timeout =
                 duration(n["keepalive_idle_timeout"], "keepalive_idle_timeout");
@@ -314,28 +315,28 @@ public:
             fail(servers, "backend '" + name + "': servers must be a non-empty list");
         std::set<std::uint32_t> keys;
         for (const auto& s : servers) {
-            requireMap(s, "server");
-            checkKeys(s, {"key", "addr", "weight", "enabled"}, "server");
+            require_map(s, "server");
+            check_keys(s, {"key", "addr", "weight", "enabled"}, "server");
             if (!s["key"])
                 fail(s, "server: 'key' is required (a unique integer naming it in persistence "
                         "cookies)");
             if (!s["addr"])
                 fail(s, "server: 'addr' is required (ADDRESS:PORT)");
             ServerConfig sc;
-            sc.line = lineOf(s);
-            sc.key = static_cast<std::uint32_t>(unsignedInt(s["key"], "key", 0, 0xffffffffu));
+            sc.line = line_of(s);
+            sc.key = static_cast<std::uint32_t>(unsigned_int(s["key"], "key", 0, 0xffffffffu));
             if (!keys.insert(sc.key).second)
                 fail(s["key"], "server key " + std::to_string(sc.key) + " used twice in backend '" +
                                    name + "'");
             sc.addr = address(s["addr"], "addr");
             if (s["weight"])
                 sc.weight = static_cast<std::uint32_t>(
-                    unsignedInt(s["weight"], "weight", 0, HashRing::kMaxWeight));
+                    unsigned_int(s["weight"], "weight", 0, HashRing::kMaxWeight));
             if (s["enabled"])
                 sc.enabled = boolean(s["enabled"], "enabled");
             for (const auto& other : b.servers)
                 if (other.addr == sc.addr)
-                    fail(s["addr"], "server " + sc.addr.toString() + " listed twice in backend '" +
+                    fail(s["addr"], "server " + sc.addr.to_string() + " listed twice in backend '" +
                                         name + "'");
             b.servers.push_back(std::move(sc));
         }
@@ -347,14 +348,14 @@ public:
     ServiceConfig service(const YAML::Node& n, const Limits& dl, const Timeouts& dt,
                           const Health& dh) const
     {
-        requireMap(n, "service");
-        checkKeys(n,
-                  {"name", "listen", "protocol", "tls", "backend", "policy", "new_session_policy",
-                   "cookie", "session_id", "url_hash", "limits", "timeouts", "health",
-                   "trust_forwarded"},
-                  "service");
+        require_map(n, "service");
+        check_keys(n,
+                   {"name", "listen", "protocol", "tls", "backend", "policy", "new_session_policy",
+                    "cookie", "session_id", "url_hash", "limits", "timeouts", "health",
+                    "trust_forwarded"},
+                   "service");
         ServiceConfig s;
-        s.line = lineOf(n);
+        s.line = line_of(n);
         s.limits = dl;
         s.timeouts = dt;
         s.health = dh;
@@ -394,9 +395,9 @@ public:
         }
         if (n["cookie"]) {
             const auto& c = n["cookie"];
-            requireMap(c, "cookie");
-            checkKeys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"},
-                      "cookie");
+            require_map(c, "cookie");
+            check_keys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"},
+                       "cookie");
             if (c["session"])
                 s.cookie.session = token(c["session"], "cookie.session");
             if (c["name"])
@@ -450,13 +451,14 @@ public:
             fail(n, "service '" + s.name + "': policy session-id needs a session_id list of rules");
         if (n["url_hash"]) {
             const auto& c = n["url_hash"];
-            requireMap(c, "url_hash");
-            checkKeys(c, {"load_factor", "query", "max_urls"}, "url_hash");
+            require_map(c, "url_hash");
+            check_keys(c, {"load_factor", "query", "max_urls"}, "url_hash");
             if (c["load_factor"])
                 s.url_hash.load_factor =
                     number(c["load_factor"], "url_hash.load_factor", 1.01, 10.0);
             if (c["max_urls"])
-                s.url_hash.max_urls = unsignedInt(c["max_urls"], "url_hash.max_urls", 16, 1u << 24);
+                s.url_hash.max_urls =
+                    unsigned_int(c["max_urls"], "url_hash.max_urls", 16, 1u << 24);
             if (c["query"])
                 s.url_hash.query = boolean(c["query"], "url_hash.query");
         }
@@ -476,16 +478,16 @@ public:
         Config c;
         c.path = file_;
         if (!root || root.IsNull())
-            failAt(1, "empty configuration");
-        requireMap(root, "the configuration");
-        checkKeys(root,
-                  {"workers", "cpu_affinity", "max_connections", "drain_timeout",
-                   "persistence_key_file", "persistence_keys", "ticket_key_file",
-                   "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor", "defaults",
-                   "backends", "services"},
-                  "the configuration");
+            fail_at(1, "empty configuration");
+        require_map(root, "the configuration");
+        check_keys(root,
+                   {"workers", "cpu_affinity", "max_connections", "drain_timeout",
+                    "persistence_key_file", "persistence_keys", "ticket_key_file",
+                    "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor",
+                    "defaults", "backends", "services"},
+                   "the configuration");
         if (root["workers"])
-            c.workers = static_cast<unsigned>(unsignedInt(root["workers"], "workers", 0, 1024));
+            c.workers = static_cast<unsigned>(unsigned_int(root["workers"], "workers", 0, 1024));
         if (root["cpu_affinity"]) {
             const auto v = str(root["cpu_affinity"], "cpu_affinity");
             if (v == "auto")
@@ -498,7 +500,7 @@ public:
         }
         if (root["max_connections"])
             c.max_connections =
-                unsignedInt(root["max_connections"], "max_connections", 1, 10000000);
+                unsigned_int(root["max_connections"], "max_connections", 1, 10000000);
         if (root["drain_timeout"])
             c.drain_timeout = duration(root["drain_timeout"], "drain_timeout");
         if (root["persistence_key_file"] && root["persistence_keys"])
@@ -506,7 +508,7 @@ public:
                  "give either persistence_key_file or persistence_keys, not both");
         if (root["persistence_key_file"]) {
             PersistenceKey k;
-            k.secret = readKeyFile(root["persistence_key_file"], "persistence_key_file");
+            k.secret = read_key_file(root["persistence_key_file"], "persistence_key_file");
             if (k.secret.size() < 32)
                 fail(root["persistence_key_file"],
                      "persistence_key_file: the key must be at least 32 bytes "
@@ -518,16 +520,16 @@ public:
             if (!list.IsSequence() || list.size() == 0)
                 fail(list, "persistence_keys must be a non-empty list of {id, file}");
             for (const auto& e : list) {
-                requireMap(e, "persistence key");
-                checkKeys(e, {"id", "file"}, "persistence key");
+                require_map(e, "persistence key");
+                check_keys(e, {"id", "file"}, "persistence key");
                 if (!e["id"] || !e["file"])
                     fail(e, "persistence key needs 'id' (0-255) and 'file'");
                 PersistenceKey k;
-                k.id = static_cast<unsigned>(unsignedInt(e["id"], "id", 0, 255));
+                k.id = static_cast<unsigned>(unsigned_int(e["id"], "id", 0, 255));
                 for (const auto& other : c.persistence_keys)
                     if (other.id == k.id)
                         fail(e["id"], "persistence key id " + std::to_string(k.id) + " used twice");
-                k.secret = readKeyFile(e["file"], "file");
+                k.secret = read_key_file(e["file"], "file");
                 if (k.secret.size() < 32)
                     fail(e["file"],
                          "persistence key: the key must be at least 32 bytes (64 hex digits)");
@@ -543,7 +545,7 @@ public:
             std::stringstream ss;
             ss << in.rdbuf();
             try {
-                c.ticket_keys = TicketKeys::parseFile(ss.str());
+                c.ticket_keys = TicketKeys::parse_file(ss.str());
             } catch (const std::invalid_argument& e) {
                 fail(node, "ticket_key_file '" + path + "': " + e.what());
             }
@@ -568,7 +570,7 @@ public:
                  "ticket_lifetime / ticket_key_rotation must be below " +
                      std::to_string(TicketKeys::kMaxKeys) + " (the keys kept for decryption)");
         if (root["hash_key_file"]) {
-            c.hash_key = readKeyFile(root["hash_key_file"], "hash_key_file");
+            c.hash_key = read_key_file(root["hash_key_file"], "hash_key_file");
             if (c.hash_key.size() != 16)
                 fail(root["hash_key_file"],
                      "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
@@ -576,8 +578,8 @@ public:
         }
         if (root["monitor"]) {
             const auto& m = root["monitor"];
-            requireMap(m, "monitor");
-            checkKeys(m, {"unix", "tcp", "metrics"}, "monitor");
+            require_map(m, "monitor");
+            check_keys(m, {"unix", "tcp", "metrics"}, "monitor");
             if (m["unix"])
                 c.monitor.unix_socket = str(m["unix"], "monitor.unix");
             if (c.monitor.unix_socket.size() >= 108)
@@ -592,8 +594,8 @@ public:
         Health dh;
         if (root["defaults"]) {
             const auto& d = root["defaults"];
-            requireMap(d, "defaults");
-            checkKeys(d, {"limits", "timeouts", "health"}, "defaults");
+            require_map(d, "defaults");
+            check_keys(d, {"limits", "timeouts", "health"}, "defaults");
             if (d["limits"])
                 limits(d["limits"], dl);
             if (d["timeouts"])
@@ -604,7 +606,7 @@ public:
         const auto& backends = root["backends"];
         if (!backends)
             fail(root, "'backends' is required");
-        requireMap(backends, "backends");
+        require_map(backends, "backends");
         for (const auto& kv : backends) {
             auto name = str(kv.first, "backend name");
             c.backends.push_back(backend(name, kv.second));
@@ -626,7 +628,7 @@ public:
                     fail(sn["name"], "service name '" + s.name + "' used twice (first at line " +
                                          std::to_string(other.line) + ")");
                 if (other.listen == s.listen)
-                    fail(sn["listen"], "listen address " + s.listen.toString() +
+                    fail(sn["listen"], "listen address " + s.listen.to_string() +
                                            " used twice (first at line " +
                                            std::to_string(other.line) + ")");
             }
@@ -658,7 +660,7 @@ Config parse(const std::string& text, const std::string& name)
 
 } // namespace
 
-Config ConfigLoader::loadFile(const std::string& path)
+Config ConfigLoader::load_file(const std::string& path)
 {
     std::ifstream in(path);
     if (!in)
@@ -668,12 +670,12 @@ Config ConfigLoader::loadFile(const std::string& path)
     return parse(ss.str(), path);
 }
 
-Config ConfigLoader::loadString(const std::string& text, const std::string& name)
+Config ConfigLoader::load_string(const std::string& text, const std::string& name)
 {
     return parse(text, name);
 }
 
-const char* policyName(Policy p) noexcept
+const char* policy_name(Policy p) noexcept
 {
     switch (p) {
     case Policy::Cookie:

@@ -12,9 +12,9 @@ namespace dlba::dlbad {
 // with a missing key file fails without touching the running configuration.
 class ConfigLoader {
 public:
-    static Config loadFile(const std::string& path);
+    static Config load_file(const std::string& path);
     // `name` stands for the file name in messages; relative key/cert paths are taken as given.
-    static Config loadString(const std::string& text, const std::string& name);
+    static Config load_string(const std::string& text, const std::string& name);
 };
 
 } // namespace dlba::dlbad

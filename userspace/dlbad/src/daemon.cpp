@@ -26,7 +26,7 @@ namespace dlba::dlbad {
 namespace {
 
 // The CPUs of this process's affinity mask, in order.
-std::vector<unsigned> allowedCpus()
+std::vector<unsigned> allowed_cpus()
 {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -41,9 +41,9 @@ std::vector<unsigned> allowedCpus()
 // The default worker count: one per CPU this process may run on (its affinity mask, as set by
 // taskset, systemd's CPUAffinity= or a container's cpuset), not one per CPU of the machine, which
 // would put several event loops on one CPU to take turns for it.
-unsigned usableCpus()
+unsigned usable_cpus()
 {
-    if (auto n = allowedCpus().size())
+    if (auto n = allowed_cpus().size())
         return static_cast<unsigned>(n);
     return std::max(1u, std::thread::hardware_concurrency());
 }
@@ -75,7 +75,7 @@ void daemonize()
 Daemon::Daemon(Options options)
     : options_(std::move(options)),
       started_(std::chrono::steady_clock::now()),
-      drain_timer_([this] { checkDrained(); })
+      drain_timer_([this] { check_drained(); })
 {}
 
 Daemon::~Daemon()
@@ -90,17 +90,17 @@ Daemon::~Daemon()
         ::unlink(options_.pid_file.c_str());
 }
 
-std::size_t Daemon::perWorkerLimit(const Config& config) const
+std::size_t Daemon::per_worker_limit(const Config& config) const
 {
     auto n = workers_.empty() ? 1 : workers_.size();
     return (config.max_connections + n - 1) / n;
 }
 
-Daemon::SocketMap Daemon::openSockets(const Runtime& runtime, const SocketMap& existing) const
+Daemon::SocketMap Daemon::open_sockets(const Runtime& runtime, const SocketMap& existing) const
 {
     SocketMap out;
     for (const auto& s : runtime.services()) {
-        auto key = s->config().listen.toString();
+        auto key = s->config().listen.to_string();
         if (auto it = existing.find(key);
             it != existing.end() && it->second.size() == workers_.size()) {
             out[key] = it->second;
@@ -123,11 +123,11 @@ Daemon::SocketMap Daemon::openSockets(const Runtime& runtime, const SocketMap& e
 
 void Daemon::publish()
 {
-    auto limit = perWorkerLimit(runtime_->config());
+    auto limit = per_worker_limit(runtime_->config());
     for (std::size_t i = 0; i < workers_.size(); ++i) {
         std::vector<Worker::Binding> bindings;
         for (const auto& s : runtime_->services())
-            bindings.push_back({s, sockets_.at(s->config().listen.toString())[i]});
+            bindings.push_back({s, sockets_.at(s->config().listen.to_string())[i]});
         workers_[i]->apply(std::move(bindings), runtime_, limit);
     }
 }
@@ -140,8 +140,8 @@ nlohmann::json Daemon::snapshot() const
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     info.workers = static_cast<unsigned>(workers_.size());
     for (const auto& w : workers_) {
-        info.connections += w->activeConnections();
-        info.loop_yields += w->loopYields();
+        info.connections += w->active_connections();
+        info.loop_yields += w->loop_yields();
     }
     return StatusReport::build(*runtime_, info);
 }
@@ -153,7 +153,7 @@ void Daemon::reload()
     SystemdNotifier::notify("RELOADING=1");
     auto generation = runtime_->generation() + 1;
     try {
-        auto config = ConfigLoader::loadFile(options_.config);
+        auto config = ConfigLoader::load_file(options_.config);
         if (config.workers != runtime_->config().workers && !options_.workers)
             DLBAD_LOG(LogLevel::Warning,
                       "reload: a change of 'workers' takes effect at the next restart");
@@ -163,7 +163,7 @@ void Daemon::reload()
         auto next = std::make_shared<const Runtime>(std::move(config), generation,
                                                     static_cast<unsigned>(workers_.size()),
                                                     secrets_, registry_);
-        auto sockets = openSockets(*next, sockets_);
+        auto sockets = open_sockets(*next, sockets_);
         monitor_->configure(next->config().monitor);
         // The ticket keys of the file as it is now (rotation: the new key second, then first...).
         secrets_.ticket_keys->configure(next->config().ticket_keys,
@@ -182,7 +182,7 @@ void Daemon::reload()
     SystemdNotifier::notify("READY=1");
 }
 
-void Daemon::beginShutdown()
+void Daemon::begin_shutdown()
 {
     if (stopping_)
         return;
@@ -197,11 +197,11 @@ void Daemon::beginShutdown()
     loop_.arm(drain_timer_, std::chrono::milliseconds(50));
 }
 
-void Daemon::checkDrained()
+void Daemon::check_drained()
 {
     std::size_t open = 0;
     for (const auto& w : workers_)
-        open += w->activeConnections();
+        open += w->active_connections();
     if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
         if (open)
             DLBAD_LOG(LogLevel::Warning, "drain timeout: closing %zu connections", open);
@@ -211,12 +211,12 @@ void Daemon::checkDrained()
     loop_.arm(drain_timer_, std::chrono::milliseconds(50));
 }
 
-void Daemon::onSignal(int signo)
+void Daemon::on_signal(int signo)
 {
     if (signo == SIGHUP)
         reload();
     else
-        beginShutdown();
+        begin_shutdown();
 }
 
 int Daemon::run()
@@ -224,14 +224,14 @@ int Daemon::run()
     Logger::init(!options_.foreground, options_.log_level);
     Config config;
     try {
-        config = ConfigLoader::loadFile(options_.config);
+        config = ConfigLoader::load_file(options_.config);
     } catch (const config::ConfigError& e) {
         std::cerr << "dlbad: " << e.what() << '\n';
         return 1;
     }
     unsigned workers = options_.workers.value_or(config.workers);
     if (workers == 0)
-        workers = usableCpus();
+        workers = usable_cpus();
     try {
         secrets_ = Secrets::random();
         secrets_.ticket_keys->configure(config.ticket_keys, config.ticket_key_rotation,
@@ -269,10 +269,10 @@ int Daemon::run()
         for (auto& other : workers_)
             if (other != w)
                 peers.push_back(other.get());
-        w->setPeers(std::move(peers));
+        w->set_peers(std::move(peers));
     }
     try {
-        sockets_ = openSockets(*runtime_, {});
+        sockets_ = open_sockets(*runtime_, {});
         monitor_ = std::make_unique<MonitorServer>(loop_, [this] { return snapshot(); });
         monitor_->configure(runtime_->config().monitor);
     } catch (const std::exception& e) {
@@ -292,11 +292,11 @@ int Daemon::run()
     // signalfd sees these signals.
     signals_ = std::make_unique<SignalWatcher>(
         loop_, std::initializer_list<int>{SIGHUP, SIGTERM, SIGINT, SIGQUIT},
-        [this](int s) { onSignal(s); });
+        [this](int s) { on_signal(s); });
     // cpu_affinity: auto: worker i on the i-th allowed CPU (wrapping when there are more
     // workers than CPUs), so two event loops never take turns on one CPU while another idles.
     const auto cpus = runtime_->config().cpu_affinity == CpuAffinity::Auto
-                          ? allowedCpus()
+                          ? allowed_cpus()
                           : std::vector<unsigned>{};
     for (std::size_t i = 0; i < workers_.size(); ++i)
         workers_[i]->start(cpus.empty() ? std::nullopt

@@ -36,14 +36,14 @@ public:
 private:
     using SocketMap = std::map<std::string, std::vector<std::shared_ptr<UniqueFd>>>;
 
-    SocketMap openSockets(const Runtime& runtime, const SocketMap& existing) const;
+    SocketMap open_sockets(const Runtime& runtime, const SocketMap& existing) const;
     void publish();
     void reload();
-    void beginShutdown();
-    void checkDrained();
-    void onSignal(int signo);
+    void begin_shutdown();
+    void check_drained();
+    void on_signal(int signo);
     nlohmann::json snapshot() const;
-    [[nodiscard]] std::size_t perWorkerLimit(const Config& config) const;
+    [[nodiscard]] std::size_t per_worker_limit(const Config& config) const;
 
     Options options_;
     EventLoop loop_;

@@ -10,7 +10,7 @@ namespace dlba::dlbad {
 class EventHandler {
 public:
     virtual ~EventHandler() = default;
-    virtual void onEvents(std::uint32_t events) = 0;
+    virtual void on_events(std::uint32_t events) = 0;
 
 private:
     friend class EventLoop;

@@ -32,7 +32,7 @@ EventLoop::EventLoop()
 
 EventLoop::~EventLoop()
 {
-    releaseRetired();
+    release_retired();
 }
 
 void EventLoop::retire(std::unique_ptr<EventHandler> handler) noexcept
@@ -74,7 +74,7 @@ void EventLoop::stop()
     post([] {});
 }
 
-void EventLoop::drainPosted()
+void EventLoop::drain_posted()
 {
     std::uint64_t value;
     while (::read(wakeup_fd_.get(), &value, sizeof(value)) > 0) {}
@@ -105,7 +105,8 @@ void EventLoop::run()
             before_wait = Clock::now();
             running_since = before_wait;
         }
-        int timeout = later_.empty() && heavy_.empty() ? timers_.msUntilNextTick(before_wait) : 0;
+        int timeout =
+            later_.empty() && heavy_.empty() ? timers_.ms_until_next_tick(before_wait) : 0;
         int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout);
         if (n < 0) {
             if (errno == EINTR)
@@ -125,25 +126,25 @@ void EventLoop::run()
         }
         for (int i = 0; i < n; ++i) {
             if (events[i].data.u64 == kWakeupTag) {
-                drainPosted();
+                drain_posted();
                 continue;
             }
-            static_cast<EventHandler*>(events[i].data.ptr)->onEvents(events[i].events);
+            static_cast<EventHandler*>(events[i].data.ptr)->on_events(events[i].events);
         }
         timers_.advance(now_);
-        runDeferred();
+        run_deferred();
         for (std::size_t i = 0; i < kHeavyPerIteration && !heavy_.empty(); ++i) {
             auto fn = std::move(heavy_.front());
             heavy_.pop_front();
             fn();
-            runDeferred();
+            run_deferred();
         }
-        releaseRetired();
+        release_retired();
     }
-    releaseRetired();
+    release_retired();
 }
 
-void EventLoop::runDeferred()
+void EventLoop::run_deferred()
 {
     // Deferred work may defer more (a closing connection releasing its back-end).
     while (!deferred_.empty()) {
@@ -154,7 +155,7 @@ void EventLoop::runDeferred()
     }
 }
 
-void EventLoop::releaseRetired()
+void EventLoop::release_retired()
 {
     // Destructors may retire more (a connection releasing its back-end).
     while (retired_) {

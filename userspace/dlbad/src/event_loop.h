@@ -79,9 +79,9 @@ public:
     [[nodiscard]] TimerWheel& timers() noexcept { return timers_; }
 
 private:
-    void drainPosted();
-    void runDeferred();
-    void releaseRetired();
+    void drain_posted();
+    void run_deferred();
+    void release_retired();
 
     UniqueFd epoll_;
     UniqueFd wakeup_fd_;

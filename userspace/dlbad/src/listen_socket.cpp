@@ -15,26 +15,26 @@ UniqueFd ListenSocket::open(const SocketAddress& addr, bool reuseport, int backl
 {
     UniqueFd fd(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd)
-        throw std::system_error(errno, std::generic_category(), "socket for " + addr.toString());
+        throw std::system_error(errno, std::generic_category(), "socket for " + addr.to_string());
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (reuseport && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
         throw std::system_error(errno, std::generic_category(),
-                                "SO_REUSEPORT on " + addr.toString());
+                                "SO_REUSEPORT on " + addr.to_string());
     if (addr.family() == AF_INET6) {
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
     } else {
         ::setsockopt(fd.get(), IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
     }
-    if (::bind(fd.get(), addr.sockaddrPtr(), addr.length()) < 0)
-        throw std::system_error(errno, std::generic_category(), "bind " + addr.toString());
+    if (::bind(fd.get(), addr.sockaddr_ptr(), addr.length()) < 0)
+        throw std::system_error(errno, std::generic_category(), "bind " + addr.to_string());
     if (::listen(fd.get(), backlog) < 0)
-        throw std::system_error(errno, std::generic_category(), "listen " + addr.toString());
+        throw std::system_error(errno, std::generic_category(), "listen " + addr.to_string());
     return fd;
 }
 
-UniqueFd ListenSocket::openUnix(const std::string& path)
+UniqueFd ListenSocket::open_unix(const std::string& path)
 {
     sockaddr_un sun{};
     sun.sun_family = AF_UNIX;

@@ -16,7 +16,7 @@ public:
     // before the VIP is configured.  Throws std::system_error naming the address.
     static UniqueFd open(const SocketAddress& addr, bool reuseport, int backlog = 4096);
     // Unix stream socket at `path` (a stale socket file is replaced), mode 0660.
-    static UniqueFd openUnix(const std::string& path);
+    static UniqueFd open_unix(const std::string& path);
 };
 
 } // namespace dlba::dlbad

@@ -28,16 +28,16 @@ Listener::~Listener()
     worker_.loop().remove(socket_->get());
 }
 
-void Listener::onEvents(std::uint32_t)
+void Listener::on_events(std::uint32_t)
 {
     pending_ = true;
-    acceptPending();
+    accept_pending();
 }
 
-void Listener::acceptPending()
+void Listener::accept_pending()
 {
     while (pending_) {
-        if (!worker_.canAccept())
+        if (!worker_.can_accept())
             return; // stays pending: resumed when a connection closes
         sockaddr_storage ss{};
         socklen_t len = sizeof(ss);
@@ -52,15 +52,15 @@ void Listener::acceptPending()
             }
             // EMFILE/ENFILE/ENOBUFS: keep pending, the worker retries shortly.
             DLBAD_LOG(LogLevel::Warning, "accept on %s: %s",
-                      service_->config().listen.toString().c_str(), std::strerror(errno));
-            worker_.retryAcceptLater();
+                      service_->config().listen.to_string().c_str(), std::strerror(errno));
+            worker_.retry_accept_later();
             return;
         }
         UniqueFd client(fd);
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         worker_.accepted(std::move(client),
-                         SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len),
+                         SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len),
                          service_);
     }
 }

@@ -20,11 +20,11 @@ public:
              std::shared_ptr<const VirtualService> service);
     ~Listener() override;
 
-    void onEvents(std::uint32_t events) override;
+    void on_events(std::uint32_t events) override;
     // Accept what is queued (after connections freed up below the limit).
-    void acceptPending();
+    void accept_pending();
 
-    void setService(std::shared_ptr<const VirtualService> service)
+    void set_service(std::shared_ptr<const VirtualService> service)
     {
         service_ = std::move(service);
     }

@@ -16,12 +16,12 @@ using namespace dlba::dlbad;
 
 namespace {
 
-int printStatus(const Options& o)
+int print_status(const Options& o)
 {
     std::string endpoint = o.status_endpoint;
     if (endpoint.empty()) {
         try {
-            endpoint = ConfigLoader::loadFile(o.config).monitor.unix_socket;
+            endpoint = ConfigLoader::load_file(o.config).monitor.unix_socket;
         } catch (const dlba::config::ConfigError&) {
             endpoint = "/run/dlbad/status.sock";
         }
@@ -47,7 +47,7 @@ int main(int argc, char* argv[])
         return 2;
     }
     if (options.help) {
-        Options::printHelp(std::cout);
+        Options::print_help(std::cout);
         return 0;
     }
     if (options.version) {
@@ -56,7 +56,7 @@ int main(int argc, char* argv[])
     }
     try {
         if (options.status)
-            return printStatus(options);
+            return print_status(options);
         Daemon daemon(options);
         return daemon.run();
     } catch (const std::exception& e) {

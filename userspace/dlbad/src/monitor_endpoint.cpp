@@ -31,7 +31,7 @@ MonitorEndpoint::~MonitorEndpoint()
         ::unlink(unix_path_.c_str());
 }
 
-void MonitorEndpoint::onEvents(std::uint32_t)
+void MonitorEndpoint::on_events(std::uint32_t)
 {
     if (paused_)
         return; // an event of this batch, from before pause()
@@ -44,7 +44,7 @@ void MonitorEndpoint::onEvents(std::uint32_t)
                 pause();
             return; // EAGAIN: level-triggered, we come back
         }
-        server_.startSession(UniqueFd(fd), kind_);
+        server_.start_session(UniqueFd(fd), kind_);
     }
 }
 

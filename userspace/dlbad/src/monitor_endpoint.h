@@ -18,7 +18,7 @@ public:
                     std::string unix_path = {});
     ~MonitorEndpoint() override;
 
-    void onEvents(std::uint32_t events) override;
+    void on_events(std::uint32_t events) override;
 
     // Back-off when accept() fails for want of descriptors (EMFILE, ENFILE) or memory.
     static constexpr std::chrono::milliseconds kRetry{100};

@@ -35,7 +35,7 @@ void MonitorServer::configure(const MonitorConfig& config)
     bool same_metrics = current_ && current_->metrics == config.metrics;
     if (!same_unix && !config.unix_socket.empty()) {
         unix_ep =
-            std::make_unique<MonitorEndpoint>(*this, ListenSocket::openUnix(config.unix_socket),
+            std::make_unique<MonitorEndpoint>(*this, ListenSocket::open_unix(config.unix_socket),
                                               MonitorKind::Json, config.unix_socket);
     }
     if (!same_tcp && config.tcp)
@@ -53,7 +53,7 @@ void MonitorServer::configure(const MonitorConfig& config)
     current_ = config;
 }
 
-void MonitorServer::startSession(UniqueFd fd, MonitorKind kind)
+void MonitorServer::start_session(UniqueFd fd, MonitorKind kind)
 {
     if (sessions_.size() >= kMaxSessions)
         return; // fd closes: busy
@@ -63,7 +63,7 @@ void MonitorServer::startSession(UniqueFd fd, MonitorKind kind)
     raw->start();
 }
 
-void MonitorServer::sessionDone(MonitorSession& session)
+void MonitorServer::session_done(MonitorSession& session)
 {
     auto it = sessions_.find(&session);
     if (it == sessions_.end())

@@ -39,8 +39,8 @@ public:
     void close();
 
     // For endpoints and sessions.
-    void startSession(UniqueFd fd, MonitorKind kind);
-    void sessionDone(MonitorSession& session);
+    void start_session(UniqueFd fd, MonitorKind kind);
+    void session_done(MonitorSession& session);
     [[nodiscard]] nlohmann::json snapshot() const { return snapshot_(); }
     [[nodiscard]] EventLoop& loop() noexcept { return loop_; }
 

@@ -32,11 +32,11 @@ void MonitorSession::start()
         out_ = server_.snapshot().dump(2) + "\n";
         responding_ = true;
     }
-    onEvents(0);
+    on_events(0);
 }
 
-std::string MonitorSession::answerHttp(std::string_view request,
-                                       const std::function<std::string()>& metrics)
+std::string MonitorSession::answer_http(std::string_view request,
+                                        const std::function<std::string()>& metrics)
 {
     auto line_end = request.find("\r\n");
     auto line = request.substr(0, line_end);
@@ -61,7 +61,7 @@ std::string MonitorSession::answerHttp(std::string_view request,
     return out;
 }
 
-void MonitorSession::readRequest()
+void MonitorSession::read_request()
 {
     char buf[2048];
     for (;;) {
@@ -72,8 +72,8 @@ void MonitorSession::readRequest()
             in_.append(buf, static_cast<std::size_t>(n));
             if (in_.find("\r\n\r\n") != std::string::npos ||
                 in_.find("\n\n") != std::string::npos) {
-                out_ = answerHttp(in_,
-                                  [this] { return StatusReport::prometheus(server_.snapshot()); });
+                out_ = answer_http(in_,
+                                   [this] { return StatusReport::prometheus(server_.snapshot()); });
                 responding_ = true;
             } else if (in_.size() > 8192) {
                 out_ = ErrorResponse::build(431, true);
@@ -113,11 +113,11 @@ void MonitorSession::flush()
     finish();
 }
 
-void MonitorSession::onEvents(std::uint32_t)
+void MonitorSession::on_events(std::uint32_t)
 {
     if (done_)
         return;
-    readRequest();
+    read_request();
     if (done_)
         return;
     if (responding_)
@@ -132,7 +132,7 @@ void MonitorSession::finish()
     timer_.cancel();
     server_.loop().remove(fd_.get());
     fd_.reset();
-    server_.sessionDone(*this);
+    server_.session_done(*this);
 }
 
 } // namespace dlba::dlbad

@@ -18,14 +18,14 @@ public:
     ~MonitorSession() override;
 
     void start();
-    void onEvents(std::uint32_t events) override;
+    void on_events(std::uint32_t events) override;
 
     // The HTTP answer to a metrics request head (exposed for tests).
-    static std::string answerHttp(std::string_view request,
-                                  const std::function<std::string()>& metrics);
+    static std::string answer_http(std::string_view request,
+                                   const std::function<std::string()>& metrics);
 
 private:
-    void readRequest();
+    void read_request();
     void flush();
     void finish();
 

@@ -35,7 +35,7 @@ po::options_description describe()
 
 } // namespace
 
-void Options::printHelp(std::ostream& out)
+void Options::print_help(std::ostream& out)
 {
     out << "Usage: dlbad [-c FILE] [-f] [-w N] [-t] [-s [ENDPOINT] [-j]]\n"
            "DLBA server: L7 proxy with TLS termination, cookie injection, URL hashing and status "

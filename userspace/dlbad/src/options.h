@@ -24,7 +24,7 @@ struct Options {
 
     // Throws std::invalid_argument with a message for the user on a bad command line.
     static Options parse(int argc, const char* const argv[]);
-    static void printHelp(std::ostream& out);
+    static void print_help(std::ostream& out);
 };
 
 } // namespace dlba::dlbad

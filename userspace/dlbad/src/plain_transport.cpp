@@ -38,7 +38,7 @@ IoResult PlainTransport::write(const char* buf, std::size_t len)
     }
 }
 
-void PlainTransport::shutdownWrite()
+void PlainTransport::shutdown_write()
 {
     ::shutdown(fd_, SHUT_WR);
 }

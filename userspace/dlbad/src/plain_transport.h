@@ -12,7 +12,7 @@ public:
     IoResult handshake() override { return {IoStatus::Ok, 0, false}; }
     IoResult read(char* buf, std::size_t len) override;
     IoResult write(const char* buf, std::size_t len) override;
-    void shutdownWrite() override;
+    void shutdown_write() override;
     [[nodiscard]] std::size_t pending() const override { return 0; }
     [[nodiscard]] bool secure() const override { return false; }
     [[nodiscard]] bool resumed() const override { return false; }

@@ -9,7 +9,7 @@
 
 namespace dlba::dlbad {
 
-std::string RequestRewriter::forwardedNode(const SocketAddress& addr)
+std::string RequestRewriter::forwarded_node(const SocketAddress& addr)
 {
     if (addr.family() == AF_INET6)
         return "\"[" + addr.host() + "]\"";
@@ -18,7 +18,7 @@ std::string RequestRewriter::forwardedNode(const SocketAddress& addr)
 
 namespace {
 
-bool quotableHost(std::string_view h)
+bool quotable_host(std::string_view h)
 {
     for (unsigned char c : h)
         if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f)
@@ -27,7 +27,7 @@ bool quotableHost(std::string_view h)
 }
 
 // The Cookie value without cookie `name`; `changed` tells whether it was there.
-std::string withoutCookie(std::string_view value, std::string_view name, bool& changed)
+std::string without_cookie(std::string_view value, std::string_view name, bool& changed)
 {
     std::string out;
     CookieIterator it(value);
@@ -118,7 +118,7 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
         }
         if (!ctx.strip_cookie.empty() && iequals(h.name, "Cookie")) {
             bool changed = false;
-            auto rest = withoutCookie(h.value, ctx.strip_cookie, changed);
+            auto rest = without_cookie(h.value, ctx.strip_cookie, changed);
             if (changed) {
                 edit.remove_index.push_back(i);
                 if (!rest.empty())
@@ -142,8 +142,8 @@ void RequestRewriter::write(std::string& out, const RequestHead& head, const For
                           prior_xff.empty() ? client_ip : prior_xff + ", " + client_ip);
     if (!ctx.trust_forwarded || !head.header("X-Forwarded-Proto"))
         edit.add.emplace_back("X-Forwarded-Proto", ctx.secure ? "https" : "http");
-    std::string fwd = "for=" + (ctx.client ? forwardedNode(*ctx.client) : std::string("unknown"));
-    if (quotableHost(head.host()))
+    std::string fwd = "for=" + (ctx.client ? forwarded_node(*ctx.client) : std::string("unknown"));
+    if (quotable_host(head.host()))
         fwd += ";host=\"" + std::string(head.host()) + "\"";
     fwd += ctx.secure ? ";proto=https" : ";proto=http";
     edit.add.emplace_back("Forwarded",

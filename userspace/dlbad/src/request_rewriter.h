@@ -25,7 +25,7 @@ class RequestRewriter {
 public:
     static void write(std::string& out, const RequestHead& head, const ForwardContext& ctx);
     // RFC 7239 node: 1.2.3.4 or "[2001:db8::1]".
-    static std::string forwardedNode(const SocketAddress& addr);
+    static std::string forwarded_node(const SocketAddress& addr);
 };
 
 } // namespace dlba::dlbad

@@ -8,7 +8,7 @@ namespace dlba::dlbad {
 
 namespace {
 
-std::string statusLine(const ResponseHead& head)
+std::string status_line(const ResponseHead& head)
 {
     std::string start = "HTTP/1.1 " + std::to_string(head.status());
     if (!head.reason().empty()) {
@@ -21,7 +21,7 @@ std::string statusLine(const ResponseHead& head)
 // A fresh edit that removes the back-end's hop-by-hop fields (they describe its connection to
 // dlbad, not the client's).
 template <typename Headers>
-void dropHopByHop(HeaderEdit& edit, const Headers& headers)
+void drop_hop_by_hop(HeaderEdit& edit, const Headers& headers)
 {
     edit.clear();
     for (std::size_t i = 0; i < headers.size(); ++i)
@@ -31,15 +31,15 @@ void dropHopByHop(HeaderEdit& edit, const Headers& headers)
 
 } // namespace
 
-void ResponseRewriter::writeInterim(std::string& out, const ResponseHead& head)
+void ResponseRewriter::write_interim(std::string& out, const ResponseHead& head)
 {
     thread_local HeaderEdit edit;
     auto headers = head.headers();
-    dropHopByHop(edit, headers);
-    write_head(out, statusLine(head), headers, edit);
+    drop_hop_by_hop(edit, headers);
+    write_head(out, status_line(head), headers, edit);
 }
 
-Http10Body ResponseRewriter::http10Body(const ResponseHead& head) noexcept
+Http10Body ResponseRewriter::http10_body(const ResponseHead& head) noexcept
 {
     if (head.framing().kind == BodyKind::kNone)
         return Http10Body::kAsIs; // HEAD, 204, 304: the field goes, there is no body to decode
@@ -61,11 +61,11 @@ Http10Body ResponseRewriter::http10Body(const ResponseHead& head) noexcept
 
 bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const ResponseContext& ctx)
 {
-    const std::string start = statusLine(head);
+    const std::string start = status_line(head);
 
     thread_local HeaderEdit edit;
     auto headers = head.headers();
-    dropHopByHop(edit, headers);
+    drop_hop_by_hop(edit, headers);
 
     bool injected = false;
     if (ctx.injector && ctx.codec) {
@@ -103,7 +103,7 @@ bool ResponseRewriter::write(std::string& out, const ResponseHead& head, const R
     }
     if (ctx.client_http10) {
         // An HTTP/1.0 client knows no transfer coding (the body reaches it de-chunked, see
-        // http10Body) and so no trailer section either.
+        // http10_body) and so no trailer section either.
         edit.remove_name.emplace_back("Transfer-Encoding");
         edit.remove_name.emplace_back("Trailer");
     }

@@ -37,11 +37,11 @@ public:
     // An interim (1xx) response head forwarded ahead of the final one (103 Early Hints, 102, an
     // unsolicited 100): "HTTP/1.1 <status> <reason>" and the back-end's fields minus hop-by-hop
     // ones; no cookie, no Connection header (those belong to the final response).
-    static void writeInterim(std::string& out, const ResponseHead& head);
-    static Http10Body http10Body(const ResponseHead& head) noexcept;
+    static void write_interim(std::string& out, const ResponseHead& head);
+    static Http10Body http10_body(const ResponseHead& head) noexcept;
     // Whether an interim response with this status goes to the client: never to an HTTP/1.0
     // client (RFC 9110 15.2), and a 100 Continue not when dlbad already sent its own.
-    static bool forwardsInterim(int status, bool client_http10, bool continue_sent) noexcept
+    static bool forwards_interim(int status, bool client_http10, bool continue_sent) noexcept
     {
         return !client_http10 && !(status == 100 && continue_sent);
     }

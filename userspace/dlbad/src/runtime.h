@@ -46,7 +46,7 @@ public:
     {
         return services_;
     }
-    [[nodiscard]] std::chrono::system_clock::time_point loadedAt() const noexcept
+    [[nodiscard]] std::chrono::system_clock::time_point loaded_at() const noexcept
     {
         return loaded_at_;
     }

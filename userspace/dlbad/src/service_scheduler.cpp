@@ -36,12 +36,12 @@ ServiceScheduler::ServiceScheduler(const ServiceConfig& config,
 
 ServiceScheduler::~ServiceScheduler() = default;
 
-std::size_t ServiceScheduler::trackedUrls(unsigned worker) const
+std::size_t ServiceScheduler::tracked_urls(unsigned worker) const
 {
     return worker < url_tables_.size() ? url_tables_[worker]->table.size() : 0;
 }
 
-std::size_t ServiceScheduler::urlLoad(std::uint32_t server_key) const
+std::size_t ServiceScheduler::url_load(std::uint32_t server_key) const
 {
     std::size_t n = 0;
     for (const auto& t : url_tables_)
@@ -49,8 +49,8 @@ std::size_t ServiceScheduler::urlLoad(std::uint32_t server_key) const
     return n;
 }
 
-std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>& avail,
-                                                        std::uint64_t tiebreak) const
+std::optional<std::size_t> ServiceScheduler::new_session(const std::vector<bool>& avail,
+                                                         std::uint64_t tiebreak) const
 {
     const auto& servers = pool_->servers();
     // Small pools: a stack array would do, but pools go up to 1000 servers.
@@ -76,32 +76,32 @@ std::optional<std::size_t> ServiceScheduler::newSession(const std::vector<bool>&
 std::optional<std::size_t> ServiceScheduler::walk(std::uint64_t hash,
                                                   const std::vector<bool>& avail) const
 {
-    auto node =
-        pool_->ring().walk(hash, [&](std::size_t n) { return avail[pool_->serverOfRingNode(n)]; });
+    auto node = pool_->ring().walk(
+        hash, [&](std::size_t n) { return avail[pool_->server_of_ring_node(n)]; });
     if (!node)
         return std::nullopt;
-    return pool_->serverOfRingNode(*node);
+    return pool_->server_of_ring_node(*node);
 }
 
-std::optional<std::size_t> ServiceScheduler::urlHash(std::uint64_t hash, unsigned worker,
-                                                     const std::vector<bool>& healthy,
-                                                     const std::vector<bool>& avail) const
+std::optional<std::size_t> ServiceScheduler::url_hash(std::uint64_t hash, unsigned worker,
+                                                      const std::vector<bool>& healthy,
+                                                      const std::vector<bool>& avail) const
 {
     auto& t = *url_tables_.at(worker);
     if (!t.built || t.members != healthy) {
         // Membership changed (a server failed, recovered or is due for a retry): mask it on the
         // shared ring; only the URLs of the servers that left or joined move.
-        const auto& ring = pool_->sharedRing();
+        const auto& ring = pool_->shared_ring();
         t.live.assign(ring->nodes().size(), false);
         for (std::size_t n = 0; n < t.live.size(); ++n)
-            t.live[n] = healthy[pool_->serverOfRingNode(n)];
+            t.live[n] = healthy[pool_->server_of_ring_node(n)];
         t.table.set_ring(ring, t.live);
         t.members = healthy;
         t.built = true;
     }
     auto key = t.table.assign_hash(hash);
     if (key) {
-        auto idx = pool_->indexOfKey(*key);
+        auto idx = pool_->index_of_key(*key);
         if (idx && avail[*idx])
             return idx;
     }
@@ -118,25 +118,25 @@ std::optional<std::size_t> ServiceScheduler::choose(const ScheduleKeys& keys,
     switch (policy_) {
     case Policy::Cookie:
         if (keys.cookie_key) {
-            auto idx = pool_->indexOfKey(*keys.cookie_key);
+            auto idx = pool_->index_of_key(*keys.cookie_key);
             if (idx && persist_avail[*idx]) {
                 persistent = true;
                 return idx;
             }
         }
-        return newSession(avail, tiebreak);
+        return new_session(avail, tiebreak);
     case Policy::SessionId:
         if (keys.session_hash) {
             auto idx = walk(*keys.session_hash, persist_avail);
             persistent = idx.has_value();
             return idx;
         }
-        return newSession(avail, tiebreak);
+        return new_session(avail, tiebreak);
     case Policy::UrlHash:
         break;
     case Policy::LeastConn:
     case Policy::LeastResponseTime:
-        return newSession(avail, tiebreak);
+        return new_session(avail, tiebreak);
     }
     return std::nullopt;
 }
@@ -162,8 +162,8 @@ std::optional<ScheduleDecision> ServiceScheduler::pick(const ScheduleKeys& keys,
         bool persistent = false;
         std::optional<std::size_t> idx;
         if (policy_ == Policy::UrlHash)
-            idx = keys.url_hash ? urlHash(*keys.url_hash, worker, healthy, avail)
-                                : newSession(avail, tiebreak);
+            idx = keys.url_hash ? url_hash(*keys.url_hash, worker, healthy, avail)
+                                : new_session(avail, tiebreak);
         else
             idx = choose(keys, avail, persist_avail, tiebreak, persistent);
         if (!idx)

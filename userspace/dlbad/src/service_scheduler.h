@@ -50,9 +50,9 @@ public:
                                                        std::uint64_t tiebreak) const;
 
     // Placement of a URL hash in `worker`'s table (tests / introspection).
-    [[nodiscard]] std::size_t trackedUrls(unsigned worker) const;
+    [[nodiscard]] std::size_t tracked_urls(unsigned worker) const;
     // URLs placed on this server by all workers' tables (tests; not synchronised with them).
-    [[nodiscard]] std::size_t urlLoad(std::uint32_t server_key) const;
+    [[nodiscard]] std::size_t url_load(std::uint32_t server_key) const;
 
 private:
     struct UrlTable {
@@ -66,12 +66,12 @@ private:
     std::optional<std::size_t> choose(const ScheduleKeys& keys, const std::vector<bool>& avail,
                                       const std::vector<bool>& persist_avail,
                                       std::uint64_t tiebreak, bool& persistent) const;
-    std::optional<std::size_t> newSession(const std::vector<bool>& avail,
-                                          std::uint64_t tiebreak) const;
+    std::optional<std::size_t> new_session(const std::vector<bool>& avail,
+                                           std::uint64_t tiebreak) const;
     std::optional<std::size_t> walk(std::uint64_t hash, const std::vector<bool>& avail) const;
-    std::optional<std::size_t> urlHash(std::uint64_t hash, unsigned worker,
-                                       const std::vector<bool>& healthy,
-                                       const std::vector<bool>& avail) const;
+    std::optional<std::size_t> url_hash(std::uint64_t hash, unsigned worker,
+                                        const std::vector<bool>& healthy,
+                                        const std::vector<bool>& avail) const;
 
     Policy policy_;
     Health health_;

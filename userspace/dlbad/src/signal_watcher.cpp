@@ -33,7 +33,7 @@ SignalWatcher::~SignalWatcher()
     loop_.remove(fd_.get());
 }
 
-void SignalWatcher::onEvents(std::uint32_t)
+void SignalWatcher::on_events(std::uint32_t)
 {
     signalfd_siginfo info;
     while (::read(fd_.get(), &info, sizeof(info)) == sizeof(info))

@@ -19,7 +19,7 @@ public:
                   std::function<void(int)> handler);
     ~SignalWatcher() override;
 
-    void onEvents(std::uint32_t events) override;
+    void on_events(std::uint32_t events) override;
 
 private:
     EventLoop& loop_;

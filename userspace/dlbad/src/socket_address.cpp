@@ -42,7 +42,7 @@ SocketAddress SocketAddress::from_endpoint(const config::Endpoint& endpoint) noe
     return out;
 }
 
-SocketAddress SocketAddress::fromSockaddr(const sockaddr* sa, socklen_t len)
+SocketAddress SocketAddress::from_sockaddr(const sockaddr* sa, socklen_t len)
 {
     SocketAddress out;
     if (len > sizeof(out.storage_))
@@ -52,7 +52,7 @@ SocketAddress SocketAddress::fromSockaddr(const sockaddr* sa, socklen_t len)
     return out;
 }
 
-const sockaddr* SocketAddress::sockaddrPtr() const noexcept
+const sockaddr* SocketAddress::sockaddr_ptr() const noexcept
 {
     return reinterpret_cast<const sockaddr*>(&storage_);
 }
@@ -66,7 +66,7 @@ std::uint16_t SocketAddress::port() const noexcept
     return 0;
 }
 
-void SocketAddress::setPort(std::uint16_t port) noexcept
+void SocketAddress::set_port(std::uint16_t port) noexcept
 {
     if (storage_.ss_family == AF_INET)
         reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = htons(port);
@@ -88,7 +88,7 @@ std::string SocketAddress::host() const
     return buf;
 }
 
-std::string SocketAddress::toString() const
+std::string SocketAddress::to_string() const
 {
     if (storage_.ss_family == AF_INET6)
         return "[" + host() + "]:" + std::to_string(port());

@@ -4,7 +4,8 @@ namespace dlba::dlbad {
 
 namespace {
 template <class T>
-std::shared_ptr<T> getOrCreate(std::map<std::string, std::weak_ptr<T>>& map, const std::string& key)
+std::shared_ptr<T> get_or_create(std::map<std::string, std::weak_ptr<T>>& map,
+                                 const std::string& key)
 {
     for (auto it = map.begin(); it != map.end();)
         it = it->second.expired() ? map.erase(it) : std::next(it);
@@ -21,13 +22,13 @@ std::shared_ptr<BackendStats> StatsRegistry::backend(const std::string& pool,
                                                      const std::string& addr)
 {
     std::lock_guard lock(mutex_);
-    return getOrCreate(backends_, pool + "/" + addr);
+    return get_or_create(backends_, pool + "/" + addr);
 }
 
 std::shared_ptr<ServiceStats> StatsRegistry::service(const std::string& name)
 {
     std::lock_guard lock(mutex_);
-    return getOrCreate(services_, name);
+    return get_or_create(services_, name);
 }
 
 } // namespace dlba::dlbad

@@ -20,7 +20,7 @@ std::string StatusClient::fetch(const std::string& endpoint)
     if (!endpoint.empty() && endpoint[0] != '/' && SocketAddress::parse(endpoint)) {
         auto addr = *SocketAddress::parse(endpoint);
         fd.reset(::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (!fd || ::connect(fd.get(), addr.sockaddrPtr(), addr.length()) < 0)
+        if (!fd || ::connect(fd.get(), addr.sockaddr_ptr(), addr.length()) < 0)
             throw std::runtime_error("connect " + endpoint + ": " + std::strerror(errno));
     } else {
         sockaddr_un sun{};

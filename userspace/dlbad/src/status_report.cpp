@@ -28,7 +28,7 @@ double round3(double v)
     return static_cast<double>(static_cast<std::int64_t>(v * 1000.0 + 0.5)) / 1000.0;
 }
 
-nlohmann::json serviceStats(const ServiceStats& s)
+nlohmann::json service_stats(const ServiceStats& s)
 {
     return {
         {"connections", get(s.connections)},
@@ -53,7 +53,7 @@ nlohmann::json serviceStats(const ServiceStats& s)
     };
 }
 
-nlohmann::json serverStats(const BackendStats& s)
+nlohmann::json server_stats(const BackendStats& s)
 {
     return {
         {"avg_resp_time_ms", round3(static_cast<double>(get(s.resp_time_ewma_us)) / 1000.0)},
@@ -76,7 +76,7 @@ nlohmann::json serverStats(const BackendStats& s)
     };
 }
 
-std::string escapeLabel(const std::string& v)
+std::string escape_label(const std::string& v)
 {
     std::string out;
     for (char c : v) {
@@ -106,7 +106,7 @@ nlohmann::json StatusReport::build(const Runtime& runtime, const DaemonInfo& inf
         {"generation", runtime.generation()},
         {"config", runtime.config().path},
         {"loaded_at",
-         std::chrono::duration_cast<std::chrono::seconds>(runtime.loadedAt().time_since_epoch())
+         std::chrono::duration_cast<std::chrono::seconds>(runtime.loaded_at().time_since_epoch())
              .count()},
     };
 
@@ -117,15 +117,15 @@ nlohmann::json StatusReport::build(const Runtime& runtime, const DaemonInfo& inf
         services_of_pool[c.backend].push_back(c.name);
         services.push_back({
             {"name", c.name},
-            {"service", s->serviceId()},
+            {"service", s->service_id()},
             {"family", c.listen.family() == AF_INET6 ? "inet6" : "inet"},
             {"addr", c.listen.host()},
             {"port", c.listen.port()},
             {"proto", "tcp"},
             {"protocol", c.protocol == ListenProtocol::Https ? "https" : "http"},
             {"backend", c.backend},
-            {"policy", policyName(c.policy)},
-            {"stats", serviceStats(s->stats())},
+            {"policy", policy_name(c.policy)},
+            {"stats", service_stats(s->stats())},
         });
     }
     doc["services"] = std::move(services);
@@ -156,9 +156,9 @@ nlohmann::json StatusReport::build(const Runtime& runtime, const DaemonInfo& inf
                 {"weight", cfg.weight},
                 {"enabled", cfg.enabled},
                 {"failed", failed},
-                {"stats", serverStats(st)},
+                {"stats", server_stats(st)},
             });
-            auto& s = summary[cfg.addr.toString()];
+            auto& s = summary[cfg.addr.to_string()];
             s.host = cfg.addr.host();
             s.port = cfg.addr.port();
             s.cookies += get(st.cookies_assigned);
@@ -261,8 +261,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     for (const auto& f : service_fields) {
         metric(f.name, f.type, f.help);
         for (const auto& s : doc.at("services"))
-            o << f.name << "{service=\"" << escapeLabel(s.at("name").get<std::string>())
-              << "\",listen=\"" << escapeLabel(s.at("service").get<std::string>()) << "\"} "
+            o << f.name << "{service=\"" << escape_label(s.at("name").get<std::string>())
+              << "\",listen=\"" << escape_label(s.at("service").get<std::string>()) << "\"} "
               << s.at("stats").at(f.key).dump() << '\n';
     }
 
@@ -270,8 +270,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         std::string addr = s.at("addr").get<std::string>();
         if (addr.find(':') != std::string::npos)
             addr = "[" + addr + "]";
-        return "backend=\"" + escapeLabel(s.at("backend").get<std::string>()) + "\",id=\"" +
-               std::to_string(s.at("id").get<std::uint32_t>()) + "\",addr=\"" + escapeLabel(addr) +
+        return "backend=\"" + escape_label(s.at("backend").get<std::string>()) + "\",id=\"" +
+               std::to_string(s.at("id").get<std::uint32_t>()) + "\",addr=\"" + escape_label(addr) +
                ":" + std::to_string(s.at("port").get<unsigned>()) + "\"";
     };
     static const Field server_fields[] = {

@@ -18,7 +18,7 @@ TimerWheel::~TimerWheel()
             unlink(*head);
 }
 
-std::uint64_t TimerWheel::tickOf(Clock::time_point t) const
+std::uint64_t TimerWheel::tick_of(Clock::time_point t) const
 {
     if (t <= start_)
         return 0;
@@ -46,7 +46,7 @@ void TimerWheel::schedule(Timer& t, std::chrono::milliseconds delay, Clock::time
     // Round up so a timer never fires early; never schedule into an already processed tick.
     std::uint64_t ticks =
         static_cast<std::uint64_t>((delay + kTick - std::chrono::milliseconds(1)) / kTick);
-    std::uint64_t expiry = tickOf(now) + (ticks ? ticks : 1);
+    std::uint64_t expiry = tick_of(now) + (ticks ? ticks : 1);
     if (expiry < current_tick_)
         expiry = current_tick_;
     t.expiry_tick_ = expiry;
@@ -62,12 +62,12 @@ void TimerWheel::schedule(Timer& t, std::chrono::milliseconds delay, Clock::time
 
 void TimerWheel::advance(Clock::time_point now)
 {
-    std::uint64_t target = tickOf(now);
+    std::uint64_t target = tick_of(now);
     while (current_tick_ <= target && count_ > 0) {
         auto slot = current_tick_ % kSlots;
         // Fire due timers one at a time, rescanning from the head: a callback may cancel, re-arm
         // or destroy any other timer, including ones of this slot.  Re-armed timers always land on
-        // a later tick (schedule() rounds to at least tickOf(now) + 1 > current_tick_).
+        // a later tick (schedule() rounds to at least tick_of(now) + 1 > current_tick_).
         for (;;) {
             Timer* t = slots_[slot];
             while (t && t->expiry_tick_ > current_tick_)
@@ -85,7 +85,7 @@ void TimerWheel::advance(Clock::time_point now)
         current_tick_ = target + 1;
 }
 
-int TimerWheel::msUntilNextTick(Clock::time_point now) const
+int TimerWheel::ms_until_next_tick(Clock::time_point now) const
 {
     if (count_ == 0)
         return -1;

@@ -28,13 +28,13 @@ public:
     // Fires every timer due at or before `now`.  Callbacks may arm or cancel any timer.
     void advance(Clock::time_point now);
     // Milliseconds until the next tick that has work, for epoll_wait; -1 when nothing is armed.
-    [[nodiscard]] int msUntilNextTick(Clock::time_point now) const;
+    [[nodiscard]] int ms_until_next_tick(Clock::time_point now) const;
     [[nodiscard]] std::size_t size() const noexcept { return count_; }
 
 private:
     friend class Timer;
     void unlink(Timer& timer) noexcept;
-    [[nodiscard]] std::uint64_t tickOf(Clock::time_point t) const;
+    [[nodiscard]] std::uint64_t tick_of(Clock::time_point t) const;
 
     Clock::time_point start_;
     std::uint64_t current_tick_ = 0; // every tick below this has been processed

@@ -11,8 +11,8 @@ namespace dlba::dlbad {
 
 namespace {
 
-int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-               unsigned inlen, void*)
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned inlen, void*)
 {
     // Only HTTP/1.1 is spoken.  A client offering only other protocols (h2) gets no ALPN answer
     // and may fall back to HTTP/1.1, rather than a fatal alert.
@@ -39,14 +39,14 @@ constexpr const char* kDefaultCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA
                                         "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                                         "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-int versionOf(const std::string& v)
+int version_of(const std::string& v)
 {
     return v == "TLSv1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
 }
 
 } // namespace
 
-std::string TlsContext::lastError()
+std::string TlsContext::last_error()
 {
     std::string out;
     unsigned long e;
@@ -66,10 +66,10 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
       ctx_(SSL_CTX_new(TLS_server_method()))
 {
     if (!ctx_)
-        throw config::ConfigError(file, line, "SSL_CTX_new: " + lastError());
+        throw config::ConfigError(file, line, "SSL_CTX_new: " + last_error());
     SSL_CTX* ctx = ctx_.get();
-    SSL_CTX_set_min_proto_version(ctx, versionOf(config.min_version));
-    SSL_CTX_set_max_proto_version(ctx, versionOf(config.max_version));
+    SSL_CTX_set_min_proto_version(ctx, version_of(config.min_version));
+    SSL_CTX_set_max_proto_version(ctx, version_of(config.max_version));
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF);
     // Not SSL_MODE_RELEASE_BUFFERS: it trades a malloc/free per record for idle memory.
@@ -77,20 +77,20 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
     SSL_CTX_set_dh_auto(ctx, 1); // DHE is used only if a tls.ciphers list names DHE suites
     if (config.ciphers.empty()) {
         if (SSL_CTX_set_cipher_list(ctx, kDefaultCiphers) != 1)
-            throw config::ConfigError(file, line, std::string("default tls.ciphers: ") + lastError());
+            throw config::ConfigError(file, line, std::string("default tls.ciphers: ") + last_error());
     } else if (SSL_CTX_set_cipher_list(ctx, config.ciphers.c_str()) != 1) {
-        throw config::ConfigError(file, line, "tls.ciphers '" + config.ciphers + "': " + lastError());
+        throw config::ConfigError(file, line, "tls.ciphers '" + config.ciphers + "': " + last_error());
     }
     if (!config.ciphersuites.empty() &&
         SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1)
         throw config::ConfigError(file, line,
-                          "tls.ciphersuites '" + config.ciphersuites + "': " + lastError());
+                          "tls.ciphersuites '" + config.ciphersuites + "': " + last_error());
 
     std::set<int> key_types;
     for (const auto& c : config.certificates) {
         ERR_clear_error();
         if (SSL_CTX_use_certificate_chain_file(ctx, c.cert.c_str()) != 1)
-            throw config::ConfigError(file, c.line, "certificate '" + c.cert + "': " + lastError());
+            throw config::ConfigError(file, c.line, "certificate '" + c.cert + "': " + last_error());
         X509* leaf = SSL_CTX_get0_certificate(ctx);
         EVP_PKEY* pub = leaf ? X509_get0_pubkey(leaf) : nullptr;
         int type = pub ? EVP_PKEY_get_base_id(pub) : 0;
@@ -104,13 +104,13 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
                                   (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
                                   " certificate (give at most one per key type)");
         if (SSL_CTX_use_PrivateKey_file(ctx, c.key.c_str(), SSL_FILETYPE_PEM) != 1)
-            throw config::ConfigError(file, c.line, "key '" + c.key + "': " + lastError());
+            throw config::ConfigError(file, c.line, "key '" + c.key + "': " + last_error());
         if (SSL_CTX_check_private_key(ctx) != 1)
             throw config::ConfigError(file, c.line,
                               "key '" + c.key + "' does not match certificate '" + c.cert + "'");
     }
 
-    SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);
+    SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
 
     static const unsigned char kSidContext[] = "dlbad";
     SSL_CTX_set_session_id_context(ctx, kSidContext, sizeof(kSidContext) - 1);

@@ -23,7 +23,7 @@ public:
     [[nodiscard]] SSL_CTX* get() const noexcept { return ctx_.get(); }
 
     // Text of the OpenSSL error queue (and clears it).
-    static std::string lastError();
+    static std::string last_error();
 
 private:
     std::shared_ptr<TicketKeys> ticket_keys_; // outlives ctx_ (its callback's argument)

@@ -13,7 +13,7 @@ namespace dlba::dlbad {
 
 namespace {
 
-int hexValue(unsigned char c)
+int hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -25,7 +25,7 @@ int hexValue(unsigned char c)
 
 // A text file: printable ASCII and whitespace only (80 random bytes are that by chance with a
 // probability below 1e-40).
-bool looksLikeText(std::string_view data)
+bool looks_like_text(std::string_view data)
 {
     return std::all_of(data.begin(), data.end(), [](unsigned char c) {
         return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
@@ -49,10 +49,10 @@ int callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* c
 
 } // namespace
 
-TicketKeys::TicketKeys() : keys_(std::make_shared<const KeyList>(KeyList{randomKey(Clock::now())}))
+TicketKeys::TicketKeys() : keys_(std::make_shared<const KeyList>(KeyList{random_key(Clock::now())}))
 {}
 
-TicketKeys::Key TicketKeys::randomKey(Clock::time_point now)
+TicketKeys::Key TicketKeys::random_key(Clock::time_point now)
 {
     Key k;
     if (RAND_bytes(k.name.data(), static_cast<int>(k.name.size())) != 1 ||
@@ -63,7 +63,7 @@ TicketKeys::Key TicketKeys::randomKey(Clock::time_point now)
     return k;
 }
 
-TicketKeys::Key TicketKeys::keyFrom(std::string_view raw)
+TicketKeys::Key TicketKeys::key_from(std::string_view raw)
 {
     // OpenSSL's SSL_CTX_set_tlsext_ticket_keys layout, so a key file written for older dlbad
     // versions keeps resuming their tickets.
@@ -74,10 +74,10 @@ TicketKeys::Key TicketKeys::keyFrom(std::string_view raw)
     return k;
 }
 
-std::vector<std::string> TicketKeys::parseFile(std::string_view data)
+std::vector<std::string> TicketKeys::parse_file(std::string_view data)
 {
     std::vector<std::string> keys;
-    if (looksLikeText(data)) {
+    if (looks_like_text(data)) {
         std::size_t lineno = 0;
         while (!data.empty()) {
             ++lineno;
@@ -91,7 +91,7 @@ std::vector<std::string> TicketKeys::parseFile(std::string_view data)
             if (line.empty() || line.front() == '#')
                 continue;
             const bool hex = std::all_of(line.begin(), line.end(),
-                                         [](unsigned char c) { return hexValue(c) >= 0; });
+                                         [](unsigned char c) { return hex_value(c) >= 0; });
             if (!hex || line.size() != 2 * kKeyBytes)
                 throw std::invalid_argument(
                     "line " + std::to_string(lineno) + ": expected a key of " +
@@ -99,7 +99,7 @@ std::vector<std::string> TicketKeys::parseFile(std::string_view data)
                     (hex ? ", got " + std::to_string(line.size()) : std::string()));
             std::string key;
             for (std::size_t i = 0; i < line.size(); i += 2)
-                key.push_back(static_cast<char>(hexValue(line[i]) * 16 + hexValue(line[i + 1])));
+                key.push_back(static_cast<char>(hex_value(line[i]) * 16 + hex_value(line[i + 1])));
             keys.push_back(std::move(key));
             if (keys.size() > kMaxKeys)
                 throw std::invalid_argument("line " + std::to_string(lineno) + ": more than " +
@@ -139,12 +139,12 @@ void TicketKeys::configure(const std::vector<std::string>& file_keys,
             if (raw.size() != kKeyBytes)
                 throw std::invalid_argument("TLS ticket key of " + std::to_string(raw.size()) +
                                             " bytes");
-            list.push_back(keyFrom(raw));
+            list.push_back(key_from(raw));
         }
         keys_ = std::make_shared<const KeyList>(std::move(list));
         generated_ = false;
     } else if (!generated_) {
-        keys_ = std::make_shared<const KeyList>(KeyList{randomKey(now)});
+        keys_ = std::make_shared<const KeyList>(KeyList{random_key(now)});
         generated_ = true;
     }
 }
@@ -155,7 +155,7 @@ std::shared_ptr<const TicketKeys::KeyList> TicketKeys::current(Clock::time_point
     if (generated_ && now - keys_->front().created >= rotation_) {
         // A new key encrypts from now on.  Key i (i > 0) stopped encrypting when key i-1 was
         // made; its tickets are valid for `lifetime` after that, and it is dropped then.
-        KeyList next{randomKey(now)};
+        KeyList next{random_key(now)};
         for (std::size_t i = 0; i < keys_->size() && next.size() < kMaxKeys; ++i) {
             if (now - next.back().created > lifetime_)
                 break; // this one and every older one
@@ -171,7 +171,7 @@ std::size_t TicketKeys::count(Clock::time_point now)
     return current(now)->size();
 }
 
-std::array<unsigned char, 16> TicketKeys::primaryName(Clock::time_point now)
+std::array<unsigned char, 16> TicketKeys::primary_name(Clock::time_point now)
 {
     return current(now)->front().name;
 }

@@ -43,7 +43,7 @@ public:
     // Parses a ticket key file: hex lines (160 hex digits a key; blank lines and lines starting
     // with '#' skipped) or raw binary (80 bytes a key, concatenated).  Throws std::invalid_argument
     // naming the line or the size at fault.
-    static std::vector<std::string> parseFile(std::string_view data);
+    static std::vector<std::string> parse_file(std::string_view data);
 
     // Installs the ticket callback on `ctx`; `keys` must outlive it (TlsContext holds it).
     static void install(SSL_CTX* ctx, TicketKeys* keys);
@@ -51,7 +51,7 @@ public:
     // Keys in use now (the first encrypts), after any due rotation.  For tests and the status.
     [[nodiscard]] std::size_t count(Clock::time_point now = Clock::now());
     // The name (first 16 bytes) of the key that encrypts at `now`.
-    [[nodiscard]] std::array<unsigned char, 16> primaryName(Clock::time_point now = Clock::now());
+    [[nodiscard]] std::array<unsigned char, 16> primary_name(Clock::time_point now = Clock::now());
 
     // The OpenSSL callback's body (SSL_CTX_set_tlsext_ticket_key_evp_cb): 1 = done, 2 = decrypted
     // with an older key (renew the ticket), 0 = unknown key name (full handshake), -1 = failure.
@@ -67,8 +67,8 @@ private:
     };
     using KeyList = std::vector<Key>;
 
-    static Key randomKey(Clock::time_point now);
-    static Key keyFrom(std::string_view raw);
+    static Key random_key(Clock::time_point now);
+    static Key key_from(std::string_view raw);
     // The current snapshot, rotating first when a generated key is due.
     std::shared_ptr<const KeyList> current(Clock::time_point now);
 

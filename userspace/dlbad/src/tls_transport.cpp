@@ -10,21 +10,21 @@
 
 namespace dlba::dlbad {
 
-BIO_METHOD* TlsTransport::bioMethod()
+BIO_METHOD* TlsTransport::bio_method()
 {
     // One method table for the process, built on first use (C++ guarantees thread-safe
     // initialisation) and kept until exit.
     static BIO_METHOD* const method = [] {
         BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dlbad socket");
-        if (!m || BIO_meth_set_read_ex(m, bioRead) != 1 ||
-            BIO_meth_set_write_ex(m, bioWrite) != 1 || BIO_meth_set_ctrl(m, bioCtrl) != 1)
+        if (!m || BIO_meth_set_read_ex(m, bio_read) != 1 ||
+            BIO_meth_set_write_ex(m, bio_write) != 1 || BIO_meth_set_ctrl(m, bio_ctrl) != 1)
             throw std::runtime_error("BIO_meth_new failed");
         return m;
     }();
     return method;
 }
 
-int TlsTransport::bioRead(BIO* bio, char* buf, std::size_t len, std::size_t* done)
+int TlsTransport::bio_read(BIO* bio, char* buf, std::size_t len, std::size_t* done)
 {
     auto* self = static_cast<TlsTransport*>(BIO_get_data(bio));
     BIO_clear_retry_flags(bio);
@@ -53,7 +53,7 @@ int TlsTransport::bioRead(BIO* bio, char* buf, std::size_t len, std::size_t* don
     }
 }
 
-int TlsTransport::bioWrite(BIO* bio, const char* buf, std::size_t len, std::size_t* done)
+int TlsTransport::bio_write(BIO* bio, const char* buf, std::size_t len, std::size_t* done)
 {
     auto* self = static_cast<TlsTransport*>(BIO_get_data(bio));
     BIO_clear_retry_flags(bio);
@@ -72,7 +72,7 @@ int TlsTransport::bioWrite(BIO* bio, const char* buf, std::size_t len, std::size
     }
 }
 
-long TlsTransport::bioCtrl(BIO* bio, int cmd, long, void*)
+long TlsTransport::bio_ctrl(BIO* bio, int cmd, long, void*)
 {
     // Writes go straight to the socket: nothing to flush.  BIO_eof() tells OpenSSL a read of 0
     // was the peer's FIN (with SSL_OP_IGNORE_UNEXPECTED_EOF: a clean end without close_notify).
@@ -91,7 +91,7 @@ TlsTransport::TlsTransport(SSL_CTX* ctx, int fd) : ssl_(SSL_new(ctx)), fd_(fd)
 {
     if (!ssl_)
         throw std::runtime_error("SSL_new failed");
-    BIO* bio = BIO_new(bioMethod());
+    BIO* bio = BIO_new(bio_method());
     if (!bio)
         throw std::runtime_error("BIO_new failed");
     BIO_set_data(bio, this);
@@ -125,7 +125,7 @@ IoResult TlsTransport::status(int ret)
     }
 }
 
-bool TlsTransport::handshakeStarting() const
+bool TlsTransport::handshake_starting() const
 {
     // No handshake message processed yet: the ClientHello is still to come or to be answered.
     return !handshake_done_ && SSL_in_before(ssl_.get()) == 1;
@@ -173,7 +173,7 @@ IoResult TlsTransport::write(const char* buf, std::size_t len)
     return status(r);
 }
 
-void TlsTransport::shutdownWrite()
+void TlsTransport::shutdown_write()
 {
     if (!handshake_done_)
         return;

@@ -24,20 +24,20 @@ public:
     IoResult handshake() override;
     IoResult read(char* buf, std::size_t len) override;
     IoResult write(const char* buf, std::size_t len) override;
-    void shutdownWrite() override;
+    void shutdown_write() override;
     [[nodiscard]] std::size_t pending() const override;
     [[nodiscard]] bool secure() const override { return true; }
 
     [[nodiscard]] bool resumed() const override;
-    [[nodiscard]] bool handshakeStarting() const override;
+    [[nodiscard]] bool handshake_starting() const override;
     [[nodiscard]] const char* version() const;
 
 private:
     IoResult status(int ret);
-    static BIO_METHOD* bioMethod();
-    static int bioRead(BIO* bio, char* buf, std::size_t len, std::size_t* done);
-    static int bioWrite(BIO* bio, const char* buf, std::size_t len, std::size_t* done);
-    static long bioCtrl(BIO* bio, int cmd, long num, void* ptr);
+    static BIO_METHOD* bio_method();
+    static int bio_read(BIO* bio, char* buf, std::size_t len, std::size_t* done);
+    static int bio_write(BIO* bio, const char* buf, std::size_t len, std::size_t* done);
+    static long bio_ctrl(BIO* bio, int cmd, long num, void* ptr);
 
     SslPtr ssl_;
     int fd_;

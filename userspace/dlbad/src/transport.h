@@ -32,7 +32,7 @@ public:
     virtual IoResult read(char* buf, std::size_t len) = 0;
     virtual IoResult write(const char* buf, std::size_t len) = 0;
     // Best effort, non-blocking: TLS close_notify / TCP FIN after pending data.
-    virtual void shutdownWrite() = 0;
+    virtual void shutdown_write() = 0;
     // Bytes already decrypted and waiting inside the transport (epoll will not report them).
     [[nodiscard]] virtual std::size_t pending() const = 0;
     [[nodiscard]] virtual bool secure() const = 0;
@@ -40,7 +40,7 @@ public:
     [[nodiscard]] virtual bool resumed() const = 0;
     // The next handshake() may do the expensive step: the server's first flight, with its key
     // exchange and signature, has not been computed yet (plain: never).
-    [[nodiscard]] virtual bool handshakeStarting() const { return false; }
+    [[nodiscard]] virtual bool handshake_starting() const { return false; }
 };
 
 } // namespace dlba::dlbad

@@ -38,15 +38,15 @@ public:
     [[nodiscard]] const BackendPool& pool() const noexcept { return *pool_; }
     [[nodiscard]] ServiceStats& stats() const noexcept { return *stats_; }
     [[nodiscard]] const TlsContext* tls() const noexcept { return tls_.get(); }
-    [[nodiscard]] const ParserLimits& requestLimits() const noexcept { return request_limits_; }
-    [[nodiscard]] const ParserLimits& responseLimits() const noexcept { return response_limits_; }
+    [[nodiscard]] const ParserLimits& request_limits() const noexcept { return request_limits_; }
+    [[nodiscard]] const ParserLimits& response_limits() const noexcept { return response_limits_; }
     [[nodiscard]] const ServiceScheduler& scheduler() const noexcept { return scheduler_; }
     [[nodiscard]] const CookieInjector* injector() const noexcept
     {
         return injector_ ? &*injector_ : nullptr;
     }
     [[nodiscard]] const PersistenceTokenCodec* codec() const noexcept { return codec_.get(); }
-    [[nodiscard]] const SessionIdExtractor* sessionIds() const noexcept
+    [[nodiscard]] const SessionIdExtractor* session_ids() const noexcept
     {
         return session_ids_ ? &*session_ids_ : nullptr;
     }
@@ -57,7 +57,7 @@ public:
         return siphash24(hash_key_, data);
     }
     // "10.0.0.10:443/tcp", the scheduler's service naming.
-    [[nodiscard]] std::string serviceId() const { return config_.listen.toString() + "/tcp"; }
+    [[nodiscard]] std::string service_id() const { return config_.listen.to_string() + "/tcp"; }
 
 private:
     ServiceConfig config_;

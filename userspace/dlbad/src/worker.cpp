@@ -17,7 +17,7 @@ Worker::Worker(unsigned index, std::size_t max_connections)
     : index_(index),
       max_connections_(max_connections),
       idle_(loop_),
-      accept_retry_([this] { resumeAccepting(); })
+      accept_retry_([this] { resume_accepting(); })
 {}
 
 Worker::~Worker()
@@ -74,7 +74,7 @@ void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime>
                 if (l && l->socket() == b.socket)
                     kept = std::move(l);
             if (kept) {
-                kept->setService(b.service);
+                kept->set_service(b.service);
                 next.push_back(std::move(kept));
             } else {
                 next.push_back(std::make_unique<Listener>(*this, b.socket, b.service));
@@ -83,7 +83,7 @@ void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime>
         listeners_ = std::move(next); // listeners of removed addresses close here
         runtime_ = std::move(runtime);
         max_connections_ = max_connections;
-        resumeAccepting();
+        resume_accepting();
     });
 }
 
@@ -162,7 +162,7 @@ void Worker::adopt(UniqueFd fd, const SocketAddress& peer,
     raw->start();
 }
 
-void Worker::connectionClosed(ClientConnection& conn) noexcept
+void Worker::connection_closed(ClientConnection& conn) noexcept
 {
     auto it = conns_.find(&conn);
     if (it == conns_.end())
@@ -174,25 +174,25 @@ void Worker::connectionClosed(ClientConnection& conn) noexcept
     for (auto& l : listeners_)
         if (l->pending()) {
             try {
-                loop_.defer([this] { resumeAccepting(); });
+                loop_.defer([this] { resume_accepting(); });
             } catch (const std::bad_alloc&) {
-                retryAcceptLater(); // a timer: allocates nothing
+                retry_accept_later(); // a timer: allocates nothing
             }
             break;
         }
 }
 
-void Worker::retryAcceptLater()
+void Worker::retry_accept_later()
 {
     if (!accept_retry_.armed())
         loop_.arm(accept_retry_, std::chrono::milliseconds(100));
 }
 
-void Worker::resumeAccepting()
+void Worker::resume_accepting()
 {
     for (auto& l : listeners_)
         if (l->pending())
-            l->acceptPending();
+            l->accept_pending();
 }
 
 } // namespace dlba::dlbad

@@ -49,38 +49,38 @@ public:
     // Thread-safe.  Stop accepting; close connections as they become idle.
     void drain();
 
-    [[nodiscard]] std::size_t activeConnections() const noexcept
+    [[nodiscard]] std::size_t active_connections() const noexcept
     {
         return active_.load(std::memory_order_relaxed);
     }
-    [[nodiscard]] std::uint64_t loopYields() const noexcept { return loop_.yields(); }
+    [[nodiscard]] std::uint64_t loop_yields() const noexcept { return loop_.yields(); }
     // Connections open plus connections handed to this worker and not yet adopted.
     [[nodiscard]] std::size_t load() const noexcept
     {
         return active_.load(std::memory_order_relaxed) + incoming_.load(std::memory_order_relaxed);
     }
     // The other workers of the daemon (set once, before start()): accept balancing.
-    void setPeers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
+    void set_peers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
 
     // WorkerContext
     EventLoop& loop() override { return loop_; }
-    [[nodiscard]] unsigned workerIndex() const override { return index_; }
-    std::uint64_t nextTiebreak() override { return tiebreak_++; }
-    BackendIdlePool& idlePool() override { return idle_; }
-    void connectionClosed(ClientConnection& conn) noexcept override;
+    [[nodiscard]] unsigned worker_index() const override { return index_; }
+    std::uint64_t next_tiebreak() override { return tiebreak_++; }
+    BackendIdlePool& idle_pool() override { return idle_; }
+    void connection_closed(ClientConnection& conn) noexcept override;
     [[nodiscard]] bool draining() const override { return draining_; }
 
     // For Listener
-    [[nodiscard]] bool canAccept() const noexcept
+    [[nodiscard]] bool can_accept() const noexcept
     {
         return !draining_ && conns_.size() < max_connections_;
     }
     void accepted(UniqueFd fd, const SocketAddress& peer,
                   const std::shared_ptr<const VirtualService>& service);
-    void retryAcceptLater();
+    void retry_accept_later();
 
 private:
-    void resumeAccepting();
+    void resume_accepting();
     void adopt(UniqueFd fd, const SocketAddress& peer,
                const std::shared_ptr<const VirtualService>& service);
     // SO_REUSEPORT spreads connections by a hash of their addresses, which leaves one worker with

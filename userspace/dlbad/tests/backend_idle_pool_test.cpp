@@ -38,7 +38,7 @@ protected:
         ASSERT_EQ(::listen(listener_.get(), 8), 0);
         socklen_t len = sizeof(sin);
         ASSERT_EQ(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&sin), &len), 0);
-        addr_ = SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&sin), len);
+        addr_ = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&sin), len);
     }
 
     // A connected back-end connection and the server's end of it.

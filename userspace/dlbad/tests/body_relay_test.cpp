@@ -11,7 +11,7 @@ namespace {
 
 using test::FakeTransport;
 
-BodyFraming contentLength(std::uint64_t n)
+BodyFraming content_length(std::uint64_t n)
 {
     return BodyFraming{BodyKind::kContentLength, n};
 }
@@ -23,10 +23,10 @@ TEST(BodyRelay, StopsReadingTheSourceWhenTheBufferIsFull)
     for (std::size_t i = 0; i < body.size(); i += 16384)
         backend.feed(body.substr(i, 16384));
     ByteBuffer out(64 * 1024);
-    BodyFramer framer(contentLength(body.size()), ParserLimits{}, false);
+    BodyFramer framer(content_length(body.size()), ParserLimits{}, false);
     bool br = true, bw = true, cr = true, cw = true;
 
-    client.setWriteBudget(0); // the client reads nothing
+    client.set_write_budget(0); // the client reads nothing
     auto r = BodyRelay::pull(backend, br, bw, false, out, framer);
     EXPECT_TRUE(r.paused);
     EXPECT_FALSE(r.done);
@@ -45,7 +45,7 @@ TEST(BodyRelay, StopsReadingTheSourceWhenTheBufferIsFull)
 
     // The client drains 10 KiB: exactly that much more is read from the back-end.
     cw = true;
-    client.setWriteBudget(10 * 1024);
+    client.set_write_budget(10 * 1024);
     p = BodyRelay::push(client, cr, cw, out);
     EXPECT_EQ(p.bytes, 10u * 1024);
     r = BodyRelay::pull(backend, br, bw, false, out, framer);
@@ -53,7 +53,7 @@ TEST(BodyRelay, StopsReadingTheSourceWhenTheBufferIsFull)
     EXPECT_EQ(backend.bytes_read, 74u * 1024);
 
     // A fast client from now on: everything arrives, in order, and the body ends.
-    client.setWriteBudget(static_cast<std::size_t>(-1));
+    client.set_write_budget(static_cast<std::size_t>(-1));
     cw = true;
     bool done = false;
     for (int i = 0; i < 1000 && !done; ++i) {
@@ -73,7 +73,7 @@ TEST(BodyRelay, BytesBeyondTheBodyAreDroppedAndFlagged)
     backend.feed("hello"
                  "EXTRA BYTES");
     ByteBuffer out(1024);
-    BodyFramer framer(contentLength(5), ParserLimits{}, false);
+    BodyFramer framer(content_length(5), ParserLimits{}, false);
     bool br = true, bw = true;
     auto r = BodyRelay::pull(backend, br, bw, false, out, framer);
     EXPECT_TRUE(r.done);
@@ -144,9 +144,9 @@ TEST(BodyRelay, EarlyEofIsReportedNotDone)
 {
     FakeTransport backend;
     backend.feed("hel");
-    backend.endWith(IoStatus::Closed); // the FIN came with the data: EPOLLRDHUP was reported
+    backend.end_with(IoStatus::Closed); // the FIN came with the data: EPOLLRDHUP was reported
     ByteBuffer out(1024);
-    BodyFramer framer(contentLength(5), ParserLimits{}, false);
+    BodyFramer framer(content_length(5), ParserLimits{}, false);
     bool br = true, bw = true;
     auto r = BodyRelay::pull(backend, br, bw, true, out, framer);
     EXPECT_EQ(r.end, IoStatus::Closed);
@@ -160,7 +160,7 @@ TEST(BodyRelay, ShortReadSkipsTheEagainReadUnlessThePeerClosed)
     FakeTransport backend;
     backend.feed("part");
     ByteBuffer out(1024);
-    BodyFramer framer(contentLength(10), ParserLimits{}, false);
+    BodyFramer framer(content_length(10), ParserLimits{}, false);
     bool br = true, bw = true;
     auto r = BodyRelay::pull(backend, br, bw, false, out, framer);
     EXPECT_EQ(r.bytes, 4u);
@@ -170,8 +170,8 @@ TEST(BodyRelay, ShortReadSkipsTheEagainReadUnlessThePeerClosed)
     // Same, but EPOLLRDHUP was seen: keep reading so that the EOF is noticed now.
     FakeTransport closing;
     closing.feed("part");
-    closing.endWith(IoStatus::Closed);
-    BodyFramer f2(contentLength(10), ParserLimits{}, false);
+    closing.end_with(IoStatus::Closed);
+    BodyFramer f2(content_length(10), ParserLimits{}, false);
     ByteBuffer out2(1024);
     br = true;
     r = BodyRelay::pull(closing, br, bw, true, out2, f2);
@@ -183,7 +183,7 @@ TEST(BodyRelay, CloseDelimitedBodyEndsOnEof)
 {
     FakeTransport backend;
     backend.feed("all of it");
-    backend.endWith(IoStatus::Closed);
+    backend.end_with(IoStatus::Closed);
     ByteBuffer out(1024);
     BodyFramer framer(BodyFraming{BodyKind::kUntilClose, 0}, ParserLimits{}, false);
     bool br = true, bw = true;
@@ -196,9 +196,9 @@ TEST(BodyRelay, CloseDelimitedBodyEndsOnEof)
 TEST(BodyRelay, WouldBlockClearsTheRightReadinessFlag)
 {
     FakeTransport tls;
-    tls.setReadWantsWrite(true); // e.g. a TLS read that must first write
+    tls.set_read_wants_write(true); // e.g. a TLS read that must first write
     ByteBuffer out(1024);
-    BodyFramer framer(contentLength(5), ParserLimits{}, false);
+    BodyFramer framer(content_length(5), ParserLimits{}, false);
     bool readable = true, writable = true;
     BodyRelay::pull(tls, readable, writable, false, out, framer);
     EXPECT_TRUE(readable);
@@ -215,14 +215,14 @@ TEST(ByteBuffer, SoftCapacity)
 {
     ByteBuffer b(8);
     std::size_t len = 100;
-    char* p = b.writablePtr(len);
+    char* p = b.writable_ptr(len);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(len, 8u) << "reads never exceed the capacity";
     std::copy_n("abcdefgh", 8, p);
     b.commit(8);
     EXPECT_TRUE(b.full());
     len = 0;
-    EXPECT_EQ(b.writablePtr(len), nullptr);
+    EXPECT_EQ(b.writable_ptr(len), nullptr);
     b.append("ij"); // proxy-made data may exceed it
     EXPECT_EQ(b.view(), "abcdefghij");
     b.consume(4);

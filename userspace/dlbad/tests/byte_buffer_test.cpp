@@ -10,11 +10,11 @@
 namespace dlba::dlbad {
 namespace {
 
-// Fills the whole free space writablePtr() offers with `c`; returns how much that was.
-std::size_t fillOnce(ByteBuffer& b, char c)
+// Fills the whole free space writable_ptr() offers with `c`; returns how much that was.
+std::size_t fill_once(ByteBuffer& b, char c)
 {
     std::size_t len = 0;
-    char* p = b.writablePtr(len);
+    char* p = b.writable_ptr(len);
     if (!p)
         return 0;
     std::memset(p, c, len);
@@ -27,7 +27,7 @@ TEST(ByteBuffer, FirstByteAllocatesFourKibNotTheCapacity)
     ByteBuffer b(64 * 1024);
     EXPECT_EQ(b.allocated(), 0u) << "nothing before the first write";
     std::size_t len = 0;
-    char* p = b.writablePtr(len);
+    char* p = b.writable_ptr(len);
     ASSERT_NE(p, nullptr);
     // A slowloris client that sends one byte must not cost a whole 64 KiB buffer.
     EXPECT_EQ(len, 4096u);
@@ -46,7 +46,7 @@ TEST(ByteBuffer, GrowsGeometricallyOnlyWhenFullUpToTheCapacity)
     const std::size_t allocs[] = {4096, 8192, 16384, 32768, 65536};
     for (std::size_t i = 0; i < std::size(steps); ++i) {
         const char c = static_cast<char>('a' + i);
-        EXPECT_EQ(fillOnce(b, c), steps[i]) << "step " << i;
+        EXPECT_EQ(fill_once(b, c), steps[i]) << "step " << i;
         EXPECT_EQ(b.allocated(), allocs[i]) << "step " << i;
         expect.append(steps[i], c);
     }
@@ -54,7 +54,7 @@ TEST(ByteBuffer, GrowsGeometricallyOnlyWhenFullUpToTheCapacity)
     EXPECT_TRUE(b.full());
     EXPECT_EQ(b.view(), expect) << "data kept across every growth";
     std::size_t len = 0;
-    EXPECT_EQ(b.writablePtr(len), nullptr) << "never beyond the capacity";
+    EXPECT_EQ(b.writable_ptr(len), nullptr) << "never beyond the capacity";
     EXPECT_EQ(len, 0u);
     EXPECT_EQ(b.allocated(), 64u * 1024);
 }
@@ -63,10 +63,10 @@ TEST(ByteBuffer, PartialFillDoesNotGrow)
 {
     ByteBuffer b(64 * 1024);
     std::size_t len = 0;
-    b.writablePtr(len);
+    b.writable_ptr(len);
     b.commit(100);
     len = 0;
-    ASSERT_NE(b.writablePtr(len), nullptr);
+    ASSERT_NE(b.writable_ptr(len), nullptr);
     EXPECT_EQ(len, 4096u - 100) << "the free tail, not a bigger block";
     EXPECT_EQ(b.allocated(), 4096u);
 }
@@ -74,10 +74,10 @@ TEST(ByteBuffer, PartialFillDoesNotGrow)
 TEST(ByteBuffer, CompactsBeforeGrowing)
 {
     ByteBuffer b(64 * 1024);
-    fillOnce(b, 'x');
+    fill_once(b, 'x');
     b.consume(4000);
     std::size_t len = 0;
-    char* p = b.writablePtr(len);
+    char* p = b.writable_ptr(len);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(len, 4000u);
     EXPECT_EQ(b.allocated(), 4096u) << "consumed room reused, no growth";
@@ -88,17 +88,17 @@ TEST(ByteBuffer, RequestedLengthBoundsTheSpaceOffered)
 {
     ByteBuffer b(64 * 1024);
     std::size_t len = 10;
-    ASSERT_NE(b.writablePtr(len), nullptr);
+    ASSERT_NE(b.writable_ptr(len), nullptr);
     EXPECT_EQ(len, 10u);
 }
 
 TEST(ByteBuffer, SmallCapacityAllocatesOnlyTheCapacity)
 {
     ByteBuffer b(100);
-    EXPECT_EQ(fillOnce(b, 'x'), 100u);
+    EXPECT_EQ(fill_once(b, 'x'), 100u);
     EXPECT_EQ(b.allocated(), 100u);
     std::size_t len = 0;
-    EXPECT_EQ(b.writablePtr(len), nullptr);
+    EXPECT_EQ(b.writable_ptr(len), nullptr);
 }
 
 TEST(ByteBuffer, AppendMayGoBeyondTheCapacity)
@@ -126,7 +126,7 @@ TEST(ByteBuffer, ShrinkGivesTheMemoryBackWhenDrained)
 {
     ByteBuffer b(64 * 1024);
     for (int i = 0; i < 3; ++i)
-        fillOnce(b, 'x');
+        fill_once(b, 'x');
     EXPECT_EQ(b.allocated(), 16u * 1024);
     b.shrink();
     EXPECT_EQ(b.allocated(), 16u * 1024) << "not while it holds data";
@@ -136,7 +136,7 @@ TEST(ByteBuffer, ShrinkGivesTheMemoryBackWhenDrained)
     EXPECT_TRUE(b.empty());
     // The next request starts small again.
     std::size_t len = 0;
-    ASSERT_NE(b.writablePtr(len), nullptr);
+    ASSERT_NE(b.writable_ptr(len), nullptr);
     EXPECT_EQ(len, 4096u);
     EXPECT_EQ(b.allocated(), 4096u);
 }

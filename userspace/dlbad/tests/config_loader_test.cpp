@@ -11,7 +11,7 @@
 namespace dlba::dlbad {
 namespace {
 
-const char* kMinimal = R"(backends:
+constexpr const char* kMinimal = R"(backends:
   web:
     servers:
       - {key: 1, addr: 10.0.1.1:80}
@@ -20,10 +20,10 @@ services:
 )";
 
 // Expects a ConfigError at `line` whose message contains `text`.
-void expectError(const std::string& yaml, int line, const std::string& text)
+void expect_error(const std::string& yaml, int line, const std::string& text)
 {
     try {
-        ConfigLoader::loadString(yaml, "test.conf");
+        ConfigLoader::load_string(yaml, "test.conf");
         ADD_FAILURE() << "accepted:\n" << yaml;
     } catch (const config::ConfigError& e) {
         EXPECT_EQ(e.line(), line) << e.what();
@@ -35,18 +35,18 @@ void expectError(const std::string& yaml, int line, const std::string& text)
 
 TEST(ConfigLoader, MinimalConfigGetsDefaults)
 {
-    auto c = ConfigLoader::loadString(kMinimal, "test.conf");
+    auto c = ConfigLoader::load_string(kMinimal, "test.conf");
     EXPECT_EQ(c.workers, 0u);
     EXPECT_EQ(c.cpu_affinity, CpuAffinity::None);
     ASSERT_EQ(c.backends.size(), 1u);
     ASSERT_EQ(c.backends[0].servers.size(), 1u);
-    EXPECT_EQ(c.backends[0].servers[0].addr.toString(), "10.0.1.1:80");
+    EXPECT_EQ(c.backends[0].servers[0].addr.to_string(), "10.0.1.1:80");
     EXPECT_EQ(c.backends[0].servers[0].weight, 1u);
     EXPECT_TRUE(c.backends[0].servers[0].enabled);
     EXPECT_FALSE(c.backends[0].keepalive);
     ASSERT_EQ(c.services.size(), 1u);
     const auto& s = c.services[0];
-    EXPECT_EQ(s.listen.toString(), "10.0.0.10:80");
+    EXPECT_EQ(s.listen.to_string(), "10.0.0.10:80");
     EXPECT_EQ(s.protocol, ListenProtocol::Http);
     EXPECT_EQ(s.policy, Policy::LeastConn);
     EXPECT_EQ(s.cookie.name, "SpServer");
@@ -60,7 +60,7 @@ TEST(ConfigLoader, MinimalConfigGetsDefaults)
 
 TEST(ConfigLoader, FullServiceAndDefaultsInheritance)
 {
-    auto c = ConfigLoader::loadString(R"(workers: 4
+    auto c = ConfigLoader::load_string(R"(workers: 4
 max_connections: 5000
 drain_timeout: 3s
 monitor:
@@ -104,14 +104,14 @@ services:
     policy: session-id
     session_id: ["path:jsessionid", "query:sid", "header:X-Session"]
 )",
-                                      "test.conf");
+                                       "test.conf");
     EXPECT_EQ(c.workers, 4u);
     EXPECT_EQ(c.max_connections, 5000u);
     EXPECT_EQ(c.drain_timeout, Millis(3000));
-    EXPECT_EQ(c.monitor.tcp->toString(), "127.0.0.1:9100");
-    EXPECT_EQ(c.monitor.metrics->toString(), "[::1]:9101");
+    EXPECT_EQ(c.monitor.tcp->to_string(), "127.0.0.1:9100");
+    EXPECT_EQ(c.monitor.metrics->to_string(), "[::1]:9101");
     EXPECT_TRUE(c.backends[0].keepalive);
-    EXPECT_EQ(c.backends[0].servers[1].addr.toString(), "[fd00::2]:8080");
+    EXPECT_EQ(c.backends[0].servers[1].addr.to_string(), "[fd00::2]:8080");
     EXPECT_FALSE(c.backends[0].servers[1].enabled);
     const auto& s = c.services[0];
     EXPECT_EQ(s.protocol, ListenProtocol::Https);
@@ -140,18 +140,18 @@ services:
 
 TEST(ConfigLoader, ErrorsNameTheLine)
 {
-    expectError("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: "
-                "web, listen: \"1.2.3.4:80\", backend: web, polcy: cookie}\n",
-                3, "unknown key 'polcy' in service");
-    expectError(R"(backends:
+    expect_error("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: "
+                 "web, listen: \"1.2.3.4:80\", backend: web, polcy: cookie}\n",
+                 3, "unknown key 'polcy' in service");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4}
 services:
   - {name: web, listen: "1.2.3.4:80", backend: web}
 )",
-                4, "addr: '1.2.3.4' is not ADDRESS:PORT");
-    expectError(R"(backends:
+                 4, "addr: '1.2.3.4' is not ADDRESS:PORT");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -159,24 +159,24 @@ services:
 services:
   - {name: web, listen: "1.2.3.4:80", backend: web}
 )",
-                5, "server key 1 used twice");
-    expectError(R"(backends:
+                 5, "server key 1 used twice");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80, weight: -3}
 services:
   - {name: web, listen: "1.2.3.4:80", backend: web}
 )",
-                4, "weight: expected an unsigned integer");
-    expectError(R"(backends:
+                 4, "weight: expected an unsigned integer");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
 services:
   - {name: web, listen: "1.2.3.4:80", backend: nope}
 )",
-                6, "no backend named 'nope'");
-    expectError(R"(backends:
+                 6, "no backend named 'nope'");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -184,8 +184,8 @@ services:
   - {name: a, listen: "1.2.3.4:80", backend: web}
   - {name: b, listen: "1.2.3.4:80", backend: web}
 )",
-                7, "listen address 1.2.3.4:80 used twice (first at line 6)");
-    expectError(R"(backends:
+                 7, "listen address 1.2.3.4:80 used twice (first at line 6)");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -195,8 +195,8 @@ services:
     backend: web
     policy: cookie
 )",
-                6, "policy cookie needs cookie.session");
-    expectError(R"(backends:
+                 6, "policy cookie needs cookie.session");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -206,8 +206,8 @@ services:
     protocol: https
     backend: web
 )",
-                6, "protocol https needs a 'tls' section");
-    expectError(R"(backends:
+                 6, "protocol https needs a 'tls' section");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -218,8 +218,8 @@ services:
     timeouts:
       backend_connect: 3 seconds
 )",
-                10, "backend_connect: unknown duration unit");
-    expectError(R"(backends:
+                 10, "backend_connect: unknown duration unit");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -229,8 +229,8 @@ services:
     backend: web
     limits: {max_header_bytes: 12q}
 )",
-                9, "max_header_bytes: unknown size unit 'q'");
-    expectError(R"(backends:
+                 9, "max_header_bytes: unknown size unit 'q'");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -241,8 +241,8 @@ services:
     policy: session-id
     session_id: ["path:", "query:sid"]
 )",
-                10, "session_id rule 'path:'");
-    expectError(R"(backends:
+                 10, "session_id rule 'path:'");
+    expect_error(R"(backends:
   web:
     servers:
       - {key: 1, addr: 1.2.3.4:80}
@@ -253,16 +253,16 @@ services:
     policy: url-hash
     url_hash: {load_factor: 0.9}
 )",
-                10, "url_hash.load_factor: 0.9 out of range");
-    expectError("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices: []\n", 2,
-                "services must be a non-empty list");
-    expectError("backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80\n", 5, "");
-    expectError("persistence_key_file: /nonexistent/key\nbackends: {}\nservices: []\n", 1,
-                "cannot read '/nonexistent/key'");
+                 10, "url_hash.load_factor: 0.9 out of range");
+    expect_error("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices: []\n", 2,
+                 "services must be a non-empty list");
+    expect_error("backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80\n", 5, "");
+    expect_error("persistence_key_file: /nonexistent/key\nbackends: {}\nservices: []\n", 1,
+                 "cannot read '/nonexistent/key'");
 }
 
 // A service with one server and `extra` appended to the service (indented as its keys).
-std::string withService(const std::string& server, const std::string& extra)
+std::string with_service(const std::string& server, const std::string& extra)
 {
     return "backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80" + server +
            "}\nservices:\n  - name: a\n    listen: 1.2.3.4:80\n    backend: web\n" + extra;
@@ -271,102 +271,104 @@ std::string withService(const std::string& server, const std::string& extra)
 TEST(ConfigLoader, NumericRangesAreCheckedWithTheLine)
 {
     // The hash ring takes weights up to 256: the loader says so, not the first reload.
-    expectError(withService(", weight: 300", ""), 4, "weight: 300 out of range [0, 256]");
-    EXPECT_EQ(ConfigLoader::loadString(withService(", weight: 256", ""), "test.conf")
+    expect_error(with_service(", weight: 300", ""), 4, "weight: 300 out of range [0, 256]");
+    EXPECT_EQ(ConfigLoader::load_string(with_service(", weight: 256", ""), "test.conf")
                   .backends[0]
                   .servers[0]
                   .weight,
               256u);
-    expectError(withService(", weight: 99999999999999999999999", ""), 4,
-                "weight: 99999999999999999999999 out of range");
+    expect_error(with_service(", weight: 99999999999999999999999", ""), 4,
+                 "weight: 99999999999999999999999 out of range");
     // Sizes: 2^34 GiB is 2^64 bytes, which wrapped round to 0 (= unlimited).
-    expectError(withService("", "    limits: {max_body_bytes: 17179869184g}\n"), 9,
-                "max_body_bytes: 17179869184g out of range [0, 4294967296] bytes");
-    expectError(withService("", "    limits: {max_body_bytes: 999999999999k}\n"), 9,
-                "out of range");
-    expectError(withService("", "    limits: {max_body_bytes: 5g}\n"), 9, "out of range");
-    EXPECT_EQ(
-        ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 4g}\n"), "test.conf")
-            .services[0]
-            .limits.max_body_bytes,
-        std::size_t(4) << 30);
-    EXPECT_EQ(
-        ConfigLoader::loadString(withService("", "    limits: {max_body_bytes: 0}\n"), "test.conf")
-            .services[0]
-            .limits.max_body_bytes,
-        0u);
-    expectError(withService("", "    limits: {buffer_bytes: 16384m}\n"), 9,
-                "buffer_bytes: 16384m out of range");
-    expectError(withService("", "    limits: {request_buffer_bytes: 4095}\n"), 9,
-                "request_buffer_bytes: 4095 out of range");
-    expectError(withService("", "    limits: {request_buffer_bytes: 17m}\n"), 9,
-                "request_buffer_bytes: 17m out of range");
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    limits: {request_buffer_bytes: 1m}\n"),
-                                       "test.conf")
+    expect_error(with_service("", "    limits: {max_body_bytes: 17179869184g}\n"), 9,
+                 "max_body_bytes: 17179869184g out of range [0, 4294967296] bytes");
+    expect_error(with_service("", "    limits: {max_body_bytes: 999999999999k}\n"), 9,
+                 "out of range");
+    expect_error(with_service("", "    limits: {max_body_bytes: 5g}\n"), 9, "out of range");
+    EXPECT_EQ(ConfigLoader::load_string(with_service("", "    limits: {max_body_bytes: 4g}\n"),
+                                        "test.conf")
+                  .services[0]
+                  .limits.max_body_bytes,
+              std::size_t(4) << 30);
+    EXPECT_EQ(ConfigLoader::load_string(with_service("", "    limits: {max_body_bytes: 0}\n"),
+                                        "test.conf")
+                  .services[0]
+                  .limits.max_body_bytes,
+              0u);
+    expect_error(with_service("", "    limits: {buffer_bytes: 16384m}\n"), 9,
+                 "buffer_bytes: 16384m out of range");
+    expect_error(with_service("", "    limits: {request_buffer_bytes: 4095}\n"), 9,
+                 "request_buffer_bytes: 4095 out of range");
+    expect_error(with_service("", "    limits: {request_buffer_bytes: 17m}\n"), 9,
+                 "request_buffer_bytes: 17m out of range");
+    EXPECT_EQ(ConfigLoader::load_string(
+                  with_service("", "    limits: {request_buffer_bytes: 1m}\n"), "test.conf")
                   .services[0]
                   .limits.request_buffer_bytes,
               std::size_t(1) << 20);
-    expectError(withService("", "    limits: {max_header_bytes: 1023}\n"), 9,
-                "max_header_bytes: 1023 out of range");
-    expectError(withService("", "    limits: {max_headers: 0}\n"), 9,
-                "max_headers: 0 out of range");
+    expect_error(with_service("", "    limits: {max_header_bytes: 1023}\n"), 9,
+                 "max_header_bytes: 1023 out of range");
+    expect_error(with_service("", "    limits: {max_headers: 0}\n"), 9,
+                 "max_headers: 0 out of range");
     // Durations: above a day, or one that overflows the clock, is refused.
-    expectError(withService("", "    timeouts: {backend_response: 999999999h}\n"), 9,
-                "backend_response: 999999999h out of range [1ms, 86400000ms]");
-    expectError(withService("", "    timeouts: {client_request: 25h}\n"), 9,
-                "client_request: 25h out of range");
-    expectError(withService("", "    health: {retry_interval: 1441m}\n"), 9,
-                "retry_interval: 1441m out of range");
-    expectError(withService("", "    timeouts: {tls_handshake: 0ms}\n"), 9,
-                "must be greater than zero");
-    expectError("drain_timeout: 2000000s\n" + withService("", ""), 1,
-                "drain_timeout: 2000000s out of range");
-    EXPECT_EQ(ConfigLoader::loadString(withService("", "    timeouts: {backend_response: 24h}\n"),
-                                       "test.conf")
+    expect_error(with_service("", "    timeouts: {backend_response: 999999999h}\n"), 9,
+                 "backend_response: 999999999h out of range [1ms, 86400000ms]");
+    expect_error(with_service("", "    timeouts: {client_request: 25h}\n"), 9,
+                 "client_request: 25h out of range");
+    expect_error(with_service("", "    health: {retry_interval: 1441m}\n"), 9,
+                 "retry_interval: 1441m out of range");
+    expect_error(with_service("", "    timeouts: {tls_handshake: 0ms}\n"), 9,
+                 "must be greater than zero");
+    expect_error("drain_timeout: 2000000s\n" + with_service("", ""), 1,
+                 "drain_timeout: 2000000s out of range");
+    EXPECT_EQ(ConfigLoader::load_string(with_service("", "    timeouts: {backend_response: 24h}\n"),
+                                        "test.conf")
                   .services[0]
                   .timeouts.backend_response,
               Millis(86400000));
     // cookie.max_age is whole seconds: 500ms would truncate to 0, which means no limit.
-    expectError(withService("", "    policy: cookie\n    cookie: {session: S, max_age: 500ms}\n"),
-                10, "cookie.max_age: 500ms out of range [1000ms");
-    EXPECT_EQ(ConfigLoader::loadString(
-                  withService("", "    policy: cookie\n    cookie: {session: S, max_age: 720h}\n"),
+    expect_error(with_service("", "    policy: cookie\n    cookie: {session: S, max_age: 500ms}\n"),
+                 10, "cookie.max_age: 500ms out of range [1000ms");
+    EXPECT_EQ(ConfigLoader::load_string(
+                  with_service("", "    policy: cookie\n    cookie: {session: S, max_age: 720h}\n"),
                   "test.conf")
                   .services[0]
                   .cookie.max_age,
               std::chrono::seconds(720 * 3600));
-    expectError(withService("", "    policy: url-hash\n    url_hash: {max_urls: 16777217}\n"), 10,
-                "url_hash.max_urls: 16777217 out of range [16, 16777216]");
-    expectError(withService("", "    policy: url-hash\n    url_hash: {load_factor: 11}\n"), 10,
-                "url_hash.load_factor: 11 out of range [1.01, 10]");
-    expectError(withService("", "    health: {max_attempts: 101}\n"), 9,
-                "max_attempts: 101 out of range");
-    expectError("workers: 1025\n" + withService("", ""), 1, "workers: 1025 out of range [0, 1024]");
-    expectError("max_connections: 0\n" + withService("", ""), 1, "max_connections: 0 out of range");
-    expectError(
-        withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:0}"), 4,
+    expect_error(with_service("", "    policy: url-hash\n    url_hash: {max_urls: 16777217}\n"), 10,
+                 "url_hash.max_urls: 16777217 out of range [16, 16777216]");
+    expect_error(with_service("", "    policy: url-hash\n    url_hash: {load_factor: 11}\n"), 10,
+                 "url_hash.load_factor: 11 out of range [1.01, 10]");
+    expect_error(with_service("", "    health: {max_attempts: 101}\n"), 9,
+                 "max_attempts: 101 out of range");
+    expect_error("workers: 1025\n" + with_service("", ""), 1,
+                 "workers: 1025 out of range [0, 1024]");
+    expect_error("max_connections: 0\n" + with_service("", ""), 1,
+                 "max_connections: 0 out of range");
+    expect_error(
+        with_service("", "").replace(with_service("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:0}"), 4,
         "addr: '1.2.3.4:0': port 0 out of range");
-    expectError(
-        withService("", "").replace(withService("", "").find("1.2.3.4:80}"), 11, "1.2.3.4:65536}"),
-        4, "addr: '1.2.3.4:65536' is not ADDRESS:PORT");
+    expect_error(with_service("", "").replace(with_service("", "").find("1.2.3.4:80}"), 11,
+                                              "1.2.3.4:65536}"),
+                 4, "addr: '1.2.3.4:65536' is not ADDRESS:PORT");
 }
 
 TEST(ConfigLoader, CookiePathAndDomain)
 {
-    auto c = ConfigLoader::loadString(
-        withService("", "    policy: cookie\n    cookie: {session: S}\n"), "test.conf");
+    auto c = ConfigLoader::load_string(
+        with_service("", "    policy: cookie\n    cookie: {session: S}\n"), "test.conf");
     EXPECT_EQ(c.services[0].cookie.path, "/");
     EXPECT_EQ(c.services[0].cookie.domain, "");
-    c = ConfigLoader::loadString(withService("", "    policy: cookie\n    cookie: {session: S, "
-                                                 "path: /shop, domain: shop.example.com}\n"),
-                                 "test.conf");
+    c = ConfigLoader::load_string(with_service("", "    policy: cookie\n    cookie: {session: S, "
+                                                   "path: /shop, domain: shop.example.com}\n"),
+                                  "test.conf");
     EXPECT_EQ(c.services[0].cookie.path, "/shop");
     EXPECT_EQ(c.services[0].cookie.domain, "shop.example.com");
-    expectError(
-        withService("", "    policy: cookie\n    cookie:\n      session: S\n      path: shop\n"),
+    expect_error(
+        with_service("", "    policy: cookie\n    cookie:\n      session: S\n      path: shop\n"),
         12, "cookie: cookie path must start with '/'");
-    expectError(
-        withService(
+    expect_error(
+        with_service(
             "",
             "    policy: cookie\n    cookie:\n      session: S\n      domain: \"a.com; Secure\"\n"),
         12, "cookie: cookie domain is not a host name");
@@ -374,16 +376,16 @@ TEST(ConfigLoader, CookiePathAndDomain)
 
 TEST(ConfigLoader, CpuAffinity)
 {
-    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf")
+    EXPECT_EQ(ConfigLoader::load_string(std::string("cpu_affinity: auto\n") + kMinimal, "test.conf")
                   .cpu_affinity,
               CpuAffinity::Auto);
-    EXPECT_EQ(ConfigLoader::loadString(std::string("cpu_affinity: none\n") + kMinimal, "test.conf")
+    EXPECT_EQ(ConfigLoader::load_string(std::string("cpu_affinity: none\n") + kMinimal, "test.conf")
                   .cpu_affinity,
               CpuAffinity::None);
-    expectError(std::string("workers: 2\ncpu_affinity: 0-1\n") + kMinimal, 2,
-                "cpu_affinity must be 'auto' or 'none'");
-    expectError(std::string("cpu_affinity: [0, 1]\n") + kMinimal, 1,
-                "cpu_affinity must be a scalar");
+    expect_error(std::string("workers: 2\ncpu_affinity: 0-1\n") + kMinimal, 2,
+                 "cpu_affinity must be 'auto' or 'none'");
+    expect_error(std::string("cpu_affinity: [0, 1]\n") + kMinimal, 1,
+                 "cpu_affinity must be a scalar");
 }
 
 TEST(ConfigLoader, PersistenceKeyFiles)
@@ -395,7 +397,7 @@ TEST(ConfigLoader, PersistenceKeyFiles)
     {
         std::ofstream(path) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
     }
-    auto c = ConfigLoader::loadString(
+    auto c = ConfigLoader::load_string(
         std::string("persistence_key_file: ") + path + "\n" + kMinimal, "test.conf");
     ASSERT_EQ(c.persistence_keys.size(), 1u);
     EXPECT_EQ(c.persistence_keys[0].secret.size(), 32u) << "hex is decoded";
@@ -403,8 +405,8 @@ TEST(ConfigLoader, PersistenceKeyFiles)
     {
         std::ofstream(path) << "0011\n";
     }
-    expectError(std::string("persistence_key_file: ") + path + "\n" + kMinimal, 1,
-                "at least 32 bytes");
+    expect_error(std::string("persistence_key_file: ") + path + "\n" + kMinimal, 1,
+                 "at least 32 bytes");
     std::remove(path);
 }
 
@@ -417,20 +419,20 @@ TEST(ConfigLoader, HashKeyFile)
     {
         std::ofstream(path) << "000102030405060708090a0b0c0d0e0f\n";
     }
-    auto c = ConfigLoader::loadString(std::string("hash_key_file: ") + path + "\n" + kMinimal,
-                                      "test.conf");
+    auto c = ConfigLoader::load_string(std::string("hash_key_file: ") + path + "\n" + kMinimal,
+                                       "test.conf");
     ASSERT_EQ(c.hash_key.size(), 16u) << "hex is decoded";
     EXPECT_EQ(static_cast<unsigned char>(c.hash_key[15]), 0x0f);
-    EXPECT_TRUE(ConfigLoader::loadString(kMinimal, "test.conf").hash_key.empty())
+    EXPECT_TRUE(ConfigLoader::load_string(kMinimal, "test.conf").hash_key.empty())
         << "default: random per process";
     {
         std::ofstream(path) << "00112233445566778899aabbccddeeff0011\n";
     }
-    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
-                "exactly 16 bytes");
+    expect_error(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
+                 "exactly 16 bytes");
     std::remove(path);
-    expectError(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
-                "hash_key_file: cannot read");
+    expect_error(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
+                 "hash_key_file: cannot read");
 }
 
 TEST(ConfigLoader, TicketKeyFileAndLifetime)
@@ -443,8 +445,8 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
     {
         std::ofstream(path) << "# rotated 2026-12-01\n" << k1 << "\n\n" << k2 << "\n";
     }
-    auto c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal,
-                                      "test.conf");
+    auto c = ConfigLoader::load_string(std::string("ticket_key_file: ") + path + "\n" + kMinimal,
+                                       "test.conf");
     ASSERT_EQ(c.ticket_keys.size(), 2u) << "one key a line";
     EXPECT_EQ(static_cast<unsigned char>(c.ticket_keys[0][0]), 0xaa);
     EXPECT_EQ(static_cast<unsigned char>(c.ticket_keys[1][79]), 0xbb);
@@ -452,44 +454,44 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
     {
         std::ofstream(path, std::ios::binary) << std::string(80, '\x01') << std::string(80, '\x02');
     }
-    c = ConfigLoader::loadString(std::string("ticket_key_file: ") + path + "\n" + kMinimal,
-                                 "test.conf");
+    c = ConfigLoader::load_string(std::string("ticket_key_file: ") + path + "\n" + kMinimal,
+                                  "test.conf");
     ASSERT_EQ(c.ticket_keys.size(), 2u) << "raw binary, 80 bytes a key";
     EXPECT_EQ(c.ticket_keys[1], std::string(80, '\x02'));
     {
         std::ofstream(path, std::ios::binary) << std::string(81, '\x01');
     }
-    expectError(std::string("workers: 1\nticket_key_file: ") + path + "\n" + kMinimal, 2,
-                "not a multiple of 80");
+    expect_error(std::string("workers: 1\nticket_key_file: ") + path + "\n" + kMinimal, 2,
+                 "not a multiple of 80");
     {
         std::ofstream(path) << k1 << "\n" << k2.substr(2) << "\n";
     }
-    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
-                "line 2: expected a key of 160 hex");
+    expect_error(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
+                 "line 2: expected a key of 160 hex");
     {
         std::ofstream(path) << k1 << "\n" << k1 << "\n";
     }
-    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "the same name");
+    expect_error(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1, "the same name");
     {
         std::ofstream(path) << k1 << "\n";
     }
-    expectError(std::string("ticket_key_file: ") + path + "\nticket_key_rotation: 1h\n" + kMinimal,
-                2, "applies to generated keys only");
+    expect_error(std::string("ticket_key_file: ") + path + "\nticket_key_rotation: 1h\n" + kMinimal,
+                 2, "applies to generated keys only");
     std::remove(path);
-    expectError(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
-                "ticket_key_file: cannot read");
+    expect_error(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
+                 "ticket_key_file: cannot read");
 
-    c = ConfigLoader::loadString(
+    c = ConfigLoader::load_string(
         std::string("ticket_lifetime: 10m\nticket_key_rotation: 1m\n") + kMinimal, "test.conf");
     EXPECT_EQ(c.ticket_lifetime, Millis(600000));
     EXPECT_EQ(c.ticket_key_rotation, Millis(60000));
     EXPECT_TRUE(c.ticket_keys.empty()) << "no file: generated keys";
-    expectError(std::string("ticket_lifetime: 169h\n") + kMinimal, 1,
-                "ticket_lifetime: 169h out of range");
-    expectError(std::string("ticket_lifetime: 500ms\n") + kMinimal, 1, "out of range [1000ms");
-    expectError(std::string("ticket_lifetime: 2h\nticket_key_rotation: 7s\n") + kMinimal, 2,
-                "ticket_lifetime / ticket_key_rotation must be below 1000");
-    EXPECT_NO_THROW(ConfigLoader::loadString(
+    expect_error(std::string("ticket_lifetime: 169h\n") + kMinimal, 1,
+                 "ticket_lifetime: 169h out of range");
+    expect_error(std::string("ticket_lifetime: 500ms\n") + kMinimal, 1, "out of range [1000ms");
+    expect_error(std::string("ticket_lifetime: 2h\nticket_key_rotation: 7s\n") + kMinimal, 2,
+                 "ticket_lifetime / ticket_key_rotation must be below 1000");
+    EXPECT_NO_THROW(ConfigLoader::load_string(
         std::string("ticket_lifetime: 2h\nticket_key_rotation: 8s\n") + kMinimal, "test.conf"));
 }
 

@@ -21,7 +21,7 @@
 namespace dlba::dlbad {
 namespace {
 
-// An eventfd registered with the loop: ready() makes it readable, onEvents() logs and drains it.
+// An eventfd registered with the loop: ready() makes it readable, on_events() logs and drains it.
 class Ready final : public EventHandler {
 public:
     Ready(EventLoop& loop, std::vector<std::string>& log)
@@ -37,7 +37,7 @@ public:
         std::uint64_t one = 1;
         ASSERT_EQ(::write(fd_.get(), &one, sizeof(one)), static_cast<ssize_t>(sizeof(one)));
     }
-    void onEvents(std::uint32_t) override
+    void on_events(std::uint32_t) override
     {
         std::uint64_t v;
         while (::read(fd_.get(), &v, sizeof(v)) > 0) {}
@@ -66,7 +66,7 @@ public:
         if (chain_)
             loop_.retire(std::make_unique<Retired>(loop_, destroyed_, false));
     }
-    void onEvents(std::uint32_t) override {}
+    void on_events(std::uint32_t) override {}
 
 private:
     EventLoop& loop_;

@@ -13,9 +13,9 @@ namespace dlba::dlbad::test {
 class FakeTransport final : public Transport {
 public:
     void feed(std::string chunk) { input_.push_back(std::move(chunk)); }
-    void endWith(IoStatus s) { end_ = s; }
-    void setWriteBudget(std::size_t n) { write_budget_ = n; }
-    void setReadWantsWrite(bool v) { read_wants_write_ = v; }
+    void end_with(IoStatus s) { end_ = s; }
+    void set_write_budget(std::size_t n) { write_budget_ = n; }
+    void set_read_wants_write(bool v) { read_wants_write_ = v; }
 
     IoResult handshake() override { return {IoStatus::Ok, 0, false}; }
     IoResult read(char* buf, std::size_t len) override
@@ -45,12 +45,12 @@ public:
         write_budget_ -= n;
         return {IoStatus::Ok, n, false};
     }
-    void shutdownWrite() override { shut = true; }
+    void shutdown_write() override { shut = true; }
     [[nodiscard]] std::size_t pending() const override { return 0; }
     [[nodiscard]] bool secure() const override { return false; }
     [[nodiscard]] bool resumed() const override { return false; }
 
-    std::size_t pendingInput() const
+    std::size_t pending_input() const
     {
         std::size_t n = 0;
         for (const auto& c : input_)

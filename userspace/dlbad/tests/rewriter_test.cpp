@@ -16,8 +16,8 @@
 namespace dlba::dlbad {
 namespace {
 
-std::string rewriteRequest(const std::string& raw, ForwardContext ctx,
-                           const char* client = "192.0.2.7:5555")
+std::string rewrite_request(const std::string& raw, ForwardContext ctx,
+                            const char* client = "192.0.2.7:5555")
 {
     RequestParser p;
     auto r = p.parse(raw);
@@ -32,9 +32,9 @@ std::string rewriteRequest(const std::string& raw, ForwardContext ctx,
 TEST(RequestRewriter, AddsForwardingHeadersAndClosesTheBackend)
 {
     auto out =
-        rewriteRequest("GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive\r\n"
-                       "Keep-Alive: timeout=5\r\nUser-Agent: t\r\n\r\n",
-                       ForwardContext{});
+        rewrite_request("GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive\r\n"
+                        "Keep-Alive: timeout=5\r\nUser-Agent: t\r\n\r\n",
+                        ForwardContext{});
     EXPECT_EQ(out,
               "GET /a?b=1 HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t\r\nConnection: close\r\n"
               "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: http\r\n"
@@ -45,7 +45,7 @@ TEST(RequestRewriter, UntrustedForwardingHeadersAreReplaced)
 {
     ForwardContext c;
     c.secure = true;
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"
         "X-Forwarded-Proto: http\r\n\r\n",
         c, "[2001:db8::1]:443");
@@ -61,7 +61,7 @@ TEST(RequestRewriter, TrustedForwardingHeadersAreExtended)
 {
     ForwardContext c;
     c.trust_forwarded = true;
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\n"
         "X-Forwarded-Proto: https\r\n\r\n",
         c);
@@ -75,11 +75,11 @@ TEST(RequestRewriter, PersistenceCookieStrippedOthersKept)
 {
     ForwardContext c;
     c.strip_cookie = "SpServer";
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; SpServer=tok; JSESSIONID=x\r\n\r\n", c);
     EXPECT_NE(out.find("Cookie: a=1; JSESSIONID=x\r\n"), std::string::npos) << out;
     EXPECT_EQ(out.find("SpServer"), std::string::npos) << out;
-    out = rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nCookie: SpServer=tok\r\n\r\n", c);
+    out = rewrite_request("GET / HTTP/1.1\r\nHost: h\r\nCookie: SpServer=tok\r\n\r\n", c);
     EXPECT_EQ(out.find("Cookie"), std::string::npos) << "an emptied Cookie header goes: " << out;
 }
 
@@ -87,7 +87,7 @@ TEST(RequestRewriter, Http10KeepsItsVersionAndExpectIsConsumed)
 {
     ForwardContext c;
     c.backend_keepalive = true;
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "POST /u HTTP/1.0\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n", c);
     EXPECT_EQ(out.rfind("POST /u HTTP/1.0\r\n", 0), 0u)
         << "a 1.0 client's back-end never chunks: " << out;
@@ -98,10 +98,10 @@ TEST(RequestRewriter, Http10KeepsItsVersionAndExpectIsConsumed)
 
 TEST(RequestRewriter, ConnectionListedHeadersAreHopByHop)
 {
-    auto out =
-        rewriteRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Secret, close\r\nX-Secret: 1\r\n"
-                       "TE: trailers\r\nUpgrade: websocket\r\n\r\n",
-                       ForwardContext{});
+    auto out = rewrite_request(
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Secret, close\r\nX-Secret: 1\r\n"
+        "TE: trailers\r\nUpgrade: websocket\r\n\r\n",
+        ForwardContext{});
     EXPECT_EQ(out.find("X-Secret"), std::string::npos) << out;
     EXPECT_EQ(out.find("Upgrade"), std::string::npos) << out;
     EXPECT_EQ(out.find("TE:"), std::string::npos) << out;
@@ -111,7 +111,7 @@ TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
 {
     ForwardContext c;
     c.trust_forwarded = true;
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "GET / HTTP/1.1\r\nHost: h\r\nConnection: Host, X-Forwarded-For, Forwarded, Cookie\r\n"
         "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=10.1.1.1\r\nCookie: a=1\r\n\r\n",
         c);
@@ -123,16 +123,16 @@ TEST(RequestRewriter, ConnectionCannotStripHostOrTheTrustedChain)
 
 TEST(RequestRewriter, AbsoluteFormGoesOutInOriginFormWithItsAuthorityAsHost)
 {
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "GET http://shop.example:8080/a/b?c=1 HTTP/1.1\r\nHost: other.example\r\n\r\n",
         ForwardContext{});
     EXPECT_EQ(out.rfind("GET /a/b?c=1 HTTP/1.1\r\n", 0), 0u) << out;
     EXPECT_EQ(out.find("other.example"), std::string::npos) << out;
     EXPECT_NE(out.find("\r\nHost: shop.example:8080\r\n"), std::string::npos) << out;
-    out = rewriteRequest("OPTIONS http://shop.example HTTP/1.1\r\nHost: shop.example\r\n\r\n",
-                         ForwardContext{});
+    out = rewrite_request("OPTIONS http://shop.example HTTP/1.1\r\nHost: shop.example\r\n\r\n",
+                          ForwardContext{});
     EXPECT_EQ(out.rfind("OPTIONS / HTTP/1.1\r\n", 0), 0u) << out;
-    out = rewriteRequest("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", ForwardContext{});
+    out = rewrite_request("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", ForwardContext{});
     EXPECT_EQ(out.rfind("GET /a HTTP/1.1\r\nHost: h\r\n", 0), 0u) << out;
 }
 
@@ -140,8 +140,8 @@ TEST(RequestRewriter, TransferEncodingIsSentInOneSpelling)
 {
     for (const char* te : {"Transfer-Encoding: chunked,", "Transfer-Encoding: , Chunked",
                            "transfer-encoding: CHUNKED", "Transfer-Encoding: chunked, ,"}) {
-        auto out = rewriteRequest(std::string("POST / HTTP/1.1\r\nHost: h\r\n") + te + "\r\n\r\n",
-                                  ForwardContext{});
+        auto out = rewrite_request(std::string("POST / HTTP/1.1\r\nHost: h\r\n") + te + "\r\n\r\n",
+                                   ForwardContext{});
         EXPECT_NE(out.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << out;
         EXPECT_EQ(out.find("ransfer-encoding"), std::string::npos) << out;
         EXPECT_EQ(out.find("CHUNKED"), std::string::npos) << out;
@@ -154,13 +154,13 @@ TEST(RequestRewriter, TransferEncodingIsSentInOneSpelling)
 
 TEST(RequestRewriter, NoTrailerAnnouncedForAReframedChunkedBody)
 {
-    auto out = rewriteRequest(
+    auto out = rewrite_request(
         "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n",
         ForwardContext{});
     EXPECT_EQ(out.find("Trailer"), std::string::npos) << out;
     out =
-        rewriteRequest("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nContent-Length: 0\r\n\r\n",
-                       ForwardContext{});
+        rewrite_request("POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nContent-Length: 0\r\n\r\n",
+                        ForwardContext{});
     EXPECT_NE(out.find("\r\nTrailer: X-Sum\r\n"), std::string::npos) << "not chunked: left alone\n"
                                                                      << out;
 }
@@ -297,28 +297,28 @@ TEST(Http10Client, NoTransferEncodingAndTheBodyDecision)
     const auto* head =
         parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n"
                  "Content-Type: text/plain\r\n\r\n");
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kDechunk);
+    EXPECT_EQ(ResponseRewriter::http10_body(*head), Http10Body::kDechunk);
     std::string out;
     ResponseRewriter::write(out, *head, rc);
     EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
 
     ResponseParser g;
     head = parse(g, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse);
+    EXPECT_EQ(ResponseRewriter::http10_body(*head), Http10Body::kRefuse);
     ResponseParser gc;
     head = parse(
         gc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n");
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kRefuse)
+    EXPECT_EQ(ResponseRewriter::http10_body(*head), Http10Body::kRefuse)
         << "gzip would stay on the body";
     ResponseParser cc;
     head = parse(cc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n");
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kDechunk);
+    EXPECT_EQ(ResponseRewriter::http10_body(*head), Http10Body::kDechunk);
     ResponseParser cl;
     head = parse(cl, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs);
+    EXPECT_EQ(ResponseRewriter::http10_body(*head), Http10Body::kAsIs);
     ResponseParser h;
     head = parse(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Method::kHead);
-    EXPECT_EQ(ResponseRewriter::http10Body(*head), Http10Body::kAsIs)
+    EXPECT_EQ(ResponseRewriter::http10_body(*head), Http10Body::kAsIs)
         << "no body: only the field goes";
     out.clear();
     ResponseRewriter::write(out, *head, rc);
@@ -342,7 +342,7 @@ TEST(InterimResponse, EarlyHintsForwardedWithoutHopByHopFields)
     ASSERT_TRUE(r.complete());
     ASSERT_TRUE(p.head().interim());
     std::string out;
-    ResponseRewriter::writeInterim(out, p.head());
+    ResponseRewriter::write_interim(out, p.head());
     EXPECT_EQ(out, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n");
     // The final response follows in the same buffer.
     p.reset();
@@ -354,16 +354,16 @@ TEST(InterimResponse, EarlyHintsForwardedWithoutHopByHopFields)
 
 TEST(InterimResponse, WhichInterimResponsesReachTheClient)
 {
-    EXPECT_TRUE(ResponseRewriter::forwardsInterim(103, false, false));
-    EXPECT_TRUE(ResponseRewriter::forwardsInterim(103, false, true));
-    EXPECT_TRUE(ResponseRewriter::forwardsInterim(102, false, false));
-    EXPECT_TRUE(ResponseRewriter::forwardsInterim(100, false, false))
+    EXPECT_TRUE(ResponseRewriter::forwards_interim(103, false, false));
+    EXPECT_TRUE(ResponseRewriter::forwards_interim(103, false, true));
+    EXPECT_TRUE(ResponseRewriter::forwards_interim(102, false, false));
+    EXPECT_TRUE(ResponseRewriter::forwards_interim(100, false, false))
         << "unsolicited 100 from the server";
-    EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, false, true))
+    EXPECT_FALSE(ResponseRewriter::forwards_interim(100, false, true))
         << "dlbad already sent 100 Continue";
-    EXPECT_FALSE(ResponseRewriter::forwardsInterim(103, true, false))
+    EXPECT_FALSE(ResponseRewriter::forwards_interim(103, true, false))
         << "never to an HTTP/1.0 client";
-    EXPECT_FALSE(ResponseRewriter::forwardsInterim(100, true, false));
+    EXPECT_FALSE(ResponseRewriter::forwards_interim(100, true, false));
 }
 
 TEST(ErrorResponse, CompleteResponses)

@@ -38,7 +38,8 @@ std::string conf(const std::string& policy, bool second_disabled = false)
 
 struct Env {
     explicit Env(const std::string& text, unsigned workers = 1)
-        : runtime(ConfigLoader::loadString(text, "t.conf"), 1, workers, Secrets::random(), registry)
+        : runtime(ConfigLoader::load_string(text, "t.conf"), 1, workers, Secrets::random(),
+                  registry)
     {}
     const VirtualService& svc() const { return *runtime.services()[0]; }
     const ServiceScheduler& sched() const { return svc().scheduler(); }
@@ -72,8 +73,8 @@ TEST(ServiceScheduler, FailedServerIsAvoidedThenProbedOnce)
 {
     Env e(conf("cookie"));
     const Health& h = e.svc().config().health;
-    EXPECT_FALSE(e.server(1).recordConnectFailure(e.now, h));
-    EXPECT_TRUE(e.server(1).recordConnectFailure(e.now, h))
+    EXPECT_FALSE(e.server(1).record_connect_failure(e.now, h));
+    EXPECT_TRUE(e.server(1).record_connect_failure(e.now, h))
         << "second consecutive failure marks it";
     EXPECT_EQ(e.server(1).stats().unable_to_connect, 2u);
     for (int i = 0; i < 10; ++i) {
@@ -90,7 +91,7 @@ TEST(ServiceScheduler, FailedServerIsAvoidedThenProbedOnce)
     d = e.pick({2, std::nullopt, std::nullopt});
     ASSERT_TRUE(d);
     EXPECT_NE(d->server, 1u) << "the probe is claimed: others keep away";
-    e.server(1).recordSuccess();
+    e.server(1).record_success();
     d = e.pick({2, std::nullopt, std::nullopt});
     EXPECT_EQ(d->server, 1u);
     EXPECT_TRUE(d->persistent);
@@ -103,8 +104,8 @@ TEST(ServiceScheduler, FailuresAfterConnectMarkTheServerFailed)
 {
     Env e(conf("cookie"));
     const Health& h = e.svc().config().health;
-    EXPECT_FALSE(e.server(1).recordResponseFailure(e.now, h));
-    EXPECT_TRUE(e.server(1).recordResponseFailure(e.now, h))
+    EXPECT_FALSE(e.server(1).record_response_failure(e.now, h));
+    EXPECT_TRUE(e.server(1).record_response_failure(e.now, h))
         << "max_failures (2) failed requests mark it";
     EXPECT_EQ(e.server(1).stats().errors, 2u);
     EXPECT_EQ(e.server(1).stats().unable_to_connect, 0u);
@@ -118,11 +119,11 @@ TEST(ServiceScheduler, FailuresAfterConnectMarkTheServerFailed)
     // The probe after retry_interval fails again: still failed, marked only once.
     e.now += std::chrono::seconds(11);
     EXPECT_TRUE(e.server(1).acquire(e.now, h));
-    EXPECT_FALSE(e.server(1).recordResponseFailure(e.now, h));
+    EXPECT_FALSE(e.server(1).record_response_failure(e.now, h));
     EXPECT_FALSE(e.server(1).healthy());
     EXPECT_EQ(e.server(1).stats().failures, 1u);
     // A whole response clears it.
-    e.server(1).recordSuccess();
+    e.server(1).record_success();
     EXPECT_TRUE(e.server(1).healthy());
     EXPECT_EQ(e.server(1).stats().consecutive_failures, 0u);
 }
@@ -131,14 +132,14 @@ TEST(ServiceScheduler, ConnectAndResponseFailuresMakeOneStreak)
 {
     Env e(conf("cookie"));
     const Health& h = e.svc().config().health;
-    EXPECT_FALSE(e.server(0).recordConnectFailure(e.now, h));
-    EXPECT_TRUE(e.server(0).recordResponseFailure(e.now, h));
+    EXPECT_FALSE(e.server(0).record_connect_failure(e.now, h));
+    EXPECT_TRUE(e.server(0).record_response_failure(e.now, h));
     EXPECT_FALSE(e.server(0).healthy());
 
     // Interleaved with whole responses, failures never add up to max_failures.
     for (int i = 0; i < 5; ++i) {
-        EXPECT_FALSE(e.server(2).recordResponseFailure(e.now, h));
-        e.server(2).recordSuccess();
+        EXPECT_FALSE(e.server(2).record_response_failure(e.now, h));
+        e.server(2).record_success();
     }
     EXPECT_TRUE(e.server(2).healthy());
 }
@@ -185,8 +186,8 @@ TEST(ServiceScheduler, SessionIdSticksAndOnlyAFailedServersSessionsMove)
         first[id] = d->server;
         EXPECT_EQ(e.pick({std::nullopt, hash64(id), std::nullopt})->server, d->server);
     }
-    e.server(2).recordConnectFailure(e.now, e.svc().config().health);
-    e.server(2).recordConnectFailure(e.now, e.svc().config().health);
+    e.server(2).record_connect_failure(e.now, e.svc().config().health);
+    e.server(2).record_connect_failure(e.now, e.svc().config().health);
     for (const auto& [id, srv] : first) {
         auto d = e.pick({std::nullopt, hash64(id), std::nullopt})->server;
         if (srv != 2)
@@ -228,8 +229,8 @@ TEST(ServiceScheduler, UrlHashTablesArePerWorker)
     Env e(conf("url-hash"), 2);
     std::vector<bool> none(3, false);
     ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, hash64("/a")}, 0, none, e.now, 0));
-    EXPECT_EQ(e.sched().trackedUrls(0), 1u);
-    EXPECT_EQ(e.sched().trackedUrls(1), 0u);
+    EXPECT_EQ(e.sched().tracked_urls(0), 1u);
+    EXPECT_EQ(e.sched().tracked_urls(1), 0u);
 }
 
 // Two workers, 10 URLs each, all with server 1 as their first choice.  Each worker's table alone
@@ -250,8 +251,8 @@ TEST(ServiceScheduler, UrlHashBoundIsPerDaemonNotPerWorker)
     std::vector<bool> none(3, false);
     for (std::size_t i = 0; i < urls.size(); ++i)
         ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, urls[i]}, i % 2, none, e.now, 0));
-    EXPECT_EQ(e.sched().trackedUrls(0) + e.sched().trackedUrls(1), 20u);
-    EXPECT_EQ(e.sched().urlLoad(1), 7u);
+    EXPECT_EQ(e.sched().tracked_urls(0) + e.sched().tracked_urls(1), 20u);
+    EXPECT_EQ(e.sched().url_load(1), 7u);
 }
 
 // Both workers at once, from their own threads (as the event loops run): the bound still holds,
@@ -270,7 +271,7 @@ TEST(ServiceScheduler, UrlHashBoundHoldsWithConcurrentWorkers)
     a.join();
     b.join();
     for (std::uint32_t key = 1; key <= 3; ++key)
-        EXPECT_LE(e.sched().urlLoad(key), 2000u * 105 / 100 + 1) << "server " << key;
+        EXPECT_LE(e.sched().url_load(key), 2000u * 105 / 100 + 1) << "server " << key;
 }
 
 // Every worker's url-hash table adopts the pool's ring, built once with the configuration; a
@@ -280,7 +281,7 @@ TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
 {
     auto text = conf("url-hash") + "    url_hash: {load_factor: 10}\n";
     Env e(text, 2);
-    const auto& ring = e.svc().pool().sharedRing();
+    const auto& ring = e.svc().pool().shared_ring();
     std::vector<bool> none(3, false);
     std::map<int, std::size_t> where;
     for (int i = 0; i < 300; ++i) {
@@ -293,8 +294,8 @@ TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
     }
     EXPECT_EQ(ring.use_count(), 3) << "the pool and the two workers' tables hold the one ring";
 
-    e.server(1).recordConnectFailure(e.now, e.svc().config().health);
-    e.server(1).recordConnectFailure(e.now, e.svc().config().health);
+    e.server(1).record_connect_failure(e.now, e.svc().config().health);
+    e.server(1).record_connect_failure(e.now, e.svc().config().health);
     for (int i = 0; i < 300; ++i) {
         auto h = hash64("/agree/" + std::to_string(i));
         for (unsigned w = 0; w < 2; ++w) {
@@ -306,7 +307,7 @@ TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
                 EXPECT_NE(d->server, 1u) << i;
         }
     }
-    EXPECT_EQ(&*e.svc().pool().sharedRing(), &*ring) << "no ring was rebuilt";
+    EXPECT_EQ(&*e.svc().pool().shared_ring(), &*ring) << "no ring was rebuilt";
     EXPECT_EQ(ring.use_count(), 3);
 }
 
@@ -324,8 +325,8 @@ TEST(VirtualService, KeyedHashOfUrlsAndSessionIds)
     }
     const std::string keyed = std::string("hash_key_file: ") + path + "\n" + conf("url-hash");
     StatsRegistry registry;
-    const Runtime a(ConfigLoader::loadString(keyed, "t.conf"), 1, 1, Secrets::random(), registry);
-    const Runtime b(ConfigLoader::loadString(keyed, "t.conf"), 1, 1, Secrets::random(), registry);
+    const Runtime a(ConfigLoader::load_string(keyed, "t.conf"), 1, 1, Secrets::random(), registry);
+    const Runtime b(ConfigLoader::load_string(keyed, "t.conf"), 1, 1, Secrets::random(), registry);
     std::remove(path);
     std::string m;
     for (int i = 0; i < 15; ++i)
@@ -336,10 +337,10 @@ TEST(VirtualService, KeyedHashOfUrlsAndSessionIds)
 
     const Secrets s1 = Secrets::random();
     const Secrets s2 = Secrets::random();
-    const Runtime r1(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 1, 1, s1, registry);
-    const Runtime r1_reloaded(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 2, 1, s1,
+    const Runtime r1(ConfigLoader::load_string(conf("url-hash"), "t.conf"), 1, 1, s1, registry);
+    const Runtime r1_reloaded(ConfigLoader::load_string(conf("url-hash"), "t.conf"), 2, 1, s1,
                               registry);
-    const Runtime r2(ConfigLoader::loadString(conf("url-hash"), "t.conf"), 1, 1, s2, registry);
+    const Runtime r2(ConfigLoader::load_string(conf("url-hash"), "t.conf"), 1, 1, s2, registry);
     EXPECT_EQ(r1.services()[0]->hash("/obj/1"), r1_reloaded.services()[0]->hash("/obj/1"))
         << "a reload keeps the random key";
     EXPECT_NE(r1.services()[0]->hash("/obj/1"), r2.services()[0]->hash("/obj/1"))

@@ -9,7 +9,7 @@
 namespace dlba::dlbad {
 namespace {
 
-const char* kConf = R"(backends:
+constexpr const char* kConf = R"(backends:
   shop:
     servers:
       - {key: 0, addr: 2.2.3.4:80, weight: 100}
@@ -24,7 +24,7 @@ services:
 
 struct Fixture : ::testing::Test {
     Fixture()
-        : runtime(ConfigLoader::loadString(kConf, "t.conf"), 3, 2, Secrets::random(), registry)
+        : runtime(ConfigLoader::load_string(kConf, "t.conf"), 3, 2, Secrets::random(), registry)
     {
         auto& s0 = runtime.pools()[0]->servers()[0].stats();
         s0.hits = 41523;

@@ -26,7 +26,7 @@ TEST(TimerWheel, FiresOnTimeNeverEarly)
     w.advance(t0 + 111ms);
     EXPECT_EQ(fired, 1);
     EXPECT_FALSE(t.armed());
-    EXPECT_EQ(w.msUntilNextTick(t0 + 200ms), -1) << "idle wheel: epoll_wait blocks";
+    EXPECT_EQ(w.ms_until_next_tick(t0 + 200ms), -1) << "idle wheel: epoll_wait blocks";
 }
 
 TEST(TimerWheel, RearmAndCancel)
@@ -93,8 +93,8 @@ TEST(TimerWheel, DestroyedTimerUnlinks)
 
 TEST(SocketAddress, ParseAndPrint)
 {
-    EXPECT_EQ(SocketAddress::parse("10.0.0.1:80")->toString(), "10.0.0.1:80");
-    EXPECT_EQ(SocketAddress::parse("[fd00::1]:443")->toString(), "[fd00::1]:443");
+    EXPECT_EQ(SocketAddress::parse("10.0.0.1:80")->to_string(), "10.0.0.1:80");
+    EXPECT_EQ(SocketAddress::parse("[fd00::1]:443")->to_string(), "[fd00::1]:443");
     EXPECT_EQ(SocketAddress::parse("[fd00::1]:443")->host(), "fd00::1");
     for (const char* bad : {"10.0.0.1", "10.0.0.1:", "10.0.0.1:65536", "fd00::1:80", "[fd00::1]80",
                             "host:80", "10.0.0.1:8x", ":80"})

@@ -97,13 +97,13 @@ TEST(TicketKeys, GeneratedKeysRotateAndRetire)
 
 TEST(TicketKeys, ParseFile)
 {
-    EXPECT_EQ(TicketKeys::parseFile(std::string(160, 'f') + "\n").size(), 1u)
+    EXPECT_EQ(TicketKeys::parse_file(std::string(160, 'f') + "\n").size(), 1u)
         << "openssl rand -hex 80";
-    EXPECT_EQ(TicketKeys::parseFile(std::string(160, 'f')).size(), 1u);
-    EXPECT_EQ(TicketKeys::parseFile(key('\x01') + key('\x02') + key('\x03')).size(), 3u);
-    EXPECT_THROW(TicketKeys::parseFile(""), std::invalid_argument);
-    EXPECT_THROW(TicketKeys::parseFile("# only a comment\n"), std::invalid_argument);
-    EXPECT_THROW(TicketKeys::parseFile(std::string(160, 'g')), std::invalid_argument);
+    EXPECT_EQ(TicketKeys::parse_file(std::string(160, 'f')).size(), 1u);
+    EXPECT_EQ(TicketKeys::parse_file(key('\x01') + key('\x02') + key('\x03')).size(), 3u);
+    EXPECT_THROW(TicketKeys::parse_file(""), std::invalid_argument);
+    EXPECT_THROW(TicketKeys::parse_file("# only a comment\n"), std::invalid_argument);
+    EXPECT_THROW(TicketKeys::parse_file(std::string(160, 'g')), std::invalid_argument);
     std::string many;
     for (int i = 0; i < 1001; ++i) {
         std::string k(80, '\x00');
@@ -112,8 +112,8 @@ TEST(TicketKeys, ParseFile)
         k[2] = '\xff'; // binary
         many += k;
     }
-    EXPECT_THROW(TicketKeys::parseFile(many), std::invalid_argument) << "at most 1000 keys";
-    EXPECT_EQ(TicketKeys::parseFile(many.substr(0, 80 * 1000)).size(), 1000u);
+    EXPECT_THROW(TicketKeys::parse_file(many), std::invalid_argument) << "at most 1000 keys";
+    EXPECT_EQ(TicketKeys::parse_file(many.substr(0, 80 * 1000)).size(), 1000u);
 }
 
 } // namespace

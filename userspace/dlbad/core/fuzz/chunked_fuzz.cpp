@@ -41,7 +41,7 @@ struct Outcome {
     std::uint64_t payload = 0;
 };
 
-Outcome inPieces(const ParserLimits& limits, bool request, std::string_view in, std::uint8_t seed)
+Outcome in_pieces(const ParserLimits& limits, bool request, std::string_view in, std::uint8_t seed)
 {
     ChunkedDecoder d(limits, request);
     Splitter split(seed, 40);
@@ -70,10 +70,10 @@ Outcome inPieces(const ParserLimits& limits, bool request, std::string_view in, 
 
 // A well-formed chunked body from a recipe: each recipe byte makes one chunk of that many
 // bytes (0 ends the chunks), spelled in varying ways, then trailers when asked.
-std::string buildBody(std::string_view recipe, std::uint64_t& payload)
+std::string build_body(std::string_view recipe, std::uint64_t& payload)
 {
-    static const char* kLower = "0123456789abcdef";
-    static const char* kUpper = "0123456789ABCDEF";
+    static constexpr const char* kLower = "0123456789abcdef";
+    static constexpr const char* kUpper = "0123456789ABCDEF";
     std::string body;
     payload = 0;
     std::size_t i = 0;
@@ -128,7 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::uint64_t built_payload = 0;
     std::string built;
     if (wellformed)
-        built = buildBody(raw, built_payload) + std::string(kNext);
+        built = build_body(raw, built_payload) + std::string(kNext);
     const std::string_view in = wellformed ? std::string_view(built) : raw;
 
     ChunkedDecoder d(limits, request);
@@ -138,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!a.done() && !a.error())
         check(a.consumed == in.size(), "all input consumed while the body runs");
 
-    const Outcome b = inPieces(limits, request, in, seed);
+    const Outcome b = in_pieces(limits, request, in, seed);
     check(a.done() == b.done && a.http_status == b.status, "in pieces == at once");
     check(a.consumed == b.consumed, "same end however split");
     check(d.payload_bytes() == b.payload, "same payload length however split");

@@ -45,7 +45,7 @@ bool same(const ParseResult& a, const ParseResult& b)
     return a.status == b.status && a.length == b.length && a.http_status == b.http_status;
 }
 
-ParseResult inPieces(const ParserLimits& limits, std::string_view in, Method m, std::uint8_t seed)
+ParseResult in_pieces(const ParserLimits& limits, std::string_view in, Method m, std::uint8_t seed)
 {
     ResponseParser p(limits);
     Splitter split(seed, 48);
@@ -58,7 +58,7 @@ ParseResult inPieces(const ParserLimits& limits, std::string_view in, Method m, 
     return r;
 }
 
-void roundTrip(const ResponseHead& h, Method m)
+void round_trip(const ResponseHead& h, Method m)
 {
     std::string out;
     write_head(out, h.status_line(), h.headers(), HeaderEdit{});
@@ -84,11 +84,11 @@ void roundTrip(const ResponseHead& h, Method m)
 
 // Checks one response starting at in[0]; returns the head length when it is complete and
 // interim (the caller walks on), 0 otherwise.
-std::size_t checkOne(const ParserLimits& limits, std::string_view in, Method m, std::uint8_t seed)
+std::size_t check_one(const ParserLimits& limits, std::string_view in, Method m, std::uint8_t seed)
 {
     ResponseParser once(limits);
     const ParseResult a = once.parse(in, m);
-    check(same(a, inPieces(limits, in, m, seed)), "response parse in pieces == at once");
+    check(same(a, in_pieces(limits, in, m, seed)), "response parse in pieces == at once");
     // A finished parser repeats its verdict; after reset() it gives it again.
     check(same(a, once.parse(in, m)) || a.need_more(), "verdict repeats");
     once.reset();
@@ -131,7 +131,7 @@ std::size_t checkOne(const ParserLimits& limits, std::string_view in, Method m, 
     if (fr.kind == BodyKind::kChunked)
         check(h.version() == HttpVersion::kHttp11, "chunked only in HTTP/1.1");
 
-    roundTrip(h, m);
+    round_trip(h, m);
 
     // The body, as the proxy frames it, stays inside what it was given.
     const std::string_view rest = in.substr(a.length);
@@ -169,7 +169,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // 100 Continue, 103 Early Hints...: the proxy forwards each interim head and parses the
     // next response from the bytes after it.
     for (int n = 0; n < 8 && !in.empty(); ++n) {
-        const std::size_t used = checkOne(limits, in, m, static_cast<std::uint8_t>(seed + n));
+        const std::size_t used = check_one(limits, in, m, static_cast<std::uint8_t>(seed + n));
         if (used == 0)
             break;
         in.remove_prefix(used);

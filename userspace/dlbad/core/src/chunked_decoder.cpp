@@ -33,7 +33,7 @@ void ChunkedDecoder::reset() noexcept
     output_ = mode;
 }
 
-void ChunkedDecoder::emitSizeLine(ByteSink& out, std::uint64_t size)
+void ChunkedDecoder::emit_size_line(ByteSink& out, std::uint64_t size)
 {
     char line[20];
     char* p = line + sizeof(line);
@@ -150,7 +150,7 @@ ChunkedDecoder::Result ChunkedDecoder::feed(std::string_view data, ByteSink* out
                 if (is_request_ && limits_.max_body_bytes != 0 && payload_ > limits_.max_body_bytes)
                     return fail(i, 413, "request body too large");
                 if (canon)
-                    emitSizeLine(*canon, chunk_size_);
+                    emit_size_line(*canon, chunk_size_);
                 remaining_ = chunk_size_;
                 chunk_size_ = 0;
                 state_ = State::kData;

@@ -322,7 +322,7 @@ TEST(SharedLoads, DuplicateIdsRejected)
 // URLs move (to the next live node with room), and when it comes back about 1/N return to it.
 TEST(BoundedLoadTable, SharedRingAndLiveMask)
 {
-    constexpr std::uint32_t n = 10;
+    const std::uint32_t n = 10;
     const auto nodes = make_nodes(n);
     auto ring = std::make_shared<const HashRing>(nodes);
     BoundedLoadTable own;

@@ -109,7 +109,7 @@ private:
     };
 
     Result fail(std::size_t consumed, int status, std::string_view reason) noexcept;
-    void emitSizeLine(ByteSink& out, std::uint64_t size);
+    void emit_size_line(ByteSink& out, std::uint64_t size);
 
     ParserLimits limits_;
     bool is_request_;

@@ -163,7 +163,7 @@ if [ "${CHECK_SKIP_UNIT:-0}" != 1 ]; then
 	if make -s userspace 2>&1 | tee "$LOGS/userspace.log"; then
 		step OK "userspace builds (make userspace, -Werror)"
 		# scripts/lint.sh: one TEST line per linter; after the build,
-		# as clang-tidy (on the changed C++ files) needs its compile
+		# as clang-tidy needs its compile
 		# commands
 		section "lint"
 		bash scripts/lint.sh 2>&1 | tee "$LOGS/lint.log"

@@ -14,11 +14,11 @@
 
 #include <dlba/unique_fd.h>
 
-#include "backend_connection.h"
-#include "backend_idle_pool.h"
-#include "backend_stats.h"
-#include "event_loop.h"
-#include "socket_address.h"
+#include "backend/backend_connection.h"
+#include "backend/backend_idle_pool.h"
+#include "event/event_loop.h"
+#include "monitor/backend_stats.h"
+#include "net/socket_address.h"
 
 namespace dlba::dlbad {
 namespace {

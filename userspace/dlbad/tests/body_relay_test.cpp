@@ -3,8 +3,8 @@
 
 #include <dlbad/body_framer.h>
 
-#include "body_relay.h"
 #include "fake_transport.h"
+#include "proxy/body_relay.h"
 
 namespace dlba::dlbad {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "byte_buffer.h"
+#include "proxy/byte_buffer.h"
 
 namespace dlba::dlbad {
 namespace {

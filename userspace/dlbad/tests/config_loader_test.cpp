@@ -5,8 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include "config/config_loader.h"
 #include <dlba/config/error.h>
-#include "config_loader.h"
 
 namespace dlba::dlbad {
 namespace {

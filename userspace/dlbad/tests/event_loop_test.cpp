@@ -15,8 +15,8 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event_handler.h"
-#include "event_loop.h"
+#include "event/event_handler.h"
+#include "event/event_loop.h"
 
 namespace dlba::dlbad {
 namespace {

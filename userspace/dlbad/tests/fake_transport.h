@@ -4,7 +4,7 @@
 #include <deque>
 #include <string>
 
-#include "transport.h"
+#include "transport/transport.h"
 
 namespace dlba::dlbad::test {
 

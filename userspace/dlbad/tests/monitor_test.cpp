@@ -1,7 +1,7 @@
 // The metrics endpoint's HTTP handling and the runtime's TLS context checks.
 #include <gtest/gtest.h>
 
-#include "monitor_session.h"
+#include "monitor/monitor_session.h"
 
 namespace dlba::dlbad {
 namespace {

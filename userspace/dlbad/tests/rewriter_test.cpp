@@ -9,9 +9,9 @@
 #include <dlbad/request_parser.h>
 #include <dlbad/response_parser.h>
 
-#include "error_response.h"
-#include "request_rewriter.h"
-#include "response_rewriter.h"
+#include "proxy/error_response.h"
+#include "proxy/request_rewriter.h"
+#include "proxy/response_rewriter.h"
 
 namespace dlba::dlbad {
 namespace {

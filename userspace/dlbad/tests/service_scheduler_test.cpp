@@ -14,9 +14,9 @@
 
 #include <unistd.h>
 
-#include "config_loader.h"
-#include "runtime.h"
-#include "stats_registry.h"
+#include "config/config_loader.h"
+#include "monitor/stats_registry.h"
+#include "process/runtime.h"
 
 namespace dlba::dlbad {
 namespace {

@@ -1,10 +1,10 @@
 // The status document (Documentation/dlbad-status.md) and its Prometheus / table renderings.
 #include <gtest/gtest.h>
 
-#include "config_loader.h"
-#include "runtime.h"
-#include "stats_registry.h"
-#include "status_report.h"
+#include "config/config_loader.h"
+#include "monitor/stats_registry.h"
+#include "monitor/status_report.h"
+#include "process/runtime.h"
 
 namespace dlba::dlbad {
 namespace {

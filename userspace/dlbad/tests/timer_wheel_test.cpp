@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "socket_address.h"
-#include "timer_wheel.h"
+#include "event/timer_wheel.h"
+#include "net/socket_address.h"
 
 namespace dlba::dlbad {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tls_ticket_keys.h"
+#include "transport/tls_ticket_keys.h"
 
 namespace dlba::dlbad {
 namespace {

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "backend/backend_connection.h"
+#include "backend/backend_events.h"
+
+namespace dlba::dlbad {
+
+class EventLoop;
+
+// Idle keep-alive connections to back-end servers, per worker thread (optional back-end
+// connection reuse).  A connection the server closes or writes to while idle is dropped; so is
+// one idle longer than its timeout, and the oldest beyond the per-server maximum.  Whatever the
+// events said, a connection is parked and handed out only if its socket is quiet (nothing unread,
+// no EOF): one that is not is closed and counted in its server's idle_discarded.
+class BackendIdlePool final : public BackendEvents {
+public:
+    explicit BackendIdlePool(EventLoop& loop) : loop_(loop) {}
+    ~BackendIdlePool();
+
+    // Never fails: without memory to park it, or with bytes left unread past the response, the
+    // connection is closed instead.
+    void put(std::unique_ptr<BackendConnection> conn, std::size_t max_idle,
+             std::chrono::milliseconds timeout) noexcept;
+    // Most recently used quiet idle connection to this server, or nullptr.
+    std::unique_ptr<BackendConnection> take(const BackendStats* server);
+    [[nodiscard]] std::size_t size() const noexcept;
+
+    void on_backend_events(BackendConnection& conn, std::uint32_t events) override;
+    void on_backend_timeout(BackendConnection& conn) override;
+
+private:
+    void drop(BackendConnection& conn);
+    // Closes a connection found not quiet, and counts it.
+    void discard(std::unique_ptr<BackendConnection> conn) noexcept;
+
+    EventLoop& loop_;
+    std::map<const BackendStats*, std::vector<std::unique_ptr<BackendConnection>>> idle_;
+};
+
+} // namespace dlba::dlbad

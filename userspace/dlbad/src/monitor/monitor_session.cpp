@@ -1,0 +1,138 @@
+#include "monitor/monitor_session.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "event/event_loop.h"
+#include "monitor/status_report.h"
+#include "proxy/error_response.h"
+
+namespace dlba::dlbad {
+
+MonitorSession::MonitorSession(MonitorServer& server, UniqueFd fd, MonitorKind kind)
+    : server_(server),
+      fd_(std::move(fd)),
+      kind_(kind),
+      timer_([this] { finish(); })
+{}
+
+MonitorSession::~MonitorSession()
+{
+    if (fd_)
+        server_.loop().remove(fd_.get());
+}
+
+void MonitorSession::start()
+{
+    server_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
+    server_.loop().arm(timer_, std::chrono::seconds(5));
+    if (kind_ == MonitorKind::Json) {
+        out_ = server_.snapshot().dump(2) + "\n";
+        responding_ = true;
+    }
+    on_events(0);
+}
+
+std::string MonitorSession::answer_http(std::string_view request,
+                                        const std::function<std::string()>& metrics)
+{
+    auto line_end = request.find("\r\n");
+    auto line = request.substr(0, line_end);
+    auto sp1 = line.find(' ');
+    auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp1 == std::string_view::npos || sp2 == std::string_view::npos)
+        return ErrorResponse::build(400, true);
+    auto method = line.substr(0, sp1);
+    auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    if (method != "GET" && method != "HEAD")
+        return ErrorResponse::build(405, true);
+    auto path = target.substr(0, target.find('?'));
+    if (path != "/metrics")
+        return ErrorResponse::build(404, true);
+    std::string body = metrics();
+    std::string out =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
+    if (method == "GET")
+        out += body;
+    return out;
+}
+
+void MonitorSession::read_request()
+{
+    char buf[2048];
+    for (;;) {
+        ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), 0);
+        if (n > 0) {
+            if (responding_)
+                continue; // read-only endpoint / request already answered: discard
+            in_.append(buf, static_cast<std::size_t>(n));
+            if (in_.find("\r\n\r\n") != std::string::npos ||
+                in_.find("\n\n") != std::string::npos) {
+                out_ = answer_http(in_,
+                                   [this] { return StatusReport::prometheus(server_.snapshot()); });
+                responding_ = true;
+            } else if (in_.size() > 8192) {
+                out_ = ErrorResponse::build(431, true);
+                responding_ = true;
+            }
+            continue;
+        }
+        if (n == 0) {
+            if (!responding_)
+                finish(); // closed before asking
+            return;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            finish();
+        return;
+    }
+}
+
+void MonitorSession::flush()
+{
+    while (sent_ < out_.size()) {
+        ssize_t n = ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        finish();
+        return;
+    }
+    ::shutdown(fd_.get(), SHUT_WR);
+    finish();
+}
+
+void MonitorSession::on_events(std::uint32_t)
+{
+    if (done_)
+        return;
+    read_request();
+    if (done_)
+        return;
+    if (responding_)
+        flush();
+}
+
+void MonitorSession::finish()
+{
+    if (done_)
+        return;
+    done_ = true;
+    timer_.cancel();
+    server_.loop().remove(fd_.get());
+    fd_.reset();
+    server_.session_done(*this);
+}
+
+} // namespace dlba::dlbad

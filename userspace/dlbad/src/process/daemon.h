@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <dlba/unique_fd.h>
+
+#include "event/event_loop.h"
+#include "event/timer.h"
+#include "event/worker.h"
+#include "monitor/monitor_server.h"
+#include "monitor/stats_registry.h"
+#include "process/options.h"
+#include "process/runtime.h"
+
+namespace dlba::dlbad {
+
+class SignalWatcher;
+
+// The dlbad process: loads the configuration, opens one SO_REUSEPORT socket per virtual service
+// and worker, runs the workers, the monitoring endpoints and the signal handling on its main
+// loop.  SIGHUP builds a new configuration generation beside the running one and publishes it
+// only if it is entirely valid (sockets kept for unchanged addresses; established connections
+// finish under the generation they started with).  SIGTERM/SIGINT drain, then stop.
+class Daemon {
+public:
+    explicit Daemon(Options options);
+    ~Daemon();
+
+    // Returns the process exit status.
+    int run();
+
+private:
+    using SocketMap = std::map<std::string, std::vector<std::shared_ptr<UniqueFd>>>;
+
+    SocketMap open_sockets(const Runtime& runtime, const SocketMap& existing) const;
+    void publish();
+    void reload();
+    void begin_shutdown();
+    void check_drained();
+    void on_signal(int signo);
+    nlohmann::json snapshot() const;
+    [[nodiscard]] std::size_t per_worker_limit(const Config& config) const;
+
+    Options options_;
+    EventLoop loop_;
+    StatsRegistry registry_;
+    Secrets secrets_;
+    std::shared_ptr<const Runtime> runtime_;
+    SocketMap sockets_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::unique_ptr<MonitorServer> monitor_;
+    std::unique_ptr<SignalWatcher> signals_;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point drain_deadline_{};
+    bool stopping_ = false;
+    Timer drain_timer_;
+};
+
+} // namespace dlba::dlbad

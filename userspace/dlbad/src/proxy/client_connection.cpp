@@ -545,46 +545,66 @@ void ClientConnection::dispatch()
     }
 }
 
+// The back-end side of a request, in steps: finish the connect (sending the head with it), send
+// the request, read the response head, relay the response body.  A step that hands the request
+// or the connection on (a failed connect, a dropped back-end, an error response) stops the rest.
 bool ClientConnection::exchange()
 {
     bool progress = false;
-    auto& b = *backend_;
-    const auto& timeouts = svc_->config().timeouts;
     if (state_ == State::Connecting) {
-        if (b.hangup) {
-            int err = b.socket_error();
-            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                      b.address().to_string().c_str(), std::strerror(err ? err : ECONNRESET));
-            connect_failed(false);
-            return true;
-        }
-        if (!b.writable)
-            return false;
-        // Optimistic: on a LAN (and always on loopback) the handshake is often done by the time
-        // connect() returns, so send the request now rather than after an EPOLLOUT round trip.
-        // EAGAIN means still connecting; an error means the connect failed.
-        auto r = b.transport().write(req_out_.data(), req_out_.size());
-        if (r.status == IoStatus::WouldBlock) {
-            b.writable = false;
-            return false;
-        }
-        if (r.status != IoStatus::Ok) {
-            int err = b.socket_error();
-            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                      b.address().to_string().c_str(), std::strerror(err ? err : ECONNREFUSED));
-            connect_failed(false);
-            return true;
-        }
-        on_connected();
-        req_sent_ = r.bytes;
-        if (r.drained)
-            b.writable = false;
+        const Step step = finish_connect();
+        if (step != Step::Progress)
+            return step == Step::Stop;
         progress = true;
     }
     if (state_ != State::Exchanging || !backend_)
         return progress;
+    if (send_request(progress) == Step::Stop || read_response(progress) == Step::Stop)
+        return true;
+    if (backend_ && backend_paused_ && out_.space() > 0 && backend_->readable)
+        progress = true;
+    return progress;
+}
 
-    // Request out: the head, then the body as the client sends it.
+// Connecting: the first write of the request tells whether the connect succeeded.
+ClientConnection::Step ClientConnection::finish_connect()
+{
+    auto& b = *backend_;
+    if (b.hangup) {
+        int err = b.socket_error();
+        DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                  b.address().to_string().c_str(), std::strerror(err ? err : ECONNRESET));
+        connect_failed(false);
+        return Step::Stop;
+    }
+    if (!b.writable)
+        return Step::Idle;
+    // Optimistic: on a LAN (and always on loopback) the handshake is often done by the time
+    // connect() returns, so send the request now rather than after an EPOLLOUT round trip.
+    // EAGAIN means still connecting; an error means the connect failed.
+    auto r = b.transport().write(req_out_.data(), req_out_.size());
+    if (r.status == IoStatus::WouldBlock) {
+        b.writable = false;
+        return Step::Idle;
+    }
+    if (r.status != IoStatus::Ok) {
+        int err = b.socket_error();
+        DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                  b.address().to_string().c_str(), std::strerror(err ? err : ECONNREFUSED));
+        connect_failed(false);
+        return Step::Stop;
+    }
+    on_connected();
+    req_sent_ = r.bytes;
+    if (r.drained)
+        b.writable = false;
+    return Step::Progress;
+}
+
+// Request out: the head, then the body as the client sends it.
+ClientConnection::Step ClientConnection::send_request(bool& progress)
+{
+    const auto& timeouts = svc_->config().timeouts;
     if (backend_waiting_ && spool_.pending()) {
         backend_waiting_ = false;
         backend_->arm(timeouts.backend_response);
@@ -620,7 +640,7 @@ bool ClientConnection::exchange()
                 progress = true;
             } else {
                 backend_dropped(false);
-                return true;
+                return Step::Stop;
             }
         }
     }
@@ -631,89 +651,104 @@ bool ClientConnection::exchange()
         backend_waiting_ = true;
         backend_->disarm();
     }
-    // Response in.
+    return progress ? Step::Progress : Step::Idle;
+}
+
+// Response in: the head, then the body relayed to the client while it has room.
+ClientConnection::Step ClientConnection::read_response(bool& progress)
+{
     if (interim_held_ && out_.space() > 0) {
         // The client made room: the held interim response goes out, then what follows it.
         interim_held_ = false;
         parse_response_head();
         progress = true;
         if (state_ != State::Exchanging || !backend_)
-            return progress;
+            return Step::Stop;
     }
     while (backend_ && state_ == State::Exchanging && backend_->readable) {
-        if (!resp_head_done_) {
-            if (interim_held_) {
-                // Backpressure on interim responses (see parse_response_head()).
-                pause_backend();
-                break;
-            }
-            resume_backend();
-            std::size_t len = 0;
-            char* p = resp_in_.writable_ptr(len);
-            if (!p) {
-                // The parser enforces the head limit before this can fill.
-                fail_request(502);
-                return true;
-            }
-            auto r = backend_->transport().read(p, len);
-            if (r.status == IoStatus::Ok) {
-                resp_in_.commit(r.bytes);
-                resp_any_bytes_ = true;
-                progress = true;
-                if (r.drained && !backend_->peer_closed)
-                    backend_->readable = false;
-                backend_->arm(timeouts.backend_response);
-                parse_response_head();
-                continue;
-            }
-            if (r.status == IoStatus::WouldBlock) {
-                backend_->readable = false;
-                break;
-            }
-            backend_dropped(r.status == IoStatus::Closed);
-            return true;
-        }
-        if (out_.space() == 0) {
-            // Backpressure: the client is not taking the response as fast as the server gives
-            // it.  Stop reading the server until the client drains (client_send timeout applies).
-            pause_backend();
+        const Read next =
+            resp_head_done_ ? relay_response_body(progress) : read_response_head(progress);
+        if (next == Read::Stop)
+            return Step::Stop;
+        if (next == Read::Wait)
             break;
-        }
-        resume_backend();
-        auto step = BodyRelay::pull(backend_->transport(), backend_->readable, backend_->writable,
-                                    backend_->peer_closed, out_, *resp_body_);
-        auto& bs = svc_->pool().servers()[*server_].stats();
-        if (step.bytes) {
-            bs.bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
-            svc_->stats().bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
-            progress = true;
-            backend_->arm(timeouts.backend_response);
-        }
-        if (step.extra)
-            backend_reusable_ = false; // bytes beyond the response: never reuse
-        if (step.framing_error) {
-            server_failed("a malformed response body");
-            keep_alive_after_ = false;
-            release_backend(false);
-            begin_close(); // what was relayed goes out, then the client sees the cut
-            return true;
-        }
-        if (step.done) {
-            response_complete();
-            progress = true;
-            continue;
-        }
-        if (step.end != IoStatus::Ok) {
-            backend_dropped(step.end == IoStatus::Closed);
-            return true;
-        }
-        if (step.paused)
-            continue; // the top of the loop pauses the back-end
-        break;        // the back-end would block
     }
-    if (backend_ && backend_paused_ && out_.space() > 0 && backend_->readable)
+    return progress ? Step::Progress : Step::Idle;
+}
+
+ClientConnection::Read ClientConnection::read_response_head(bool& progress)
+{
+    if (interim_held_) {
+        // Backpressure on interim responses (see parse_response_head()).
+        pause_backend();
+        return Read::Wait;
+    }
+    resume_backend();
+    std::size_t len = 0;
+    char* p = resp_in_.writable_ptr(len);
+    if (!p) {
+        // The parser enforces the head limit before this can fill.
+        fail_request(502);
+        return Read::Stop;
+    }
+    auto r = backend_->transport().read(p, len);
+    if (r.status == IoStatus::Ok) {
+        resp_in_.commit(r.bytes);
+        resp_any_bytes_ = true;
         progress = true;
-    return progress;
+        if (r.drained && !backend_->peer_closed)
+            backend_->readable = false;
+        backend_->arm(svc_->config().timeouts.backend_response);
+        parse_response_head();
+        return Read::More;
+    }
+    if (r.status == IoStatus::WouldBlock) {
+        backend_->readable = false;
+        return Read::Wait;
+    }
+    backend_dropped(r.status == IoStatus::Closed);
+    return Read::Stop;
+}
+
+ClientConnection::Read ClientConnection::relay_response_body(bool& progress)
+{
+    if (out_.space() == 0) {
+        // Backpressure: the client is not taking the response as fast as the server gives
+        // it.  Stop reading the server until the client drains (client_send timeout applies).
+        pause_backend();
+        return Read::Wait;
+    }
+    resume_backend();
+    auto step = BodyRelay::pull(backend_->transport(), backend_->readable, backend_->writable,
+                                backend_->peer_closed, out_, *resp_body_);
+    auto& bs = svc_->pool().servers()[*server_].stats();
+    if (step.bytes) {
+        bs.bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
+        svc_->stats().bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
+        progress = true;
+        backend_->arm(svc_->config().timeouts.backend_response);
+    }
+    if (step.extra)
+        backend_reusable_ = false; // bytes beyond the response: never reuse
+    if (step.framing_error) {
+        server_failed("a malformed response body");
+        keep_alive_after_ = false;
+        release_backend(false);
+        begin_close(); // what was relayed goes out, then the client sees the cut
+        return Read::Stop;
+    }
+    if (step.done) {
+        response_complete();
+        progress = true;
+        return Read::More;
+    }
+    if (step.end != IoStatus::Ok) {
+        backend_dropped(step.end == IoStatus::Closed);
+        return Read::Stop;
+    }
+    if (step.paused)
+        return Read::More; // the top of the loop pauses the back-end
+    return Read::Wait;     // the back-end would block
 }
 
 // Stop reading the back-end while the client is not taking the response: its response timer is

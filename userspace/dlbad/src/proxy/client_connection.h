@@ -68,6 +68,11 @@ private:
     // The body of a request is read in Connecting / Exchanging (body_pending_), alongside.
     enum class State { Handshake, ReadHead, Connecting, Exchanging, Closing, Closed };
     enum class ClientTimer { None, Handshake, Idle, Request, Body, Send, Linger };
+    // What a step of exchange() did: nothing, something, or handed the request or the connection
+    // on (exchange() returns at once).
+    enum class Step { Idle, Progress, Stop };
+    // After one read of the response: read again, wait for the back-end or the client, or stop.
+    enum class Read { More, Wait, Stop };
 
     template <class F>
     void contained(F&& f) noexcept;
@@ -78,6 +83,11 @@ private:
     bool read_client();
     bool process_input();
     bool exchange();
+    Step finish_connect();
+    Step send_request(bool& progress);
+    Step read_response(bool& progress);
+    Read read_response_head(bool& progress);
+    Read relay_response_body(bool& progress);
     bool write_client();
     bool linger();
 

@@ -18,13 +18,13 @@ namespace {
 // there) or terminal escapes from a file or command line into a log.
 std::string quoted(std::string_view text)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char kHex[] = "0123456789abcdef";
     std::string out = "'";
     for (unsigned char c : text) {
         if (c < 0x20 || c == 0x7f) {
             out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
         } else {
             out += static_cast<char>(c);
         }

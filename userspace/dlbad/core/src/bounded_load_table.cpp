@@ -11,8 +11,8 @@ namespace {
 
 const std::shared_ptr<const HashRing>& empty_ring()
 {
-    static const auto ring = std::make_shared<const HashRing>();
-    return ring;
+    static const auto kRing = std::make_shared<const HashRing>();
+    return kRing;
 }
 
 } // namespace

@@ -25,7 +25,7 @@ std::vector<HashNode> make_nodes(std::uint32_t n)
 
 const std::vector<std::uint64_t>& url_hashes()
 {
-    static const std::vector<std::uint64_t> v = [] {
+    static const std::vector<std::uint64_t> kHashes = [] {
         std::vector<std::uint64_t> out;
         out.reserve(kUrls);
         for (std::size_t i = 0; i < kUrls; ++i)
@@ -33,7 +33,7 @@ const std::vector<std::uint64_t>& url_hashes()
                                  std::to_string(i) + ".gif"));
         return out;
     }();
-    return v;
+    return kHashes;
 }
 
 std::vector<std::uint32_t> snapshot(const BoundedLoadTable& t)

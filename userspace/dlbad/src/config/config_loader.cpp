@@ -151,9 +151,9 @@ public:
     std::string token(const YAML::Node& node, const std::string& what) const
     {
         auto s = str(node, what);
-        static const std::string specials = "!#$%&'*+-.^_`|~";
+        static const std::string kSpecials = "!#$%&'*+-.^_`|~";
         bool ok = !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-            return std::isalnum(c) || specials.find(static_cast<char>(c)) != std::string::npos;
+            return std::isalnum(c) || kSpecials.find(static_cast<char>(c)) != std::string::npos;
         });
         if (!ok)
             fail(node, what + ": '" + s + "' is not a valid HTTP token");

@@ -222,7 +222,7 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         const char* type;
         const char* help;
     };
-    static const Field service_fields[] = {
+    static const Field kServiceFields[] = {
         {"connections", "dlbad_service_connections_total", "counter",
          "Client connections accepted."},
         {"active_connections", "dlbad_service_active_connections", "gauge",
@@ -258,7 +258,7 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         {"bytes_out", "dlbad_service_bytes_out_total", "counter",
          "Response bytes relayed to clients."},
     };
-    for (const auto& f : service_fields) {
+    for (const auto& f : kServiceFields) {
         metric(f.name, f.type, f.help);
         for (const auto& s : doc.at("services"))
             o << f.name << "{service=\"" << escape_label(s.at("name").get<std::string>())
@@ -274,7 +274,7 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
                std::to_string(s.at("id").get<std::uint32_t>()) + "\",addr=\"" + escape_label(addr) +
                ":" + std::to_string(s.at("port").get<unsigned>()) + "\"";
     };
-    static const Field server_fields[] = {
+    static const Field kServerFields[] = {
         {"hits", "dlbad_server_hits_total", "counter",
          "Requests sent to the server (Fig. 7 # Hits)."},
         {"open_conns", "dlbad_server_open_connections", "gauge",
@@ -300,7 +300,7 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     for (const auto& s : doc.at("servers"))
         o << "dlbad_server_avg_response_time_seconds{" << server_labels(s) << "} "
           << s.at("stats").at("avg_resp_time_ms").get<double>() / 1000.0 << '\n';
-    for (const auto& f : server_fields) {
+    for (const auto& f : kServerFields) {
         metric(f.name, f.type, f.help);
         for (const auto& s : doc.at("servers"))
             o << f.name << '{' << server_labels(s) << "} " << s.at("stats").at(f.key).dump()

@@ -14,14 +14,14 @@ BIO_METHOD* TlsTransport::bio_method()
 {
     // One method table for the process, built on first use (C++ guarantees thread-safe
     // initialisation) and kept until exit.
-    static BIO_METHOD* const method = [] {
+    static BIO_METHOD* const kMethod = [] {
         BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dlbad socket");
         if (!m || BIO_meth_set_read_ex(m, bio_read) != 1 ||
             BIO_meth_set_write_ex(m, bio_write) != 1 || BIO_meth_set_ctrl(m, bio_ctrl) != 1)
             throw std::runtime_error("BIO_meth_new failed");
         return m;
     }();
-    return method;
+    return kMethod;
 }
 
 int TlsTransport::bio_read(BIO* bio, char* buf, std::size_t len, std::size_t* done)

@@ -295,6 +295,13 @@ std::optional<std::uint32_t> PersistenceTokenCodec::verify(std::string_view toke
     return server_key;
 }
 
+std::uint64_t unix_now() noexcept
+{
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
+
 PersistenceCookie find_persistence_cookie(std::span<const HeaderField> headers,
                                           std::string_view name, const PersistenceTokenCodec& codec,
                                           std::uint64_t now_unix) noexcept

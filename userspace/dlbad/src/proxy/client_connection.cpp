@@ -1,6 +1,7 @@
 #include "proxy/client_connection.h"
 
 #include <dlbad/cookie_header.h>
+#include <dlbad/persistence_token.h>
 #include <dlbad/uri_util.h>
 
 #include <sys/epoll.h>
@@ -42,13 +43,6 @@ bool is_smuggling(std::string_view reason)
     return false;
 }
 
-std::uint64_t unix_now()
-{
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-}
-
 } // namespace
 
 ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const SocketAddress& peer,
@@ -62,8 +56,7 @@ ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const Soc
       out_(svc_->config().limits.buffer_bytes),
       parser_(svc_->request_limits()),
       spool_(svc_->config().limits.request_buffer_bytes),
-      resp_parser_(svc_->response_limits()),
-      resp_in_(svc_->config().limits.max_response_header_bytes + 4096),
+      response_(*svc_),
       client_timer_([this] { contained([this] { on_client_timer(); }); })
 {
     if (svc_->tls())
@@ -373,9 +366,9 @@ void ClientConnection::body_error(int status)
     if (status == 400)
         st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
     body_pending_ = false;
-    if (resp_head_done_) {
+    if (response_.head_done()) {
         // A response is under way: the cut connection is the only signal left.
-        keep_alive_after_ = false;
+        response_.close_after();
         begin_close();
         return;
     }
@@ -504,14 +497,8 @@ void ClientConnection::dispatch()
         server_ = decision->server;
         server.stats().active_requests.fetch_add(1, std::memory_order_relaxed);
         active_counted_ = true;
-        resp_head_done_ = false;
-        resp_any_bytes_ = false;
-        resp_in_.clear();
-        resp_parser_.reset();
-        resp_body_.reset();
-        interim_held_ = false;
+        response_.begin(server, loop.now());
         req_sent_ = 0;
-        dispatched_at_ = loop.now();
 
         reused_backend_ = false;
         if (svc_->pool().config().keepalive && idempotent_) {
@@ -561,7 +548,7 @@ bool ClientConnection::exchange()
         return progress;
     if (send_request(progress) == Step::Stop || read_response(progress) == Step::Stop)
         return true;
-    if (backend_ && backend_paused_ && out_.space() > 0 && backend_->readable)
+    if (backend_ && response_.paused() && out_.space() > 0 && backend_->readable)
         progress = true;
     return progress;
 }
@@ -630,13 +617,13 @@ ClientConnection::Step ClientConnection::send_request(bool& progress)
         } else if (r.status == IoStatus::WouldBlock) {
             backend_->writable = false;
         } else {
-            if (resp_head_done_) {
+            if (response_.head_done()) {
                 // The server answered early and stopped reading (e.g. 413): keep the answer, read
                 // and drop the rest of the body.
                 req_sent_ = req_out_.size();
                 spool_.reset(false);
                 body_discard_ = true;
-                backend_reusable_ = false;
+                response_.no_reuse();
                 progress = true;
             } else {
                 backend_dropped(false);
@@ -644,7 +631,7 @@ ClientConnection::Step ClientConnection::send_request(bool& progress)
             }
         }
     }
-    if (backend_ && !resp_any_bytes_ && !backend_waiting_ && req_sent_ >= req_out_.size() &&
+    if (backend_ && !response_.any_bytes() && !backend_waiting_ && req_sent_ >= req_out_.size() &&
         body_pending_ && !spool_.pending()) {
         // Everything so far is out and the client is slow with the rest: that is the client's
         // timeout, not the back-end's.
@@ -657,17 +644,16 @@ ClientConnection::Step ClientConnection::send_request(bool& progress)
 // Response in: the head, then the body relayed to the client while it has room.
 ClientConnection::Step ClientConnection::read_response(bool& progress)
 {
-    if (interim_held_ && out_.space() > 0) {
+    if (response_.held_ready(out_)) {
         // The client made room: the held interim response goes out, then what follows it.
-        interim_held_ = false;
-        parse_response_head();
+        const Read next = after_response(response_.release_held(out_, response_facts()));
         progress = true;
-        if (state_ != State::Exchanging || !backend_)
+        if (next == Read::Stop || state_ != State::Exchanging || !backend_)
             return Step::Stop;
     }
     while (backend_ && state_ == State::Exchanging && backend_->readable) {
         const Read next =
-            resp_head_done_ ? relay_response_body(progress) : read_response_head(progress);
+            after_response(response_.read(*backend_, out_, response_facts(), progress));
         if (next == Read::Stop)
             return Step::Stop;
         if (next == Read::Wait)
@@ -676,97 +662,54 @@ ClientConnection::Step ClientConnection::read_response(bool& progress)
     return progress ? Step::Progress : Step::Idle;
 }
 
-ClientConnection::Read ClientConnection::read_response_head(bool& progress)
+// What a step of the response means for the request and the two connections.
+ClientConnection::Read ClientConnection::after_response(ResponseStream::Step step)
 {
-    if (interim_held_) {
-        // Backpressure on interim responses (see parse_response_head()).
-        pause_backend();
+    using S = ResponseStream::Step;
+    switch (step) {
+    case S::kMore:
+        return Read::More;
+    case S::kWait:
         return Read::Wait;
-    }
-    resume_backend();
-    std::size_t len = 0;
-    char* p = resp_in_.writable_ptr(len);
-    if (!p) {
-        // The parser enforces the head limit before this can fill.
+    case S::kComplete:
+        response_complete();
+        return Read::More;
+    case S::kEof:
+    case S::kError:
+        backend_dropped(step == S::kEof);
+        return Read::Stop;
+    case S::kOverflow:
         fail_request(502);
         return Read::Stop;
-    }
-    auto r = backend_->transport().read(p, len);
-    if (r.status == IoStatus::Ok) {
-        resp_in_.commit(r.bytes);
-        resp_any_bytes_ = true;
-        progress = true;
-        if (r.drained && !backend_->peer_closed)
-            backend_->readable = false;
-        backend_->arm(svc_->config().timeouts.backend_response);
-        parse_response_head();
-        return Read::More;
-    }
-    if (r.status == IoStatus::WouldBlock) {
-        backend_->readable = false;
-        return Read::Wait;
-    }
-    backend_dropped(r.status == IoStatus::Closed);
-    return Read::Stop;
-}
-
-ClientConnection::Read ClientConnection::relay_response_body(bool& progress)
-{
-    if (out_.space() == 0) {
-        // Backpressure: the client is not taking the response as fast as the server gives
-        // it.  Stop reading the server until the client drains (client_send timeout applies).
-        pause_backend();
-        return Read::Wait;
-    }
-    resume_backend();
-    auto step = BodyRelay::pull(backend_->transport(), backend_->readable, backend_->writable,
-                                backend_->peer_closed, out_, *resp_body_);
-    auto& bs = svc_->pool().servers()[*server_].stats();
-    if (step.bytes) {
-        bs.bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
-        svc_->stats().bytes_out.fetch_add(step.bytes, std::memory_order_relaxed);
-        progress = true;
-        backend_->arm(svc_->config().timeouts.backend_response);
-    }
-    if (step.extra)
-        backend_reusable_ = false; // bytes beyond the response: never reuse
-    if (step.framing_error) {
+    case S::kUnparsable:
+    case S::kUnusable:
+        server_failed(step == S::kUnparsable ? "an unparsable response" : "an unusable response");
+        release_backend(false);
+        fail_request(502);
+        return Read::Stop;
+    case S::kMalformedBody:
         server_failed("a malformed response body");
-        keep_alive_after_ = false;
+        response_.close_after();
         release_backend(false);
         begin_close(); // what was relayed goes out, then the client sees the cut
         return Read::Stop;
     }
-    if (step.done) {
-        response_complete();
-        progress = true;
-        return Read::More;
-    }
-    if (step.end != IoStatus::Ok) {
-        backend_dropped(step.end == IoStatus::Closed);
-        return Read::Stop;
-    }
-    if (step.paused)
-        return Read::More; // the top of the loop pauses the back-end
-    return Read::Wait;     // the back-end would block
+    return Read::Stop;
 }
 
-// Stop reading the back-end while the client is not taking the response: its response timer is
-// off meanwhile (the client_send timeout applies instead).
-void ClientConnection::pause_backend()
+// A response that comes before the whole request body closes the connection after it (what the
+// client sends after it cannot be told apart from the rest of that body).
+ResponseStream::RequestFacts ClientConnection::response_facts() const
 {
-    if (!backend_paused_) {
-        backend_paused_ = true;
-        backend_->disarm();
-    }
-}
-
-void ClientConnection::resume_backend()
-{
-    if (backend_paused_) {
-        backend_paused_ = false;
-        backend_->arm(svc_->config().timeouts.backend_response);
-    }
+    ResponseStream::RequestFacts f;
+    f.method = method_;
+    f.client_http10 = http10_;
+    f.continue_sent = continue_sent_;
+    f.client_keep_alive =
+        keep_alive_ && !client_eof_ && !draining_ && !worker_.draining() && !body_pending_;
+    f.backend_keep_alive = svc_->pool().config().keepalive && !body_discard_;
+    f.reissue_cookie = reissue_cookie_;
+    return f;
 }
 
 void ClientConnection::on_connected()
@@ -801,16 +744,16 @@ void ClientConnection::connect_failed(bool timeout)
 void ClientConnection::backend_dropped(bool clean_eof)
 {
     const auto& server = svc_->pool().servers()[*server_];
-    if (resp_head_done_) {
+    if (response_.head_done()) {
         release_backend(false);
-        if (clean_eof && resp_body_->finish_on_eof()) {
+        if (clean_eof && response_.ends_on_eof()) {
             // A close-delimited body ends here (the client connection closes after it).
-            keep_alive_after_ = false;
+            response_.close_after();
             response_complete();
             return;
         }
         server_failed("a response cut short");
-        keep_alive_after_ = false;
+        response_.close_after();
         if (active_counted_) {
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
@@ -824,152 +767,21 @@ void ClientConnection::backend_dropped(bool clean_eof)
         server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
         active_counted_ = false;
     }
-    if (reused && !resp_any_bytes_) {
+    if (reused && !response_.any_bytes()) {
         // A parked connection the server had closed meanwhile: not the server's fault; try a
         // fresh connection (the request is idempotent: only those use parked connections).
         tried_[*server_] = false;
         dispatch();
         return;
     }
-    server_failed(resp_any_bytes_ ? "a response cut short" : "a request dropped unanswered");
-    if (!resp_any_bytes_ && idempotent_ && spool_.replayable()) {
+    server_failed(response_.any_bytes() ? "a response cut short" : "a request dropped unanswered");
+    if (!response_.any_bytes() && idempotent_ && spool_.replayable()) {
         // Sent, nothing came back: safe to replay an idempotent request elsewhere.
         svc_->stats().replayed.fetch_add(1, std::memory_order_relaxed);
         dispatch();
         return;
     }
     fail_request(502);
-}
-
-void ClientConnection::parse_response_head()
-{
-    for (;;) {
-        auto r = resp_parser_.parse(resp_in_.view(), method_);
-        if (r.need_more())
-            return;
-        const auto& server = svc_->pool().servers()[*server_];
-        if (r.error()) {
-            DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
-                      server.address().to_string().c_str(), static_cast<int>(r.reason.size()),
-                      r.reason.data());
-            server_failed("an unparsable response");
-            release_backend(false);
-            fail_request(502);
-            return;
-        }
-        const auto& head = resp_parser_.head();
-        if (head.interim()) {
-            // 1xx (103 Early Hints, 102, an unsolicited 100): forwarded ahead of the final
-            // response (RFC 9110 15.2), never to an HTTP/1.0 client, and a 100 Continue not
-            // twice when dlbad already answered the client's Expect itself.
-            if (ResponseRewriter::forwards_interim(head.status(), http10_, continue_sent_)) {
-                if (out_.space() == 0) {
-                    // The client is not taking them: keep this one where it is and stop reading
-                    // the back-end (exchange()) until the client makes room; a back-end sending
-                    // 1xx after 1xx costs at most limits.buffer_bytes.
-                    interim_held_ = true;
-                    resp_parser_.reset(); // parsed again from resp_in_ then
-                    return;
-                }
-                thread_local std::string interim_out;
-                interim_out.clear();
-                ResponseRewriter::write_interim(interim_out, head);
-                out_.append(interim_out);
-            }
-            server.stats().status_class[1].fetch_add(1, std::memory_order_relaxed);
-            resp_in_.consume(r.length);
-            resp_parser_.reset();
-            continue;
-        }
-        if (head.framing().kind == BodyKind::kTunnel) {
-            server_failed("an unusable response");
-            release_backend(false);
-            fail_request(502);
-            return;
-        }
-        // An HTTP/1.0 client never sees Transfer-Encoding (RFC 9112 6.1; the request went out
-        // as HTTP/1.0, so a back-end sending one breaks that rule too): a chunked body reaches
-        // it de-chunked and delimited by the close; any other transfer coding (gzip) could only
-        // reach it undecoded and unannounced, so the answer is a 502, as for other responses
-        // dlbad cannot pass on faithfully.
-        bool dechunk = false;
-        if (http10_) {
-            switch (ResponseRewriter::http10_body(head)) {
-            case Http10Body::kAsIs:
-                break;
-            case Http10Body::kDechunk:
-                dechunk = true;
-                break;
-            case Http10Body::kRefuse:
-                DLBAD_LOG(LogLevel::Warning,
-                          "%s: %s answered an HTTP/1.0 request with a transfer coding other than "
-                          "chunked (502)",
-                          svc_->name().c_str(), server.address().to_string().c_str());
-                server_failed("an unusable response");
-                release_backend(false);
-                fail_request(502);
-                return;
-            }
-        }
-        auto& bs = server.stats();
-        auto elapsed =
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
-        bs.record_response_time(
-            static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));
-        int cls = head.status() / 100;
-        if (cls >= 1 && cls <= 5)
-            bs.status_class[cls].fetch_add(1, std::memory_order_relaxed);
-
-        auto framing = head.framing();
-        // A response that comes before the whole request body: the connection closes after it
-        // (what the client sends after it cannot be told apart from the rest of that body).
-        keep_alive_after_ = keep_alive_ && !client_eof_ && !draining_ && !worker_.draining() &&
-                            framing.kind != BodyKind::kUntilClose && !body_pending_ && !dechunk;
-        backend_reusable_ = svc_->pool().config().keepalive && head.keep_alive() &&
-                            framing.kind != BodyKind::kUntilClose && !body_discard_;
-
-        ResponseContext rc;
-        rc.injector = svc_->injector();
-        rc.codec = svc_->codec();
-        rc.server_key = server.key();
-        rc.reissue = reissue_cookie_;
-        rc.keep_alive = keep_alive_after_;
-        rc.client_http10 = http10_;
-        rc.now_unix = unix_now();
-        thread_local std::string head_out;
-        head_out.clear();
-        if (ResponseRewriter::write(head_out, head, rc))
-            bs.cookies_assigned.fetch_add(1, std::memory_order_relaxed);
-        out_.append(head_out);
-        resp_head_done_ = true;
-        resp_in_.consume(r.length);
-        resp_body_.emplace(framing, svc_->response_limits(), false);
-        if (dechunk)
-            resp_body_->set_output(ChunkedOutput::kPayload);
-        resp_parser_.reset();
-        if (!resp_body_->done() && !resp_in_.empty()) {
-            BufferSink sink(out_);
-            auto res = resp_body_->feed(resp_in_.view(), &sink);
-            bs.bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
-            svc_->stats().bytes_out.fetch_add(res.consumed, std::memory_order_relaxed);
-            if (res.consumed < resp_in_.size())
-                backend_reusable_ = false;
-            resp_in_.clear();
-            if (res.error()) {
-                server_failed("a malformed response body");
-                keep_alive_after_ = false;
-                release_backend(false);
-                begin_close();
-                return;
-            }
-        } else if (!resp_in_.empty()) {
-            backend_reusable_ = false;
-            resp_in_.clear();
-        }
-        if (resp_body_->done())
-            response_complete();
-        return;
-    }
 }
 
 void ClientConnection::response_complete()
@@ -983,8 +795,8 @@ void ClientConnection::response_complete()
             active_counted_ = false;
         }
     }
-    release_backend(backend_reusable_ && request_sent());
-    if (!keep_alive_after_) {
+    release_backend(response_.reusable() && request_sent());
+    if (!response_.keep_alive()) {
         begin_close();
         return;
     }
@@ -995,7 +807,7 @@ void ClientConnection::release_backend(bool reusable)
 {
     if (!backend_)
         return;
-    backend_paused_ = false;
+    response_.released();
     if (reusable && backend_->connected) {
         const auto& b = svc_->pool().config();
         worker_.idle_pool().put(std::move(backend_), b.keepalive_idle_max,
@@ -1030,7 +842,7 @@ void ClientConnection::fail_request(int status)
         active_counted_ = false;
     }
     release_backend(false);
-    if (resp_head_done_) {
+    if (response_.head_done()) {
         // Part of a response already went out: the connection is the only way to signal.
         begin_close();
         return;
@@ -1057,14 +869,10 @@ void ClientConnection::reset_request()
     req_out_.clear();
     req_sent_ = 0;
     spool_.reset(true);
-    resp_in_.shrink(); // only when drained: an idle connection holds no back-end input buffer
     body_pending_ = false;
     body_discard_ = false;
     backend_waiting_ = false;
-    resp_body_.reset();
-    resp_head_done_ = false;
-    resp_any_bytes_ = false;
-    interim_held_ = false;
+    response_.end();
     server_.reset();
     request_started_ = false;
     continue_sent_ = false;
@@ -1234,7 +1042,7 @@ void ClientConnection::on_client_timer()
         break;
     case ClientTimer::Body:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
-        if (body_pending_ && !resp_head_done_) {
+        if (body_pending_ && !response_.head_done()) {
             body_pending_ = false;
             send_error(408, true);
             drive();

@@ -2,7 +2,6 @@
 
 #include <dlbad/body_framer.h>
 #include <dlbad/request_parser.h>
-#include <dlbad/response_parser.h>
 
 #include <chrono>
 #include <cstdint>
@@ -20,6 +19,7 @@
 #include "net/socket_address.h"
 #include "proxy/body_relay.h"
 #include "proxy/byte_buffer.h"
+#include "proxy/response_stream.h"
 #include "service/service_scheduler.h"
 #include "service/virtual_service.h"
 #include "transport/transport.h"
@@ -38,9 +38,9 @@ class WorkerContext;
 //   * stream the body (Content-Length or chunked, framed by the core's BodyFramer) to the server
 //     as it arrives, through a spool of limits.request_buffer_bytes: the client is read only while
 //     the spool has room (backpressure); a request whose body outgrew the spool is not replayed;
-//   * stream the response to the client as it is read, head rewritten (cookie injection,
-//     hop-by-hop), body framed by the core's BodyFramer; the back-end is read only while the
-//     client's output buffer has room (backpressure);
+//   * stream the response to the client as it is read (ResponseStream: head rewritten with
+//     cookie injection and hop-by-hop fields, body framed by the core's BodyFramer, the back-end
+//     read only while the client's output buffer has room);
 //   * close the back-end connection (or park it for reuse), then the next pipelined request.
 // Sockets are edge-triggered: readiness flags are kept here and cleared on EAGAIN.
 class ClientConnection final : public EventHandler, public BackendEvents {
@@ -86,8 +86,8 @@ private:
     Step finish_connect();
     Step send_request(bool& progress);
     Step read_response(bool& progress);
-    Read read_response_head(bool& progress);
-    Read relay_response_body(bool& progress);
+    Read after_response(ResponseStream::Step step);
+    [[nodiscard]] ResponseStream::RequestFacts response_facts() const;
     bool write_client();
     bool linger();
 
@@ -100,9 +100,6 @@ private:
     void on_connected();
     void connect_failed(bool timeout);
     void backend_dropped(bool clean_eof);
-    void pause_backend();
-    void resume_backend();
-    void parse_response_head();
     void response_complete();
     // The server failed this request after the connect (reset, cut short, silent, garbage):
     // counted in its errors and toward passive health's max_failures.
@@ -163,19 +160,10 @@ private:
     std::optional<std::size_t> server_; // index in the pool
     bool active_counted_ = false;
     bool reused_backend_ = false;
-    Clock::time_point dispatched_at_{};
 
     // Current response
     std::unique_ptr<BackendConnection> backend_;
-    ResponseParser resp_parser_;
-    ByteBuffer resp_in_;
-    std::optional<BodyFramer> resp_body_;
-    bool resp_head_done_ = false;
-    bool resp_any_bytes_ = false;
-    bool keep_alive_after_ = true;
-    bool backend_reusable_ = false;
-    bool backend_paused_ = false;
-    bool interim_held_ = false; // a 1xx waits in resp_in_ for room in out_ (back-end paused)
+    ResponseStream response_;
 
     Timer client_timer_;
     ClientTimer timer_kind_ = ClientTimer::None;

@@ -80,6 +80,9 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// The clock tokens are issued and verified against: seconds since the Unix epoch.
+[[nodiscard]] std::uint64_t unix_now() noexcept;
+
 // The persistence cookie of a request, as the scheduler needs it.
 struct PersistenceCookie {
     bool present = false;                    // at least one cookie of that name was sent

@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -16,17 +15,8 @@ namespace dlba::ctl {
 
 namespace {
 
-std::string quoted(std::string_view text)
-{
-    return "'" + std::string(text) + "'";
-}
-
-std::string lower(std::string_view text)
-{
-    std::string s(text);
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
+using config::lower;
+using config::quoted;
 
 bool pton(int family, std::string_view text, Address& out)
 {

@@ -14,32 +14,6 @@ namespace dlba::config {
 
 namespace {
 
-// The text in quotes, control bytes as \xNN: a message must not carry a NUL (what() would end
-// there) or terminal escapes from a file or command line into a log.
-std::string quoted(std::string_view text)
-{
-    static const char kHex[] = "0123456789abcdef";
-    std::string out = "'";
-    for (unsigned char c : text) {
-        if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "'";
-}
-
-std::string lower(std::string_view text)
-{
-    std::string s(text);
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 std::size_t leading_digits(std::string_view text)
 {
     std::size_t i = 0;
@@ -76,6 +50,30 @@ bool pton(int family, std::string_view text, IpAddress& out)
 }
 
 } // namespace
+
+std::string quoted(std::string_view text)
+{
+    static const char kHex[] = "0123456789abcdef";
+    std::string out = "'";
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "'";
+}
+
+std::string lower(std::string_view text)
+{
+    std::string s(text);
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
 
 bool parse_bool(std::string_view text)
 {

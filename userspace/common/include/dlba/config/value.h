@@ -32,6 +32,12 @@ private:
     std::string reason_;
 };
 
+// `text` in single quotes, control bytes as \xNN: a message must not carry a NUL (what() would
+// end there) or terminal escapes from a file or command line into a log.
+[[nodiscard]] std::string quoted(std::string_view text);
+// ASCII lower case (keywords are matched case-insensitively).
+[[nodiscard]] std::string lower(std::string_view text);
+
 // "true"/"false", "yes"/"no", "on"/"off", "1"/"0", in any letter case.
 bool parse_bool(std::string_view text);
 

@@ -7,6 +7,8 @@ KDIR ?= $(shell if [ -d /lib/modules/$(KVER_RUNNING)/build ]; then \
 	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
 BUILD ?= $(CURDIR)/build
 CMAKE_BUILD_TYPE ?= RelWithDebInfo
+# ON in make check: compiler warnings fail the userspace build.
+DLBA_WERROR ?= OFF
 
 .PHONY: all kmod userspace deps check demo bench-l4 bench-l7 clean sparse dkms-install
 
@@ -19,7 +21,8 @@ sparse:
 	$(MAKE) -C kmod KDIR=$(KDIR) C=1
 
 userspace:
-	cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE)
+	cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
+		-DDLBA_WERROR=$(DLBA_WERROR)
 	cmake --build $(BUILD)/userspace -j$$(nproc)
 
 deps:

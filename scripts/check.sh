@@ -160,7 +160,7 @@ count_ctest() {
 
 if [ "${CHECK_SKIP_UNIT:-0}" != 1 ]; then
 	section "userspace build"
-	if make -s userspace 2>&1 | tee "$LOGS/userspace.log"; then
+	if make -s userspace DLBA_WERROR=ON 2>&1 | tee "$LOGS/userspace.log"; then
 		step OK "userspace builds (make userspace, -Werror)"
 		# scripts/lint.sh (one TEST line per linter) needs the build's
 		# compile commands for clang-tidy.  It runs beside ctest: the

@@ -7,10 +7,12 @@ KDIR ?= $(shell if [ -d /lib/modules/$(KVER_RUNNING)/build ]; then \
 	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
 BUILD ?= $(CURDIR)/build
 CMAKE_BUILD_TYPE ?= RelWithDebInfo
+# make install: PREFIX for the tools, man pages and units; DESTDIR to stage (packaging).
+PREFIX ?= /usr/local
 # ON in make check: compiler warnings fail the userspace build.
 DLBA_WERROR ?= OFF
 
-.PHONY: all kmod userspace deps check demo bench-l4 bench-l7 clean sparse dkms-install
+.PHONY: all kmod userspace install deps check demo bench-l4 bench-l7 clean sparse dkms-install
 
 all: kmod userspace
 
@@ -24,6 +26,10 @@ userspace:
 	cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
 		-DDLBA_WERROR=$(DLBA_WERROR)
 	cmake --build $(BUILD)/userspace -j$$(nproc)
+
+# The module is installed with dkms (make dkms-install), so it follows kernel upgrades.
+install: userspace
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)/userspace --prefix $(PREFIX)
 
 deps:
 	bash scripts/install-deps.sh

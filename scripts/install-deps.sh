@@ -34,6 +34,8 @@ PKGS=(
 	libgtest-dev libgmock-dev googletest
 	# libFuzzer targets
 	clang libclang-rt-14-dev
+	# make install's check (scripts/install-check.sh): systemd-analyze, man
+	systemd man-db
 )
 
 missing=()

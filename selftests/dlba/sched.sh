@@ -202,8 +202,9 @@ drain() {
 		fail "streams not up on all servers: $(streams_established "$S1") $(streams_established "$S2") $(streams_established "$S3")"
 	[ -n "$(stream_ports_of "$S2")" ] || fail "no stream on s2"
 	n2=$(srv_buckets "$s" 2)
-	run_cmd lbctl server set "$s" --id 2 --disable
-	check_err $? "server set --disable failed"
+	# the server named by its address, drained in HAProxy's and IPVS's word
+	run_cmd lbctl server set "$s" "$(srv_addr "$fam" 2)" --drain
+	check_err $? "server set ADDR --drain failed"
 	[ "$(srv_buckets "$s" 2)" = "$n2" ] || fail "draining server lost buckets ($n2 -> $(srv_buckets "$s" 2))"
 	[ "$(lbctl -j server list "$s" | jq -r '.[] | select(.id == 2) | .enabled')" = false ] ||
 		fail "server list does not show s2 disabled"
@@ -217,12 +218,12 @@ drain() {
 		[ "$rc" = 0 ] && [ "$size" = "$BIG_BYTES" ] ||
 			fail "stream $k (port $port) broken: rc=$rc size=$size"
 	done <"$TESTDIR/streams.res"
-	log_test "dlba: IPv$fam drain: s2 keeps its $n2 buckets and streams, no new clients ($cnt)"
-	run_cmd lbctl server set "$s" --id 2 --enable
+	log_test "dlba: IPv$fam drain (server set ADDR --drain): s2 keeps its $n2 buckets and streams, no new clients ($cnt)"
+	run_cmd lbctl server set "$s" 2 --ready
 	out=$(http_many "$fam" 30 /)
 	cnt=$(count_servers <<<"$out")
 	[ "$(field s2 "$cnt")" -gt 0 ] || fail "re-enabled server gets no new connections: $cnt"
-	log_test "dlba: IPv$fam drain ended (--enable): s2 gets new clients ($cnt)"
+	log_test "dlba: IPv$fam drain ended (server set 2 --ready): s2 gets new clients ($cnt)"
 	lbctl flush
 }
 

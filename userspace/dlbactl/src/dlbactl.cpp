@@ -28,10 +28,10 @@ constexpr std::array kCommands{
             "service list [SVC]"},
     Command{"server", server_main,
             "server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W]\n"
-            "           [--method dr|nat|tun] [--disabled] [--failed]\n"
-            "server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail]\n"
+            "           [--method dr|nat|tun] [--drain] [--failed]\n"
+            "server set SVC ID|ADDR [--weight W] [--drain|--ready] [--fail|--unfail]\n"
             "           [--mac MAC] [--addr ADDR] [--port P]\n"
-            "server del SVC --id ID\n"
+            "server del SVC ID|ADDR\n"
             "server list [SVC]"},
     Command{"buckets", buckets_main,
             "buckets SVC [--summary]\n"
@@ -40,7 +40,7 @@ constexpr std::array kCommands{
     Command{"panic", panic_main, "panic on|off SVC"},
     Command{"stats", stats_main, "stats [SVC]"},
     Command{"flush", flush_main, "flush"},
-    Command{"apply", apply_main, "apply -f FILE [--dry-run]"},
+    Command{"apply", apply_main, "apply -f FILE [--dry-run | --check]"},
     Command{"save", save_main, "save [-o FILE]"},
     Command{"dump", dump_main, "dump services | servers SVC | buckets SVC"},
 };

@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace po = boost::program_options;
@@ -25,16 +26,45 @@ uint32_t id_option(const CommandLine& cl)
     return static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "server id"));
 }
 
-void exclusive(const CommandLine& cl, const char* a, const char* b)
+// The server that set and del act on: --id ID, or the word after SVC, an id or the server's
+// address (unique within a service), as an operator knows it: "server set SVC 10.0.1.2 --drain".
+uint32_t server_selector(Context& ctx, const CommandLine& cl, const ServiceKey& key)
 {
-    if (cl.flag(a) && cl.flag(b))
-        throw UsageError(std::string("--") + a + " and --" + b + " exclude each other");
+    const auto& words = cl.words();
+    if (words.size() < 2)
+        return id_option(cl);
+    if (cl.value("id"))
+        throw UsageError("the server is named twice (--id and '" + words[1] +
+                         "')\nusage: " + cl.usage());
+    const std::string& text = words[1];
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return static_cast<uint32_t>(parse_uint(text, UINT32_MAX, "server id"));
+    const Address addr = parse_address(text);
+    for (const auto& s : ctx.backend().servers(key))
+        if (s.addr == addr)
+            return s.id;
+    throw nl::Error(ENOENT, "no server " + format_address(addr) + " in " + format_service(key));
+}
+
+// --a and --b (or their synonyms) exclude each other.
+void exclusive(const CommandLine& cl, std::initializer_list<const char*> a,
+               std::initializer_list<const char*> b)
+{
+    for (const char* x : a)
+        for (const char* y : b)
+            if (cl.flag(x) && cl.flag(y))
+                throw UsageError(std::string("--") + x + " and --" + y + " exclude each other");
+}
+
+bool any_flag(const CommandLine& cl, std::initializer_list<const char*> names)
+{
+    return std::any_of(names.begin(), names.end(), [&](const char* n) { return cl.flag(n); });
 }
 
 int server_add(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W] "
-                   "[--method dr|nat|tun] [--disabled] [--failed]");
+                   "[--method dr|nat|tun] [--drain] [--failed]");
     cl.options()("id", po::value<std::string>()->value_name("ID"),
                  "server id within the service (1..65535)")(
         "addr", po::value<std::string>()->value_name("ADDR"),
@@ -46,7 +76,8 @@ int server_add(Context& ctx, const Args& args)
         "weight", po::value<std::string>()->value_name("W"),
         "weight 0..65535 (default 1)")("method", po::value<std::string>()->value_name("M"),
                                        "forwarding method dr|nat|tun (default dr)")(
-        "disabled", "add it draining: no new buckets")("failed", "add it marked failed");
+        "drain", "add it draining: no new buckets (also --disabled)")(
+        "disabled", "the same as --drain")("failed", "add it marked failed");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -65,7 +96,7 @@ int server_add(Context& ctx, const Args& args)
         c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
     if (auto v = cl.value("method"))
         c.method = parse_method(*v);
-    c.enabled = !cl.flag("disabled");
+    c.enabled = !any_flag(cl, {"drain", "disabled"});
     c.failed = cl.flag("failed");
     ctx.backend().add_server(key, c);
     return 0;
@@ -151,13 +182,14 @@ void recreate_server(Backend& backend, const ServiceKey& key, const ServerChange
 int server_set(Context& ctx, const Args& args)
 {
     CommandLine cl(
-        "dlbactl server set SVC --id ID [--weight W] [--enable|--disable] [--fail|--unfail] "
+        "dlbactl server set SVC ID|ADDR|--id ID [--weight W] [--drain|--ready] [--fail|--unfail] "
         "[--mac MAC] [--addr ADDR] [--port P]");
-    cl.options()("id", po::value<std::string>()->value_name("ID"),
-                 "server id")("weight", po::value<std::string>()->value_name("W"),
-                              "new weight 0..65535")("enable", "take new buckets again")(
-        "disable", "drain: keep active buckets, take no new ones")(
-        "fail", "mark failed: its buckets are reset at once")("unfail", "clear the failed mark")(
+    cl.options()("id", po::value<std::string>()->value_name("ID"), "server id")(
+        "weight", po::value<std::string>()->value_name("W"), "new weight 0..65535")(
+        "drain", "keep its active buckets and their clients, take no new ones (also --disable)")(
+        "ready", "take new buckets again (also --enable)")("disable", "the same as --drain")(
+        "enable", "the same as --ready")("fail", "mark failed: its buckets are reset at once")(
+        "unfail", "clear the failed mark")(
         "mac", po::value<std::string>()->value_name("MAC"),
         "new MAC, or \"auto\" for the neighbour table's (dr; re-creates the server)")(
         "addr", po::value<std::string>()->value_name("ADDR"),
@@ -165,16 +197,16 @@ int server_set(Context& ctx, const Args& args)
                                                "new real port (nat; re-creates the server)");
     if (!cl.parse(ctx, args))
         return 0;
-    cl.expect_words(1, 1, "SVC");
-    exclusive(cl, "enable", "disable");
-    exclusive(cl, "fail", "unfail");
+    cl.expect_words(1, 2, "SVC");
+    exclusive(cl, {"ready", "enable"}, {"drain", "disable"});
+    exclusive(cl, {"fail"}, {"unfail"});
     ServiceKey key = parse_service(cl.words()[0]);
     ServerChange c;
-    c.id = id_option(cl);
+    c.id = server_selector(ctx, cl, key);
     if (auto v = cl.value("weight"))
         c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
-    if (cl.flag("enable") || cl.flag("disable"))
-        c.enabled = cl.flag("enable");
+    if (any_flag(cl, {"ready", "enable", "drain", "disable"}))
+        c.enabled = any_flag(cl, {"ready", "enable"});
     if (cl.flag("fail") || cl.flag("unfail"))
         c.failed = cl.flag("fail");
     std::optional<Address> addr;
@@ -197,13 +229,13 @@ int server_set(Context& ctx, const Args& args)
 
 int server_del(Context& ctx, const Args& args)
 {
-    CommandLine cl("dlbactl server del SVC --id ID");
+    CommandLine cl("dlbactl server del SVC ID|ADDR|--id ID");
     cl.options()("id", po::value<std::string>()->value_name("ID"), "server id");
     if (!cl.parse(ctx, args))
         return 0;
-    cl.expect_words(1, 1, "SVC");
+    cl.expect_words(1, 2, "SVC");
     ServiceKey key = parse_service(cl.words()[0]);
-    ctx.backend().del_server(key, id_option(cl));
+    ctx.backend().del_server(key, server_selector(ctx, cl, key));
     return 0;
 }
 

@@ -19,6 +19,7 @@ namespace dlba::ctl {
 namespace {
 
 using nlohmann::json;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -207,6 +208,43 @@ TEST_F(CommandsTest, ServerSetChangesOnlyWhatIsGiven)
     EXPECT_THAT(err.str(), HasSubstr("--enable and --disable exclude each other"));
 }
 
+// An operator names a server as they know it: its id, or its address (unique in a service);
+// --drain / --ready are the words of HAProxy's and IPVS's users, --disable / --enable the same.
+TEST_F(CommandsTest, ServerIsNamedByIdOrAddressAndDrainedOrReady)
+{
+    populate();
+    const auto key = parse_service("10.0.0.10:80/tcp");
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "10.0.1.2", "--ready"}), 0) << err.str();
+    EXPECT_TRUE(fake.state.at(key).servers.at(2).enabled);
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--drain"}), 0) << err.str();
+    EXPECT_FALSE(fake.state.at(key).servers.at(2).enabled);
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "--id", "2", "--enable"}), 0) << err.str();
+    EXPECT_TRUE(fake.state.at(key).servers.at(2).enabled);
+
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--ready", "--disable"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("--ready and --disable exclude each other"));
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--id", "2", "--drain"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("the server is named twice"));
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "10.0.1.9", "--drain"}), 1);
+    EXPECT_EQ(err.str(), "dlbactl: no server 10.0.1.9 in 10.0.0.10:80/tcp: No such file or "
+                         "directory\n");
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "fd00::2", "--drain"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("no server fd00::2"));
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "two", "--drain"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("invalid address 'two'"));
+
+    fake.requests.clear();
+    ASSERT_EQ(run({"server", "del", "10.0.0.10:80/tcp", "10.0.1.1"}), 0) << err.str();
+    EXPECT_THAT(fake.requests, Contains("del_server 10.0.0.10:80/tcp 1"));
+    EXPECT_FALSE(fake.state.at(key).servers.count(1));
+
+    ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "5", "--addr", "10.0.1.5",
+                   "--method", "tun", "--drain"}),
+              0)
+        << err.str();
+    EXPECT_FALSE(fake.state.at(key).servers.at(5).enabled);
+}
+
 TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)
 {
     populate();
@@ -357,13 +395,13 @@ TEST_F(CommandsTest, UsageErrorsExitOneAndChangeNothing)
 TEST_F(CommandsTest, HelpAndVersion)
 {
     EXPECT_EQ(run({"--help"}), 0);
-    EXPECT_THAT(out.str(), HasSubstr("dlbactl apply -f FILE [--dry-run]"));
+    EXPECT_THAT(out.str(), HasSubstr("dlbactl apply -f FILE [--dry-run | --check]"));
     EXPECT_EQ(run({"-V"}), 0);
     EXPECT_THAT(out.str(), HasSubstr("dlbactl "));
     EXPECT_EQ(run({"server", "add", "-h"}), 0);
     EXPECT_THAT(out.str(), HasSubstr("--method"));
     EXPECT_EQ(run({"server", "--help"}), 0);
-    EXPECT_THAT(out.str(), HasSubstr("server del SVC --id ID"));
+    EXPECT_THAT(out.str(), HasSubstr("server del SVC ID|ADDR"));
 }
 
 TEST_F(CommandsTest, PanicAndFlush)
@@ -560,6 +598,39 @@ TEST_F(CommandsTest, ApplyDryRunPrintsThePlanAndChangesNothing)
     EXPECT_EQ(fake.calls.size(), 2u);
     ASSERT_EQ(run({"apply", "-f", path}), 0);
     EXPECT_EQ(out.str(), "nothing to change\n");
+}
+
+// apply --check validates a file on a machine without the module: the kernel is never opened.
+TEST_F(CommandsTest, ApplyCheckValidatesWithoutTheKernel)
+{
+    auto check = [this](const std::string& path, bool json) {
+        out.str("");
+        err.str("");
+        Context ctx(
+            out, err, []() -> std::unique_ptr<Backend> { throw std::runtime_error("no dlba.ko"); },
+            []() -> std::unique_ptr<Monitor> { throw std::runtime_error("no /dev/dlba"); });
+        std::vector<std::string> args = {"apply", "-f", path, "--check"};
+        if (json)
+            args.insert(args.begin(), "-j");
+        return run_dlbactl(ctx, args);
+    };
+    std::string good = ::testing::TempDir() + "dlba_check_good.yaml";
+    std::ofstream(good) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
+                           "      - {id: 1, addr: 10.0.1.1, method: tun}\n"
+                           "      - {id: 2, addr: 10.0.1.2, method: tun}\n";
+    ASSERT_EQ(check(good, false), 0) << err.str();
+    EXPECT_EQ(out.str(), good + ": valid (1 services, 2 servers)\n");
+    ASSERT_EQ(check(good, true), 0) << err.str();
+    EXPECT_EQ(json::parse(out.str()), json::parse(R"({"valid":true,"services":1,"servers":2})"));
+
+    std::string bad = ::testing::TempDir() + "dlba_check_bad.yaml";
+    std::ofstream(bad) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
+                          "      - {id: 1, addr: 10.0.1.1, weight: -1}\n";
+    EXPECT_EQ(check(bad, false), 1);
+    EXPECT_THAT(err.str(), HasSubstr(bad + ":4: invalid weight '-1'"));
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(run({"apply", "-f", good, "--check", "--dry-run"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("--dry-run and --check exclude each other"));
 }
 
 TEST_F(CommandsTest, ApplyOfAnInvalidFileChangesNothing)

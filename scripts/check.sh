@@ -188,16 +188,12 @@ kernels=()
 if [ -n "${CHECK_KERNELS:-}" ]; then
 	read -r -a kernels <<<"$CHECK_KERNELS"
 else
-	for d in /lib/modules/*/build; do
-		[ -d "$d" ] || continue
-		v=$(basename "$(dirname "$d")")
-		# the host's own kernel, if it has headers but no image, can't boot
-		[ -r "/boot/vmlinuz-$v" ] || continue
-		kernels+=("$v")
-	done
+	# headers and an image, installed or in the kernel cache (the host's
+	# own kernel, if it has headers but no image, can't boot)
+	mapfile -t kernels < <(scripts/kernels.sh list)
 fi
 if [ ${#kernels[@]} -eq 0 ]; then
-	step FAIL "an installed Debian kernel with headers to test on"
+	step FAIL "a Debian kernel with headers and an image to test on (scripts/kernels.sh list)"
 fi
 read -r -a tests <<<"${CHECK_TESTS:-}"
 

@@ -38,11 +38,10 @@ if host_can_load; then
 	exec env DLBA_KO="$ko" "${cmd[@]}"
 fi
 
-# the oldest installed Debian kernel with headers and an image (bookworm's 6.1)
-# shellcheck disable=SC2012 # kernel release names are plain words
-kver=${DEMO_KERNEL:-$(ls -d /lib/modules/*/build 2>/dev/null | sed 's#/lib/modules/##; s#/build##' |
-	while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | sort -V | head -n 1)}
-[ -n "$kver" ] || { echo "demo: no installed kernel with headers; run scripts/install-deps.sh" >&2; exit 1; }
+# the oldest Debian kernel with headers and an image, installed or cached
+# (bookworm's 6.1)
+kver=${DEMO_KERNEL:-$(scripts/kernels.sh list | head -n 1)}
+[ -n "$kver" ] || { echo "demo: no kernel with headers and an image; run scripts/install-deps.sh" >&2; exit 1; }
 ko=$(scripts/build-kmod.sh "$kver")
 echo "demo: this kernel cannot load modules; booting $kver under QEMU"
 exec selftests/vm/run-vm.sh --kernel "$kver" --quiet --env DLBA_KO="$ko" -- "${cmd[@]}"

@@ -6,14 +6,19 @@
 # dpkg-query and returns at once.  Otherwise (as root) it runs `apt-get
 # update` once and installs only the missing packages.
 #
+# The kernels the VMs boot (6.1 and 6.12) are not installed: a new
+# linux-image package would become the machine's default boot kernel.  Only
+# their headers are; each image is unpacked into a cache by
+# scripts/kernels.sh (unless the machine has it installed already).
+#
 # Usage: scripts/install-deps.sh [--check]
 #   --check   only report missing packages (exit 1 if any), install nothing
 set -euo pipefail
 
 PKGS=(
-	# kernels the VM selftests boot, and their headers for building dlba.ko
-	linux-image-amd64 linux-headers-amd64
-	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# headers of the kernels the VM selftests boot, for building dlba.ko (the
+	# images: scripts/kernels.sh, below)
+	linux-headers-amd64 linux-headers-6.12-amd64
 	# VM harness
 	qemu-system-x86 busybox-static kmod xz-utils
 	# test topology, backends, clients and anchors (jq: JSON checks)
@@ -69,8 +74,33 @@ disable_services() {
 	done
 }
 
+KERNELS=$(dirname "$(readlink -f "$0")")/kernels.sh
+# The wanted kernels that are neither installed nor cached.
+missing_kernels() {
+	local v
+	for v in $("$KERNELS" wanted); do
+		"$KERNELS" root "$v" >/dev/null || echo "$v"
+	done
+}
+
+UPDATED=0
+fetch_kernels() {
+	local v mk
+	mk=$(missing_kernels)
+	[ -n "$mk" ] || return 0
+	[ "$UPDATED" = 1 ] || apt-get update
+	for v in $mk; do
+		"$KERNELS" fetch "$v"
+	done
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
-	[ "${1:-}" = "--check" ] || [ "$(id -u)" -ne 0 ] || disable_services
+	if [ "${1:-}" = "--check" ]; then
+		mk=$(missing_kernels)
+		[ -z "$mk" ] || { echo "kernel images not cached: $mk" >&2; exit 1; }
+		exit 0
+	fi
+	[ "$(id -u)" -ne 0 ] || { disable_services; fetch_kernels; }
 	exit 0
 fi
 
@@ -86,5 +116,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
+UPDATED=1
 apt-get install -y --no-install-recommends "${missing[@]}"
 disable_services
+fetch_kernels

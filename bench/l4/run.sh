@@ -38,21 +38,9 @@ die() { log "FAIL: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (QEMU, network namespaces in the VM)"
 
-default_kernel() {
-	local v
-	v=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
-		grep -o 'linux-image-[0-9][^ ,]*' | head -n1 | sed 's/^linux-image-//')
-	if [ -n "$v" ] && [ -d "/lib/modules/$v/build" ] && [ -r "/boot/vmlinuz-$v" ]; then
-		echo "$v"; return
-	fi
-	for v in $(cd /lib/modules && printf '%s\n' * | sort -V); do
-		if [ -d "/lib/modules/$v/build" ] && [ -r "/boot/vmlinuz-$v" ]; then
-			echo "$v"; return
-		fi
-	done
-}
-KVER=${BENCH_KERNEL:-$(default_kernel)}
-[ -n "$KVER" ] || die "no installed kernel with headers (run scripts/install-deps.sh)"
+# bookworm's own kernel (6.1): the oldest with headers and an image
+KVER=${BENCH_KERNEL:-$("$REPO/scripts/kernels.sh" list | head -n 1)}
+[ -n "$KVER" ] || die "no kernel with headers and an image (run scripts/install-deps.sh)"
 
 mkdir -p "$OUTDIR" "$RESULTS"
 

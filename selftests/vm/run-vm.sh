@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-vm.sh - run one command inside a throw-away QEMU VM booting an
-# installed Debian kernel, with the host's root file system as its root.
+# run-vm.sh - run one command inside a throw-away QEMU VM booting a Debian
+# kernel (installed, or unpacked by scripts/kernels.sh without installing
+# it), with the host's root file system as its root.
 #
 # Usage:
 #   selftests/vm/run-vm.sh --kernel VER [options] -- CMD [ARG...]
 #
 # Options:
-#   --kernel VER     kernel release: boots /boot/vmlinuz-VER with modules from
-#                    /lib/modules/VER (required)
+#   --kernel VER     kernel release: boots ROOT/boot/vmlinuz-VER with modules
+#                    from ROOT/lib/modules/VER, ROOT being / or its entry in
+#                    the kernel cache (scripts/kernels.sh root VER; required)
 #   --timeout S      kill the VM after S seconds and fail (default 900)
 #   --results DIR    host directory shared writable with the VM (created;
 #                    kept).  Default: a temporary directory, removed on exit.
@@ -35,7 +37,8 @@
 #     proc/sys/devtmpfs, and the results directory (tag "results") at
 #     /run/vm/results, and the repository (read-only, tag "repo") again at
 #     its own path, so that a checkout below /tmp (a CI clone) stays
-#     visible; then it switch_root's into the host root.  The kernel's
+#     visible, and for a cached kernel its modules (tag "kmods") at
+#     /lib/modules; then it switch_root's into the host root.  The kernel's
 #     usermode helpers (request_module -> /sbin/modprobe) therefore work.
 #   - CMD runs with cwd = the caller's cwd, stdin /dev/null, as root, with
 #     env DLBA_VM=1 and DLBA_VM_RESULTS=/run/vm/results.  Its output goes to
@@ -97,15 +100,16 @@ verdict() {
 }
 
 QEMU=$(command -v qemu-system-x86_64 || true)
-KIMG=/boot/vmlinuz-$KVER
-MODDIR=/lib/modules/$KVER
 BUSYBOX=/bin/busybox
 if [ -z "$QEMU" ]; then
 	log "SKIP: qemu-system-x86_64 not installed"; verdict skip; exit 4
 fi
-if [ ! -r "$KIMG" ] || [ ! -d "$MODDIR/kernel" ]; then
-	log "SKIP: $KIMG or $MODDIR not available"; verdict skip; exit 4
+if ! KROOT=$("$REPO/scripts/kernels.sh" root "$KVER"); then
+	log "SKIP: kernel $KVER neither installed nor in the cache (scripts/install-deps.sh)"
+	verdict skip; exit 4
 fi
+KROOT=${KROOT%/}
+KIMG=$KROOT/boot/vmlinuz-$KVER
 if ! "$BUSYBOX" --list 2>/dev/null | grep -x switch_root >/dev/null; then
 	log "SKIP: $BUSYBOX (busybox-static) not available"; verdict skip; exit 4
 fi
@@ -122,11 +126,11 @@ resolve_mod() {
 	local name=$1 path dep
 	[ -z "${SEEN[$name]:-}" ] || return 0
 	SEEN[$name]=1
-	path=$(modinfo -k "$KVER" -n "$name" 2>/dev/null || true)
+	path=$(modinfo -b "${KROOT:-/}" -k "$KVER" -n "$name" 2>/dev/null || true)
 	case "$path" in
 	""|"(builtin)") return 0 ;;
 	esac
-	for dep in $(modinfo -k "$KVER" -F depends "$name" 2>/dev/null | tr ',' ' '); do
+	for dep in $(modinfo -b "${KROOT:-/}" -k "$KVER" -F depends "$name" 2>/dev/null | tr ',' ' '); do
 		resolve_mod "$dep"
 	done
 	echo "$path"
@@ -172,6 +176,11 @@ if [ -n "$repo" ]; then
 	mkdir -p "/newroot$repo" 2>/dev/null
 	mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=262144 \
 		repo "/newroot$repo" || fail "mount repo"
+fi
+# A kernel from the cache: its modules where modprobe looks for them.
+if grep -q 'dlba\.kmods=1' /proc/cmdline; then
+	mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=262144 \
+		kmods /newroot/lib/modules || fail "mount kmods"
 fi
 [ -d /sys/kernel/debug ] && mount -t debugfs none /newroot/sys/kernel/debug 2>/dev/null
 cp /stage2.sh /newroot/run/vm/stage2.sh
@@ -293,6 +302,12 @@ CMDLINE="console=ttyS0,115200 loglevel=5 printk.time=1 panic=1 oops=panic"
 CMDLINE+=" sysctl.kernel.hung_task_timeout_secs=60"
 CMDLINE+=" rdinit=/init mitigations=off net.ifnames=0 dlba.repo=$REPO $APPEND"
 
+KMODS=()
+if [ -n "$KROOT" ]; then
+	CMDLINE+=" dlba.kmods=1"
+	KMODS=(-virtfs "local,path=$KROOT/lib/modules,mount_tag=kmods,security_model=none,readonly=on,multidevs=remap")
+fi
+
 CONSOLE=$RESULTS/console.log
 : >"$CONSOLE"
 start=$(date +%s%N)
@@ -303,7 +318,7 @@ set +e
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$RESULTS,mount_tag=results,security_model=none,multidevs=remap" \
 	-virtfs "local,path=$REPO,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
-	-device virtio-rng-pci \
+	"${KMODS[@]+"${KMODS[@]}"}" -device virtio-rng-pci \
 	</dev/null >"$CONSOLE" 2>&1 &
 QPID=$!
 TAILPID=

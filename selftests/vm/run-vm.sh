@@ -32,6 +32,10 @@
 #     from .ko.xz on the host, built-in ones skipped) is cached in
 #     build/vm/VER/ and rebuilt when its init scripts, busybox or the
 #     modules change.
+#   - Acceleration: KVM when /dev/kvm is usable and a probe boot (the
+#     kernel powering off at once, 20 s at most) completes; TCG otherwise
+#     (KVM hangs or aborts on some nested hosts).  The verdict is kept per
+#     host boot in build/vm/accel.BOOT_ID; DLBA_VM_ACCEL=kvm|tcg forces one.
 #   - The VM mounts the host's / read-only over 9p (tag "hostroot"), tmpfs on
 #     /tmp /run /var/tmp /var/log /var/lib/nginx /root /dev/shm, fresh
 #     proc/sys/devtmpfs, and the results directory (tag "results") at
@@ -308,11 +312,36 @@ if [ -n "$KROOT" ]; then
 	KMODS=(-virtfs "local,path=$KROOT/lib/modules,mount_tag=kmods,security_model=none,readonly=on,multidevs=remap")
 fi
 
+# kvm_works: a probe boot under KVM (the kernel powers off from the
+# initramfs at once) finishes within 20 s
+kvm_works() {
+	local out
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	out=$(timeout -s KILL 20 "$QEMU" -accel kvm -cpu host -m 256 -nographic -no-reboot \
+		-monitor none -nic none -kernel "$KIMG" -initrd "$INITRD" \
+		-append "console=ttyS0 panic=-1 rdinit=/bin/poweroff -- -f" </dev/null 2>&1) || return 1
+	grep -q 'reboot: Power down' <<<"$out"
+}
+ACCEL=${DLBA_VM_ACCEL:-}
+if [ -z "$ACCEL" ]; then
+	probe=$REPO/build/vm/accel.$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	ACCEL=$(cat "$probe" 2>/dev/null || true)
+	if [ -z "$ACCEL" ]; then
+		if kvm_works; then ACCEL=kvm; else ACCEL=tcg; fi
+		echo "$ACCEL" >"$probe"
+	fi
+fi
+case "$ACCEL" in
+kvm) ACCEL_ARGS=(-accel kvm -cpu host) ;;
+tcg) ACCEL_ARGS=(-accel tcg -cpu max) ;;
+*) log "DLBA_VM_ACCEL must be kvm or tcg, not '$ACCEL'"; exit 2 ;;
+esac
+
 CONSOLE=$RESULTS/console.log
 : >"$CONSOLE"
 start=$(date +%s%N)
 set +e
-"$QEMU" -accel tcg -cpu max -smp "$SMP" -m "$MEM" -nographic -no-reboot \
+"$QEMU" "${ACCEL_ARGS[@]}" -smp "$SMP" -m "$MEM" -nographic -no-reboot \
 	-monitor none -nic none \
 	-kernel "$KIMG" -initrd "$INITRD" -append "$CMDLINE" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -387,6 +416,6 @@ if [ -z "$rc" ]; then
 	[ "$QUIET" = 1 ] && tail -n 40 "$CONSOLE" | tr -d '\r' | sed 's/^/    /' >&2
 	exit 1
 fi
-log "command exit code $rc, VM time ${elapsed}s"
+log "command exit code $rc, VM time ${elapsed}s ($ACCEL)"
 verdict ok
 exit "$rc"

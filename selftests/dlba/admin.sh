@@ -16,9 +16,9 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # listings, 4 dump checks, per-netns, set, set addr, del, save/load,
-# dump consistency, stats, flush
+# dump consistency, stats, rates and active buckets, flush
 # shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
-PLAN=13
+PLAN=14
 
 dlba_setup
 
@@ -48,6 +48,36 @@ k=$(lbctl -j server list "$V4")
 	fail "server bucket counts disagree with the bucket summary"
 [ "$(jq '[.[].stats.packets] | add' <<<"$k")" -gt 0 ] || fail "server packet counters are zero"
 log_test "dlba: service/server listings show what was configured"
+
+# stats --rate while clients connect; buckets --summary's ACTIVE column
+# (a packet within the timeout) empties when the timeout passes, while
+# the assignment stays
+# rate_seen: one --rate reading over 1 s (into $r) saw packets
+# shellcheck disable=SC2317 # called through wait_for
+rate_seen() {
+	r=$(lbctl -j stats "$V4" --rate --interval 1s) &&
+		[ "$(jq .interval_ms <<<"$r")" -ge 1000 ] && [ "$(jq .per_second.packets <<<"$r")" -gt 0 ]
+}
+# clients in batches of 5 until the flag file goes (none left running after)
+touch "$TESTDIR/rate.on"
+(while [ -e "$TESTDIR/rate.on" ]; do http_many 4 5 / >/dev/null 2>&1; done) &
+hm=$!
+# they start slowly in a loaded VM: readings until one sees them
+wait_for 40 rate_seen
+check_err $? "no packets per second while clients connect: $r"
+rm -f "$TESTDIR/rate.on"
+wait "$hm"
+sm=$(summary "$V4")
+[ "$(jq '[.active[]] | add' <<<"$sm")" -gt 0 ] || fail "no active bucket right after traffic: $sm"
+[ "$(jq '[.servers | to_entries[] | select(.value < 0)] | length' <<<"$sm")" = 0 ] || fail "bad summary: $sm"
+owned=$(jq -c .servers <<<"$sm")
+run_cmd lbctl service set "$V4" --timeout 1
+sleep 1.5
+sm=$(summary "$V4")
+[ "$(jq '[.active[]] | add' <<<"$sm")" = 0 ] || fail "buckets still active past a 1 s timeout: $sm"
+[ "$(jq -c .servers <<<"$sm")" = "$owned" ] || fail "assignment changed by the timeout alone: $sm"
+run_cmd lbctl service set "$V4" --timeout 300
+log_test "dlba: stats --rate ($(jq -c .per_second <<<"$r")) and buckets --summary ACTIVE"
 
 # ------------------------------------------------------------- /dev/dlba
 d=$(lbctl -j dump services)

@@ -20,15 +20,16 @@ namespace {
 int buckets_show(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl buckets SVC [--summary]");
-    cl.options()("summary", "per-server bucket counts and the table version");
+    cl.options()("summary",
+                 "per server: buckets owned, their share, those active within the timeout");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
     ServiceKey key = parse_service(cl.words()[0]);
     bool summary = cl.flag("summary");
-    BucketTable table = ctx.backend().buckets(key, !summary);
+    BucketTable table = ctx.backend().buckets(key, true);
     if (summary) {
-        auto s = output::summarize(table);
+        auto s = output::summarize(table, ctx.backend().service(key).timeout);
         if (ctx.json())
             output::print_json(ctx.out(), output::summary_json(key, s));
         else

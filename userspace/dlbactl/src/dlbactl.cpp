@@ -38,7 +38,7 @@ constexpr std::array kCommands{
             "buckets save SVC -o FILE\n"
             "buckets load SVC -i FILE"},
     Command{"panic", panic_main, "panic on|off SVC"},
-    Command{"stats", stats_main, "stats [SVC]"},
+    Command{"stats", stats_main, "stats [SVC] [--rate [--interval SEC]]"},
     Command{"flush", flush_main, "flush"},
     Command{"apply", apply_main, "apply -f FILE [--dry-run | --check]"},
     Command{"save", save_main, "save [-o FILE]"},

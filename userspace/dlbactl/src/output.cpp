@@ -147,16 +147,25 @@ void print_buckets_json(std::ostream& out, const ServiceKey& key, const BucketTa
     out << "]}\n";
 }
 
-BucketSummary summarize(const BucketTable& t)
+BucketSummary summarize(const BucketTable& t, std::optional<uint32_t> timeout)
 {
     BucketSummary s;
     s.version = t.version;
     s.count = t.count;
-    for (uint32_t id : t.assign) {
-        if (id == 0)
+    const bool idle = timeout && t.idle_ms.size() == t.assign.size();
+    if (idle)
+        s.timeout = timeout;
+    for (size_t i = 0; i < t.assign.size(); i++) {
+        const uint32_t id = t.assign[i];
+        if (id == 0) {
             s.unassigned++;
-        else
-            s.per_server[id]++;
+            continue;
+        }
+        s.per_server[id]++;
+        if (idle && uint64_t{t.idle_ms[i]} < uint64_t{*timeout} * 1000)
+            s.active[id]++;
+        else if (idle)
+            s.active.try_emplace(id, 0);
     }
     return s;
 }
@@ -166,11 +175,19 @@ json summary_json(const ServiceKey& key, const BucketSummary& s)
     json servers = json::object();
     for (const auto& [id, n] : s.per_server)
         servers[std::to_string(id)] = n;
-    return json{{"service", format_service(key)},
-                {"version", s.version},
-                {"count", s.count},
-                {"unassigned", s.unassigned},
-                {"servers", std::move(servers)}};
+    json j{{"service", format_service(key)},
+           {"version", s.version},
+           {"count", s.count},
+           {"unassigned", s.unassigned},
+           {"servers", std::move(servers)}};
+    if (s.timeout) {
+        json active = json::object();
+        for (const auto& [id, n] : s.active)
+            active[std::to_string(id)] = n;
+        j["timeout"] = *s.timeout;
+        j["active"] = std::move(active);
+    }
+    return j;
 }
 
 void print_services(std::ostream& out, const std::vector<ServiceInfo>& services)
@@ -243,17 +260,33 @@ void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& 
 
 void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& s)
 {
-    out << "Service " << format_service(key) << "  version " << s.version << "  buckets " << s.count
-        << '\n';
+    out << "Service " << format_service(key) << "  version " << s.version << "  buckets "
+        << s.count;
+    if (s.timeout)
+        out << "  timeout " << *s.timeout << "s (ACTIVE: a packet within it)";
+    out << '\n';
     auto share = [&](uint64_t n) {
         char buf[32];
         std::snprintf(buf, sizeof(buf), "%.1f%%", s.count ? 100.0 * double(n) / s.count : 0.0);
         return std::string(buf);
     };
-    TablePrinter t({"SERVER", "BUCKETS", "SHARE"});
-    for (const auto& [id, n] : s.per_server)
-        t.add_row({std::to_string(id), std::to_string(n), share(n)});
-    t.add_row({"unassigned", std::to_string(s.unassigned), share(s.unassigned)});
+    std::vector<std::string> head = {"SERVER", "BUCKETS", "SHARE"};
+    if (s.timeout)
+        head.emplace_back("ACTIVE");
+    TablePrinter t(head);
+    for (const auto& [id, n] : s.per_server) {
+        std::vector<std::string> row = {std::to_string(id), std::to_string(n), share(n)};
+        if (s.timeout) {
+            auto a = s.active.find(id);
+            row.push_back(std::to_string(a == s.active.end() ? 0 : a->second));
+        }
+        t.add_row(row);
+    }
+    std::vector<std::string> last = {"unassigned", std::to_string(s.unassigned),
+                                     share(s.unassigned)};
+    if (s.timeout)
+        last.emplace_back("-");
+    t.add_row(last);
     t.print(out);
 }
 
@@ -275,6 +308,47 @@ void print_stats(std::ostream& out, const Stats& s, const std::optional<uint32_t
 void print_json(std::ostream& out, const json& doc)
 {
     out << doc.dump() << '\n';
+}
+
+Stats rates(const Stats& before, const Stats& after, double seconds)
+{
+    auto rate = [seconds](const std::optional<uint64_t>& a, const std::optional<uint64_t>& b) {
+        std::optional<uint64_t> r;
+        // A counter that went down was reset meanwhile (module reloaded): no rate.
+        if (a && b && *b >= *a && seconds > 0)
+            r = static_cast<uint64_t>(static_cast<double>(*b - *a) / seconds + 0.5);
+        return r;
+    };
+    Stats r;
+    r.packets = rate(before.packets, after.packets);
+    r.bytes = rate(before.bytes, after.bytes);
+    r.new_assign = rate(before.new_assign, after.new_assign);
+    r.reassign = rate(before.reassign, after.reassign);
+    r.noserver = rate(before.noserver, after.noserver);
+    r.errors = rate(before.errors, after.errors);
+    r.replies = rate(before.replies, after.replies);
+    return r;
+}
+
+json rates_json(const Stats& r, double seconds)
+{
+    return json{{"interval_ms", static_cast<uint64_t>(seconds * 1000 + 0.5)},
+                {"per_second", stats_json(r)}};
+}
+
+void print_rates(std::ostream& out, const Stats& r, double seconds)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.2f", seconds);
+    TablePrinter t({"COUNTER", std::string("PER SECOND (over ") + buf + " s)"});
+    t.add_row({"packets", num(r.packets)});
+    t.add_row({"bits", r.bytes ? std::to_string(*r.bytes * 8) : "-"});
+    t.add_row({"new_assign", num(r.new_assign)});
+    t.add_row({"reassign", num(r.reassign)});
+    t.add_row({"noserver", num(r.noserver)});
+    t.add_row({"errors", num(r.errors)});
+    t.add_row({"replies", num(r.replies)});
+    t.print(out);
 }
 
 } // namespace dlba::ctl::output

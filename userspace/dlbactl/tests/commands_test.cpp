@@ -1,6 +1,7 @@
 // Whole command lines through run_dlbactl() against the fake kernel:
 // argument handling, exit status, error text and the -j JSON shapes.
 #include "dlba/ctl/commands.h"
+#include "dlba/ctl/output.h"
 #include "dlba/ctl/parse.h"
 #include "fake_backend.h"
 
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -431,6 +433,41 @@ TEST_F(CommandsTest, StatsJsonShapes)
     EXPECT_THAT(out.str(), HasSubstr("services"));
 }
 
+// stats --rate: two readings, the measured time between them; a counter that went down (a
+// reload between the readings) has no rate rather than a huge one.
+TEST_F(CommandsTest, StatsRateDividesByTheMeasuredInterval)
+{
+    Stats a, b;
+    a.packets = 100;
+    b.packets = 350;
+    a.bytes = 1000;
+    b.bytes = 500;
+    a.new_assign = 0;
+    b.new_assign = 5;
+    Stats r = output::rates(a, b, 0.5);
+    EXPECT_EQ(r.packets, 500u);
+    EXPECT_FALSE(r.bytes);
+    EXPECT_EQ(r.new_assign, 10u);
+    EXPECT_FALSE(r.errors);
+
+    populate();
+    fake.packets_per_read = 100;
+    const auto t0 = std::chrono::steady_clock::now();
+    json j = run_json({"-j", "stats", "10.0.0.10:80/tcp", "--rate", "--interval", "200ms"});
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200));
+    ASSERT_TRUE(j.contains("interval_ms"));
+    EXPECT_GE(j["interval_ms"].get<int>(), 200);
+    // 100 packets in ~0.2 s
+    EXPECT_GE(j["per_second"]["packets"].get<int>(), 300);
+    EXPECT_LE(j["per_second"]["packets"].get<int>(), 500);
+    ASSERT_EQ(run({"stats", "--rate", "--interval", "100ms"}), 0) << err.str();
+    EXPECT_THAT(out.str(), HasSubstr("PER SECOND"));
+    EXPECT_EQ(run({"stats", "--interval", "1s"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("--interval goes with --rate"));
+    EXPECT_EQ(run({"stats", "--rate", "--interval", "10ms"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("invalid --interval"));
+}
+
 TEST_F(CommandsTest, BucketsJsonShapes)
 {
     populate();
@@ -439,6 +476,7 @@ TEST_F(CommandsTest, BucketsJsonShapes)
     for (size_t i = 0; i < 16; i++)
         table.assign[i] = i < 10 ? 1 : (i < 14 ? 2 : 0);
     table.idle_ms[3] = 1500;
+    table.idle_ms[4] = 61000; // past the service's 60 s timeout: not active
 
     json all = run_json({"-j", "buckets", "10.0.0.10:80/tcp"});
     EXPECT_EQ(all["service"], "10.0.0.10:80/tcp");
@@ -453,6 +491,8 @@ TEST_F(CommandsTest, BucketsJsonShapes)
     EXPECT_EQ(sum["count"], 16);
     EXPECT_EQ(sum["unassigned"], 2);
     EXPECT_EQ(sum["servers"], (json{{"1", 10}, {"2", 4}}));
+    EXPECT_EQ(sum["timeout"], 60);
+    EXPECT_EQ(sum["active"], (json{{"1", 9}, {"2", 4}}));
 
     ASSERT_EQ(run({"buckets", "10.0.0.10:80/tcp", "--summary"}), 0);
     EXPECT_THAT(out.str(), HasSubstr("version 7"));

@@ -64,6 +64,11 @@ ServiceInfo FakeBackend::service(const ServiceKey& key)
     Svc& s = find(key);
     s.info.nservers = static_cast<uint32_t>(s.servers.size());
     s.info.version = s.table.version;
+    if (packets_per_read) {
+        s.info.stats.packets = s.info.stats.packets.value_or(0) + packets_per_read;
+        s.info.stats.bytes = s.info.stats.bytes.value_or(0) + 100 * packets_per_read;
+        s.info.stats.new_assign = s.info.stats.new_assign.value_or(0) + packets_per_read / 10;
+    }
     return s.info;
 }
 

@@ -48,6 +48,8 @@ public:
     void refuse(std::string prefix, int error, std::string extack);
     // The requests refused that way.
     std::vector<std::string> refused;
+    // Added to a service's counters at each read of it: traffic between two readings.
+    std::uint64_t packets_per_read = 0;
 
     struct Svc {
         ServiceInfo info;

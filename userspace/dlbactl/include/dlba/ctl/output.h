@@ -31,8 +31,13 @@ struct BucketSummary {
     uint32_t count = 0;
     uint64_t unassigned = 0;
     std::map<uint32_t, uint64_t> per_server; // server id -> buckets
+    // With the idle times: the buckets that saw a packet within the service timeout (their
+    // clients are live; the others may move to another server on their next packet).
+    std::optional<uint32_t> timeout; // seconds
+    std::map<uint32_t, uint64_t> active;
 };
-BucketSummary summarize(const BucketTable& table);
+// `timeout` (seconds) counts the active buckets when the table has its idle times.
+BucketSummary summarize(const BucketTable& table, std::optional<uint32_t> timeout = std::nullopt);
 nlohmann::ordered_json summary_json(const ServiceKey& key, const BucketSummary& summary);
 
 void print_services(std::ostream& out, const std::vector<ServiceInfo>& services);
@@ -43,6 +48,11 @@ void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
 void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& table);
 void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& summary);
 void print_stats(std::ostream& out, const Stats& stats, const std::optional<uint32_t>& services);
+// Per-second rates of each counter between two readings `seconds` apart (ipvsadm --rate);
+// new_assign/s is new clients per second (each takes a bucket).
+Stats rates(const Stats& before, const Stats& after, double seconds);
+nlohmann::ordered_json rates_json(const Stats& rates, double seconds);
+void print_rates(std::ostream& out, const Stats& rates, double seconds);
 
 // A JSON document on one line (like ip -j), newline-terminated.
 void print_json(std::ostream& out, const nlohmann::ordered_json& doc);

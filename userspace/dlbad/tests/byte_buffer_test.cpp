@@ -141,5 +141,23 @@ TEST(ByteBuffer, ShrinkGivesTheMemoryBackWhenDrained)
     EXPECT_EQ(b.allocated(), 4096u);
 }
 
+// A connection following a reload between requests: bytes held stay, the new capacity bounds what
+// is read next.
+TEST(ByteBuffer, NewCapacityKeepsBytesAndBoundsTheNextReads)
+{
+    ByteBuffer b(8);
+    b.append("abcdef");
+    b.set_capacity(4);
+    EXPECT_EQ(b.view(), "abcdef");
+    EXPECT_TRUE(b.full());
+    std::size_t len = 0;
+    EXPECT_EQ(b.writable_ptr(len), nullptr);
+    b.set_capacity(10);
+    EXPECT_EQ(b.space(), 4u);
+    len = 0;
+    ASSERT_NE(b.writable_ptr(len), nullptr);
+    EXPECT_LE(len, 4u);
+}
+
 } // namespace
 } // namespace dlba::dlbad

@@ -83,8 +83,33 @@ void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime>
         listeners_ = std::move(next); // listeners of removed addresses close here
         runtime_ = std::move(runtime);
         max_connections_ = max_connections;
+        // Open connections follow the new generation between requests.
+        std::vector<ClientConnection*> all;
+        all.reserve(conns_.size());
+        for (auto& [p, c] : conns_)
+            all.push_back(p);
+        for (auto* c : all)
+            if (conns_.count(c))
+                c->reloaded();
         resume_accepting();
     });
+}
+
+std::uint64_t Worker::generation() const
+{
+    return runtime_ ? runtime_->generation() : 0;
+}
+
+std::shared_ptr<const VirtualService> Worker::successor(const VirtualService& service) const
+{
+    if (!runtime_)
+        return nullptr;
+    for (const auto& s : runtime_->services())
+        if (s.get() == &service ||
+            (s->name() == service.name() && s->config().listen == service.config().listen &&
+             (s->tls() != nullptr) == (service.tls() != nullptr)))
+            return s;
+    return nullptr;
 }
 
 void Worker::drain()

@@ -44,6 +44,8 @@ public:
     void join();
     // Thread-safe.  Installs the listeners of a configuration generation: sockets already
     // listened on are kept (no connection queued on them is lost), others opened or closed.
+    // Open connections follow it from their next request (successor()): idle ones at once, busy
+    // ones when their current request ends.
     void apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime,
                std::size_t max_connections);
     // Thread-safe.  Stop accepting; close connections as they become idle.
@@ -69,6 +71,9 @@ public:
     BackendIdlePool& idle_pool() override { return idle_; }
     void connection_closed(ClientConnection& conn) noexcept override;
     [[nodiscard]] bool draining() const override { return draining_; }
+    [[nodiscard]] std::uint64_t generation() const override;
+    [[nodiscard]] std::shared_ptr<const VirtualService>
+    successor(const VirtualService& service) const override;
 
     // For Listener
     [[nodiscard]] bool can_accept() const noexcept

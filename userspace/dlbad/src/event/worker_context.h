@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 namespace dlba::dlbad {
 
 class BackendIdlePool;
 class ClientConnection;
 class EventLoop;
+class VirtualService;
 
 // What a client connection needs from the worker thread that runs it.
 class WorkerContext {
@@ -21,6 +23,15 @@ public:
     virtual void connection_closed(ClientConnection& conn) noexcept = 0;
     // The daemon is stopping: connections close when idle.
     [[nodiscard]] virtual bool draining() const = 0;
+    // The configuration generation this worker runs (0 before the first): a connection compares
+    // it with the one it last checked before each request.
+    [[nodiscard]] virtual std::uint64_t generation() const = 0;
+    // The service of the current generation that takes over a connection of `service` from its
+    // next request: the one of the same name, listening on the same address, with TLS if and only
+    // if `service` has it (`service` itself if it is current).  nullptr if there is none (the
+    // service was removed, moved or changed protocol): the connection closes between requests.
+    [[nodiscard]] virtual std::shared_ptr<const VirtualService>
+    successor(const VirtualService& service) const = 0;
 
 protected:
     ~WorkerContext() = default;

@@ -81,6 +81,7 @@ public:
     // Held bytes (sent or not).
     [[nodiscard]] std::size_t held() const noexcept { return buf_.size(); }
     [[nodiscard]] std::size_t capacity() const noexcept { return buf_.capacity(); }
+    void set_capacity(std::size_t capacity) noexcept { buf_.set_capacity(capacity); }
 
     // Drop everything (next request); the memory goes too when `release`.
     void reset(bool release) noexcept;

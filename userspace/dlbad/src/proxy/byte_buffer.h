@@ -23,6 +23,9 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return end_ - begin_; }
     [[nodiscard]] bool empty() const noexcept { return begin_ == end_; }
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    // A new soft capacity (a connection following a reload between requests): bytes held stay,
+    // even beyond it; only what is read next is bounded by it.
+    void set_capacity(std::size_t capacity) noexcept { capacity_ = capacity; }
     [[nodiscard]] bool full() const noexcept { return size() >= capacity_; }
     // Room left below the capacity.
     [[nodiscard]] std::size_t space() const noexcept { return full() ? 0 : capacity_ - size(); }

@@ -59,9 +59,10 @@ ClientConnection::ClientConnection(WorkerContext& worker, UniqueFd fd, const Soc
       response_(*svc_),
       client_timer_([this] { contained([this] { on_client_timer(); }); })
 {
-    if (svc_->tls())
+    if (svc_->tls()) {
         transport_ = std::make_unique<TlsTransport>(svc_->tls()->get(), fd_.get());
-    else
+        tls_svc_ = svc_;
+    } else
         transport_ = std::make_unique<PlainTransport>(fd_.get());
     auto& st = svc_->stats();
     st.connections.fetch_add(1, std::memory_order_relaxed);
@@ -270,6 +271,9 @@ bool ClientConnection::read_client()
 bool ClientConnection::process_input()
 {
     if (state_ == State::ReadHead) {
+        // A new request (or the wait for one) runs under the current configuration generation.
+        if (!request_started_ && generation_ != worker_.generation() && !follow_generation())
+            return true; // its service was removed: closing
         if (in_.empty()) {
             if (client_eof_ || draining_) {
                 // Between requests: a clean end of the connection.
@@ -972,6 +976,50 @@ void ClientConnection::drain()
         begin_close();
         contained([this] { drive(); });
     }
+}
+
+void ClientConnection::reloaded()
+{
+    contained([this] {
+        if (state_ == State::ReadHead && !request_started_ && !backend_) {
+            drive(); // between requests: follows (or closes) now
+            return;
+        }
+        // Busy (or still in the TLS handshake): it follows at its next request.  If there is
+        // nothing to follow, the response in progress says Connection: close (if its head has
+        // not gone out yet) and the connection closes after it, as when draining.
+        if (state_ != State::Handshake && state_ != State::Closing && state_ != State::Closed &&
+            !worker_.successor(*svc_))
+            draining_ = true;
+    });
+}
+
+bool ClientConnection::follow_generation()
+{
+    generation_ = worker_.generation();
+    auto next = worker_.successor(*svc_);
+    if (!next) {
+        DLBAD_LOG(LogLevel::Debug, "%s: %s: service removed by a reload: connection closed",
+                  svc_->name().c_str(), peer_.to_string().c_str());
+        begin_close();
+        return false;
+    }
+    if (next == svc_)
+        return true;
+    // Every counter stays balanced: the open connection moves from one service object to the
+    // other (they share their statistics when the name is the same, so this nets to nothing).
+    svc_->stats().active_connections.fetch_sub(1, std::memory_order_relaxed);
+    next->stats().active_connections.fetch_add(1, std::memory_order_relaxed);
+    svc_ = std::move(next);
+    // The new limits bound what is read from now on; bytes already held stay.
+    const auto& l = svc_->config().limits;
+    in_.set_capacity(input_capacity(l));
+    out_.set_capacity(l.buffer_bytes);
+    spool_.set_capacity(l.request_buffer_bytes);
+    parser_ = RequestParser(svc_->request_limits());
+    response_.rebind(*svc_);
+    in_dirty_ = !in_.empty();
+    return true;
 }
 
 void ClientConnection::update_client_timer()

@@ -42,6 +42,9 @@ class WorkerContext;
 //     cookie injection and hop-by-hop fields, body framed by the core's BodyFramer, the back-end
 //     read only while the client's output buffer has room);
 //   * close the back-end connection (or park it for reuse), then the next pipelined request.
+// Each request runs under one configuration generation: before it starts, the connection moves to
+// the worker's current generation (follow_generation(); a reload never changes a request in
+// flight).  A TLS session stays the one negotiated at accept.
 // Sockets are edge-triggered: readiness flags are kept here and cleared on EAGAIN.
 class ClientConnection final : public EventHandler, public BackendEvents {
 public:
@@ -62,6 +65,10 @@ public:
 
     // The daemon is stopping: close now if between requests, else after the current response.
     void drain();
+    // The worker installed a new configuration generation: an idle connection follows it now (or
+    // closes, if its service is gone), a busy one when its current request ends (and that
+    // request's response is its last if its service is gone).
+    void reloaded();
     [[nodiscard]] bool closed() const noexcept { return state_ == State::Closed; }
 
 private:
@@ -114,12 +121,18 @@ private:
     void on_client_timer();
     void backend_timeout(BackendConnection& conn);
     void reset_request();
+    // Between requests: the worker's current generation's service takes over (buffers and parsers
+    // follow its limits), or the connection closes (false) if there is none.
+    bool follow_generation();
     [[nodiscard]] bool wants_client_input() const;
 
     WorkerContext& worker_;
     UniqueFd fd_;
     SocketAddress peer_;
-    std::shared_ptr<const VirtualService> svc_;
+    std::shared_ptr<const VirtualService> svc_; // the generation of the current/next request
+    std::uint64_t generation_ = 0; // the worker generation svc_ was last checked against
+    // TLS: the service whose context made this session, kept alive as long as the session.
+    std::shared_ptr<const VirtualService> tls_svc_;
     std::unique_ptr<Transport> transport_;
     std::shared_ptr<bool> alive_; // for EventLoop::later() callbacks
     bool heavy_queued_ = false;   // drive() waits in the loop's heavy queue (handshake)

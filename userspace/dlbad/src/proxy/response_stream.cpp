@@ -15,10 +15,17 @@
 namespace dlba::dlbad {
 
 ResponseStream::ResponseStream(const VirtualService& svc)
-    : svc_(svc),
+    : svc_(&svc),
       parser_(svc.response_limits()),
       in_(svc.config().limits.max_response_header_bytes + 4096)
 {}
+
+void ResponseStream::rebind(const VirtualService& svc) noexcept
+{
+    svc_ = &svc;
+    parser_ = ResponseParser(svc.response_limits());
+    in_.set_capacity(svc.config().limits.max_response_header_bytes + 4096);
+}
 
 void ResponseStream::begin(const Backend& server, Clock::time_point dispatched_at)
 {
@@ -73,7 +80,7 @@ ResponseStream::Step ResponseStream::read_head(BackendConnection& conn, ByteBuff
         progress = true;
         if (r.drained && !conn.peer_closed)
             conn.readable = false;
-        conn.arm(svc_.config().timeouts.backend_response);
+        conn.arm(svc_->config().timeouts.backend_response);
         return parse_head(out, facts);
     }
     if (r.status == IoStatus::WouldBlock) {
@@ -98,7 +105,7 @@ ResponseStream::Step ResponseStream::relay_body(BackendConnection& conn, ByteBuf
     if (step.bytes) {
         count_out(step.bytes);
         progress = true;
-        conn.arm(svc_.config().timeouts.backend_response);
+        conn.arm(svc_->config().timeouts.backend_response);
     }
     if (step.extra)
         reusable_ = false; // bytes beyond the response: never reuse
@@ -122,7 +129,7 @@ ResponseStream::Step ResponseStream::parse_head(ByteBuffer& out, const RequestFa
         if (r.need_more())
             return Step::kMore;
         if (r.error()) {
-            DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_.name().c_str(),
+            DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
                       server_->address().to_string().c_str(), static_cast<int>(r.reason.size()),
                       r.reason.data());
             return Step::kUnparsable;
@@ -176,7 +183,7 @@ ResponseStream::Step ResponseStream::final_head(const ResponseHead& head, std::s
             DLBAD_LOG(LogLevel::Warning,
                       "%s: %s answered an HTTP/1.0 request with a transfer coding other than "
                       "chunked (502)",
-                      svc_.name().c_str(), server_->address().to_string().c_str());
+                      svc_->name().c_str(), server_->address().to_string().c_str());
             return Step::kUnusable;
         }
     }
@@ -198,8 +205,8 @@ ResponseStream::Step ResponseStream::final_head(const ResponseHead& head, std::s
         facts.backend_keep_alive && head.keep_alive() && framing.kind != BodyKind::kUntilClose;
 
     ResponseContext rc;
-    rc.injector = svc_.injector();
-    rc.codec = svc_.codec();
+    rc.injector = svc_->injector();
+    rc.codec = svc_->codec();
     rc.server_key = server_->key();
     rc.reissue = facts.reissue_cookie;
     rc.keep_alive = keep_alive_after_;
@@ -212,7 +219,7 @@ ResponseStream::Step ResponseStream::final_head(const ResponseHead& head, std::s
     out.append(head_out);
     head_done_ = true;
     in_.consume(length);
-    body_.emplace(framing, svc_.response_limits(), false);
+    body_.emplace(framing, svc_->response_limits(), false);
     if (dechunk)
         body_->set_output(ChunkedOutput::kPayload);
     parser_.reset();
@@ -247,14 +254,14 @@ void ResponseStream::resume(BackendConnection& conn)
 {
     if (paused_) {
         paused_ = false;
-        conn.arm(svc_.config().timeouts.backend_response);
+        conn.arm(svc_->config().timeouts.backend_response);
     }
 }
 
 void ResponseStream::count_out(std::size_t bytes) const noexcept
 {
     server_->stats().bytes_out.fetch_add(bytes, std::memory_order_relaxed);
-    svc_.stats().bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+    svc_->stats().bytes_out.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 } // namespace dlba::dlbad

@@ -51,6 +51,9 @@ public:
     };
 
     explicit ResponseStream(const VirtualService& svc);
+    // Between requests (after end()): the connection follows a reload to `svc`, another
+    // generation's service; its limits and rules apply from the next response on.
+    void rebind(const VirtualService& svc) noexcept;
 
     // A new attempt of the request, at `server`: nothing of an earlier attempt is kept.
     void begin(const Backend& server, Clock::time_point dispatched_at);
@@ -95,7 +98,7 @@ private:
     void resume(BackendConnection& conn);
     void count_out(std::size_t bytes) const noexcept;
 
-    const VirtualService& svc_;
+    const VirtualService* svc_; // never null; the connection's service (it outlives this)
     const Backend* server_ = nullptr;
     Clock::time_point dispatched_at_{};
 

@@ -23,8 +23,9 @@ namespace dlba::dlbad {
 class StatsRegistry;
 
 // One virtual service of one configuration generation, shared (const) by every worker thread.
-// Connections accepted under a generation keep it alive until they close, so a reload never
-// changes the rules under an established connection.
+// A connection holds the service of its current request, so a reload never changes the rules
+// under a request in flight; its next request moves to the same service of the new generation
+// (Worker::successor()).
 class VirtualService {
 public:
     // Throws ConfigError (TLS material, core library rejections) naming the service's line.

@@ -125,5 +125,34 @@ TEST_F(IdlePoolTest, UnreadBytesAtParkTimeAreNotPooled)
     EXPECT_EQ(stats_->idle_discarded, 1u);
 }
 
+// A reload whose configuration no longer sends new sessions to a server (removed, disabled,
+// weight 0): its parked connections close at once, and one released to the pool afterwards (a
+// request of the previous generation finishing on it) is closed instead of parked.  Servers that
+// stay keep theirs.
+TEST_F(IdlePoolTest, ReloadDropsConnectionsToServersNoLongerInUse)
+{
+    auto other = std::make_shared<BackendStats>(); // a server that stays
+    UniqueFd srv_gone, srv_kept, srv_late;
+    pool_.put(connect(srv_gone), 4, 10s);
+    int err = 0;
+    auto kept = BackendConnection::open(loop_, addr_, other, nullptr, err);
+    ASSERT_TRUE(kept) << err;
+    srv_kept = UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    kept->connected = true;
+    auto* kept_raw = kept.get();
+    pool_.put(std::move(kept), 4, 10s);
+    ASSERT_EQ(pool_.size(), 2u);
+
+    pool_.retain({other.get()});
+    EXPECT_EQ(pool_.size(), 1u);
+    EXPECT_EQ(pool_.take(stats_.get()), nullptr);
+    pool_.put(connect(srv_late), 4, 10s); // released after the reload: closed, not parked
+    EXPECT_EQ(pool_.size(), 1u);
+    EXPECT_EQ(pool_.take(stats_.get()), nullptr);
+    EXPECT_EQ(pool_.take(other.get()).get(), kept_raw);
+    EXPECT_EQ(pool_.size(), 0u);
+    EXPECT_EQ(stats_->idle_discarded, 0u); // closed by the reload, not found unusable
+}
+
 } // namespace
 } // namespace dlba::dlbad

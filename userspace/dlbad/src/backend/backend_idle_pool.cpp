@@ -18,6 +18,14 @@ void BackendIdlePool::put(std::unique_ptr<BackendConnection> conn, std::size_t m
         discard(std::move(conn));
         return;
     }
+    if (restricted_ && !allowed_.contains(conn->stats().get())) {
+        // A server the current configuration no longer sends new sessions to (a request of the
+        // previous generation finished on it): close rather than park.
+        conn->set_owner(nullptr);
+        conn->disarm();
+        loop_.retire(std::move(conn));
+        return;
+    }
     conn->set_owner(this);
     conn->readable = false; // the response was consumed to its end; new input means close/garbage
     std::vector<std::unique_ptr<BackendConnection>>* slot = nullptr;
@@ -69,6 +77,24 @@ void BackendIdlePool::discard(std::unique_ptr<BackendConnection> conn) noexcept
     conn->set_owner(nullptr);
     conn->disarm();
     loop_.retire(std::move(conn));
+}
+
+void BackendIdlePool::retain(std::unordered_set<const BackendStats*> servers) noexcept
+{
+    allowed_ = std::move(servers);
+    restricted_ = true;
+    for (auto it = idle_.begin(); it != idle_.end();) {
+        if (allowed_.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        for (auto& conn : it->second) {
+            conn->set_owner(nullptr);
+            conn->disarm();
+            loop_.retire(std::move(conn));
+        }
+        it = idle_.erase(it);
+    }
 }
 
 std::size_t BackendIdlePool::size() const noexcept

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "backend/backend_connection.h"
@@ -30,6 +31,12 @@ public:
     // Most recently used quiet idle connection to this server, or nullptr.
     std::unique_ptr<BackendConnection> take(const BackendStats* server);
     [[nodiscard]] std::size_t size() const noexcept;
+    // A configuration generation was installed: only connections to these servers (those that
+    // take new sessions in it) may be parked and handed out from now on.  Parked connections to
+    // any other server (removed, disabled, weight 0) close now, and one to such a server that a
+    // request of the previous generation releases later is closed, not parked.  Until the first
+    // call every server is allowed.
+    void retain(std::unordered_set<const BackendStats*> servers) noexcept;
 
     void on_backend_events(BackendConnection& conn, std::uint32_t events) override;
     void on_backend_timeout(BackendConnection& conn) override;
@@ -41,6 +48,8 @@ private:
 
     EventLoop& loop_;
     std::map<const BackendStats*, std::vector<std::unique_ptr<BackendConnection>>> idle_;
+    std::unordered_set<const BackendStats*> allowed_;
+    bool restricted_ = false;
 };
 
 } // namespace dlba::dlbad

@@ -6,6 +6,7 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <unordered_set>
 
 #include "process/logger.h"
 #include "process/runtime.h"
@@ -83,6 +84,14 @@ void Worker::apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime>
         listeners_ = std::move(next); // listeners of removed addresses close here
         runtime_ = std::move(runtime);
         max_connections_ = max_connections;
+        // Idle back-end connections only to servers that take new sessions (a draining server
+        // keeps its persistent sessions, on fresh connections).
+        std::unordered_set<const BackendStats*> usable;
+        for (const auto& p : runtime_->pools())
+            for (const auto& s : p->servers())
+                if (s.config().enabled && s.config().weight > 0)
+                    usable.insert(&s.stats());
+        idle_.retain(std::move(usable));
         // Open connections follow the new generation between requests.
         std::vector<ClientConnection*> all;
         all.reserve(conns_.size());

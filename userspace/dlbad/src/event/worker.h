@@ -45,7 +45,8 @@ public:
     // Thread-safe.  Installs the listeners of a configuration generation: sockets already
     // listened on are kept (no connection queued on them is lost), others opened or closed.
     // Open connections follow it from their next request (successor()): idle ones at once, busy
-    // ones when their current request ends.
+    // ones when their current request ends.  Parked back-end connections to servers that take
+    // no new sessions in it are closed.
     void apply(std::vector<Binding> bindings, std::shared_ptr<const Runtime> runtime,
                std::size_t max_connections);
     // Thread-safe.  Stop accepting; close connections as they become idle.

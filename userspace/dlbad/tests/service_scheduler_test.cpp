@@ -47,12 +47,11 @@ struct Env {
     std::optional<ScheduleDecision> pick(const ScheduleKeys& k, std::vector<bool> tried = {})
     {
         tried.resize(3, false);
-        return sched().pick(k, 0, tried, now, tiebreak++);
+        return sched().pick(k, 0, tried, now);
     }
     StatsRegistry registry;
     Runtime runtime;
     Clock::time_point now = Clock::now();
-    std::uint64_t tiebreak = 0;
 };
 
 TEST(ServiceScheduler, CookieKeyPinsTheServer)
@@ -174,6 +173,38 @@ TEST(ServiceScheduler, LeastConnectionsByWeight)
     EXPECT_EQ(e.pick({})->server, 1u);
 }
 
+// A sequential client (one request at a time, so every server has 0 requests in flight) ties
+// every server on least connections: the tie goes by weight (smooth weighted round robin), not
+// always to the heaviest server (issue 16: 30 of 30 with weights 2:1).  Each worker has its own
+// rotation, used by its thread only.
+TEST(ServiceScheduler, LeastConnectionsTiesFollowTheWeights)
+{
+    Env e("backends:\n  web:\n    servers:\n"
+          "      - {key: 1, addr: 10.0.0.1:80, weight: 2}\n"
+          "      - {key: 2, addr: 10.0.0.2:80, weight: 1}\n"
+          "services:\n  - {name: s, listen: 1.1.1.1:80, backend: web, policy: leastconn}\n",
+          2);
+    std::map<std::size_t, int> picks[2];
+    std::vector<bool> none(2, false);
+    for (int i = 0; i < 30; ++i) {
+        for (unsigned w = 0; w < 2; ++w) {
+            auto d = e.sched().pick({}, w, none, e.now);
+            ASSERT_TRUE(d);
+            ++picks[w][d->server];
+        }
+    }
+    for (unsigned w = 0; w < 2; ++w) {
+        EXPECT_EQ(picks[w][0], 20) << "worker " << w;
+        EXPECT_EQ(picks[w][1], 10) << "worker " << w;
+    }
+    // Fewer requests in flight per weight still wins outright: 3 on weight 2 (1.5 each) against
+    // 1 on weight 1.
+    e.server(0).stats().active_requests = 3;
+    e.server(1).stats().active_requests = 1;
+    for (int i = 0; i < 6; ++i)
+        EXPECT_EQ(e.sched().pick({}, 0, none, e.now)->server, 1u);
+}
+
 TEST(ServiceScheduler, SessionIdSticksAndOnlyAFailedServersSessionsMove)
 {
     Env e(conf("session-id"));
@@ -228,7 +259,7 @@ TEST(ServiceScheduler, UrlHashTablesArePerWorker)
 {
     Env e(conf("url-hash"), 2);
     std::vector<bool> none(3, false);
-    ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, hash64("/a")}, 0, none, e.now, 0));
+    ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, hash64("/a")}, 0, none, e.now));
     EXPECT_EQ(e.sched().tracked_urls(0), 1u);
     EXPECT_EQ(e.sched().tracked_urls(1), 0u);
 }
@@ -250,7 +281,7 @@ TEST(ServiceScheduler, UrlHashBoundIsPerDaemonNotPerWorker)
     }
     std::vector<bool> none(3, false);
     for (std::size_t i = 0; i < urls.size(); ++i)
-        ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, urls[i]}, i % 2, none, e.now, 0));
+        ASSERT_TRUE(e.sched().pick({std::nullopt, std::nullopt, urls[i]}, i % 2, none, e.now));
     EXPECT_EQ(e.sched().tracked_urls(0) + e.sched().tracked_urls(1), 20u);
     EXPECT_EQ(e.sched().url_load(1), 7u);
 }
@@ -264,7 +295,7 @@ TEST(ServiceScheduler, UrlHashBoundHoldsWithConcurrentWorkers)
         std::vector<bool> none(3, false);
         for (int i = 0; i < 3000; ++i) {
             auto h = hash64("/c/" + std::to_string(i * 2 + static_cast<int>(worker)));
-            EXPECT_TRUE(e.sched().pick({std::nullopt, std::nullopt, h}, worker, none, e.now, 0));
+            EXPECT_TRUE(e.sched().pick({std::nullopt, std::nullopt, h}, worker, none, e.now));
         }
     };
     std::thread a(run, 0u), b(run, 1u);
@@ -286,8 +317,8 @@ TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
     std::map<int, std::size_t> where;
     for (int i = 0; i < 300; ++i) {
         auto h = hash64("/agree/" + std::to_string(i));
-        auto a = e.sched().pick({std::nullopt, std::nullopt, h}, 0, none, e.now, 0);
-        auto b = e.sched().pick({std::nullopt, std::nullopt, h}, 1, none, e.now, 0);
+        auto a = e.sched().pick({std::nullopt, std::nullopt, h}, 0, none, e.now);
+        auto b = e.sched().pick({std::nullopt, std::nullopt, h}, 1, none, e.now);
         ASSERT_TRUE(a && b);
         EXPECT_EQ(a->server, b->server) << i;
         where[i] = a->server;
@@ -299,7 +330,7 @@ TEST(ServiceScheduler, UrlHashWorkersShareOneRingAndAgree)
     for (int i = 0; i < 300; ++i) {
         auto h = hash64("/agree/" + std::to_string(i));
         for (unsigned w = 0; w < 2; ++w) {
-            auto d = e.sched().pick({std::nullopt, std::nullopt, h}, w, none, e.now, 0);
+            auto d = e.sched().pick({std::nullopt, std::nullopt, h}, w, none, e.now);
             ASSERT_TRUE(d);
             if (where[i] != 1)
                 EXPECT_EQ(d->server, where[i]) << i;

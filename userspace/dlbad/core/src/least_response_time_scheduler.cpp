@@ -12,13 +12,15 @@ bool eligible(const ServerState& s) noexcept
 } // namespace
 
 std::optional<std::size_t> LeastResponseTimeScheduler::pick(std::span<const ServerState> servers,
-                                                            std::uint64_t tiebreak) const
+                                                            WeightedRoundRobin& ties) const
 {
     // Cold servers are scored as if they were as fast as the fastest warm
     // one: they tie with it when both are idle and win once it has a queue,
     // so every new or recovered server is measured within a few requests.
     // (Scoring them with the mean let the fastest warm server win every
-    // sequential request and starve a cold one of its measurement.)
+    // sequential request and starve a cold one of its measurement; so did
+    // dividing an idle server's score by its weight, which a heavier warm
+    // server then won every time.)
     std::optional<double> fastest;
     for (const ServerState& s : servers) {
         if (eligible(s) && s.responses >= kWarmupSamples &&
@@ -30,12 +32,13 @@ std::optional<std::size_t> LeastResponseTimeScheduler::pick(std::span<const Serv
         const double avg = s.responses >= kWarmupSamples ? s.avg_response_ms : cold_avg;
         // A zero average (sub-resolution timings) still orders by queue length.
         const double per_request = avg > 0.0 ? avg : 1e-6;
-        return per_request * (static_cast<double>(s.open_connections) + 1.0) / s.weight;
+        // open / weight is exactly 0 for an idle server: idle servers of one average tie.
+        return per_request * (1.0 + static_cast<double>(s.open_connections) / s.weight);
     };
 
     std::optional<std::size_t> best;
     double best_score = 0.0;
-    std::size_t ties = 0;
+    std::size_t tied = 0;
     for (std::size_t i = 0; i < servers.size(); ++i) {
         if (!eligible(servers[i]))
             continue;
@@ -43,19 +46,16 @@ std::optional<std::size_t> LeastResponseTimeScheduler::pick(std::span<const Serv
         if (!best || sc < best_score) {
             best = i;
             best_score = sc;
-            ties = 1;
+            tied = 1;
         } else if (sc == best_score) {
-            ++ties;
+            ++tied;
         }
     }
-    if (!best || ties == 1)
+    if (!best || tied == 1)
         return best;
-    std::size_t want = tiebreak % ties;
-    for (std::size_t i = *best; i < servers.size(); ++i) {
-        if (eligible(servers[i]) && score(servers[i]) == best_score && want-- == 0)
-            return i;
-    }
-    return best;
+    return ties.pick(servers, [&](std::size_t i) {
+        return eligible(servers[i]) && score(servers[i]) == best_score;
+    });
 }
 
 } // namespace dlba::dlbad

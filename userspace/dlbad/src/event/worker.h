@@ -68,7 +68,6 @@ public:
     // WorkerContext
     EventLoop& loop() override { return loop_; }
     [[nodiscard]] unsigned worker_index() const override { return index_; }
-    std::uint64_t next_tiebreak() override { return tiebreak_++; }
     BackendIdlePool& idle_pool() override { return idle_; }
     void connection_closed(ClientConnection& conn) noexcept override;
     [[nodiscard]] bool draining() const override { return draining_; }
@@ -105,7 +104,6 @@ private:
     std::atomic<std::size_t> active_{0};
     std::atomic<std::size_t> incoming_{0};
     std::vector<Worker*> peers_; // non-owning: the daemon owns every worker
-    std::uint64_t tiebreak_ = 0;
     bool draining_ = false;
     Timer accept_retry_;
     std::thread thread_;

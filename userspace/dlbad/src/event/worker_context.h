@@ -15,8 +15,6 @@ class WorkerContext {
 public:
     [[nodiscard]] virtual EventLoop& loop() = 0;
     [[nodiscard]] virtual unsigned worker_index() const = 0;
-    // Rotating tie-breaker for the schedulers.
-    virtual std::uint64_t next_tiebreak() = 0;
     virtual BackendIdlePool& idle_pool() = 0;
     // The connection is finished (socket closed): the worker destroys it after this batch.
     // Never fails: it is how a connection closes after an error.

@@ -484,8 +484,7 @@ void ClientConnection::dispatch()
             fail_request(503);
             return;
         }
-        auto decision = svc_->scheduler().pick(keys_, worker_.worker_index(), tried_, loop.now(),
-                                               worker_.next_tiebreak());
+        auto decision = svc_->scheduler().pick(keys_, worker_.worker_index(), tried_, loop.now());
         if (!decision) {
             fail_request(503);
             return;

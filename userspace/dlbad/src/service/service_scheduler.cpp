@@ -4,6 +4,8 @@
 #include <dlbad/least_response_time_scheduler.h>
 #include <dlbad/server_state.h>
 
+#include <algorithm>
+
 namespace dlba::dlbad {
 
 ServiceScheduler::ServiceScheduler(const ServiceConfig& config,
@@ -19,6 +21,8 @@ ServiceScheduler::ServiceScheduler(const ServiceConfig& config,
         new_session_ = std::make_unique<LeastResponseTimeScheduler>();
     else
         new_session_ = std::make_unique<LeastConnectionsScheduler>();
+    for (unsigned i = 0; i < std::max(workers, 1u); ++i)
+        ties_.push_back(std::make_unique<WeightedRoundRobin>());
     if (policy_ == Policy::UrlHash) {
         BoundedLoadTable::Options o;
         o.balance = config.url_hash.load_factor;
@@ -50,7 +54,7 @@ std::size_t ServiceScheduler::url_load(std::uint32_t server_key) const
 }
 
 std::optional<std::size_t> ServiceScheduler::new_session(const std::vector<bool>& avail,
-                                                         std::uint64_t tiebreak) const
+                                                         unsigned worker) const
 {
     const auto& servers = pool_->servers();
     // Small pools: a stack array would do, but pools go up to 1000 servers.
@@ -70,7 +74,7 @@ std::optional<std::size_t> ServiceScheduler::new_session(const std::vector<bool>
         s.available = avail[i];
         states.push_back(s);
     }
-    return new_session_->pick(states, tiebreak);
+    return new_session_->pick(states, *ties_.at(worker));
 }
 
 std::optional<std::size_t> ServiceScheduler::walk(std::uint64_t hash,
@@ -112,7 +116,7 @@ std::optional<std::size_t> ServiceScheduler::url_hash(std::uint64_t hash, unsign
 std::optional<std::size_t> ServiceScheduler::choose(const ScheduleKeys& keys,
                                                     const std::vector<bool>& avail,
                                                     const std::vector<bool>& persist_avail,
-                                                    std::uint64_t tiebreak, bool& persistent) const
+                                                    unsigned worker, bool& persistent) const
 {
     persistent = false;
     switch (policy_) {
@@ -124,27 +128,26 @@ std::optional<std::size_t> ServiceScheduler::choose(const ScheduleKeys& keys,
                 return idx;
             }
         }
-        return new_session(avail, tiebreak);
+        return new_session(avail, worker);
     case Policy::SessionId:
         if (keys.session_hash) {
             auto idx = walk(*keys.session_hash, persist_avail);
             persistent = idx.has_value();
             return idx;
         }
-        return new_session(avail, tiebreak);
+        return new_session(avail, worker);
     case Policy::UrlHash:
         break;
     case Policy::LeastConn:
     case Policy::LeastResponseTime:
-        return new_session(avail, tiebreak);
+        return new_session(avail, worker);
     }
     return std::nullopt;
 }
 
 std::optional<ScheduleDecision> ServiceScheduler::pick(const ScheduleKeys& keys, unsigned worker,
                                                        const std::vector<bool>& excluded,
-                                                       Clock::time_point now,
-                                                       std::uint64_t tiebreak) const
+                                                       Clock::time_point now) const
 {
     const auto& servers = pool_->servers();
     // Per-thread scratch: no allocation per request.
@@ -163,9 +166,9 @@ std::optional<ScheduleDecision> ServiceScheduler::pick(const ScheduleKeys& keys,
         std::optional<std::size_t> idx;
         if (policy_ == Policy::UrlHash)
             idx = keys.url_hash ? url_hash(*keys.url_hash, worker, healthy, avail)
-                                : new_session(avail, tiebreak);
+                                : new_session(avail, worker);
         else
-            idx = choose(keys, avail, persist_avail, tiebreak, persistent);
+            idx = choose(keys, avail, persist_avail, worker, persistent);
         if (!idx)
             return std::nullopt;
         if (servers[*idx].acquire(now, health_))

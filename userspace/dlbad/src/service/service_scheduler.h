@@ -2,6 +2,7 @@
 
 #include <dlbad/bounded_load_table.h>
 #include <dlbad/scheduler.h>
+#include <dlbad/weighted_round_robin.h>
 
 #include <chrono>
 #include <cstdint>
@@ -32,7 +33,8 @@ struct ScheduleDecision {
 // with bounded load, or weighted least connections / least response time for new sessions.
 // Servers already tried for the request (`excluded`) and unavailable servers are skipped; a
 // failed server whose retry is due is probed by one request.  Thread-safe except that the
-// url-hash table is per worker (callers pass their worker index); the workers' tables share
+// rotation among equally good servers (WeightedRoundRobin) and the url-hash table are per worker
+// (callers pass their worker index; no lock, no atomic on them); the workers' url-hash tables share
 // their load accounting (SharedLoads, atomics), so the bounded-load limit holds per daemon, and
 // they share the pool's ring (built once per configuration, read-only): a membership change
 // only changes a table's live mask, it rebuilds no ring.
@@ -46,8 +48,7 @@ public:
 
     [[nodiscard]] std::optional<ScheduleDecision> pick(const ScheduleKeys& keys, unsigned worker,
                                                        const std::vector<bool>& excluded,
-                                                       Clock::time_point now,
-                                                       std::uint64_t tiebreak) const;
+                                                       Clock::time_point now) const;
 
     // Placement of a URL hash in `worker`'s table (tests / introspection).
     [[nodiscard]] std::size_t tracked_urls(unsigned worker) const;
@@ -64,10 +65,9 @@ private:
     };
 
     std::optional<std::size_t> choose(const ScheduleKeys& keys, const std::vector<bool>& avail,
-                                      const std::vector<bool>& persist_avail,
-                                      std::uint64_t tiebreak, bool& persistent) const;
-    std::optional<std::size_t> new_session(const std::vector<bool>& avail,
-                                           std::uint64_t tiebreak) const;
+                                      const std::vector<bool>& persist_avail, unsigned worker,
+                                      bool& persistent) const;
+    std::optional<std::size_t> new_session(const std::vector<bool>& avail, unsigned worker) const;
     std::optional<std::size_t> walk(std::uint64_t hash, const std::vector<bool>& avail) const;
     std::optional<std::size_t> url_hash(std::uint64_t hash, unsigned worker,
                                         const std::vector<bool>& healthy,
@@ -78,6 +78,8 @@ private:
     std::shared_ptr<const BackendPool> pool_;
     std::unique_ptr<Scheduler> new_session_;
     std::vector<std::unique_ptr<UrlTable>> url_tables_; // one per worker
+    // One per worker, each used by its worker's thread only (the schedulers are const).
+    std::vector<std::unique_ptr<WeightedRoundRobin>> ties_;
 };
 
 } // namespace dlba::dlbad

@@ -3,9 +3,11 @@
 // Interface of the new-session schedulers.  A scheduler is a pure function
 // of a snapshot: given the back-ends' state it returns the index of the one
 // to use, or nullopt when none is available (the proxy answers 503).
-// Implementations are stateless and thread-safe.
+// Implementations are stateless and thread-safe; the only state, the
+// rotation among equally good servers, is the caller's (one per thread).
 
 #include <dlbad/server_state.h>
+#include <dlbad/weighted_round_robin.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -20,10 +22,10 @@ class Scheduler {
 public:
     virtual ~Scheduler() = default;
 
-    // `tiebreak` rotates the choice among equally good servers (pass a
-    // per-loop counter or random number) so ties do not all land on the first.
+    // Servers that score equally are chosen among by `ties` (smooth weighted round robin):
+    // each gets its weight's share of such picks, so ties do not all land on one server.
     [[nodiscard]] virtual std::optional<std::size_t> pick(std::span<const ServerState> servers,
-                                                          std::uint64_t tiebreak) const = 0;
+                                                          WeightedRoundRobin& ties) const = 0;
 
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 };

@@ -276,13 +276,13 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     };
     static const Field kServerFields[] = {
         {"hits", "dlbad_server_hits_total", "counter",
-         "Requests sent to the server (Fig. 7 # Hits)."},
+         "Requests sent to the server (WO 01/69890 Fig. 7 # Hits)."},
         {"open_conns", "dlbad_server_open_connections", "gauge",
-         "Connections open to the server (Fig. 7 # Open Conn)."},
+         "Connections open to the server (WO 01/69890 Fig. 7 # Open Conn)."},
         {"active_requests", "dlbad_server_active_requests", "gauge",
          "Requests in flight on the server."},
         {"unable_to_connect", "dlbad_server_unable_to_connect_total", "counter",
-         "Connects refused, reset or timed out (Fig. 7 # Unable to Connects)."},
+         "Connects refused, reset or timed out (WO 01/69890 Fig. 7 # Unable to Connects)."},
         {"failures", "dlbad_server_marked_failed_total", "counter",
          "Times the server was marked failed."},
         {"errors", "dlbad_server_errors_total", "counter",
@@ -290,13 +290,14 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         {"idle_discarded", "dlbad_server_idle_discarded_total", "counter",
          "Keep-alive connections closed instead of parked or reused: unread bytes or closed."},
         {"cookies_assigned", "dlbad_server_cookies_assigned_total", "counter",
-         "Persistence cookies injected for the server (Fig. 8 # Cookie Groups Assgnd)."},
+         "Persistence cookies injected for the server (WO 01/69890 Fig. 8 # Cookie Groups "
+         "Assgnd)."},
         {"responses", "dlbad_server_responses_total", "counter", "Response heads received."},
         {"bytes_out", "dlbad_server_bytes_out_total", "counter",
          "Response bytes relayed from the server."},
     };
     metric("dlbad_server_avg_response_time_seconds", "gauge",
-           "Average response time, EWMA alpha 1/8 (Fig. 7 Avg Resp Time).");
+           "Average response time, EWMA alpha 1/8 (WO 01/69890 Fig. 7 Avg Resp Time).");
     for (const auto& s : doc.at("servers"))
         o << "dlbad_server_avg_response_time_seconds{" << server_labels(s) << "} "
           << s.at("stats").at("avg_resp_time_ms").get<double>() / 1000.0 << '\n';
@@ -311,7 +312,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         for (const auto& [cls, v] : s.at("stats").at("status").items())
             o << "dlbad_server_responses_by_class_total{" << server_labels(s) << ",class=\"" << cls
               << "\"} " << v.dump() << '\n';
-    metric("dlbad_server_enabled", "gauge", "1 if the server is enabled (Fig. 7 Enabled).");
+    metric("dlbad_server_enabled", "gauge",
+           "1 if the server is enabled (WO 01/69890 Fig. 7 Enabled).");
     for (const auto& s : doc.at("servers"))
         o << "dlbad_server_enabled{" << server_labels(s) << "} "
           << (s.at("enabled").get<bool>() ? 1 : 0) << '\n';
@@ -320,7 +322,7 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     for (const auto& s : doc.at("servers"))
         o << "dlbad_server_failed{" << server_labels(s) << "} "
           << (s.at("failed").get<bool>() ? 1 : 0) << '\n';
-    metric("dlbad_server_weight", "gauge", "Configured weight (Fig. 7 Weight).");
+    metric("dlbad_server_weight", "gauge", "Configured weight (WO 01/69890 Fig. 7 Weight).");
     for (const auto& s : doc.at("servers"))
         o << "dlbad_server_weight{" << server_labels(s) << "} "
           << s.at("weight").get<std::uint32_t>() << '\n';

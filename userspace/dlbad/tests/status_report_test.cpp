@@ -46,6 +46,9 @@ struct Fixture : ::testing::Test {
         c.resp_time_ewma_us = 2000;
         runtime.services()[0]->stats().requests = 52757;
         runtime.services()[0]->stats().internal_errors = 6;
+        runtime.services()[0]->stats().bad_requests = 3;
+        runtime.services()[0]->stats().generated[4] = 2;
+        runtime.services()[0]->stats().generated[5] = 1;
         DaemonInfo info{1234, 12.5, 2, 9};
         doc = StatusReport::build(runtime, info);
     }
@@ -75,6 +78,8 @@ TEST_F(Fixture, DocumentShape)
     EXPECT_EQ(s["policy"], "cookie");
     EXPECT_EQ(s["stats"]["requests"], 52757);
     EXPECT_EQ(s["stats"]["internal_errors"], 6);
+    EXPECT_EQ(s["stats"]["generated"]["4xx"], 2);
+    EXPECT_EQ(s["stats"]["generated"]["5xx"], 1);
     EXPECT_EQ(doc["services"][1]["service"], "[fd00::10]:8080/tcp");
     EXPECT_EQ(doc["services"][1]["family"], "inet6");
 
@@ -147,7 +152,11 @@ TEST_F(Fixture, PrometheusShowsTheSameFigures)
     EXPECT_NE(text.find("dlbad_server_responses_by_class_total{backend=\"shop\",id=\"0\",addr=\"2."
                         "2.3.4:80\",class=\"5xx\"} 1\n"),
               std::string::npos);
+    EXPECT_NE(text.find("dlbad_service_generated_responses_total{service=\"shop\",listen=\"10.0.0."
+                        "10:80/tcp\",class=\"5xx\"} 1\n"),
+              std::string::npos);
     EXPECT_NE(text.find("dlbad_config_generation 3\n"), std::string::npos);
+    EXPECT_NE(text.find("(WO 01/69890 Fig. 7 # Hits)"), std::string::npos);
 }
 
 TEST_F(Fixture, TablesShowFig7AndFig8)
@@ -158,6 +167,31 @@ TEST_F(Fixture, TablesShowFig7AndFig8)
     EXPECT_NE(t.find("2.2.3.4:80"), std::string::npos);
     EXPECT_NE(t.find("41523"), std::string::npos);
     EXPECT_NE(t.find("10.00ms"), std::string::npos);
+    EXPECT_NE(t.find("Web Server Status Table (WO 01/69890 Fig. 7)"), std::string::npos);
+    EXPECT_NE(t.find("Summary Web Server Status Table (WO 01/69890 Fig. 8)"), std::string::npos);
+}
+
+// Issue 16: the tables show what each server answered, by class, on its Fig. 7 row, and apart
+// from it the error responses dlbad made itself, on the service's row (its 501 is a 5xx there).
+TEST_F(Fixture, TablesShowServerClassesAndDlbadsOwnAnswers)
+{
+    auto t = StatusReport::tables(doc);
+    auto row = [&](const std::string& start) {
+        auto at = t.find(start);
+        return at == std::string::npos ? std::string() : t.substr(at, t.find('\n', at) - at);
+    };
+    auto header = row("Backend ");
+    EXPECT_NE(header.find("Weight      1xx        2xx      3xx      4xx      5xx"),
+              std::string::npos)
+        << header;
+    auto server0 = row("shop              0 2.2.3.4:80");
+    EXPECT_NE(server0.find("   100        0         99        0        0        1"),
+              std::string::npos)
+        << server0;
+    EXPECT_NE(row("Name ").find("Active  Own 4xx  Own 5xx Rerouted"), std::string::npos) << t;
+    auto service = row("shop ");
+    EXPECT_NE(service.find("   52757        0        2        1        0"), std::string::npos)
+        << service;
 }
 
 TEST(StatsRegistry, FiguresSurviveAReloadOnlyForWhatStays)

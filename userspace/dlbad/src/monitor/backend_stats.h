@@ -22,7 +22,8 @@ struct BackendStats {
     std::atomic<std::uint64_t> resp_time_total_us{0};
     std::atomic<std::uint64_t> resp_time_ewma_us{0}; // exponentially weighted, alpha 1/8
     std::atomic<std::uint64_t> bytes_out{0};         // response bytes relayed to clients
-    std::atomic<std::uint64_t> status_class[6] = {}; // [1..5] = 1xx..5xx
+    // Response heads the server sent, by class: [1..5] = 1xx..5xx (never dlbad's own answers).
+    std::atomic<std::uint64_t> status_class[6] = {};
     // Passive health
     std::atomic<std::uint32_t> consecutive_failures{0};
     std::atomic<bool> failed{false};

@@ -32,6 +32,9 @@ struct ServiceStats {
             // (out of memory, epoll_ctl, SSL_new...)
     std::atomic<std::uint64_t> bytes_in{0};
     std::atomic<std::uint64_t> bytes_out{0};
+    // Error responses dlbad made itself, by class ([4] 4xx, [5] 5xx), counted as they are sent:
+    // what the back-ends answered is counted on each server (BackendStats::status_class).
+    std::atomic<std::uint64_t> generated[6] = {};
 };
 
 } // namespace dlba::dlbad

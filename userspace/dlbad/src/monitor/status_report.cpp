@@ -50,6 +50,7 @@ nlohmann::json service_stats(const ServiceStats& s)
         {"internal_errors", get(s.internal_errors)},
         {"bytes_in", get(s.bytes_in)},
         {"bytes_out", get(s.bytes_out)},
+        {"generated", {{"4xx", get(s.generated[4])}, {"5xx", get(s.generated[5])}}},
     };
 }
 
@@ -235,7 +236,7 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         {"tls_failures", "dlbad_service_tls_failures_total", "counter",
          "TLS handshakes or records rejected."},
         {"bad_requests", "dlbad_service_bad_requests_total", "counter",
-         "Requests rejected by dlbad (4xx)."},
+         "Requests rejected by dlbad (400, 413, 414, 431, 501, 505)."},
         {"rejected_smuggling", "dlbad_service_rejected_smuggling_total", "counter",
          "Requests rejected for ambiguous framing (smuggling attempts)."},
         {"no_server", "dlbad_service_no_server_total", "counter",
@@ -264,6 +265,17 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
             o << f.name << "{service=\"" << escape_label(s.at("name").get<std::string>())
               << "\",listen=\"" << escape_label(s.at("service").get<std::string>()) << "\"} "
               << s.at("stats").at(f.key).dump() << '\n';
+    }
+
+    metric("dlbad_service_generated_responses_total", "counter",
+           "Error responses dlbad made itself (not the servers'), by status class.");
+    for (const auto& s : doc.at("services")) {
+        const auto& generated = s.at("stats").at("generated");
+        for (const auto& [cls, v] : generated.items())
+            o << "dlbad_service_generated_responses_total{service=\""
+              << escape_label(s.at("name").get<std::string>()) << "\",listen=\""
+              << escape_label(s.at("service").get<std::string>()) << "\",class=\"" << cls << "\"} "
+              << v.dump() << '\n';
     }
 
     auto server_labels = [](const nlohmann::json& s) {
@@ -307,7 +319,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
             o << f.name << '{' << server_labels(s) << "} " << s.at("stats").at(f.key).dump()
               << '\n';
     }
-    metric("dlbad_server_responses_by_class_total", "counter", "Responses by status class.");
+    metric("dlbad_server_responses_by_class_total", "counter",
+           "Response heads the server sent, by status class.");
     for (const auto& s : doc.at("servers"))
         for (const auto& [cls, v] : s.at("stats").at("status").items())
             o << "dlbad_server_responses_by_class_total{" << server_labels(s) << ",class=\"" << cls
@@ -345,43 +358,54 @@ std::string StatusReport::tables(const nlohmann::json& doc)
     int lw = 24;
     for (const auto& s : doc.at("services"))
         lw = std::max(lw, static_cast<int>(s.at("service").get<std::string>().size()));
+    // Own 4xx / Own 5xx: the error responses dlbad made itself; the servers' answers are on their
+    // rows below.
     std::snprintf(line, sizeof(line), "%-16s %-*s %-6s %-20s %10s %8s %8s %8s %8s\n", "Name", lw,
-                  "Listen", "Proto", "Policy", "Requests", "Active", "4xx", "5xx", "Rerouted");
+                  "Listen", "Proto", "Policy", "Requests", "Active", "Own 4xx", "Own 5xx",
+                  "Rerouted");
     o << line;
     for (const auto& s : doc.at("services")) {
         const auto& st = s.at("stats");
-        auto five = st.at("no_server").get<std::uint64_t>() +
-                    st.at("bad_gateway").get<std::uint64_t>() +
-                    st.at("gateway_timeout").get<std::uint64_t>();
+        const auto generated = st.value("generated", nlohmann::json::object());
+        const auto four = generated.value("4xx", std::uint64_t{0});
+        const auto five = generated.value("5xx", std::uint64_t{0});
         std::snprintf(
             line, sizeof(line), "%-16s %-*s %-6s %-20s %10llu %8llu %8llu %8llu %8llu\n",
             s.at("name").get<std::string>().c_str(), lw, s.at("service").get<std::string>().c_str(),
             s.at("protocol").get<std::string>().c_str(), s.at("policy").get<std::string>().c_str(),
             static_cast<unsigned long long>(st.at("requests").get<std::uint64_t>()),
             static_cast<unsigned long long>(st.at("active_connections").get<std::uint64_t>()),
-            static_cast<unsigned long long>(st.at("bad_requests").get<std::uint64_t>()),
-            static_cast<unsigned long long>(five),
+            static_cast<unsigned long long>(four), static_cast<unsigned long long>(five),
             static_cast<unsigned long long>(st.at("rerouted").get<std::uint64_t>()));
         o << line;
     }
     o << "\nWeb Server Status Table (WO 01/69890 Fig. 7)\n";
-    std::snprintf(line, sizeof(line), "%-10s %8s %-24s %13s %10s %11s %18s %7s %6s %6s\n",
+    // The figure's columns, then what the server answered by status class.
+    std::snprintf(line, sizeof(line),
+                  "%-10s %8s %-24s %13s %10s %11s %18s %7s %6s %6s %8s %10s %8s %8s %8s\n",
                   "Backend", "Server#", "Physical IP Addr", "Avg Resp Time", "# Hits",
-                  "# Open Conn", "# Unable to Conn", "Enabled", "Failed", "Weight");
+                  "# Open Conn", "# Unable to Conn", "Enabled", "Failed", "Weight", "1xx", "2xx",
+                  "3xx", "4xx", "5xx");
     o << line;
     for (const auto& s : doc.at("servers")) {
         const auto& st = s.at("stats");
         std::string addr =
             s.at("addr").get<std::string>() + ":" + std::to_string(s.at("port").get<unsigned>());
+        const auto& cls = st.at("status");
+        auto n = [&](const char* c) {
+            return static_cast<unsigned long long>(cls.value(c, std::uint64_t{0}));
+        };
         std::snprintf(
-            line, sizeof(line), "%-10s %8u %-24s %11.2fms %10llu %11lld %18llu %7d %6d %6u\n",
+            line, sizeof(line),
+            "%-10s %8u %-24s %11.2fms %10llu %11lld %18llu %7d %6d %6u %8llu %10llu %8llu %8llu "
+            "%8llu\n",
             s.at("backend").get<std::string>().c_str(), s.at("id").get<unsigned>(), addr.c_str(),
             st.at("avg_resp_time_ms").get<double>(),
             static_cast<unsigned long long>(st.at("hits").get<std::uint64_t>()),
             static_cast<long long>(st.at("open_conns").get<std::int64_t>()),
             static_cast<unsigned long long>(st.at("unable_to_connect").get<std::uint64_t>()),
             s.at("enabled").get<bool>() ? 1 : 0, s.at("failed").get<bool>() ? 1 : 0,
-            s.at("weight").get<unsigned>());
+            s.at("weight").get<unsigned>(), n("1xx"), n("2xx"), n("3xx"), n("4xx"), n("5xx"));
         o << line;
     }
     o << "\nSummary Web Server Status Table (WO 01/69890 Fig. 8)\n";

@@ -832,13 +832,6 @@ void ClientConnection::server_failed(const char* what)
 
 void ClientConnection::fail_request(int status)
 {
-    auto& st = svc_->stats();
-    if (status == 502)
-        st.bad_gateway.fetch_add(1, std::memory_order_relaxed);
-    else if (status == 503)
-        st.no_server.fetch_add(1, std::memory_order_relaxed);
-    else if (status == 504)
-        st.gateway_timeout.fetch_add(1, std::memory_order_relaxed);
     if (active_counted_ && server_) {
         svc_->pool().servers()[*server_].stats().active_requests.fetch_sub(
             1, std::memory_order_relaxed);
@@ -846,10 +839,18 @@ void ClientConnection::fail_request(int status)
     }
     release_backend(false);
     if (response_.head_done()) {
-        // Part of a response already went out: the connection is the only way to signal.
+        // Part of a response already went out: the connection is the only way to signal (no
+        // error response, so none counted: the server's status class has what it answered).
         begin_close();
         return;
     }
+    auto& st = svc_->stats();
+    if (status == 502)
+        st.bad_gateway.fetch_add(1, std::memory_order_relaxed);
+    else if (status == 503)
+        st.no_server.fetch_add(1, std::memory_order_relaxed);
+    else if (status == 504)
+        st.gateway_timeout.fetch_add(1, std::memory_order_relaxed);
     // The request was read to its end, so the connection is still in step: keep it if allowed.
     send_error(status,
                !keep_alive_ || body_pending_ || client_eof_ || draining_ || worker_.draining());
@@ -857,6 +858,11 @@ void ClientConnection::fail_request(int status)
 
 void ClientConnection::send_error(int status, bool close)
 {
+    // dlbad's own answer: the service counts it by class, apart from the servers' answers (a 501
+    // of dlbad's is a 5xx here, never a server's).
+    const int cls = status / 100;
+    if (cls == 4 || cls == 5)
+        svc_->stats().generated[cls].fetch_add(1, std::memory_order_relaxed);
     out_.append(ErrorResponse::build(status, close));
     if (close) {
         begin_close();

@@ -140,8 +140,9 @@ gen_certs() {
 
 # start_nginx N: back-end number N (1..9) on 127.0.0.(20+N):BACKEND_PORT.  It answers
 # "backend=N ..." with what it received (URI, forwarding headers, cookies), sets a session
-# cookie on /login, serves /big (8 MiB file), /slow (1 s late), accepts uploads on /upload and
-# echoes Host and the forwarding and cookie headers on /hdrs.
+# cookie on /login, serves /big (8 MiB file), /slow (1 s late), accepts uploads on /upload,
+# echoes Host and the forwarding and cookie headers on /hdrs and answers 404, 501 and 503 on
+# /code/404, /code/501 and /code/503.
 start_nginx() {
     local n=$1 conf=$T/nginx-$1.conf
     mkdir -p "$T/www-$n" "$T/tmp-$n"
@@ -170,6 +171,10 @@ $(nginx_temp_paths "$T/tmp-$n")
             client_body_buffer_size 64m;
             return 200 "backend=$n upload len=\$content_length te=\$http_transfer_encoding\n";
         }
+        # Status codes the back-end itself answers (nginx's own error page for each).
+        location = /code/404 { return 404; }
+        location = /code/501 { return 501; }
+        location = /code/503 { return 503; }
         location = /hdrs {
             return 200 "backend=$n host=\$http_host xff=\$http_x_forwarded_for proto=\$http_x_forwarded_proto fwd=\$http_forwarded cookie=\$http_cookie other=\$http_x_other\n";
         }

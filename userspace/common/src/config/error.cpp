@@ -1,5 +1,7 @@
 #include "dlba/config/error.h"
 
+#include <algorithm>
+
 namespace dlba::config {
 
 namespace {
@@ -15,25 +17,37 @@ std::string Diagnostic::str() const
 {
     if (line <= 0)
         return file + ": " + message;
-    return file + ":" + std::to_string(line) + ": " + message;
+    if (column <= 0)
+        return file + ":" + std::to_string(line) + ": " + message;
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
 ConfigError::ConfigError(Diagnostic diagnostic)
     : std::runtime_error(diagnostic.str()),
+      file_(diagnostic.file),
       diagnostics_{std::move(diagnostic)}
 {}
 
 ConfigError::ConfigError(const std::string& file, std::vector<Diagnostic> diagnostics)
     : std::runtime_error(summary(file, diagnostics.size())),
+      file_(file),
       diagnostics_(std::move(diagnostics))
 {}
 
 std::vector<std::string> ConfigError::errors() const
 {
+    return report(diagnostics_.size());
+}
+
+std::vector<std::string> ConfigError::report(std::size_t limit) const
+{
     std::vector<std::string> out;
-    out.reserve(diagnostics_.size());
-    for (const auto& d : diagnostics_)
-        out.push_back(d.str());
+    auto shown = std::min(limit, diagnostics_.size());
+    out.reserve(shown + 1);
+    for (std::size_t i = 0; i < shown; ++i)
+        out.push_back(diagnostics_[i].str());
+    if (auto rest = diagnostics_.size() - shown; rest > 0)
+        out.push_back(file_ + ": " + std::to_string(rest) + " more error" + (rest == 1 ? "" : "s"));
     return out;
 }
 

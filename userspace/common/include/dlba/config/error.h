@@ -1,38 +1,47 @@
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace dlba::config {
 
-// One problem in a configuration file, reported as "FILE:LINE: message" (LINE is 1-based; 0 when
-// the problem belongs to no line, then the form is "FILE: message").
+// One problem in a configuration file, reported as "FILE:LINE:COLUMN: message" (LINE and COLUMN
+// are 1-based).  COLUMN is 0 when the problem has a line but no column ("FILE:LINE: message"),
+// LINE is 0 when it belongs to no line ("FILE: message").
 struct Diagnostic {
     std::string file;
     int line = 0;
     std::string message;
+    int column = 0;
 
     [[nodiscard]] std::string str() const;
 };
 
-// A configuration that was rejected; nothing of it was applied.  dlbad stops at the first problem
-// (what() is that diagnostic); dlbactl collects every problem in the file before reporting (what()
-// is "FILE: N errors, nothing changed" and diagnostics() lists them).
+// A configuration that was rejected; nothing of it was applied.  Both dlbactl and dlbad collect
+// every problem in the file before reporting, in file order, in diagnostics().  Made of one
+// Diagnostic, what() is that diagnostic; made of a list, what() is "FILE: N errors, nothing
+// changed" (dlbactl prints the list, then that; dlbad throws a list only for several problems).
 class ConfigError : public std::runtime_error {
 public:
+    // The most diagnostics report() lists; the rest are counted in one line.
+    static constexpr std::size_t kReportLimit = 20;
+
     explicit ConfigError(Diagnostic diagnostic);
     ConfigError(const std::string& file, std::vector<Diagnostic> diagnostics);
-    ConfigError(const std::string& file, int line, const std::string& message)
-        : ConfigError(Diagnostic{file, line, message})
+    ConfigError(const std::string& file, int line, const std::string& message, int column = 0)
+        : ConfigError(Diagnostic{file, line, message, column})
     {}
 
     [[nodiscard]] const std::vector<Diagnostic>& diagnostics() const noexcept
     {
         return diagnostics_;
     }
-    // Each diagnostic as "FILE:LINE: message".
+    // Each diagnostic as "FILE:LINE:COLUMN: message".
     [[nodiscard]] std::vector<std::string> errors() const;
+    // What a tool prints: the first `limit` diagnostics, then "FILE: N more errors" for the rest.
+    [[nodiscard]] std::vector<std::string> report(std::size_t limit = kReportLimit) const;
     // The first diagnostic's line.
     [[nodiscard]] int line() const noexcept
     {
@@ -40,6 +49,7 @@ public:
     }
 
 private:
+    std::string file_;
     std::vector<Diagnostic> diagnostics_;
 };
 

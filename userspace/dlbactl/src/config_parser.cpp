@@ -1,6 +1,8 @@
 #include "dlba/ctl/config_parser.h"
 
 #include "dlba/config/error.h"
+#include "dlba/config/file.h"
+#include "dlba/config/suggest.h"
 #include "dlba/ctl/parse.h"
 
 #include <linux/dlba.h>
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <span>
 #include <sstream>
 #include <tuple>
 
@@ -22,6 +25,8 @@ struct ConfigParser::Field {
     YAML::Node value;
     int line = 0; // of the key
     std::string name;
+    Pos pos;       // of the key
+    Pos value_pos; // of the value (the key's when the value has no position)
 };
 
 namespace {
@@ -39,15 +44,15 @@ std::string join(std::initializer_list<std::string_view> names)
 ConfigParser::ConfigParser(std::string file) : file_(std::move(file))
 {}
 
-void ConfigParser::error(int line, const std::string& message)
+void ConfigParser::error(Pos pos, const std::string& message)
 {
-    errors_.emplace_back(line, message);
+    errors_.push_back({file_, pos.line, message, pos.column});
 }
 
-int ConfigParser::line_of(const YAML::Node& node, int fallback) const
+ConfigParser::Pos ConfigParser::pos_of(const YAML::Node& node, Pos fallback)
 {
-    int line = node.Mark().line;
-    return line >= 0 ? line + 1 : fallback;
+    auto mark = node.Mark();
+    return mark.line >= 0 ? Pos{mark.line + 1, mark.column + 1} : fallback;
 }
 
 ConfigParser::Fields ConfigParser::fields(const YAML::Node& map,
@@ -56,23 +61,27 @@ ConfigParser::Fields ConfigParser::fields(const YAML::Node& map,
 {
     Fields out;
     for (auto it = map.begin(); it != map.end(); ++it) {
-        int line = line_of(it->first, line_of(map, 1));
+        Pos pos = pos_of(it->first, pos_of(map, Pos{1, 0}));
         if (!it->first.IsScalar()) {
-            error(line, "keys must be plain words");
+            error(pos, "keys must be plain words");
             continue;
         }
         std::string name = it->first.Scalar();
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-            error(line, "unknown key '" + name + "' in " + std::string(where) +
-                            " (expected one of: " + join(allowed) + ")");
+            std::span<const std::string_view> keys(allowed.begin(), allowed.size());
+            auto near = config::closest(name, keys);
+            error(pos, "unknown key '" + name + "' in " + std::string(where) +
+                           (near ? ", did you mean '" + *near + "'?"
+                                 : " (expected one of: " + join(allowed) + ")"));
             continue;
         }
         if (auto prev = out.find(name); prev != out.end()) {
-            error(line, "duplicate key '" + name + "' (first at line " +
-                            std::to_string(prev->second.line) + ")");
+            error(pos, "duplicate key '" + name + "' (first at line " +
+                           std::to_string(prev->second.line) + ")");
             continue;
         }
-        out.emplace(name, Field{it->first, it->second, line, name});
+        out.emplace(name,
+                    Field{it->first, it->second, pos.line, name, pos, pos_of(it->second, pos)});
     }
     return out;
 }
@@ -80,7 +89,7 @@ ConfigParser::Fields ConfigParser::fields(const YAML::Node& map,
 std::optional<std::string> ConfigParser::string_value(const Field& f)
 {
     if (!f.value.IsScalar()) {
-        error(line_of(f.value, f.line), "'" + f.name + "' must be a single value");
+        error(f.value_pos, "'" + f.name + "' must be a single value");
         return std::nullopt;
     }
     return f.value.Scalar();
@@ -94,7 +103,7 @@ std::optional<uint64_t> ConfigParser::uint_value(const Field& f, uint64_t max)
     try {
         return parse_uint(*text, max, f.name);
     } catch (const ParseError& e) {
-        error(line_of(f.value, f.line), e.what());
+        error(f.value_pos, e.what());
         return std::nullopt;
     }
 }
@@ -107,55 +116,57 @@ std::optional<bool> ConfigParser::bool_value(const Field& f)
     try {
         return parse_bool(*text, f.name);
     } catch (const ParseError& e) {
-        error(line_of(f.value, f.line), e.what());
+        error(f.value_pos, e.what());
         return std::nullopt;
     }
 }
 
 std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
 {
-    int line = line_of(node, 1);
+    Pos pos = pos_of(node, Pos{1, 0});
     if (!node.IsMap()) {
         error(
-            line,
+            pos,
             "each entry of 'services' must be a mapping starting with 'service: ADDR:PORT/PROTO'");
         return std::nullopt;
     }
     auto f =
         fields(node, {"service", "buckets", "timeout", "mode", "hash_key", "servers"}, "service");
     ServiceSpec spec;
-    spec.line = line;
+    spec.line = pos.line;
+    spec.column = pos.column;
     spec.buckets = DLBA_BUCKETS_DEFAULT;
     spec.timeout = DLBA_TIMEOUT_DEFAULT;
     spec.mode = DLBA_MODE_FORWARD;
 
     bool have_key = false;
     if (auto it = f.find("service"); it == f.end()) {
-        error(line, "service entry without 'service: ADDR:PORT/PROTO'");
+        error(pos, "service entry without 'service: ADDR:PORT/PROTO'");
     } else if (!it->second.value.IsScalar()) {
-        error(it->second.line,
+        error(it->second.value_pos,
               "'service' must be a string such as 10.0.0.10:80/tcp; quote IPv6 services: "
               "\"[fd00::10]:80/tcp\"");
     } else {
         try {
             spec.key = parse_service(it->second.value.Scalar());
             spec.line = it->second.line;
+            spec.column = it->second.pos.column;
             have_key = true;
         } catch (const ParseError& e) {
-            error(it->second.line, e.what());
+            error(it->second.value_pos, e.what());
         }
     }
     if (auto it = f.find("buckets"); it != f.end()) {
         if (auto v = uint_value(it->second, UINT32_MAX)) {
             if (auto msg = check_buckets(*v); !msg.empty())
-                error(it->second.line, msg);
+                error(it->second.value_pos, msg);
             spec.buckets = static_cast<uint32_t>(*v);
         }
     }
     if (auto it = f.find("timeout"); it != f.end()) {
         if (auto v = uint_value(it->second, UINT32_MAX)) {
             if (auto msg = check_timeout(*v); !msg.empty())
-                error(it->second.line, msg);
+                error(it->second.value_pos, msg);
             spec.timeout = static_cast<uint32_t>(*v);
         }
     }
@@ -166,9 +177,10 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
                 // The other uapi modes are reserved; dlba.ko refuses them
                 // now, so refuse them before anything is changed.
                 if (spec.mode != DLBA_MODE_FORWARD)
-                    error(it->second.line, "mode '" + *v + "' is not supported yet (only forward)");
+                    error(it->second.value_pos,
+                          "mode '" + *v + "' is not supported yet (only forward)");
             } catch (const ParseError& e) {
-                error(it->second.line, e.what());
+                error(it->second.value_pos, e.what());
             }
         }
     }
@@ -177,19 +189,19 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
             try {
                 spec.hash_key = parse_hash_key(*v);
             } catch (const ParseError& e) {
-                error(it->second.line, e.what());
+                error(it->second.value_pos, e.what());
             }
         }
     }
     if (auto it = f.find("servers"); it != f.end()) {
         const YAML::Node& list = it->second.value;
         if (!list.IsSequence() && !list.IsNull()) {
-            error(it->second.line, "'servers' must be a list");
+            error(it->second.value_pos, "'servers' must be a list");
         } else if (list.IsSequence()) {
             if (list.size() > DLBA_SERVERS_MAX)
-                error(it->second.line, "at most " + std::to_string(DLBA_SERVERS_MAX) +
-                                           " servers per service, not " +
-                                           std::to_string(list.size()));
+                error(it->second.value_pos, "at most " + std::to_string(DLBA_SERVERS_MAX) +
+                                                " servers per service, not " +
+                                                std::to_string(list.size()));
             std::map<uint32_t, int> ids;
             std::map<Address, int> addrs;
             for (const auto& item : list) {
@@ -197,14 +209,16 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
                 if (!srv)
                     continue;
                 if (auto [pos, fresh] = ids.emplace(srv->config.id, srv->line); !fresh) {
-                    error(srv->line, "duplicate server id " + std::to_string(srv->config.id) +
-                                         " (first at line " + std::to_string(pos->second) + ")");
+                    error(Pos{srv->line, srv->column},
+                          "duplicate server id " + std::to_string(srv->config.id) +
+                              " (first at line " + std::to_string(pos->second) + ")");
                     continue;
                 }
                 if (auto [pos, fresh] = addrs.emplace(srv->config.addr, srv->line); !fresh) {
-                    error(srv->line, "server address " + format_address(srv->config.addr) +
-                                         " is already used by the server at line " +
-                                         std::to_string(pos->second));
+                    error(Pos{srv->line, srv->column},
+                          "server address " + format_address(srv->config.addr) +
+                              " is already used by the server at line " +
+                              std::to_string(pos->second));
                     continue;
                 }
                 spec.servers.push_back(*srv);
@@ -220,24 +234,26 @@ std::optional<ServiceSpec> ConfigParser::service(const YAML::Node& node)
 
 std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const ServiceSpec& svc)
 {
-    int line = line_of(node, svc.line);
+    Pos pos = pos_of(node, Pos{svc.line, svc.column});
     if (!node.IsMap()) {
-        error(line, "each entry of 'servers' must be a mapping starting with 'id: N'");
+        error(pos, "each entry of 'servers' must be a mapping starting with 'id: N'");
         return std::nullopt;
     }
     auto f = fields(node, {"id", "addr", "mac", "method", "port", "weight", "enabled", "failed"},
                     "server");
     ServerSpec spec;
-    spec.line = line;
+    spec.line = pos.line;
+    spec.column = pos.column;
     ServerConfig& c = spec.config;
 
     if (auto it = f.find("id"); it == f.end()) {
-        error(line, "server without 'id'");
+        error(pos, "server without 'id'");
     } else if (auto v = uint_value(it->second, UINT32_MAX)) {
         if (auto msg = check_server_id(*v); !msg.empty())
-            error(it->second.line, msg);
+            error(it->second.value_pos, msg);
         c.id = static_cast<uint32_t>(*v);
         spec.line = it->second.line;
+        spec.column = it->second.pos.column;
     }
     bool method_known = true;
     if (auto it = f.find("method"); it != f.end()) {
@@ -247,21 +263,21 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
                 c.method = parse_method(*v);
                 method_known = true;
             } catch (const ParseError& e) {
-                error(it->second.line, e.what());
+                error(it->second.value_pos, e.what());
             }
         }
     }
     if (auto it = f.find("addr"); it == f.end()) {
-        error(spec.line, "server without 'addr'");
+        error(Pos{spec.line, spec.column}, "server without 'addr'");
     } else if (auto v = string_value(it->second)) {
         try {
             c.addr = parse_address(*v);
             if (svc.key.addr.family && c.addr.family != svc.key.addr.family)
-                error(it->second.line, "server address " + *v + " is " +
-                                           family_name(c.addr.family) + " but the service is " +
-                                           family_name(svc.key.addr.family));
+                error(it->second.value_pos,
+                      "server address " + *v + " is " + family_name(c.addr.family) +
+                          " but the service is " + family_name(svc.key.addr.family));
         } catch (const ParseError& e) {
-            error(it->second.line, e.what());
+            error(it->second.value_pos, e.what());
         }
     }
     if (auto it = f.find("mac"); it != f.end()) {
@@ -269,26 +285,26 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
             try {
                 Mac mac = parse_mac(*v);
                 if (auto msg = check_unicast_mac(mac); !msg.empty())
-                    error(it->second.line, msg);
+                    error(it->second.value_pos, msg);
                 else if (method_known && c.method != DLBA_FWD_DR)
-                    error(it->second.line, "'mac' is only used by method dr");
+                    error(it->second.value_pos, "'mac' is only used by method dr");
                 c.mac = mac;
             } catch (const ParseError& e) {
-                error(it->second.line, e.what());
+                error(it->second.value_pos, e.what());
             }
         }
     }
     if (auto it = f.find("port"); it != f.end()) {
         if (auto v = uint_value(it->second, 65535)) {
             if (method_known && c.method != DLBA_FWD_NAT)
-                error(it->second.line, "'port' is only used by method nat");
+                error(it->second.value_pos, "'port' is only used by method nat");
             c.port = static_cast<uint16_t>(*v);
         }
     }
     if (auto it = f.find("weight"); it != f.end()) {
         if (auto v = uint_value(it->second, UINT32_MAX)) {
             if (auto msg = check_weight(*v); !msg.empty())
-                error(it->second.line, msg);
+                error(it->second.value_pos, msg);
             c.weight = static_cast<uint32_t>(*v);
         }
     }
@@ -322,10 +338,11 @@ void ConfigParser::check_nat_conflicts(const Config& config)
             std::string where = format_service(svc.key) + " id " + std::to_string(srv.config.id);
             auto [pos, fresh] = seen.emplace(key, std::make_pair(where, srv.line));
             if (!fresh)
-                error(srv.line, "nat server " + format_address(srv.config.addr) + " port " +
-                                    std::to_string(port) + "/" + proto_name(svc.key.proto) +
-                                    " is already used by " + pos->second.first + " (line " +
-                                    std::to_string(pos->second.second) + ")");
+                error(Pos{srv.line, srv.column},
+                      "nat server " + format_address(srv.config.addr) + " port " +
+                          std::to_string(port) + "/" + proto_name(svc.key.proto) +
+                          " is already used by " + pos->second.first + " (line " +
+                          std::to_string(pos->second.second) + ")");
         }
     }
 }
@@ -340,24 +357,22 @@ Config ConfigParser::parse(std::string_view text)
             source_lines_.push_back(l);
     }
     auto fail = [&]() -> config::ConfigError {
-        std::stable_sort(errors_.begin(), errors_.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::vector<config::Diagnostic> diagnostics;
-        for (const auto& [line, msg] : errors_)
-            diagnostics.push_back({file_, line, msg});
-        return config::ConfigError(file_, std::move(diagnostics));
+        std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+        });
+        return config::ConfigError(file_, errors_);
     };
 
     YAML::Node root;
     try {
         root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-        int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+        Pos pos = e.mark.line >= 0 ? Pos{e.mark.line + 1, e.mark.column + 1} : Pos{1, 0};
         std::string msg = "YAML syntax error: " + e.msg;
-        size_t idx = static_cast<size_t>(line - 1);
+        size_t idx = static_cast<size_t>(pos.line - 1);
         if (idx < source_lines_.size() && source_lines_[idx].find('[') != std::string::npos)
             msg += " (quote IPv6 services: service: \"[fd00::10]:80/tcp\")";
-        error(line, msg);
+        error(pos, msg);
         throw fail();
     }
     if (!root || root.IsNull()) {
@@ -365,7 +380,7 @@ Config ConfigParser::parse(std::string_view text)
         throw fail();
     }
     if (!root.IsMap()) {
-        error(line_of(root, 1), "the top level must be a mapping with the key 'services'");
+        error(pos_of(root, Pos{1, 0}), "the top level must be a mapping with the key 'services'");
         throw fail();
     }
     auto top = fields(root, {"services"}, "the top level");
@@ -373,13 +388,13 @@ Config ConfigParser::parse(std::string_view text)
     auto it = top.find("services");
     if (it == top.end()) {
         if (errors_.empty())
-            error(line_of(root, 1),
+            error(pos_of(root, Pos{1, 0}),
                   "missing 'services' (write 'services: []' to remove every service)");
         throw fail();
     }
     const YAML::Node& list = it->second.value;
     if (!list.IsSequence()) {
-        error(it->second.line, "'services' must be a list (write 'services: []' for none)");
+        error(it->second.value_pos, "'services' must be a list (write 'services: []' for none)");
         throw fail();
     }
     std::map<ServiceKey, int> keys;
@@ -388,8 +403,9 @@ Config ConfigParser::parse(std::string_view text)
         if (!svc)
             continue;
         if (auto [pos, fresh] = keys.emplace(svc->key, svc->line); !fresh) {
-            error(svc->line, "duplicate service " + format_service(svc->key) + " (first at line " +
-                                 std::to_string(pos->second) + ")");
+            error(Pos{svc->line, svc->column}, "duplicate service " + format_service(svc->key) +
+                                                   " (first at line " +
+                                                   std::to_string(pos->second) + ")");
             continue;
         }
         config.services.push_back(std::move(*svc));
@@ -403,21 +419,19 @@ Config ConfigParser::parse(std::string_view text)
 Config ConfigParser::load(const std::string& path)
 {
     std::string name = path == "-" ? "<stdin>" : path;
-    std::ostringstream text;
+    std::string text;
     if (path == "-") {
-        text << std::cin.rdbuf();
+        std::ostringstream in;
+        in << std::cin.rdbuf();
+        text = in.str();
     } else {
-        std::ifstream in(path);
-        if (!in) {
-            int err = errno;
-            throw config::ConfigError(
-                name, {{name, 0, std::string("cannot open: ") + std::strerror(err)}});
+        try {
+            text = config::read_file(path);
+        } catch (const config::FileError& e) {
+            throw config::ConfigError(name, {{name, 0, "cannot open: " + e.reason()}});
         }
-        text << in.rdbuf();
-        if (in.bad())
-            throw config::ConfigError(name, {{name, 0, "read error"}});
     }
-    return ConfigParser(name).parse(text.str());
+    return ConfigParser(name).parse(text);
 }
 
 } // namespace dlba::ctl

@@ -129,7 +129,7 @@ int run_dlbactl(Context& ctx, const Args& args)
     try {
         return dispatch(ctx, args);
     } catch (const config::ConfigError& e) {
-        for (const auto& line : e.errors())
+        for (const auto& line : e.report())
             ctx.err() << line << '\n';
         ctx.err() << "dlbactl: " << e.what() << '\n';
     } catch (const nl::Error& e) {

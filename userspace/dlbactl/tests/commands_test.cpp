@@ -667,7 +667,7 @@ TEST_F(CommandsTest, ApplyCheckValidatesWithoutTheKernel)
     std::ofstream(bad) << "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n"
                           "      - {id: 1, addr: 10.0.1.1, weight: -1}\n";
     EXPECT_EQ(check(bad, false), 1);
-    EXPECT_THAT(err.str(), HasSubstr(bad + ":4: invalid weight '-1'"));
+    EXPECT_THAT(err.str(), HasSubstr(bad + ":4:41: invalid weight '-1'"));
     EXPECT_EQ(out.str(), "");
     EXPECT_EQ(run({"apply", "-f", good, "--check", "--dry-run"}), 1);
     EXPECT_THAT(err.str(), HasSubstr("--dry-run and --check exclude each other"));
@@ -686,8 +686,9 @@ TEST_F(CommandsTest, ApplyOfAnInvalidFileChangesNothing)
            "      - {id: 1, addr: 10.0.1.1, mac: \"02:00:00:00:01:01\", weight: 9}\n"
            "      - {id: 2, addr: 10.0.1.2, method: nat, weight: -1}\n";
     EXPECT_EQ(run({"apply", "-f", path}), 1);
-    EXPECT_EQ(err.str(), path + ":6: invalid weight '-1': expected an unsigned integer\ndlbactl: " +
-                             path + ": 1 error, nothing changed\n");
+    EXPECT_EQ(err.str(),
+              path + ":6:54: invalid weight '-1': expected an unsigned integer\ndlbactl: " + path +
+                  ": 1 error, nothing changed\n");
     EXPECT_THAT(fake.calls, IsEmpty());
     EXPECT_EQ(fake.state.at(parse_service("10.0.0.10:80/tcp")).servers.at(1).weight, 1u);
 }

@@ -80,7 +80,7 @@ TEST(Config, EmptyServiceListIsValid)
     EXPECT_TRUE(ConfigParser("x").parse("services: []\n").services.empty());
 }
 
-TEST(Config, EveryErrorNamesItsLine)
+TEST(Config, EveryErrorNamesItsLineAndColumn)
 {
     auto errors = errors_of(R"(services:
   - service: 10.0.0.10:80/tcp
@@ -111,16 +111,18 @@ TEST(Config, EveryErrorNamesItsLine)
 )");
     EXPECT_THAT(
         errors,
-        ElementsAre("lb.yaml:3: buckets must be a power of two from 16 to 4194304, not 1000",
-                    "lb.yaml:4: timeout must be 1..604800 seconds, not 0",
-                    HasSubstr("lb.yaml:5: unknown key 'color' in service"),
-                    "lb.yaml:7: server id must be 1..65535, not 0",
-                    "lb.yaml:11: server address fd00::2 is inet6 but the service is inet",
-                    "lb.yaml:15: MAC address 01:00:5e:00:00:01 is a multicast address",
-                    "lb.yaml:16: weight must be 0..65535, not 70000",
-                    HasSubstr("lb.yaml:19: invalid forwarding method 'masq'"),
-                    "lb.yaml:25: 'port' is only used by method nat",
-                    "lb.yaml:26: invalid enabled 'perhaps': expected true or false"));
+        ElementsAre(
+            "lb.yaml:3:14: buckets must be a power of two from 16 to 4194304, not 1000",
+            "lb.yaml:4:14: timeout must be 1..604800 seconds, not 0",
+            "lb.yaml:5:5: unknown key 'color' in service (expected one of: service, buckets, "
+            "timeout, mode, hash_key, servers)",
+            "lb.yaml:7:13: server id must be 1..65535, not 0",
+            "lb.yaml:11:15: server address fd00::2 is inet6 but the service is inet",
+            "lb.yaml:15:14: MAC address 01:00:5e:00:00:01 is a multicast address",
+            "lb.yaml:16:17: weight must be 0..65535, not 70000",
+            HasSubstr("lb.yaml:19:17: invalid forwarding method 'masq'"),
+            "lb.yaml:25:15: 'port' is only used by method nat",
+            "lb.yaml:26:18: invalid enabled 'perhaps': expected true or false"));
 }
 
 TEST(Config, DuplicatesNameTheFirstOccurrence)
@@ -137,10 +139,10 @@ TEST(Config, DuplicatesNameTheFirstOccurrence)
 )");
     EXPECT_THAT(
         errors,
-        ElementsAre("lb.yaml:5: duplicate server id 1 (first at line 4)",
-                    "lb.yaml:6: server address 10.0.1.1 is already used by the server at line 4",
-                    "lb.yaml:7: duplicate service 10.0.0.10:80/tcp (first at line 2)",
-                    "lb.yaml:9: duplicate key 'timeout' (first at line 8)"));
+        ElementsAre("lb.yaml:5:10: duplicate server id 1 (first at line 4)",
+                    "lb.yaml:6:10: server address 10.0.1.1 is already used by the server at line 4",
+                    "lb.yaml:7:5: duplicate service 10.0.0.10:80/tcp (first at line 2)",
+                    "lb.yaml:9:5: duplicate key 'timeout' (first at line 8)"));
 }
 
 TEST(Config, NatServersMustNotShareAReplySource)
@@ -157,7 +159,7 @@ TEST(Config, NatServersMustNotShareAReplySource)
       - {id: 1, addr: 10.0.1.1, method: nat}
 )");
     EXPECT_THAT(errors,
-                ElementsAre("lb.yaml:7: nat server 10.0.1.1 port 8080/tcp is already used by "
+                ElementsAre("lb.yaml:7:10: nat server 10.0.1.1 port 8080/tcp is already used by "
                             "10.0.0.10:80/tcp id 1 (line 4)"));
 }
 
@@ -165,44 +167,86 @@ TEST(Config, StructureErrors)
 {
     EXPECT_THAT(errors_of(""), ElementsAre(HasSubstr("lb.yaml:1: empty configuration")));
     EXPECT_THAT(errors_of("- a\n- b\n"),
-                ElementsAre(HasSubstr("lb.yaml:1: the top level must be a mapping")));
+                ElementsAre(HasSubstr("lb.yaml:1:1: the top level must be a mapping")));
     EXPECT_THAT(errors_of("services: {}\n"),
-                ElementsAre(HasSubstr("lb.yaml:1: 'services' must be a list")));
+                ElementsAre(HasSubstr("lb.yaml:1:11: 'services' must be a list")));
     EXPECT_THAT(
         errors_of("servces: []\n"),
         ElementsAre(
-            "lb.yaml:1: unknown key 'servces' in the top level (expected one of: services)"));
+            "lb.yaml:1:1: unknown key 'servces' in the top level, did you mean 'services'?"));
     EXPECT_THAT(errors_of("services:\n  - 10.0.0.10:80/tcp\n"),
-                ElementsAre(HasSubstr("lb.yaml:2: each entry of 'services' must be a mapping")));
+                ElementsAre(HasSubstr("lb.yaml:2:5: each entry of 'services' must be a mapping")));
     EXPECT_THAT(errors_of("services:\n  - buckets: 16\n"),
-                ElementsAre("lb.yaml:2: service entry without 'service: ADDR:PORT/PROTO'"));
+                ElementsAre("lb.yaml:2:5: service entry without 'service: ADDR:PORT/PROTO'"));
     EXPECT_THAT(
         errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n      - id: 1\n"),
-        ElementsAre("lb.yaml:4: server without 'addr'"));
+        ElementsAre("lb.yaml:4:9: server without 'addr'"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    mode: divert\n"),
-                ElementsAre("lb.yaml:3: mode 'divert' is not supported yet (only forward)"));
+                ElementsAre("lb.yaml:3:11: mode 'divert' is not supported yet (only forward)"));
     EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    timeout: [1, 2]\n"),
-                ElementsAre("lb.yaml:3: 'timeout' must be a single value"));
+                ElementsAre("lb.yaml:3:14: 'timeout' must be a single value"));
 }
 
 TEST(Config, YamlSyntaxErrorsHaveALineAndAnIpv6Hint)
 {
     auto errors = errors_of("services:\n  - service: [fd00::10]:80/tcp\n");
     ASSERT_EQ(errors.size(), 1u);
-    EXPECT_THAT(errors[0], HasSubstr("lb.yaml:2: YAML syntax error"));
+    EXPECT_THAT(errors[0], HasSubstr("lb.yaml:2:24: YAML syntax error"));
     EXPECT_THAT(errors[0], HasSubstr("quote IPv6 services"));
     errors = errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    servers: [\n");
     ASSERT_EQ(errors.size(), 1u);
-    EXPECT_THAT(errors[0], HasSubstr("lb.yaml:4: YAML syntax error"));
+    EXPECT_THAT(errors[0], HasSubstr("lb.yaml:4:1: YAML syntax error"));
 }
 
 TEST(Config, BadServiceStringIsReported)
 {
-    EXPECT_THAT(
-        errors_of("services:\n  - service: 10.0.0.10:80\n"),
-        ElementsAre(HasSubstr("lb.yaml:2: invalid service '10.0.0.10:80': missing /tcp or /udp")));
+    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80\n"),
+                ElementsAre(HasSubstr(
+                    "lb.yaml:2:14: invalid service '10.0.0.10:80': missing /tcp or /udp")));
     EXPECT_THAT(errors_of("services:\n  - service: fd00::10:80/tcp\n"),
                 ElementsAre(HasSubstr("IPv6 addresses must be written in brackets")));
+}
+
+TEST(Config, MisspeltKeysSuggestTheNearestValidKey)
+{
+    EXPECT_THAT(
+        errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    timout: 5\n    servers:\n"
+                  "      - {id: 1, addr: 10.0.1.1, wieght: 2}\n"),
+        ElementsAre("lb.yaml:3:5: unknown key 'timout' in service, did you mean 'timeout'?",
+                    "lb.yaml:5:33: unknown key 'wieght' in server, did you mean 'weight'?"));
+    // Nothing close: the valid keys are listed instead.
+    EXPECT_THAT(errors_of("services:\n  - service: 10.0.0.10:80/tcp\n    colour: blue\n"),
+                ElementsAre("lb.yaml:3:5: unknown key 'colour' in service (expected one of: "
+                            "service, buckets, timeout, mode, hash_key, servers)"));
+}
+
+TEST(Config, ALongListIsReportedUpToTheLimit)
+{
+    std::string text = "services:\n  - service: 10.0.0.10:80/tcp\n    servers:\n";
+    for (int i = 1; i <= 25; ++i)
+        text += "      - {id: " + std::to_string(i) + ", addr: 10.0.1." + std::to_string(i) +
+                ", weight: 70000}\n";
+    try {
+        ConfigParser("lb.yaml").parse(text);
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_EQ(e.errors().size(), 25u);
+        EXPECT_STREQ(e.what(), "lb.yaml: 25 errors, nothing changed");
+        auto report = e.report();
+        ASSERT_EQ(report.size(), config::ConfigError::kReportLimit + 1);
+        EXPECT_EQ(report.front(), "lb.yaml:4:41: weight must be 0..65535, not 70000");
+        EXPECT_EQ(report.back(), "lb.yaml: 5 more errors");
+    }
+}
+
+TEST(Config, LoadReportsADirectory)
+{
+    try {
+        ConfigParser::load("/");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_THAT(e.errors(), ElementsAre("/: cannot open: Is a directory"));
+    }
 }
 
 TEST(Config, LoadReportsAMissingFile)

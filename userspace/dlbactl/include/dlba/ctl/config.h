@@ -13,6 +13,7 @@ struct ServerSpec {
     ServerConfig config;
     bool failed_given = false; // 'failed' absent: keep the kernel's value
     int line = 0;
+    int column = 0; // of the entry's position, for messages
 };
 
 struct ServiceSpec {
@@ -23,6 +24,7 @@ struct ServiceSpec {
     std::optional<HashKey> hash_key; // unset: the kernel's random key
     std::vector<ServerSpec> servers;
     int line = 0;
+    int column = 0; // of the entry's position, for messages
 };
 
 struct Config {

@@ -2,8 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
 
 #include "config/config_loader.h"
 #include <dlba/config/error.h>
@@ -19,18 +23,30 @@ services:
   - {name: web, listen: "10.0.0.10:80", backend: web}
 )";
 
-// Expects a ConfigError at `line` whose message contains `text`.
+// Expects a ConfigError whose first problem is at `line` and contains `text`.
 void expect_error(const std::string& yaml, int line, const std::string& text)
 {
     try {
         ConfigLoader::load_string(yaml, "test.conf");
         ADD_FAILURE() << "accepted:\n" << yaml;
     } catch (const config::ConfigError& e) {
-        EXPECT_EQ(e.line(), line) << e.what();
-        EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-        EXPECT_EQ(std::string(e.what()).rfind("test.conf:" + std::to_string(line) + ": ", 0), 0u)
-            << e.what();
+        ASSERT_FALSE(e.diagnostics().empty());
+        auto first = e.diagnostics().front().str();
+        EXPECT_EQ(e.line(), line) << first;
+        EXPECT_NE(first.find(text), std::string::npos) << first;
+        EXPECT_EQ(first.rfind("test.conf:" + std::to_string(line) + ":", 0), 0u) << first;
     }
+}
+
+// Every problem of the configuration, as printed.
+std::vector<std::string> errors_of(const std::string& yaml)
+{
+    try {
+        ConfigLoader::load_string(yaml, "test.conf");
+    } catch (const config::ConfigError& e) {
+        return e.errors();
+    }
+    return {};
 }
 
 TEST(ConfigLoader, MinimalConfigGetsDefaults)
@@ -58,9 +74,22 @@ TEST(ConfigLoader, MinimalConfigGetsDefaults)
     EXPECT_EQ(c.monitor.unix_socket, "/run/dlbad/status.sock");
 }
 
+// `yaml` with each "DIR/" replaced by a temporary directory holding empty files of these names:
+// the loader checks that the certificates and keys named can be read (OpenSSL reads them later).
+std::string with_files(std::string yaml, std::initializer_list<const char*> names)
+{
+    std::string dir = ::testing::TempDir() + "dlbad_config_files/";
+    std::filesystem::create_directories(dir);
+    for (const char* n : names)
+        std::ofstream(dir + n) << "";
+    for (auto at = yaml.find("DIR/"); at != std::string::npos; at = yaml.find("DIR/", at))
+        yaml.replace(at, 4, dir);
+    return yaml;
+}
+
 TEST(ConfigLoader, FullServiceAndDefaultsInheritance)
 {
-    auto c = ConfigLoader::load_string(R"(workers: 4
+    auto c = ConfigLoader::load_string(with_files(R"(workers: 4
 max_connections: 5000
 drain_timeout: 3s
 monitor:
@@ -83,8 +112,8 @@ services:
     protocol: https
     tls:
       certificates:
-        - {cert: /etc/rsa.pem, key: /etc/rsa.key}
-        - {cert: /etc/ec.pem, key: /etc/ec.key}
+        - {cert: DIR/rsa.pem, key: DIR/rsa.key}
+        - {cert: DIR/ec.pem, key: DIR/ec.key}
       session_tickets: false
       min_version: TLSv1.3
     backend: shop
@@ -104,6 +133,7 @@ services:
     policy: session-id
     session_id: ["path:jsessionid", "query:sid", "header:X-Session"]
 )",
+                                                  {"rsa.pem", "rsa.key", "ec.pem", "ec.key"}),
                                        "test.conf");
     EXPECT_EQ(c.workers, 4u);
     EXPECT_EQ(c.max_connections, 5000u);
@@ -258,7 +288,7 @@ services:
                  "services must be a non-empty list");
     expect_error("backends:\n  web:\n    servers:\n      - {key: 1, addr: 1.2.3.4:80\n", 5, "");
     expect_error("persistence_key_file: /nonexistent/key\nbackends: {}\nservices: []\n", 1,
-                 "cannot read '/nonexistent/key'");
+                 "persistence_key_file: /nonexistent/key: No such file or directory");
 }
 
 // A service with one server and `extra` appended to the service (indented as its keys).
@@ -432,7 +462,7 @@ TEST(ConfigLoader, HashKeyFile)
                  "exactly 16 bytes");
     std::remove(path);
     expect_error(std::string("workers: 1\nhash_key_file: ") + path + "\n" + kMinimal, 2,
-                 "hash_key_file: cannot read");
+                 "hash_key_file: " + std::string(path) + ": No such file or directory");
 }
 
 TEST(ConfigLoader, TicketKeyFileAndLifetime)
@@ -479,7 +509,7 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
                  2, "applies to generated keys only");
     std::remove(path);
     expect_error(std::string("ticket_key_file: ") + path + "\n" + kMinimal, 1,
-                 "ticket_key_file: cannot read");
+                 "ticket_key_file: " + std::string(path) + ": No such file or directory");
 
     c = ConfigLoader::load_string(
         std::string("ticket_lifetime: 10m\nticket_key_rotation: 1m\n") + kMinimal, "test.conf");
@@ -493,6 +523,108 @@ TEST(ConfigLoader, TicketKeyFileAndLifetime)
                  "ticket_lifetime / ticket_key_rotation must be below 1000");
     EXPECT_NO_THROW(ConfigLoader::load_string(
         std::string("ticket_lifetime: 2h\nticket_key_rotation: 8s\n") + kMinimal, "test.conf"));
+}
+
+TEST(ConfigLoader, EveryProblemIsReportedWithItsColumn)
+{
+    auto errors = errors_of(R"(workers: many
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80, weigth: 5}
+      - {key: 1, addr: 10.0.1.2}
+services:
+  - name: web
+    listen: 10.0.0.10:80
+    backend: web
+    polcy: cookie
+    timeouts: {client_request: 0s, backend_connect: soon}
+  - name: web
+    listen: 10.0.0.10:80
+    backend: nowhere
+)");
+    EXPECT_THAT(
+        errors,
+        testing::ElementsAre(
+            "test.conf:1:10: workers: expected an unsigned integer, got 'many'",
+            "test.conf:5:37: unknown key 'weigth' in server, did you mean 'weight'?",
+            "test.conf:6:15: server key 1 used twice in backend 'web'",
+            "test.conf:6:24: addr: '10.0.1.2' is not ADDRESS:PORT (IPv6 as [ADDR]:PORT)",
+            "test.conf:11:5: unknown key 'polcy' in service, did you mean 'policy'?",
+            testing::HasSubstr("test.conf:12:32: client_request: must be greater than zero"),
+            testing::HasSubstr("test.conf:12:53: backend_connect: expected a duration"),
+            "test.conf:13:11: service name 'web' used twice (first at line 8)",
+            "test.conf:14:13: listen address 10.0.0.10:80 used twice (first at line 8)",
+            "test.conf:15:14: service 'web': no backend named 'nowhere'"));
+}
+
+TEST(ConfigLoader, UnknownKeysAreSuggestedOnlyWhenClose)
+{
+    EXPECT_THAT(errors_of(std::string("wokers: 2\n") + kMinimal),
+                testing::ElementsAre(
+                    "test.conf:1:1: unknown key 'wokers' in the configuration, did you mean "
+                    "'workers'?"));
+    EXPECT_THAT(errors_of(std::string("colour: blue\n") + kMinimal),
+                testing::ElementsAre("test.conf:1:1: unknown key 'colour' in the configuration"));
+}
+
+TEST(ConfigLoader, ALongListIsReportedUpToTheLimit)
+{
+    std::string yaml = "backends:\n  web:\n    servers:\n";
+    for (int i = 0; i < 30; ++i)
+        yaml += "      - {key: " + std::to_string(i) + ", addr: 10.0.1." + std::to_string(i) +
+                ":80, weight: 1000}\n";
+    yaml += "services:\n  - {name: web, listen: \"10.0.0.10:80\", backend: web}\n";
+    try {
+        ConfigLoader::load_string(yaml, "test.conf");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_EQ(e.diagnostics().size(), 30u);
+        EXPECT_STREQ(e.what(), "test.conf: 30 errors, nothing changed");
+        auto lines = e.report();
+        ASSERT_EQ(lines.size(), 21u);
+        EXPECT_EQ(lines.back(), "test.conf: 10 more errors");
+    }
+}
+
+TEST(ConfigLoader, MissingTlsFilesNameTheFileAndTheReason)
+{
+    auto errors = errors_of(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80}
+services:
+  - name: web
+    listen: 10.0.0.10:443
+    protocol: https
+    tls:
+      certificates:
+        - cert: /nonexistent/dlbad/cert.pem
+          key: /nonexistent/dlbad/key.pem
+    backend: web
+)");
+    EXPECT_THAT(errors, testing::ElementsAre("test.conf:11:17: tls.certificates.cert: "
+                                             "/nonexistent/dlbad/cert.pem: No such file or "
+                                             "directory",
+                                             "test.conf:12:16: tls.certificates.key: "
+                                             "/nonexistent/dlbad/key.pem: No such file or "
+                                             "directory"));
+}
+
+TEST(ConfigLoader, AMissingFileSaysWhy)
+{
+    try {
+        ConfigLoader::load_file("/nonexistent/dlbad.conf");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/nonexistent/dlbad.conf: cannot open: No such file or directory");
+    }
+    try {
+        ConfigLoader::load_file("/");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/: cannot open: Is a directory");
+    }
 }
 
 } // namespace

@@ -65,7 +65,12 @@ struct BackendConfig {
 struct CertificateConfig {
     std::string cert;
     std::string key;
-    int line = 0;
+    int line = 0; // of the {cert, key} entry
+    int column = 0;
+    int cert_line = 0; // of each path, for messages about that file
+    int cert_column = 0;
+    int key_line = 0;
+    int key_column = 0;
 };
 
 struct TlsConfig {

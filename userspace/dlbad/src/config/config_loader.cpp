@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <dlba/config/error.h>
+#include <dlba/config/file.h>
+#include <dlba/config/suggest.h>
 #include <dlba/config/value.h>
 
 #include <algorithm>
@@ -12,10 +14,12 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <span>
 #include <sstream>
+#include <string_view>
+#include <tuple>
 
 #include "transport/tls_ticket_keys.h"
-#include <dlba/config/error.h>
 
 #include <dlbad/cookie_injector.h>
 #include <dlbad/hash_ring.h>
@@ -29,23 +33,68 @@ namespace {
 // nanosecond clock arithmetic well before a uint64_t of milliseconds does).
 constexpr Millis kMaxDuration{24 * 3600 * 1000};
 
+// Thrown by Parser::fail() once the problem is recorded: it abandons the value (or the entry) at
+// hand, and the nearest attempt() goes on with the next one, so one run reports every problem.
+struct Abandon {};
+
 class Parser {
 public:
     explicit Parser(std::string file) : file_(std::move(file)) {}
 
+    // Records a problem at the node and goes on.
+    void report(const YAML::Node& node, const std::string& msg) const
+    {
+        auto mark = node.Mark();
+        if (mark.line >= 0)
+            diagnostics_.push_back({file_, mark.line + 1, msg, mark.column + 1});
+        else
+            diagnostics_.push_back({file_, 0, msg, 0});
+    }
+    void report_at(int line, const std::string& msg) const
+    {
+        diagnostics_.push_back({file_, line, msg, 0});
+    }
+    // Records a problem at the node and abandons what depends on it (up to attempt()).
     [[noreturn]] void fail(const YAML::Node& node, const std::string& msg) const
     {
-        throw config::ConfigError(file_, line_of(node), msg);
+        report(node, msg);
+        throw Abandon{};
     }
     [[noreturn]] void fail_at(int line, const std::string& msg) const
     {
-        throw config::ConfigError(file_, line, msg);
+        report_at(line, msg);
+        throw Abandon{};
     }
+    // Runs f; false if it failed (the problem is recorded).
+    template <typename F>
+    bool attempt(F&& f) const
+    {
+        try {
+            f();
+            return true;
+        } catch (const Abandon&) {
+            return false;
+        }
+    }
+    // Runs f(value) on the value of `key` in the map, if the key is there.
+    template <typename F>
+    void if_given(const YAML::Node& map, const char* key, F&& f) const
+    {
+        if (const YAML::Node v = map[key])
+            attempt([&] { f(v); });
+    }
+    std::size_t problems() const { return diagnostics_.size(); }
+    const std::vector<config::Diagnostic>& diagnostics() const { return diagnostics_; }
 
     static int line_of(const YAML::Node& node)
     {
         auto mark = node.Mark();
         return mark.line >= 0 ? mark.line + 1 : 0;
+    }
+    static int column_of(const YAML::Node& node)
+    {
+        auto mark = node.Mark();
+        return mark.line >= 0 ? mark.column + 1 : 0;
     }
 
     void require_map(const YAML::Node& node, const std::string& what) const
@@ -54,16 +103,22 @@ public:
             fail(node, what + " must be a mapping");
     }
 
-    // Rejects keys outside `allowed`, naming the offending key's line.
-    void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed,
+    // Reports each key outside `allowed` at its position, with the nearest allowed key when one is
+    // close ("did you mean 'policy'?"); the other keys are still read.
+    void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
                     const std::string& what) const
     {
         for (const auto& kv : map) {
-            auto key = kv.first.as<std::string>();
-            bool ok = std::any_of(allowed.begin(), allowed.end(),
-                                  [&](const char* a) { return key == a; });
-            if (!ok)
-                fail(kv.first, "unknown key '" + key + "' in " + what);
+            if (!kv.first.IsScalar()) {
+                report(kv.first, "keys in " + what + " must be plain words");
+                continue;
+            }
+            const auto& key = kv.first.Scalar();
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end())
+                continue;
+            auto near = config::closest(key, std::span(allowed.begin(), allowed.size()));
+            report(kv.first, "unknown key '" + key + "' in " + what +
+                                 (near ? ", did you mean '" + *near + "'?" : std::string()));
         }
     }
 
@@ -160,15 +215,20 @@ public:
         return s;
     }
 
-    std::string read_key_file(const YAML::Node& node, const std::string& what) const
+    // The file's content; "WHAT: PATH: No such file or directory" if it cannot be read.
+    std::string file_content(const YAML::Node& node, const std::string& what) const
     {
         auto path = str(node, what);
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            fail(node, what + ": cannot read '" + path + "'");
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto data = ss.str();
+        try {
+            return config::read_file(path);
+        } catch (const config::FileError& e) {
+            fail(node, what + ": " + e.what());
+        }
+    }
+
+    std::string read_key_file(const YAML::Node& node, const std::string& what) const
+    {
+        auto data = file_content(node, what);
         // A file of hex digits (optionally with a trailing newline) is decoded; anything else is raw.
         std::string trimmed = data;
         while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
@@ -192,23 +252,18 @@ public:
                     "max_response_header_bytes", "buffer_bytes", "max_pipelined_bytes",
                     "request_buffer_bytes"},
                    "limits");
-        if (n["max_header_bytes"])
-            l.max_header_bytes = size(n["max_header_bytes"], "max_header_bytes", 1024, 1 << 20);
-        if (n["max_headers"])
-            l.max_headers = unsigned_int(n["max_headers"], "max_headers", 1, 10000);
-        if (n["max_body_bytes"])
-            l.max_body_bytes = size(n["max_body_bytes"], "max_body_bytes", 0, std::size_t(1) << 32);
-        if (n["max_response_header_bytes"])
-            l.max_response_header_bytes =
-                size(n["max_response_header_bytes"], "max_response_header_bytes", 1024, 1 << 20);
-        if (n["buffer_bytes"])
-            l.buffer_bytes = size(n["buffer_bytes"], "buffer_bytes", 4096, 16 << 20);
-        if (n["max_pipelined_bytes"])
-            l.max_pipelined_bytes =
-                size(n["max_pipelined_bytes"], "max_pipelined_bytes", 1024, 16 << 20);
-        if (n["request_buffer_bytes"])
-            l.request_buffer_bytes =
-                size(n["request_buffer_bytes"], "request_buffer_bytes", 4096, 16 << 20);
+        auto sized = [&](const char* key, std::size_t& out, std::size_t min, std::size_t max) {
+            if_given(n, key, [&](const YAML::Node& v) { out = size(v, key, min, max); });
+        };
+        sized("max_header_bytes", l.max_header_bytes, 1024, 1 << 20);
+        if_given(n, "max_headers", [&](const YAML::Node& v) {
+            l.max_headers = unsigned_int(v, "max_headers", 1, 10000);
+        });
+        sized("max_body_bytes", l.max_body_bytes, 0, std::size_t(1) << 32);
+        sized("max_response_header_bytes", l.max_response_header_bytes, 1024, 1 << 20);
+        sized("buffer_bytes", l.buffer_bytes, 4096, 16 << 20);
+        sized("max_pipelined_bytes", l.max_pipelined_bytes, 1024, 16 << 20);
+        sized("request_buffer_bytes", l.request_buffer_bytes, 4096, 16 << 20);
     }
 
     void timeouts(const YAML::Node& n, Timeouts& t) const
@@ -218,34 +273,30 @@ public:
                    {"client_request", "client_body_idle", "client_keepalive", "client_send",
                     "tls_handshake", "backend_connect", "backend_response"},
                    "timeouts");
-        if (n["client_request"])
-            t.client_request = duration(n["client_request"], "client_request");
-        if (n["client_body_idle"])
-            t.client_body_idle = duration(n["client_body_idle"], "client_body_idle");
-        if (n["client_keepalive"])
-            t.client_keepalive = duration(n["client_keepalive"], "client_keepalive");
-        if (n["client_send"])
-            t.client_send = duration(n["client_send"], "client_send");
-        if (n["tls_handshake"])
-            t.tls_handshake = duration(n["tls_handshake"], "tls_handshake");
-        if (n["backend_connect"])
-            t.backend_connect = duration(n["backend_connect"], "backend_connect");
-        if (n["backend_response"])
-            t.backend_response = duration(n["backend_response"], "backend_response");
+        auto timed = [&](const char* key, Millis& out) {
+            if_given(n, key, [&](const YAML::Node& v) { out = duration(v, key); });
+        };
+        timed("client_request", t.client_request);
+        timed("client_body_idle", t.client_body_idle);
+        timed("client_keepalive", t.client_keepalive);
+        timed("client_send", t.client_send);
+        timed("tls_handshake", t.tls_handshake);
+        timed("backend_connect", t.backend_connect);
+        timed("backend_response", t.backend_response);
     }
 
     void health(const YAML::Node& n, Health& h) const
     {
         require_map(n, "health");
         check_keys(n, {"max_failures", "retry_interval", "max_attempts"}, "health");
-        if (n["max_failures"])
-            h.max_failures =
-                static_cast<unsigned>(unsigned_int(n["max_failures"], "max_failures", 1, 1000));
-        if (n["retry_interval"])
-            h.retry_interval = duration(n["retry_interval"], "retry_interval");
-        if (n["max_attempts"])
-            h.max_attempts =
-                static_cast<unsigned>(unsigned_int(n["max_attempts"], "max_attempts", 1, 100));
+        if_given(n, "max_failures", [&](const YAML::Node& v) {
+            h.max_failures = static_cast<unsigned>(unsigned_int(v, "max_failures", 1, 1000));
+        });
+        if_given(n, "retry_interval",
+                 [&](const YAML::Node& v) { h.retry_interval = duration(v, "retry_interval"); });
+        if_given(n, "max_attempts", [&](const YAML::Node& v) {
+            h.max_attempts = static_cast<unsigned>(unsigned_int(v, "max_attempts", 1, 100));
+        });
     }
 
     TlsConfig tls(const YAML::Node& n) const
@@ -258,39 +309,70 @@ public:
         TlsConfig t;
         const auto& certs = n["certificates"];
         if (!certs)
-            fail(n, "tls: 'certificates' is required (a list of {cert, key})");
-        if (!certs.IsSequence() || certs.size() == 0)
-            fail(certs, "tls.certificates must be a non-empty list");
-        for (const auto& c : certs) {
-            require_map(c, "certificate");
-            check_keys(c, {"cert", "key"}, "certificate");
-            if (!c["cert"] || !c["key"])
-                fail(c, "certificate needs both 'cert' and 'key'");
-            CertificateConfig cc;
-            cc.cert = str(c["cert"], "cert");
-            cc.key = str(c["key"], "key");
-            cc.line = line_of(c);
-            t.certificates.push_back(std::move(cc));
-        }
+            report(n, "tls: 'certificates' is required (a list of {cert, key})");
+        else if (!certs.IsSequence() || certs.size() == 0)
+            report(certs, "tls.certificates must be a non-empty list");
+        else
+            for (const auto& c : certs)
+                attempt([&] { t.certificates.push_back(certificate(c)); });
         auto version = [&](const YAML::Node& v, const std::string& what) {
             auto s = str(v, what);
             if (s != "TLSv1.2" && s != "TLSv1.3")
                 fail(v, what + ": '" + s + "' not supported (TLSv1.2 or TLSv1.3)");
             return s;
         };
-        if (n["min_version"])
-            t.min_version = version(n["min_version"], "min_version");
-        if (n["max_version"])
-            t.max_version = version(n["max_version"], "max_version");
-        if (t.min_version > t.max_version)
-            fail(n, "tls: min_version is above max_version");
-        if (n["session_tickets"])
-            t.session_tickets = boolean(n["session_tickets"], "session_tickets");
-        if (n["ciphers"])
-            t.ciphers = str(n["ciphers"], "ciphers");
-        if (n["ciphersuites"])
-            t.ciphersuites = str(n["ciphersuites"], "ciphersuites");
+        bool versions_ok = true;
+        if_given(n, "min_version", [&](const YAML::Node& v) {
+            versions_ok = false;
+            t.min_version = version(v, "min_version");
+            versions_ok = true;
+        });
+        bool max_ok = true;
+        if_given(n, "max_version", [&](const YAML::Node& v) {
+            max_ok = false;
+            t.max_version = version(v, "max_version");
+            max_ok = true;
+        });
+        if (versions_ok && max_ok && t.min_version > t.max_version)
+            report(n, "tls: min_version is above max_version");
+        if_given(n, "session_tickets",
+                 [&](const YAML::Node& v) { t.session_tickets = boolean(v, "session_tickets"); });
+        if_given(n, "ciphers", [&](const YAML::Node& v) { t.ciphers = str(v, "ciphers"); });
+        if_given(n, "ciphersuites",
+                 [&](const YAML::Node& v) { t.ciphersuites = str(v, "ciphersuites"); });
         return t;
+    }
+
+    // One {cert, key} entry; both files must be readable (OpenSSL reads them when the service is
+    // built, and would say less clearly why it cannot).
+    CertificateConfig certificate(const YAML::Node& c) const
+    {
+        require_map(c, "certificate");
+        check_keys(c, {"cert", "key"}, "certificate");
+        if (!c["cert"] || !c["key"])
+            fail(c, "certificate needs both 'cert' and 'key'");
+        CertificateConfig cc;
+        cc.line = line_of(c);
+        cc.column = column_of(c);
+        auto readable = [&](const YAML::Node& v, const char* what, std::string& path, int& line,
+                            int& column) {
+            attempt([&] {
+                path = str(v, what);
+                line = line_of(v);
+                column = column_of(v);
+                try {
+                    config::check_readable(path);
+                } catch (const config::FileError& e) {
+                    fail(v, std::string(what) + ": " + e.what());
+                }
+            });
+        };
+        auto before = problems();
+        readable(c["cert"], "tls.certificates.cert", cc.cert, cc.cert_line, cc.cert_column);
+        readable(c["key"], "tls.certificates.key", cc.key, cc.key_line, cc.key_column);
+        if (problems() != before)
+            throw Abandon{};
+        return cc;
     }
 
     BackendConfig backend(const std::string& name, const YAML::Node& n) const
@@ -301,53 +383,64 @@ public:
         BackendConfig b;
         b.name = name;
         b.line = line_of(n);
-        if (n["keepalive"])
-            b.keepalive = boolean(n["keepalive"], "keepalive");
-        if (n["keepalive_idle_max"])
-            b.keepalive_idle_max =
-                unsigned_int(n["keepalive_idle_max"], "keepalive_idle_max", 1, 100000);
-        if (n["keepalive_idle_timeout"])
-            b.keepalive_idle_timeout =
-                duration(n["keepalive_idle_timeout"], "keepalive_idle_timeout");
+        if_given(n, "keepalive",
+                 [&](const YAML::Node& v) { b.keepalive = boolean(v, "keepalive"); });
+        if_given(n, "keepalive_idle_max", [&](const YAML::Node& v) {
+            b.keepalive_idle_max = unsigned_int(v, "keepalive_idle_max", 1, 100000);
+        });
+        if_given(n, "keepalive_idle_timeout", [&](const YAML::Node& v) {
+            b.keepalive_idle_timeout = duration(v, "keepalive_idle_timeout");
+        });
         const auto& servers = n["servers"];
         if (!servers)
             fail(n, "backend '" + name + "': 'servers' is required");
         if (!servers.IsSequence() || servers.size() == 0)
             fail(servers, "backend '" + name + "': servers must be a non-empty list");
         std::set<std::uint32_t> keys;
+        std::vector<SocketAddress> addrs;
         for (const auto& s : servers) {
-            require_map(s, "server");
-            check_keys(s, {"key", "addr", "weight", "enabled"}, "server");
-            if (!s["key"])
-                fail(s, "server: 'key' is required (a unique integer naming it in persistence "
-                        "cookies)");
-            if (!s["addr"])
-                fail(s, "server: 'addr' is required (ADDRESS:PORT)");
-            ServerConfig sc;
-            sc.line = line_of(s);
-            sc.key = static_cast<std::uint32_t>(unsigned_int(s["key"], "key", 0, 0xffffffffu));
-            if (!keys.insert(sc.key).second)
-                fail(s["key"], "server key " + std::to_string(sc.key) + " used twice in backend '" +
-                                   name + "'");
-            sc.addr = address(s["addr"], "addr");
-            if (s["weight"])
-                sc.weight = static_cast<std::uint32_t>(
-                    unsigned_int(s["weight"], "weight", 0, HashRing::kMaxWeight));
-            if (s["enabled"])
-                sc.enabled = boolean(s["enabled"], "enabled");
-            for (const auto& other : b.servers)
-                if (other.addr == sc.addr)
-                    fail(s["addr"], "server " + sc.addr.to_string() + " listed twice in backend '" +
-                                        name + "'");
-            b.servers.push_back(std::move(sc));
+            attempt([&] {
+                require_map(s, "server");
+                check_keys(s, {"key", "addr", "weight", "enabled"}, "server");
+                auto before = problems();
+                if (!s["key"])
+                    report(s, "server: 'key' is required (a unique integer naming it in "
+                              "persistence cookies)");
+                if (!s["addr"])
+                    report(s, "server: 'addr' is required (ADDRESS:PORT)");
+                ServerConfig sc;
+                sc.line = line_of(s);
+                if_given(s, "key", [&](const YAML::Node& v) {
+                    sc.key = static_cast<std::uint32_t>(unsigned_int(v, "key", 0, 0xffffffffu));
+                    if (!keys.insert(sc.key).second)
+                        fail(v, "server key " + std::to_string(sc.key) +
+                                    " used twice in backend '" + name + "'");
+                });
+                if_given(s, "addr", [&](const YAML::Node& v) {
+                    sc.addr = address(v, "addr");
+                    if (std::find(addrs.begin(), addrs.end(), sc.addr) != addrs.end())
+                        fail(v, "server " + sc.addr.to_string() + " listed twice in backend '" +
+                                    name + "'");
+                    addrs.push_back(sc.addr);
+                });
+                if_given(s, "weight", [&](const YAML::Node& v) {
+                    sc.weight = static_cast<std::uint32_t>(
+                        unsigned_int(v, "weight", 0, HashRing::kMaxWeight));
+                });
+                if_given(s, "enabled",
+                         [&](const YAML::Node& v) { sc.enabled = boolean(v, "enabled"); });
+                if (problems() == before)
+                    b.servers.push_back(std::move(sc));
+            });
         }
-        if (b.servers.size() > 1000)
-            fail(servers, "backend '" + name + "': at most 1000 servers");
+        if (servers.size() > 1000)
+            report(servers, "backend '" + name + "': at most 1000 servers");
         return b;
     }
 
+    // A service, as far as it could be read: `listen_ok` says whether its listen address was.
     ServiceConfig service(const YAML::Node& n, const Limits& dl, const Timeouts& dt,
-                          const Health& dh) const
+                          const Health& dh, bool& listen_ok) const
     {
         require_map(n, "service");
         check_keys(n,
@@ -360,118 +453,132 @@ public:
         s.limits = dl;
         s.timeouts = dt;
         s.health = dh;
+        listen_ok = false;
         if (!n["name"])
-            fail(n, "service: 'name' is required");
-        s.name = token(n["name"], "name");
+            report(n, "service: 'name' is required");
+        if_given(n, "name", [&](const YAML::Node& v) { s.name = token(v, "name"); });
         if (!n["listen"])
-            fail(n, "service '" + s.name + "': 'listen' is required (ADDRESS:PORT)");
-        s.listen = address(n["listen"], "listen");
-        if (n["protocol"]) {
-            auto p = str(n["protocol"], "protocol");
+            report(n, "service '" + s.name + "': 'listen' is required (ADDRESS:PORT)");
+        if_given(n, "listen", [&](const YAML::Node& v) {
+            s.listen = address(v, "listen");
+            listen_ok = true;
+        });
+        bool protocol_ok = true;
+        if_given(n, "protocol", [&](const YAML::Node& v) {
+            protocol_ok = false;
+            auto p = str(v, "protocol");
             if (p == "http")
                 s.protocol = ListenProtocol::Http;
             else if (p == "https")
                 s.protocol = ListenProtocol::Https;
             else
-                fail(n["protocol"], "protocol: '" + p + "' (http or https)");
-        }
+                fail(v, "protocol: '" + p + "' (http or https)");
+            protocol_ok = true;
+        });
         if (n["tls"]) {
-            if (s.protocol != ListenProtocol::Https)
-                fail(n["tls"], "service '" + s.name + "': 'tls' needs protocol: https");
-            s.tls = tls(n["tls"]);
+            if (protocol_ok && s.protocol != ListenProtocol::Https)
+                report(n["tls"], "service '" + s.name + "': 'tls' needs protocol: https");
+            attempt([&] { s.tls = tls(n["tls"]); });
         } else if (s.protocol == ListenProtocol::Https) {
-            fail(n, "service '" + s.name + "': protocol https needs a 'tls' section");
+            report(n, "service '" + s.name + "': protocol https needs a 'tls' section");
         }
         if (!n["backend"])
-            fail(n, "service '" + s.name + "': 'backend' is required");
-        s.backend = str(n["backend"], "backend");
-        if (n["policy"])
-            s.policy = policy(n["policy"], "policy");
-        if (n["new_session_policy"]) {
-            s.new_session_policy = policy(n["new_session_policy"], "new_session_policy");
+            report(n, "service '" + s.name + "': 'backend' is required");
+        if_given(n, "backend", [&](const YAML::Node& v) { s.backend = str(v, "backend"); });
+        bool policy_ok = true;
+        if_given(n, "policy", [&](const YAML::Node& v) {
+            policy_ok = false;
+            s.policy = policy(v, "policy");
+            policy_ok = true;
+        });
+        if_given(n, "new_session_policy", [&](const YAML::Node& v) {
+            s.new_session_policy = policy(v, "new_session_policy");
             if (s.new_session_policy != Policy::LeastConn &&
                 s.new_session_policy != Policy::LeastResponseTime)
-                fail(n["new_session_policy"],
-                     "new_session_policy: leastconn or least-response-time");
-        }
-        if (n["cookie"]) {
-            const auto& c = n["cookie"];
-            require_map(c, "cookie");
-            check_keys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"},
-                       "cookie");
-            if (c["session"])
-                s.cookie.session = token(c["session"], "cookie.session");
-            if (c["name"])
-                s.cookie.name = token(c["name"], "cookie.name");
-            if (c["nocache"])
-                s.cookie.nocache = boolean(c["nocache"], "cookie.nocache");
-            if (c["strip"])
-                s.cookie.strip = boolean(c["strip"], "cookie.strip");
-            if (c["max_age"])
-                // Whole seconds from 1s (a shorter one would truncate to 0 = no limit) to 10 years.
-                s.cookie.max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                    duration(c["max_age"], "cookie.max_age", Millis(1000),
-                             Millis(std::uint64_t(87600) * 3600000)));
-            if (c["path"])
-                s.cookie.path = str(c["path"], "cookie.path");
-            if (c["domain"])
-                s.cookie.domain = str(c["domain"], "cookie.domain");
-            try {
-                (void)CookieInjector(CookieInjectionConfig{"S", "P", true},
-                                     CookieScope{s.cookie.path, s.cookie.domain});
-            } catch (const std::invalid_argument& e) {
-                fail(c["domain"] && std::string(e.what()).find("domain") != std::string::npos
-                         ? c["domain"]
-                     : c["path"] ? c["path"]
-                                 : c,
-                     std::string("cookie: ") + e.what());
-            }
-            if (s.cookie.name == s.cookie.session)
-                fail(c, "cookie: name and session must differ");
-        }
-        if (s.policy == Policy::Cookie && s.cookie.session.empty())
-            fail(n["cookie"] ? n["cookie"] : n,
-                 "service '" + s.name +
-                     "': policy cookie needs cookie.session (the back-end's session cookie name)");
+                fail(v, "new_session_policy: leastconn or least-response-time");
+        });
+        if (n["cookie"])
+            attempt([&] { cookie(n["cookie"], s.cookie); });
+        // (a cookie that is not a mapping is reported as such)
+        const auto& ck = n["cookie"];
+        if (policy_ok && s.policy == Policy::Cookie && (!ck || (ck.IsMap() && !ck["session"])))
+            report(n["cookie"] ? n["cookie"] : n,
+                   "service '" + s.name +
+                       "': policy cookie needs cookie.session (the back-end's session cookie "
+                       "name)");
         if (n["session_id"]) {
             const auto& c = n["session_id"];
             if (!c.IsSequence() || c.size() == 0)
-                fail(c, "session_id must be a non-empty list of rules like \"path:jsessionid\", "
-                        "\"query:sid\", \"header:X-Session-Id\", \"cookie:sid\"");
-            for (const auto& r : c) {
-                auto spec = str(r, "session_id rule");
-                try {
-                    (void)SessionIdExtractor::parse_rule(spec);
-                } catch (const std::invalid_argument& e) {
-                    fail(r, "session_id rule '" + spec + "': " + e.what());
-                }
-                s.session_id.rules.push_back(spec);
-            }
+                report(c, "session_id must be a non-empty list of rules like \"path:jsessionid\", "
+                          "\"query:sid\", \"header:X-Session-Id\", \"cookie:sid\"");
+            else
+                for (const auto& r : c)
+                    attempt([&] {
+                        auto spec = str(r, "session_id rule");
+                        try {
+                            (void)SessionIdExtractor::parse_rule(spec);
+                        } catch (const std::invalid_argument& e) {
+                            fail(r, "session_id rule '" + spec + "': " + e.what());
+                        }
+                        s.session_id.rules.push_back(spec);
+                    });
+        } else if (policy_ok && s.policy == Policy::SessionId) {
+            report(n,
+                   "service '" + s.name + "': policy session-id needs a session_id list of rules");
         }
-        if (s.policy == Policy::SessionId && s.session_id.rules.empty())
-            fail(n, "service '" + s.name + "': policy session-id needs a session_id list of rules");
-        if (n["url_hash"]) {
-            const auto& c = n["url_hash"];
+        if_given(n, "url_hash", [&](const YAML::Node& c) {
             require_map(c, "url_hash");
             check_keys(c, {"load_factor", "query", "max_urls"}, "url_hash");
-            if (c["load_factor"])
-                s.url_hash.load_factor =
-                    number(c["load_factor"], "url_hash.load_factor", 1.01, 10.0);
-            if (c["max_urls"])
-                s.url_hash.max_urls =
-                    unsigned_int(c["max_urls"], "url_hash.max_urls", 16, 1u << 24);
-            if (c["query"])
-                s.url_hash.query = boolean(c["query"], "url_hash.query");
-        }
-        if (n["limits"])
-            limits(n["limits"], s.limits);
-        if (n["timeouts"])
-            timeouts(n["timeouts"], s.timeouts);
-        if (n["health"])
-            health(n["health"], s.health);
-        if (n["trust_forwarded"])
-            s.trust_forwarded = boolean(n["trust_forwarded"], "trust_forwarded");
+            if_given(c, "load_factor", [&](const YAML::Node& v) {
+                s.url_hash.load_factor = number(v, "url_hash.load_factor", 1.01, 10.0);
+            });
+            if_given(c, "max_urls", [&](const YAML::Node& v) {
+                s.url_hash.max_urls = unsigned_int(v, "url_hash.max_urls", 16, 1u << 24);
+            });
+            if_given(c, "query",
+                     [&](const YAML::Node& v) { s.url_hash.query = boolean(v, "url_hash.query"); });
+        });
+        if_given(n, "limits", [&](const YAML::Node& v) { limits(v, s.limits); });
+        if_given(n, "timeouts", [&](const YAML::Node& v) { timeouts(v, s.timeouts); });
+        if_given(n, "health", [&](const YAML::Node& v) { health(v, s.health); });
+        if_given(n, "trust_forwarded",
+                 [&](const YAML::Node& v) { s.trust_forwarded = boolean(v, "trust_forwarded"); });
         return s;
+    }
+
+    void cookie(const YAML::Node& c, CookieConfig& out) const
+    {
+        require_map(c, "cookie");
+        check_keys(c, {"session", "name", "nocache", "strip", "max_age", "path", "domain"},
+                   "cookie");
+        auto before = problems();
+        if_given(c, "session",
+                 [&](const YAML::Node& v) { out.session = token(v, "cookie.session"); });
+        if_given(c, "name", [&](const YAML::Node& v) { out.name = token(v, "cookie.name"); });
+        if_given(c, "nocache",
+                 [&](const YAML::Node& v) { out.nocache = boolean(v, "cookie.nocache"); });
+        if_given(c, "strip", [&](const YAML::Node& v) { out.strip = boolean(v, "cookie.strip"); });
+        // Whole seconds from 1s (a shorter one would truncate to 0 = no limit) to 10 years.
+        if_given(c, "max_age", [&](const YAML::Node& v) {
+            out.max_age = std::chrono::duration_cast<std::chrono::seconds>(duration(
+                v, "cookie.max_age", Millis(1000), Millis(std::uint64_t(87600) * 3600000)));
+        });
+        if_given(c, "path", [&](const YAML::Node& v) { out.path = str(v, "cookie.path"); });
+        if_given(c, "domain", [&](const YAML::Node& v) { out.domain = str(v, "cookie.domain"); });
+        if (problems() != before)
+            return;
+        try {
+            (void)CookieInjector(CookieInjectionConfig{"S", "P", true},
+                                 CookieScope{out.path, out.domain});
+        } catch (const std::invalid_argument& e) {
+            report(c["domain"] && std::string(e.what()).find("domain") != std::string::npos
+                       ? c["domain"]
+                   : c["path"] ? c["path"]
+                               : c,
+                   std::string("cookie: ") + e.what());
+        }
+        if (out.name == out.session)
+            report(c, "cookie: name and session must differ");
     }
 
     Config config(const YAML::Node& root) const
@@ -487,159 +594,174 @@ public:
                     "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor",
                     "defaults", "backends", "services"},
                    "the configuration");
-        if (root["workers"])
-            c.workers = static_cast<unsigned>(unsigned_int(root["workers"], "workers", 0, 1024));
-        if (root["cpu_affinity"]) {
-            const auto v = str(root["cpu_affinity"], "cpu_affinity");
+        if_given(root, "workers", [&](const YAML::Node& v) {
+            c.workers = static_cast<unsigned>(unsigned_int(v, "workers", 0, 1024));
+        });
+        if_given(root, "cpu_affinity", [&](const YAML::Node& node) {
+            const auto v = str(node, "cpu_affinity");
             if (v == "auto")
                 c.cpu_affinity = CpuAffinity::Auto;
             else if (v == "none")
                 c.cpu_affinity = CpuAffinity::None;
             else
-                fail(root["cpu_affinity"],
-                     "cpu_affinity must be 'auto' or 'none', not '" + v + "'");
-        }
-        if (root["max_connections"])
-            c.max_connections =
-                unsigned_int(root["max_connections"], "max_connections", 1, 10000000);
-        if (root["drain_timeout"])
-            c.drain_timeout = duration(root["drain_timeout"], "drain_timeout");
+                fail(node, "cpu_affinity must be 'auto' or 'none', not '" + v + "'");
+        });
+        if_given(root, "max_connections", [&](const YAML::Node& v) {
+            c.max_connections = unsigned_int(v, "max_connections", 1, 10000000);
+        });
+        if_given(root, "drain_timeout",
+                 [&](const YAML::Node& v) { c.drain_timeout = duration(v, "drain_timeout"); });
         if (root["persistence_key_file"] && root["persistence_keys"])
-            fail(root["persistence_keys"],
-                 "give either persistence_key_file or persistence_keys, not both");
-        if (root["persistence_key_file"]) {
+            report(root["persistence_keys"],
+                   "give either persistence_key_file or persistence_keys, not both");
+        if_given(root, "persistence_key_file", [&](const YAML::Node& v) {
             PersistenceKey k;
-            k.secret = read_key_file(root["persistence_key_file"], "persistence_key_file");
+            k.secret = read_key_file(v, "persistence_key_file");
             if (k.secret.size() < 32)
-                fail(root["persistence_key_file"],
-                     "persistence_key_file: the key must be at least 32 bytes "
-                     "(64 hex digits)");
+                fail(v, "persistence_key_file: the key must be at least 32 bytes "
+                        "(64 hex digits)");
             c.persistence_keys.push_back(std::move(k));
-        }
-        if (root["persistence_keys"]) {
-            const auto& list = root["persistence_keys"];
+        });
+        if_given(root, "persistence_keys", [&](const YAML::Node& list) {
             if (!list.IsSequence() || list.size() == 0)
                 fail(list, "persistence_keys must be a non-empty list of {id, file}");
+            std::set<unsigned> ids;
             for (const auto& e : list) {
-                require_map(e, "persistence key");
-                check_keys(e, {"id", "file"}, "persistence key");
-                if (!e["id"] || !e["file"])
-                    fail(e, "persistence key needs 'id' (0-255) and 'file'");
-                PersistenceKey k;
-                k.id = static_cast<unsigned>(unsigned_int(e["id"], "id", 0, 255));
-                for (const auto& other : c.persistence_keys)
-                    if (other.id == k.id)
-                        fail(e["id"], "persistence key id " + std::to_string(k.id) + " used twice");
-                k.secret = read_key_file(e["file"], "file");
-                if (k.secret.size() < 32)
-                    fail(e["file"],
-                         "persistence key: the key must be at least 32 bytes (64 hex digits)");
-                c.persistence_keys.push_back(std::move(k));
+                attempt([&] {
+                    require_map(e, "persistence key");
+                    check_keys(e, {"id", "file"}, "persistence key");
+                    if (!e["id"] || !e["file"])
+                        fail(e, "persistence key needs 'id' (0-255) and 'file'");
+                    PersistenceKey k;
+                    bool ok = attempt([&] {
+                        k.id = static_cast<unsigned>(unsigned_int(e["id"], "id", 0, 255));
+                        if (!ids.insert(k.id).second)
+                            fail(e["id"],
+                                 "persistence key id " + std::to_string(k.id) + " used twice");
+                    });
+                    k.secret = read_key_file(e["file"], "file");
+                    if (k.secret.size() < 32)
+                        fail(e["file"],
+                             "persistence key: the key must be at least 32 bytes (64 hex digits)");
+                    if (ok)
+                        c.persistence_keys.push_back(std::move(k));
+                });
             }
-        }
-        if (root["ticket_key_file"]) {
-            const auto& node = root["ticket_key_file"];
-            const auto path = str(node, "ticket_key_file");
-            std::ifstream in(path, std::ios::binary);
-            if (!in)
-                fail(node, "ticket_key_file: cannot read '" + path + "'");
-            std::stringstream ss;
-            ss << in.rdbuf();
+        });
+        if_given(root, "ticket_key_file", [&](const YAML::Node& node) {
+            auto data = file_content(node, "ticket_key_file");
             try {
-                c.ticket_keys = TicketKeys::parse_file(ss.str());
+                c.ticket_keys = TicketKeys::parse_file(data);
             } catch (const std::invalid_argument& e) {
-                fail(node, "ticket_key_file '" + path + "': " + e.what());
+                fail(node, "ticket_key_file '" + node.Scalar() + "': " + e.what());
             }
-        }
+        });
         // A ticket must resume on TLS 1.3 clients, which keep it at most 7 days (RFC 8446 4.6.1).
-        if (root["ticket_lifetime"])
-            c.ticket_lifetime = duration(root["ticket_lifetime"], "ticket_lifetime", Millis(1000),
-                                         Millis(7 * 24 * 3600000));
-        if (root["ticket_key_rotation"]) {
-            c.ticket_key_rotation = duration(root["ticket_key_rotation"], "ticket_key_rotation",
-                                             Millis(1000), kMaxDuration);
+        bool lifetime_ok = true;
+        if_given(root, "ticket_lifetime", [&](const YAML::Node& v) {
+            lifetime_ok = false;
+            c.ticket_lifetime =
+                duration(v, "ticket_lifetime", Millis(1000), Millis(7 * 24 * 3600000));
+            lifetime_ok = true;
+        });
+        bool rotation_ok = true;
+        if_given(root, "ticket_key_rotation", [&](const YAML::Node& v) {
+            rotation_ok = false;
+            c.ticket_key_rotation = duration(v, "ticket_key_rotation", Millis(1000), kMaxDuration);
+            rotation_ok = true;
             if (root["ticket_key_file"])
-                fail(root["ticket_key_rotation"],
-                     "ticket_key_rotation applies to generated keys only: rotate a "
-                     "ticket_key_file by editing it and sending SIGHUP");
-        }
+                fail(v, "ticket_key_rotation applies to generated keys only: rotate a "
+                        "ticket_key_file by editing it and sending SIGHUP");
+        });
         // Generated keys kept = one per rotation within a lifetime, plus the current one.
-        if (c.ticket_lifetime.count() / c.ticket_key_rotation.count() >=
-            static_cast<long long>(TicketKeys::kMaxKeys))
-            fail(root["ticket_key_rotation"] ? root["ticket_key_rotation"]
-                                             : root["ticket_lifetime"],
-                 "ticket_lifetime / ticket_key_rotation must be below " +
-                     std::to_string(TicketKeys::kMaxKeys) + " (the keys kept for decryption)");
-        if (root["hash_key_file"]) {
-            c.hash_key = read_key_file(root["hash_key_file"], "hash_key_file");
+        if (lifetime_ok && rotation_ok &&
+            c.ticket_lifetime.count() / c.ticket_key_rotation.count() >=
+                static_cast<long long>(TicketKeys::kMaxKeys))
+            report(root["ticket_key_rotation"] ? root["ticket_key_rotation"]
+                                               : root["ticket_lifetime"],
+                   "ticket_lifetime / ticket_key_rotation must be below " +
+                       std::to_string(TicketKeys::kMaxKeys) + " (the keys kept for decryption)");
+        if_given(root, "hash_key_file", [&](const YAML::Node& v) {
+            c.hash_key = read_key_file(v, "hash_key_file");
             if (c.hash_key.size() != 16)
-                fail(root["hash_key_file"],
-                     "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
-                         std::to_string(c.hash_key.size()));
-        }
-        if (root["monitor"]) {
-            const auto& m = root["monitor"];
+                fail(v, "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
+                            std::to_string(c.hash_key.size()));
+        });
+        if_given(root, "monitor", [&](const YAML::Node& m) {
             require_map(m, "monitor");
             check_keys(m, {"unix", "tcp", "metrics"}, "monitor");
-            if (m["unix"])
-                c.monitor.unix_socket = str(m["unix"], "monitor.unix");
-            if (c.monitor.unix_socket.size() >= 108)
-                fail(m["unix"], "monitor.unix: path too long for a unix socket");
-            if (m["tcp"])
-                c.monitor.tcp = address(m["tcp"], "monitor.tcp");
-            if (m["metrics"])
-                c.monitor.metrics = address(m["metrics"], "monitor.metrics");
-        }
+            if_given(m, "unix", [&](const YAML::Node& v) {
+                c.monitor.unix_socket = str(v, "monitor.unix");
+                if (c.monitor.unix_socket.size() >= 108)
+                    fail(v, "monitor.unix: path too long for a unix socket");
+            });
+            if_given(m, "tcp",
+                     [&](const YAML::Node& v) { c.monitor.tcp = address(v, "monitor.tcp"); });
+            if_given(m, "metrics", [&](const YAML::Node& v) {
+                c.monitor.metrics = address(v, "monitor.metrics");
+            });
+        });
         Limits dl;
         Timeouts dt;
         Health dh;
-        if (root["defaults"]) {
-            const auto& d = root["defaults"];
+        if_given(root, "defaults", [&](const YAML::Node& d) {
             require_map(d, "defaults");
             check_keys(d, {"limits", "timeouts", "health"}, "defaults");
-            if (d["limits"])
-                limits(d["limits"], dl);
-            if (d["timeouts"])
-                timeouts(d["timeouts"], dt);
-            if (d["health"])
-                health(d["health"], dh);
-        }
+            if_given(d, "limits", [&](const YAML::Node& v) { limits(v, dl); });
+            if_given(d, "timeouts", [&](const YAML::Node& v) { timeouts(v, dt); });
+            if_given(d, "health", [&](const YAML::Node& v) { health(v, dh); });
+        });
+        // The names of all backends, read or not: a service naming a backend with errors has
+        // nothing more to report.
+        std::set<std::string> backend_names;
         const auto& backends = root["backends"];
         if (!backends)
-            fail(root, "'backends' is required");
-        require_map(backends, "backends");
-        for (const auto& kv : backends) {
-            auto name = str(kv.first, "backend name");
-            c.backends.push_back(backend(name, kv.second));
-        }
+            report(root, "'backends' is required");
+        else
+            attempt([&] {
+                require_map(backends, "backends");
+                for (const auto& kv : backends) {
+                    attempt([&] {
+                        auto name = str(kv.first, "backend name");
+                        backend_names.insert(name);
+                        c.backends.push_back(backend(name, kv.second));
+                    });
+                }
+            });
         const auto& services = root["services"];
         if (!services)
             fail(root, "'services' is required");
         if (!services.IsSequence() || services.size() == 0)
             fail(services, "services must be a non-empty list");
         for (const auto& sn : services) {
-            auto s = service(sn, dl, dt, dh);
-            bool found = std::any_of(c.backends.begin(), c.backends.end(),
-                                     [&](const BackendConfig& b) { return b.name == s.backend; });
-            if (!found)
-                fail(sn["backend"],
-                     "service '" + s.name + "': no backend named '" + s.backend + "'");
-            for (const auto& other : c.services) {
-                if (other.name == s.name)
-                    fail(sn["name"], "service name '" + s.name + "' used twice (first at line " +
-                                         std::to_string(other.line) + ")");
-                if (other.listen == s.listen)
-                    fail(sn["listen"], "listen address " + s.listen.to_string() +
-                                           " used twice (first at line " +
-                                           std::to_string(other.line) + ")");
-            }
-            c.services.push_back(std::move(s));
+            attempt([&] {
+                bool listen_ok = false;
+                auto s = service(sn, dl, dt, dh, listen_ok);
+                if (backends && backends.IsMap() && !s.backend.empty() &&
+                    !backend_names.count(s.backend))
+                    report(sn["backend"],
+                           "service '" + s.name + "': no backend named '" + s.backend + "'");
+                for (const auto& other : c.services) {
+                    if (!s.name.empty() && other.name == s.name)
+                        report(sn["name"], "service name '" + s.name +
+                                               "' used twice (first at line " +
+                                               std::to_string(other.line) + ")");
+                    if (listen_ok && other.listen == s.listen)
+                        report(sn["listen"], "listen address " + s.listen.to_string() +
+                                                 " used twice (first at line " +
+                                                 std::to_string(other.line) + ")");
+                }
+                // Kept only when its listen address was read: the next ones are compared with it.
+                if (listen_ok)
+                    c.services.push_back(std::move(s));
+            });
         }
         return c;
     }
 
 private:
     std::string file_;
+    mutable std::vector<config::Diagnostic> diagnostics_;
 };
 
 Config parse(const std::string& text, const std::string& name)
@@ -649,26 +771,40 @@ Config parse(const std::string& text, const std::string& name)
     try {
         root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-        throw config::ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+        throw config::ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg,
+                                  e.mark.line >= 0 ? e.mark.column + 1 : 0);
     }
+    Config c;
     try {
-        return parser.config(root);
+        c = parser.config(root);
+    } catch (const Abandon&) {
+        // The structure is too broken to go on: what was found so far is reported.
     } catch (const YAML::Exception& e) {
         // e.g. a bad conversion somewhere unexpected; keep the file:line contract.
-        throw config::ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+        parser.report_at(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
     }
+    auto diagnostics = parser.diagnostics();
+    if (diagnostics.empty())
+        return c;
+    std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    if (diagnostics.size() == 1)
+        throw config::ConfigError(diagnostics.front());
+    throw config::ConfigError(name, std::move(diagnostics));
 }
 
 } // namespace
 
 Config ConfigLoader::load_file(const std::string& path)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw config::ConfigError(path, 0, "cannot open the configuration file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse(ss.str(), path);
+    std::string text;
+    try {
+        text = config::read_file(path);
+    } catch (const config::FileError& e) {
+        throw config::ConfigError(path, 0, "cannot open: " + e.reason());
+    }
+    return parse(text, path);
 }
 
 Config ConfigLoader::load_string(const std::string& text, const std::string& name)

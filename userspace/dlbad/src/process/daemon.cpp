@@ -70,6 +70,15 @@ void daemonize()
     }
 }
 
+// Each problem (up to the report limit) as "dlbad: FILE:LINE:COLUMN: message", then their count.
+void print_config_error(std::ostream& out, const config::ConfigError& e)
+{
+    for (const auto& line : e.report())
+        out << "dlbad: " << line << '\n';
+    if (auto n = e.diagnostics().size(); n > 1)
+        out << "dlbad: " << e.diagnostics().front().file << ": " << n << " errors\n";
+}
+
 } // namespace
 
 Daemon::Daemon(Options options)
@@ -175,6 +184,10 @@ void Daemon::reload()
         DLBAD_LOG(LogLevel::Notice, "configuration %s reloaded: generation %llu, %zu services",
                   options_.config.c_str(), static_cast<unsigned long long>(generation),
                   runtime_->services().size());
+    } catch (const config::ConfigError& e) {
+        for (const auto& line : e.report())
+            DLBAD_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
+                      static_cast<unsigned long long>(runtime_->generation()), line.c_str());
     } catch (const std::exception& e) {
         DLBAD_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
                   static_cast<unsigned long long>(runtime_->generation()), e.what());
@@ -226,7 +239,7 @@ int Daemon::run()
     try {
         config = ConfigLoader::load_file(options_.config);
     } catch (const config::ConfigError& e) {
-        std::cerr << "dlbad: " << e.what() << '\n';
+        print_config_error(std::cerr, e);
         return 1;
     }
     unsigned workers = options_.workers.value_or(config.workers);
@@ -239,7 +252,7 @@ int Daemon::run()
         runtime_ =
             std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
     } catch (const config::ConfigError& e) {
-        std::cerr << "dlbad: " << e.what() << '\n';
+        print_config_error(std::cerr, e);
         return 1;
     }
     if (options_.check_config) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <dlba/config/error.h>
+#include <dlba/config/file.h>
 
 namespace dlba::dlbad {
 
@@ -48,16 +49,17 @@ int version_of(const std::string& v)
 
 std::string TlsContext::last_error()
 {
-    std::string out;
-    unsigned long e;
+    // The first error queued is the primary one ("no start line", "bad decrypt"); the later ones
+    // are the calls that passed it up, of no use to an operator.  One reason, on one line.
+    unsigned long first = ERR_get_error();
+    ERR_clear_error();
+    if (first == 0)
+        return "unknown OpenSSL error";
+    if (const char* reason = ERR_reason_error_string(first))
+        return reason;
     char buf[256];
-    while ((e = ERR_get_error()) != 0) {
-        ERR_error_string_n(e, buf, sizeof(buf));
-        if (!out.empty())
-            out += "; ";
-        out += buf;
-    }
-    return out.empty() ? "unknown OpenSSL error" : out;
+    ERR_error_string_n(first, buf, sizeof(buf));
+    return buf;
 }
 
 TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys,
@@ -91,26 +93,43 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
     std::set<int> key_types;
     for (const auto& c : config.certificates) {
         ERR_clear_error();
+        // "tls.certificates.key: PATH: No such file or directory" rather than OpenSSL's "system
+        // lib" stack; the loader checked too, but a file may go between a check and a reload.
+        auto readable = [&](const std::string& path, const char* what, int l, int col) {
+            try {
+                config::check_readable(path);
+            } catch (const config::FileError& e) {
+                throw config::ConfigError(file, l ? l : c.line, std::string(what) + ": " + e.what(),
+                                          l ? col : c.column);
+            }
+        };
+        readable(c.cert, "tls.certificates.cert", c.cert_line, c.cert_column);
+        readable(c.key, "tls.certificates.key", c.key_line, c.key_column);
         if (SSL_CTX_use_certificate_chain_file(ctx, c.cert.c_str()) != 1)
-            throw config::ConfigError(file, c.line,
-                                      "certificate '" + c.cert + "': " + last_error());
+            throw config::ConfigError(file, c.cert_line ? c.cert_line : c.line,
+                                      "tls.certificates.cert: " + c.cert + ": " + last_error(),
+                                      c.cert_line ? c.cert_column : c.column);
         X509* leaf = SSL_CTX_get0_certificate(ctx);
         EVP_PKEY* pub = leaf ? X509_get0_pubkey(leaf) : nullptr;
         int type = pub ? EVP_PKEY_get_base_id(pub) : 0;
         if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
-            throw config::ConfigError(file, c.line,
-                                      "certificate '" + c.cert +
-                                          "': only RSA and ECDSA keys are supported");
+            throw config::ConfigError(
+                file, c.line, "certificate '" + c.cert + "': only RSA and ECDSA keys are supported",
+                c.column);
         if (!key_types.insert(type).second)
             throw config::ConfigError(file, c.line,
                                       "certificate '" + c.cert + "': a second " +
                                           (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
-                                          " certificate (give at most one per key type)");
+                                          " certificate (give at most one per key type)",
+                                      c.column);
         if (SSL_CTX_use_PrivateKey_file(ctx, c.key.c_str(), SSL_FILETYPE_PEM) != 1)
-            throw config::ConfigError(file, c.line, "key '" + c.key + "': " + last_error());
+            throw config::ConfigError(file, c.key_line ? c.key_line : c.line,
+                                      "tls.certificates.key: " + c.key + ": " + last_error(),
+                                      c.key_line ? c.key_column : c.column);
         if (SSL_CTX_check_private_key(ctx) != 1)
             throw config::ConfigError(
-                file, c.line, "key '" + c.key + "' does not match certificate '" + c.cert + "'");
+                file, c.line, "key '" + c.key + "' does not match certificate '" + c.cert + "'",
+                c.column);
     }
 
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);

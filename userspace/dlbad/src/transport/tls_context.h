@@ -16,13 +16,14 @@ namespace dlba::dlbad {
 // ticket_lifetime.  Shared by all worker threads (SSL_CTX is thread-safe for SSL_new).
 class TlsContext {
 public:
-    // Throws config::ConfigError(file, line of the failing certificate, OpenSSL's reason).
+    // Throws config::ConfigError(file, line of the failing certificate or key, one reason: the
+    // system's for a file that cannot be read, else OpenSSL's primary one).
     TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys,
                Millis ticket_lifetime, const std::string& file, int line);
 
     [[nodiscard]] SSL_CTX* get() const noexcept { return ctx_.get(); }
 
-    // Text of the OpenSSL error queue (and clears it).
+    // The reason of the first error in the OpenSSL error queue (and clears the queue).
     static std::string last_error();
 
 private:

@@ -93,14 +93,14 @@ check "--status prints the Web Server Status Table" grep -q "^Web Server Status 
 check "--status prints the Summary table" grep -q "^Summary Web Server Status Table" "$T/tables"
 check "--status row of server 20" grep -Eq "^web +20 +127.0.0.22:$BACKEND_PORT +[0-9.]+ms" "$T/tables"
 
-# --check-config errors name the file and line.
+# --check-config errors name the file, line and column.
 bad() { # bad EXPECTED-LINE-REGEX: config on stdin
     cat >"$T/bad.conf"
     out=$("$DLBAD" -t -c "$T/bad.conf" 2>&1)
     rc=$?
     if [ $rc -eq 1 ] && grep -Eq "^dlbad: $T/bad.conf:$1" <<<"$out"; then ok "config error: $out"; else not_ok "config error rc=$rc: $out"; fi
 }
-bad "4: unknown key 'weigth' in server" <<CONF
+bad "4:[0-9]+: unknown key 'weigth' in server, did you mean 'weight'" <<CONF
 backends:
   web:
     servers:
@@ -108,7 +108,7 @@ backends:
 services:
   - {name: web, listen: "$VIP:80", backend: web}
 CONF
-bad "6: service 'web': no backend named 'webb'" <<CONF
+bad "6:[0-9]+: service 'web': no backend named 'webb'" <<CONF
 backends:
   web:
     servers:
@@ -116,7 +116,7 @@ backends:
 services:
   - {name: web, listen: "$VIP:80", backend: webb}
 CONF
-bad "5: server key 1 used twice" <<CONF
+bad "5:[0-9]+: server key 1 used twice" <<CONF
 backends:
   web:
     servers:
@@ -125,10 +125,10 @@ backends:
 services:
   - {name: web, listen: "$VIP:80", backend: web}
 CONF
-bad "[0-9]+: .*" <<CONF
+bad "[0-9]+:[0-9]+: .*" <<CONF
 backends: [unclosed
 CONF
-bad "9: certificate '$T/nope.pem'" <<CONF
+bad "9:[0-9]+: tls.certificates.cert: $T/nope.pem: No such file or directory" <<CONF
 backends:
   web:
     servers:
@@ -140,7 +140,7 @@ services:
     tls: {certificates: [{cert: $T/nope.pem, key: $T/nope.key}]}
     backend: web
 CONF
-bad "9: key '$T/ecdsa.key' does not match certificate '$T/rsa.pem'" <<CONF
+bad "9:[0-9]+: key '$T/ecdsa.key' does not match certificate '$T/rsa.pem'" <<CONF
 backends:
   web:
     servers:

@@ -82,7 +82,7 @@ wait_messages 5
 expect_eq "broken reload: RELOADING=1, then READY=1, the old configuration still serving" \
     "RELOADING=1;READY=1 | HTTP/1.1 200 OK backend=2;" "$(messages | cut -d';' -f4-)"
 check "broken reload: the error is reported with FILE:LINE" \
-    grep -q "reload failed, generation 2 stays in service: $T/dlbad.conf:6: unknown key 'weigth'" "$T/dlbad.log"
+    grep -q "reload failed, generation 2 stays in service: $T/dlbad.conf:6:[0-9]*: unknown key 'weigth'" "$T/dlbad.log"
 expect_eq "broken reload: still generation 2" 2 "$(jget "d['dlbad']['generation']")"
 expect_eq "broken reload: requests still go to back-end 2" 2 \
     "$(backend_of "$(curl -s "http://$VIP:$HTTP_PORT/")")"

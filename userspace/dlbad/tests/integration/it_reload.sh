@@ -124,7 +124,7 @@ cp "$T/dlbad.conf" "$T/good.conf"
 printf 'workers: 2\nmonitor: {unix: %s}\nbackends:\n  web:\n    servers:\n      - {key: 1, addr: 127.0.0.21}\nservices: []\n' "$SOCK" >"$T/dlbad.conf"
 kill -HUP "$DLBAD_PID"
 sleep 0.5
-check "reload error names file and line" grep -q "reload failed.*dlbad.conf:6: addr: '127.0.0.21' is not ADDRESS:PORT" "$T/dlbad.log"
+check "reload error names file and line" grep -q "reload failed.*dlbad.conf:6:[0-9]*: addr: '127.0.0.21' is not ADDRESS:PORT" "$T/dlbad.log"
 expect_eq "still generation 4" 4 "$(jget "d['dlbad']['generation']")"
 expect_eq "still serving" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$HTTP_PORT/")"
 # A certificate that does not exist: also refused whole.
@@ -140,7 +140,8 @@ cat >>"$T/dlbad.conf" <<CONF
 CONF
 kill -HUP "$DLBAD_PID"
 sleep 0.5
-check "missing certificate refused with its line" grep -q "reload failed.*dlbad.conf:2[0-9]: certificate '$T/missing.pem'" "$T/dlbad.log"
+check "missing certificate refused with its line and the reason" \
+    grep -q "reload failed.*dlbad.conf:2[0-9]:[0-9]*: tls.certificates.cert: $T/missing.pem: No such file or directory" "$T/dlbad.log"
 expect_eq "still generation 4 after the bad certificate" 4 "$(jget "d['dlbad']['generation']")"
 
 # SIGTERM: clean exit.

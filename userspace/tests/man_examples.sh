@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# man_examples.sh DLBAD DLBACTL MANDIR: every example configuration of the
+# man pages passes its tool's own check, so an example that stops
+# validating fails the build's tests.  An example sits between the roff
+# comments '.\" example-begin NAME' and '.\" example-end':
+#   - dlbad.conf(5): dlbad.conf-files (the commands that make the key files
+#     and certificates it names), then dlbad.conf, checked by dlbad -t;
+#   - dlba.conf(5): dlba.conf, checked by dlbactl apply --check.
+# Paths under /etc/dlbad/ are moved to a temporary directory.
+# Exit 0 when all pass, 1 otherwise, 77 (skip) without openssl.
+set -u
+
+DLBAD=$1
+DLBACTL=$2
+MAN=$3
+command -v openssl >/dev/null 2>&1 || {
+	echo "SKIP: openssl not installed"
+	exit 77
+}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+FAILED=0
+
+# example FILE NAME: the example's text as a reader sees it (roff escapes
+# \- and \e undone, .nf/.fi dropped), /etc/dlbad/ moved to $TMP/etc/dlbad/
+example() {
+	awk -v begin='.\\" example-begin '"$2" -v end='.\\" example-end' '
+		$0 == begin { on = 1; next }
+		$0 == end { on = 0 }
+		on && $0 != ".nf" && $0 != ".fi"' "$1" |
+		sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s|/etc/dlbad/|$TMP/etc/dlbad/|g" \
+			-e "s|/etc/dlbad\$|$TMP/etc/dlbad|"
+}
+
+# check DESC COMMAND...: one result line; the command's output on failure
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "ok: $desc"
+	else
+		echo "FAIL: $desc"
+		printf '%s\n' "$out" | sed 's/^/\t/'
+		FAILED=1
+	fi
+}
+
+example "$MAN/dlbad.conf.5" dlbad.conf-files >"$TMP/files.sh"
+example "$MAN/dlbad.conf.5" dlbad.conf >"$TMP/dlbad.conf"
+example "$MAN/dlba.conf.5" dlba.conf >"$TMP/dlba.yaml"
+for f in files.sh dlbad.conf dlba.yaml; do
+	if [ ! -s "$TMP/$f" ]; then
+		echo "FAIL: no example for $f between its markers in $MAN"
+		FAILED=1
+	fi
+done
+[ "$FAILED" = 0 ] || exit 1
+
+check "dlbad.conf(5): the commands that make its files" bash -e "$TMP/files.sh"
+check "dlbad.conf(5): the example passes dlbad -t" "$DLBAD" -t -c "$TMP/dlbad.conf"
+check "dlba.conf(5): the example passes dlbactl apply --check" \
+	"$DLBACTL" apply --check -f "$TMP/dlba.yaml"
+exit "$FAILED"

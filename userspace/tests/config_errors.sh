@@ -5,18 +5,18 @@
 # configuration: a file that cannot be read (the system's reason, the file
 # named), a missing or broken TLS key or certificate (one line, no OpenSSL
 # error stack), and every problem of a file in one run with "did you mean".
-# Exit 0 when all pass, 1 otherwise, 77 (skip) without openssl.
+# Results in the shared test vocabulary (selftests/net/ksft.sh): a TEST
+# line per check; exit 0, 1, or 4 (skip) without openssl.
 set -u
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+# shellcheck source=selftests/net/ksft.sh
+. "$ROOT/selftests/net/ksft.sh"
 
 DLBAD=$1
 DLBACTL=$2
-command -v openssl >/dev/null 2>&1 || {
-	echo "SKIP: openssl not installed"
-	exit 77
-}
+command -v openssl >/dev/null 2>&1 || skip_all "openssl not installed"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-FAILED=0
+defer rm -rf "$TMP"
 
 # expect DESC STATUS WANT COMMAND...: COMMAND exits STATUS and prints
 # exactly WANT on stderr (stdout is ignored)
@@ -26,11 +26,11 @@ expect() {
 	got=$("$@" 2>&1 >/dev/null)
 	rc=$?
 	if [ "$rc" = "$status" ] && [ "$got" = "$want" ]; then
-		echo "ok: $desc"
+		ksft_result OK "$desc"
 	else
-		echo "FAIL: $desc: exit $rc (want $status)"
+		ksft_result FAIL "$desc"
+		printf '\texit %s (want %s)\n' "$rc" "$status"
 		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/\t/'
-		FAILED=1
 	fi
 }
 
@@ -44,11 +44,11 @@ expect_line() {
 	rc=$?
 	if [ "$rc" = 1 ] && [ "$(wc -l <<<"$got")" = 1 ] && [ "${got#"$prefix"}" != "$got" ] &&
 		[ -n "${got#"$prefix"}" ] && ! grep -q "error:" <<<"$got"; then
-		echo "ok: $desc (${got#"$prefix"})"
+		ksft_result OK "$desc (${got#"$prefix"})"
 	else
-		echo "FAIL: $desc: exit $rc, want one line starting '$prefix':"
+		ksft_result FAIL "$desc"
+		printf "\texit %s, want one line starting '%s':\n" "$rc" "$prefix"
 		printf '%s\n' "$got" | sed 's/^/\t/'
-		FAILED=1
 	fi
 }
 
@@ -80,8 +80,8 @@ fi
 # ---- TLS files
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 || {
-	echo "FAIL: openssl req"
-	exit 1
+	ksft_result FAIL "openssl req makes a test certificate"
+	exit "$(exit_status)"
 }
 echo "not a certificate" >"$TMP/garbage.pem"
 # tls_conf CERT KEY: a configuration with one HTTPS service (cert on line
@@ -151,4 +151,4 @@ $TMP/many.yaml:5:33: unknown key 'wieght' in server, did you mean 'weight'?
 $TMP/many.yaml:6:41: weight must be 0..65535, not 70000
 dlbactl: $TMP/many.yaml: 3 errors, nothing changed" \
 	"$DLBACTL" apply --check -f "$TMP/many.yaml"
-exit "$FAILED"
+exit "$(exit_status)"

@@ -9,19 +9,19 @@
 #     and certificates it names), then dlbad.conf, checked by dlbad -t;
 #   - dlba.conf(5): dlba.conf, checked by dlbactl apply --check.
 # Paths under /etc/dlbad/ are moved to a temporary directory.
-# Exit 0 when all pass, 1 otherwise, 77 (skip) without openssl.
+# Results in the shared test vocabulary (selftests/net/ksft.sh): a TEST
+# line per check; exit 0, 1, or 4 (skip) without openssl.
 set -u
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+# shellcheck source=selftests/net/ksft.sh
+. "$ROOT/selftests/net/ksft.sh"
 
 DLBAD=$1
 DLBACTL=$2
 MAN=$3
-command -v openssl >/dev/null 2>&1 || {
-	echo "SKIP: openssl not installed"
-	exit 77
-}
+command -v openssl >/dev/null 2>&1 || skip_all "openssl not installed"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-FAILED=0
+defer rm -rf "$TMP"
 
 # example FILE NAME: the example's text as a reader sees it (roff escapes
 # \- and \e undone, .nf/.fi dropped), /etc/dlbad/ moved to $TMP/etc/dlbad/
@@ -39,11 +39,10 @@ check() {
 	local desc=$1 out
 	shift
 	if out=$("$@" 2>&1); then
-		echo "ok: $desc"
+		ksft_result OK "$desc"
 	else
-		echo "FAIL: $desc"
+		ksft_result FAIL "$desc"
 		printf '%s\n' "$out" | sed 's/^/\t/'
-		FAILED=1
 	fi
 }
 
@@ -51,15 +50,13 @@ example "$MAN/dlbad.conf.5" dlbad.conf-files >"$TMP/files.sh"
 example "$MAN/dlbad.conf.5" dlbad.conf >"$TMP/dlbad.conf"
 example "$MAN/dlba.conf.5" dlba.conf >"$TMP/dlba.yaml"
 for f in files.sh dlbad.conf dlba.yaml; do
-	if [ ! -s "$TMP/$f" ]; then
-		echo "FAIL: no example for $f between its markers in $MAN"
-		FAILED=1
-	fi
+	[ -s "$TMP/$f" ] || fail "no example for $f between its markers in $MAN"
 done
-[ "$FAILED" = 0 ] || exit 1
+log_test "the man pages mark their example configurations"
+[ "$NUM_FAIL" = 0 ] || exit "$(exit_status)"
 
 check "dlbad.conf(5): the commands that make its files" bash -e "$TMP/files.sh"
 check "dlbad.conf(5): the example passes dlbad -t" "$DLBAD" -t -c "$TMP/dlbad.conf"
 check "dlba.conf(5): the example passes dlbactl apply --check" \
 	"$DLBACTL" apply --check -f "$TMP/dlba.yaml"
-exit "$FAILED"
+exit "$(exit_status)"

@@ -4,7 +4,7 @@
 # short round with a stand-in wrk that prints such outputs: clean -> a ratio= line and exit 0;
 # errors on one side -> that run FAILED, no ratio= line, exit 1.
 #
-# usage: bench/l7/run_test.sh /path/to/dlbad      (ctest passes it; exit 77 = skipped)
+# usage: bench/l7/run_test.sh /path/to/dlbad      (ctest passes it; exit 4 = skipped, as every shell test)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 DLBAD=${1:-$HERE/../../build/userspace/dlbad/dlbad}
@@ -71,7 +71,7 @@ if [ -n "$missing" ] || [ ! -x "$DLBAD" ]; then
     printf "TEST: %-70s  [SKIP]\n" "bench-l7: run.sh with a stand-in wrk (needs$missing ${DLBAD})"
     echo "# $PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ] || exit 1
-    exit 77
+    exit 4
 fi
 mkdir -p "$T/bin"
 # The stand-in prints $T/<$WRK_OUT_dlbad or $WRK_OUT_haproxy> for the proxy of the URL (its last

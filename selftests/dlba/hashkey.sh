@@ -22,6 +22,8 @@
 # same on 32- and 64-bit builds); 1000 clients choose the same server
 # through LB2 as through LB; a table saved under another key is refused;
 # without the key the same load moves clients (the main check can fail).
+# check: oldest kernel only (make check: the key and the bucket of a client are the kernel's
+# siphash() and dlba's own table code, the same on every kernel)
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"

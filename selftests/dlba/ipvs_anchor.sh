@@ -12,6 +12,8 @@
 #   nat: dst rewritten to SERVER:8080, replies reversed on the LB
 #   tun: IPIP / IP6IP6 to the server, decapsulated on tunl0 / ip6tnl0
 #   (full addressing: selftests/net/lb_topo.sh)
+# check: newest kernel only (make check: a check of the harness, not of dlba; every dlba file
+# builds the same topology on every kernel)
 source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 

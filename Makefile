@@ -9,8 +9,9 @@ BUILD ?= $(CURDIR)/build
 CMAKE_BUILD_TYPE ?= RelWithDebInfo
 # make install: PREFIX for the tools, man pages and units; DESTDIR to stage (packaging).
 PREFIX ?= /usr/local
-# ON in make check: compiler warnings fail the userspace build.
-DLBA_WERROR ?= OFF
+# ON in make check: compiler warnings fail the userspace build.  Unset, the build tree keeps
+# what it was configured with (OFF in a new one), so make demo after make check rebuilds nothing.
+DLBA_WERROR ?=
 
 .PHONY: all kmod userspace install deps check demo bench-l4 bench-l7 clean sparse dkms-install
 
@@ -24,7 +25,7 @@ sparse:
 
 userspace:
 	cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
-		-DDLBA_WERROR=$(DLBA_WERROR)
+		$(if $(DLBA_WERROR),-DDLBA_WERROR=$(DLBA_WERROR))
 	cmake --build $(BUILD)/userspace -j$$(nproc)
 
 # The module is installed with dkms (make dkms-install), so it follows kernel upgrades.

@@ -147,6 +147,7 @@ fi
 	"${envs[@]}" -- "$SELF" --inside "${tests[@]+"${tests[@]}"}"
 vmrc=$?
 verdict=$(cat "$RESULTS/verdict" 2>/dev/null || echo unknown)
+detail=$(cat "$RESULTS/verdict-detail" 2>/dev/null || true)
 case $verdict in
 skip)
 	host_test "kernel $KVER: VM runs" SKIP
@@ -154,9 +155,9 @@ skip)
 ok)
 	host_test "kernel $KVER: VM log has no BUG/WARNING/Oops/hung task" " OK " ;;
 kernel-problem)
-	host_test "kernel $KVER: VM log has no BUG/WARNING/Oops/hung task" FAIL ;;
+	host_test "kernel $KVER: VM log has no BUG/WARNING/Oops/hung task ($detail)" FAIL ;;
 *)
-	host_test "kernel $KVER: VM finished the tests ($verdict)" FAIL ;;
+	host_test "kernel $KVER: VM finished the tests ($verdict${detail:+: $detail})" FAIL ;;
 esac
 # Every test file must have finished inside the VM: one that never ended
 # (the VM died, timed out or oopsed in it or before it) fails here with

@@ -16,9 +16,9 @@
 
 #include "backend/backend_connection.h"
 #include "backend/backend_idle_pool.h"
-#include "event/event_loop.h"
 #include "monitor/backend_stats.h"
-#include "net/socket_address.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
 namespace {

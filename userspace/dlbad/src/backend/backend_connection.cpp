@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-#include "event/event_loop.h"
+#include <dlba/event/event_loop.h>
 
 namespace dlba::dlbad {
 

@@ -6,15 +6,14 @@
 #include <dlba/unique_fd.h>
 
 #include "backend/backend_events.h"
-#include "event/event_handler.h"
-#include "event/timer.h"
 #include "monitor/backend_stats.h"
-#include "net/socket_address.h"
 #include "transport/plain_transport.h"
+#include <dlba/event/event_handler.h>
+#include <dlba/event/event_loop.h>
+#include <dlba/event/timer.h>
+#include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
-
-class EventLoop;
 
 // One TCP connection to a back-end server: owns the socket, counts itself in the server's open
 // connections, forwards readiness to its current user and carries that user's timer.

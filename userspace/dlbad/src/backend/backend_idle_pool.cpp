@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <new>
 
-#include "event/event_loop.h"
+#include <dlba/event/event_loop.h>
 
 namespace dlba::dlbad {
 

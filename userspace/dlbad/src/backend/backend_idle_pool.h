@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <dlba/event/event_loop.h>
 #include <map>
 #include <memory>
 #include <unordered_set>
@@ -11,8 +12,6 @@
 #include "backend/backend_events.h"
 
 namespace dlba::dlbad {
-
-class EventLoop;
 
 // Idle keep-alive connections to back-end servers, per worker thread (optional back-end
 // connection reuse).  A connection the server closes or writes to while idle is dropped; so is

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "net/socket_address.h"
+#include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
 

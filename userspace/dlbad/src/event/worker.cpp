@@ -8,9 +8,9 @@
 #include <string>
 #include <unordered_set>
 
-#include "process/logger.h"
 #include "process/runtime.h"
 #include "proxy/client_connection.h"
+#include <dlba/process/logger.h>
 
 namespace dlba::dlbad {
 
@@ -40,13 +40,13 @@ void Worker::start(std::optional<unsigned> cpu)
             CPU_ZERO(&set);
             CPU_SET(*cpu, &set);
             if (int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-                DLBAD_LOG(LogLevel::Warning, "worker %u: binding to CPU %u: %s", index_, *cpu,
-                          std::strerror(err));
+                DLBA_LOG(LogLevel::Warning, "worker %u: binding to CPU %u: %s", index_, *cpu,
+                         std::strerror(err));
         }
         try {
             loop_.run();
         } catch (const std::exception& e) {
-            DLBAD_LOG(LogLevel::Error, "worker %u: %s", index_, e.what());
+            DLBA_LOG(LogLevel::Error, "worker %u: %s", index_, e.what());
             std::terminate();
         }
     });
@@ -164,8 +164,8 @@ void Worker::accepted(UniqueFd fd, const SocketAddress& peer,
             return;
         } catch (const std::exception& e) {
             // No memory for the hand-over: keep the connection here (fd is still ours).
-            DLBAD_LOG(LogLevel::Warning, "worker %u: handing a connection over: %s", index_,
-                      e.what());
+            DLBA_LOG(LogLevel::Warning, "worker %u: handing a connection over: %s", index_,
+                     e.what());
             if (!fd)
                 return;
         }
@@ -188,8 +188,8 @@ void Worker::adopt(UniqueFd fd, const SocketAddress& peer,
         conns_.emplace(raw, std::move(conn));
     } catch (const std::exception& e) {
         service->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
-        DLBAD_LOG(LogLevel::Warning, "%s: new connection dropped: %s", service->name().c_str(),
-                  e.what());
+        DLBA_LOG(LogLevel::Warning, "%s: new connection dropped: %s", service->name().c_str(),
+                 e.what());
         return;
     }
     active_.store(conns_.size(), std::memory_order_relaxed);

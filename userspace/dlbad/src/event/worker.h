@@ -10,11 +10,11 @@
 #include <dlba/unique_fd.h>
 
 #include "backend/backend_idle_pool.h"
-#include "event/event_loop.h"
-#include "event/timer.h"
 #include "event/worker_context.h"
 #include "net/listener.h"
 #include "service/virtual_service.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/event/timer.h>
 
 namespace dlba::dlbad {
 

@@ -1,13 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <dlba/event/event_loop.h>
 #include <memory>
 
 namespace dlba::dlbad {
 
 class BackendIdlePool;
 class ClientConnection;
-class EventLoop;
 class VirtualService;
 
 // What a client connection needs from the worker thread that runs it.

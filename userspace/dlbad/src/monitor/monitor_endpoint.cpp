@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "event/event_loop.h"
-#include "process/logger.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/process/logger.h>
 
 namespace dlba::dlbad {
 
@@ -53,8 +53,8 @@ void MonitorEndpoint::on_events(std::uint32_t)
 // watching the socket and look again after kRetry, as the service listeners do.
 void MonitorEndpoint::pause()
 {
-    DLBAD_LOG(LogLevel::Warning, "monitor accept: %s (retrying in %lld ms)", std::strerror(errno),
-              static_cast<long long>(kRetry.count()));
+    DLBA_LOG(LogLevel::Warning, "monitor accept: %s (retrying in %lld ms)", std::strerror(errno),
+             static_cast<long long>(kRetry.count()));
     server_.loop().remove(fd_.get());
     paused_ = true;
     server_.loop().arm(retry_, kRetry);

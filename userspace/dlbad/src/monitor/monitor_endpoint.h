@@ -5,9 +5,9 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event/event_handler.h"
-#include "event/timer.h"
 #include "monitor/monitor_server.h"
+#include <dlba/event/event_handler.h>
+#include <dlba/event/timer.h>
 
 namespace dlba::dlbad {
 

@@ -1,9 +1,9 @@
 #include "monitor/monitor_server.h"
 
-#include "event/event_loop.h"
 #include "monitor/monitor_endpoint.h"
 #include "monitor/monitor_session.h"
-#include "net/listen_socket.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/net/listen_socket.h>
 
 namespace dlba::dlbad {
 

@@ -6,13 +6,13 @@
 #include <memory>
 #include <unordered_map>
 
+#include <dlba/event/event_loop.h>
 #include <dlba/unique_fd.h>
 
 #include "config/config.h"
 
 namespace dlba::dlbad {
 
-class EventLoop;
 class MonitorEndpoint;
 class MonitorSession;
 

@@ -5,9 +5,9 @@
 
 #include <cerrno>
 
-#include "event/event_loop.h"
 #include "monitor/status_report.h"
 #include "proxy/error_response.h"
+#include <dlba/event/event_loop.h>
 
 namespace dlba::dlbad {
 

@@ -10,7 +10,7 @@
 
 #include <dlba/unique_fd.h>
 
-#include "net/socket_address.h"
+#include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
 

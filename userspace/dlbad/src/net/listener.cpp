@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "event/worker.h"
-#include "process/logger.h"
+#include <dlba/process/logger.h>
 
 namespace dlba::dlbad {
 
@@ -51,8 +51,8 @@ void Listener::accept_pending()
                 return;
             }
             // EMFILE/ENFILE/ENOBUFS: keep pending, the worker retries shortly.
-            DLBAD_LOG(LogLevel::Warning, "accept on %s: %s",
-                      service_->config().listen.to_string().c_str(), std::strerror(errno));
+            DLBA_LOG(LogLevel::Warning, "accept on %s: %s",
+                     service_->config().listen.to_string().c_str(), std::strerror(errno));
             worker_.retry_accept_later();
             return;
         }

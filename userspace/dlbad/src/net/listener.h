@@ -4,8 +4,8 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event/event_handler.h"
 #include "service/virtual_service.h"
+#include <dlba/event/event_handler.h>
 
 namespace dlba::dlbad {
 

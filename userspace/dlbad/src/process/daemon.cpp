@@ -15,11 +15,11 @@
 
 #include "config/config_loader.h"
 #include "monitor/status_report.h"
-#include "net/listen_socket.h"
-#include "process/logger.h"
-#include "process/signal_watcher.h"
-#include "process/systemd_notifier.h"
 #include <dlba/config/error.h>
+#include <dlba/net/listen_socket.h>
+#include <dlba/process/logger.h>
+#include <dlba/process/signal_watcher.h>
+#include <dlba/process/systemd_notifier.h>
 
 namespace dlba::dlbad {
 
@@ -164,11 +164,11 @@ void Daemon::reload()
     try {
         auto config = ConfigLoader::load_file(options_.config);
         if (config.workers != runtime_->config().workers && !options_.workers)
-            DLBAD_LOG(LogLevel::Warning,
-                      "reload: a change of 'workers' takes effect at the next restart");
+            DLBA_LOG(LogLevel::Warning,
+                     "reload: a change of 'workers' takes effect at the next restart");
         if (config.cpu_affinity != runtime_->config().cpu_affinity)
-            DLBAD_LOG(LogLevel::Warning,
-                      "reload: a change of 'cpu_affinity' takes effect at the next restart");
+            DLBA_LOG(LogLevel::Warning,
+                     "reload: a change of 'cpu_affinity' takes effect at the next restart");
         auto next = std::make_shared<const Runtime>(std::move(config), generation,
                                                     static_cast<unsigned>(workers_.size()),
                                                     secrets_, registry_);
@@ -181,16 +181,16 @@ void Daemon::reload()
         runtime_ = std::move(next);
         sockets_ = std::move(sockets);
         publish();
-        DLBAD_LOG(LogLevel::Notice, "configuration %s reloaded: generation %llu, %zu services",
-                  options_.config.c_str(), static_cast<unsigned long long>(generation),
-                  runtime_->services().size());
+        DLBA_LOG(LogLevel::Notice, "configuration %s reloaded: generation %llu, %zu services",
+                 options_.config.c_str(), static_cast<unsigned long long>(generation),
+                 runtime_->services().size());
     } catch (const config::ConfigError& e) {
         for (const auto& line : e.report())
-            DLBAD_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
-                      static_cast<unsigned long long>(runtime_->generation()), line.c_str());
+            DLBA_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
+                     static_cast<unsigned long long>(runtime_->generation()), line.c_str());
     } catch (const std::exception& e) {
-        DLBAD_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
-                  static_cast<unsigned long long>(runtime_->generation()), e.what());
+        DLBA_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
+                 static_cast<unsigned long long>(runtime_->generation()), e.what());
     }
     SystemdNotifier::notify("READY=1");
 }
@@ -201,8 +201,8 @@ void Daemon::begin_shutdown()
         return;
     stopping_ = true;
     SystemdNotifier::notify("STOPPING=1");
-    DLBAD_LOG(LogLevel::Notice, "stopping: draining connections (at most %lld ms)",
-              static_cast<long long>(runtime_->config().drain_timeout.count()));
+    DLBA_LOG(LogLevel::Notice, "stopping: draining connections (at most %lld ms)",
+             static_cast<long long>(runtime_->config().drain_timeout.count()));
     drain_deadline_ = std::chrono::steady_clock::now() + runtime_->config().drain_timeout;
     for (auto& w : workers_)
         w->drain();
@@ -217,7 +217,7 @@ void Daemon::check_drained()
         open += w->active_connections();
     if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
         if (open)
-            DLBAD_LOG(LogLevel::Warning, "drain timeout: closing %zu connections", open);
+            DLBA_LOG(LogLevel::Warning, "drain timeout: closing %zu connections", open);
         loop_.stop();
         return;
     }
@@ -234,7 +234,7 @@ void Daemon::on_signal(int signo)
 
 int Daemon::run()
 {
-    Logger::init(!options_.foreground, options_.log_level);
+    Logger::init("dlbad", !options_.foreground, options_.log_level);
     Config config;
     try {
         config = ConfigLoader::load_file(options_.config);
@@ -268,10 +268,10 @@ int Daemon::run()
     if (runtime_->config().persistence_keys.empty())
         for (const auto& s : runtime_->services())
             if (s->config().policy == Policy::Cookie) {
-                DLBAD_LOG(LogLevel::Warning,
-                          "no persistence_key_file: persistence cookies are signed with a random "
-                          "key, valid only "
-                          "for this process (not across the array, nor across restarts)");
+                DLBA_LOG(LogLevel::Warning,
+                         "no persistence_key_file: persistence cookies are signed with a random "
+                         "key, valid only "
+                         "for this process (not across the array, nor across restarts)");
                 break;
             }
 
@@ -315,8 +315,8 @@ int Daemon::run()
         workers_[i]->start(cpus.empty() ? std::nullopt
                                         : std::optional<unsigned>(cpus[i % cpus.size()]));
     publish();
-    DLBAD_LOG(LogLevel::Notice, "started: %u workers, %zu services, configuration %s", workers,
-              runtime_->services().size(), options_.config.c_str());
+    DLBA_LOG(LogLevel::Notice, "started: %u workers, %zu services, configuration %s", workers,
+             runtime_->services().size(), options_.config.c_str());
     SystemdNotifier::notify("READY=1");
     loop_.run();
 
@@ -327,7 +327,7 @@ int Daemon::run()
     workers_.clear();
     monitor_.reset();
     signals_.reset();
-    DLBAD_LOG(LogLevel::Notice, "stopped");
+    DLBA_LOG(LogLevel::Notice, "stopped");
     return 0;
 }
 

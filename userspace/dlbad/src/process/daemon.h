@@ -8,17 +8,16 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event/event_loop.h"
-#include "event/timer.h"
 #include "event/worker.h"
 #include "monitor/monitor_server.h"
 #include "monitor/stats_registry.h"
 #include "process/options.h"
 #include "process/runtime.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/event/timer.h>
+#include <dlba/process/signal_watcher.h>
 
 namespace dlba::dlbad {
-
-class SignalWatcher;
 
 // The dlbad process: loads the configuration, opens one SO_REUSEPORT socket per virtual service
 // and worker, runs the workers, the monitoring endpoints and the signal handling on its main

@@ -4,7 +4,7 @@
 #include <ostream>
 #include <string>
 
-#include "process/logger.h"
+#include <dlba/process/logger.h>
 
 namespace dlba::dlbad {
 

@@ -11,15 +11,15 @@
 #include <cstring>
 
 #include "backend/backend_idle_pool.h"
-#include "event/event_loop.h"
 #include "event/worker_context.h"
-#include "process/logger.h"
 #include "proxy/body_relay.h"
 #include "proxy/error_response.h"
 #include "proxy/request_rewriter.h"
 #include "proxy/response_rewriter.h"
 #include "transport/plain_transport.h"
 #include "transport/tls_transport.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/process/logger.h>
 
 namespace dlba::dlbad {
 
@@ -101,8 +101,8 @@ void ClientConnection::contained(F&& f) noexcept
 void ClientConnection::internal_error(const char* what) noexcept
 {
     svc_->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
-    DLBAD_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s",
-              svc_->name().c_str(), what);
+    DLBA_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s",
+             svc_->name().c_str(), what);
     abort(); // allocates nothing, cannot fail
 }
 
@@ -307,17 +307,17 @@ bool ClientConnection::process_input()
             st.bad_requests.fetch_add(1, std::memory_order_relaxed);
             if (r.http_status == 400 && is_smuggling(r.reason))
                 st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
-            DLBAD_LOG(LogLevel::Debug, "%s: %s: rejected request (%d): %.*s", svc_->name().c_str(),
-                      peer_.to_string().c_str(), r.http_status, static_cast<int>(r.reason.size()),
-                      r.reason.data());
+            DLBA_LOG(LogLevel::Debug, "%s: %s: rejected request (%d): %.*s", svc_->name().c_str(),
+                     peer_.to_string().c_str(), r.http_status, static_cast<int>(r.reason.size()),
+                     r.reason.data());
             send_error(r.http_status, true);
             return true;
         }
         if (parser_.head().method_kind() == Method::kConnect) {
             // dlbad is a reverse proxy: it opens no tunnels to arbitrary authorities.
             svc_->stats().bad_requests.fetch_add(1, std::memory_order_relaxed);
-            DLBAD_LOG(LogLevel::Debug, "%s: %s: CONNECT refused (501)", svc_->name().c_str(),
-                      peer_.to_string().c_str());
+            DLBA_LOG(LogLevel::Debug, "%s: %s: CONNECT refused (501)", svc_->name().c_str(),
+                     peer_.to_string().c_str());
             send_error(501, true);
             return true;
         }
@@ -519,11 +519,11 @@ void ClientConnection::dispatch()
         backend_ = BackendConnection::open(loop, server.address(), server.stats_ptr(), this, err);
         if (!backend_) {
             // Immediate failure (no route, no memory...): counted like a refused connect.
-            DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                      server.address().to_string().c_str(), std::strerror(err));
+            DLBA_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                     server.address().to_string().c_str(), std::strerror(err));
             if (server.record_connect_failure(loop.now(), health))
-                DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed",
-                          svc_->pool().name().c_str(), server.address().to_string().c_str());
+                DLBA_LOG(LogLevel::Warning, "%s: server %s marked failed",
+                         svc_->pool().name().c_str(), server.address().to_string().c_str());
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
             svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
@@ -562,8 +562,8 @@ ClientConnection::Step ClientConnection::finish_connect()
     auto& b = *backend_;
     if (b.hangup) {
         int err = b.socket_error();
-        DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                  b.address().to_string().c_str(), std::strerror(err ? err : ECONNRESET));
+        DLBA_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                 b.address().to_string().c_str(), std::strerror(err ? err : ECONNRESET));
         connect_failed(false);
         return Step::Stop;
     }
@@ -579,8 +579,8 @@ ClientConnection::Step ClientConnection::finish_connect()
     }
     if (r.status != IoStatus::Ok) {
         int err = b.socket_error();
-        DLBAD_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
-                  b.address().to_string().c_str(), std::strerror(err ? err : ECONNREFUSED));
+        DLBA_LOG(LogLevel::Info, "%s: connect %s: %s", svc_->name().c_str(),
+                 b.address().to_string().c_str(), std::strerror(err ? err : ECONNREFUSED));
         connect_failed(false);
         return Step::Stop;
     }
@@ -729,9 +729,9 @@ void ClientConnection::connect_failed(bool timeout)
     const auto& server = svc_->pool().servers()[*server_];
     auto& loop = worker_.loop();
     if (server.record_connect_failure(loop.now(), svc_->config().health))
-        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
-                  svc_->pool().name().c_str(), server.address().to_string().c_str(),
-                  timeout ? "a connect timeout" : "a refused connect");
+        DLBA_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
+                 svc_->pool().name().c_str(), server.address().to_string().c_str(),
+                 timeout ? "a connect timeout" : "a refused connect");
     release_backend(false);
     server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
     active_counted_ = false;
@@ -826,8 +826,8 @@ void ClientConnection::server_failed(const char* what)
 {
     const auto& server = svc_->pool().servers()[*server_];
     if (server.record_response_failure(worker_.loop().now(), svc_->config().health))
-        DLBAD_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
-                  svc_->pool().name().c_str(), server.address().to_string().c_str(), what);
+        DLBA_LOG(LogLevel::Warning, "%s: server %s marked failed after %s",
+                 svc_->pool().name().c_str(), server.address().to_string().c_str(), what);
 }
 
 void ClientConnection::fail_request(int status)
@@ -1004,8 +1004,8 @@ bool ClientConnection::follow_generation()
     generation_ = worker_.generation();
     auto next = worker_.successor(*svc_);
     if (!next) {
-        DLBAD_LOG(LogLevel::Debug, "%s: %s: service removed by a reload: connection closed",
-                  svc_->name().c_str(), peer_.to_string().c_str());
+        DLBA_LOG(LogLevel::Debug, "%s: %s: service removed by a reload: connection closed",
+                 svc_->name().c_str(), peer_.to_string().c_str());
         begin_close();
         return false;
     }
@@ -1124,12 +1124,12 @@ void ClientConnection::on_backend_timeout(BackendConnection& conn)
 void ClientConnection::backend_timeout(BackendConnection&)
 {
     if (state_ == State::Connecting) {
-        DLBAD_LOG(LogLevel::Info, "%s: connect %s: timed out", svc_->name().c_str(),
-                  backend_->address().to_string().c_str());
+        DLBA_LOG(LogLevel::Info, "%s: connect %s: timed out", svc_->name().c_str(),
+                 backend_->address().to_string().c_str());
         connect_failed(true);
     } else if (state_ == State::Exchanging) {
-        DLBAD_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
-                  backend_->address().to_string().c_str());
+        DLBA_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
+                 backend_->address().to_string().c_str());
         server_failed("a response timeout");
         fail_request(504);
     }

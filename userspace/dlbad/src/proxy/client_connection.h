@@ -14,15 +14,15 @@
 
 #include "backend/backend_connection.h"
 #include "backend/backend_events.h"
-#include "event/event_handler.h"
-#include "event/timer.h"
-#include "net/socket_address.h"
 #include "proxy/body_relay.h"
 #include "proxy/byte_buffer.h"
 #include "proxy/response_stream.h"
 #include "service/service_scheduler.h"
 #include "service/virtual_service.h"
 #include "transport/transport.h"
+#include <dlba/event/event_handler.h>
+#include <dlba/event/timer.h>
+#include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/socket_address.h"
+#include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
 

@@ -7,10 +7,10 @@
 
 #include "backend/backend.h"
 #include "backend/backend_connection.h"
-#include "process/logger.h"
 #include "proxy/body_relay.h"
 #include "proxy/response_rewriter.h"
 #include "service/virtual_service.h"
+#include <dlba/process/logger.h>
 
 namespace dlba::dlbad {
 
@@ -129,9 +129,9 @@ ResponseStream::Step ResponseStream::parse_head(ByteBuffer& out, const RequestFa
         if (r.need_more())
             return Step::kMore;
         if (r.error()) {
-            DLBAD_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
-                      server_->address().to_string().c_str(), static_cast<int>(r.reason.size()),
-                      r.reason.data());
+            DLBA_LOG(LogLevel::Info, "%s: bad response from %s: %.*s", svc_->name().c_str(),
+                     server_->address().to_string().c_str(), static_cast<int>(r.reason.size()),
+                     r.reason.data());
             return Step::kUnparsable;
         }
         const auto& head = parser_.head();
@@ -180,10 +180,10 @@ ResponseStream::Step ResponseStream::final_head(const ResponseHead& head, std::s
             dechunk = true;
             break;
         case Http10Body::kRefuse:
-            DLBAD_LOG(LogLevel::Warning,
-                      "%s: %s answered an HTTP/1.0 request with a transfer coding other than "
-                      "chunked (502)",
-                      svc_->name().c_str(), server_->address().to_string().c_str());
+            DLBA_LOG(LogLevel::Warning,
+                     "%s: %s answered an HTTP/1.0 request with a transfer coding other than "
+                     "chunked (502)",
+                     svc_->name().c_str(), server_->address().to_string().c_str());
             return Step::kUnusable;
         }
     }

@@ -1,4 +1,4 @@
-#include "event/event_loop.h"
+#include <dlba/event/event_loop.h>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 namespace {
 // The eventfd's epoll data: a tag distinct from every handler pointer.
@@ -165,4 +165,4 @@ void EventLoop::release_retired()
     }
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -1,4 +1,4 @@
-#include "net/listen_socket.h"
+#include <dlba/net/listen_socket.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <system_error>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 UniqueFd ListenSocket::open(const SocketAddress& addr, bool reuseport, int backlog)
 {
@@ -46,7 +46,8 @@ UniqueFd ListenSocket::open_unix(const std::string& path)
         throw std::system_error(errno, std::generic_category(), "socket for " + path);
     auto slash = path.rfind('/');
     if (slash != std::string::npos && slash > 0) {
-        // /run/dlbad when not started by systemd (whose unit creates it): one level only.
+        // The runtime directory (/run/dlbad, say) when not started by systemd, whose unit creates it:
+        // one level only.
         auto dir = path.substr(0, slash);
         ::mkdir(dir.c_str(), 0755);
     }
@@ -61,4 +62,4 @@ UniqueFd ListenSocket::open_unix(const std::string& path)
     return fd;
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

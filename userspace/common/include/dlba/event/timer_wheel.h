@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "event/timer.h"
+#include <dlba/event/timer.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // A hashed timing wheel (Varghese & Lauck) with a fixed tick.  Timers further than one revolution
 // away stay in their slot until their tick comes round.  Time is passed in by the owner (the event
@@ -42,4 +42,4 @@ private:
     std::size_t count_ = 0;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -4,9 +4,9 @@
 
 #include <dlba/unique_fd.h>
 
-#include "net/socket_address.h"
+#include <dlba/net/socket_address.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // Listening TCP sockets for virtual services and the monitoring endpoints.
 class ListenSocket {
@@ -19,4 +19,4 @@ public:
     static UniqueFd open_unix(const std::string& path);
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // Something registered with an EventLoop for readiness events on one fd.  The loop does not own
 // it, except for handlers handed to EventLoop::retire() (destroyed after the current batch of
@@ -19,4 +19,4 @@ private:
     EventHandler* retired_next_ = nullptr;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

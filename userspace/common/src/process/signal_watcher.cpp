@@ -1,4 +1,4 @@
-#include "process/signal_watcher.h"
+#include <dlba/process/signal_watcher.h>
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -7,9 +7,9 @@
 #include <csignal>
 #include <system_error>
 
-#include "event/event_loop.h"
+#include <dlba/event/event_loop.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 SignalWatcher::SignalWatcher(EventLoop& loop, std::initializer_list<int> signals,
                              std::function<void(int)> handler)
@@ -40,4 +40,4 @@ void SignalWatcher::on_events(std::uint32_t)
         handler_(static_cast<int>(info.ssi_signo));
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

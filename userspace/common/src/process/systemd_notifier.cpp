@@ -1,4 +1,4 @@
-#include "process/systemd_notifier.h"
+#include <dlba/process/systemd_notifier.h>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,7 +9,7 @@
 
 #include <dlba/unique_fd.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 void SystemdNotifier::notify(const std::string& state)
 {
@@ -32,4 +32,4 @@ void SystemdNotifier::notify(const std::string& state)
              addrlen);
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -9,7 +9,7 @@
 
 #include <dlba/config/value.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // An IPv4 or IPv6 address with a port, parsed from "1.2.3.4:80" or "[::1]:80".
 class SocketAddress {
@@ -39,4 +39,4 @@ private:
     socklen_t len_ = 0;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -5,9 +5,9 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event/event_handler.h"
+#include <dlba/event/event_handler.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 class EventLoop;
 
@@ -27,4 +27,4 @@ private:
     std::function<void(int)> handler_;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

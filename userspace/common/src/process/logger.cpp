@@ -1,4 +1,4 @@
-#include "process/logger.h"
+#include <dlba/process/logger.h>
 
 #include <syslog.h>
 #include <unistd.h>
@@ -8,11 +8,12 @@
 #include <cstdio>
 #include <ctime>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 namespace {
 std::atomic<int> g_level{static_cast<int>(LogLevel::Notice)};
 std::atomic<bool> g_syslog{false};
+std::atomic<const char*> g_ident{"dlba"};
 
 const char* prefix(LogLevel level)
 {
@@ -32,12 +33,13 @@ const char* prefix(LogLevel level)
 }
 } // namespace
 
-void Logger::init(bool use_syslog, LogLevel level)
+void Logger::init(const char* ident, bool use_syslog, LogLevel level)
 {
+    g_ident.store(ident);
     g_level.store(static_cast<int>(level));
     g_syslog.store(use_syslog);
     if (use_syslog)
-        openlog("dlbad", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 bool Logger::enabled(LogLevel level) noexcept
@@ -58,11 +60,11 @@ void Logger::write(LogLevel level, const char* fmt, ...)
     }
     // "<N>" prefixes are understood by journald (sd-daemon(3)); harmless on a terminal.
     char line[1100];
-    int n = std::snprintf(line, sizeof(line), "<%d>dlbad: %s: %s\n", static_cast<int>(level),
-                          prefix(level), msg);
+    int n = std::snprintf(line, sizeof(line), "<%d>%s: %s: %s\n", static_cast<int>(level),
+                          g_ident.load(std::memory_order_relaxed), prefix(level), msg);
     if (n > 0) [[maybe_unused]]
         auto w = ::write(STDERR_FILENO, line,
                          static_cast<std::size_t>(std::min<int>(n, sizeof(line) - 1)));
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <functional>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 class TimerWheel;
 
@@ -32,4 +32,4 @@ private:
     std::size_t slot_ = 0;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

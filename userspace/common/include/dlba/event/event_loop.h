@@ -12,10 +12,10 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event/event_handler.h"
-#include "event/timer_wheel.h"
+#include <dlba/event/event_handler.h>
+#include <dlba/event/timer_wheel.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // One epoll instance driven by one thread.  Sockets are registered edge-triggered once for
 // EPOLLIN|EPOLLOUT|EPOLLRDHUP; handlers keep readiness flags and work until EAGAIN, so the loop
@@ -97,4 +97,4 @@ private:
     EventHandler* retired_ = nullptr; // owned: a list linked by EventHandler::retired_next_
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -1,6 +1,6 @@
-#include "event/timer_wheel.h"
+#include <dlba/event/timer_wheel.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 void Timer::cancel() noexcept
 {
@@ -96,4 +96,4 @@ int TimerWheel::ms_until_next_tick(Clock::time_point now) const
     return static_cast<int>(ms + 1);
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

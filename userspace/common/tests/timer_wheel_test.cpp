@@ -4,10 +4,10 @@
 #include <memory>
 #include <vector>
 
-#include "event/timer_wheel.h"
-#include "net/socket_address.h"
+#include <dlba/event/timer_wheel.h>
+#include <dlba/net/socket_address.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 namespace {
 
 using namespace std::chrono_literals;
@@ -104,4 +104,4 @@ TEST(SocketAddress, ParseAndPrint)
 }
 
 } // namespace
-} // namespace dlba::dlbad
+} // namespace dlba

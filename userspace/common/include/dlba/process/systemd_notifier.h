@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET ("READY=1", "RELOADING=1",
 // "STOPPING=1", "STATUS=...").  A no-op when not started by systemd with Type=notify.
@@ -11,4 +11,4 @@ public:
     static void notify(const std::string& state);
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

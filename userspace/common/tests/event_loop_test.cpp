@@ -15,10 +15,10 @@
 
 #include <dlba/unique_fd.h>
 
-#include "event/event_handler.h"
-#include "event/event_loop.h"
+#include <dlba/event/event_handler.h>
+#include <dlba/event/event_loop.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 namespace {
 
 // An eventfd registered with the loop: ready() makes it readable, on_events() logs and drains it.
@@ -173,4 +173,4 @@ TEST(EventLoop, LoopThatSleepsNeverYields)
 }
 
 } // namespace
-} // namespace dlba::dlbad
+} // namespace dlba

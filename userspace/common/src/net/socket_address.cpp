@@ -1,11 +1,11 @@
-#include "net/socket_address.h"
+#include <dlba/net/socket_address.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstring>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 SocketAddress::SocketAddress() noexcept
 {
@@ -100,4 +100,4 @@ bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept
     return a.len_ == b.len_ && std::memcmp(&a.storage_, &b.storage_, a.len_) == 0;
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

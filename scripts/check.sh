@@ -264,7 +264,7 @@ vm_report() {
 	count_file "build/selftests/$v/host-tests" "$v"
 	echo "kernel $v: selftests took ${secs}s (run.sh exit $rc); per file:"
 	sed -nE 's/^(not )?ok [0-9]+ selftests: dlba: ([^ ]+) # (SKIP |exit=[0-9]+ )?([0-9]+)s.*/\4 \2/p' \
-		"build/selftests/$v/output" | sort -rn | awk '{ printf "  %6ds  %s\n", $1, $2 }'
+		"build/selftests/$v/output" 2>/dev/null | sort -rn | awk '{ printf "  %6ds  %s\n", $1, $2 }'
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] &&
 	   ! grep -q '\[FAIL\]$' "build/selftests/$v/output" "build/selftests/$v/host-tests" 2>/dev/null; then
 		result FAIL "kernel $v: selftests/run.sh exit $rc"

@@ -106,4 +106,5 @@ module_init(dlba_init);
 module_exit(dlba_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("DLBA distributed load balancing array: L4 scheduler");
+MODULE_VERSION(DLBA_VERSION);
 MODULE_ALIAS_GENL_FAMILY(DLBA_GENL_NAME);

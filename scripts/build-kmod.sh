@@ -50,6 +50,7 @@ sync_tree() {
 sync_tree "$REPO/kmod" "$DST/kmod"
 sync_tree "$REPO/include" "$DST/include"
 sync_tree "$REPO/Documentation/netlink/specs" "$DST/Documentation/netlink/specs"
+cmp -s "$REPO/VERSION" "$DST/VERSION" || cp -p "$REPO/VERSION" "$DST/VERSION"
 mkdir -p "$DST/scripts"
 for f in nlgen.py nlspec.py; do
 	cmp -s "$REPO/scripts/$f" "$DST/scripts/$f" || cp -p "$REPO/scripts/$f" "$DST/scripts/$f"

@@ -6,25 +6,23 @@
 #   dkms add dlba/<ver>; dkms install dlba/<ver> -k VER
 # It works on a private copy (dkms --dkmstree/--sourcetree/--installtree in a
 # temporary directory), so it neither needs nor disturbs a dlba that dkms
-# manages on this machine; the installed module's vermagic must name VER.
+# manages on this machine; the installed module's vermagic must name VER, and
+# its version (modinfo) be the tree's VERSION, which dkms.conf names too.
 # Exit status 0 on success; output ends with a one-line verdict.
 set -euo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 VER=${1:?usage: dkms-check.sh KERNEL-VERSION}
 command -v dkms >/dev/null || { echo "dkms-check: dkms is not installed" >&2; exit 1; }
 PKGVER=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf")
+VERSION=$(cat "$REPO/VERSION")
+[ "$PKGVER" = "$VERSION" ] ||
+	{ echo "dkms-check: dkms.conf says version $PKGVER, VERSION says $VERSION" >&2; exit 1; }
 
 W=$(mktemp -d /tmp/dlba-dkms.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 SRC=$W/src/dlba-$PKGVER
-mkdir -p "$SRC/kmod" "$W/tree" "$W/inst/$VER"
-# only what a source release carries: no build products of the work tree
-cp -r "$REPO/dkms.conf" "$REPO/Kconfig" "$REPO/include" "$SRC/"
-cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$REPO/kmod/Makefile" "$REPO/kmod/Kbuild" "$SRC/kmod/"
-# kmod/Makefile generates the netlink uapi header from the YNL spec
-mkdir -p "$SRC/Documentation/netlink/specs" "$SRC/scripts"
-cp "$REPO/Documentation/netlink/specs/dlba.yaml" "$SRC/Documentation/netlink/specs/"
-cp "$REPO/scripts/nlgen.py" "$REPO/scripts/nlspec.py" "$SRC/scripts/"
+mkdir -p "$W/tree" "$W/inst/$VER"
+"$REPO/scripts/kmod-sources.sh" "$SRC"
 
 dk() { dkms --dkmstree "$W/tree" --sourcetree "$W/src" --installtree "$W/inst" "$@"; }
 dk add "dlba/$PKGVER"
@@ -40,5 +38,8 @@ case $vm in
 "$VER "*) ;;
 *) echo "dkms-check: installed $ko has vermagic '$vm', not $VER" >&2; exit 1 ;;
 esac
+mv=$(modinfo -F version "$ko")
+[ "$mv" = "$VERSION" ] ||
+	{ echo "dkms-check: installed $ko has version '$mv', not $VERSION" >&2; exit 1; }
 dk status -m dlba
-echo "dkms-check: dkms installed ${ko#"$W/inst/"} (vermagic $vm)"
+echo "dkms-check: dkms installed ${ko#"$W/inst/"} (version $mv, vermagic $vm)"

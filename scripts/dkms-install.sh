@@ -14,13 +14,7 @@ if dkms status -m dlba -v "$PKGVER" | grep -q .; then
 	dkms remove "dlba/$PKGVER" --all
 fi
 rm -rf "$SRC"
-mkdir -p "$SRC/kmod"
-cp -r "$REPO/dkms.conf" "$REPO/Kconfig" "$REPO/include" "$SRC/"
-cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$REPO/kmod/Makefile" "$REPO/kmod/Kbuild" "$SRC/kmod/"
-# kmod/Makefile generates the netlink uapi header from the YNL spec
-mkdir -p "$SRC/Documentation/netlink/specs" "$SRC/scripts"
-cp "$REPO/Documentation/netlink/specs/dlba.yaml" "$SRC/Documentation/netlink/specs/"
-cp "$REPO/scripts/nlgen.py" "$REPO/scripts/nlspec.py" "$SRC/scripts/"
+"$REPO/scripts/kmod-sources.sh" "$SRC"
 dkms add "dlba/$PKGVER"
 for d in /lib/modules/*/build; do
 	[ -d "$d" ] || continue

@@ -4,15 +4,13 @@
 #include "dlba/ctl/parse.h"
 #include "dlba/ctl/usage_error.h"
 #include "dlba/nl/error.h"
+#include "dlba/version.h"
 
 #include <boost/program_options.hpp>
 
 #include <array>
 #include <string_view>
 
-#ifndef DLBACTL_VERSION
-#define DLBACTL_VERSION "0"
-#endif
 
 namespace po = boost::program_options;
 
@@ -85,7 +83,7 @@ int dispatch(Context& ctx, const Args& args)
         throw UsageError(e.what());
     }
     if (vm.count("version")) {
-        ctx.out() << "dlbactl " << DLBACTL_VERSION << '\n';
+        ctx.out() << "dlbactl " << DLBA_VERSION << '\n';
         return 0;
     }
     if (vm.count("help") || (first < args.size() && args[first] == "help")) {

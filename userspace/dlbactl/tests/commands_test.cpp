@@ -3,6 +3,7 @@
 #include "dlba/ctl/commands.h"
 #include "dlba/ctl/output.h"
 #include "dlba/ctl/parse.h"
+#include "dlba/version.h"
 #include "fake_backend.h"
 
 #include <gmock/gmock.h>
@@ -399,7 +400,7 @@ TEST_F(CommandsTest, HelpAndVersion)
     EXPECT_EQ(run({"--help"}), 0);
     EXPECT_THAT(out.str(), HasSubstr("dlbactl apply -f FILE [--dry-run | --check]"));
     EXPECT_EQ(run({"-V"}), 0);
-    EXPECT_THAT(out.str(), HasSubstr("dlbactl "));
+    EXPECT_THAT(out.str(), HasSubstr("dlbactl " DLBA_VERSION "\n"));
     EXPECT_EQ(run({"server", "add", "-h"}), 0);
     EXPECT_THAT(out.str(), HasSubstr("--method"));
     EXPECT_EQ(run({"server", "--help"}), 0);

@@ -11,6 +11,7 @@
 #include "process/daemon.h"
 #include "process/options.h"
 #include <dlba/config/error.h>
+#include <dlba/version.h>
 
 using namespace dlba::dlbad;
 
@@ -44,14 +45,14 @@ int main(int argc, char* argv[])
         options = Options::parse(argc, argv);
     } catch (const std::invalid_argument& e) {
         std::cerr << "dlbad: " << e.what() << "\nTry 'dlbad --help'.\n";
-        return 2;
+        return 1;
     }
     if (options.help) {
         Options::print_help(std::cout);
         return 0;
     }
     if (options.version) {
-        std::cout << "dlbad 0.1\n";
+        std::cout << "dlbad " DLBA_VERSION "\n";
         return 0;
     }
     try {

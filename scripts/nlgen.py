@@ -114,6 +114,10 @@ def uapi(spec):
         op.summary = None
     out += "\n" + c_enum(spec.ops_enum.cname, spec.ops, spec.ops_enum.max_names,
                          spec.ops_unspec)
+    if spec.mcgrps:
+        out += "\n" + comment("Multicast groups (CTRL_ATTR_MCAST_GROUPS names).")
+        for g in spec.mcgrps:
+            out += f'#define {g.cname}\t"{g.value}"\n'
     out += f"\n#endif /* {guard} */\n"
     return out
 
@@ -147,9 +151,26 @@ def doc(spec):
         return " / ".join(r)
 
     for op in spec.ops:
+        if op.is_ntf:
+            continue
         out += (f"| `{op.cname}` | {op.value} | {'yes' if 'admin-perm' in op.flags else 'no'} "
                 f"| {msgs(getattr(op, 'do', None))} | {msgs(getattr(op, 'dump', None))} "
                 f"| {md_cell(op.doc)} |\n")
+    ntfs = [op for op in spec.ops if op.is_ntf]
+    if ntfs:
+        out += "\n## Notifications\n\n"
+        out += ("| C name | value | multicast group | attributes | meaning |\n"
+                "| --- | --- | --- | --- | --- |\n")
+        for op in ntfs:
+            attrs = ", ".join((getattr(op, "event", None) or {}).get("attributes", []))
+            out += (f"| `{op.cname}` | {op.value} | `{op.mcgrp}` | {attrs or '-'} "
+                    f"| {md_cell(op.doc)} |\n")
+    if spec.mcgrps:
+        out += "\n## Multicast groups\n\n| C name | name | joining needs |\n| --- | --- | --- |\n"
+        for g in spec.mcgrps:
+            perm = ("CAP_NET_ADMIN in the network namespace" if "uns-admin-perm" in g.flags
+                    else "CAP_SYS_ADMIN" if "admin-perm" in g.flags else "nothing")
+            out += f"| `{g.cname}` | `{g.value}` | {perm} |\n"
     for s in spec.sets:
         out += f"\n## Attributes: enum {s.cname} (`{s.name}`)\n\n"
         if s.doc:

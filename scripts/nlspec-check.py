@@ -15,7 +15,9 @@ apart.  CTest runs it (nlspec_check).
            (do/dump) and CAP_NET_ADMIN flags, each command's top-level policy
            (kmod/nl_policy.c) takes exactly the spec's request attributes,
            and every attribute a policy accepts has the spec's type and
-           checks (its range, its lengths)
+           checks (its range, its lengths); its multicast groups are the
+           spec's, with the same join permission, and no notification has
+           a handler
 
 Usage: nlspec-check.py --gen-include DIR [--cc CC] [--cache DIR] [--schema FILE]
 Prints one line per part; exit 0 when all pass, 1 on a mismatch, 4 (a
@@ -194,6 +196,21 @@ def normal(typ, b):
     return {"min-len": b.get("min-len", 0), "max-len": b.get("max-len", None)}
 
 
+def check_mcgrps(spec, ops_src):
+    """The kernel's multicast groups (kmod/netlink.c) against the spec's."""
+    m = re.search(r"struct genl_multicast_group dlba_genl_mcgrps\[\] = \{(.*?)\n\};", ops_src, re.S)
+    kgrps = {}
+    for name, body in re.findall(r"\{\s*\.name\s*=\s*(\w+)(.*?)\}", m.group(1) if m else "", re.S):
+        kgrps[name] = "GENL_MCAST_CAP_NET_ADMIN" in body
+    sgrps = {g.cname: "uns-admin-perm" in g.flags for g in spec.mcgrps}
+    for g in sorted(set(kgrps) ^ set(sgrps)):
+        fail(f"kernel: multicast group {g} is in {'the kernel' if g in kgrps else 'the spec'} only")
+    for g in sorted(set(kgrps) & set(sgrps)):
+        if kgrps[g] != sgrps[g]:
+            fail(f"kernel: multicast group {g}: GENL_MCAST_CAP_NET_ADMIN {kgrps[g]}, "
+                 f"spec uns-admin-perm {sgrps[g]}")
+
+
 def check_kernel(spec):
     vals = spec.values()
     with open(os.path.join(REPO, "kmod", "nl_policy.c")) as f:
@@ -261,7 +278,12 @@ def check_kernel(spec):
             "admin": "GENL_ADMIN_PERM" in block,
             "policy": re.search(r"\.policy = (\w+)", block).group(1),
         }
-    spec_ops = {op.cname: op for op in spec.ops}
+    spec_ops = {op.cname: op for op in spec.ops if not op.is_ntf}
+    for op in spec.ops:
+        if op.is_ntf and op.cname in kops:
+            fail(f"kernel: {op.cname} is a notification but has a handler")
+            del kops[op.cname]
+    check_mcgrps(spec, ops_src)
     for c in sorted(set(kops) ^ set(spec_ops)):
         fail(f"kernel: command {c} is in {'the kernel' if c in kops else 'the spec'} only")
     for c in sorted(set(kops) & set(spec_ops)):

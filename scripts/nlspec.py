@@ -7,15 +7,17 @@ Used by scripts/nlgen.py (the uapi header and the attribute reference),
 scripts/nlspec-check.py (the spec against the kernel) and
 selftests/net/dlba_genl.py (the raw netlink test client).  Only the part of
 the YNL format this family uses is read (genetlink-legacy: const and enum
-definitions, attribute sets, operations of the unified enum model); anything
-else is an error rather than silently ignored.
+definitions, attribute sets, operations of the unified enum model, multicast
+groups); anything else is an error rather than silently ignored.
 
 C names follow the YNL conventions: a constant is FAMILY_NAME, an enum entry
 or attribute is its set's name-prefix + NAME, the count and max of an
 attribute set are __PREFIX_MAX and PREFIX_MAX, those of the commands
-__CMDPREFIX_MAX and CMDPREFIX_MAX (all upper case, '-' as '_').  When the
-first command's value is 1, value 0 is named CMDPREFIX_UNSPEC, as in
-hand-written genetlink headers.
+__CMDPREFIX_MAX and CMDPREFIX_MAX (all upper case, '-' as '_'), a multicast
+group's name FAMILY_MCGRP_NAME (a string define).  When the first command's
+value is 1, value 0 is named CMDPREFIX_UNSPEC, as in hand-written genetlink
+headers.  A notification (an operation with an event or notify and no do or
+dump) has a command value but no handler in the kernel.
 """
 import os
 
@@ -160,6 +162,23 @@ class Spec:
                 for msg in ("request", "reply"):
                     for n in (sub.get(msg) or {}).get("attributes", []):
                         aset.by_name(n)
+            for n in (getattr(op, "event", None) or {}).get("attributes", []):
+                aset.by_name(n)
+            op.is_ntf = getattr(op, "do", None) is None and getattr(op, "dump", None) is None
+
+        # multicast groups, and the notifications sent to them
+        self.mcgrps = []
+        for g in (d.get("mcast-groups") or {}).get("list", []):
+            self.mcgrps.append(Entry(g["name"], c_name(g.get("c-define-name",
+                                                              f"{fam}mcgrp-{g['name']}")),
+                                     g["name"], flags=g.get("flags", []) or []))
+        names = {g.name for g in self.mcgrps}
+        for op in self.ops:
+            grp = getattr(op, "mcgrp", None)
+            if op.is_ntf and grp not in names:
+                raise SpecError(f"operation {op.name}: a notification of no multicast group")
+            if grp is not None and grp not in names:
+                raise SpecError(f"operation {op.name}: mcgrp {grp} is not defined")
 
     def attr(self, set_name, attr_name):
         return self.set_by_name[set_name].by_name(attr_name)
@@ -181,6 +200,8 @@ class Spec:
     def values(self):
         """{C name: value} of everything the uapi header defines."""
         vals = {self.family_cname: self.name, self.version_cname: self.version}
+        for g in self.mcgrps:
+            vals[g.cname] = g.value
         for c in self.consts:
             vals[c.cname] = c.value
         groups = list(self.enums) + list(self.sets) + [self.ops_enum]

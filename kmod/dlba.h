@@ -11,7 +11,9 @@
  *              replies, dumps) in nl_get.c
  *   chardev.c  /dev/dlba monitoring ioctls
  *   sched.c    client hash-bucket table: assignment, idle re-assign, fail reset,
- *              panic, bulk get/set, version
+ *              panic, bulk get/set, touch, version
+ *   sync.c     bucket-change notifications (multicast group "buckets"):
+ *              dirty bitmaps, the per-netns work that sends them
  *   hooks.c    netfilter hooks (static nf_hook_ops[] per family), packet path
  *   xmit.c     forwarding methods dr / nat / tun for IPv4 and IPv6
  *
@@ -23,7 +25,9 @@
  *   Buckets: the server field of a bucket changes only under svc->assign_lock
  *   (a spinlock taken by the packet path only when a bucket must be
  *   (re)assigned, i.e. at most once per new client bucket, and by control
- *   operations); the last-access field is written locklessly.
+ *   operations); the last-access field is written locklessly.  Whoever
+ *   changes a bucket's server also sets its bit in svc->sync_dirty (sync.c)
+ *   under that lock, when the change has listeners.
  */
 #ifndef _DLBA_H
 #define _DLBA_H
@@ -35,6 +39,7 @@
 #include <linux/spinlock.h>
 #include <linux/siphash.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <linux/if_ether.h>
 #include <net/net_namespace.h>
@@ -147,6 +152,12 @@ struct dlba_service {
 	 */
 	DECLARE_BITMAP(slot_pending, DLBA_SERVERS_MAX);
 	unsigned long		slot_gp;
+	/*
+	 * sync.c: one bit per bucket whose server changed since the last
+	 * notification (set_bit; taken with xchg), and DLBA_SYNC_PENDING.
+	 */
+	unsigned long		*sync_dirty;
+	unsigned long		sync_flags;
 	struct dlba_pcpu_stats __percpu *stats;
 	struct rcu_head		rcu;
 };
@@ -161,6 +172,8 @@ struct dlba_net {
 	DECLARE_HASHTABLE(svc_hash, DLBA_SVC_HASH_BITS);	/* RCU */
 	DECLARE_HASHTABLE(nat_hash, DLBA_NAT_HASH_BITS);	/* RCU */
 	struct dlba_pcpu_stats __percpu *stats;
+	/* sync.c: sends the services' dirty buckets, under lock. */
+	struct delayed_work	sync_work;
 };
 
 extern unsigned int dlba_net_id;
@@ -265,6 +278,21 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 /* Reads buckets [start, start+n) as server ids and idle ms; returns version. */
 u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
 			   u32 *ids, u32 *idle_ms);
+/* Every bucket's last access to now (dn->lock held; sleeps). */
+void dlba_sched_touch(struct dlba_service *svc);
+
+/* sync.c: bucket-change notifications. */
+int dlba_sync_svc_init(struct dlba_service *svc);
+void dlba_sync_svc_uninit(struct dlba_service *svc);	/* RCU callback */
+/* Has the "buckets" group of @svc's netns a listener?  Any context. */
+bool dlba_sync_wanted(struct dlba_service *svc);
+/* Bucket @idx changed server; caller holds svc->assign_lock. */
+void dlba_sync_mark(struct dlba_service *svc, u32 idx);
+/* After setting bits of svc->sync_dirty directly (the table walks). */
+void dlba_sync_kick(struct dlba_service *svc);
+void dlba_sync_init_net(struct dlba_net *dn);
+void dlba_sync_uninit_net(struct dlba_net *dn);
+void dlba_sync_set_live(bool live);
 
 /* hooks.c */
 int dlba_hooks_init(void);

@@ -5,7 +5,8 @@
  * Order matters on the way out: the interfaces that create objects go first,
  * then each netns unhooks from netfilter before its services are freed, and
  * the module waits for the RCU callbacks that free them, as they run code
- * that lives in this module.
+ * that lives in this module.  Bucket-change notifications stop before the
+ * family goes, and each netns cancels its notification work on exit.
  */
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -22,6 +23,7 @@ static int __net_init dlba_net_init(struct net *net)
 
 	dn->net = net;
 	mutex_init(&dn->lock);
+	dlba_sync_init_net(dn);
 	dn->stats = dlba_stats_alloc();
 	if (!dn->stats)
 		return -ENOMEM;
@@ -54,6 +56,8 @@ static void __net_exit dlba_net_exit(struct net *net)
 {
 	struct dlba_net *dn = dlba_pernet(net);
 
+	/* The hooks are gone (pre_exit), so nothing queues it again. */
+	dlba_sync_uninit_net(dn);
 	dlba_services_uninit_net(dn);
 	free_percpu(dn->stats);
 	mutex_destroy(&dn->lock);
@@ -80,12 +84,14 @@ static int __init dlba_init(void)
 	err = dlba_genl_init();
 	if (err)
 		goto err_pernet;
+	dlba_sync_set_live(true);
 	err = dlba_chardev_init();
 	if (err)
 		goto err_genl;
 	return 0;
 
 err_genl:
+	dlba_sync_set_live(false);
 	dlba_genl_uninit();
 err_pernet:
 	unregister_pernet_subsys(&dlba_net_ops);
@@ -96,6 +102,8 @@ err_pernet:
 static void __exit dlba_exit(void)
 {
 	dlba_chardev_uninit();
+	/* No notification may go out under group ids the family gave back. */
+	dlba_sync_set_live(false);
 	dlba_genl_uninit();
 	unregister_pernet_subsys(&dlba_net_ops);
 	/* Services and servers are freed by call_rcu() callbacks in here. */

@@ -8,7 +8,8 @@
  * the tables as they were, and every rejection says why in the extack.
  * Changes need CAP_NET_ADMIN, and so do reads of servers and bucket tables
  * (addresses and per-bucket timing, as IPVS); the service list and the
- * statistics are readable by anyone.
+ * statistics are readable by anyone.  Changes of bucket tables are
+ * multicast to the group "buckets" (sync.c).
  *
  * The family is split along its seams, so that each file can be read alone:
  *   netlink.c    the family, its command table, and the request parsing
@@ -249,12 +250,30 @@ static const struct genl_ops dlba_genl_ops[] = {
 		.doit = dlba_nl_stats_get,
 		.policy = dlba_none_policy,
 		.maxattr = DLBA_A_MAX,
+	}, {
+		/* The service is optional: none touches every service. */
+		.cmd = DLBA_CMD_BUCKETS_TOUCH,
+		.doit = dlba_nl_bkt_touch,
+		.policy = dlba_svc_key_tl,
+		.maxattr = DLBA_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
+};
+
+/*
+ * Bucket-change notifications (sync.c).  Joining needs CAP_NET_ADMIN in the
+ * netns, as reading a table does: who serves which clients is the
+ * operator's.
+ */
+static const struct genl_multicast_group dlba_genl_mcgrps[] = {
+	[DLBA_NLGRP_BUCKETS] = { .name = DLBA_MCGRP_BUCKETS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family dlba_genl_family __ro_after_init = {
 	.ops = dlba_genl_ops,
 	.n_ops = ARRAY_SIZE(dlba_genl_ops),
+	.mcgrps = dlba_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(dlba_genl_mcgrps),
 	.name = DLBA_GENL_NAME,
 	.version = DLBA_GENL_VERSION,
 	.maxattr = DLBA_A_MAX,

@@ -14,6 +14,11 @@
 /* netlink.c */
 extern struct genl_family dlba_genl_family;
 
+/* Index of each multicast group in dlba_genl_mcgrps[]. */
+enum dlba_nl_mcgrp {
+	DLBA_NLGRP_BUCKETS,
+};
+
 int dlba_nl_addr(const struct nlattr *attr, u16 family,
 		 union nf_inet_addr *addr, struct netlink_ext_ack *extack);
 int dlba_nl_nest(struct nlattr **attrs, int type, struct nlattr **tb,
@@ -61,6 +66,7 @@ int dlba_nl_server_del(struct sk_buff *skb, struct genl_info *info);
 int dlba_nl_bkt_set(struct sk_buff *skb, struct genl_info *info);
 int dlba_nl_panic(struct sk_buff *skb, struct genl_info *info);
 int dlba_nl_flush(struct sk_buff *skb, struct genl_info *info);
+int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info);
 
 /* nl_get.c: reads (doit replies, dump .start and .dumpit) */
 int dlba_nl_service_get(struct sk_buff *skb, struct genl_info *info);
@@ -71,5 +77,7 @@ int dlba_nl_server_dump_start(struct netlink_callback *cb);
 int dlba_nl_server_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int dlba_nl_bkt_dump_start(struct netlink_callback *cb);
 int dlba_nl_bkt_dump(struct sk_buff *skb, struct netlink_callback *cb);
+/* DLBA_A_SERVICE with the key only (sync.c's notifications too). */
+int dlba_nl_put_service_key(struct sk_buff *skb, const struct dlba_service *svc);
 
 #endif /* _DLBA_NETLINK_H */

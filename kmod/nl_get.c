@@ -96,6 +96,11 @@ cancel:
 	return -EMSGSIZE;
 }
 
+int dlba_nl_put_service_key(struct sk_buff *skb, const struct dlba_service *svc)
+{
+	return dlba_nl_put_service(skb, svc, DLBA_NL_SVC_KEY);
+}
+
 /* A dr server without a configured MAC: where its packets go now. */
 static int dlba_nl_put_neigh(struct sk_buff *skb, const struct dlba_server *srv)
 {

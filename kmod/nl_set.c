@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Commands of the "dlba" family that change the tables: services, servers,
- * the bucket table, panic and flush.  All need CAP_NET_ADMIN (netlink.c).
+ * the bucket table (upload, touch), panic and flush.  All need CAP_NET_ADMIN (netlink.c).
  *
  * Each checks the whole request before it changes anything, so a rejected
  * request changes nothing; what depends on the tables (a server's address
@@ -297,6 +297,42 @@ int dlba_nl_bkt_set(struct sk_buff *skb, struct genl_info *info)
 					     n, pv, info->extack);
 		if (!err)
 			dlba_net_changed(dn);
+	}
+	mutex_unlock(&dn->lock);
+	return err;
+}
+
+/*
+ * Every bucket of the named service, or of every service when the request
+ * names none, counts as used now (sched.c, dlba_sched_touch()).
+ */
+int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dlba_net *dn = dlba_pernet(genl_info_net(info));
+	struct nlattr *tb[DLBA_SVC_A_MAX + 1];
+	bool all = !info->attrs[DLBA_A_SERVICE];
+	struct dlba_service *svc;
+	struct dlba_svc_key key;
+	int err;
+
+	if (!all) {
+		err = dlba_nl_key(info->attrs, dlba_svc_key_policy, tb, &key,
+				  info->extack);
+		if (err)
+			return err;
+	}
+
+	mutex_lock(&dn->lock);
+	err = 0;
+	if (all) {
+		list_for_each_entry(svc, &dn->services, list)
+			dlba_sched_touch(svc);
+	} else {
+		svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
+		if (svc)
+			dlba_sched_touch(svc);
+		else
+			err = -ENOENT;
 	}
 	mutex_unlock(&dn->lock);
 	return err;

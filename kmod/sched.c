@@ -30,7 +30,9 @@
  * and idle period, never per packet of an established client.
  * svc->version counts changes of bucket->server, never of last access, so a
  * standby scheduler can tell whether its copy is current (WO 01/69890,
- * "Scheduler Failover").
+ * "Scheduler Failover").  Every change of bucket->server also marks the
+ * bucket for the change notifications (sync.c), under the same lock, when
+ * someone listens for them.
  */
 #include <linux/kernel.h>
 #include <linux/bitmap.h>
@@ -288,6 +290,7 @@ static noinline struct dlba_server *dlba_sched_assign(struct dlba_service *svc,
 		atomic_inc(&srv->nbuckets);
 		WRITE_ONCE(b->server, srv->slot + 1);
 		atomic64_inc(&svc->version);
+		dlba_sync_mark(svc, idx);
 		/*
 		 * A bucket whose owner vanished or failed counts as new: only
 		 * an idle bucket taken from a live server is a re-assignment.
@@ -396,6 +399,7 @@ struct dlba_server *dlba_sched_owner(struct dlba_service *svc,
 static noinline u32 dlba_sched_gone_chunk(struct dlba_service *svc, u32 s,
 					  u32 start, u32 end)
 {
+	bool sync = dlba_sync_wanted(svc);
 	struct dlba_bucket *b;
 	u32 i, moved = 0;
 
@@ -404,10 +408,14 @@ static noinline u32 dlba_sched_gone_chunk(struct dlba_service *svc, u32 s,
 		b = &svc->buckets[i];
 		if (b->server == s) {
 			WRITE_ONCE(b->server, 0);
+			if (sync)
+				set_bit(i, svc->sync_dirty);
 			moved++;
 		}
 	}
 	spin_unlock_bh(&svc->assign_lock);
+	if (sync && moved)
+		dlba_sync_kick(svc);
 	return moved;
 }
 
@@ -451,6 +459,7 @@ static noinline bool dlba_sched_panic_chunk(struct dlba_service *svc,
 					    u32 end, u32 now)
 {
 	u32 k = h ? start % h : 0, j, val;
+	bool sync = dlba_sync_wanted(svc);
 	bool changed = false;
 	struct dlba_bucket *b;
 
@@ -460,6 +469,8 @@ static noinline bool dlba_sched_panic_chunk(struct dlba_service *svc,
 		val = h ? hv[k] : 0;
 		if (b->server != val) {
 			WRITE_ONCE(b->server, val);
+			if (sync)
+				set_bit(j, svc->sync_dirty);
 			changed = true;
 		}
 		if (h) {
@@ -470,6 +481,8 @@ static noinline bool dlba_sched_panic_chunk(struct dlba_service *svc,
 		}
 	}
 	spin_unlock_bh(&svc->assign_lock);
+	if (sync && changed)
+		dlba_sync_kick(svc);
 	return changed;
 }
 
@@ -563,7 +576,7 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 	struct dlba_idmap *map, key, *hit = NULL;
 	struct dlba_server *srv, *old, *new;
 	u32 nmap = 0, i, *vals, now;
-	bool changed = false;
+	bool changed = false, sync;
 	int err = 0;
 
 	if (start > svc->nbuckets || n > svc->nbuckets - start) {
@@ -619,6 +632,7 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 	 * policy), the same bound as one chunk of the whole-table walks.
 	 */
 	now = (u32)jiffies;
+	sync = dlba_sync_wanted(svc);
 	spin_lock_bh(&svc->assign_lock);
 	for (i = 0; i < n; i++) {
 		struct dlba_bucket *b = &svc->buckets[start + i];
@@ -634,6 +648,8 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 		if (new)
 			atomic_inc(&new->nbuckets);
 		WRITE_ONCE(b->server, vals[i]);
+		if (sync)
+			set_bit(start + i, svc->sync_dirty);
 		changed = true;
 	}
 	if (version)
@@ -641,6 +657,8 @@ int dlba_sched_set_buckets(struct dlba_service *svc, u32 start,
 	else if (changed)
 		atomic64_inc(&svc->version);
 	spin_unlock_bh(&svc->assign_lock);
+	if (sync && changed)
+		dlba_sync_kick(svc);
 out:
 	kvfree(vals);
 	kfree(map);
@@ -686,4 +704,28 @@ u64 dlba_sched_get_buckets(struct dlba_service *svc, u32 start, u32 n,
 	spin_unlock_bh(&svc->assign_lock);
 	rcu_read_unlock();
 	return version;
+}
+
+/*
+ * Every bucket counts as used now: the takeover step of WO 01/69890
+ * "Scheduler Failover".  A scheduler that takes over with a table it was
+ * sent knows nothing of which buckets its clients use; treating them all as
+ * active keeps every client on the server the table names until it has been
+ * idle for the timeout here.  'last' is written without the lock, as the
+ * packet path does; 'now' is read per chunk so that a long walk does not
+ * move a bucket a packet refreshed meanwhile far back in time.
+ */
+void dlba_sched_touch(struct dlba_service *svc)
+{
+	u32 n = svc->nbuckets, i, end, j, now;
+
+	lockdep_assert_held(&svc->dn->lock);
+	might_sleep();
+	for (i = 0; i < n; i = end) {
+		end = i + min(n - i, DLBA_WALK_CHUNK);
+		now = (u32)jiffies;
+		for (j = i; j < end; j++)
+			WRITE_ONCE(svc->buckets[j].last, now);
+		cond_resched();
+	}
 }

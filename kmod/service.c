@@ -159,6 +159,7 @@ static void dlba_service_free_rcu(struct rcu_head *rcu)
 {
 	struct dlba_service *svc = container_of(rcu, struct dlba_service, rcu);
 
+	dlba_sync_svc_uninit(svc);
 	dlba_sched_uninit(svc);
 	free_percpu(svc->stats);
 	kvfree(svc);
@@ -211,6 +212,9 @@ struct dlba_service *dlba_service_add(struct dlba_net *dn,
 	err = dlba_sched_init(svc, hash_key);
 	if (err)
 		goto err_stats;
+	err = dlba_sync_svc_init(svc);
+	if (err)
+		goto err_sched;
 
 	hash_add_rcu(dn->svc_hash, &svc->hnode,
 		     dlba_key_hash(svc->family, &svc->addr, svc->port,
@@ -221,6 +225,8 @@ struct dlba_service *dlba_service_add(struct dlba_net *dn,
 	dlba_net_changed(dn);
 	return svc;
 
+err_sched:
+	dlba_sched_uninit(svc);
 err_stats:
 	free_percpu(svc->stats);
 err_free:

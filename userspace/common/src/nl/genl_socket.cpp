@@ -7,9 +7,12 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include <sys/socket.h>
+
 #include <cctype>
 #include <cerrno>
 #include <ctime>
+#include <optional>
 
 namespace dlba::nl {
 
@@ -89,6 +92,83 @@ uint16_t GenlSocket::family_id(std::string_view name)
         throw Error(EPROTO,
                     "no id in the controller's reply for family '" + std::string(name) + "'");
     return id;
+}
+
+uint32_t GenlSocket::mcast_group_id(std::string_view family, std::string_view group)
+{
+    Message msg(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+    msg.put_str(CTRL_ATTR_FAMILY_NAME, family);
+    std::optional<uint32_t> id;
+    try {
+        request(msg, [&](const nlmsghdr* nlh) {
+            auto attrs = Attrs::parse(nlh, GENL_HDRLEN, CTRL_ATTR_MAX);
+            const nlattr* groups = attrs.get(CTRL_ATTR_MCAST_GROUPS);
+            if (!groups)
+                return;
+            // An array: one nest per group, its type the index.
+            const auto* g = static_cast<const nlattr*>(mnl_attr_get_payload(groups));
+            int left = static_cast<int>(mnl_attr_get_payload_len(groups));
+            for (; mnl_attr_ok(g, left); g = mnl_attr_next(g)) {
+                left -= static_cast<int>(MNL_ALIGN(g->nla_len));
+                auto grp = Attrs::nested(g, CTRL_ATTR_MCAST_GRP_MAX);
+                if (grp.has(CTRL_ATTR_MCAST_GRP_NAME) && grp.str(CTRL_ATTR_MCAST_GRP_NAME) == group)
+                    id = grp.u32(CTRL_ATTR_MCAST_GRP_ID);
+            }
+        });
+    } catch (const Error& e) {
+        if (e.code() == ENOENT)
+            throw Error(ENOENT, "generic netlink family '" + std::string(family) + "' not found");
+        throw;
+    }
+    if (!id)
+        throw Error(ENOENT, "generic netlink family '" + std::string(family) +
+                                "' has no multicast group '" + std::string(group) + "'");
+    return *id;
+}
+
+void GenlSocket::join_group(uint32_t id)
+{
+    int fd = mnl_socket_get_fd(sock_.get());
+    // Room for a burst: a whole-table change of 65536 buckets is ~70
+    // datagrams of ~4 KiB.  Forcing needs CAP_NET_ADMIN, which joining
+    // needs too; the plain size is capped by net.core.rmem_max.
+    int size = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    if (mnl_socket_setsockopt(sock_.get(), NETLINK_ADD_MEMBERSHIP, &id, sizeof(id)) < 0) {
+        int err = errno;
+        if (err == EPERM)
+            throw Error(EPERM, "joining the multicast group needs CAP_NET_ADMIN");
+        throw Error(err, "cannot join multicast group " + std::to_string(id));
+    }
+}
+
+void GenlSocket::listen(const Listener& on_message, const std::function<bool()>& on_lost)
+{
+    for (;;) {
+        ssize_t len = mnl_socket_recvfrom(sock_.get(), rx_.data(), rx_.size());
+        if (len < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ENOBUFS) {
+                if (on_lost && !on_lost())
+                    return;
+                continue;
+            }
+            throw Error(errno);
+        }
+        int left = static_cast<int>(len);
+        auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
+        for (; message_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+            if (nlh->nlmsg_type == NLMSG_NOOP || nlh->nlmsg_type == NLMSG_DONE ||
+                nlh->nlmsg_type == NLMSG_ERROR)
+                continue;
+            if (!on_message(nlh))
+                return;
+        }
+        if (left > 0)
+            throw Error(EPROTO, "truncated netlink message");
+    }
 }
 
 void GenlSocket::request(Message& msg, const Handler& on_reply)

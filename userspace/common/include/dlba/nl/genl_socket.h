@@ -35,6 +35,22 @@ public:
     // Throws nl::Error(ENOENT) if the family is not registered.
     uint16_t family_id(std::string_view name);
 
+    // The id of multicast group 'group' of family 'family'; nl::Error(ENOENT)
+    // if the family or the group does not exist.
+    uint32_t mcast_group_id(std::string_view family, std::string_view group);
+
+    // Joins multicast group 'id' (NETLINK_ADD_MEMBERSHIP): notifications
+    // then arrive on this socket, so use one socket for them and another
+    // for requests.  Grows the receive buffer (SO_RCVBUFFORCE, else
+    // SO_RCVBUF, best effort) so that bursts overrun it less often.
+    void join_group(uint32_t id);
+
+    // Reads notifications until 'on_message' returns false.  When the
+    // kernel dropped some (the receive buffer overran: ENOBUFS) it calls
+    // 'on_lost' instead, and goes on unless that returns false.
+    using Listener = std::function<bool(const nlmsghdr*)>;
+    void listen(const Listener& on_message, const std::function<bool()>& on_lost);
+
     // Sends 'msg' with NLM_F_ACK and calls 'on_reply' for every reply
     // message before the ack.
     void request(Message& msg, const Handler& on_reply = {});

@@ -54,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         guarded([&] { (void)ctl::codec::parse_server(nlh, fallback); });
         guarded([&] { (void)ctl::codec::parse_global_stats(nlh); });
         guarded([&] { parts.add(ctl::codec::parse_buckets(nlh)); });
+        guarded([&] { (void)ctl::codec::parse_bucket_change(nlh); });
         guarded(
             [&] { (void)nl::attribute_path(nlh, GENL_HDRLEN, static_cast<uint32_t>(size / 2)); });
     }

@@ -1,4 +1,5 @@
 // dlbactl buckets SVC [--summary] | buckets save SVC -o FILE | buckets load SVC -i FILE
+//         | buckets touch [SVC]
 #include "dlba/ctl/bucket_file.h"
 #include "dlba/ctl/commands.h"
 #include "dlba/ctl/output.h"
@@ -107,6 +108,21 @@ int buckets_load(Context& ctx, const Args& args)
     return 0;
 }
 
+// The takeover step of WO 01/69890 "Scheduler Failover": every bucket of
+// the service (of every service without one) counts as in use from now.
+int buckets_touch(Context& ctx, const Args& args)
+{
+    CommandLine cl("dlbactl buckets touch [SVC]");
+    if (!cl.parse(ctx, args))
+        return 0;
+    cl.expect_words(0, 1, "SVC");
+    std::optional<ServiceKey> key;
+    if (!cl.words().empty())
+        key = parse_service(cl.words()[0]);
+    ctx.backend().touch_buckets(key);
+    return 0;
+}
+
 } // namespace
 
 int buckets_main(Context& ctx, const Args& args)
@@ -120,6 +136,8 @@ int buckets_main(Context& ctx, const Args& args)
         return buckets_save(ctx, Args(args.begin() + 1, args.end()));
     if (word == "load")
         return buckets_load(ctx, Args(args.begin() + 1, args.end()));
+    if (word == "touch")
+        return buckets_touch(ctx, Args(args.begin() + 1, args.end()));
     return buckets_show(ctx, args);
 }
 

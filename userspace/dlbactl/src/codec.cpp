@@ -335,4 +335,21 @@ BucketChunk parse_buckets(const nlmsghdr* nlh)
     return c;
 }
 
+BucketChange parse_bucket_change(const nlmsghdr* nlh)
+{
+    auto attrs = top(nlh);
+    BucketChange c;
+    c.key = get_key(attrs.nest(DLBA_A_SERVICE, DLBA_SVC_A_MAX));
+    auto bkt = attrs.nest(DLBA_A_BUCKETS, DLBA_BKT_A_MAX);
+    c.version = bkt.u64(DLBA_BKT_A_VERSION);
+    c.count = bkt.u32(DLBA_BKT_A_COUNT);
+    c.start = bkt.u32(DLBA_BKT_A_START);
+    c.assign = get_u32_array(bkt, DLBA_BKT_A_ASSIGN);
+    if (c.assign.empty())
+        malformed("bucket change of no bucket");
+    if (uint64_t(c.start) + c.assign.size() > c.count)
+        malformed("bucket change beyond the table end");
+    return c;
+}
+
 } // namespace dlba::ctl::codec

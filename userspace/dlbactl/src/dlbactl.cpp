@@ -34,13 +34,15 @@ constexpr std::array kCommands{
     Command{"buckets", buckets_main,
             "buckets SVC [--summary]\n"
             "buckets save SVC -o FILE\n"
-            "buckets load SVC -i FILE"},
+            "buckets load SVC -i FILE\n"
+            "buckets touch [SVC]"},
     Command{"panic", panic_main, "panic on|off SVC"},
     Command{"stats", stats_main, "stats [SVC] [--rate [--interval SEC]]"},
     Command{"flush", flush_main, "flush"},
     Command{"apply", apply_main, "apply -f FILE [--dry-run | --check]"},
     Command{"save", save_main, "save [-o FILE]"},
     Command{"dump", dump_main, "dump services | servers SVC | buckets SVC"},
+    Command{"monitor", monitor_main, "monitor [SVC]"},
 };
 
 void print_lines(std::ostream& out, std::string_view s)

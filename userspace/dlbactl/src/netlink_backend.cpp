@@ -4,7 +4,9 @@
 #include "dlba/ctl/codec.h"
 #include "dlba/nl/error.h"
 
+#include <libmnl/libmnl.h>
 #include <linux/dlba.h>
+#include <linux/genetlink.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -177,6 +179,31 @@ void NetlinkBackend::set_buckets(const ServiceKey& key, const std::vector<uint32
         sock_.request(msg);
         start += n;
     } while (start < assign.size());
+}
+
+void NetlinkBackend::touch_buckets(const std::optional<ServiceKey>& key)
+{
+    auto msg = message(DLBA_CMD_BUCKETS_TOUCH);
+    if (key)
+        codec::put_service_key(msg, *key);
+    sock_.request(msg);
+}
+
+void NetlinkBackend::watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
+                                   const std::function<bool()>& on_lost)
+{
+    // Requests and notifications do not share a socket: a notification
+    // would be read as a reply.
+    nl::GenlSocket events;
+    events.join_group(events.mcast_group_id(DLBA_GENL_NAME, DLBA_MCGRP_BUCKETS));
+    events.listen(
+        [&](const nlmsghdr* nlh) {
+            auto* genl = static_cast<const genlmsghdr*>(mnl_nlmsg_get_payload(nlh));
+            if (nlh->nlmsg_type != family_ || genl->cmd != DLBA_CMD_BUCKETS_NTF)
+                return true;
+            return on_change(codec::parse_bucket_change(nlh));
+        },
+        on_lost);
 }
 
 void NetlinkBackend::set_panic(const ServiceKey& key, bool on)

@@ -351,4 +351,40 @@ void print_rates(std::ostream& out, const Stats& r, double seconds)
     t.print(out);
 }
 
+json bucket_change_json(const BucketChange& c)
+{
+    return json{{"service", format_service(c.key)},
+                {"version", c.version},
+                {"count", c.count},
+                {"start", c.start},
+                {"assign", c.assign}};
+}
+
+void print_bucket_change(std::ostream& out, const BucketChange& c)
+{
+    out << format_service(c.key) << " version " << c.version;
+    if (c.assign.size() == 1)
+        out << " bucket " << c.start << ':';
+    else
+        out << " buckets " << c.start << '-' << c.start + c.assign.size() - 1 << ':';
+    for (uint32_t id : c.assign) {
+        out << ' ';
+        if (id)
+            out << id;
+        else
+            out << '-';
+    }
+    out << '\n';
+}
+
+json changes_lost_json()
+{
+    return json{{"lost", true}};
+}
+
+void print_changes_lost(std::ostream& out)
+{
+    out << "lost: changes were dropped (receive buffer overrun); re-read the bucket tables\n";
+}
+
 } // namespace dlba::ctl::output

@@ -14,6 +14,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <span>
+#include <string>
 
 namespace dlba::ctl {
 namespace {
@@ -359,6 +362,51 @@ TEST(BucketAssembler, ChangingVersionReportsTheOldest)
     EXPECT_EQ(assembler.finish().version, 9u);
     assembler.reset();
     EXPECT_THROW(static_cast<void>(assembler.finish()), nl::Error);
+}
+
+// A buckets-ntf as dlba.ko multicasts it (kmod/sync.c): key, then count,
+// start, assign and version in the buckets nest.
+nl::Message bucket_change(const std::string& svc, uint32_t count, uint32_t start,
+                          const std::vector<uint32_t>& ids, std::optional<uint64_t> version)
+{
+    nl::Message msg(kFamily, DLBA_CMD_BUCKETS_NTF, DLBA_GENL_VERSION, 65536);
+    codec::put_service_key(msg, parse_service(svc));
+    nlattr* b = msg.begin_nest(DLBA_A_BUCKETS);
+    msg.put_u32(DLBA_BKT_A_COUNT, count);
+    msg.put_u32(DLBA_BKT_A_START, start);
+    msg.put_bytes(DLBA_BKT_A_ASSIGN,
+                  std::span(reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * 4));
+    if (version)
+        msg.put_u64(DLBA_BKT_A_VERSION, *version);
+    msg.end_nest(b);
+    return msg;
+}
+
+TEST(Codec, BucketChangeNotification)
+{
+    auto c = codec::parse_bucket_change(
+        bucket_change("[fd00::10]:443/tcp", 256, 40, {1, 0, 3}, 17).header());
+    EXPECT_EQ(c.key, parse_service("[fd00::10]:443/tcp"));
+    EXPECT_EQ(c.count, 256u);
+    EXPECT_EQ(c.start, 40u);
+    EXPECT_EQ(c.version, 17u);
+    EXPECT_EQ(c.assign, (std::vector<uint32_t>{1, 0, 3}));
+}
+
+TEST(Codec, BucketChangeNotificationMalformed)
+{
+    // The last bucket is 256: beyond a table of 256.
+    EXPECT_THROW(codec::parse_bucket_change(
+                     bucket_change("10.0.0.10:80/tcp", 256, 254, {1, 2, 3}, 1).header()),
+                 nl::Error);
+    // A change without its version cannot be ordered against a copy.
+    EXPECT_THROW(codec::parse_bucket_change(
+                     bucket_change("10.0.0.10:80/tcp", 256, 0, {1}, std::nullopt).header()),
+                 nl::Error);
+    // A change of nothing.
+    EXPECT_THROW(
+        codec::parse_bucket_change(bucket_change("10.0.0.10:80/tcp", 256, 0, {}, 1).header()),
+        nl::Error);
 }
 
 } // namespace

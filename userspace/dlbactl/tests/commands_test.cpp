@@ -751,5 +751,59 @@ TEST_F(CommandsTest, DumpUsesTheMonitorWithTheSameShapes)
     EXPECT_THAT(fake.calls, IsEmpty());
 }
 
+BucketChange change_of(const std::string& svc, uint32_t start, std::vector<uint32_t> ids,
+                       uint64_t version)
+{
+    return BucketChange{parse_service(svc), version, 16, start, std::move(ids)};
+}
+
+TEST_F(CommandsTest, MonitorPrintsEachChangeAndTheLoss)
+{
+    populate();
+    fake.events = {change_of("10.0.0.10:80/tcp", 3, {1, 0, 2}, 5), std::nullopt,
+                   change_of("10.0.0.10:80/tcp", 9, {2}, 6)};
+    ASSERT_EQ(run({"monitor"}), 0) << err.str();
+    EXPECT_EQ(out.str(),
+              "10.0.0.10:80/tcp version 5 buckets 3-5: 1 - 2\n"
+              "lost: changes were dropped (receive buffer overrun); re-read the bucket tables\n"
+              "10.0.0.10:80/tcp version 6 bucket 9: 2\n");
+    ASSERT_EQ(run({"-j", "monitor"}), 0) << err.str();
+    std::istringstream lines(out.str());
+    std::string line;
+    std::vector<json> docs;
+    while (std::getline(lines, line))
+        docs.push_back(json::parse(line));
+    ASSERT_EQ(docs.size(), 3u);
+    EXPECT_EQ(docs[0], json::parse(R"({"service":"10.0.0.10:80/tcp","version":5,"count":16,)"
+                                   R"("start":3,"assign":[1,0,2]})"));
+    EXPECT_EQ(docs[1], json::parse(R"({"lost":true})"));
+    EXPECT_EQ(docs[2]["start"], 9);
+}
+
+TEST_F(CommandsTest, MonitorOfOneServiceFiltersAndChecksIt)
+{
+    populate();
+    ASSERT_EQ(run({"service", "add", "10.0.0.11:80/tcp"}), 0) << err.str();
+    fake.events = {change_of("10.0.0.11:80/tcp", 0, {1}, 1),
+                   change_of("10.0.0.10:80/tcp", 2, {2}, 7)};
+    ASSERT_EQ(run({"monitor", "10.0.0.10:80/tcp"}), 0) << err.str();
+    EXPECT_EQ(out.str(), "10.0.0.10:80/tcp version 7 bucket 2: 2\n");
+    // An unknown service fails at once instead of printing nothing forever.
+    EXPECT_EQ(run({"monitor", "10.0.0.99:80/tcp"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("dlbactl:"));
+    EXPECT_EQ(run({"monitor", "10.0.0.10:80/tcp", "10.0.0.11:80/tcp"}), 1);
+}
+
+TEST_F(CommandsTest, BucketsTouchOneServiceOrAll)
+{
+    populate();
+    ASSERT_EQ(run({"buckets", "touch", "10.0.0.10:80/tcp"}), 0) << err.str();
+    ASSERT_EQ(run({"buckets", "touch"}), 0) << err.str();
+    EXPECT_THAT(fake.calls, Contains("touch_buckets 10.0.0.10:80/tcp"));
+    EXPECT_THAT(fake.calls, Contains("touch_buckets all"));
+    EXPECT_EQ(run({"buckets", "touch", "10.0.0.99:80/tcp"}), 1);
+    EXPECT_EQ(run({"buckets", "touch", "not-a-service"}), 1);
+}
+
 } // namespace
 } // namespace dlba::ctl

@@ -209,6 +209,25 @@ void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>
         s.table.version = *version;
 }
 
+void FakeBackend::touch_buckets(const std::optional<ServiceKey>& key)
+{
+    std::string what = "touch_buckets " + (key ? format_service(*key) : std::string("all"));
+    request(what);
+    if (key)
+        find(*key);
+    change(what);
+}
+
+void FakeBackend::watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
+                                const std::function<bool()>& on_lost)
+{
+    request("watch_buckets");
+    for (const auto& e : events) {
+        if (!(e ? on_change(*e) : on_lost()))
+            return;
+    }
+}
+
 void FakeBackend::set_panic(const ServiceKey& key, bool on)
 {
     request(std::string("panic ") + (on ? "on " : "off ") + format_service(key));

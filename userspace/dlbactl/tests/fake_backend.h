@@ -27,9 +27,16 @@ public:
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
                      std::optional<uint64_t> version,
                      const std::optional<HashKey>& hash_key) override;
+    void touch_buckets(const std::optional<ServiceKey>& key) override;
+    void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
+                       const std::function<bool()>& on_lost) override;
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;
+
+    // What watch_buckets() delivers, in order; std::nullopt is a loss
+    // (the kernel dropped changes).  It returns after the last one.
+    std::vector<std::optional<BucketChange>> events;
 
     // Every successful change, e.g. "add_server 10.0.0.10:80/tcp 1".
     std::vector<std::string> calls;
@@ -104,6 +111,12 @@ public:
                      const std::optional<HashKey>& hash_key) override
     {
         t_.set_buckets(key, assign, version, hash_key);
+    }
+    void touch_buckets(const std::optional<ServiceKey>& key) override { t_.touch_buckets(key); }
+    void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
+                       const std::function<bool()>& on_lost) override
+    {
+        t_.watch_buckets(on_change, on_lost);
     }
     void set_panic(const ServiceKey& key, bool on) override { t_.set_panic(key, on); }
     void flush() override { t_.flush(); }

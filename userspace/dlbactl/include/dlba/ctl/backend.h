@@ -3,6 +3,7 @@
 #include "dlba/ctl/types.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -33,6 +34,16 @@ public:
     virtual void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
                              std::optional<uint64_t> version,
                              const std::optional<HashKey>& hash_key) = 0;
+
+    // Every bucket's last access to now: of one service, or of every one.
+    virtual void touch_buckets(const std::optional<ServiceKey>& key) = 0;
+    // Listens for bucket-table changes (every service) and calls
+    // 'on_change' for each until it returns false.  'on_lost' is called
+    // when the kernel dropped some (the reader was too slow): copies kept
+    // from them are stale until re-read; listening goes on unless it
+    // returns false.
+    virtual void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
+                               const std::function<bool()>& on_lost) = 0;
 
     virtual void set_panic(const ServiceKey& key, bool on) = 0;
     virtual void flush() = 0;

@@ -54,4 +54,8 @@ struct BucketChunk {
 };
 BucketChunk parse_buckets(const nlmsghdr* nlh);
 
+// A buckets-ntf notification: service key, count, start, assign, version
+// all required; a stretch beyond the table is malformed.
+BucketChange parse_bucket_change(const nlmsghdr* nlh);
+
 } // namespace dlba::ctl::codec

@@ -27,6 +27,7 @@ int flush_main(Context& ctx, const Args& args);
 int apply_main(Context& ctx, const Args& args);
 int save_main(Context& ctx, const Args& args);
 int dump_main(Context& ctx, const Args& args);
+int monitor_main(Context& ctx, const Args& args);
 
 std::span<const Command> commands();
 

@@ -32,6 +32,10 @@ public:
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
                      std::optional<uint64_t> version,
                      const std::optional<HashKey>& hash_key) override;
+    void touch_buckets(const std::optional<ServiceKey>& key) override;
+    // On a socket of its own, joined to the family's "buckets" group.
+    void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
+                       const std::function<bool()>& on_lost) override;
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;

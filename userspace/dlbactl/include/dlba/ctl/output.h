@@ -54,6 +54,15 @@ Stats rates(const Stats& before, const Stats& after, double seconds);
 nlohmann::ordered_json rates_json(const Stats& rates, double seconds);
 void print_rates(std::ostream& out, const Stats& rates, double seconds);
 
+// dlbactl monitor: one line per bucket change.  JSON: {"service", "version",
+// "count", "start", "assign": [ids]}; text: "SVC version V buckets S-E: ids"
+// with "-" for an unassigned bucket.  A loss (receive-buffer overrun) is
+// {"lost": true} / a "lost: ..." line.
+nlohmann::ordered_json bucket_change_json(const BucketChange& change);
+void print_bucket_change(std::ostream& out, const BucketChange& change);
+nlohmann::ordered_json changes_lost_json();
+void print_changes_lost(std::ostream& out);
+
 // A JSON document on one line (like ip -j), newline-terminated.
 void print_json(std::ostream& out, const nlohmann::ordered_json& doc);
 

@@ -115,6 +115,17 @@ struct BucketTable {
     std::optional<HashKey> hash_key; // the key the table maps clients with
 };
 
+// Part of a bucket table as dlba.ko multicasts its changes (buckets-ntf):
+// buckets [start, start + assign.size()) had these servers when the table
+// was at 'version'.  State, not a difference: applying it twice is harmless.
+struct BucketChange {
+    ServiceKey key;
+    uint64_t version = 0;
+    uint32_t count = 0; // buckets in the table
+    uint32_t start = 0;
+    std::vector<uint32_t> assign; // server id per bucket, 0 = none
+};
+
 struct GlobalStats {
     Stats stats;
     std::optional<uint32_t> services;

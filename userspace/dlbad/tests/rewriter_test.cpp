@@ -9,9 +9,9 @@
 #include <dlbad/request_parser.h>
 #include <dlbad/response_parser.h>
 
-#include "proxy/error_response.h"
 #include "proxy/request_rewriter.h"
 #include "proxy/response_rewriter.h"
+#include <dlba/http/error_response.h>
 
 namespace dlba::dlbad {
 namespace {

@@ -51,4 +51,12 @@ std::vector<std::string> ConfigError::report(std::size_t limit) const
     return out;
 }
 
+void print_report(std::ostream& out, std::string_view tool, const ConfigError& e)
+{
+    for (const auto& line : e.report())
+        out << tool << ": " << line << '\n';
+    if (auto n = e.diagnostics().size(); n > 1)
+        out << tool << ": " << e.diagnostics().front().file << ": " << n << " errors\n";
+}
+
 } // namespace dlba::config

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <dlba/monitor/monitor_server.h>
 #include <dlba/net/socket_address.h>
 
 namespace dlba::dlbad {
@@ -128,11 +129,8 @@ struct ServiceConfig {
     int line = 0;
 };
 
-struct MonitorConfig {
-    std::string unix_socket = "/run/dlbad/status.sock";
-    std::optional<SocketAddress> tcp;     // read-only JSON dump
-    std::optional<SocketAddress> metrics; // Prometheus text, GET /metrics
-};
+// monitor: the endpoints of the status document and metrics (dlba::MonitorServer).
+using MonitorConfig = dlba::MonitorConfig;
 
 // cpu_affinity: None leaves the workers to the kernel's scheduler; Auto binds worker i to the
 // i-th CPU of the process's affinity mask (HAProxy's cpu-map, nginx's worker_cpu_affinity auto).
@@ -156,7 +154,7 @@ struct Config {
     // SipHash-2-4 key (raw 16 bytes) of URL and session-id hashing: every DLBA server of an array
     // must share it to agree on placement.  Empty = random per process (kept across reloads).
     std::string hash_key;
-    MonitorConfig monitor;
+    MonitorConfig monitor{"/run/dlbad/status.sock", {}, {}};
     std::vector<BackendConfig> backends;
     std::vector<ServiceConfig> services;
 };

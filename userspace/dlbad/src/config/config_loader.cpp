@@ -6,6 +6,7 @@
 #include <dlba/config/file.h>
 #include <dlba/config/suggest.h>
 #include <dlba/config/value.h>
+#include <dlba/config/yaml_reader.h>
 
 #include <algorithm>
 #include <cctype>
@@ -29,160 +30,16 @@ namespace dlba::dlbad {
 
 namespace {
 
-// The longest timeout or interval accepted: a day.  Longer ones are typos (and would overflow the
-// nanosecond clock arithmetic well before a uint64_t of milliseconds does).
-constexpr Millis kMaxDuration{24 * 3600 * 1000};
+using config::Abandon;
 
-// Thrown by Parser::fail() once the problem is recorded: it abandons the value (or the entry) at
-// hand, and the nearest attempt() goes on with the next one, so one run reports every problem.
-struct Abandon {};
-
-class Parser {
+// dlbad.conf's own readers on the YAML reader every DLBA configuration file shares.
+class Parser : public config::YamlReader {
 public:
-    explicit Parser(std::string file) : file_(std::move(file)) {}
-
-    // Records a problem at the node and goes on.
-    void report(const YAML::Node& node, const std::string& msg) const
-    {
-        auto mark = node.Mark();
-        if (mark.line >= 0)
-            diagnostics_.push_back({file_, mark.line + 1, msg, mark.column + 1});
-        else
-            diagnostics_.push_back({file_, 0, msg, 0});
-    }
-    void report_at(int line, const std::string& msg) const
-    {
-        diagnostics_.push_back({file_, line, msg, 0});
-    }
-    // Records a problem at the node and abandons what depends on it (up to attempt()).
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& msg) const
-    {
-        report(node, msg);
-        throw Abandon{};
-    }
-    [[noreturn]] void fail_at(int line, const std::string& msg) const
-    {
-        report_at(line, msg);
-        throw Abandon{};
-    }
-    // Runs f; false if it failed (the problem is recorded).
-    template <typename F>
-    bool attempt(F&& f) const
-    {
-        try {
-            f();
-            return true;
-        } catch (const Abandon&) {
-            return false;
-        }
-    }
-    // Runs f(value) on the value of `key` in the map, if the key is there.
-    template <typename F>
-    void if_given(const YAML::Node& map, const char* key, F&& f) const
-    {
-        if (const YAML::Node v = map[key])
-            attempt([&] { f(v); });
-    }
-    std::size_t problems() const { return diagnostics_.size(); }
-    const std::vector<config::Diagnostic>& diagnostics() const { return diagnostics_; }
-
-    static int line_of(const YAML::Node& node)
-    {
-        auto mark = node.Mark();
-        return mark.line >= 0 ? mark.line + 1 : 0;
-    }
-    static int column_of(const YAML::Node& node)
-    {
-        auto mark = node.Mark();
-        return mark.line >= 0 ? mark.column + 1 : 0;
-    }
-
-    void require_map(const YAML::Node& node, const std::string& what) const
-    {
-        if (!node.IsMap())
-            fail(node, what + " must be a mapping");
-    }
-
-    // Reports each key outside `allowed` at its position, with the nearest allowed key when one is
-    // close ("did you mean 'policy'?"); the other keys are still read.
-    void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                    const std::string& what) const
-    {
-        for (const auto& kv : map) {
-            if (!kv.first.IsScalar()) {
-                report(kv.first, "keys in " + what + " must be plain words");
-                continue;
-            }
-            const auto& key = kv.first.Scalar();
-            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end())
-                continue;
-            auto near = config::closest(key, std::span(allowed.begin(), allowed.size()));
-            report(kv.first, "unknown key '" + key + "' in " + what +
-                                 (near ? ", did you mean '" + *near + "'?" : std::string()));
-        }
-    }
-
-    std::string str(const YAML::Node& node, const std::string& what) const
-    {
-        if (!node.IsScalar())
-            fail(node, what + " must be a scalar");
-        return node.Scalar();
-    }
-
-    // Runs one of the common value parsers on the node's text; a rejected value is reported as
-    // "FILE:LINE: WHAT: reason".
-    template <typename Parse>
-    auto value(const YAML::Node& node, const std::string& what, Parse parse) const
-    {
-        auto s = str(node, what);
-        try {
-            return parse(s);
-        } catch (const config::ValueError& e) {
-            fail(node, what + ": " + e.what());
-        }
-    }
-
-    bool boolean(const YAML::Node& node, const std::string& what) const
-    {
-        return value(node, what, [](const std::string& s) { return config::parse_bool(s); });
-    }
-
-    std::uint64_t unsigned_int(const YAML::Node& node, const std::string& what, std::uint64_t min,
-                               std::uint64_t max) const
-    {
-        return value(node, what,
-                     [&](const std::string& s) { return config::parse_uint(s, min, max); });
-    }
-
-    double number(const YAML::Node& node, const std::string& what, double min, double max) const
-    {
-        return value(node, what,
-                     [&](const std::string& s) { return config::parse_number(s, min, max); });
-    }
-
-    Millis duration(const YAML::Node& node, const std::string& what, Millis min = Millis(1),
-                    Millis max = kMaxDuration) const
-    {
-        return value(node, what, [&](const std::string& s) {
-            return std::chrono::duration_cast<Millis>(config::parse_duration(s, min, max));
-        });
-    }
-
-    std::size_t size(const YAML::Node& node, const std::string& what, std::size_t min,
-                     std::size_t max) const
-    {
-        return value(node, what, [&](const std::string& s) {
-            return static_cast<std::size_t>(config::parse_size(s, min, max));
-        });
-    }
+    using YamlReader::YamlReader;
 
     SocketAddress address(const YAML::Node& node, const std::string& what) const
     {
-        auto endpoint =
-            value(node, what, [](const std::string& s) { return config::parse_endpoint(s); });
-        if (endpoint.port == 0)
-            fail(node, what + ": '" + str(node, what) + "': port 0 out of range [1, 65535]");
-        return SocketAddress::from_endpoint(endpoint);
+        return SocketAddress::from_endpoint(endpoint(node, what));
     }
 
     Policy policy(const YAML::Node& node, const std::string& what) const
@@ -584,7 +441,7 @@ public:
     Config config(const YAML::Node& root) const
     {
         Config c;
-        c.path = file_;
+        c.path = file();
         if (!root || root.IsNull())
             fail_at(1, "empty configuration");
         require_map(root, "the configuration");
@@ -758,53 +615,21 @@ public:
         }
         return c;
     }
-
-private:
-    std::string file_;
-    mutable std::vector<config::Diagnostic> diagnostics_;
 };
 
 Config parse(const std::string& text, const std::string& name)
 {
-    Parser parser(name);
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        throw config::ConfigError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg,
-                                  e.mark.line >= 0 ? e.mark.column + 1 : 0);
-    }
     Config c;
-    try {
-        c = parser.config(root);
-    } catch (const Abandon&) {
-        // The structure is too broken to go on: what was found so far is reported.
-    } catch (const YAML::Exception& e) {
-        // e.g. a bad conversion somewhere unexpected; keep the file:line contract.
-        parser.report_at(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
-    }
-    auto diagnostics = parser.diagnostics();
-    if (diagnostics.empty())
-        return c;
-    std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    if (diagnostics.size() == 1)
-        throw config::ConfigError(diagnostics.front());
-    throw config::ConfigError(name, std::move(diagnostics));
+    Parser parser(name);
+    config::read_yaml(text, parser, [&](const YAML::Node& root) { c = parser.config(root); });
+    return c;
 }
 
 } // namespace
 
 Config ConfigLoader::load_file(const std::string& path)
 {
-    std::string text;
-    try {
-        text = config::read_file(path);
-    } catch (const config::FileError& e) {
-        throw config::ConfigError(path, 0, "cannot open: " + e.reason());
-    }
-    return parse(text, path);
+    return parse(config::read_config_file(path), path);
 }
 
 Config ConfigLoader::load_string(const std::string& text, const std::string& name)

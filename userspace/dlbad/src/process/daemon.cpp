@@ -70,15 +70,6 @@ void daemonize()
     }
 }
 
-// Each problem (up to the report limit) as "dlbad: FILE:LINE:COLUMN: message", then their count.
-void print_config_error(std::ostream& out, const config::ConfigError& e)
-{
-    for (const auto& line : e.report())
-        out << "dlbad: " << line << '\n';
-    if (auto n = e.diagnostics().size(); n > 1)
-        out << "dlbad: " << e.diagnostics().front().file << ": " << n << " errors\n";
-}
-
 } // namespace
 
 Daemon::Daemon(Options options)
@@ -239,7 +230,7 @@ int Daemon::run()
     try {
         config = ConfigLoader::load_file(options_.config);
     } catch (const config::ConfigError& e) {
-        print_config_error(std::cerr, e);
+        config::print_report(std::cerr, "dlbad", e);
         return 1;
     }
     unsigned workers = options_.workers.value_or(config.workers);
@@ -252,7 +243,7 @@ int Daemon::run()
         runtime_ =
             std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
     } catch (const config::ConfigError& e) {
-        print_config_error(std::cerr, e);
+        config::print_report(std::cerr, "dlbad", e);
         return 1;
     }
     if (options_.check_config) {
@@ -286,7 +277,9 @@ int Daemon::run()
     }
     try {
         sockets_ = open_sockets(*runtime_, {});
-        monitor_ = std::make_unique<MonitorServer>(loop_, [this] { return snapshot(); });
+        monitor_ = std::make_unique<MonitorServer>(
+            loop_, [this] { return snapshot().dump(2) + "\n"; },
+            [this] { return StatusReport::prometheus(snapshot()); });
         monitor_->configure(runtime_->config().monitor);
     } catch (const std::exception& e) {
         std::cerr << "dlbad: " << e.what() << '\n';

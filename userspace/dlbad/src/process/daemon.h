@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -9,12 +11,12 @@
 #include <dlba/unique_fd.h>
 
 #include "event/worker.h"
-#include "monitor/monitor_server.h"
 #include "monitor/stats_registry.h"
 #include "process/options.h"
 #include "process/runtime.h"
 #include <dlba/event/event_loop.h>
 #include <dlba/event/timer.h>
+#include <dlba/monitor/monitor_server.h>
 #include <dlba/process/signal_watcher.h>
 
 namespace dlba::dlbad {

@@ -2,6 +2,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <dlba/process/verbosity.h>
+
 #include <stdexcept>
 #include <vector>
 
@@ -49,21 +51,9 @@ Options Options::parse(int argc, const char* const argv[])
     Options o;
     po::variables_map vm;
     const auto desc = describe(); // parsed options point into it
-    // -v may repeat (-v -v, -vv): count it here, Boost takes a switch once.
-    std::vector<const char*> args{argc > 0 ? argv[0] : "dlbad"};
-    int verbosity = 0;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--verbose") {
-            ++verbosity;
-            continue;
-        }
-        if (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos) {
-            verbosity += static_cast<int>(a.size() - 1);
-            continue;
-        }
-        args.push_back(argv[i]);
-    }
+    // -v may repeat (-v -v, -vv): counted apart, Boost takes a switch once.
+    std::vector<const char*> args;
+    int verbosity = take_verbosity(argc, argv, "dlbad", args);
     try {
         auto parsed =
             po::command_line_parser(static_cast<int>(args.size()), args.data()).options(desc).run();
@@ -83,8 +73,7 @@ Options Options::parse(int argc, const char* const argv[])
     }
     if (vm.count("pid-file"))
         o.pid_file = vm["pid-file"].as<std::string>();
-    if (verbosity > 0)
-        o.log_level = verbosity >= 2 ? LogLevel::Debug : LogLevel::Info;
+    o.log_level = verbosity_level(verbosity, o.log_level);
     if (vm.count("quiet"))
         o.log_level = LogLevel::Warning;
     if (vm.count("status")) {

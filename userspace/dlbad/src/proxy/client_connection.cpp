@@ -13,12 +13,12 @@
 #include "backend/backend_idle_pool.h"
 #include "event/worker_context.h"
 #include "proxy/body_relay.h"
-#include "proxy/error_response.h"
 #include "proxy/request_rewriter.h"
 #include "proxy/response_rewriter.h"
 #include "transport/plain_transport.h"
 #include "transport/tls_transport.h"
 #include <dlba/event/event_loop.h>
+#include <dlba/http/error_response.h>
 #include <dlba/process/logger.h>
 
 namespace dlba::dlbad {

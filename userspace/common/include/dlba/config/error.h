@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstddef>
+#include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dlba::config {
@@ -52,5 +54,9 @@ private:
     std::string file_;
     std::vector<Diagnostic> diagnostics_;
 };
+
+// What a daemon prints for a rejected file: each problem (up to the report limit) as
+// "TOOL: FILE:LINE:COLUMN: message", then "TOOL: FILE: N errors" when there are several.
+void print_report(std::ostream& out, std::string_view tool, const ConfigError& e);
 
 } // namespace dlba::config

@@ -58,6 +58,8 @@ std::uint64_t parse_size(std::string_view text, std::uint64_t min, std::uint64_t
 struct IpAddress {
     int family = 0;                       // AF_INET or AF_INET6
     std::array<std::uint8_t, 16> bytes{}; // network order; IPv4 uses the first 4
+
+    friend bool operator==(const IpAddress&, const IpAddress&) = default;
 };
 IpAddress parse_ip(std::string_view text);
 

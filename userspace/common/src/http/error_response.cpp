@@ -1,6 +1,6 @@
-#include "proxy/error_response.h"
+#include <dlba/http/error_response.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 std::string_view ErrorResponse::reason(int status) noexcept
 {
@@ -52,4 +52,4 @@ std::string ErrorResponse::build(int status, bool close)
     return out;
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -1,14 +1,16 @@
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include <dlba/unique_fd.h>
 
-#include "monitor/monitor_server.h"
 #include <dlba/event/event_handler.h>
 #include <dlba/event/timer.h>
+#include <dlba/monitor/monitor_server.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // One monitoring client: the JSON document is written at once; a metrics client first sends an
 // HTTP request (GET /metrics).  Bounded in time (5 s) and request size (8 KiB).
@@ -40,4 +42,4 @@ private:
     Timer timer_;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -1,15 +1,14 @@
-#include "monitor/monitor_session.h"
+#include <dlba/monitor/monitor_session.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
-#include "monitor/status_report.h"
-#include "proxy/error_response.h"
 #include <dlba/event/event_loop.h>
+#include <dlba/http/error_response.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 MonitorSession::MonitorSession(MonitorServer& server, UniqueFd fd, MonitorKind kind)
     : server_(server),
@@ -29,7 +28,7 @@ void MonitorSession::start()
     server_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
     server_.loop().arm(timer_, std::chrono::seconds(5));
     if (kind_ == MonitorKind::Json) {
-        out_ = server_.snapshot().dump(2) + "\n";
+        out_ = server_.document();
         responding_ = true;
     }
     on_events(0);
@@ -72,8 +71,7 @@ void MonitorSession::read_request()
             in_.append(buf, static_cast<std::size_t>(n));
             if (in_.find("\r\n\r\n") != std::string::npos ||
                 in_.find("\n\n") != std::string::npos) {
-                out_ = answer_http(in_,
-                                   [this] { return StatusReport::prometheus(server_.snapshot()); });
+                out_ = answer_http(in_, [this] { return server_.metrics(); });
                 responding_ = true;
             } else if (in_.size() > 8192) {
                 out_ = ErrorResponse::build(431, true);
@@ -135,4 +133,4 @@ void MonitorSession::finish()
     server_.session_done(*this);
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

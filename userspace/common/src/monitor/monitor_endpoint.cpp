@@ -1,4 +1,4 @@
-#include "monitor/monitor_endpoint.h"
+#include <dlba/monitor/monitor_endpoint.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -10,7 +10,7 @@
 #include <dlba/event/event_loop.h>
 #include <dlba/process/logger.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 MonitorEndpoint::MonitorEndpoint(MonitorServer& server, UniqueFd fd, MonitorKind kind,
                                  std::string unix_path)
@@ -66,4 +66,4 @@ void MonitorEndpoint::resume()
     server_.loop().add(fd_.get(), EPOLLIN, this);
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

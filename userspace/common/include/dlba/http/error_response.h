@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // Responses dlbad writes itself (400, 408, 413, 414, 431, 501, 502, 503, 504, 505...).
 class ErrorResponse {
@@ -13,4 +13,4 @@ public:
     static std::string_view reason(int status) noexcept;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -1,20 +1,28 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <unordered_map>
 
 #include <dlba/event/event_loop.h>
+#include <dlba/net/socket_address.h>
 #include <dlba/unique_fd.h>
 
-#include "config/config.h"
-
-namespace dlba::dlbad {
+namespace dlba {
 
 class MonitorEndpoint;
 class MonitorSession;
+
+// Where a daemon's monitoring endpoints listen (each one optional: an empty path, no address).
+struct MonitorConfig {
+    std::string unix_socket;              // the JSON status document
+    std::optional<SocketAddress> tcp;     // the same, read-only, over TCP
+    std::optional<SocketAddress> metrics; // Prometheus text, GET /metrics
+
+    friend bool operator==(const MonitorConfig&, const MonitorConfig&) = default;
+};
 
 enum class MonitorKind {
     Json,    // connect, receive the status document, connection closed (read-only)
@@ -23,14 +31,15 @@ enum class MonitorKind {
 
 // The monitoring endpoints of WO 01/69890 "Monitoring" (a socket dumping the status tables): a unix
 // socket and an optional TCP port serving the JSON status document, and an optional HTTP port
-// serving the same figures as Prometheus text.  Runs on the daemon's main loop; reads the
-// statistics the workers update (atomics), never blocks them.
+// serving the same figures as Prometheus text.  Runs on the daemon's main loop.  What is served
+// comes from the daemon: `document` renders the status document (JSON text), `metrics` the
+// Prometheus text; dlbad and dlba-arrayd each pass their own.
 class MonitorServer {
 public:
-    using Snapshot = std::function<nlohmann::json()>;
+    using Render = std::function<std::string()>;
     static constexpr std::size_t kMaxSessions = 64;
 
-    MonitorServer(EventLoop& loop, Snapshot snapshot);
+    MonitorServer(EventLoop& loop, Render document, Render metrics);
     ~MonitorServer();
 
     // (Re)opens the endpoints whose address changed.  Throws std::system_error; on error the
@@ -41,12 +50,14 @@ public:
     // For endpoints and sessions.
     void start_session(UniqueFd fd, MonitorKind kind);
     void session_done(MonitorSession& session);
-    [[nodiscard]] nlohmann::json snapshot() const { return snapshot_(); }
+    [[nodiscard]] std::string document() const { return document_(); }
+    [[nodiscard]] std::string metrics() const { return metrics_text_(); }
     [[nodiscard]] EventLoop& loop() noexcept { return loop_; }
 
 private:
     EventLoop& loop_;
-    Snapshot snapshot_;
+    Render document_;
+    Render metrics_text_;
     std::optional<MonitorConfig> current_;
     std::unique_ptr<MonitorEndpoint> unix_;
     std::unique_ptr<MonitorEndpoint> tcp_;
@@ -54,4 +65,4 @@ private:
     std::unordered_map<MonitorSession*, std::unique_ptr<MonitorSession>> sessions_;
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

@@ -1,15 +1,16 @@
-#include "monitor/monitor_server.h"
+#include <dlba/monitor/monitor_server.h>
 
-#include "monitor/monitor_endpoint.h"
-#include "monitor/monitor_session.h"
 #include <dlba/event/event_loop.h>
+#include <dlba/monitor/monitor_endpoint.h>
+#include <dlba/monitor/monitor_session.h>
 #include <dlba/net/listen_socket.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
-MonitorServer::MonitorServer(EventLoop& loop, Snapshot snapshot)
+MonitorServer::MonitorServer(EventLoop& loop, Render document, Render metrics)
     : loop_(loop),
-      snapshot_(std::move(snapshot))
+      document_(std::move(document)),
+      metrics_text_(std::move(metrics))
 {}
 
 MonitorServer::~MonitorServer()
@@ -72,4 +73,4 @@ void MonitorServer::session_done(MonitorSession& session)
     sessions_.erase(it);
 }
 
-} // namespace dlba::dlbad
+} // namespace dlba

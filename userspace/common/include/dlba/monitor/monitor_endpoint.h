@@ -5,11 +5,11 @@
 
 #include <dlba/unique_fd.h>
 
-#include "monitor/monitor_server.h"
 #include <dlba/event/event_handler.h>
 #include <dlba/event/timer.h>
+#include <dlba/monitor/monitor_server.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 
 // One listening socket of the MonitorServer.
 class MonitorEndpoint final : public EventHandler {
@@ -35,4 +35,4 @@ private:
     bool paused_ = false; // not registered with the loop; retry_ re-adds it
 };
 
-} // namespace dlba::dlbad
+} // namespace dlba

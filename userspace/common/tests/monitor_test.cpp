@@ -1,9 +1,9 @@
-// The metrics endpoint's HTTP handling and the runtime's TLS context checks.
+// The metrics endpoint's HTTP handling (MonitorSession::answer_http).
 #include <gtest/gtest.h>
 
-#include "monitor/monitor_session.h"
+#include <dlba/monitor/monitor_session.h>
 
-namespace dlba::dlbad {
+namespace dlba {
 namespace {
 
 TEST(MonitorSession, MetricsEndpoint)
@@ -25,4 +25,4 @@ TEST(MonitorSession, MetricsEndpoint)
 }
 
 } // namespace
-} // namespace dlba::dlbad
+} // namespace dlba

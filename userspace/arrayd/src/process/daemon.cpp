@@ -1,0 +1,285 @@
+#include "process/daemon.h"
+
+#include <algorithm>
+#include <csignal>
+#include <thread>
+
+#include "election/election.h"
+#include <dlba/process/logger.h>
+#include <dlba/process/systemd_notifier.h>
+
+namespace dlba::arrayd {
+
+namespace {
+
+constexpr const char* kGroup = "dlba-array";
+// How long a starting daemon waits for corosync to answer (it may be starting too).
+constexpr int kConnectAttempts = 40;
+constexpr std::chrono::milliseconds kConnectRetry{250};
+constexpr std::chrono::milliseconds kResend{100};
+
+} // namespace
+
+Daemon::Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActions> actions)
+    : options_(std::move(options)),
+      config_(std::move(config)),
+      actions_(actions ? std::move(actions) : std::make_unique<LoggingActions>()),
+      resend_timer_([this] { broadcast(); }),
+      started_(std::chrono::steady_clock::now())
+{
+    auto now = std::chrono::system_clock::now();
+    for (const auto& g : config_.vips) {
+        groups_.push_back(std::make_unique<VipGroup>(loop_, g, addresses_, *actions_));
+        since_[g.name] = now;
+    }
+}
+
+Daemon::~Daemon()
+{
+    for (auto& g : groups_)
+        g->release();
+    monitor_.reset();
+    quorum_.reset();
+    cpg_.reset();
+}
+
+StateMessage Daemon::own_state() const
+{
+    const auto& self = config_.self();
+    StateMessage m{self.name, self.priority, self.address, {}};
+    for (const auto& g : groups_)
+        if (g->active())
+            m.holds.insert(g->config().name);
+    return m;
+}
+
+void Daemon::broadcast()
+{
+    if (!cpg_)
+        return;
+    if (!cpg_->send(own_state().encode()) && !resend_timer_.armed())
+        loop_.arm(resend_timer_, kResend);
+}
+
+void Daemon::release_all(const char* why)
+{
+    bool any = false;
+    for (auto& g : groups_)
+        if (g->active()) {
+            if (!any)
+                DLBA_LOG(LogLevel::Warning, "releasing the VIPs: %s", why);
+            any = true;
+            g->release();
+        }
+    if (any)
+        broadcast();
+}
+
+void Daemon::on_membership(const std::vector<std::uint32_t>& members,
+                           const std::vector<std::uint32_t>& left)
+{
+    cpg_members_ = members;
+    for (auto id : left)
+        states_.erase(id);
+    pending_ = std::set<std::uint32_t>(members.begin(), members.end());
+    std::string list;
+    for (auto id : members)
+        list += (list.empty() ? "" : " ") + std::to_string(id);
+    DLBA_LOG(LogLevel::Info, "CPG membership: %s (%zu left)", list.c_str(), left.size());
+    // The holders that left are gone at once (the status does not name them until the election).
+    auto now = std::chrono::system_clock::now();
+    for (auto id : left)
+        for (const auto& n : config_.cluster.nodes)
+            for (auto& [group, holder] : holders_)
+                if (n.id == id && holder == n.name) {
+                    holder.clear();
+                    since_[group] = now;
+                }
+    broadcast();
+}
+
+void Daemon::on_message(std::uint32_t nodeid, std::string_view text)
+{
+    auto m = StateMessage::decode(text);
+    if (!m) {
+        DLBA_LOG(LogLevel::Warning, "node %u: a message that is not a version-%u state, ignored",
+                 nodeid, StateMessage::kVersion);
+        return;
+    }
+    const auto* node = config_.find_node(m->name);
+    if (!node || node->id != nodeid) {
+        DLBA_LOG(LogLevel::Warning,
+                 "node %u calls itself '%s', which is not its name in cluster.nodes: ignored",
+                 nodeid, m->name.c_str());
+        return;
+    }
+    states_[nodeid] = std::move(*m);
+    pending_.erase(nodeid);
+    if (pending_.empty())
+        evaluate();
+}
+
+void Daemon::on_quorum(bool quorate, const std::vector<std::uint32_t>& members)
+{
+    bool changed = quorate != quorate_;
+    quorate_ = quorate;
+    quorum_members_ = std::set<std::uint32_t>(members.begin(), members.end());
+    if (changed)
+        DLBA_LOG(LogLevel::Notice, "quorum %s (%zu nodes)", quorate ? "gained" : "lost",
+                 members.size());
+    if (!quorate) {
+        release_all("no quorum");
+        holders_.clear();
+        return;
+    }
+    if (pending_.empty())
+        evaluate();
+}
+
+void Daemon::evaluate()
+{
+    // The election's members: in the CPG group, in the quorum, their state in.  A partition that
+    // is not a majority of the configured nodes elects nobody even before votequorum's notice
+    // reaches this daemon (the two connections to corosync are not ordered with each other).
+    std::vector<Candidate> members;
+    for (auto id : cpg_members_) {
+        auto it = states_.find(id);
+        if (it == states_.end() || !quorum_members_.count(id))
+            continue;
+        members.push_back(
+            {it->second.name, it->second.priority, it->second.address, it->second.holds});
+    }
+    auto nodes = config_.cluster.nodes.size();
+    bool majority = nodes == 2 ? !members.empty() : members.size() * 2 > nodes;
+    bool quorate = quorate_ && majority;
+    std::vector<std::string> names;
+    for (const auto& g : groups_)
+        names.push_back(g->config().name);
+    auto holders = elect(quorate, members, names);
+    const auto& self = config_.self().name;
+    bool changed = false;
+    auto now = std::chrono::system_clock::now();
+    for (auto& g : groups_) {
+        const auto& name = g->config().name;
+        auto it = holders.find(name);
+        std::string holder = it == holders.end() ? std::string() : it->second;
+        if (holders_[name] != holder) {
+            since_[name] = now;
+            DLBA_LOG(LogLevel::Info, "vip group %s: elected %s", name.c_str(),
+                     holder.empty() ? "nobody" : holder.c_str());
+        }
+        holders_[name] = holder;
+        if (holder == self && !g->active())
+            changed = g->activate() || changed;
+        else if (holder != self && g->active()) {
+            g->release();
+            changed = true;
+        }
+    }
+    if (changed)
+        broadcast();
+}
+
+void Daemon::on_lost(const std::string& why)
+{
+    DLBA_LOG(LogLevel::Error, "corosync: %s; releasing the VIPs and exiting", why.c_str());
+    for (auto& g : groups_)
+        g->release();
+    exit_code_ = 1;
+    loop_.stop();
+}
+
+void Daemon::connect()
+{
+    for (int attempt = 1;; ++attempt) {
+        try {
+            quorum_ = std::make_unique<VoteQuorum>(
+                loop_, VoteQuorum::Callbacks{
+                           [this](bool q, const std::vector<std::uint32_t>& m) { on_quorum(q, m); },
+                           [this](const std::string& why) { on_lost(why); }});
+            cpg_ = std::make_unique<CpgGroup>(
+                loop_, kGroup,
+                CpgGroup::Callbacks{
+                    [this](const std::vector<std::uint32_t>& m,
+                           const std::vector<std::uint32_t>& l) { on_membership(m, l); },
+                    [this](std::uint32_t id, std::string_view text) { on_message(id, text); },
+                    [this](const std::string& why) { on_lost(why); }});
+            break;
+        } catch (const CorosyncError& e) {
+            quorum_.reset();
+            if (e.error() != CS_ERR_LIBRARY && e.error() != CS_ERR_TRY_AGAIN)
+                throw;
+            if (attempt >= kConnectAttempts)
+                throw;
+            if (attempt == 1)
+                DLBA_LOG(LogLevel::Notice, "waiting for corosync: %s", e.what());
+            std::this_thread::sleep_for(kConnectRetry);
+        }
+    }
+    if (cpg_->local_nodeid() != config_.self().id)
+        throw std::runtime_error(
+            "corosync's nodeid here is " + std::to_string(cpg_->local_nodeid()) + ", but node '" +
+            config_.node + "' has id " + std::to_string(config_.self().id) + " in " + config_.path);
+}
+
+ArrayStatus Daemon::status() const
+{
+    ArrayStatus s;
+    s.node = config_.node;
+    s.nodeid = config_.self().id;
+    s.quorate = quorate_;
+    s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    for (auto id : cpg_members_) {
+        auto it = states_.find(id);
+        if (it == states_.end() || !quorum_members_.count(id))
+            continue;
+        s.members.push_back(
+            {it->second.name, id, it->second.priority, format_ip(it->second.address),
+             std::vector<std::string>(it->second.holds.begin(), it->second.holds.end())});
+    }
+    for (const auto& g : groups_) {
+        VipStatus v;
+        v.name = g->config().name;
+        v.interface = g->config().interface;
+        for (const auto& a : g->config().addresses)
+            v.addresses.push_back(a.text);
+        if (auto it = holders_.find(v.name); it != holders_.end() && !it->second.empty())
+            v.holder = it->second;
+        v.since = since_.at(v.name);
+        v.active = g->active();
+        v.takeovers = g->takeovers();
+        v.announcements = g->announcements();
+        s.vips.push_back(std::move(v));
+    }
+    return s;
+}
+
+int Daemon::run()
+{
+    // A node starts as a standby: addresses left by an earlier run (killed) go first.
+    for (auto& g : groups_)
+        g->clean();
+    ::signal(SIGPIPE, SIG_IGN);
+    signals_ = std::make_unique<SignalWatcher>(
+        loop_, std::initializer_list<int>{SIGTERM, SIGINT, SIGQUIT}, [this](int) {
+            SystemdNotifier::notify("STOPPING=1");
+            loop_.stop();
+        });
+    monitor_ = std::make_unique<MonitorServer>(
+        loop_, [this] { return status_json(status()).dump(2) + "\n"; },
+        [this] { return status_prometheus(status()); });
+    monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
+    connect();
+    DLBA_LOG(LogLevel::Notice, "started: node %s (nodeid %u), %zu VIP groups, CPG group %s",
+             config_.node.c_str(), config_.self().id, groups_.size(), kGroup);
+    SystemdNotifier::notify("READY=1");
+    loop_.run();
+    for (auto& g : groups_)
+        g->release();
+    if (exit_code_ == 0)
+        broadcast();
+    DLBA_LOG(LogLevel::Notice, "stopped");
+    return exit_code_;
+}
+
+} // namespace dlba::arrayd

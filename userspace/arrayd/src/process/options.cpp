@@ -1,0 +1,76 @@
+#include "process/options.h"
+
+#include <boost/program_options.hpp>
+
+#include <dlba/process/verbosity.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace dlba::arrayd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describe()
+{
+    po::options_description d("Options");
+    // clang-format off
+    d.add_options()
+        ("config,c", po::value<std::string>()->value_name("FILE"), "configuration file (default /etc/dlba/array.yaml)")
+        ("check,t", "validate the configuration and exit")
+        ("corosync-conf", "print the corosync.conf generated from the configuration and exit")
+        ("syslog", "log to syslog (default: stderr, which systemd's journal takes)")
+        ("verbose,v", "log more (-v info, -vv debug)")
+        ("quiet,q", "log warnings and errors only")
+        ("help,h", "this help")
+        ("version,V", "print the version");
+    // clang-format on
+    return d;
+}
+
+} // namespace
+
+void Options::print_help(std::ostream& out)
+{
+    out << "Usage: dlba-arrayd [-c FILE] [-t | --corosync-conf] [-v | -q]\n"
+           "DLBA array daemon: membership, quorum and scheduler election over corosync, VIP "
+           "takeover.\n\n"
+        << describe()
+        << "\nSignals: SIGTERM/SIGINT release the VIPs and stop.  Exit status 1 when corosync "
+           "goes away.\n";
+}
+
+Options Options::parse(int argc, const char* const argv[])
+{
+    Options o;
+    po::variables_map vm;
+    const auto desc = describe(); // parsed options point into it
+    // -v may repeat (-v -v, -vv): counted apart, Boost takes a switch once.
+    std::vector<const char*> args;
+    int verbosity = take_verbosity(argc, argv, "dlba-arrayd", args);
+    try {
+        auto parsed =
+            po::command_line_parser(static_cast<int>(args.size()), args.data()).options(desc).run();
+        po::store(parsed, vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw std::invalid_argument(e.what());
+    }
+    if (vm.count("config"))
+        o.config = vm["config"].as<std::string>();
+    o.check = vm.count("check") > 0;
+    o.corosync_conf = vm.count("corosync-conf") > 0;
+    if (o.check && o.corosync_conf)
+        throw std::invalid_argument("--check and --corosync-conf exclude each other");
+    o.syslog = vm.count("syslog") > 0;
+    o.log_level = verbosity_level(verbosity, o.log_level);
+    if (vm.count("quiet"))
+        o.log_level = LogLevel::Warning;
+    o.help = vm.count("help") > 0;
+    o.version = vm.count("version") > 0;
+    return o;
+}
+
+} // namespace dlba::arrayd

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# it_failover.sh DLBA_ARRAYD: three array nodes, each a network namespace with a real corosync and
+# dlba-arrayd, and a client, on one bridge (WO 01/69890 "Scheduler Failover"):
+#   - one node holds the VIP (n2: priority 100 like n1, the higher physical address), the client
+#     reaches it;
+#   - the holder dies (kill -9 of corosync and dlba-arrayd, its link down): another node takes the
+#     VIP within a bound (the time is printed), and the client's neighbour entry for the VIP now
+#     has the new holder's MAC (the gratuitous ARP, before the client sent anything);
+#   - the old node comes back: it joins as a standby, the VIP does not move;
+#   - the holder is cut off: without quorum it drops the VIP, the two others elect one;
+#   - a node's corosync dies: its dlba-arrayd exits 1 (for systemd to restart it).
+# Each corosync and dlba-arrayd runs in its own mount namespace where that node's directories are
+# /var/lib/corosync and /run.  Namespace names carry this script's PID (parallel runs).  Root
+# only; exit 4 (skip) without root, corosync, ip or unshare.
+set -u
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../../../.." && pwd)
+KSFT_NAME=arrayd_it_failover
+# With DLBA_IT_RESULTS set (scripts/check.sh), the TEST lines also go to
+# $DLBA_IT_RESULTS/arrayd_it_failover.tests, where `make check` counts each check.
+if [ -n "${DLBA_IT_RESULTS:-}" ]; then
+	mkdir -p "$DLBA_IT_RESULTS"
+	KSFT_RESULTS_FILE=$DLBA_IT_RESULTS/$KSFT_NAME.tests
+	: >"$KSFT_RESULTS_FILE"
+fi
+# shellcheck source=../../../../selftests/net/ksft.sh
+. "$ROOT/selftests/net/ksft.sh"
+
+ARRAYD=${1:?usage: it_failover.sh DLBA_ARRAYD}
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, corosync)"
+for tool in corosync ip unshare python3 jq ping curl; do
+	command -v "$tool" >/dev/null 2>&1 || skip_all "needs $tool (not installed)"
+done
+
+unshare --mount true 2>/dev/null || skip_all "cannot create mount namespaces (unshare --mount)"
+
+P=dlba$$
+BR=$P-br
+CL=$P-cl
+VIP=10.77.0.50
+# The failover bound: corosync's token (1 s) and consensus (1.2 s) to notice the loss, the new
+# membership, one round of state messages, the addresses added.
+BOUND_S=10
+TMP=$(mktemp -d /tmp/arrayd-it.XXXXXX)
+defer rm -rf "$TMP"
+WAIT_FOR_POLL=0.1
+
+ns() { echo "$P-cs$1"; }
+
+# ------------------------------------------------------------------ topology
+ip netns add "$BR" || skip_all "cannot create network namespaces"
+defer ip netns del "$BR"
+ip -n "$BR" link add br0 type bridge
+ip -n "$BR" link set br0 up
+# attach NAME NS: a veth from the bridge (NAME) to NS's eth1
+attach() {
+	ip netns add "$2"
+	defer ip netns del "$2"
+	ip -n "$BR" link add "$1" type veth peer name eth1 netns "$2"
+	ip -n "$BR" link set "$1" master br0 up
+	ip -n "$2" link set lo up
+	ip -n "$2" link set eth1 up
+}
+for i in 1 2 3; do
+	attach "v$i" "$(ns "$i")"
+	ip -n "$(ns "$i")" addr add "10.77.0.$i/24" dev eth1
+done
+attach vc "$CL"
+ip -n "$CL" addr add 10.77.0.100/24 dev eth1
+
+# ----------------------------------------------------------- configuration
+for i in 1 2 3; do
+	mkdir -p "$TMP/n$i/lib" "$TMP/n$i/run"
+	cat >"$TMP/n$i/array.yaml" <<YAML
+node: n$i
+cluster:
+  name: dlba-it
+  token: 1000ms
+  nodes:
+    - {name: n1, id: 1, address: 10.77.0.1, priority: 100}
+    - {name: n2, id: 2, address: 10.77.0.2, priority: 100}
+    - {name: n3, id: 3, address: 10.77.0.3, priority: 50}
+vips:
+  - name: web
+    interface: eth1
+    addresses: [$VIP/32]
+    announce: {count: 3, interval: 100ms}
+status:
+  unix: $TMP/n$i/status.sock
+  metrics: 127.0.0.1:9102
+YAML
+	"$ARRAYD" --corosync-conf -c "$TMP/n$i/array.yaml" >"$TMP/n$i/corosync.conf"
+	check_err $? "dlba-arrayd --corosync-conf n$i"
+done
+log_test "arrayd: corosync.conf generated for three nodes"
+
+declare -A COROSYNC ARRAYD_PID
+# start_node I: corosync, then dlba-arrayd, in node I's namespace, each in a mount namespace with
+# the node's /var/lib/corosync and /run
+start_node() {
+	local i=$1 d=$TMP/n$1
+	ip netns exec "$(ns "$i")" unshare --mount sh -c \
+		"mount --bind $d/lib /var/lib/corosync && mount --bind $d/run /run &&
+		 exec corosync -f -c $d/corosync.conf" >>"$d/corosync.log" 2>&1 &
+	COROSYNC[$i]=$!
+	defer wait "${COROSYNC[$i]}"
+	defer kill -9 "${COROSYNC[$i]}"
+	ip netns exec "$(ns "$i")" unshare --mount sh -c \
+		"mount --bind $d/run /run && exec $ARRAYD -v -c $d/array.yaml" >>"$d/arrayd.log" 2>&1 &
+	ARRAYD_PID[$i]=$!
+	defer wait "${ARRAYD_PID[$i]}"
+	defer kill -9 "${ARRAYD_PID[$i]}"
+}
+# stop_node I: kill -9 of both (a crash); bash's notices of the killed jobs are not news
+stop_node() {
+	{
+		kill -9 "${COROSYNC[$1]}" "${ARRAYD_PID[$1]}"
+		wait "${COROSYNC[$1]}" "${ARRAYD_PID[$1]}"
+	} 2>/dev/null
+}
+
+# status I: node I's status document
+status() {
+	python3 - "$TMP/n$1/status.sock" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.write(data.decode())
+PY
+}
+# members_are I N: node I is quorate with N members (called through wait_for)
+# shellcheck disable=SC2317
+members_are() { [ "$(status "$1" | jq -r '"\(.quorate) \(.members | length)"')" = "true $2" ]; }
+# holds I: node I's eth1 has the VIP
+holds() { ip -n "$(ns "$1")" -4 addr show dev eth1 | grep -q "inet $VIP/"; }
+# holders: the nodes whose eth1 has the VIP
+holders() {
+	local i
+	for i in 1 2 3; do
+		holds "$i" && printf 'n%s ' "$i"
+	done
+}
+only_holder() { [ "$(holders)" = "$1 " ]; }
+# holders_live: the same without n2 while it is down (a crashed node's addresses stay on its
+# interface until its dlba-arrayd starts again and removes them)
+holders_live() { holders | sed 's/n2 //'; }
+mac_of() { ip -n "$(ns "$1")" -j link show dev eth1 | jq -r '.[0].address'; }
+client_mac() { ip -n "$CL" -j neigh show "$VIP" dev eth1 | jq -r '.[0].lladdr // empty'; }
+# client_has MAC: the client's neighbour entry for the VIP has MAC (called through wait_for)
+# shellcheck disable=SC2317
+client_has() { [ "$(client_mac)" = "$1" ]; }
+# now_ms: a monotonic-enough clock in milliseconds
+now_ms() { date +%s%3N; }
+
+dump_logs() {
+	local i
+	for i in 1 2 3; do
+		echo "--- n$i arrayd.log"
+		tail -n 30 "$TMP/n$i/arrayd.log"
+		echo "--- n$i corosync.log"
+		tail -n 10 "$TMP/n$i/corosync.log"
+	done
+}
+
+# ------------------------------------------------------------------ scenarios
+for i in 1 2 3; do start_node "$i"; done
+for i in 1 2 3; do
+	wait_for 20 members_are "$i" 3
+	check_err $? "n$i: not quorate with 3 members within 20 s"
+done
+log_test "arrayd: three nodes form a quorate array"
+
+wait_for 5 only_holder n2
+check_err $? "holders: '$(holders)', expected n2 alone"
+ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
+check_err $? "the client does not reach $VIP"
+[ "$(status 1 | jq -r '.vips[0].holder')" = n2 ]
+check_err $? "n1's status does not name n2 as the holder"
+ip netns exec "$(ns 2)" curl -sf http://127.0.0.1:9102/metrics |
+	grep -qx 'dlba_arrayd_vip_active{group="web"} 1'
+check_err $? "n2's metrics do not say it holds the VIP group"
+log_test "arrayd: one holder (n2: equal priority, higher address), client reaches it, status agrees"
+
+old_mac=$(client_mac)
+t0=$(now_ms)
+stop_node 2
+ip -n "$(ns 2)" link set eth1 down
+wait_for "$BOUND_S" holds 1
+check_err $? "after n2 died, holders: '$(holders_live)' (n2 left out), expected n1"
+took=$(($(now_ms) - t0))
+[ "$(holders_live)" = "n1 " ]
+check_err $? "after n2 died, holders: '$(holders_live)' (n2 left out), expected n1 alone"
+log_info "takeover after the holder died: ${took} ms (bound ${BOUND_S} s)"
+new_mac=$(mac_of 1)
+wait_for 2 client_has "$new_mac"
+check_err $? "client's neighbour entry for $VIP: '$(client_mac)' (was '$old_mac'), expected n1's $new_mac"
+ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
+check_err $? "the client does not reach $VIP on n1"
+log_test "arrayd: holder killed: n1 takes the VIP in ${took} ms, gratuitous ARP moves the client"
+
+ip -n "$(ns 2)" link set eth1 up
+start_node 2
+for i in 1 2 3; do
+	wait_for 20 members_are "$i" 3
+	check_err $? "n$i: not quorate with 3 members after n2 came back"
+done
+sleep 1
+only_holder n1
+check_err $? "after n2 came back, holders: '$(holders)', expected n1 alone (no preemption)"
+[ "$(status 2 | jq -r '.vips[0].holder + " " + (.vips[0].active | tostring)')" = "n1 false" ]
+check_err $? "n2's status: $(status 2 | jq -c '.vips[0]')"
+log_test "arrayd: the old holder returns as a standby, the VIP stays on n1"
+
+t0=$(now_ms)
+ip -n "$BR" link set v1 down
+wait_for "$BOUND_S" only_holder n2
+check_err $? "after n1 was cut off, holders: '$(holders)', expected n2 alone"
+took=$(($(now_ms) - t0))
+log_info "partition: n1 dropped the VIP, n2 holds it after ${took} ms"
+[ "$(status 1 | jq -r '.quorate')" = false ]
+check_err $? "n1 cut off still says it is quorate"
+ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
+check_err $? "the client does not reach $VIP on n2"
+log_test "arrayd: partition: the isolated holder drops the VIP, the majority elects n2"
+
+# gone PID: the process has exited (called through wait_for)
+# shellcheck disable=SC2317
+gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1")" = Z ]; }
+{
+	kill -9 "${COROSYNC[3]}"
+	wait "${COROSYNC[3]}"
+} 2>/dev/null
+wait_for 10 gone "${ARRAYD_PID[3]}"
+check_err $? "n3's dlba-arrayd still runs 10 s after its corosync died"
+wait "${ARRAYD_PID[3]}"
+rc=$?
+[ "$rc" = 1 ]
+check_err $? "n3's dlba-arrayd exited $rc after its corosync died, expected 1"
+log_test "arrayd: corosync gone: dlba-arrayd exits 1 (systemd restarts it)"
+
+[ "$NUM_FAIL" = 0 ] || dump_logs
+for i in 1 2 3; do stop_node "$i"; done
+exit "$(exit_status)"

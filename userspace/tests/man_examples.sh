@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# man_examples.sh DLBAD DLBACTL MANDIR: every example configuration of the
+# man_examples.sh DLBAD DLBACTL MANDIR DLBA_ARRAYD: every example configuration of the
 # man pages passes its tool's own check, so an example that stops
 # validating fails the build's tests.  An example sits between the roff
 # comments '.\" example-begin NAME' and '.\" example-end':
 #   - dlbad.conf(5): dlbad.conf-files (the commands that make the key files
 #     and certificates it names), then dlbad.conf, checked by dlbad -t;
-#   - dlba.conf(5): dlba.conf, checked by dlbactl apply --check.
+#   - dlba.conf(5): dlba.conf, checked by dlbactl apply --check;
+#   - dlba-array.yaml(5): array.yaml, and dlba-arrayd(8): array.yaml, checked
+#     by dlba-arrayd --check (and --corosync-conf on the latter).
 # Paths under /etc/dlbad/ are moved to a temporary directory.
 # Results in the shared test vocabulary (selftests/net/ksft.sh): a TEST
 # line per check; exit 0, 1, or 4 (skip) without openssl.
@@ -19,6 +21,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 DLBAD=$1
 DLBACTL=$2
 MAN=$3
+ARRAYD=$4
 command -v openssl >/dev/null 2>&1 || skip_all "openssl not installed"
 TMP=$(mktemp -d)
 defer rm -rf "$TMP"
@@ -49,7 +52,9 @@ check() {
 example "$MAN/dlbad.conf.5" dlbad.conf-files >"$TMP/files.sh"
 example "$MAN/dlbad.conf.5" dlbad.conf >"$TMP/dlbad.conf"
 example "$MAN/dlba.conf.5" dlba.conf >"$TMP/dlba.yaml"
-for f in files.sh dlbad.conf dlba.yaml; do
+example "$MAN/dlba-array.yaml.5" array.yaml >"$TMP/array.yaml"
+example "$MAN/dlba-arrayd.8" array.yaml >"$TMP/array8.yaml"
+for f in files.sh dlbad.conf dlba.yaml array.yaml array8.yaml; do
 	[ -s "$TMP/$f" ] || fail "no example for $f between its markers in $MAN"
 done
 log_test "the man pages mark their example configurations"
@@ -59,4 +64,10 @@ check "dlbad.conf(5): the commands that make its files" bash -e "$TMP/files.sh"
 check "dlbad.conf(5): the example passes dlbad -t" "$DLBAD" -t -c "$TMP/dlbad.conf"
 check "dlba.conf(5): the example passes dlbactl apply --check" \
 	"$DLBACTL" apply --check -f "$TMP/dlba.yaml"
+check "dlba-array.yaml(5): the example passes dlba-arrayd --check" \
+	"$ARRAYD" --check -c "$TMP/array.yaml"
+check "dlba-arrayd(8): the example passes dlba-arrayd --check" \
+	"$ARRAYD" --check -c "$TMP/array8.yaml"
+check "dlba-arrayd(8): the example's corosync.conf" \
+	"$ARRAYD" --corosync-conf -c "$TMP/array8.yaml"
 exit "$(exit_status)"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# versions.sh DLBAD DLBACTL MANDIR: the tools share one version (the file
-# VERSION, which dkms.conf and the module carry too) and one exit-code
-# convention (0 success, 1 any failure, usage errors included), as their
-# man pages say.
+# versions.sh DLBAD DLBACTL MANDIR DLBA_ARRAYD: the tools share one version
+# (the file VERSION, which dkms.conf and the module carry too) and one
+# exit-code convention (0 success, 1 any failure, usage errors included), as
+# their man pages say.
 # Results in the shared test vocabulary (selftests/net/ksft.sh).
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -14,12 +14,13 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 DLBAD=$1
 DLBACTL=$2
 MAN=$3
+ARRAYD=$4
 VERSION=$(cat "$ROOT/VERSION")
 
 RET=0
 pkg=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
 [ "$pkg" = "$VERSION" ] || fail "dkms.conf PACKAGE_VERSION is '$pkg', VERSION is '$VERSION'"
-for t in "$DLBAD" "$DLBACTL"; do
+for t in "$DLBAD" "$DLBACTL" "$ARRAYD"; do
 	name=$(basename "$t")
 	for opt in --version -V; do
 		out=$("$t" "$opt" 2>&1)
@@ -28,10 +29,10 @@ for t in "$DLBAD" "$DLBACTL"; do
 		[ "$out" = "$name $VERSION" ] || fail "$name $opt printed '$out', not '$name $VERSION'"
 	done
 done
-log_test "versions: dlbad, dlbactl and dkms.conf all say $VERSION"
+log_test "versions: dlbad, dlbactl, dlba-arrayd and dkms.conf all say $VERSION"
 
 RET=0
-for t in "$DLBAD" "$DLBACTL"; do
+for t in "$DLBAD" "$DLBACTL" "$ARRAYD"; do
 	name=$(basename "$t")
 	"$t" --frobnicate >/dev/null 2>&1
 	rc=$?

@@ -56,15 +56,17 @@ unit_verifies() {
 for prefix in /usr /usr/local; do
 	dest=$(stage "$prefix")
 	check_err $? "cmake --install --prefix $prefix failed"
-	for f in sbin/dlbactl sbin/dlbad share/man/man8/dlbactl.8 share/man/man8/dlbad.8 \
-		share/man/man5/dlba.conf.5 share/man/man5/dlbad.conf.5 \
-		lib/systemd/system/dlba.service lib/systemd/system/dlbad.service; do
+	for f in sbin/dlbactl sbin/dlbad sbin/dlba-arrayd share/man/man8/dlbactl.8 \
+		share/man/man8/dlbad.8 share/man/man8/dlba-arrayd.8 share/man/man5/dlba.conf.5 \
+		share/man/man5/dlbad.conf.5 share/man/man5/dlba-array.yaml.5 \
+		lib/systemd/system/dlba.service lib/systemd/system/dlbad.service \
+		lib/systemd/system/dlba-arrayd.service; do
 		[ -e "$dest$prefix/$f" ] || fail "$prefix/$f not installed"
 	done
 	[ -f "$dest/etc/modprobe.d/dlba.conf" ] || fail "/etc/modprobe.d/dlba.conf not installed"
 	log_test "install: --prefix $prefix: tools, man pages, units, modprobe.d sample"
 
-	for unit in dlba.service dlbad.service; do
+	for unit in dlba.service dlbad.service dlba-arrayd.service; do
 		unit_paths_ok "$dest" "$prefix" "$unit"
 		check_err $? "$unit names a program that is not there"
 		grep -q "^ExecStart=$prefix/sbin/" "$dest$prefix/lib/systemd/system/$unit" ||

@@ -36,6 +36,8 @@ PKGS=(
 	# userspace build and unit tests
 	cmake g++ pkg-config libmnl-dev libboost-program-options-dev
 	nlohmann-json3-dev libyaml-cpp-dev libssl-dev
+	# dlba-arrayd: its libraries, and corosync for its integration test
+	corosync libcpg-dev libvotequorum-dev libquorum-dev
 	libgtest-dev libgmock-dev googletest
 	# libFuzzer targets
 	clang libclang-rt-14-dev
@@ -54,13 +56,13 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
-# The tests and benchmarks start nginx and HAProxy themselves, in network
-# namespaces; the Debian packages enable them as boot services, which this
-# machine must not be left with.
+# The tests and benchmarks start nginx, HAProxy and corosync themselves, in
+# network namespaces; the Debian packages enable them as boot services, which
+# this machine must not be left with.
 disable_services() {
 	local svc
 	command -v systemctl >/dev/null || return 0
-	for svc in nginx haproxy; do
+	for svc in nginx haproxy corosync; do
 		if [ "$(systemctl is-enabled "$svc" 2>/dev/null)" = enabled ]; then
 			# no --now: without a running systemd (containers, CI)
 			# stopping fails although disabling worked

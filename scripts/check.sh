@@ -121,8 +121,8 @@ else
 fi
 
 # -------------------------------------------------------------- userspace
-# ctest runs GoogleTest cases one per ctest test, and each dlbad integration
-# script as one ctest test.  The scripts' checks are counted one by one from
+# ctest runs GoogleTest cases one per ctest test, and each dlbad (and
+# dlba-arrayd) integration script as one ctest test.  The scripts' checks are counted one by one from
 # their TEST lines (DLBA_IT_RESULTS); ctest's verdict on a script counts
 # only when the script failed without a FAIL line of its own (it died).
 # ctest reports a skip (SKIP_RETURN_CODE: exit 4 for the integration
@@ -133,7 +133,7 @@ count_ctest() {
 	while IFS='|' read -r name verdict; do
 		n=$((n + 1))
 		case $name in
-		dlbad_it_*)
+		dlbad_it_* | arrayd_it_*)
 			it=$LOGS/it/${name#dlbad_}.tests
 			if [ ! -s "$it" ]; then
 				[ "$verdict" = Skipped ] && { result SKIP "ctest: $name (no TEST line)"; continue; }

@@ -11,7 +11,6 @@
 #include <array>
 #include <string_view>
 
-
 namespace po = boost::program_options;
 
 namespace dlba::ctl {

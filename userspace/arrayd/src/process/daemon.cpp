@@ -23,10 +23,15 @@ constexpr std::chrono::milliseconds kResend{100};
 Daemon::Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActions> actions)
     : options_(std::move(options)),
       config_(std::move(config)),
-      actions_(actions ? std::move(actions) : std::make_unique<LoggingActions>()),
+      actions_(std::move(actions)),
       resend_timer_([this] { broadcast(); }),
       started_(std::chrono::steady_clock::now())
 {
+    if (!actions_) {
+        auto own = std::make_unique<SchedulerActions>(loop_, config_);
+        scheduler_ = own.get();
+        actions_ = std::move(own);
+    }
     auto now = std::chrono::system_clock::now();
     for (const auto& g : config_.vips) {
         groups_.push_back(std::make_unique<VipGroup>(loop_, g, addresses_, *actions_));
@@ -266,8 +271,15 @@ int Daemon::run()
             loop_.stop();
         });
     monitor_ = std::make_unique<MonitorServer>(
-        loop_, [this] { return status_json(status()).dump(2) + "\n"; },
-        [this] { return status_prometheus(status()); });
+        loop_,
+        [this] {
+            auto j = status_json(status());
+            j["sweep"] = scheduler_ ? scheduler_->sweep_status() : nlohmann::json();
+            return j.dump(2) + "\n";
+        },
+        [this] {
+            return status_prometheus(status()) + (scheduler_ ? scheduler_->sweep_metrics() : "");
+        });
     monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
     connect();
     DLBA_LOG(LogLevel::Notice, "started: node %s (nodeid %u), %zu VIP groups, CPG group %s",

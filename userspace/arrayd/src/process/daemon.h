@@ -13,6 +13,7 @@
 #include "corosync/corosync.h"
 #include "election/state_message.h"
 #include "process/options.h"
+#include "process/scheduler_actions.h"
 #include "status/array_status.h"
 #include "vip/address_socket.h"
 #include "vip/takeover_actions.h"
@@ -30,6 +31,7 @@ namespace dlba::arrayd {
 // or releases the group's addresses, and serves its status.  Without quorum it holds nothing.
 class Daemon {
 public:
+    // Without `actions`, the scheduler's (SchedulerActions: touch dlba.ko's buckets, sweeps).
     Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActions> actions = {});
     ~Daemon();
 
@@ -52,8 +54,10 @@ private:
 
     Options options_;
     ArrayConfig config_;
-    std::unique_ptr<TakeoverActions> actions_;
     EventLoop loop_;
+    // After the loop (its timers live there), before the groups that call it.
+    SchedulerActions* scheduler_ = nullptr; // actions_ when it is the daemon's own
+    std::unique_ptr<TakeoverActions> actions_;
     AddressSocket addresses_;
     std::vector<std::unique_ptr<VipGroup>> groups_;
     std::unique_ptr<CpgGroup> cpg_;

@@ -16,11 +16,6 @@ public:
     virtual void on_standby(const VipGroupConfig& group) = 0;
 };
 
-// The default: a log line for each.
-class LoggingActions final : public TakeoverActions {
-public:
-    void on_active(const VipGroupConfig& group) override;
-    void on_standby(const VipGroupConfig& group) override;
-};
+// The daemon's own: process/scheduler_actions.h.
 
 } // namespace dlba::arrayd

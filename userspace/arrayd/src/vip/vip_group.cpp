@@ -7,16 +7,6 @@
 
 namespace dlba::arrayd {
 
-void LoggingActions::on_active(const VipGroupConfig& group)
-{
-    DLBA_LOG(LogLevel::Notice, "vip group %s: active here", group.name.c_str());
-}
-
-void LoggingActions::on_standby(const VipGroupConfig& group)
-{
-    DLBA_LOG(LogLevel::Notice, "vip group %s: standby here", group.name.c_str());
-}
-
 VipGroup::VipGroup(EventLoop& loop, const VipGroupConfig& config, AddressSocket& addresses,
                    TakeoverActions& actions)
     : loop_(loop),

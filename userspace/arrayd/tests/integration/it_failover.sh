@@ -86,6 +86,11 @@ vips:
     interface: eth1
     addresses: [$VIP/32]
     announce: {count: 3, interval: 100ms}
+sweep: {interval: 200ms, timeout: 300ms, retries: 0, fall: 1, rise: 1}
+members:
+  - service: $VIP:80/tcp
+    server: 1
+    check: {type: http, address: 10.77.0.100:8080, path: /, expect: 200}
 status:
   unix: $TMP/n$i/status.sock
   metrics: 127.0.0.1:9102
@@ -94,6 +99,14 @@ YAML
 	check_err $? "dlba-arrayd --corosync-conf n$i"
 done
 log_test "arrayd: corosync.conf generated for three nodes"
+
+# The swept member: a plain HTTP server in the client's namespace (only the active scheduler
+# sweeps; without dlba.ko here, marking it fails and is retried, which the status shows)
+ip netns exec "$CL" python3 -m http.server --bind 10.77.0.100 8080 --directory "$TMP" \
+	>"$TMP/http.log" 2>&1 &
+HTTP_PID=$!
+defer wait "$HTTP_PID"
+defer kill "$HTTP_PID"
 
 declare -A COROSYNC ARRAYD_PID
 # start_node I: corosync, then dlba-arrayd, in node I's namespace, each in a mount namespace with
@@ -189,6 +202,17 @@ ip netns exec "$(ns 2)" curl -sf http://127.0.0.1:9102/metrics |
 check_err $? "n2's metrics do not say it holds the VIP group"
 log_test "arrayd: one holder (n2: equal priority, higher address), client reaches it, status agrees"
 
+# sweeping I: node I's sweeps have found the member up (called through wait_for)
+# shellcheck disable=SC2317 # called through wait_for
+sweeping() { [ "$(status "$1" | jq -r '.sweep.members[0].state // empty')" = up ]; }
+wait_for 5 sweeping 2
+check_err $? "n2 (active) does not sweep the member up: $(status 2 | jq -c '.sweep')"
+[ "$(status 1 | jq -c '.sweep')" = null ] && [ "$(status 3 | jq -c '.sweep')" = null ]
+check_err $? "a standby sweeps: n1 $(status 1 | jq -c '.sweep.running'), n3 $(status 3 | jq -c '.sweep.running')"
+ip netns exec "$(ns 2)" curl -sf http://127.0.0.1:9102/metrics | grep -q '^dlba_array_member_up{'
+check_err $? "n2's metrics have no dlba_array_member_up"
+log_test "arrayd: the active scheduler alone sweeps the member (HTTP check up), standbys do not"
+
 old_mac=$(client_mac)
 t0=$(now_ms)
 stop_node 2
@@ -204,7 +228,9 @@ wait_for 2 client_has "$new_mac"
 check_err $? "client's neighbour entry for $VIP: '$(client_mac)' (was '$old_mac'), expected n1's $new_mac"
 ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
 check_err $? "the client does not reach $VIP on n1"
-log_test "arrayd: holder killed: n1 takes the VIP in ${took} ms, gratuitous ARP moves the client"
+wait_for 5 sweeping 1
+check_err $? "n1 (the new holder) does not sweep: $(status 1 | jq -c '.sweep')"
+log_test "arrayd: holder killed: n1 takes the VIP in ${took} ms, gratuitous ARP moves the client, n1 sweeps"
 
 ip -n "$(ns 2)" link set eth1 up
 start_node 2

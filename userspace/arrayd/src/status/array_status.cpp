@@ -3,6 +3,8 @@
 #include <ctime>
 #include <sstream>
 
+#include <dlba/monitor/prometheus.h>
+
 namespace dlba::arrayd {
 
 namespace {
@@ -20,22 +22,6 @@ std::string iso8601(std::chrono::system_clock::time_point t)
 double unix_seconds(std::chrono::system_clock::time_point t)
 {
     return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-// A Prometheus label value: backslash, quote and newline escaped.
-std::string label(const std::string& v)
-{
-    std::string out;
-    for (char c : v) {
-        if (c == '\\' || c == '"')
-            out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
 }
 
 } // namespace
@@ -82,24 +68,24 @@ std::string status_prometheus(const ArrayStatus& s)
            "scheduler, WO 01/69890 \"Scheduler Failover\").\n"
         << "# TYPE dlba_arrayd_vip_active gauge\n";
     for (const auto& v : s.vips)
-        out << "dlba_arrayd_vip_active{group=\"" << label(v.name) << "\"} " << (v.active ? 1 : 0)
-            << "\n";
+        out << "dlba_arrayd_vip_active{group=\"" << prometheus_label(v.name) << "\"} "
+            << (v.active ? 1 : 0) << "\n";
     out << "# HELP dlba_arrayd_vip_holder_since_seconds When the VIP group's holder last "
            "changed (Unix time).\n"
         << "# TYPE dlba_arrayd_vip_holder_since_seconds gauge\n";
     for (const auto& v : s.vips)
-        out << "dlba_arrayd_vip_holder_since_seconds{group=\"" << label(v.name) << "\"} "
+        out << "dlba_arrayd_vip_holder_since_seconds{group=\"" << prometheus_label(v.name) << "\"} "
             << static_cast<long long>(unix_seconds(v.since)) << "\n";
     out << "# HELP dlba_arrayd_vip_takeovers_total Takeovers of the VIP group by this node.\n"
         << "# TYPE dlba_arrayd_vip_takeovers_total counter\n";
     for (const auto& v : s.vips)
-        out << "dlba_arrayd_vip_takeovers_total{group=\"" << label(v.name) << "\"} " << v.takeovers
-            << "\n";
+        out << "dlba_arrayd_vip_takeovers_total{group=\"" << prometheus_label(v.name) << "\"} "
+            << v.takeovers << "\n";
     out << "# HELP dlba_arrayd_vip_announcements_total Gratuitous ARPs and unsolicited neighbour "
            "advertisements sent for the VIP group.\n"
         << "# TYPE dlba_arrayd_vip_announcements_total counter\n";
     for (const auto& v : s.vips)
-        out << "dlba_arrayd_vip_announcements_total{group=\"" << label(v.name) << "\"} "
+        out << "dlba_arrayd_vip_announcements_total{group=\"" << prometheus_label(v.name) << "\"} "
             << v.announcements << "\n";
     return out.str();
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include <dlba/event/event_loop.h>
+#include <dlba/monitor/prometheus.h>
 #include <dlba/process/logger.h>
 
 #include "probe.h"
@@ -23,22 +24,6 @@ double unix_seconds(std::chrono::system_clock::time_point t)
 json time_or_null(const std::optional<std::chrono::system_clock::time_point>& t)
 {
     return t ? json(unix_seconds(*t)) : json(nullptr);
-}
-
-// Prometheus label value: backslash, double quote and newline escaped.
-std::string escape_label(const std::string& v)
-{
-    std::string out;
-    for (char c : v) {
-        if (c == '\\' || c == '"')
-            out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
 }
 
 std::string number_text(double v)
@@ -333,11 +318,11 @@ std::string Sweeper::metrics() const
         out += std::string("# HELP ") + name + " " + text + "\n# TYPE " + name + " " + type + "\n";
     };
     auto labels = [](const MemberRecord& r) {
-        return "{service=\"" + escape_label(r.member.service) + "\",server=\"" +
+        return "{service=\"" + prometheus_label(r.member.service) + "\",server=\"" +
                std::to_string(r.member.server) + "\"}";
     };
     auto labels_with = [](const MemberRecord& r, const char* key, const char* value) {
-        return "{service=\"" + escape_label(r.member.service) + "\",server=\"" +
+        return "{service=\"" + prometheus_label(r.member.service) + "\",server=\"" +
                std::to_string(r.member.server) + "\"," + key + "=\"" + value + "\"}";
     };
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "process/runtime.h"
+#include <dlba/monitor/prometheus.h>
 
 namespace dlba::dlbad {
 
@@ -75,21 +76,6 @@ nlohmann::json server_stats(const BackendStats& s)
           {"4xx", get(s.status_class[4])},
           {"5xx", get(s.status_class[5])}}},
     };
-}
-
-std::string escape_label(const std::string& v)
-{
-    std::string out;
-    for (char c : v) {
-        if (c == '\\' || c == '"')
-            out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
 }
 
 } // namespace
@@ -262,8 +248,8 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     for (const auto& f : kServiceFields) {
         metric(f.name, f.type, f.help);
         for (const auto& s : doc.at("services"))
-            o << f.name << "{service=\"" << escape_label(s.at("name").get<std::string>())
-              << "\",listen=\"" << escape_label(s.at("service").get<std::string>()) << "\"} "
+            o << f.name << "{service=\"" << prometheus_label(s.at("name").get<std::string>())
+              << "\",listen=\"" << prometheus_label(s.at("service").get<std::string>()) << "\"} "
               << s.at("stats").at(f.key).dump() << '\n';
     }
 
@@ -273,18 +259,18 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
         const auto& generated = s.at("stats").at("generated");
         for (const auto& [cls, v] : generated.items())
             o << "dlbad_service_generated_responses_total{service=\""
-              << escape_label(s.at("name").get<std::string>()) << "\",listen=\""
-              << escape_label(s.at("service").get<std::string>()) << "\",class=\"" << cls << "\"} "
-              << v.dump() << '\n';
+              << prometheus_label(s.at("name").get<std::string>()) << "\",listen=\""
+              << prometheus_label(s.at("service").get<std::string>()) << "\",class=\"" << cls
+              << "\"} " << v.dump() << '\n';
     }
 
     auto server_labels = [](const nlohmann::json& s) {
         std::string addr = s.at("addr").get<std::string>();
         if (addr.find(':') != std::string::npos)
             addr = "[" + addr + "]";
-        return "backend=\"" + escape_label(s.at("backend").get<std::string>()) + "\",id=\"" +
-               std::to_string(s.at("id").get<std::uint32_t>()) + "\",addr=\"" + escape_label(addr) +
-               ":" + std::to_string(s.at("port").get<unsigned>()) + "\"";
+        return "backend=\"" + prometheus_label(s.at("backend").get<std::string>()) + "\",id=\"" +
+               std::to_string(s.at("id").get<std::uint32_t>()) + "\",addr=\"" +
+               prometheus_label(addr) + ":" + std::to_string(s.at("port").get<unsigned>()) + "\"";
     };
     static const Field kServerFields[] = {
         {"hits", "dlbad_server_hits_total", "counter",

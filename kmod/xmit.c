@@ -9,6 +9,9 @@
  *       method for data communication network": the IP packet leaves
  *       unchanged, only the Ethernet destination becomes the server's MAC.
  *       The server holds the VIP on loopback and answers the client directly.
+ *       A dr server at one of the LB's own addresses is served locally: the
+ *       packet is accepted and the stack delivers it (Fig. 2 of WO 01/69890:
+ *       the scheduler is one of the DLBA servers).
  *  nat  the same patent's "communication on the network layer": destination
  *       address and port become the server's, with incremental checksum
  *       updates, and the packet is forwarded as ip_forward() would, on the
@@ -136,8 +139,14 @@ void dlba_xmit_server_uninit(struct dlba_server *srv)
  * routes: a server address that is local or a broadcast is a configuration
  * error, not a destination.  Returns a held route or an ERR_PTR.
  */
+/*
+ * The route to @srv, from its cache.  @local_ok: a server at one of the LB's
+ * own addresses is a route too (dr only, see dlba_dr_xmit4()); every other
+ * caller gets -EHOSTUNREACH for it, also when dr cached it earlier (the
+ * method may have changed since).
+ */
 static struct rtable *dlba_route4(struct net *net, struct dlba_server *srv,
-				  u8 proto, __be32 *saddr)
+				  u8 proto, __be32 *saddr, bool local_ok)
 {
 	struct flowi4 fl4 = {
 		.daddr = srv->addr.ip,
@@ -146,18 +155,28 @@ static struct rtable *dlba_route4(struct net *net, struct dlba_server *srv,
 	struct rtable *rt;
 
 	rt = dst_cache_get_ip4(&srv->dst_cache, saddr);
-	if (rt)
-		return rt;
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return rt;
-	if (rt->rt_type != RTN_UNICAST) {
+	if (!rt) {
+		rt = ip_route_output_key(net, &fl4);
+		if (IS_ERR(rt))
+			return rt;
+		if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+			ip_rt_put(rt);
+			return ERR_PTR(-EHOSTUNREACH);
+		}
+		dst_cache_set_ip4(&srv->dst_cache, &rt->dst, fl4.saddr);
+		*saddr = fl4.saddr;
+	}
+	if (rt->rt_type == RTN_LOCAL && !local_ok) {
 		ip_rt_put(rt);
 		return ERR_PTR(-EHOSTUNREACH);
 	}
-	dst_cache_set_ip4(&srv->dst_cache, &rt->dst, fl4.saddr);
-	*saddr = fl4.saddr;
 	return rt;
+}
+
+/* A route to one of our own IPv6 addresses leaves through loopback. */
+static bool dlba_dst6_local(const struct dst_entry *dst)
+{
+	return dst->dev->flags & IFF_LOOPBACK;
 }
 
 /*
@@ -165,7 +184,8 @@ static struct rtable *dlba_route4(struct net *net, struct dlba_server *srv,
  * Returns a held dst or an ERR_PTR.
  */
 static struct dst_entry *dlba_route6(struct net *net, struct dlba_server *srv,
-				     u8 proto, struct in6_addr *saddr)
+				     u8 proto, struct in6_addr *saddr,
+				     bool local_ok)
 {
 	struct flowi6 fl6 = {
 		.daddr = srv->addr.in6,
@@ -175,17 +195,17 @@ static struct dst_entry *dlba_route6(struct net *net, struct dlba_server *srv,
 	int err;
 
 	dst = dst_cache_get_ip6(&srv->dst_cache, saddr);
-	if (dst)
-		return dst;
-	err = ip6_dst_lookup(net, NULL, &dst, &fl6);
-	if (err)
-		return ERR_PTR(err);
-	if (dst->dev->flags & IFF_LOOPBACK) {	/* local address */
+	if (!dst) {
+		err = ip6_dst_lookup(net, NULL, &dst, &fl6);
+		if (err)
+			return ERR_PTR(err);
+		dst_cache_set_ip6(&srv->dst_cache, dst, &fl6.saddr);
+		*saddr = fl6.saddr;
+	}
+	if (dlba_dst6_local(dst) && !local_ok) {
 		dst_release(dst);
 		return ERR_PTR(-EHOSTUNREACH);
 	}
-	dst_cache_set_ip6(&srv->dst_cache, dst, &fl6.saddr);
-	*saddr = fl6.saddr;
 	return dst;
 }
 
@@ -206,13 +226,14 @@ bool dlba_srv_behind(struct net *net, struct dlba_server *srv,
 		return false;
 	if (srv->svc->family == AF_INET) {
 		struct rtable *rt = dlba_route4(net, srv, srv->svc->proto,
-						&saddr.ip);
+						&saddr.ip, false);
 
 		if (IS_ERR(rt))
 			return false;
 		dst = &rt->dst;
 	} else {
-		dst = dlba_route6(net, srv, srv->svc->proto, &saddr.in6);
+		dst = dlba_route6(net, srv, srv->svc->proto, &saddr.in6,
+				  false);
 		if (IS_ERR(dst))
 			return false;
 	}
@@ -490,6 +511,15 @@ err_dst:
 	return err;
 }
 
+/*
+ * A dr server at one of the LB's own addresses is the scheduler's own DLBA
+ * server (WO 01/69890 Fig. 2: the scheduler is one of the array's servers):
+ * its buckets' packets are accepted as they are, and the local stack
+ * delivers them to whatever listens on the VIP there.  The same table on
+ * another node of the array sends them to this node by MAC instead.
+ */
+#define DLBA_XMIT_LOCAL	2
+
 /* Only the egress device is wanted from the route; the MAC is configured. */
 static int dlba_dr_xmit4(struct net *net, struct sk_buff *skb,
 			 struct dlba_server *srv)
@@ -497,9 +527,13 @@ static int dlba_dr_xmit4(struct net *net, struct sk_buff *skb,
 	struct rtable *rt;
 	__be32 saddr;
 
-	rt = dlba_route4(net, srv, 0, &saddr);
+	rt = dlba_route4(net, srv, 0, &saddr, true);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
+	if (rt->rt_type == RTN_LOCAL) {
+		ip_rt_put(rt);
+		return DLBA_XMIT_LOCAL;
+	}
 	return dlba_dr_out(net, skb, &rt->dst, srv, ETH_P_IP);
 }
 
@@ -509,9 +543,13 @@ static int dlba_dr_xmit6(struct net *net, struct sk_buff *skb,
 	struct in6_addr saddr;
 	struct dst_entry *dst;
 
-	dst = dlba_route6(net, srv, 0, &saddr);
+	dst = dlba_route6(net, srv, 0, &saddr, true);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
+	if (dlba_dst6_local(dst)) {
+		dst_release(dst);
+		return DLBA_XMIT_LOCAL;
+	}
 	return dlba_dr_out(net, skb, dst, srv, ETH_P_IPV6);
 }
 
@@ -796,7 +834,7 @@ static int dlba_nat_xmit4(struct net *net, struct sk_buff *skb,
 	if (skb->pkt_type != PACKET_HOST || !in_dev ||
 	    !IN_DEV_FORWARD(in_dev) || iph->ihl != 5 || iph->ttl <= 1)
 		return DLBA_NAT_SLOW;
-	rt = dlba_route4(net, srv, svc->proto, &saddr);
+	rt = dlba_route4(net, srv, svc->proto, &saddr, false);
 	if (IS_ERR(rt))
 		return DLBA_NAT_SLOW;
 	dev = rt->dst.dev;
@@ -851,7 +889,7 @@ static int dlba_nat_xmit6(struct net *net, struct sk_buff *skb,
 	    ip6h->hop_limit <= 1 ||
 	    (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL))
 		return DLBA_NAT_SLOW;
-	dst = dlba_route6(net, srv, svc->proto, &saddr);
+	dst = dlba_route6(net, srv, svc->proto, &saddr, false);
 	if (IS_ERR(dst))
 		return DLBA_NAT_SLOW;
 	if (!dlba_fits(skb, dst_mtu(dst))) {
@@ -896,7 +934,7 @@ static int dlba_tun_xmit4(struct net *net, struct sk_buff *skb,
 	int err;
 
 	/* Also gives our source address for the outer header. */
-	rt = dlba_route4(net, srv, IPPROTO_IPIP, &saddr);
+	rt = dlba_route4(net, srv, IPPROTO_IPIP, &saddr, false);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	/*
@@ -969,7 +1007,7 @@ static int dlba_tun_xmit6(struct net *net, struct sk_buff *skb,
 	unsigned int mtu;
 	int err;
 
-	dst = dlba_route6(net, srv, IPPROTO_IPV6, &saddr);
+	dst = dlba_route6(net, srv, IPPROTO_IPV6, &saddr, false);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
 	/*
@@ -1041,7 +1079,10 @@ unsigned int dlba_xmit(struct sk_buff *skb, struct dlba_service *svc,
 	case DLBA_FWD_DR:
 		err = v4 ? dlba_dr_xmit4(net, skb, srv) :
 			   dlba_dr_xmit6(net, skb, srv);
-		break;
+		if (err != DLBA_XMIT_LOCAL)
+			break;
+		dlba_count_fwd(svc, srv, len);
+		return NF_ACCEPT;
 	case DLBA_FWD_TUN:
 		err = v4 ? dlba_tun_xmit4(net, skb, srv) :
 			   dlba_tun_xmit6(net, skb, srv);

@@ -21,11 +21,11 @@ source "$(dirname "$(readlink -f "$0")")/../net/lib.sh"
 source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
-# 3 methods x 2 families x TCP/UDP, untouched traffic, service del, nat
-# reply path (no accept_local, the LB's own connections, a spoof), firewall
+# 3 methods x 2 families x TCP/UDP, untouched traffic, service del, a
+# local server (IPv4, IPv6), nat reply path (no accept_local, the LB's own connections, a spoof), firewall
 # rules and the hook priority
 # shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
-PLAN=19
+PLAN=21
 
 dlba_setup udp
 
@@ -127,6 +127,37 @@ out=$(http_many 6 1 /)
 grep -q ERROR <<<"$out"
 check_err $? "VIP still balanced after service del: $out"
 log_test "dlba: after service del the VIP is no longer balanced"
+
+# The scheduler is one of the servers (WO 01/69890 Fig. 2): a dr server at
+# one of the LB's own addresses is served by the LB's own stack, here an
+# nginx in the LB's namespace on port 80 (the VIP is the LB's own address).
+# Without that, dlba would send those buckets' packets nowhere (no MAC to
+# rewrite to) and count errors.
+local_server() {
+	local fam=$1 s a out cnt nlb pk
+	s=$(svc_of "$fam" tcp)
+	if [ "$fam" = 4 ]; then a=$LB_SRV4; else a=$LB_SRV6; fi
+	svc_setup "$fam" dr tcp "1 1" --buckets 1024
+	check_err $? "IPv$fam service setup failed"
+	run_cmd lbctl server add "$s" --id 9 --addr "$a" --method dr
+	check_err $? "a dr server at the LB's own address $a was refused"
+	out=$(http_many "$fam" 30 /)
+	nlb=$(grep -c "^server=lb local=$(vip "$fam"):80 client=$(cli_addr "$fam"):" <<<"$out")
+	cnt=$(grep -v '^server=lb ' <<<"$out" | count_servers)
+	[ "$(field err "$cnt")" = 0 ] && [ "$(field s1 "$cnt")" -gt 0 ] &&
+		[ "$(field s2 "$cnt")" -gt 0 ] && [ "$nlb" -gt 0 ]
+	check_err $? "30 requests: lb=$nlb $cnt; $(grep -m2 -v '^server=s[12] ' <<<"$out" | tr '\n' '|')"
+	pk=$(lbctl -j server list "$s" | jq -r '.[] | select(.id == 9) | .stats.packets')
+	[ "${pk:-0}" -gt 0 ] 2>/dev/null
+	check_err $? "the local server's counters show no packet ($pk)"
+	log_test "dlba: IPv$fam dr server at the LB's own address served locally (lb=$nlb $cnt)"
+	lbctl flush
+}
+defer_scope_push
+nginx_start "$LB" lb 80 || fail "nginx in the LB namespace did not start"
+local_server 4
+local_server 6
+defer_scope_pop
 
 # ------------------------------------------------------ the nat reply path
 # Replies are given the VIP:port back as they are forwarded (FORWARD hook),

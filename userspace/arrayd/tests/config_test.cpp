@@ -193,3 +193,32 @@ TEST(ArrayConfig, EmptyAndBrokenFiles)
 
 } // namespace
 } // namespace dlba::arrayd
+
+namespace dlba::arrayd {
+namespace {
+
+constexpr const char* kMinimal = "node: a\ncluster:\n  nodes:\n"
+                                 "    - {name: a, id: 1, address: 10.0.0.1}\n";
+
+TEST(ArrayConfig, ConfigPushKeys)
+{
+    auto d = ArrayConfigLoader::load_string(kMinimal, "array.yaml");
+    EXPECT_EQ(d.config.control_socket, "/run/dlba-arrayd/control.sock");
+    EXPECT_EQ(d.config.state_dir, "/var/lib/dlba-arrayd");
+    EXPECT_EQ(d.config.apply_wait, Millis(10000));
+    auto c = ArrayConfigLoader::load_string(
+        std::string(kMinimal) +
+            "config: {control: /run/x/c.sock, state_dir: /srv/state, apply_wait: 3s}\n",
+        "array.yaml");
+    EXPECT_EQ(c.config.control_socket, "/run/x/c.sock");
+    EXPECT_EQ(c.config.state_dir, "/srv/state");
+    EXPECT_EQ(c.config.apply_wait, Millis(3000));
+    auto e = errors(std::string(kMinimal) + "config:\n  control: run/c.sock\n  state_dir: \"\"\n" +
+                    "  apply_wait: 1h\n  stat_dir: /x\n");
+    ASSERT_EQ(e.size(), 4u) << ::testing::PrintToString(e);
+    EXPECT_NE(e[0].find("array.yaml:6:"), std::string::npos) << e[0];
+    EXPECT_NE(e[0].find("config.control"), std::string::npos) << e[0];
+}
+
+} // namespace
+} // namespace dlba::arrayd

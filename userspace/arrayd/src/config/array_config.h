@@ -62,6 +62,13 @@ struct StatusConfig {
     std::optional<SocketAddress> metrics; // Prometheus text, GET /metrics
 };
 
+// Configuration push (dlba-arrayd(8) "push"): the dlba.conf(5) every node applies to its dlba.ko.
+struct ConfigPushConfig {
+    std::string control_socket = "/run/dlba-arrayd/control.sock"; // root only: pushes
+    std::string state_dir = "/var/lib/dlba-arrayd"; // the last config, re-applied at start
+    Millis apply_wait{10000}; // how long a push waits for its own node's result
+};
+
 struct ArrayConfig {
     std::string path;
     std::string node; // this node's name
@@ -70,6 +77,7 @@ struct ArrayConfig {
     SweepConfig sweep;           // the status sweeps' own struct
     std::vector<Member> members; // the same
     StatusConfig status;
+    ConfigPushConfig config;
 
     // This node's entry of cluster.nodes (the loader checks it is there).
     [[nodiscard]] const NodeConfig& self() const;

@@ -343,6 +343,29 @@ public:
                  [&](const YAML::Node& v) { s.metrics = address(v, "status.metrics"); });
     }
 
+    void push(const YAML::Node& n, ConfigPushConfig& c) const
+    {
+        require_map(n, "config");
+        check_keys(n, {"control", "state_dir", "apply_wait"}, "config");
+        if_given(n, "control", [&](const YAML::Node& v) {
+            c.control_socket = str(v, "config.control");
+            if (c.control_socket.size() >= 108)
+                fail(v, "config.control: path too long for a unix socket");
+            if (c.control_socket.empty() || c.control_socket.front() != '/')
+                fail(v, "config.control: " + config::quoted(c.control_socket) +
+                            " must be an absolute path");
+        });
+        if_given(n, "state_dir", [&](const YAML::Node& v) {
+            c.state_dir = str(v, "config.state_dir");
+            if (c.state_dir.empty() || c.state_dir.front() != '/')
+                fail(v, "config.state_dir: " + config::quoted(c.state_dir) +
+                            " must be an absolute path");
+        });
+        if_given(n, "apply_wait", [&](const YAML::Node& v) {
+            c.apply_wait = duration(v, "config.apply_wait", Millis{100}, Millis{600000});
+        });
+    }
+
     ArrayConfig config(const YAML::Node& root) const
     {
         ArrayConfig c;
@@ -350,7 +373,7 @@ public:
         if (!root || root.IsNull())
             fail_at(1, "empty configuration");
         require_map(root, "the configuration");
-        check_keys(root, {"node", "cluster", "vips", "sweep", "members", "status"},
+        check_keys(root, {"node", "cluster", "vips", "sweep", "members", "status", "config"},
                    "the configuration");
         bool cluster_ok = false;
         if (!root["cluster"])
@@ -399,6 +422,7 @@ public:
                 });
         });
         if_given(root, "status", [&](const YAML::Node& v) { status(v, c.status); });
+        if_given(root, "config", [&](const YAML::Node& v) { push(v, c.config); });
         return c;
     }
 };

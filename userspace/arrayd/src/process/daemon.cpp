@@ -32,6 +32,8 @@ Daemon::Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActi
         scheduler_ = own.get();
         actions_ = std::move(own);
     }
+    config_push_ = std::make_unique<ConfigPush>(
+        loop_, config_, [this](std::string_view m) { return cpg_ && cpg_->send(m); });
     auto now = std::chrono::system_clock::now();
     for (const auto& g : config_.vips) {
         groups_.push_back(std::make_unique<VipGroup>(loop_, g, addresses_, *actions_));
@@ -91,6 +93,7 @@ void Daemon::on_membership(const std::vector<std::uint32_t>& members,
     for (auto id : members)
         list += (list.empty() ? "" : " ") + std::to_string(id);
     DLBA_LOG(LogLevel::Info, "CPG membership: %s (%zu left)", list.c_str(), left.size());
+    config_push_->on_membership();
     // The holders that left are gone at once (the status does not name them until the election).
     auto now = std::chrono::system_clock::now();
     for (auto id : left)
@@ -105,6 +108,10 @@ void Daemon::on_membership(const std::vector<std::uint32_t>& members,
 
 void Daemon::on_message(std::uint32_t nodeid, std::string_view text)
 {
+    if (ConfigMessage::is_config(text)) {
+        config_push_->on_message(nodeid, text);
+        return;
+    }
     auto m = StateMessage::decode(text);
     if (!m) {
         DLBA_LOG(LogLevel::Warning, "node %u: a message that is not a version-%u state, ignored",
@@ -275,12 +282,15 @@ int Daemon::run()
         [this] {
             auto j = status_json(status());
             j["sweep"] = scheduler_ ? scheduler_->sweep_status() : nlohmann::json();
+            j["config"] = config_push_->status();
             return j.dump(2) + "\n";
         },
         [this] {
-            return status_prometheus(status()) + (scheduler_ ? scheduler_->sweep_metrics() : "");
+            return status_prometheus(status()) + (scheduler_ ? scheduler_->sweep_metrics() : "") +
+                   config_push_->metrics();
         });
     monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
+    config_push_->start();
     connect();
     DLBA_LOG(LogLevel::Notice, "started: node %s (nodeid %u), %zu VIP groups, CPG group %s",
              config_.node.c_str(), config_.self().id, groups_.size(), kGroup);

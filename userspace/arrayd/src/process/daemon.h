@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/array_config.h"
+#include "config_push/config_push.h"
 #include "corosync/corosync.h"
 #include "election/state_message.h"
 #include "process/options.h"
@@ -60,6 +61,7 @@ private:
     std::unique_ptr<TakeoverActions> actions_;
     AddressSocket addresses_;
     std::vector<std::unique_ptr<VipGroup>> groups_;
+    std::unique_ptr<ConfigPush> config_push_; // dlba.conf pushed to every node
     std::unique_ptr<CpgGroup> cpg_;
     std::unique_ptr<VoteQuorum> quorum_;
     std::unique_ptr<MonitorServer> monitor_;

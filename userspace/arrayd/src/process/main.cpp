@@ -7,6 +7,7 @@
 
 #include "config/config_loader.h"
 #include "config/corosync_conf.h"
+#include "config_push/push_client.h"
 #include "process/daemon.h"
 #include "process/options.h"
 #include <dlba/config/error.h>
@@ -44,6 +45,8 @@ int main(int argc, char* argv[])
                   << " VIP groups, " << config.members.size() << " members)\n";
         return 0;
     }
+    if (!options.push_file.empty())
+        return push_command(config, options.push_file, std::cout, std::cerr);
     if (options.corosync_conf) {
         std::cout << corosync_conf(config);
         return 0;

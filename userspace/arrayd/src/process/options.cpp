@@ -35,6 +35,7 @@ po::options_description describe()
 void Options::print_help(std::ostream& out)
 {
     out << "Usage: dlba-arrayd [-c FILE] [-t | --corosync-conf] [-v | -q]\n"
+           "       dlba-arrayd [-c FILE] push CONF   (push dlba.conf CONF to every node)\n"
            "DLBA array daemon: membership, quorum and scheduler election over corosync, VIP "
            "takeover.\n\n"
         << describe()
@@ -50,9 +51,16 @@ Options Options::parse(int argc, const char* const argv[])
     // -v may repeat (-v -v, -vv): counted apart, Boost takes a switch once.
     std::vector<const char*> args;
     int verbosity = take_verbosity(argc, argv, "dlba-arrayd", args);
+    po::options_description all;
+    all.add(desc).add_options()("command", po::value<std::string>())("file",
+                                                                     po::value<std::string>());
+    po::positional_options_description positional;
+    positional.add("command", 1).add("file", 1);
     try {
-        auto parsed =
-            po::command_line_parser(static_cast<int>(args.size()), args.data()).options(desc).run();
+        auto parsed = po::command_line_parser(static_cast<int>(args.size()), args.data())
+                          .options(all)
+                          .positional(positional)
+                          .run();
         po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
@@ -64,6 +72,16 @@ Options Options::parse(int argc, const char* const argv[])
     o.corosync_conf = vm.count("corosync-conf") > 0;
     if (o.check && o.corosync_conf)
         throw std::invalid_argument("--check and --corosync-conf exclude each other");
+    if (vm.count("command")) {
+        if (vm["command"].as<std::string>() != "push")
+            throw std::invalid_argument("unknown command '" + vm["command"].as<std::string>() +
+                                        "' (the only one is 'push FILE')");
+        if (!vm.count("file"))
+            throw std::invalid_argument("push: missing FILE (a dlba.conf(5) file)");
+        o.push_file = vm["file"].as<std::string>();
+        if (o.check || o.corosync_conf)
+            throw std::invalid_argument("push excludes --check and --corosync-conf");
+    }
     o.syslog = vm.count("syslog") > 0;
     o.log_level = verbosity_level(verbosity, o.log_level);
     if (vm.count("quiet"))

@@ -14,6 +14,9 @@ struct Options {
     bool corosync_conf = false; // print the corosync.conf generated from it and exit
     bool syslog = false;        // log to syslog instead of stderr
     LogLevel log_level = LogLevel::Notice;
+    // `dlba-arrayd push FILE`: hand FILE (dlba.conf(5)) to the running daemon, which pushes it to
+    // every node of the array, and print this node's result.
+    std::string push_file;
     bool help = false;
     bool version = false;
 

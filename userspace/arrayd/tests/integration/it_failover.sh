@@ -10,7 +10,12 @@
 #     has the new holder's MAC (the gratuitous ARP, before the client sent anything);
 #   - the old node comes back: it joins as a standby, the VIP does not move;
 #   - the holder is cut off: without quorum it drops the VIP, the two others elect one;
-#   - a node's corosync dies: its dlba-arrayd exits 1 (for systemd to restart it).
+#   - a node's corosync dies: its dlba-arrayd exits 1 (for systemd to restart it);
+#   - configuration push (`dlba-arrayd push`): an invalid file is refused with FILE:LINE and
+#     nothing sent; a valid one pushed on a standby reaches every node's status with the same
+#     generation and digest; a node that was down when a push happened catches up when it
+#     returns.  dlba.ko cannot be loaded here, so the apply itself fails on every node: the test
+#     checks that this is reported (push exit status, each node's last_error), not a crash.
 # Each corosync and dlba-arrayd runs in its own mount namespace where that node's directories are
 # /var/lib/corosync and /run.  Namespace names carry this script's PID (parallel runs).  Root
 # only; exit 4 (skip) without root, corosync, ip or unshare.
@@ -94,6 +99,9 @@ members:
 status:
   unix: $TMP/n$i/status.sock
   metrics: 127.0.0.1:9102
+config:
+  control: $TMP/n$i/control.sock
+  state_dir: $TMP/n$i/state
 YAML
 	"$ARRAYD" --corosync-conf -c "$TMP/n$i/array.yaml" >"$TMP/n$i/corosync.conf"
 	check_err $? "dlba-arrayd --corosync-conf n$i"
@@ -202,6 +210,56 @@ ip netns exec "$(ns 2)" curl -sf http://127.0.0.1:9102/metrics |
 check_err $? "n2's metrics do not say it holds the VIP group"
 log_test "arrayd: one holder (n2: equal priority, higher address), client reaches it, status agrees"
 
+# ------------------------------------------------------------ configuration push
+cat >"$TMP/dlba.conf" <<CONF
+services:
+  - service: $VIP:80/tcp
+    buckets: 1024
+    servers:
+      - {id: 1, addr: 10.77.0.100, method: nat, port: 8080}
+CONF
+printf 'services:\n  - service: %s:80/tcp\n    buckts: 1024\n' "$VIP" >"$TMP/bad.conf"
+# push I FILE: `dlba-arrayd push FILE` on node I; its output in $TMP/push.out
+push() { "$ARRAYD" -c "$TMP/n$1/array.yaml" push "$2" >"$TMP/push.out" 2>&1; }
+# config_is I GEN DIGEST: node I's status has that configuration (called through wait_for)
+# shellcheck disable=SC2317
+config_is() { [ "$(status "$1" | jq -r '"\(.config.generation) \(.config.digest)"')" = "$2 $3" ]; }
+digest_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+push 3 "$TMP/bad.conf"
+rc=$?
+[ "$rc" = 1 ] && grep -q "bad.conf:3:" "$TMP/push.out" && grep -q "nothing sent" "$TMP/push.out"
+check_err $? "push of an invalid file: exit $rc, $(cat "$TMP/push.out")"
+[ "$(status 1 | jq -r '.config.generation')" = null ]
+check_err $? "an invalid file reached n1: $(status 1 | jq -c '.config')"
+log_test "arrayd: config push: an invalid file is refused at FILE:LINE, nothing sent"
+
+d1=$(digest_of "$TMP/dlba.conf")
+push 3 "$TMP/dlba.conf"
+rc=$?
+log_info "push on n3: exit $rc: $(head -c 300 "$TMP/push.out")"
+# Without dlba.ko the apply fails and says so; with it (not here), it succeeds.
+if [ "$rc" = 0 ]; then
+	grep -q "generation 1 (sha256 $d1) pushed to the array; applied on n3" "$TMP/push.out"
+else
+	[ "$rc" = 1 ] && grep -q "generation 1 (sha256 $d1) pushed to the array, but not applied on n3: .*dlba" "$TMP/push.out"
+fi
+check_err $? "push on n3: exit $rc, $(cat "$TMP/push.out")"
+for i in 1 2 3; do
+	wait_for 5 config_is "$i" 1 "$d1"
+	check_err $? "n$i's configuration: $(status "$i" | jq -c '.config')"
+	if [ "$rc" != 0 ]; then
+		status "$i" | jq -e '.config.failures == 1 and .config.applied_generation == 0 and
+			(.config.last_error | test("dlba"))' >/dev/null
+		check_err $? "n$i does not report the failed apply: $(status "$i" | jq -c '.config')"
+	fi
+	kill -0 "${ARRAYD_PID[$i]}"
+	check_err $? "n$i's dlba-arrayd died after a push"
+done
+ip netns exec "$(ns 1)" curl -sf http://127.0.0.1:9102/metrics | grep -qx 'dlba_arrayd_config_generation 1'
+check_err $? "n1's metrics have no dlba_arrayd_config_generation 1"
+log_test "arrayd: config push on a standby reaches every node (generation 1, same digest)"
+
 # sweeping I: node I's sweeps have found the member up (called through wait_for)
 # shellcheck disable=SC2317 # called through wait_for
 sweeping() { [ "$(status "$1" | jq -r '.sweep.members[0].state // empty')" = up ]; }
@@ -232,12 +290,24 @@ wait_for 5 sweeping 1
 check_err $? "n1 (the new holder) does not sweep: $(status 1 | jq -c '.sweep')"
 log_test "arrayd: holder killed: n1 takes the VIP in ${took} ms, gratuitous ARP moves the client, n1 sweeps"
 
+# A push while n2 is down: n2 catches up when it returns.
+sed 's/port: 8080/port: 8081/' "$TMP/dlba.conf" >"$TMP/dlba2.conf"
+d2=$(digest_of "$TMP/dlba2.conf")
+push 1 "$TMP/dlba2.conf"
+for i in 1 3; do
+	wait_for 5 config_is "$i" 2 "$d2"
+	check_err $? "n$i's configuration after the second push: $(status "$i" | jq -c '.config')"
+done
+
 ip -n "$(ns 2)" link set eth1 up
 start_node 2
 for i in 1 2 3; do
 	wait_for 20 members_are "$i" 3
 	check_err $? "n$i: not quorate with 3 members after n2 came back"
 done
+wait_for 5 config_is 2 2 "$d2"
+check_err $? "n2 did not catch up with generation 2: $(status 2 | jq -c '.config')"
+log_test "arrayd: config push while a node is down: it catches up when it returns"
 sleep 1
 only_holder n1
 check_err $? "after n2 came back, holders: '$(holders)', expected n1 alone (no preemption)"

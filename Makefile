@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 # what it was configured with (OFF in a new one), so make demo after make check rebuilds nothing.
 DLBA_WERROR ?=
 
-.PHONY: all kmod userspace install deps check demo bench-l4 bench-l7 clean sparse dkms-install
+.PHONY: all kmod userspace install deps check demo bench-l4 bench-l7 bench-failover clean sparse dkms-install
 
 all: kmod userspace
 
@@ -49,6 +49,9 @@ bench-l4: deps
 
 bench-l7: deps
 	bash bench/l7/run.sh
+
+bench-failover: deps userspace
+	bash bench/failover/run.sh
 
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean || true

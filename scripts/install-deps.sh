@@ -38,6 +38,8 @@ PKGS=(
 	nlohmann-json3-dev libyaml-cpp-dev libssl-dev
 	# dlba-arrayd: its libraries, and corosync for its integration test
 	corosync libcpg-dev libvotequorum-dev libquorum-dev
+	# make bench-failover: the anchor (VRRP + IPVS)
+	keepalived
 	libgtest-dev libgmock-dev googletest
 	# libFuzzer targets
 	clang libclang-rt-14-dev
@@ -56,13 +58,13 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
-# The tests and benchmarks start nginx, HAProxy and corosync themselves, in
+# The tests and benchmarks start nginx, HAProxy, corosync and keepalived themselves, in
 # network namespaces; the Debian packages enable them as boot services, which
 # this machine must not be left with.
 disable_services() {
 	local svc
 	command -v systemctl >/dev/null || return 0
-	for svc in nginx haproxy corosync; do
+	for svc in nginx haproxy corosync keepalived; do
 		if [ "$(systemctl is-enabled "$svc" 2>/dev/null)" = enabled ]; then
 			# no --now: without a running systemd (containers, CI)
 			# stopping fails although disabling worked

@@ -7,6 +7,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cctype>
@@ -165,6 +166,48 @@ void GenlSocket::listen(const Listener& on_message, const std::function<bool()>&
                 continue;
             if (!on_message(nlh))
                 return;
+        }
+        if (left > 0)
+            throw Error(EPROTO, "truncated netlink message");
+    }
+}
+
+int GenlSocket::fd() const noexcept
+{
+    return mnl_socket_get_fd(sock_.get());
+}
+
+void GenlSocket::set_nonblocking()
+{
+    int flags = fcntl(fd(), F_GETFL);
+    if (flags < 0 || fcntl(fd(), F_SETFL, flags | O_NONBLOCK) < 0)
+        throw Error(errno, "cannot make the netlink socket non-blocking");
+}
+
+void GenlSocket::read_pending(const std::function<void(const nlmsghdr*)>& on_message,
+                              const std::function<void()>& on_lost)
+{
+    for (;;) {
+        ssize_t len = mnl_socket_recvfrom(sock_.get(), rx_.data(), rx_.size());
+        if (len < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            if (errno == ENOBUFS) {
+                if (on_lost)
+                    on_lost();
+                continue;
+            }
+            throw Error(errno);
+        }
+        int left = static_cast<int>(len);
+        auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
+        for (; message_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+            if (nlh->nlmsg_type == NLMSG_NOOP || nlh->nlmsg_type == NLMSG_DONE ||
+                nlh->nlmsg_type == NLMSG_ERROR)
+                continue;
+            on_message(nlh);
         }
         if (left > 0)
             throw Error(EPROTO, "truncated netlink message");

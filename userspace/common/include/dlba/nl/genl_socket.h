@@ -51,6 +51,15 @@ public:
     using Listener = std::function<bool(const nlmsghdr*)>;
     void listen(const Listener& on_message, const std::function<bool()>& on_lost);
 
+    // For an event loop: the socket's fd, and set_nonblocking() before reading it with
+    // read_pending(), which hands every notification already queued to 'on_message' (and
+    // 'on_lost' for an ENOBUFS, as listen()) and returns once the socket is empty (EAGAIN)
+    // instead of waiting.  Throws nl::Error like listen().
+    [[nodiscard]] int fd() const noexcept;
+    void set_nonblocking();
+    void read_pending(const std::function<void(const nlmsghdr*)>& on_message,
+                      const std::function<void()>& on_lost);
+
     // Sends 'msg' with NLM_F_ACK and calls 'on_reply' for every reply
     // message before the ack.
     void request(Message& msg, const Handler& on_reply = {});

@@ -166,6 +166,14 @@ void NetlinkBackend::set_buckets(const ServiceKey& key, const std::vector<uint32
                                  std::optional<uint64_t> version,
                                  const std::optional<HashKey>& hash_key)
 {
+    set_bucket_range(key, 0, assign, version, hash_key);
+}
+
+void NetlinkBackend::set_bucket_range(const ServiceKey& key, uint32_t first,
+                                      const std::vector<uint32_t>& assign,
+                                      std::optional<uint64_t> version,
+                                      const std::optional<HashKey>& hash_key)
+{
     // One message per DLBA_BKT_CHUNK entries; the version goes with the
     // last one so that it is installed once the whole array is.
     size_t start = 0;
@@ -174,7 +182,7 @@ void NetlinkBackend::set_buckets(const ServiceKey& key, const std::vector<uint32
         bool last = start + n == assign.size();
         auto msg = message(DLBA_CMD_BUCKETS_SET, size_t(n) * sizeof(uint32_t) + 512);
         codec::put_service_key(msg, key);
-        codec::put_buckets(msg, static_cast<uint32_t>(start), assign.data() + start, n,
+        codec::put_buckets(msg, static_cast<uint32_t>(first + start), assign.data() + start, n,
                            last ? version : std::nullopt, hash_key);
         sock_.request(msg);
         start += n;

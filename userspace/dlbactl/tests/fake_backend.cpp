@@ -5,6 +5,7 @@
 
 #include <linux/dlba.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace dlba::ctl::test {
@@ -207,6 +208,30 @@ void FakeBackend::set_buckets(const ServiceKey& key, const std::vector<uint32_t>
     s.table.assign = assign;
     if (version)
         s.table.version = *version;
+}
+
+void FakeBackend::set_bucket_range(const ServiceKey& key, uint32_t start,
+                                   const std::vector<uint32_t>& assign,
+                                   std::optional<uint64_t> version,
+                                   const std::optional<HashKey>& hash_key)
+{
+    std::string what = "set_bucket_range " + format_service(key) + " " + std::to_string(start) +
+                       "+" + std::to_string(assign.size());
+    request(what);
+    Svc& s = find(key);
+    if (assign.empty() || start >= s.table.count || assign.size() > s.table.count - start)
+        throw nl::Error(ERANGE, "buckets out of the table's range");
+    if (hash_key && hash_key != s.info.hash_key)
+        throw nl::Error(EINVAL, "table was made under another hash key");
+    for (auto id : assign)
+        if (id != 0 && !s.servers.count(id))
+            throw nl::Error(EINVAL, "unknown server id");
+    change(what);
+    std::copy(assign.begin(), assign.end(), s.table.assign.begin() + start);
+    if (version) {
+        s.table.version = *version;
+        s.info.version = *version;
+    }
 }
 
 void FakeBackend::touch_buckets(const std::optional<ServiceKey>& key)

@@ -27,6 +27,9 @@ public:
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
                      std::optional<uint64_t> version,
                      const std::optional<HashKey>& hash_key) override;
+    void set_bucket_range(const ServiceKey& key, uint32_t start,
+                          const std::vector<uint32_t>& assign, std::optional<uint64_t> version,
+                          const std::optional<HashKey>& hash_key) override;
     void touch_buckets(const std::optional<ServiceKey>& key) override;
     void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,
                        const std::function<bool()>& on_lost) override;
@@ -111,6 +114,12 @@ public:
                      const std::optional<HashKey>& hash_key) override
     {
         t_.set_buckets(key, assign, version, hash_key);
+    }
+    void set_bucket_range(const ServiceKey& key, uint32_t start,
+                          const std::vector<uint32_t>& assign, std::optional<uint64_t> version,
+                          const std::optional<HashKey>& hash_key) override
+    {
+        t_.set_bucket_range(key, start, assign, version, hash_key);
     }
     void touch_buckets(const std::optional<ServiceKey>& key) override { t_.touch_buckets(key); }
     void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,

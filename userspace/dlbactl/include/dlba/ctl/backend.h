@@ -35,6 +35,15 @@ public:
                              std::optional<uint64_t> version,
                              const std::optional<HashKey>& hash_key) = 0;
 
+    // Installs buckets [start, start + assign.size()) only, and the version if given (once the
+    // whole range is in).  The kernel refuses a range beyond the table (ERANGE), an unknown
+    // server id (nothing of that part changes) and, with a hash key, a table made under
+    // another key.
+    virtual void set_bucket_range(const ServiceKey& key, uint32_t start,
+                                  const std::vector<uint32_t>& assign,
+                                  std::optional<uint64_t> version,
+                                  const std::optional<HashKey>& hash_key) = 0;
+
     // Every bucket's last access to now: of one service, or of every one.
     virtual void touch_buckets(const std::optional<ServiceKey>& key) = 0;
     // Listens for bucket-table changes (every service) and calls

@@ -32,6 +32,9 @@ public:
     void set_buckets(const ServiceKey& key, const std::vector<uint32_t>& assign,
                      std::optional<uint64_t> version,
                      const std::optional<HashKey>& hash_key) override;
+    void set_bucket_range(const ServiceKey& key, uint32_t start,
+                          const std::vector<uint32_t>& assign, std::optional<uint64_t> version,
+                          const std::optional<HashKey>& hash_key) override;
     void touch_buckets(const std::optional<ServiceKey>& key) override;
     // On a socket of its own, joined to the family's "buckets" group.
     void watch_buckets(const std::function<bool(const BucketChange&)>& on_change,

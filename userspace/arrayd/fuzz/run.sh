@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Build the configuration message fuzzer with clang + libFuzzer and run it.
-# Usage: userspace/arrayd/fuzz/run.sh [SECONDS]   (default 60)
+# Build one of dlba-arrayd's CPG message fuzzers with clang + libFuzzer and run it.
+# Usage: userspace/arrayd/fuzz/run.sh [SECONDS] [config_message|sync]   (default 60, config_message)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 build=$repo/build/fuzz/arrayd
+target=${2:-config_message}
+case $target in
+config_message) corpus=$here/corpus ;;
+sync) corpus=$here/sync_corpus ;;
+*) echo "usage: $0 [SECONDS] [config_message|sync]" >&2; exit 2 ;;
+esac
 cmake -S "$repo/userspace" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLBA_FUZZ=ON >/dev/null
-cmake --build "$build" --target arrayd_config_message_fuzz -j2
+cmake --build "$build" --target "arrayd_${target}_fuzz" -j2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$here"/corpus/* "$work"/
-"$build/arrayd/arrayd_config_message_fuzz" -max_total_time="${1:-60}" -rss_limit_mb=1024 "$work"
+cp "$corpus"/* "$work"/
+"$build/arrayd/arrayd_${target}_fuzz" -max_total_time="${1:-60}" -rss_limit_mb=1024 "$work"

@@ -38,6 +38,8 @@ members:
 status:
   unix: /run/dlba-arrayd/status.sock
   metrics: 127.0.0.1:9102
+sync:
+  batch: 20ms
 )";
 
 std::vector<std::string> errors(const std::string& text)
@@ -75,6 +77,7 @@ TEST(ArrayConfig, ContractExample)
     EXPECT_EQ(c.sweep.retries, 2u);
     EXPECT_EQ(c.sweep.fall, 1u);
     EXPECT_EQ(c.sweep.rise, 2u);
+    EXPECT_EQ(c.sync.batch, Millis(20));
     ASSERT_EQ(c.members.size(), 2u);
     EXPECT_EQ(c.members[0].service, "198.18.100.10:80/tcp");
     EXPECT_EQ(c.members[0].server, 1u);
@@ -101,6 +104,22 @@ TEST(ArrayConfig, Defaults)
     EXPECT_EQ(c.sweep.interval, Millis(1000));
     EXPECT_EQ(c.status.unix_socket, "/run/dlba-arrayd/status.sock");
     EXPECT_FALSE(c.status.metrics);
+    EXPECT_EQ(c.sync.batch, Millis(20));
+}
+
+TEST(ArrayConfig, SyncBatchRange)
+{
+    const std::string head =
+        "node: a\ncluster:\n  nodes:\n    - {name: a, id: 1, address: 10.0.0.1}\n";
+    auto c = ArrayConfigLoader::load_string(head + "sync: {batch: 1ms}\n", "array.yaml");
+    EXPECT_EQ(c.sync.batch, Millis(1));
+    c = ArrayConfigLoader::load_string(head + "sync: {batch: 1s}\n", "array.yaml");
+    EXPECT_EQ(c.sync.batch, Millis(1000));
+    EXPECT_EQ(errors(head + "sync: {batch: 2s}\n").size(), 1u);
+    EXPECT_EQ(errors(head + "sync: {batch: 0ms}\n").size(), 1u);
+    auto e = errors(head + "sync: {bach: 20ms}\n");
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_NE(e[0].find("did you mean 'batch'"), std::string::npos) << e[0];
 }
 
 TEST(ArrayConfig, EveryProblemAtOnceWithColumns)

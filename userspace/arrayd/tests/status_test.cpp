@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "status/array_status.h"
+#include "sync/sync_stats.h"
 
 namespace dlba::arrayd {
 namespace {
@@ -49,6 +50,34 @@ TEST(ArrayStatus, Prometheus)
     EXPECT_NE(text.find("dlba_arrayd_vip_active{group=\"web\"} 1\n"), std::string::npos);
     EXPECT_NE(text.find("dlba_arrayd_vip_takeovers_total{group=\"web\"} 2\n"), std::string::npos);
     EXPECT_NE(text.find("dlba_arrayd_vip_holder_since_seconds{group=\"web\"} 1700000000\n"),
+              std::string::npos);
+}
+
+TEST(SyncStatus, JsonAndPrometheus)
+{
+    SyncStats st;
+    st.messages_sent = 3;
+    st.records_applied = 7;
+    st.snapshots_sent = 1;
+    st.ignored = 2;
+    st.lost_notifications = 1;
+    st.versions["198.18.100.10:80/tcp"] = 42;
+    auto j = sync_status_json(st, "source");
+    EXPECT_EQ(j["role"], "source");
+    EXPECT_EQ(j["messages_sent"], 3);
+    EXPECT_EQ(j["records_applied"], 7);
+    EXPECT_EQ(j["ignored"], 2);
+    EXPECT_TRUE(j["last_error"].is_null());
+    EXPECT_EQ(j["services"]["198.18.100.10:80/tcp"]["version"], 42);
+    st.error("boom");
+    EXPECT_EQ(sync_status_json(st, "off")["last_error"], "boom");
+    EXPECT_EQ(st.errors, 1u);
+    auto p = sync_prometheus(st, "replica");
+    EXPECT_NE(p.find("dlba_arrayd_sync_role{role=\"replica\"} 1\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_role{role=\"source\"} 0\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_messages_sent_total 3\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_errors_total 1\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_version{service=\"198.18.100.10:80/tcp\"} 42\n"),
               std::string::npos);
 }
 

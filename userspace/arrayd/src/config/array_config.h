@@ -69,6 +69,12 @@ struct ConfigPushConfig {
     Millis apply_wait{10000}; // how long a push waits for its own node's result
 };
 
+// The bucket-table sync (dlba-arrayd(8)): how long the holder coalesces dlba.ko's changes
+// before multicasting them.
+struct SyncConfig {
+    Millis batch{20};
+};
+
 struct ArrayConfig {
     std::string path;
     std::string node; // this node's name
@@ -78,6 +84,7 @@ struct ArrayConfig {
     std::vector<Member> members; // the same
     StatusConfig status;
     ConfigPushConfig config;
+    SyncConfig sync;
 
     // This node's entry of cluster.nodes (the loader checks it is there).
     [[nodiscard]] const NodeConfig& self() const;

@@ -366,6 +366,15 @@ public:
         });
     }
 
+    void sync(const YAML::Node& n, SyncConfig& s) const
+    {
+        require_map(n, "sync");
+        check_keys(n, {"batch"}, "sync");
+        if_given(n, "batch", [&](const YAML::Node& v) {
+            s.batch = duration(v, "sync.batch", Millis(1), Millis(1000));
+        });
+    }
+
     ArrayConfig config(const YAML::Node& root) const
     {
         ArrayConfig c;
@@ -373,7 +382,8 @@ public:
         if (!root || root.IsNull())
             fail_at(1, "empty configuration");
         require_map(root, "the configuration");
-        check_keys(root, {"node", "cluster", "vips", "sweep", "members", "status", "config"},
+        check_keys(root,
+                   {"node", "cluster", "vips", "sweep", "members", "status", "config", "sync"},
                    "the configuration");
         bool cluster_ok = false;
         if (!root["cluster"])
@@ -423,6 +433,7 @@ public:
         });
         if_given(root, "status", [&](const YAML::Node& v) { status(v, c.status); });
         if_given(root, "config", [&](const YAML::Node& v) { push(v, c.config); });
+        if_given(root, "sync", [&](const YAML::Node& v) { sync(v, c.sync); });
         return c;
     }
 };

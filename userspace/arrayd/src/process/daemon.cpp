@@ -4,6 +4,7 @@
 #include <csignal>
 #include <thread>
 
+#include "dlba/ctl/netlink_backend.h"
 #include "election/election.h"
 #include <dlba/process/logger.h>
 #include <dlba/process/systemd_notifier.h>
@@ -39,12 +40,25 @@ Daemon::Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActi
         groups_.push_back(std::make_unique<VipGroup>(loop_, g, addresses_, *actions_));
         since_[g.name] = now;
     }
+    auto open = []() -> std::unique_ptr<ctl::Backend> {
+        return std::make_unique<ctl::NetlinkBackend>();
+    };
+    relay_ = std::make_unique<BucketRelay>(
+        loop_, config_.sync.batch,
+        [this](const ctl::ServiceKey& key) {
+            const auto* g = group_of(key);
+            return g && g->active();
+        },
+        [this](std::string_view bytes) { return cpg_ && cpg_->send(bytes); }, sync_stats_, open);
+    replica_ = std::make_unique<SyncReplica>(
+        open, [this](const ctl::ServiceKey& key) { return sync_source(key); }, sync_stats_);
 }
 
 Daemon::~Daemon()
 {
     for (auto& g : groups_)
         g->release();
+    relay_.reset();
     monitor_.reset();
     quorum_.reset();
     cpg_.reset();
@@ -58,6 +72,50 @@ StateMessage Daemon::own_state() const
         if (g->active())
             m.holds.insert(g->config().name);
     return m;
+}
+
+const VipGroup* Daemon::group_of(const ctl::ServiceKey& key) const
+{
+    for (const auto& g : groups_)
+        for (const auto& a : g->config().addresses)
+            if (a.ip.family == key.addr.family && a.ip.bytes == key.addr.bytes)
+                return g.get();
+    return nullptr;
+}
+
+std::optional<std::uint32_t> Daemon::sync_source(const ctl::ServiceKey& key) const
+{
+    const auto* g = group_of(key);
+    if (!g || g->active())
+        return std::nullopt;
+    auto it = holders_.find(g->config().name);
+    if (it == holders_.end() || it->second.empty() || it->second == config_.self().name)
+        return std::nullopt;
+    const auto* node = config_.find_node(it->second);
+    return node ? std::optional<std::uint32_t>(node->id) : std::nullopt;
+}
+
+std::string Daemon::sync_role() const
+{
+    if (relay_ && relay_->active())
+        return "source";
+    for (const auto& [group, holder] : holders_)
+        if (!holder.empty() && holder != config_.self().name)
+            return "replica";
+    return "off";
+}
+
+void Daemon::update_relay(bool took_over)
+{
+    bool active =
+        std::any_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->active(); });
+    relay_->set_active(active);
+    if (!active)
+        return;
+    if (took_over)
+        relay_->snapshot("took a VIP group over");
+    else if (joined_)
+        relay_->snapshot("a node joined the array");
 }
 
 void Daemon::broadcast()
@@ -80,11 +138,16 @@ void Daemon::release_all(const char* why)
         }
     if (any)
         broadcast();
+    relay_->set_active(false);
 }
 
 void Daemon::on_membership(const std::vector<std::uint32_t>& members,
                            const std::vector<std::uint32_t>& left)
 {
+    for (auto id : members)
+        if (std::find(cpg_members_.begin(), cpg_members_.end(), id) == cpg_members_.end() &&
+            id != config_.self().id)
+            joined_ = true;
     cpg_members_ = members;
     for (auto id : left)
         states_.erase(id);
@@ -110,6 +173,12 @@ void Daemon::on_message(std::uint32_t nodeid, std::string_view text)
 {
     if (ConfigMessage::is_config(text)) {
         config_push_->on_message(nodeid, text);
+        return;
+    }
+    if (SyncMessage::is_sync(text)) {
+        // Its own messages come back too: this node is their source.
+        if (nodeid != config_.self().id)
+            replica_->receive(nodeid, text);
         return;
     }
     auto m = StateMessage::decode(text);
@@ -170,6 +239,7 @@ void Daemon::evaluate()
     auto holders = elect(quorate, members, names);
     const auto& self = config_.self().name;
     bool changed = false;
+    bool took_over = false;
     auto now = std::chrono::system_clock::now();
     for (auto& g : groups_) {
         const auto& name = g->config().name;
@@ -181,15 +251,21 @@ void Daemon::evaluate()
                      holder.empty() ? "nobody" : holder.c_str());
         }
         holders_[name] = holder;
-        if (holder == self && !g->active())
-            changed = g->activate() || changed;
-        else if (holder != self && g->active()) {
+        if (holder == self && !g->active()) {
+            bool ok = g->activate();
+            changed = ok || changed;
+            took_over = ok || took_over;
+        } else if (holder != self && g->active()) {
             g->release();
             changed = true;
         }
     }
     if (changed)
         broadcast();
+    // After the state broadcast: the snapshot reaches every node after it, in agreed order, and a
+    // node that joined has elected (and knows who sends) by then.
+    update_relay(took_over);
+    joined_ = false;
 }
 
 void Daemon::on_lost(const std::string& why)
@@ -197,6 +273,7 @@ void Daemon::on_lost(const std::string& why)
     DLBA_LOG(LogLevel::Error, "corosync: %s; releasing the VIPs and exiting", why.c_str());
     for (auto& g : groups_)
         g->release();
+    relay_->set_active(false);
     exit_code_ = 1;
     loop_.stop();
 }
@@ -283,11 +360,12 @@ int Daemon::run()
             auto j = status_json(status());
             j["sweep"] = scheduler_ ? scheduler_->sweep_status() : nlohmann::json();
             j["config"] = config_push_->status();
+            j["sync"] = sync_status_json(sync_stats_, sync_role());
             return j.dump(2) + "\n";
         },
         [this] {
             return status_prometheus(status()) + (scheduler_ ? scheduler_->sweep_metrics() : "") +
-                   config_push_->metrics();
+                   config_push_->metrics() + sync_prometheus(sync_stats_, sync_role());
         });
     monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
     config_push_->start();
@@ -298,6 +376,7 @@ int Daemon::run()
     loop_.run();
     for (auto& g : groups_)
         g->release();
+    relay_->set_active(false);
     if (exit_code_ == 0)
         broadcast();
     DLBA_LOG(LogLevel::Notice, "stopped");

@@ -16,6 +16,9 @@
 #include "process/options.h"
 #include "process/scheduler_actions.h"
 #include "status/array_status.h"
+#include "sync/bucket_relay.h"
+#include "sync/sync_replica.h"
+#include "sync/sync_stats.h"
 #include "vip/address_socket.h"
 #include "vip/takeover_actions.h"
 #include "vip/vip_group.h"
@@ -52,6 +55,11 @@ private:
     void evaluate();
     void release_all(const char* why);
     [[nodiscard]] StateMessage own_state() const;
+    // The bucket-table sync: the VIP group serving `key` (its address is one of the group's).
+    [[nodiscard]] const VipGroup* group_of(const ctl::ServiceKey& key) const;
+    [[nodiscard]] std::optional<std::uint32_t> sync_source(const ctl::ServiceKey& key) const;
+    [[nodiscard]] std::string sync_role() const;
+    void update_relay(bool took_over);
 
     Options options_;
     ArrayConfig config_;
@@ -75,6 +83,10 @@ private:
     std::map<std::string, std::string> holders_; // the last election
     std::map<std::string, std::chrono::system_clock::time_point> since_;
     Timer resend_timer_; // a broadcast corosync refused (flow control), sent again
+    SyncStats sync_stats_;
+    std::unique_ptr<BucketRelay> relay_;
+    std::unique_ptr<SyncReplica> replica_;
+    bool joined_ = false; // a node joined: the holder sends a snapshot after the next election
     std::chrono::steady_clock::time_point started_;
     int exit_code_ = 0;
 };

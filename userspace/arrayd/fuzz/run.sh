@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Build one of dlba-arrayd's CPG message fuzzers with clang + libFuzzer and run it.
-# Usage: userspace/arrayd/fuzz/run.sh [SECONDS] [config_message|sync]   (default 60, config_message)
+# Build one of dlba-arrayd's fuzzers (the CPG messages' decoders, the ARP/NS frame parser) with
+# clang + libFuzzer and run it.
+# Usage: userspace/arrayd/fuzz/run.sh [SECONDS] [config_message|sync|neighbour]
+#        (default 60, config_message)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -9,7 +11,8 @@ target=${2:-config_message}
 case $target in
 config_message) corpus=$here/corpus ;;
 sync) corpus=$here/sync_corpus ;;
-*) echo "usage: $0 [SECONDS] [config_message|sync]" >&2; exit 2 ;;
+neighbour) corpus=$here/neighbour_corpus ;;
+*) echo "usage: $0 [SECONDS] [config_message|sync|neighbour]" >&2; exit 2 ;;
 esac
 cmake -S "$repo/userspace" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLBA_FUZZ=ON >/dev/null

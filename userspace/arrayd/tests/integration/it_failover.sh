@@ -9,6 +9,10 @@
 #     VIP within a bound (the time is printed), and the client's neighbour entry for the VIP now
 #     has the new holder's MAC (the gratuitous ARP, before the client sent anything);
 #   - the old node comes back: it joins as a standby, the VIP does not move;
+#   - the holder's processes are killed with its link up (the kernel lives on, the VIP stays on
+#     its lo): the new holder's gratuitous ARP moves the client, and after a flush the client's
+#     ARP request is answered by the new holder alone (the VIPs are answered by dlba-arrayd, not
+#     by the kernel: no ARP war with a dead node);
 #   - the holder is cut off: without quorum it drops the VIP, the two others elect one;
 #   - a node's corosync dies: its dlba-arrayd exits 1 (for systemd to restart it);
 #   - configuration push (`dlba-arrayd push`): an invalid file is refused with FILE:LINE and
@@ -160,9 +164,9 @@ PY
 # members_are I N: node I is quorate with N members (called through wait_for)
 # shellcheck disable=SC2317
 members_are() { [ "$(status "$1" | jq -r '"\(.quorate) \(.members | length)"')" = "true $2" ]; }
-# holds I: node I's eth1 has the VIP
-holds() { ip -n "$(ns "$1")" -4 addr show dev eth1 | grep -q "inet $VIP/"; }
-# holders: the nodes whose eth1 has the VIP
+# holds I: node I has the VIP (on lo, as a host address: dlba-arrayd answers ARP for it on eth1)
+holds() { ip -n "$(ns "$1")" -4 addr show dev lo | grep -q "inet $VIP/32"; }
+# holders: the nodes that have the VIP
 holders() {
 	local i
 	for i in 1 2 3; do
@@ -170,14 +174,40 @@ holders() {
 	done
 }
 only_holder() { [ "$(holders)" = "$1 " ]; }
-# holders_live: the same without n2 while it is down (a crashed node's addresses stay on its
-# interface until its dlba-arrayd starts again and removes them)
-holders_live() { holders | sed 's/n2 //'; }
+# holders_live I: the same without node I while it is down (a crashed node's addresses stay on its
+# lo until its dlba-arrayd starts again and removes them)
+holders_live() { holders | sed "s/n$1 //"; }
 mac_of() { ip -n "$(ns "$1")" -j link show dev eth1 | jq -r '.[0].address'; }
 client_mac() { ip -n "$CL" -j neigh show "$VIP" dev eth1 | jq -r '.[0].lladdr // empty'; }
 # client_has MAC: the client's neighbour entry for the VIP has MAC (called through wait_for)
 # shellcheck disable=SC2317
 client_has() { [ "$(client_mac)" = "$1" ]; }
+# arp_answerers: the MAC addresses that answer one ARP request for the VIP from the client,
+# within a second, sorted, one a line
+arp_answerers() {
+	ip netns exec "$CL" python3 - "$VIP" "$(ip -n "$CL" -j link show dev eth1 | jq -r '.[0].address')" <<'PY'
+import socket, sys, time
+vip = socket.inet_aton(sys.argv[1])
+mac = bytes.fromhex(sys.argv[2].replace(":", ""))
+me = socket.inet_aton("10.77.0.100")
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind(("eth1", 0))
+s.settimeout(0.1)
+req = (b"\xff" * 6 + mac + b"\x08\x06" + b"\x00\x01\x08\x00\x06\x04\x00\x01" + mac + me
+       + b"\x00" * 6 + vip)
+s.send(req)
+seen = set()
+end = time.time() + 1
+while time.time() < end:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    if len(f) >= 42 and f[20:22] == b"\x00\x02" and f[28:32] == vip and f[38:42] == me:
+        seen.add(":".join("%02x" % b for b in f[22:28]))
+print("\n".join(sorted(seen)))
+PY
+}
 # now_ms: a monotonic-enough clock in milliseconds
 now_ms() { date +%s%3N; }
 
@@ -276,10 +306,10 @@ t0=$(now_ms)
 stop_node 2
 ip -n "$(ns 2)" link set eth1 down
 wait_for "$BOUND_S" holds 1
-check_err $? "after n2 died, holders: '$(holders_live)' (n2 left out), expected n1"
+check_err $? "after n2 died, holders: '$(holders_live 2)' (n2 left out), expected n1"
 took=$(($(now_ms) - t0))
-[ "$(holders_live)" = "n1 " ]
-check_err $? "after n2 died, holders: '$(holders_live)' (n2 left out), expected n1 alone"
+[ "$(holders_live 2)" = "n1 " ]
+check_err $? "after n2 died, holders: '$(holders_live 2)' (n2 left out), expected n1 alone"
 log_info "takeover after the holder died: ${took} ms (bound ${BOUND_S} s)"
 new_mac=$(mac_of 1)
 wait_for 2 client_has "$new_mac"
@@ -315,17 +345,50 @@ check_err $? "after n2 came back, holders: '$(holders)', expected n1 alone (no p
 check_err $? "n2's status: $(status 2 | jq -c '.vips[0]')"
 log_test "arrayd: the old holder returns as a standby, the VIP stays on n1"
 
+# The holder crashes, its kernel and link live on: only the living answer ARP for the VIP.
+old_mac=$(client_mac)
 t0=$(now_ms)
-ip -n "$BR" link set v1 down
-wait_for "$BOUND_S" only_holder n2
-check_err $? "after n1 was cut off, holders: '$(holders)', expected n2 alone"
+stop_node 1
+wait_for "$BOUND_S" holds 2
+check_err $? "after n1 was killed, holders: '$(holders_live 1)' (n1 left out), expected n2"
 took=$(($(now_ms) - t0))
-log_info "partition: n1 dropped the VIP, n2 holds it after ${took} ms"
-[ "$(status 1 | jq -r '.quorate')" = false ]
-check_err $? "n1 cut off still says it is quorate"
+[ "$(holders_live 1)" = "n2 " ]
+check_err $? "after n1 was killed, holders: '$(holders_live 1)' (n1 left out), expected n2 alone"
+new_mac=$(mac_of 2)
+wait_for 2 client_has "$new_mac"
+check_err $? "client's neighbour entry for $VIP: '$(client_mac)' (was '$old_mac'), expected n2's $new_mac"
+ip -n "$CL" neigh flush dev eth1
 ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
-check_err $? "the client does not reach $VIP on n2"
-log_test "arrayd: partition: the isolated holder drops the VIP, the majority elects n2"
+check_err $? "the client does not reach $VIP on n2 after a neighbour flush"
+[ "$(client_mac)" = "$new_mac" ]
+check_err $? "after a flush the client resolved $VIP to '$(client_mac)', expected n2's $new_mac"
+answerers=$(arp_answerers | tr '\n' ' ')
+[ "$answerers" = "$new_mac " ]
+check_err $? "ARP for $VIP answered by '$answerers', expected n2's $new_mac alone (n1 $(mac_of 1) is dead)"
+log_info "takeover after the holder was killed (link up): ${took} ms"
+log_test "arrayd: holder killed with its link up: n2 alone answers ARP for the VIP, no ARP war"
+
+start_node 1
+for i in 1 2 3; do
+	wait_for 20 members_are "$i" 3
+	check_err $? "n$i: not quorate with 3 members after n1 came back"
+done
+sleep 1
+only_holder n2
+check_err $? "after n1 came back, holders: '$(holders)', expected n2 alone (n1 removed its leftover)"
+log_test "arrayd: the killed holder returns as a standby and removes its leftover VIP"
+
+t0=$(now_ms)
+ip -n "$BR" link set v2 down
+wait_for "$BOUND_S" only_holder n1
+check_err $? "after n2 was cut off, holders: '$(holders)', expected n1 alone"
+took=$(($(now_ms) - t0))
+log_info "partition: n2 dropped the VIP, n1 holds it after ${took} ms"
+[ "$(status 2 | jq -r '.quorate')" = false ]
+check_err $? "n2 cut off still says it is quorate"
+ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
+check_err $? "the client does not reach $VIP on n1"
+log_test "arrayd: partition: the isolated holder drops the VIP, the majority elects n1"
 
 # gone PID: the process has exited (called through wait_for)
 # shellcheck disable=SC2317

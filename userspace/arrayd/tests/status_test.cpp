@@ -23,6 +23,8 @@ ArrayStatus sample()
     v.active = true;
     v.takeovers = 2;
     v.announcements = 10;
+    v.arp_replies = 7;
+    v.na_replies = 3;
     s.vips = {v};
     return s;
 }
@@ -37,6 +39,8 @@ TEST(ArrayStatus, Json)
     EXPECT_EQ(j["vips"][0]["holder"], "n1");
     EXPECT_EQ(j["vips"][0]["since"], "2023-11-14T22:13:20Z");
     EXPECT_EQ(j["vips"][0]["takeovers"], 2);
+    EXPECT_EQ(j["vips"][0]["arp_replies"], 7);
+    EXPECT_EQ(j["vips"][0]["na_replies"], 3);
     auto s = sample();
     s.vips[0].holder.reset();
     EXPECT_TRUE(status_json(s)["vips"][0]["holder"].is_null());
@@ -49,6 +53,8 @@ TEST(ArrayStatus, Prometheus)
     EXPECT_NE(text.find("dlba_arrayd_members 2\n"), std::string::npos);
     EXPECT_NE(text.find("dlba_arrayd_vip_active{group=\"web\"} 1\n"), std::string::npos);
     EXPECT_NE(text.find("dlba_arrayd_vip_takeovers_total{group=\"web\"} 2\n"), std::string::npos);
+    EXPECT_NE(text.find("dlba_arrayd_vip_arp_replies_total{group=\"web\"} 7\n"), std::string::npos);
+    EXPECT_NE(text.find("dlba_arrayd_vip_na_replies_total{group=\"web\"} 3\n"), std::string::npos);
     EXPECT_NE(text.find("dlba_arrayd_vip_holder_since_seconds{group=\"web\"} 1700000000\n"),
               std::string::npos);
 }

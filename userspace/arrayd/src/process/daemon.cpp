@@ -338,6 +338,8 @@ ArrayStatus Daemon::status() const
         v.active = g->active();
         v.takeovers = g->takeovers();
         v.announcements = g->announcements();
+        v.arp_replies = g->arp_replies();
+        v.na_replies = g->na_replies();
         s.vips.push_back(std::move(v));
     }
     return s;

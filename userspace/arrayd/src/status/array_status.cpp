@@ -49,7 +49,9 @@ nlohmann::json status_json(const ArrayStatus& s)
                          {"since", iso8601(v.since)},
                          {"active", v.active},
                          {"takeovers", v.takeovers},
-                         {"announcements", v.announcements}};
+                         {"announcements", v.announcements},
+                         {"arp_replies", v.arp_replies},
+                         {"na_replies", v.na_replies}};
         j["vips"].push_back(std::move(g));
     }
     return j;
@@ -87,6 +89,18 @@ std::string status_prometheus(const ArrayStatus& s)
     for (const auto& v : s.vips)
         out << "dlba_arrayd_vip_announcements_total{group=\"" << prometheus_label(v.name) << "\"} "
             << v.announcements << "\n";
+    out << "# HELP dlba_arrayd_vip_arp_replies_total ARP replies sent by dlba-arrayd for the VIP "
+           "group's addresses.\n"
+        << "# TYPE dlba_arrayd_vip_arp_replies_total counter\n";
+    for (const auto& v : s.vips)
+        out << "dlba_arrayd_vip_arp_replies_total{group=\"" << prometheus_label(v.name) << "\"} "
+            << v.arp_replies << "\n";
+    out << "# HELP dlba_arrayd_vip_na_replies_total Solicited neighbour advertisements sent by "
+           "dlba-arrayd for the VIP group's addresses.\n"
+        << "# TYPE dlba_arrayd_vip_na_replies_total counter\n";
+    for (const auto& v : s.vips)
+        out << "dlba_arrayd_vip_na_replies_total{group=\"" << prometheus_label(v.name) << "\"} "
+            << v.na_replies << "\n";
     return out.str();
 }
 

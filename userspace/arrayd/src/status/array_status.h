@@ -29,6 +29,8 @@ struct VipStatus {
     bool active = false;                         // held by this node
     std::uint64_t takeovers = 0;                 // by this node, since it started
     std::uint64_t announcements = 0;
+    std::uint64_t arp_replies = 0; // answers to ARP requests for the VIPs, since the start
+    std::uint64_t na_replies = 0;  // answers to neighbour solicitations for them
 };
 
 struct ArrayStatus {

@@ -365,6 +365,8 @@ check_err $? "after a flush the client resolved $VIP to '$(client_mac)', expecte
 answerers=$(arp_answerers | tr '\n' ' ')
 [ "$answerers" = "$new_mac " ]
 check_err $? "ARP for $VIP answered by '$answerers', expected n2's $new_mac alone (n1 $(mac_of 1) is dead)"
+[ "$(status 2 | jq -r '.vips[0].arp_replies')" -gt 0 ] 2>/dev/null
+check_err $? "n2's status counts no ARP replies: $(status 2 | jq -c '.vips[0]')"
 log_info "takeover after the holder was killed (link up): ${took} ms"
 log_test "arrayd: holder killed with its link up: n2 alone answers ARP for the VIP, no ARP war"
 

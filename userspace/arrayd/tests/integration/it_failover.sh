@@ -3,8 +3,9 @@
 #
 # it_failover.sh DLBA_ARRAYD: three array nodes, each a network namespace with a real corosync and
 # dlba-arrayd, and a client, on one bridge (WO 01/69890 "Scheduler Failover"):
-#   - one node holds the VIP (n2: priority 100 like n1, the higher physical address), the client
-#     reaches it;
+#   - one node holds the VIPs, an IPv4 and an IPv6 one (n2: priority 100 like n1, the higher
+#     physical address), the client reaches both (dlba-arrayd answers its ARP and neighbour
+#     solicitations);
 #   - the holder dies (kill -9 of corosync and dlba-arrayd, its link down): another node takes the
 #     VIP within a bound (the time is printed), and the client's neighbour entry for the VIP now
 #     has the new holder's MAC (the gratuitous ARP, before the client sent anything);
@@ -48,6 +49,7 @@ P=dlba$$
 BR=$P-br
 CL=$P-cl
 VIP=10.77.0.50
+VIP6=2001:db8:77::50
 # The failover bound: corosync's token (1 s) and consensus (1.2 s) to notice the loss, the new
 # membership, one round of state messages, the addresses added.
 BOUND_S=10
@@ -74,9 +76,11 @@ attach() {
 for i in 1 2 3; do
 	attach "v$i" "$(ns "$i")"
 	ip -n "$(ns "$i")" addr add "10.77.0.$i/24" dev eth1
+	ip -n "$(ns "$i")" addr add "2001:db8:77::$i/64" dev eth1 nodad
 done
 attach vc "$CL"
 ip -n "$CL" addr add 10.77.0.100/24 dev eth1
+ip -n "$CL" addr add 2001:db8:77::100/64 dev eth1 nodad
 
 # ----------------------------------------------------------- configuration
 for i in 1 2 3; do
@@ -93,7 +97,7 @@ cluster:
 vips:
   - name: web
     interface: eth1
-    addresses: [$VIP/32]
+    addresses: [$VIP/32, $VIP6/64]
     announce: {count: 3, interval: 100ms}
 sweep: {interval: 200ms, timeout: 300ms, retries: 0, fall: 1, rise: 1}
 members:
@@ -179,6 +183,7 @@ only_holder() { [ "$(holders)" = "$1 " ]; }
 holders_live() { holders | sed "s/n$1 //"; }
 mac_of() { ip -n "$(ns "$1")" -j link show dev eth1 | jq -r '.[0].address'; }
 client_mac() { ip -n "$CL" -j neigh show "$VIP" dev eth1 | jq -r '.[0].lladdr // empty'; }
+client_mac6() { ip -n "$CL" -j neigh show "$VIP6" dev eth1 | jq -r '.[0].lladdr // empty'; }
 # client_has MAC: the client's neighbour entry for the VIP has MAC (called through wait_for)
 # shellcheck disable=SC2317
 client_has() { [ "$(client_mac)" = "$1" ]; }
@@ -233,6 +238,10 @@ wait_for 5 only_holder n2
 check_err $? "holders: '$(holders)', expected n2 alone"
 ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
 check_err $? "the client does not reach $VIP"
+ip netns exec "$CL" ping -6 -c 1 -W 2 "$VIP6" >/dev/null
+check_err $? "the client does not reach $VIP6 (neighbour solicitation answered by dlba-arrayd)"
+[ "$(client_mac6)" = "$(mac_of 2)" ]
+check_err $? "client's neighbour entry for $VIP6: '$(client_mac6)', expected n2's $(mac_of 2)"
 [ "$(status 1 | jq -r '.vips[0].holder')" = n2 ]
 check_err $? "n1's status does not name n2 as the holder"
 ip netns exec "$(ns 2)" curl -sf http://127.0.0.1:9102/metrics |
@@ -330,6 +339,8 @@ for i in 1 3; do
 done
 
 ip -n "$(ns 2)" link set eth1 up
+# (a link going down takes its IPv6 addresses with it: keep_addr_on_down is 0)
+ip -n "$(ns 2)" addr replace 2001:db8:77::2/64 dev eth1 nodad
 start_node 2
 for i in 1 2 3; do
 	wait_for 20 members_are "$i" 3
@@ -360,13 +371,18 @@ check_err $? "client's neighbour entry for $VIP: '$(client_mac)' (was '$old_mac'
 ip -n "$CL" neigh flush dev eth1
 ip netns exec "$CL" ping -c 1 -W 2 "$VIP" >/dev/null
 check_err $? "the client does not reach $VIP on n2 after a neighbour flush"
+ip netns exec "$CL" ping -6 -c 1 -W 2 "$VIP6" >/dev/null
+check_err $? "the client does not reach $VIP6 on n2 after a neighbour flush"
+[ "$(client_mac6)" = "$new_mac" ]
+check_err $? "after a flush the client resolved $VIP6 to '$(client_mac6)', expected n2's $new_mac"
 [ "$(client_mac)" = "$new_mac" ]
 check_err $? "after a flush the client resolved $VIP to '$(client_mac)', expected n2's $new_mac"
 answerers=$(arp_answerers | tr '\n' ' ')
 [ "$answerers" = "$new_mac " ]
 check_err $? "ARP for $VIP answered by '$answerers', expected n2's $new_mac alone (n1 $(mac_of 1) is dead)"
-[ "$(status 2 | jq -r '.vips[0].arp_replies')" -gt 0 ] 2>/dev/null
-check_err $? "n2's status counts no ARP replies: $(status 2 | jq -c '.vips[0]')"
+[ "$(status 2 | jq -r '.vips[0].arp_replies')" -gt 0 ] 2>/dev/null &&
+	[ "$(status 2 | jq -r '.vips[0].na_replies')" -gt 0 ] 2>/dev/null
+check_err $? "n2's status counts no ARP or NA replies: $(status 2 | jq -c '.vips[0]')"
 log_info "takeover after the holder was killed (link up): ${took} ms"
 log_test "arrayd: holder killed with its link up: n2 alone answers ARP for the VIP, no ARP war"
 

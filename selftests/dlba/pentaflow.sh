@@ -11,6 +11,8 @@
 #                 |                        +--- D2  dlbad, VIP on lo --+-- B1 B2 B3 nginx
 #                 +-- VIP routed to LB; D1/D2 answer the client via RTR
 #   (addresses and the packet flow: selftests/net/pentaflow_topo.sh)
+# check: oldest kernel only (make check: dlbad's layer 7 behind a dr scheduler; forward.sh checks
+# dr on every kernel; CHECK_FULL_MATRIX=1 runs it on both)
 #
 # Checks:
 #   - HTTP to the VIP is answered; the scheduler spreads connections over

@@ -77,6 +77,9 @@ EOF
 	cat <<EOF
 status:
   unix: $(arr_dir "$i")/status.sock
+config:
+  control: $(arr_dir "$i")/control.sock
+  state_dir: $(arr_dir "$i")/state
 EOF
 }
 
@@ -126,7 +129,7 @@ array_setup() {
 		ip -n "$SW" link set "vn$i" master br0 || return 1
 		ip -n "$ns" addr add "$(arr_addr4 "$i")/24" dev eth1 || return 1
 		d=$(arr_dir "$i")
-		mkdir -p "$d/lib" "$d/run"
+		mkdir -p "$d/lib" "$d/run" "$d/state"
 		array_config "$i" >"$d/array.yaml"
 		"$ARRAYD" --check -c "$d/array.yaml" >/dev/null || return 1
 		"$ARRAYD" --corosync-conf -c "$d/array.yaml" >"$d/corosync.conf" || return 1

@@ -55,7 +55,9 @@
 #   - The serial console is logged to RESULTS/console.log.  Every kernel
 #     line of it and the final dmesg are scanned for BUG:, WARNING:, Oops,
 #     hung tasks, general protection faults, panics, KASAN, UBSAN, refcount_t
-#     and RCU stalls; any hit fails the run and the lines are printed.
+#     and RCU stalls; any hit fails the run and the lines are printed.  A
+#     kernel whose watchdog reports a soft lockup three times (over a minute
+#     wedged) is stopped at once instead of at the time-out.
 #   - The guest has no network device: all traffic stays inside the VM.
 #
 # Exit status: CMD's exit status if the kernel log is clean; 1 for a kernel
@@ -366,12 +368,27 @@ if [ "$QUIET" = 0 ]; then
 	TAILPID=$!
 fi
 timed_out=0
+wedged=0
 deadline=$(( $(date +%s) + TIMEOUT ))
+next_look=0
 while kill -0 "$QPID" 2>/dev/null; do
-	if [ "$(date +%s)" -ge "$deadline" ]; then
+	now=$(date +%s)
+	if [ "$now" -ge "$deadline" ]; then
 		timed_out=1
 		kill -KILL "$QPID" 2>/dev/null
 		break
+	fi
+	# A guest whose kernel is wedged (the watchdog has reported the same
+	# soft lockup three times: over a minute stuck) never finishes its
+	# command, and the run fails on that kernel problem anyway: stop it
+	# now rather than at the time-out, which may be hours away.
+	if [ "$now" -ge "$next_look" ]; then
+		next_look=$((now + 10))
+		if [ "$(grep -c 'soft lockup - CPU' "$CONSOLE" 2>/dev/null)" -ge 3 ]; then
+			wedged=1
+			kill -KILL "$QPID" 2>/dev/null
+			break
+		fi
 	fi
 	sleep 0.5
 done
@@ -411,6 +428,7 @@ if [ -n "$problems" ]; then
 		tr -d '\r' <"$CONSOLE" | grep -F -A40 -- "$first" | head -n 60 | sed 's/^/    /' >&2 || true
 	fi
 	[ "$KEEP_RESULTS" = 1 ] && log "full console log: $CONSOLE"
+	[ "$wedged" = 0 ] || log "the VM was stopped after ${elapsed}s: its kernel stayed locked up"
 	verdict kernel-problem "$ACCEL: $(echo "$problems" | head -n1 | cut -c1-160)"
 	exit 1
 fi

@@ -142,7 +142,7 @@ trial() {
 	defer_scope_push
 	if [ "$sys" = dlba ]; then
 		ARR_NO_DLBA=0 ARR_TOKEN_MS=$set array_setup || { echo "trial $tag: topology failed"; defer_scope_pop; return 1; }
-		for i in 1 2 3; do array_start "$i"; done
+		array_start_all
 	else
 		ARR_NO_DLBA=1 array_setup || { echo "trial $tag: topology failed"; defer_scope_pop; return 1; }
 		for i in 1 2 3; do ka_start "$i" "$set" "$([ "$sys" = keepalived+sync ] && echo 1 || echo 0)"; done

@@ -57,7 +57,7 @@ STREAM_RATE=${ARRAY_STREAM_RATE:-300kbit}
 WAIT_FOR_POLL=0.2
 
 array_setup || setup_fail "could not build the array topology"
-for i in 1 2 3; do array_start "$i"; done
+array_start_all || setup_fail "n2, then n1 with it, did not start as an array: $(tail -n 3 "$(arr_dir 2)/arrayd.log")"
 for i in 1 2 3; do
 	wait_for 60 arr_quorate "$i" 3
 	check_err $? "n$i: not quorate with 3 members within 60 s"

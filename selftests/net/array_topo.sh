@@ -173,6 +173,19 @@ array_start() {
 	defer kill -9 "${ARR_ARRAYD[$i]}"
 }
 
+# array_start_all: every node, so that n2 holds the VIP: n2 first, then n1,
+# and n3 only once n2 and n1 are quorate together.  Their first quorate
+# membership then elects n2 (priority 100 like n1, the higher address) and a
+# holder keeps its group; started at once, n1 and n3's corosyncs may form
+# the first quorate ring before n2's joins it, and elect n1 for good.
+array_start_all() {
+	array_start 2
+	wait_for 60 grep -q "started: node n2" "$(arr_dir 2)/arrayd.log" || return 1
+	array_start 1
+	wait_for 60 arr_quorate 2 2 || return 1
+	array_start 3
+}
+
 # array_kill I: kill -9 of every process of node I (a crash: dlba.ko's
 # table and node I's addresses stay as they were)
 array_kill() {

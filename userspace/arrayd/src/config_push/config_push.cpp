@@ -10,6 +10,7 @@
 #include "dlba/ctl/config_parser.h"
 #include "dlba/ctl/netlink_backend.h"
 #include "dlba/ctl/planner.h"
+#include "status/array_status.h"
 #include <dlba/config/error.h>
 #include <dlba/process/logger.h>
 
@@ -19,16 +20,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kResend{100};
 constexpr std::string_view kPushRequest = "push\n";
-
-std::string iso8601(std::chrono::system_clock::time_point t)
-{
-    auto secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Every problem of a rejected file, one a line, as dlbactl prints them.
 std::string report(const config::ConfigError& e)

@@ -9,6 +9,13 @@ namespace dlba::arrayd {
 
 namespace {
 
+double unix_seconds(std::chrono::system_clock::time_point t)
+{
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
 std::string iso8601(std::chrono::system_clock::time_point t)
 {
     auto secs = std::chrono::system_clock::to_time_t(t);
@@ -18,13 +25,6 @@ std::string iso8601(std::chrono::system_clock::time_point t)
     std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
-
-double unix_seconds(std::chrono::system_clock::time_point t)
-{
-    return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-} // namespace
 
 nlohmann::json status_json(const ArrayStatus& s)
 {

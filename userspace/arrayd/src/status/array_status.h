@@ -43,6 +43,8 @@ struct ArrayStatus {
 };
 
 [[nodiscard]] nlohmann::json status_json(const ArrayStatus& s);
+// A time as the status documents write it: UTC, ISO 8601 to the second.
+[[nodiscard]] std::string iso8601(std::chrono::system_clock::time_point t);
 [[nodiscard]] std::string status_prometheus(const ArrayStatus& s);
 
 } // namespace dlba::arrayd

@@ -26,6 +26,7 @@ totem {
     cluster_name: shop
     transport: knet
     token: 3000
+    token_coefficient: 0
     crypto_cipher: none
     crypto_hash: none
 }

@@ -99,10 +99,13 @@ ka_start() {
 	defer kill -9 "$!"
 }
 
-# newconn_loop FILE: a new connection every ~0.05 s, "MS ok|fail", until FILE.stop
+# newconn_loop FILE: a new connection every 0.05 s, up to 20 waiting at once
+# (an unanswered SYN does not hold up the next), "MS ok|fail" by start time,
+# until FILE.stop
 newconn_loop() {
 	ip netns exec "$CLI" "$PYTHON" "$SELFTESTS_DIR/net/conn_probe.py" "$VIP4" 80 "$1.stop" \
-		0.05 1 >>"$1"
+		0.05 1 20 >>"$1.unsorted"
+	sort -n "$1.unsorted" >"$1"
 }
 
 # holder_watch FILE: the holder set every 0.2 s, one line per change

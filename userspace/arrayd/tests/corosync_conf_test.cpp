@@ -29,6 +29,11 @@ totem {
     token_coefficient: 0
     crypto_cipher: none
     crypto_hash: none
+    interface {
+        linknumber: 0
+        knet_ping_interval: 750
+        knet_ping_timeout: 6000
+    }
 }
 
 nodelist {
@@ -57,7 +62,7 @@ logging {
     to_stderr: yes
     to_logfile: no
     to_syslog: no
-    timestamp: on
+    timestamp: hires
 }
 )");
 }

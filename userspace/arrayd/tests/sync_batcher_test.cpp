@@ -85,7 +85,9 @@ TEST(SyncBatcher, ANewTableSizeForgetsTheOldOne)
 }
 
 // Changes every 5 ms for 150 ms: each batch goes out within the delay (+ a tick of the timer
-// wheel) of its first change, not when the changes stop.
+// wheel) of its first change, not when the changes stop. The upper bound leaves room for a
+// loaded CI machine (60 ms failed once at load 9.6 on two cores) and stays below the 150 ms of
+// a batcher that waited for the changes to stop.
 TEST(SyncBatcher, DelayIsBoundedOnTheEventLoop)
 {
     EventLoop loop;
@@ -115,7 +117,7 @@ TEST(SyncBatcher, DelayIsBoundedOnTheEventLoop)
     for (std::size_t i = 0; i < out.size(); ++i) {
         auto waited = out[i].at - firsts[i];
         EXPECT_GE(waited, 15ms) << i;
-        EXPECT_LE(waited, 60ms) << i;
+        EXPECT_LE(waited, 120ms) << i;
         EXPECT_FALSE(out[i].records.empty());
     }
     EXPECT_EQ(out.back().records.back().version, version);

@@ -67,12 +67,18 @@ TEST(SyncStatus, JsonAndPrometheus)
     st.snapshots_sent = 1;
     st.ignored = 2;
     st.lost_notifications = 1;
+    st.gaps = 4;
+    st.requests_sent = 5;
+    st.requests_received = 6;
     st.versions["198.18.100.10:80/tcp"] = 42;
     auto j = sync_status_json(st, "source");
     EXPECT_EQ(j["role"], "source");
     EXPECT_EQ(j["messages_sent"], 3);
     EXPECT_EQ(j["records_applied"], 7);
     EXPECT_EQ(j["ignored"], 2);
+    EXPECT_EQ(j["gaps"], 4);
+    EXPECT_EQ(j["snapshot_requests_sent"], 5);
+    EXPECT_EQ(j["snapshot_requests_received"], 6);
     EXPECT_TRUE(j["last_error"].is_null());
     EXPECT_EQ(j["services"]["198.18.100.10:80/tcp"]["version"], 42);
     st.error("boom");
@@ -83,6 +89,9 @@ TEST(SyncStatus, JsonAndPrometheus)
     EXPECT_NE(p.find("dlba_arrayd_sync_role{role=\"source\"} 0\n"), std::string::npos);
     EXPECT_NE(p.find("dlba_arrayd_sync_messages_sent_total 3\n"), std::string::npos);
     EXPECT_NE(p.find("dlba_arrayd_sync_errors_total 1\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_gaps_total 4\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_snapshot_requests_sent_total 5\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_snapshot_requests_received_total 6\n"), std::string::npos);
     EXPECT_NE(p.find("dlba_arrayd_sync_version{service=\"198.18.100.10:80/tcp\"} 42\n"),
               std::string::npos);
 }

@@ -47,20 +47,65 @@ TEST(SyncMessage, RoundTrip)
     EXPECT_EQ(SyncMessage::record_count(bytes), 2u);
     EXPECT_EQ(SyncMessage::decode(bytes), m);
 
-    SyncMessage d{SyncKind::delta, 5, {{v4_key(), 256, 43, 100, {9}, std::nullopt}}};
+    SyncMessage d{SyncKind::delta, 5, {{v4_key(), 256, 43, 100, {9}, std::nullopt}}, 3};
     EXPECT_EQ(SyncMessage::decode(d.encode()), d);
+    EXPECT_FALSE(d.starts_snapshot());
+}
+
+TEST(SyncMessage, ASnapshotOfNothingIsOneMessageOfNoRecord)
+{
+    std::uint64_t seq = 7;
+    auto messages = encode_split(SyncKind::snapshot, seq, 7, {});
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(seq, 8u);
+    auto m = SyncMessage::decode(messages[0]);
+    EXPECT_TRUE(m.starts_snapshot());
+    EXPECT_TRUE(m.records.empty());
+    // Deltas of nothing are nothing; a delta or a later part of a snapshot needs a record.
+    EXPECT_TRUE(encode_split(SyncKind::delta, seq, 7, {}).empty());
+    EXPECT_THROW(SyncMessage::decode(SyncMessage{SyncKind::delta, 9, {}, 7}.encode()),
+                 SyncFormatError);
+    EXPECT_THROW(SyncMessage::decode(SyncMessage{SyncKind::snapshot, 9, {}, 7}.encode()),
+                 SyncFormatError);
+}
+
+TEST(SyncMessage, SnapshotRequest)
+{
+    SyncRequest r{0x01020304};
+    auto b = r.encode();
+    ASSERT_EQ(b.size(), SyncRequest::kSize);
+    EXPECT_TRUE(SyncMessage::is_sync(b));
+    EXPECT_TRUE(SyncMessage::is_request(b));
+    EXPECT_EQ(b[5], 3);
+    EXPECT_EQ(b[8], 4); // the nodeid, low byte first
+    EXPECT_EQ(SyncRequest::decode(b), r);
+    // Strict both ways: a request is no table message and the other way round.
+    EXPECT_THROW(SyncMessage::decode(b), SyncFormatError);
+    SyncMessage d{SyncKind::delta, 1, {{v4_key(), 256, 2, 3, {5}, std::nullopt}}};
+    EXPECT_FALSE(SyncMessage::is_request(d.encode()));
+    EXPECT_THROW(SyncRequest::decode(d.encode()), SyncFormatError);
+    EXPECT_THROW(SyncRequest::decode(b + "x"), SyncFormatError);
+    for (std::size_t n = 0; n < b.size(); ++n)
+        EXPECT_THROW(SyncRequest::decode(b.substr(0, n)), SyncFormatError) << n;
+    auto bad = b;
+    bad[6] = 1;
+    EXPECT_THROW(SyncRequest::decode(bad), SyncFormatError);
+    bad = b;
+    bad[4] = 1;
+    EXPECT_THROW(SyncRequest::decode(bad), SyncFormatError);
 }
 
 TEST(SyncMessage, LittleEndianLayout)
 {
-    SyncMessage d{SyncKind::delta, 1, {{v4_key(), 256, 2, 3, {0x11223344}, std::nullopt}}};
+    SyncMessage d{SyncKind::delta, 2, {{v4_key(), 256, 2, 3, {0x11223344}, std::nullopt}}, 1};
     auto b = d.encode();
     ASSERT_EQ(b.size(), SyncMessage::kHeaderSize + SyncMessage::kRecordHeaderSize + 4);
     EXPECT_EQ(b.substr(0, 4), "DLBS");
-    EXPECT_EQ(b[4], 1);  // format
+    EXPECT_EQ(b[4], 2);  // format
     EXPECT_EQ(b[5], 1);  // delta
-    EXPECT_EQ(b[8], 1);  // sequence, low byte first
-    EXPECT_EQ(b[16], 1); // one record
+    EXPECT_EQ(b[8], 2);  // sequence, low byte first
+    EXPECT_EQ(b[16], 1); // base
+    EXPECT_EQ(b[24], 1); // one record
     const auto* r = reinterpret_cast<const unsigned char*>(b.data()) + SyncMessage::kHeaderSize;
     EXPECT_EQ(r[0], IPPROTO_TCP);
     EXPECT_EQ(r[1], 4);
@@ -105,11 +150,14 @@ TEST(SyncMessage, Refusals)
     };
     expect_refused(bytes + "x", "after the last record");
     expect_refused(with(0, 'X'), "magic");
-    expect_refused(with(4, 2), "format");
-    expect_refused(with(5, 3), "kind");
+    expect_refused(with(4, 1), "format");
+    expect_refused(with(5, 4), "kind");
+    expect_refused(with(5, 3), "snapshot request");
     expect_refused(with(6, 1), "reserved");
-    expect_refused(with(16, 0), "no record");
-    expect_refused(with(19, 0x7f), "record count");
+    expect_refused(with(16, 2), "base 2 does not precede sequence 1");
+    expect_refused(with(16, 1), "base 1 does not precede"); // a delta follows its snapshot
+    expect_refused(with(24, 0), "no record");
+    expect_refused(with(27, 0x7f), "record count");
     expect_refused(with(r + 0, 1), "protocol");
     expect_refused(with(r + 1, 5), "family");
     expect_refused(with(r + 8, 1), "IPv4 address");
@@ -134,7 +182,7 @@ TEST(SyncMessage, SplitKeepsEveryMessageUnderTheBound)
                                     {v6_key(), 8, 5, 0, {1, 2}, hk}};
     std::uint64_t seq = 10;
     const std::size_t bound = 4096;
-    auto messages = encode_split(SyncKind::snapshot, seq, records, bound);
+    auto messages = encode_split(SyncKind::snapshot, seq, 10, records, bound);
     ASSERT_GT(messages.size(), 9u);
     EXPECT_EQ(seq, 10 + messages.size());
     std::vector<std::uint32_t> joined;
@@ -145,6 +193,7 @@ TEST(SyncMessage, SplitKeepsEveryMessageUnderTheBound)
         EXPECT_LE(b.size(), bound);
         auto m = SyncMessage::decode(b);
         EXPECT_EQ(m.sequence, expect_seq++);
+        EXPECT_EQ(m.base, 10u);
         for (const auto& r : m.records) {
             EXPECT_EQ(r.hash_key, hk);
             if (r.key == v6_key()) {
@@ -161,7 +210,7 @@ TEST(SyncMessage, SplitKeepsEveryMessageUnderTheBound)
     EXPECT_EQ(joined, ids);
     EXPECT_EQ(v6, 1u);
     // The default bound: one message for this, far below corosync's limit.
-    EXPECT_EQ(encode_split(SyncKind::snapshot, seq, records).size(), 1u);
+    EXPECT_EQ(encode_split(SyncKind::snapshot, seq, seq, records).size(), 1u);
 }
 
 } // namespace

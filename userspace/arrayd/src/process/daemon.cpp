@@ -51,7 +51,8 @@ Daemon::Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActi
         },
         [this](std::string_view bytes) { return cpg_ && cpg_->send(bytes); }, sync_stats_, open);
     replica_ = std::make_unique<SyncReplica>(
-        open, [this](const ctl::ServiceKey& key) { return sync_source(key); }, sync_stats_);
+        open, [this](const ctl::ServiceKey& key) { return sync_source(key); }, sync_stats_,
+        [this](std::uint32_t nodeid) { return cpg_ && cpg_->send(SyncRequest{nodeid}.encode()); });
 }
 
 Daemon::~Daemon()
@@ -173,6 +174,18 @@ void Daemon::on_message(std::uint32_t nodeid, std::string_view text)
 {
     if (ConfigMessage::is_config(text)) {
         config_push_->on_message(nodeid, text);
+        return;
+    }
+    if (SyncMessage::is_request(text)) {
+        try {
+            if (SyncRequest::decode(text).nodeid == config_.self().id)
+                relay_->request_snapshot(nodeid);
+        } catch (const SyncFormatError& e) {
+            sync_stats_.error("node " + std::to_string(nodeid) +
+                              ": malformed snapshot request: " + e.what());
+            DLBA_LOG(LogLevel::Warning, "bucket sync: node %u: malformed request ignored: %s",
+                     nodeid, e.what());
+        }
         return;
     }
     if (SyncMessage::is_sync(text)) {

@@ -27,20 +27,34 @@ constexpr std::size_t kMaxOutbox = 256;
 } // namespace
 
 BucketRelay::BucketRelay(EventLoop& loop, std::chrono::milliseconds batch, Synced synced, Send send,
-                         SyncStats& stats, Open open)
+                         SyncStats& stats, Open open, Listen listen)
     : loop_(loop),
+      batch_(batch),
       synced_(std::move(synced)),
       send_(std::move(send)),
       stats_(stats),
       open_(std::move(open)),
+      listen_(std::move(listen)),
       batcher_(loop, batch,
                [this](std::vector<SyncRecord> r) { relay(std::move(r), SyncKind::delta); }),
       retry_([this] { drain(); }),
       reopen_([this] {
           if (active_ && !events_ && this->open())
               snapshot("dlba.ko can be listened to now");
+      }),
+      requested_([this] {
+          auto why = "requested by node " + requesters_;
+          snapshot(why.c_str());
       })
-{}
+{
+    if (!listen_)
+        listen_ = [](std::uint16_t& family) {
+            auto sock = std::make_unique<nl::GenlSocket>();
+            family = sock->family_id(DLBA_GENL_NAME);
+            sock->join_group(sock->mcast_group_id(DLBA_GENL_NAME, DLBA_MCGRP_BUCKETS));
+            return sock;
+        };
+}
 
 BucketRelay::~BucketRelay()
 {
@@ -60,9 +74,7 @@ bool BucketRelay::open()
     if (events_)
         return true;
     try {
-        auto sock = std::make_unique<nl::GenlSocket>();
-        family_ = sock->family_id(DLBA_GENL_NAME);
-        sock->join_group(sock->mcast_group_id(DLBA_GENL_NAME, DLBA_MCGRP_BUCKETS));
+        auto sock = listen_(family_);
         sock->set_nonblocking();
         loop_.add(sock->fd(), EPOLLIN, this);
         events_ = std::move(sock);
@@ -100,9 +112,26 @@ void BucketRelay::set_active(bool active)
     batcher_.clear();
     floor_.clear();
     outbox_.clear();
+    base_.reset();
     snapshot_due_ = false;
     retry_.cancel();
     reopen_.cancel();
+    requested_.cancel();
+}
+
+void BucketRelay::request_snapshot(std::uint32_t from)
+{
+    if (!active_)
+        return;
+    ++stats_.requests_received;
+    auto id = std::to_string(from);
+    if (!requested_.armed()) {
+        requesters_ = id;
+        loop_.arm(requested_, batch_);
+    } else if (requesters_.size() < 64 &&
+               (" " + requesters_ + " ").find(" " + id + " ") == std::string::npos) {
+        requesters_ += " " + id;
+    }
 }
 
 void BucketRelay::on_events(std::uint32_t)
@@ -152,6 +181,7 @@ void BucketRelay::snapshot(const char* why)
 {
     if (!active_ || !open())
         return;
+    requested_.cancel();
     try {
         if (!backend_)
             backend_ = open_();
@@ -173,10 +203,9 @@ void BucketRelay::snapshot(const char* why)
                 {svc.key, table.count, table.version, 0, std::move(table.assign), key});
         }
         DLBA_LOG(LogLevel::Info, "bucket sync: snapshot of %zu services (%s)", records.size(), why);
-        if (!records.empty()) {
-            ++stats_.snapshots_sent;
-            relay(std::move(records), SyncKind::snapshot);
-        }
+        // Even of nothing: the standbys start over from it.
+        ++stats_.snapshots_sent;
+        relay(std::move(records), SyncKind::snapshot);
     } catch (const std::exception& e) {
         backend_.reset();
         problem(std::string("bucket snapshot: ") + e.what());
@@ -185,11 +214,18 @@ void BucketRelay::snapshot(const char* why)
 
 void BucketRelay::relay(std::vector<SyncRecord> records, SyncKind kind)
 {
+    if (kind == SyncKind::delta && !base_) {
+        // The standbys follow deltas only after a snapshot: the table goes out whole instead.
+        snapshot("changes before any snapshot");
+        return;
+    }
     for (const auto& r : records) {
         auto& v = stats_.versions[ctl::format_service(r.key)];
         v = r.version;
     }
-    for (auto& m : encode_split(kind, sequence_, records))
+    if (kind == SyncKind::snapshot)
+        base_ = sequence_;
+    for (auto& m : encode_split(kind, sequence_, *base_, records))
         outbox_.push_back(std::move(m));
     if (outbox_.size() > kMaxOutbox && kind == SyncKind::delta) {
         problem("corosync did not take the bucket changes in time: dropped, a snapshot follows");

@@ -65,7 +65,8 @@ private:
     std::size_t pos_ = 0;
 };
 
-void write_header(std::string& out, SyncKind kind, std::uint64_t sequence, std::uint32_t records)
+void write_header(std::string& out, SyncKind kind, std::uint64_t sequence, std::uint64_t base,
+                  std::uint32_t records)
 {
     Writer w(out);
     out.append(SyncMessage::kMagic);
@@ -73,7 +74,25 @@ void write_header(std::string& out, SyncKind kind, std::uint64_t sequence, std::
     w.u8(static_cast<std::uint8_t>(kind));
     w.u16(0);
     w.u64(sequence);
+    w.u64(base);
     w.u32(records);
+}
+
+// Magic, format and the reserved field of both headers; returns the kind byte.
+std::uint8_t read_prefix(Reader& in, std::string_view bytes, std::size_t size)
+{
+    in.need(size, "header");
+    if (!SyncMessage::is_sync(bytes))
+        throw SyncFormatError("no sync magic");
+    in.le(4);
+    auto format = in.u8();
+    if (format != SyncMessage::kFormat)
+        throw SyncFormatError("format " + std::to_string(format) + ", not " +
+                              std::to_string(SyncMessage::kFormat));
+    auto kind = in.u8();
+    if (in.u16() != 0)
+        throw SyncFormatError("non-zero reserved header field");
+    return kind;
 }
 
 void write_record(std::string& out, const SyncRecord& r)
@@ -157,7 +176,7 @@ std::string SyncMessage::encode() const
     for (const auto& r : records)
         size += encoded_size(r);
     out.reserve(size);
-    write_header(out, kind, sequence, static_cast<std::uint32_t>(records.size()));
+    write_header(out, kind, sequence, base, static_cast<std::uint32_t>(records.size()));
     for (const auto& r : records)
         write_record(out, r);
     return out;
@@ -174,25 +193,21 @@ std::uint32_t SyncMessage::record_count(std::string_view bytes) noexcept
 SyncMessage SyncMessage::decode(std::string_view bytes)
 {
     Reader in(bytes);
-    in.need(kHeaderSize, "header");
-    if (!is_sync(bytes))
-        throw SyncFormatError("no sync magic");
-    in.le(4);
-    SyncMessage m;
-    auto format = in.u8();
-    if (format != kFormat)
-        throw SyncFormatError("format " + std::to_string(format) + ", not " +
-                              std::to_string(kFormat));
-    auto kind = in.u8();
+    auto kind = read_prefix(in, bytes, kHeaderSize);
+    if (kind == static_cast<std::uint8_t>(SyncKind::request))
+        throw SyncFormatError("a snapshot request, not a table message");
     if (kind != static_cast<std::uint8_t>(SyncKind::delta) &&
         kind != static_cast<std::uint8_t>(SyncKind::snapshot))
         throw SyncFormatError("unknown kind " + std::to_string(kind));
+    SyncMessage m;
     m.kind = static_cast<SyncKind>(kind);
-    if (in.u16() != 0)
-        throw SyncFormatError("non-zero reserved header field");
     m.sequence = in.u64();
+    m.base = in.u64();
+    if (m.base > m.sequence || (m.kind == SyncKind::delta && m.base == m.sequence))
+        throw SyncFormatError("base " + std::to_string(m.base) + " does not precede sequence " +
+                              std::to_string(m.sequence));
     std::uint32_t n = in.u32();
-    if (n == 0)
+    if (n == 0 && !m.starts_snapshot())
         throw SyncFormatError("message of no record");
     // Each record takes more than its header: a count the bytes cannot hold is refused before
     // anything is allocated for it.
@@ -206,16 +221,17 @@ SyncMessage SyncMessage::decode(std::string_view bytes)
     return m;
 }
 
-std::vector<std::string> encode_split(SyncKind kind, std::uint64_t& sequence,
+std::vector<std::string> encode_split(SyncKind kind, std::uint64_t& sequence, std::uint64_t base,
                                       const std::vector<SyncRecord>& records, std::size_t max_size)
 {
     if (max_size < SyncMessage::kHeaderSize + SyncMessage::kRecordHeaderSize + 16 + 4)
         throw std::invalid_argument("sync message bound too small for a record");
     std::vector<std::string> out;
-    SyncMessage m{kind, 0, {}};
+    SyncMessage m{kind, 0, {}, base};
     std::size_t size = SyncMessage::kHeaderSize;
     auto flush = [&] {
-        if (m.records.empty())
+        // A snapshot of nothing still says so (the receivers start over from it).
+        if (m.records.empty() && (kind != SyncKind::snapshot || !out.empty()))
             return;
         m.sequence = sequence++;
         out.push_back(m.encode());
@@ -244,6 +260,31 @@ std::vector<std::string> encode_split(SyncKind kind, std::uint64_t& sequence,
     }
     flush();
     return out;
+}
+
+std::string SyncRequest::encode() const
+{
+    std::string out;
+    Writer w(out);
+    out.append(SyncMessage::kMagic);
+    w.u8(SyncMessage::kFormat);
+    w.u8(static_cast<std::uint8_t>(SyncKind::request));
+    w.u16(0);
+    w.u32(nodeid);
+    return out;
+}
+
+SyncRequest SyncRequest::decode(std::string_view bytes)
+{
+    Reader in(bytes);
+    auto kind = read_prefix(in, bytes, kSize);
+    if (kind != static_cast<std::uint8_t>(SyncKind::request))
+        throw SyncFormatError("not a snapshot request");
+    SyncRequest r;
+    r.nodeid = in.u32();
+    if (in.left())
+        throw SyncFormatError(std::to_string(in.left()) + " bytes after the request");
+    return r;
 }
 
 } // namespace dlba::arrayd

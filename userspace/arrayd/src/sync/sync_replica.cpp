@@ -1,5 +1,6 @@
 #include "sync/sync_replica.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -11,10 +12,19 @@
 
 namespace dlba::arrayd {
 
-SyncReplica::SyncReplica(Open open, Source source, SyncStats& stats)
+namespace {
+
+constexpr std::chrono::seconds kFirstBackoff{1};
+constexpr std::chrono::seconds kMaxBackoff{60};
+
+} // namespace
+
+SyncReplica::SyncReplica(Open open, Source source, SyncStats& stats, Request request, Now now)
     : open_(std::move(open)),
       source_(std::move(source)),
-      stats_(stats)
+      stats_(stats),
+      request_(std::move(request)),
+      now_(std::move(now))
 {}
 
 void SyncReplica::refuse(const std::string& service, const std::string& cause,
@@ -32,6 +42,7 @@ ctl::Backend* SyncReplica::backend()
             backend_ = open_();
         } catch (const std::exception& e) {
             refuse("dlba.ko", "open", std::string("cannot open: ") + e.what());
+            failed_ = true;
             return nullptr;
         }
     }
@@ -69,9 +80,11 @@ std::optional<SyncReplica::Local> SyncReplica::local(const ctl::ServiceKey& key,
             refuse(name, "missing", "no such service here: its table is not synced");
         else
             refuse(name, "read", std::string("cannot read the service: ") + e.what());
+        failed_ = failed_ || e.code() != ENOENT;
     } catch (const std::exception& e) {
         backend_.reset();
         refuse(name, "read", std::string("cannot read the service: ") + e.what());
+        failed_ = true;
     }
     return std::nullopt;
 }
@@ -92,11 +105,88 @@ bool SyncReplica::apply_range(const SyncRecord& r, const std::string& name, bool
         backend_.reset();
         refuse(name, "set", std::string("buckets-set failed: ") + e.what());
     }
+    failed_ = true;
     return false;
+}
+
+bool SyncReplica::following(std::uint32_t nodeid) const
+{
+    auto it = streams_.find(nodeid);
+    return it != streams_.end() && it->second.state == Stream::State::following;
+}
+
+void SyncReplica::request(std::uint32_t nodeid, Stream& s)
+{
+    if (!request_)
+        return;
+    auto now = now_();
+    if (now < s.request_after)
+        return;
+    if (request_(nodeid))
+        ++stats_.requests_sent;
+    s.backoff = s.backoff == Clock::duration{}
+                    ? Clock::duration(kFirstBackoff)
+                    : std::min<Clock::duration>(2 * s.backoff, kMaxBackoff);
+    s.request_after = now + s.backoff;
+}
+
+void SyncReplica::gap(std::uint32_t nodeid, Stream& s, const std::string& why)
+{
+    if (s.state != Stream::State::gap) {
+        ++stats_.gaps;
+        DLBA_LOG(LogLevel::Warning,
+                 "bucket sync: node %u: %s: its changes wait for its next snapshot", nodeid,
+                 why.c_str());
+    }
+    s.state = Stream::State::gap;
+    request(nodeid, s);
 }
 
 void SyncReplica::apply(std::uint32_t nodeid, const SyncMessage& message)
 {
+    auto& s = streams_[nodeid];
+    bool source = std::any_of(message.records.begin(), message.records.end(), [&](const auto& r) {
+        auto from = source_(r.key);
+        return from && *from == nodeid;
+    });
+    if (message.starts_snapshot()) {
+        s.state = Stream::State::following;
+        s.base = message.base;
+        s.next = message.sequence + 1;
+    } else if (s.state == Stream::State::following && message.base == s.base &&
+               message.sequence == s.next) {
+        ++s.next;
+    } else {
+        if (!source) {
+            // Nothing of it applies here: the stream is just no longer known.
+            stats_.ignored += message.records.size();
+            if (s.state == Stream::State::following)
+                s.state = Stream::State::none;
+            return;
+        }
+        std::string why;
+        if (s.state == Stream::State::none)
+            why = "message " + std::to_string(message.sequence) + " before any snapshot";
+        else if (s.state == Stream::State::following)
+            why = "message " + std::to_string(message.sequence) + " (base " +
+                  std::to_string(message.base) + ") where " + std::to_string(s.next) + " (base " +
+                  std::to_string(s.base) + ") was due";
+        gap(nodeid, s, why);
+        return;
+    }
+    if (!apply_records(nodeid, message) && source) {
+        gap(nodeid, s, "not applied to dlba.ko here");
+        return;
+    }
+    if (message.kind == SyncKind::delta) {
+        s.backoff = {};
+        s.request_after = {};
+    }
+}
+
+bool SyncReplica::apply_records(std::uint32_t nodeid, const SyncMessage& message)
+{
+    failed_ = false;
     bool snapshot = message.kind == SyncKind::snapshot;
     bool applied = false;
     std::map<ctl::ServiceKey, std::optional<Local>> locals;
@@ -156,11 +246,12 @@ void SyncReplica::apply(std::uint32_t nodeid, const SyncMessage& message)
         if (!backend_)
             break;
     }
-    if (applied) {
+    if (applied || (snapshot && message.records.empty())) {
         ++stats_.messages_applied;
         if (snapshot)
             ++stats_.snapshots_applied;
     }
+    return !failed_;
 }
 
 } // namespace dlba::arrayd

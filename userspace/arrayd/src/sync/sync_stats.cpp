@@ -22,6 +22,9 @@ nlohmann::json sync_status_json(const SyncStats& s, const std::string& role)
             {"errors", s.errors},
             {"last_error", s.last_error.empty() ? nlohmann::json() : nlohmann::json(s.last_error)},
             {"lost_notifications", s.lost_notifications},
+            {"gaps", s.gaps},
+            {"snapshot_requests_sent", s.requests_sent},
+            {"snapshot_requests_received", s.requests_received},
             {"services", std::move(services)}};
 }
 
@@ -53,6 +56,14 @@ std::string sync_prometheus(const SyncStats& s, const std::string& role)
     counter("lost_notifications_total",
             "Times dlba.ko dropped bucket notifications for this daemon (then a snapshot follows).",
             s.lost_notifications);
+    counter("gaps_total",
+            "Holder's sync messages not followed here (lost, a delta without its snapshot, not "
+            "applied here): deltas wait for a snapshot.",
+            s.gaps);
+    counter("snapshot_requests_sent_total", "Snapshot requests sent to a holder after a gap.",
+            s.requests_sent);
+    counter("snapshot_requests_received_total", "Snapshot requests received as the holder.",
+            s.requests_received);
     out << "# HELP dlba_arrayd_sync_version The bucket table's version last sent or applied.\n"
         << "# TYPE dlba_arrayd_sync_version gauge\n";
     for (const auto& [name, version] : s.versions)

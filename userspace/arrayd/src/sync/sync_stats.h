@@ -19,6 +19,11 @@ struct SyncStats {
     std::uint64_t ignored = 0; // messages or records not from the holder of the service's group
     std::uint64_t errors = 0;  // malformed messages, records refused or failed here
     std::uint64_t lost_notifications = 0; // ENOBUFS on the kernel's "buckets" group
+    // A holder's messages this replica could not follow (a lost message, a delta without its
+    // snapshot, a failure to apply here): its deltas wait for a snapshot, which is requested.
+    std::uint64_t gaps = 0;
+    std::uint64_t requests_sent = 0;     // snapshot requests sent (replica)
+    std::uint64_t requests_received = 0; // snapshot requests for this node (source)
     std::string last_error;
     // Per service ("10.0.0.10:80/tcp"): the table version last sent (source) or applied (replica).
     std::map<std::string, std::uint64_t> versions;

@@ -1,0 +1,125 @@
+// The holder's relay without dlba.ko: the in-memory module of dlbactl's tests for the dumps, a
+// generic netlink socket joined to nothing for the notifications, the real event loop.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "fake_backend.h"
+#include "sync/bucket_relay.h"
+#include <dlba/event/event_loop.h>
+#include <dlba/event/timer.h>
+
+namespace dlba::arrayd {
+namespace {
+
+using namespace std::chrono_literals;
+
+ctl::ServiceKey key(std::uint8_t last)
+{
+    ctl::ServiceKey k;
+    k.addr.family = AF_INET;
+    k.addr.bytes = {198, 18, 100, last};
+    k.port = 80;
+    k.proto = IPPROTO_TCP;
+    return k;
+}
+
+class BucketRelayTest : public ::testing::Test {
+protected:
+    BucketRelayTest()
+        : relay_(
+              loop_, 20ms, [this](const ctl::ServiceKey&) { return synced_; },
+              [this](std::string_view bytes) {
+                  sent_.push_back(SyncMessage::decode(bytes));
+                  return true;
+              },
+              stats_, [this] { return std::make_unique<ctl::test::BackendProxy>(fake_); },
+              [this](std::uint16_t& family) {
+                  ++listens_;
+                  family = 0xfff0;
+                  return std::make_unique<nl::GenlSocket>();
+              })
+    {
+        ctl::ServiceConfig c;
+        c.key = key(1);
+        c.buckets = 16;
+        fake_.add_service(c);
+    }
+
+    void run_for(std::chrono::milliseconds d)
+    {
+        Timer stop([this] { loop_.stop(); });
+        loop_.arm(stop, d);
+        loop_.run();
+    }
+
+    EventLoop loop_;
+    ctl::test::FakeBackend fake_;
+    SyncStats stats_;
+    bool synced_ = true;
+    std::vector<SyncMessage> sent_;
+    int listens_ = 0;
+    BucketRelay relay_;
+};
+
+TEST_F(BucketRelayTest, RequestsAreCoalescedIntoOneSnapshot)
+{
+    relay_.set_active(true);
+    EXPECT_EQ(listens_, 1);
+    relay_.request_snapshot(2);
+    relay_.request_snapshot(3);
+    relay_.request_snapshot(2);
+    EXPECT_TRUE(sent_.empty()); // not at once: the batch window gathers them
+    std::size_t after_first = 0;
+    Timer later([&] {
+        after_first = sent_.size();
+        relay_.request_snapshot(3); // a later request: another snapshot, numbered on
+    });
+    loop_.arm(later, 80ms);
+    run_for(200ms);
+    EXPECT_EQ(after_first, 1u);
+    ASSERT_EQ(sent_.size(), 2u);
+    EXPECT_TRUE(sent_[0].starts_snapshot());
+    ASSERT_EQ(sent_[0].records.size(), 1u);
+    EXPECT_EQ(sent_[0].records[0].key, key(1));
+    EXPECT_TRUE(sent_[1].starts_snapshot());
+    EXPECT_EQ(sent_[1].sequence, sent_[0].sequence + 1);
+    EXPECT_EQ(stats_.requests_received, 4u);
+    EXPECT_EQ(stats_.snapshots_sent, 2u);
+}
+
+TEST_F(BucketRelayTest, ASnapshotMeanwhileAnswersTheRequests)
+{
+    relay_.set_active(true);
+    relay_.request_snapshot(2);
+    relay_.snapshot("took a VIP group over");
+    run_for(100ms);
+    EXPECT_EQ(sent_.size(), 1u);
+    EXPECT_EQ(stats_.requests_received, 1u);
+}
+
+TEST_F(BucketRelayTest, AStandbyIgnoresRequests)
+{
+    relay_.request_snapshot(2);
+    // Nor does a relay that stopped holding answer those it had.
+    relay_.set_active(true);
+    relay_.request_snapshot(2);
+    relay_.set_active(false);
+    run_for(60ms);
+    EXPECT_TRUE(sent_.empty());
+    EXPECT_EQ(stats_.requests_received, 1u);
+}
+
+TEST_F(BucketRelayTest, ASnapshotOfNoServiceStillGoesOut)
+{
+    synced_ = false;
+    relay_.set_active(true);
+    relay_.snapshot("took a VIP group over");
+    ASSERT_EQ(sent_.size(), 1u);
+    EXPECT_TRUE(sent_[0].starts_snapshot());
+    EXPECT_TRUE(sent_[0].records.empty());
+}
+
+} // namespace
+} // namespace dlba::arrayd

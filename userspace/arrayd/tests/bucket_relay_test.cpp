@@ -2,11 +2,14 @@
 // generic netlink socket joined to nothing for the notifications, the real event loop.
 #include <gtest/gtest.h>
 
+#include <linux/genetlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "dlba/nl/message.h"
 #include "fake_backend.h"
 #include "sync/bucket_relay.h"
+#include "sync/family_watch.h"
 #include <dlba/event/event_loop.h>
 #include <dlba/event/timer.h>
 
@@ -119,6 +122,58 @@ TEST_F(BucketRelayTest, ASnapshotOfNoServiceStillGoesOut)
     ASSERT_EQ(sent_.size(), 1u);
     EXPECT_TRUE(sent_[0].starts_snapshot());
     EXPECT_TRUE(sent_[0].records.empty());
+}
+
+TEST_F(BucketRelayTest, AReloadedModuleIsListenedToAgainWithASnapshot)
+{
+    relay_.set_active(true);
+    relay_.snapshot("took a VIP group over");
+    ASSERT_EQ(sent_.size(), 1u);
+    relay_.family_changed(false);
+    EXPECT_EQ(sent_.size(), 1u);
+    relay_.family_changed(true);
+    EXPECT_EQ(listens_, 2); // family and group resolved anew
+    ASSERT_EQ(sent_.size(), 2u);
+    EXPECT_TRUE(sent_[1].starts_snapshot());
+    EXPECT_GT(sent_[1].sequence, sent_[0].sequence);
+    // A standby only forgets its socket (it has none).
+    relay_.set_active(false);
+    relay_.family_changed(true);
+    EXPECT_EQ(sent_.size(), 2u);
+    EXPECT_EQ(listens_, 2);
+}
+
+nl::Message ctrl(std::uint8_t cmd, std::string_view name)
+{
+    nl::Message m(GENL_ID_CTRL, cmd, 2);
+    m.put_str(CTRL_ATTR_FAMILY_NAME, name);
+    return m;
+}
+
+TEST(FamilyEvent, TellsTheFamilysComingsAndGoings)
+{
+    EXPECT_EQ(family_event(ctrl(CTRL_CMD_NEWFAMILY, "dlba").header(), "dlba"), true);
+    EXPECT_EQ(family_event(ctrl(CTRL_CMD_DELFAMILY, "dlba").header(), "dlba"), false);
+    EXPECT_EQ(family_event(ctrl(CTRL_CMD_NEWFAMILY, "dlbax").header(), "dlba"), std::nullopt);
+    EXPECT_EQ(family_event(ctrl(CTRL_CMD_NEWMCAST_GRP, "dlba").header(), "dlba"), std::nullopt);
+    nl::Message other(0x20, CTRL_CMD_NEWFAMILY, 2); // not the controller
+    other.put_str(CTRL_ATTR_FAMILY_NAME, "dlba");
+    EXPECT_EQ(family_event(other.header(), "dlba"), std::nullopt);
+    nl::Message nameless(GENL_ID_CTRL, CTRL_CMD_DELFAMILY, 2);
+    EXPECT_EQ(family_event(nameless.header(), "dlba"), std::nullopt);
+}
+
+// The controller's group can be joined without privileges: the watch opens here, and no family
+// changes while the test runs.
+TEST(FamilyWatch, OpensOnTheControllersGroup)
+{
+    EventLoop loop;
+    std::vector<bool> seen;
+    FamilyWatch watch(loop, "dlba-test-none", [&](bool present) { seen.push_back(present); });
+    Timer stop([&] { loop.stop(); });
+    loop.arm(stop, 20ms);
+    loop.run();
+    EXPECT_TRUE(seen.empty());
 }
 
 } // namespace

@@ -70,6 +70,7 @@ TEST(SyncStatus, JsonAndPrometheus)
     st.gaps = 4;
     st.requests_sent = 5;
     st.requests_received = 6;
+    st.module_reloads = 1;
     st.versions["198.18.100.10:80/tcp"] = 42;
     auto j = sync_status_json(st, "source");
     EXPECT_EQ(j["role"], "source");
@@ -79,6 +80,7 @@ TEST(SyncStatus, JsonAndPrometheus)
     EXPECT_EQ(j["gaps"], 4);
     EXPECT_EQ(j["snapshot_requests_sent"], 5);
     EXPECT_EQ(j["snapshot_requests_received"], 6);
+    EXPECT_EQ(j["module_reloads"], 1);
     EXPECT_TRUE(j["last_error"].is_null());
     EXPECT_EQ(j["services"]["198.18.100.10:80/tcp"]["version"], 42);
     st.error("boom");
@@ -92,6 +94,7 @@ TEST(SyncStatus, JsonAndPrometheus)
     EXPECT_NE(p.find("dlba_arrayd_sync_gaps_total 4\n"), std::string::npos);
     EXPECT_NE(p.find("dlba_arrayd_sync_snapshot_requests_sent_total 5\n"), std::string::npos);
     EXPECT_NE(p.find("dlba_arrayd_sync_snapshot_requests_received_total 6\n"), std::string::npos);
+    EXPECT_NE(p.find("dlba_arrayd_sync_module_reloads_total 1\n"), std::string::npos);
     EXPECT_NE(p.find("dlba_arrayd_sync_version{service=\"198.18.100.10:80/tcp\"} 42\n"),
               std::string::npos);
 }

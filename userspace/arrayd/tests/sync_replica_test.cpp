@@ -288,5 +288,23 @@ TEST_F(SyncReplicaTest, AFailureToApplyHereIsAGap)
     EXPECT_TRUE(replica_.following(kHolder));
 }
 
+TEST_F(SyncReplicaTest, AReloadedModuleIsOpenedAgainAndAsksForASnapshot)
+{
+    replica_.receive(kHolder, snapshot(1, 10, 1));
+    EXPECT_EQ(opens_, 1);
+    replica_.family_changed(false); // unloaded: nothing to ask for yet
+    EXPECT_TRUE(requests_.empty());
+    EXPECT_FALSE(replica_.following(kHolder));
+    replica_.receive(kHolder, delta(2, 1, 11, 0, 2));
+    EXPECT_TRUE(requests_.empty());
+    replica_.family_changed(true); // loaded again: empty, ask at once
+    EXPECT_EQ(requests_, std::vector<std::uint32_t>{kHolder});
+    EXPECT_EQ(stats_.gaps, 1u);
+    replica_.receive(kHolder, snapshot(3, 11, 2));
+    EXPECT_EQ(opens_, 2); // resolved again
+    EXPECT_EQ(table(1).assign[0], 2u);
+    EXPECT_TRUE(replica_.following(kHolder));
+}
+
 } // namespace
 } // namespace dlba::arrayd

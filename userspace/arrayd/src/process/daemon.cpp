@@ -1,5 +1,7 @@
 #include "process/daemon.h"
 
+#include <linux/dlba.h>
+
 #include <algorithm>
 #include <csignal>
 #include <thread>
@@ -59,6 +61,7 @@ Daemon::~Daemon()
 {
     for (auto& g : groups_)
         g->release();
+    family_watch_.reset();
     relay_.reset();
     monitor_.reset();
     quorum_.reset();
@@ -384,6 +387,17 @@ int Daemon::run()
         });
     monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
     config_push_->start();
+    try {
+        family_watch_ = std::make_unique<FamilyWatch>(loop_, DLBA_GENL_NAME, [this](bool present) {
+            if (present)
+                ++sync_stats_.module_reloads;
+            relay_->family_changed(present);
+            replica_->family_changed(present);
+        });
+    } catch (const std::exception& e) {
+        DLBA_LOG(LogLevel::Warning,
+                 "cannot follow dlba.ko's reloads (generic netlink controller): %s", e.what());
+    }
     connect();
     DLBA_LOG(LogLevel::Notice, "started: node %s (nodeid %u), %zu VIP groups, CPG group %s",
              config_.node.c_str(), config_.self().id, groups_.size(), kGroup);

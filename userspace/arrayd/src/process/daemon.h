@@ -17,6 +17,7 @@
 #include "process/scheduler_actions.h"
 #include "status/array_status.h"
 #include "sync/bucket_relay.h"
+#include "sync/family_watch.h"
 #include "sync/sync_replica.h"
 #include "sync/sync_stats.h"
 #include "vip/address_socket.h"
@@ -86,6 +87,7 @@ private:
     SyncStats sync_stats_;
     std::unique_ptr<BucketRelay> relay_;
     std::unique_ptr<SyncReplica> replica_;
+    std::unique_ptr<FamilyWatch> family_watch_; // dlba.ko unloaded, loaded again
     bool joined_ = false; // a node joined: the holder sends a snapshot after the next election
     std::chrono::steady_clock::time_point started_;
     int exit_code_ = 0;

@@ -134,6 +134,29 @@ void BucketRelay::request_snapshot(std::uint32_t from)
     }
 }
 
+void BucketRelay::family_changed(bool present)
+{
+    if (!present) {
+        DLBA_LOG(LogLevel::Warning, "bucket sync: dlba.ko's family went away (module unloaded)");
+        close();
+        batcher_.clear();
+        floor_.clear();
+        // Also tried every 5 s, should the controller's notice of its return be lost.
+        if (active_ && !reopen_.armed())
+            loop_.arm(reopen_, kReopen);
+        return;
+    }
+    DLBA_LOG(LogLevel::Notice, "bucket sync: dlba.ko's family is registered again: %s",
+             active_ ? "listening anew, a snapshot follows" : "not relaying here");
+    close();
+    batcher_.clear();
+    floor_.clear();
+    if (active_) {
+        reopen_.cancel();
+        snapshot("dlba.ko was loaded again");
+    }
+}
+
 void BucketRelay::on_events(std::uint32_t)
 {
     if (!events_)

@@ -59,6 +59,9 @@ public:
     // A standby's request (SyncRequest) for this node: a snapshot `batch` later, ignored while no
     // group is held.
     void request_snapshot(std::uint32_t from);
+    // dlba.ko's family went away (`present` false: the subscription is dead) or was registered
+    // again: the socket is opened again (family and group resolved anew) and a snapshot sent.
+    void family_changed(bool present);
     void on_events(std::uint32_t events) override;
 
 private:

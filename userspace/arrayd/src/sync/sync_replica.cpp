@@ -117,7 +117,7 @@ bool SyncReplica::following(std::uint32_t nodeid) const
 
 void SyncReplica::request(std::uint32_t nodeid, Stream& s)
 {
-    if (!request_)
+    if (!request_ || module_absent_)
         return;
     auto now = now_();
     if (now < s.request_after)
@@ -140,6 +140,27 @@ void SyncReplica::gap(std::uint32_t nodeid, Stream& s, const std::string& why)
     }
     s.state = Stream::State::gap;
     request(nodeid, s);
+}
+
+void SyncReplica::family_changed(bool present)
+{
+    backend_.reset();
+    logged_.clear();
+    module_absent_ = !present;
+    for (auto& [nodeid, s] : streams_) {
+        if (s.state == Stream::State::none)
+            continue;
+        if (!present) {
+            s.state = Stream::State::gap;
+            continue;
+        }
+        // The fresh module has nothing of the holder's tables: ask at once.
+        s.request_after = {};
+        s.backoff = {};
+        // A gap of its own (what was applied is gone), counted even after one before.
+        s.state = Stream::State::following;
+        gap(nodeid, s, "dlba.ko was loaded again");
+    }
 }
 
 void SyncReplica::apply(std::uint32_t nodeid, const SyncMessage& message)

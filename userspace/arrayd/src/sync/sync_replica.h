@@ -50,6 +50,10 @@ public:
     // A sync message as received from `nodeid` (decoded here: a malformed one is counted).
     void receive(std::uint32_t nodeid, std::string_view bytes);
     void apply(std::uint32_t nodeid, const SyncMessage& message);
+    // dlba.ko's family went away (`present` false) or was registered again: the module is
+    // resolved again before the next apply; a fresh one is empty, so every sender followed is
+    // asked for a snapshot.
+    void family_changed(bool present);
     // Whether `nodeid`'s deltas are applied (a snapshot of it applied, no gap since).
     [[nodiscard]] bool following(std::uint32_t nodeid) const;
 
@@ -85,7 +89,8 @@ private:
     Request request_;
     Now now_;
     std::map<std::uint32_t, Stream> streams_;
-    bool failed_ = false; // dlba.ko failed during this apply
+    bool failed_ = false;        // dlba.ko failed during this apply
+    bool module_absent_ = false; // the family went away: nothing to ask a snapshot for
     std::unique_ptr<ctl::Backend> backend_;
     std::set<std::pair<std::string, std::string>> logged_;
 };

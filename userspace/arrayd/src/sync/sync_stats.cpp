@@ -25,6 +25,7 @@ nlohmann::json sync_status_json(const SyncStats& s, const std::string& role)
             {"gaps", s.gaps},
             {"snapshot_requests_sent", s.requests_sent},
             {"snapshot_requests_received", s.requests_received},
+            {"module_reloads", s.module_reloads},
             {"services", std::move(services)}};
 }
 
@@ -64,6 +65,9 @@ std::string sync_prometheus(const SyncStats& s, const std::string& role)
             s.requests_sent);
     counter("snapshot_requests_received_total", "Snapshot requests received as the holder.",
             s.requests_received);
+    counter("module_reloads_total",
+            "Times dlba.ko's generic netlink family was registered again (module reloaded).",
+            s.module_reloads);
     out << "# HELP dlba_arrayd_sync_version The bucket table's version last sent or applied.\n"
         << "# TYPE dlba_arrayd_sync_version gauge\n";
     for (const auto& [name, version] : s.versions)

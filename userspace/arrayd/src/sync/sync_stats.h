@@ -24,6 +24,7 @@ struct SyncStats {
     std::uint64_t gaps = 0;
     std::uint64_t requests_sent = 0;     // snapshot requests sent (replica)
     std::uint64_t requests_received = 0; // snapshot requests for this node (source)
+    std::uint64_t module_reloads = 0;    // the "dlba" family registered again (dlba.ko loaded)
     std::string last_error;
     // Per service ("10.0.0.10:80/tcp"): the table version last sent (source) or applied (replica).
     std::map<std::string, std::uint64_t> versions;

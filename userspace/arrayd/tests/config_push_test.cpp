@@ -288,6 +288,25 @@ TEST_F(ConfigPushArray, AJoiningNodeCatchesUpAndARestartedOneAppliesItsState)
     EXPECT_EQ(servers(node(1)), 2u);
 }
 
+TEST_F(ConfigPushArray, AReloadedModuleGetsTheConfigurationAgain)
+{
+    submit(1, kTwo);
+    node(2).push->module_loaded(); // nothing changed: the planner finds nothing to do
+    EXPECT_EQ(node(2).push->status()["last_changes"], 0) << node(2).push->status().dump();
+    node(2).kernel.state.clear(); // rmmod; modprobe
+    node(2).push->module_loaded();
+    EXPECT_EQ(servers(node(2)), 2u);
+    EXPECT_EQ(node(2).push->status()["applied_generation"], 1);
+    EXPECT_EQ(node(2).push->status()["last_changes"], 3); // the service, its two servers
+    // A node that never had a configuration leaves a fresh module alone.
+    nodes_.erase(3);
+    std::filesystem::remove_all(dir_ + "/n3");
+    make_node(3);
+    node(3).push->module_loaded();
+    EXPECT_EQ(node(3).push->status()["applies"], 0);
+    EXPECT_TRUE(node(3).kernel.state.empty());
+}
+
 TEST_F(ConfigPushArray, PartitionsMeetAtTheNewest)
 {
     submit(1, kOne);

@@ -81,6 +81,15 @@ void ConfigPush::start()
             });
 }
 
+void ConfigPush::module_loaded()
+{
+    if (!sync_.latest())
+        return;
+    DLBA_LOG(LogLevel::Notice, "dlba.ko loaded again: applying configuration generation %llu",
+             static_cast<unsigned long long>(sync_.latest()->generation));
+    apply();
+}
+
 void ConfigPush::on_control(std::uint64_t client, std::string request)
 {
     if (request.compare(0, kPushRequest.size(), kPushRequest) != 0) {

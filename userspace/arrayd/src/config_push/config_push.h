@@ -50,6 +50,9 @@ public:
     void start();
     void on_membership();
     void on_message(std::uint32_t nodeid, std::string_view message);
+    // dlba.ko was loaded again (FamilyWatch): the fresh module has no services, so the array's
+    // configuration is applied to it again, before the bucket tables are synced into it.
+    void module_loaded();
 
     // A push as the control socket receives it: `done` gets the answer (JSON) once this node has
     // applied it, or refused or timed out.

@@ -389,8 +389,10 @@ int Daemon::run()
     config_push_->start();
     try {
         family_watch_ = std::make_unique<FamilyWatch>(loop_, DLBA_GENL_NAME, [this](bool present) {
-            if (present)
+            if (present) {
                 ++sync_stats_.module_reloads;
+                config_push_->module_loaded(); // services first: the snapshot fills them
+            }
             relay_->family_changed(present);
             replica_->family_changed(present);
         });

@@ -30,6 +30,9 @@
 #     again, it is unmarked and gets new clients
 #   - a change pushed on a standby (`dlba-arrayd push`) reaches every node's
 #     dlba.ko
+#   - dlba.ko unloaded and loaded again under the array: every node applies
+#     the configuration to the fresh module, the holder's table reaches the
+#     standbys again
 #
 #   CLI ---- SW (br0) ---+--- N1, N2, N3 (corosync, dlba-arrayd, dlba.ko)
 #                        +--- S1, S2, S3 (nginx, VIP on lo)
@@ -44,7 +47,7 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 source "$SELFTESTS_DIR/net/array_topo.sh"
 
 # shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
-PLAN=10
+PLAN=11
 
 # The failover bounds, generous for an emulated VM: corosync's token (1 s)
 # and consensus (1.2 s), the new membership, one round of state messages.
@@ -351,6 +354,27 @@ gens=$(for i in 1 2 3; do array_status "$i" | jq -r '.config.applied_generation'
 [ "$(wc -w <<<"$gens")" = 1 ]
 check_err $? "the nodes applied different generations: $gens"
 log_test "array: a change pushed on standby n$standby (server 2 weight 3) reaches every node's dlba.ko (generation $gens)"
+
+# ------------------------------------------------ dlba.ko reloaded
+# rmmod and insmod under the running array (one kernel: every node's module
+# at once): each dlba-arrayd sees the generic netlink family go and come
+# back, applies the agreed configuration to the fresh module, the holder
+# listens to it again and sends a snapshot, and the standbys, whose modules
+# are as empty, ask for one.
+rmmod dlba
+check_err $? "rmmod dlba under the running array"
+dlba_load
+check_err $? "insmod dlba.ko again"
+for i in 1 2 3; do
+	wait_for 20 weight_is "$i" 2 3
+	check_err $? "n$i: the configuration was not applied again to the reloaded dlba.ko: $(arr_ctl "$i" -j server list "$VIP4:80/tcp" 2>&1 | head -c 200)"
+done
+out=$(http_many 4 20 / "${ARR_CLI_EXTRA4[@]}" | count_servers)
+[ "$(field err "$out")" = 0 ]
+check_err $? "20 requests through the reloaded dlba.ko: $out"
+wait_for 20 tables_equal "$holder"
+check_err $? "after the reload, standbys' tables differ from n$holder's: $(table_diff "$holder")"
+log_test "array: dlba.ko reloaded under the array: configuration applied again on every node, 20 requests ($out), the holder's new table synced (version $(arr_version "$holder"))"
 
 [ "$NUM_FAIL" = 0 ] || array_logs
 dlba_check_dmesg

@@ -11,12 +11,13 @@ std::int64_t ns(Backend::Clock::time_point t)
 
 bool Backend::healthy() const noexcept
 {
-    return config_.enabled && config_.weight > 0 && !stats_->failed.load(std::memory_order_relaxed);
+    return config_.enabled && !config_.maintenance && config_.weight > 0 &&
+           !stats_->failed.load(std::memory_order_relaxed);
 }
 
 bool Backend::candidate(Clock::time_point now, bool persistent) const noexcept
 {
-    if (!persistent && (!config_.enabled || config_.weight == 0))
+    if (config_.maintenance || (!persistent && (!config_.enabled || config_.weight == 0)))
         return false;
     if (!stats_->failed.load(std::memory_order_relaxed))
         return true;

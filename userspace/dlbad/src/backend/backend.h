@@ -32,7 +32,8 @@ public:
     [[nodiscard]] bool healthy() const noexcept;
     // May be chosen now: not failed, or failed but due for a retry.  New sessions also need the
     // server enabled with a weight above 0; an existing session (`persistent`: cookie, session
-    // id) stays on a disabled / zero-weight server, which is how a server is drained.
+    // id) stays on a disabled / zero-weight server, which is how a server is drained.  A server
+    // in maintenance (admin socket "maint") is never a candidate: its sessions move.
     [[nodiscard]] bool candidate(Clock::time_point now, bool persistent = false) const noexcept;
     // Called on the chosen server: true if not failed, or failed-but-due and this caller won the
     // retry (only one request probes a failed server per retry interval, whatever the number of

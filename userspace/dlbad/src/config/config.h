@@ -13,6 +13,8 @@
 #include <dlba/monitor/monitor_server.h>
 #include <dlba/net/socket_address.h>
 
+#include "admin/admin_config.h"
+
 namespace dlba::dlbad {
 
 using Millis = std::chrono::milliseconds;
@@ -51,6 +53,7 @@ struct ServerConfig {
     SocketAddress addr;
     std::uint32_t weight = 1;
     bool enabled = true;
+    bool maintenance = false; // admin socket "maint": no requests at all (never from the file)
     int line = 0;
 };
 
@@ -155,6 +158,7 @@ struct Config {
     // must share it to agree on placement.  Empty = random per process (kept across reloads).
     std::string hash_key;
     MonitorConfig monitor{"/run/dlbad/status.sock", {}, {}};
+    AdminConfig admin; // the runtime API's socket; off unless configured
     std::vector<BackendConfig> backends;
     std::vector<ServiceConfig> services;
 };

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "admin/admin_config.h"
 #include "transport/tls_ticket_keys.h"
 
 #include <dlbad/cookie_injector.h>
@@ -448,7 +449,7 @@ public:
         check_keys(root,
                    {"workers", "cpu_affinity", "max_connections", "drain_timeout",
                     "persistence_key_file", "persistence_keys", "ticket_key_file",
-                    "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor",
+                    "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor", "admin",
                     "defaults", "backends", "services"},
                    "the configuration");
         if_given(root, "workers", [&](const YAML::Node& v) {
@@ -544,6 +545,7 @@ public:
                 fail(v, "hash_key_file: the key must be exactly 16 bytes (32 hex digits), not " +
                             std::to_string(c.hash_key.size()));
         });
+        if_given(root, "admin", [&](const YAML::Node& m) { read_admin_config(*this, m, c.admin); });
         if_given(root, "monitor", [&](const YAML::Node& m) {
             require_map(m, "monitor");
             check_keys(m, {"unix", "tcp", "metrics"}, "monitor");

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -85,6 +86,7 @@ Daemon::~Daemon()
     for (auto& w : workers_)
         w->join();
     workers_.clear();
+    admin_.reset();
     monitor_.reset();
     if (!options_.pid_file.empty() && runtime_)
         ::unlink(options_.pid_file.c_str());
@@ -132,6 +134,48 @@ void Daemon::publish()
     }
 }
 
+void Daemon::configure_admin(const AdminConfig& config)
+{
+    if (admin_ && admin_->config() == config)
+        return;
+    if (config.unix_socket.empty()) {
+        admin_.reset();
+        return;
+    }
+    // The same path: the old socket's file goes first (it would remove the new one's at exit).
+    if (admin_ && admin_->config().unix_socket == config.unix_socket)
+        admin_.reset();
+    admin_ = std::make_unique<AdminSocket>(
+        loop_, config, [this](std::string_view line) { return admin_api_.execute(line); });
+}
+
+AdminInfo Daemon::info() const
+{
+    AdminInfo info;
+    info.pid = static_cast<long>(::getpid());
+    info.uptime_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    info.workers = static_cast<unsigned>(workers_.size());
+    for (const auto& w : workers_)
+        info.connections += w->active_connections();
+    return info;
+}
+
+void Daemon::apply_overrides(ServerOverrides next)
+{
+    if (stopping_)
+        throw std::runtime_error("dlbad is stopping");
+    auto generation = runtime_->generation() + 1;
+    auto runtime = std::make_shared<const Runtime>(next.apply(file_config_), generation,
+                                                   static_cast<unsigned>(workers_.size()), secrets_,
+                                                   registry_);
+    auto sockets = open_sockets(*runtime, sockets_);
+    runtime_ = std::move(runtime);
+    sockets_ = std::move(sockets);
+    overrides_ = std::move(next);
+    publish();
+}
+
 nlohmann::json Daemon::snapshot() const
 {
     DaemonInfo info;
@@ -160,21 +204,34 @@ void Daemon::reload()
         if (config.cpu_affinity != runtime_->config().cpu_affinity)
             DLBA_LOG(LogLevel::Warning,
                      "reload: a change of 'cpu_affinity' takes effect at the next restart");
+        // Runtime changes of the admin socket stay unless the file changed the same setting.
+        ServerOverrides overrides = overrides_;
+        auto dropped = overrides.rebase(file_config_, config);
+        Config file = config;
+        config = overrides.apply(std::move(config));
         auto next = std::make_shared<const Runtime>(std::move(config), generation,
                                                     static_cast<unsigned>(workers_.size()),
                                                     secrets_, registry_);
         auto sockets = open_sockets(*next, sockets_);
         monitor_->configure(next->config().monitor);
+        configure_admin(next->config().admin);
         // The ticket keys of the file as it is now (rotation: the new key second, then first...).
         secrets_.ticket_keys->configure(next->config().ticket_keys,
                                         next->config().ticket_key_rotation,
                                         next->config().ticket_lifetime);
         runtime_ = std::move(next);
         sockets_ = std::move(sockets);
+        file_config_ = std::move(file);
+        overrides_ = std::move(overrides);
         publish();
         DLBA_LOG(LogLevel::Notice, "configuration %s reloaded: generation %llu, %zu services",
                  options_.config.c_str(), static_cast<unsigned long long>(generation),
                  runtime_->services().size());
+        for (const auto& d : dropped)
+            DLBA_LOG(LogLevel::Warning, "reload: admin change of %s", d.c_str());
+        if (overrides_.size())
+            DLBA_LOG(LogLevel::Notice, "reload: %zu servers keep their admin socket changes",
+                     overrides_.size());
     } catch (const config::ConfigError& e) {
         for (const auto& line : e.report())
             DLBA_LOG(LogLevel::Error, "reload failed, generation %llu stays in service: %s",
@@ -240,6 +297,7 @@ int Daemon::run()
         secrets_ = Secrets::random();
         secrets_.ticket_keys->configure(config.ticket_keys, config.ticket_key_rotation,
                                         config.ticket_lifetime);
+        file_config_ = config;
         runtime_ =
             std::make_shared<const Runtime>(std::move(config), 1, workers, secrets_, registry_);
     } catch (const config::ConfigError& e) {
@@ -281,6 +339,7 @@ int Daemon::run()
             loop_, [this] { return snapshot().dump(2) + "\n"; },
             [this] { return StatusReport::prometheus(snapshot()); });
         monitor_->configure(runtime_->config().monitor);
+        configure_admin(runtime_->config().admin);
     } catch (const std::exception& e) {
         std::cerr << "dlbad: " << e.what() << '\n';
         workers_.clear();
@@ -318,6 +377,7 @@ int Daemon::run()
     for (auto& w : workers_)
         w->join();
     workers_.clear();
+    admin_.reset();
     monitor_.reset();
     signals_.reset();
     DLBA_LOG(LogLevel::Notice, "stopped");

@@ -10,6 +10,8 @@
 
 #include <dlba/unique_fd.h>
 
+#include "admin/admin_api.h"
+#include "admin/admin_socket.h"
 #include "event/worker.h"
 #include "monitor/stats_registry.h"
 #include "process/options.h"
@@ -25,11 +27,16 @@ namespace dlba::dlbad {
 // and worker, runs the workers, the monitoring endpoints and the signal handling on its main
 // loop.  SIGHUP builds a new configuration generation beside the running one and publishes it
 // only if it is entirely valid (sockets kept for unchanged addresses; established connections
-// finish under the generation they started with).  SIGTERM/SIGINT drain, then stop.
-class Daemon {
+// finish under the generation they started with).  SIGTERM/SIGINT drain, then stop.  The admin
+// socket's changes are published the same way: "the file plus the runtime changes" as a new
+// generation (AdminHost).
+class Daemon final : private AdminHost {
 public:
     explicit Daemon(Options options);
     ~Daemon();
+
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
 
     // Returns the process exit status.
     int run();
@@ -45,6 +52,14 @@ private:
     void on_signal(int signo);
     nlohmann::json snapshot() const;
     [[nodiscard]] std::size_t per_worker_limit(const Config& config) const;
+    void configure_admin(const AdminConfig& config);
+
+    // AdminHost
+    [[nodiscard]] const Runtime& runtime() const override { return *runtime_; }
+    [[nodiscard]] const Config& file_config() const override { return file_config_; }
+    [[nodiscard]] const ServerOverrides& overrides() const override { return overrides_; }
+    [[nodiscard]] AdminInfo info() const override;
+    void apply_overrides(ServerOverrides next) override;
 
     Options options_;
     EventLoop loop_;
@@ -54,6 +69,10 @@ private:
     SocketMap sockets_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<MonitorServer> monitor_;
+    Config file_config_;        // as the file says: runtime_ is this plus overrides_
+    ServerOverrides overrides_; // changes made through the admin socket
+    AdminApi admin_api_{*this};
+    std::unique_ptr<AdminSocket> admin_;
     std::unique_ptr<SignalWatcher> signals_;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point drain_deadline_{};

@@ -37,7 +37,7 @@ source "$SELFTESTS_DIR/net/array_topo.sh"
 OUT=${BENCH_OUT:-$TESTDIR}
 STABLE_S=${BENCH_STABLE_S:-120}
 LOAD=${BENCH_LOAD:-1}
-read -r -a DLBA_TOKENS <<<"${BENCH_DLBA_TOKENS:-1000 300}"
+read -r -a DLBA_TOKENS <<<"${BENCH_DLBA_TOKENS:-300 1000}"
 read -r -a KA_ADVERTS <<<"${BENCH_KA_ADVERTS:-1 0.1}"
 STREAMS=20
 # read by streams_start (dlba_lib.sh) and wait_for (ksft.sh)

@@ -15,7 +15,7 @@
 #   BENCH_KERNEL       kernel to boot (default: the newest with headers and an image)
 #   BENCH_STABLE_S     seconds of steady load before each failover (default 120)
 #   BENCH_LOAD         busy processes in the VM during each trial (default 1)
-#   BENCH_DLBA_TOKENS  corosync token values in ms, the default first (default "1000 300")
+#   BENCH_DLBA_TOKENS  corosync token values in ms, the default first (default "300 1000")
 #   BENCH_KA_ADVERTS   keepalived advert_int values in s, the default first (default "1 0.1")
 #   BENCH_RESULTS      host directory for the raw results (default build/bench/failover/results)
 set -euo pipefail

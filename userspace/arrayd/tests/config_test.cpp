@@ -98,7 +98,7 @@ TEST(ArrayConfig, Defaults)
                                             "    - {name: a, id: 1, address: 10.0.0.1}\n",
                                             "array.yaml");
     EXPECT_EQ(c.cluster.name, "dlba");
-    EXPECT_EQ(c.cluster.token, Millis(1000));
+    EXPECT_EQ(c.cluster.token, Millis(300));
     EXPECT_EQ(c.cluster.nodes[0].priority, 100u);
     EXPECT_TRUE(c.vips.empty());
     EXPECT_EQ(c.sweep.interval, Millis(1000));

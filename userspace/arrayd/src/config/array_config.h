@@ -31,7 +31,7 @@ struct NodeConfig {
 
 struct ClusterConfig {
     std::string name = "dlba"; // corosync cluster_name
-    Millis token{1000};        // corosync totem token
+    Millis token{300};         // corosync totem token (token_coefficient 0: the whole timeout)
     std::vector<NodeConfig> nodes;
 };
 

@@ -52,6 +52,7 @@ Daemon::Daemon(Options options, ArrayConfig config, std::unique_ptr<TakeoverActi
             return g && g->active();
         },
         [this](std::string_view bytes) { return cpg_ && cpg_->send(bytes); }, sync_stats_, open);
+    scheduler_metrics_ = std::make_unique<SchedulerMetrics>(open);
     replica_ = std::make_unique<SyncReplica>(
         open, [this](const ctl::ServiceKey& key) { return sync_source(key); }, sync_stats_,
         [this](std::uint32_t nodeid) { return cpg_ && cpg_->send(SyncRequest{nodeid}.encode()); });
@@ -379,11 +380,13 @@ int Daemon::run()
             j["sweep"] = scheduler_ ? scheduler_->sweep_status() : nlohmann::json();
             j["config"] = config_push_->status();
             j["sync"] = sync_status_json(sync_stats_, sync_role());
+            j["scheduler"] = scheduler_status_json(scheduler_metrics_->read());
             return j.dump(2) + "\n";
         },
         [this] {
             return status_prometheus(status()) + (scheduler_ ? scheduler_->sweep_metrics() : "") +
-                   config_push_->metrics() + sync_prometheus(sync_stats_, sync_role());
+                   config_push_->metrics() + sync_prometheus(sync_stats_, sync_role()) +
+                   scheduler_prometheus(scheduler_metrics_->read());
         });
     monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
     config_push_->start();

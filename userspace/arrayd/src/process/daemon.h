@@ -16,6 +16,7 @@
 #include "process/options.h"
 #include "process/scheduler_actions.h"
 #include "status/array_status.h"
+#include "status/scheduler_metrics.h"
 #include "sync/bucket_relay.h"
 #include "sync/family_watch.h"
 #include "sync/sync_replica.h"
@@ -87,7 +88,8 @@ private:
     SyncStats sync_stats_;
     std::unique_ptr<BucketRelay> relay_;
     std::unique_ptr<SyncReplica> replica_;
-    std::unique_ptr<FamilyWatch> family_watch_; // dlba.ko unloaded, loaded again
+    std::unique_ptr<SchedulerMetrics> scheduler_metrics_; // dlba.ko's tables, read per scrape
+    std::unique_ptr<FamilyWatch> family_watch_;           // dlba.ko unloaded, loaded again
     bool joined_ = false; // a node joined: the holder sends a snapshot after the next election
     std::chrono::steady_clock::time_point started_;
     int exit_code_ = 0;

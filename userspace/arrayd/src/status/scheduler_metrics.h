@@ -1,0 +1,71 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dlba/ctl/backend.h"
+
+namespace dlba::arrayd {
+
+// The local dlba.ko's tables as its counters and figures, read at each scrape through dlbactl's
+// backend: the namespace's counters, each service's (table size, assigned buckets, version) and
+// each server's (assigned buckets, weight, state).  Assigned buckets come with the server list;
+// the buckets active within the service timeout need the whole table with its idle times (up to
+// 2^22 buckets), so a scrape reads one service's table at most, each at most every
+// `active_every`, and serves the last count meanwhile (with its age).  Not loaded or not answering: up is false and nothing else is known.
+struct SchedulerSnapshot {
+    struct Service {
+        ctl::ServiceInfo info;
+        std::uint64_t assigned = 0; // the servers' buckets added up
+        // The last count of the active buckets (server id -> buckets) and how old it is.
+        std::optional<std::map<std::uint32_t, std::uint64_t>> active;
+        double active_age_s = 0;
+    };
+    bool up = false;
+    std::string error; // why not up
+    ctl::GlobalStats global;
+    std::vector<Service> services;
+    std::vector<ctl::ServerInfo> servers;
+};
+
+class SchedulerMetrics {
+public:
+    using Open = std::function<std::unique_ptr<ctl::Backend>()>;
+    using Clock = std::chrono::steady_clock;
+
+    explicit SchedulerMetrics(Open open, Clock::duration active_every = std::chrono::seconds(60));
+
+    // Never throws: a failure gives a snapshot with up false.  A failure on the backend kept
+    // from the last read (dlba.ko reloaded) is tried again at once on a new one.
+    [[nodiscard]] SchedulerSnapshot read();
+
+private:
+    struct ActiveCount {
+        Clock::time_point taken;
+        std::map<std::uint32_t, std::uint64_t> per_server;
+    };
+
+    SchedulerSnapshot read_tables();
+    void count_active(const std::vector<SchedulerSnapshot::Service>& services,
+                      Clock::time_point now);
+
+    Open open_;
+    Clock::duration active_every_;
+    std::unique_ptr<ctl::Backend> backend_;
+    std::map<ctl::ServiceKey, ActiveCount> active_;
+};
+
+// status JSON "scheduler": {"up": true, "services": N, "stats": {...}, "services": [...]}.
+[[nodiscard]] nlohmann::json scheduler_status_json(const SchedulerSnapshot& s);
+// Prometheus text: dlba_scheduler_up, then (up only) the dlba_scheduler_* families.
+[[nodiscard]] std::string scheduler_prometheus(const SchedulerSnapshot& s);
+
+} // namespace dlba::arrayd

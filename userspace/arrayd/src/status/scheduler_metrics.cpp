@@ -26,6 +26,9 @@ void SchedulerMetrics::count_active(const std::vector<SchedulerSnapshot::Service
     const ctl::ServiceInfo* stalest = nullptr;
     std::optional<Clock::time_point> oldest;
     for (const auto& svc : services) {
+        // A bigger table would hold up the event loop (CPG, the sweeps) for its dump.
+        if (svc.info.buckets > kMaxActiveCountBuckets)
+            continue;
         auto it = active_.find(svc.info.key);
         if (it == active_.end()) {
             stalest = &svc.info;

@@ -20,7 +20,12 @@ namespace dlba::arrayd {
 // each server's (assigned buckets, weight, state).  Assigned buckets come with the server list;
 // the buckets active within the service timeout need the whole table with its idle times (up to
 // 2^22 buckets), so a scrape reads one service's table at most, each at most every
-// `active_every`, and serves the last count meanwhile (with its age).  Not loaded or not answering: up is false and nothing else is known.
+// `active_every`, and serves the last count meanwhile (with its age); a table of more than
+// kMaxActiveCountBuckets is not read at all (its dump would hold up the daemon's event loop, which
+// also runs the election), so its active counts are not exported.  Not loaded or not answering:
+// up is false and nothing else is known.
+inline constexpr std::uint32_t kMaxActiveCountBuckets = 65536;
+
 struct SchedulerSnapshot {
     struct Service {
         ctl::ServiceInfo info;

@@ -13,6 +13,7 @@
 #include <dlba/monitor/monitor_server.h>
 #include <dlba/net/socket_address.h>
 
+#include "accesslog/access_log.h"
 #include "admin/admin_config.h"
 
 namespace dlba::dlbad {
@@ -158,7 +159,8 @@ struct Config {
     // must share it to agree on placement.  Empty = random per process (kept across reloads).
     std::string hash_key;
     MonitorConfig monitor{"/run/dlbad/status.sock", {}, {}};
-    AdminConfig admin; // the runtime API's socket; off unless configured
+    AdminConfig admin;          // the runtime API's socket; off unless configured
+    AccessLogConfig access_log; // off unless the file has an access_log block
     std::vector<BackendConfig> backends;
     std::vector<ServiceConfig> services;
 };

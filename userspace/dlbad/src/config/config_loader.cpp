@@ -20,6 +20,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "accesslog/access_log_config.h"
 #include "admin/admin_config.h"
 #include "transport/tls_ticket_keys.h"
 
@@ -450,7 +451,7 @@ public:
                    {"workers", "cpu_affinity", "max_connections", "drain_timeout",
                     "persistence_key_file", "persistence_keys", "ticket_key_file",
                     "ticket_key_rotation", "ticket_lifetime", "hash_key_file", "monitor", "admin",
-                    "defaults", "backends", "services"},
+                    "access_log", "defaults", "backends", "services"},
                    "the configuration");
         if_given(root, "workers", [&](const YAML::Node& v) {
             c.workers = static_cast<unsigned>(unsigned_int(v, "workers", 0, 1024));
@@ -560,6 +561,8 @@ public:
                 c.monitor.metrics = address(v, "monitor.metrics");
             });
         });
+        if_given(root, "access_log",
+                 [&](const YAML::Node& v) { c.access_log = read_access_log(*this, v); });
         Limits dl;
         Timeouts dt;
         Health dh;

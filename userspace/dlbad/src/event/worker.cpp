@@ -109,6 +109,13 @@ std::uint64_t Worker::generation() const
     return runtime_ ? runtime_->generation() : 0;
 }
 
+AccessLogUse Worker::access_log()
+{
+    if (!access_log_ || !runtime_ || !runtime_->config().access_log.enabled)
+        return {};
+    return {access_log_, &runtime_->config().access_log};
+}
+
 std::shared_ptr<const VirtualService> Worker::successor(const VirtualService& service) const
 {
     if (!runtime_)

@@ -64,6 +64,8 @@ public:
     }
     // The other workers of the daemon (set once, before start()): accept balancing.
     void set_peers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
+    // The daemon's access log channel of this worker (set once, before start()).
+    void set_access_log(AccessLogChannel* channel) { access_log_ = channel; }
 
     // WorkerContext
     EventLoop& loop() override { return loop_; }
@@ -74,6 +76,7 @@ public:
     [[nodiscard]] std::uint64_t generation() const override;
     [[nodiscard]] std::shared_ptr<const VirtualService>
     successor(const VirtualService& service) const override;
+    [[nodiscard]] AccessLogUse access_log() override;
 
     // For Listener
     [[nodiscard]] bool can_accept() const noexcept
@@ -104,6 +107,8 @@ private:
     std::atomic<std::size_t> active_{0};
     std::atomic<std::size_t> incoming_{0};
     std::vector<Worker*> peers_; // non-owning: the daemon owns every worker
+    // Non-owning: the daemon's AccessLog outlives its workers.
+    AccessLogChannel* access_log_ = nullptr;
     bool draining_ = false;
     Timer accept_retry_;
     std::thread thread_;

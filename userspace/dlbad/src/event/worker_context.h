@@ -6,9 +6,18 @@
 
 namespace dlba::dlbad {
 
+class AccessLogChannel;
+struct AccessLogConfig;
 class BackendIdlePool;
 class ClientConnection;
 class VirtualService;
+
+// The access log as a worker's connections use it: its channel and the configuration of the
+// worker's current generation.
+struct AccessLogUse {
+    AccessLogChannel* channel = nullptr; // nullptr: the log is off
+    const AccessLogConfig* config = nullptr;
+};
 
 // What a client connection needs from the worker thread that runs it.
 class WorkerContext {
@@ -30,6 +39,8 @@ public:
     // service was removed, moved or changed protocol): the connection closes between requests.
     [[nodiscard]] virtual std::shared_ptr<const VirtualService>
     successor(const VirtualService& service) const = 0;
+    // Valid until the worker installs another generation (not kept across events).
+    [[nodiscard]] virtual AccessLogUse access_log() { return {}; }
 
 protected:
     ~WorkerContext() = default;

@@ -90,6 +90,8 @@ nlohmann::json StatusReport::build(const Runtime& runtime, const DaemonInfo& inf
         {"workers", info.workers},
         {"connections", info.connections},
         {"loop_yields", info.loop_yields},
+        {"access_log_lines", info.access_log_lines},
+        {"access_log_dropped", info.access_log_dropped},
         {"generation", runtime.generation()},
         {"config", runtime.config().path},
         {"loaded_at",
@@ -202,6 +204,12 @@ std::string StatusReport::prometheus(const nlohmann::json& doc)
     metric("dlbad_loop_yields_total", "counter",
            "Times an event loop busy for 0.5 ms without sleeping gave up its CPU.");
     o << "dlbad_loop_yields_total " << d.value("loop_yields", std::uint64_t{0}) << '\n';
+    metric("dlbad_access_log_lines_total", "counter", "Access log lines written.");
+    o << "dlbad_access_log_lines_total " << d.value("access_log_lines", std::uint64_t{0}) << '\n';
+    metric("dlbad_access_log_dropped_total", "counter",
+           "Access log lines lost: a worker's buffer full, or a write that failed.");
+    o << "dlbad_access_log_dropped_total " << d.value("access_log_dropped", std::uint64_t{0})
+      << '\n';
 
     struct Field {
         const char* key;

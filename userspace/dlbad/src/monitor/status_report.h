@@ -17,6 +17,8 @@ struct DaemonInfo {
     std::uint64_t connections = 0; // open client connections, all services
     std::uint64_t loop_yields =
         0; // event loops giving up their CPU after EventLoop::kRunBudget busy
+    std::uint64_t access_log_lines = 0;   // access log lines written
+    std::uint64_t access_log_dropped = 0; // access log lines lost (buffer full, write failed)
 };
 
 // The status tables of WO 01/69890 (Fig. 7: per back-end server; Fig. 8: summary per physical

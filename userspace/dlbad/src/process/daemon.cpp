@@ -187,6 +187,11 @@ nlohmann::json Daemon::snapshot() const
         info.connections += w->active_connections();
         info.loop_yields += w->loop_yields();
     }
+    if (access_log_) {
+        const auto c = access_log_->counters();
+        info.access_log_lines = c.lines;
+        info.access_log_dropped = c.dropped;
+    }
     return StatusReport::build(*runtime_, info);
 }
 
@@ -274,10 +279,14 @@ void Daemon::check_drained()
 
 void Daemon::on_signal(int signo)
 {
-    if (signo == SIGHUP)
+    if (signo == SIGHUP) {
         reload();
-    else
+        // The file is reopened even when the reload failed (logrotate's postrotate).
+        if (access_log_)
+            access_log_->configure(runtime_->config().access_log);
+    } else {
         begin_shutdown();
+    }
 }
 
 int Daemon::run()
@@ -324,8 +333,12 @@ int Daemon::run()
                 break;
             }
 
-    for (unsigned i = 0; i < workers; ++i)
+    access_log_ = std::make_unique<AccessLog>(workers);
+    access_log_->configure(runtime_->config().access_log);
+    for (unsigned i = 0; i < workers; ++i) {
         workers_.push_back(std::make_unique<Worker>(i, 0));
+        workers_.back()->set_access_log(&access_log_->channel(i));
+    }
     for (auto& w : workers_) {
         std::vector<Worker*> peers;
         for (auto& other : workers_)
@@ -363,6 +376,7 @@ int Daemon::run()
     const auto cpus = runtime_->config().cpu_affinity == CpuAffinity::Auto
                           ? allowed_cpus()
                           : std::vector<unsigned>{};
+    access_log_->start();
     for (std::size_t i = 0; i < workers_.size(); ++i)
         workers_[i]->start(cpus.empty() ? std::nullopt
                                         : std::optional<unsigned>(cpus[i % cpus.size()]));
@@ -378,6 +392,7 @@ int Daemon::run()
         w->join();
     workers_.clear();
     admin_.reset();
+    access_log_->stop(); // what the workers logged is written
     monitor_.reset();
     signals_.reset();
     DLBA_LOG(LogLevel::Notice, "stopped");

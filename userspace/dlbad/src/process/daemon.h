@@ -10,6 +10,7 @@
 
 #include <dlba/unique_fd.h>
 
+#include "accesslog/access_log.h"
 #include "admin/admin_api.h"
 #include "admin/admin_socket.h"
 #include "event/worker.h"
@@ -67,6 +68,7 @@ private:
     Secrets secrets_;
     std::shared_ptr<const Runtime> runtime_;
     SocketMap sockets_;
+    std::unique_ptr<AccessLog> access_log_; // outlives the workers, which hold its channels
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<MonitorServer> monitor_;
     Config file_config_;        // as the file says: runtime_ is this plus overrides_

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "accesslog/access_log.h"
 #include "backend/backend_idle_pool.h"
 #include "event/worker_context.h"
 #include "proxy/body_relay.h"
@@ -103,6 +104,7 @@ void ClientConnection::internal_error(const char* what) noexcept
     svc_->stats().internal_errors.fetch_add(1, std::memory_order_relaxed);
     DLBA_LOG(LogLevel::Warning, "%s: connection closed on an internal error: %s",
              svc_->name().c_str(), what);
+    log_cause('I', log_phase());
     abort(); // allocates nothing, cannot fail
 }
 
@@ -285,6 +287,7 @@ bool ClientConnection::process_input()
         if (!request_started_) {
             request_started_ = true;
             timer_kind_ = ClientTimer::None; // re-armed as Request below
+            log_start();
         }
         if (!in_dirty_)
             return false;
@@ -347,6 +350,7 @@ bool ClientConnection::move_body(bool& progress)
         // canonically (head_complete), so the back-end never parses the client's spelling.
         auto res = req_body_->feed(in_.view().substr(0, room), body_discard_ ? nullptr : &spool_);
         in_.consume(res.consumed);
+        log_.bytes_in += res.consumed;
         if (res.consumed) {
             progress = true;
             body_progress_ = true;
@@ -370,6 +374,7 @@ void ClientConnection::body_error(int status)
     if (status == 400)
         st.rejected_smuggling.fetch_add(1, std::memory_order_relaxed);
     body_pending_ = false;
+    log_cause('P', log_phase());
     if (response_.head_done()) {
         // A response is under way: the cut connection is the only signal left.
         response_.close_after();
@@ -393,6 +398,15 @@ void ClientConnection::head_complete(std::size_t head_length)
     keep_alive_ = head.keep_alive();
     http10_ = head.version() == HttpVersion::kHttp10;
     expect_continue_ = head.expect_continue();
+    if (log_.active) {
+        log_.head_end = worker_.loop().now();
+        log_.bytes_in = head_length;
+        if (auto use = worker_.access_log();
+            use.config && use.config->format.needs_request_line()) {
+            log_.method.assign(head.method());
+            log_.target.assign(head.target());
+        }
+    }
 
     // Persistence / placement keys, copied out before the buffer moves.
     keys_ = {};
@@ -477,15 +491,21 @@ void ClientConnection::dispatch()
     while (true) {
         if (!spool_.rewind()) {
             // Part of the body went out and is no longer held: it cannot go to another server.
+            if (!log_.who)
+                log_cause('S', 'C');
             fail_request(502);
             return;
         }
         if (attempts_ >= health.max_attempts) {
+            if (!log_.who)
+                log_cause('S', 'C');
             fail_request(503);
             return;
         }
         auto decision = svc_->scheduler().pick(keys_, worker_.worker_index(), tried_, loop.now());
         if (!decision) {
+            if (!log_.who)
+                log_cause('S', 'Q'); // no server could take it (else: why the last one failed)
             fail_request(503);
             return;
         }
@@ -498,6 +518,12 @@ void ClientConnection::dispatch()
         tried_[decision->server] = true;
         ++attempts_;
         server_ = decision->server;
+        if (log_.active) {
+            log_.server = decision->server;
+            log_.persistence = log_persistence(decision->persistent);
+            log_.connect_start = loop.now();
+            log_.connected.reset();
+        }
         server.stats().active_requests.fetch_add(1, std::memory_order_relaxed);
         active_counted_ = true;
         response_.begin(server, loop.now());
@@ -509,6 +535,8 @@ void ClientConnection::dispatch()
             if (backend_) {
                 backend_->set_owner(this);
                 reused_backend_ = true;
+                if (log_.active)
+                    log_.connected = log_.connect_start;
                 server.stats().hits.fetch_add(1, std::memory_order_relaxed);
                 state_ = State::Exchanging;
                 backend_->arm(svc_->config().timeouts.backend_response);
@@ -526,6 +554,7 @@ void ClientConnection::dispatch()
                          svc_->pool().name().c_str(), server.address().to_string().c_str());
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
             active_counted_ = false;
+            log_cause('S', 'C');
             svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
@@ -669,6 +698,8 @@ ClientConnection::Step ClientConnection::read_response(bool& progress)
 ClientConnection::Read ClientConnection::after_response(ResponseStream::Step step)
 {
     using S = ResponseStream::Step;
+    if (log_.active && !log_.response && response_.head_done())
+        log_.response = worker_.loop().now();
     switch (step) {
     case S::kMore:
         return Read::More;
@@ -682,16 +713,19 @@ ClientConnection::Read ClientConnection::after_response(ResponseStream::Step ste
         backend_dropped(step == S::kEof);
         return Read::Stop;
     case S::kOverflow:
+        log_cause('P', 'H');
         fail_request(502);
         return Read::Stop;
     case S::kUnparsable:
     case S::kUnusable:
         server_failed(step == S::kUnparsable ? "an unparsable response" : "an unusable response");
+        log_cause('S', 'H');
         release_backend(false);
         fail_request(502);
         return Read::Stop;
     case S::kMalformedBody:
         server_failed("a malformed response body");
+        log_cause('S', 'D');
         response_.close_after();
         release_backend(false);
         begin_close(); // what was relayed goes out, then the client sees the cut
@@ -720,6 +754,8 @@ void ClientConnection::on_connected()
     const auto& server = svc_->pool().servers()[*server_];
     server.stats().hits.fetch_add(1, std::memory_order_relaxed);
     backend_->connected = true;
+    if (log_.active)
+        log_.connected = worker_.loop().now();
     state_ = State::Exchanging;
     backend_->arm(svc_->config().timeouts.backend_response);
 }
@@ -735,6 +771,7 @@ void ClientConnection::connect_failed(bool timeout)
     release_backend(false);
     server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
     active_counted_ = false;
+    log_cause(timeout ? 's' : 'S', 'C');
     // Nothing was sent: the request goes to another server, the client sees no error.
     svc_->stats().rerouted.fetch_add(1, std::memory_order_relaxed);
     if (timeout && attempts_ >= svc_->config().health.max_attempts) {
@@ -756,6 +793,7 @@ void ClientConnection::backend_dropped(bool clean_eof)
             return;
         }
         server_failed("a response cut short");
+        log_cause('S', 'D');
         response_.close_after();
         if (active_counted_) {
             server.stats().active_requests.fetch_sub(1, std::memory_order_relaxed);
@@ -780,15 +818,18 @@ void ClientConnection::backend_dropped(bool clean_eof)
     server_failed(response_.any_bytes() ? "a response cut short" : "a request dropped unanswered");
     if (!response_.any_bytes() && idempotent_ && spool_.replayable()) {
         // Sent, nothing came back: safe to replay an idempotent request elsewhere.
+        log_cause('S', 'H');
         svc_->stats().replayed.fetch_add(1, std::memory_order_relaxed);
         dispatch();
         return;
     }
+    log_cause('S', 'H');
     fail_request(502);
 }
 
 void ClientConnection::response_complete()
 {
+    log_end(response_.status(), '-');
     if (server_) {
         const auto& server = svc_->pool().servers()[*server_];
         // Passive health: only a whole response clears the failure streak (and the failed mark).
@@ -864,6 +905,7 @@ void ClientConnection::send_error(int status, bool close)
     if (cls == 4 || cls == 5)
         svc_->stats().generated[cls].fetch_add(1, std::memory_order_relaxed);
     out_.append(ErrorResponse::build(status, close));
+    log_end(status, 'P');
     if (close) {
         begin_close();
         return;
@@ -899,6 +941,7 @@ bool ClientConnection::write_client()
         abort();
         return false;
     }
+    client_written_ += r.bytes;
     if (r.bytes)
         write_progress_ = true;
     if (out_.empty() && in_.empty() && state_ == State::ReadHead) {
@@ -913,6 +956,7 @@ void ClientConnection::begin_close()
 {
     if (state_ == State::Closing || state_ == State::Closed)
         return;
+    log_end(response_.status(), 'S');
     if (backend_)
         release_backend(false);
     if (active_counted_ && server_) {
@@ -959,6 +1003,7 @@ void ClientConnection::abort()
 {
     if (state_ == State::Closed)
         return;
+    log_end(response_.status(), 'C');
     client_timer_.cancel();
     if (backend_)
         release_backend(false);
@@ -1087,6 +1132,7 @@ void ClientConnection::on_client_timer()
     switch (timer_kind_) {
     case ClientTimer::Request:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
+        log_cause('c', 'R');
         if (state_ == State::ReadHead) {
             send_error(408, true);
             drive();
@@ -1095,6 +1141,7 @@ void ClientConnection::on_client_timer()
         break;
     case ClientTimer::Body:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
+        log_cause('c', log_phase());
         if (body_pending_ && !response_.head_done()) {
             body_pending_ = false;
             send_error(408, true);
@@ -1105,6 +1152,7 @@ void ClientConnection::on_client_timer()
     case ClientTimer::Send:
     case ClientTimer::Handshake:
         svc_->stats().client_timeouts.fetch_add(1, std::memory_order_relaxed);
+        log_cause('c', log_phase());
         break;
     case ClientTimer::Idle:
     case ClientTimer::Linger:
@@ -1131,9 +1179,121 @@ void ClientConnection::backend_timeout(BackendConnection&)
         DLBA_LOG(LogLevel::Info, "%s: %s: no response within the timeout", svc_->name().c_str(),
                  backend_->address().to_string().c_str());
         server_failed("a response timeout");
+        log_cause('s', log_phase());
         fail_request(504);
     }
     drive();
+}
+
+// ---- access log ------------------------------------------------------------------------------
+
+void ClientConnection::log_start()
+{
+    log_ = {};
+    const auto use = worker_.access_log();
+    if (!use.channel || !use.channel->sample(use.config->sample))
+        return;
+    log_.active = true;
+    log_.wall = std::chrono::system_clock::now();
+    log_.start = worker_.loop().now();
+    log_.out_base = client_written_ + out_.size();
+}
+
+void ClientConnection::log_cause(char who, char phase) noexcept
+{
+    if (log_.active) {
+        log_.who = who;
+        log_.phase = phase;
+    }
+}
+
+char ClientConnection::log_phase() const noexcept
+{
+    if (response_.head_done() || state_ == State::Closing)
+        return 'D';
+    if (state_ == State::Exchanging)
+        return 'H';
+    if (state_ == State::Connecting)
+        return 'C';
+    return 'R';
+}
+
+const char* ClientConnection::log_persistence(bool persistent) const noexcept
+{
+    switch (svc_->config().policy) {
+    case Policy::Cookie:
+        if (persistent)
+            return "cookie-hit";
+        if (had_persistence_cookie_)
+            return keys_.cookie_key ? "cookie-moved" : "cookie-rejected";
+        return "cookie-new";
+    case Policy::SessionId:
+        if (persistent)
+            return "session-hit";
+        return keys_.session_hash ? "session-moved" : "session-new";
+    case Policy::UrlHash:
+        return "url-hash";
+    case Policy::LeastConn:
+    case Policy::LeastResponseTime:
+        break;
+    }
+    return "none";
+}
+
+// Logs the current request once (a normal end when `who` is '-', else an abnormal one: the last
+// cause noted by log_cause(), or `who` in the current phase).  Never fails: a line that cannot be made is
+// lost.
+void ClientConnection::log_end(int status, char who) noexcept
+{
+    if (!log_.active)
+        return;
+    log_.active = false;
+    try {
+        const auto use = worker_.access_log();
+        if (!use.channel)
+            return;
+        const auto now = worker_.loop().now();
+        AccessRecord r;
+        r.time = log_.wall;
+        r.client = &peer_;
+        r.service = svc_->name();
+        r.backend = svc_->pool().name();
+        r.tls = transport_->secure();
+        if (log_.server && *log_.server < svc_->pool().servers().size()) {
+            const auto& server = svc_->pool().servers()[*log_.server];
+            r.has_server = true;
+            r.server_key = server.key();
+            r.server_addr = &server.address();
+        }
+        r.method = log_.method;
+        r.target = log_.target;
+        const std::optional<RequestLog::Clock::time_point> start = log_.start;
+        r.tq = RequestLog::ms(start, log_.head_end);
+        r.tw = RequestLog::ms(log_.head_end, log_.connect_start);
+        r.tc = RequestLog::ms(log_.connect_start, log_.connected);
+        r.tr = RequestLog::ms(log_.connected, log_.response);
+        r.tt = RequestLog::ms(start, now);
+        r.status = status;
+        const bool aborted = who == 'C' && !log_.who;
+        // An aborted connection delivered what was written; otherwise what was queued counts.
+        const auto sent = client_written_ + (aborted || state_ == State::Closed ? 0 : out_.size());
+        r.bytes_out = sent > log_.out_base ? sent - log_.out_base : 0;
+        r.bytes_in = log_.bytes_in;
+        if (who == '-') {
+            r.termination[0] = '-';
+            r.termination[1] = '-';
+        } else if (log_.who) {
+            r.termination[0] = log_.who;
+            r.termination[1] = log_.phase;
+        } else {
+            r.termination[0] = who;
+            r.termination[1] = log_phase();
+        }
+        r.persistence = log_.persistence;
+        use.channel->log(use.config->format, r, use.config->buffer_bytes);
+    } catch (...) {
+        // Out of memory while rendering: the line is lost, the request is not.
+    }
 }
 
 } // namespace dlba::dlbad

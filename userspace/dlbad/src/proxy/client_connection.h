@@ -12,6 +12,7 @@
 
 #include <dlba/unique_fd.h>
 
+#include "accesslog/request_log.h"
 #include "backend/backend_connection.h"
 #include "backend/backend_events.h"
 #include "proxy/body_relay.h"
@@ -126,6 +127,14 @@ private:
     bool follow_generation();
     [[nodiscard]] bool wants_client_input() const;
 
+    // Access log (dlbad.conf(5) access_log): a sampled request is noted as it goes and logged once
+    // when it ends.  log_cause() notes a failure (the last one noted names an abnormal end).
+    void log_start();
+    void log_cause(char who, char phase) noexcept;
+    void log_end(int status, char who) noexcept;
+    [[nodiscard]] char log_phase() const noexcept;
+    [[nodiscard]] const char* log_persistence(bool persistent) const noexcept;
+
     WorkerContext& worker_;
     UniqueFd fd_;
     SocketAddress peer_;
@@ -182,6 +191,9 @@ private:
     ClientTimer timer_kind_ = ClientTimer::None;
     bool write_progress_ = false;
     bool body_progress_ = false; // request body bytes came in (restarts client_body_idle)
+
+    RequestLog log_;
+    std::uint64_t client_written_ = 0; // bytes written to the client, whole connection
 };
 
 } // namespace dlba::dlbad

@@ -32,6 +32,7 @@ void ResponseStream::begin(const Backend& server, Clock::time_point dispatched_a
     server_ = &server;
     dispatched_at_ = dispatched_at;
     head_done_ = false;
+    status_ = 0;
     any_bytes_ = false;
     in_.clear();
     parser_.reset();
@@ -191,6 +192,7 @@ ResponseStream::Step ResponseStream::final_head(const ResponseHead& head, std::s
     auto elapsed =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - dispatched_at_);
     bs.record_response_time(static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 1)));
+    status_ = head.status();
     int cls = head.status() / 100;
     if (cls >= 1 && cls <= 5)
         bs.status_class[cls].fetch_add(1, std::memory_order_relaxed);

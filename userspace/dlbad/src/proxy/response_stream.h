@@ -76,6 +76,8 @@ public:
     [[nodiscard]] bool paused() const noexcept { return paused_; }
 
     [[nodiscard]] bool head_done() const noexcept { return head_done_; }
+    // The status of the final head (0 before it).
+    [[nodiscard]] int status() const noexcept { return status_; }
     [[nodiscard]] bool any_bytes() const noexcept { return any_bytes_; }
     // A close-delimited body: the back-end's clean EOF completes it.
     [[nodiscard]] bool ends_on_eof() { return body_->finish_on_eof(); }
@@ -106,6 +108,7 @@ private:
     ByteBuffer in_; // back-end bytes not yet parsed (the head, what came with it)
     std::optional<BodyFramer> body_;
     bool head_done_ = false;
+    int status_ = 0;
     bool any_bytes_ = false;    // the back-end answered something (no replay then)
     bool interim_held_ = false; // a 1xx waits in in_ for room in the client's buffer
     bool paused_ = false;       // the back-end is not read (the client's buffer is full)

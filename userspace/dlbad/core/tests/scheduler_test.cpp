@@ -87,6 +87,92 @@ TEST(LeastConnections, IdleServersShareByWeight)
     EXPECT_EQ(order, "abaaba") << "smooth: the light server is not left to the end";
 }
 
+// Equal weights: idle servers alternate, a b a b ..., half each.
+TEST(LeastConnections, IdleEqualWeightsAlternate)
+{
+    const LeastConnectionsScheduler s;
+    WeightedRoundRobin ties;
+    const std::vector<ServerState> v = {server(1, 1, 0), server(2, 1, 0)};
+    std::string order;
+    for (int i = 0; i < 30; ++i)
+        order += static_cast<char>('a' + *s.pick(v, ties));
+    std::string alternating;
+    for (int i = 0; i < 15; ++i)
+        alternating += "ab";
+    EXPECT_EQ(order, alternating);
+}
+
+// Three idle servers of weights 3:2:1: a b a c b a, over and over, so every 6 picks give exactly
+// 3, 2 and 1.
+TEST(LeastConnections, ThreeWayTieSharesByWeight)
+{
+    const LeastConnectionsScheduler s;
+    WeightedRoundRobin ties;
+    const std::vector<ServerState> v = {server(1, 3, 0), server(2, 2, 0), server(3, 1, 0)};
+    std::string order;
+    for (int i = 0; i < 60; ++i) {
+        order += static_cast<char>('a' + *s.pick(v, ties));
+        if (order.size() % 6 == 0) {
+            const std::string six = order.substr(order.size() - 6);
+            EXPECT_EQ(six, "abacba") << "picks " << order.size() - 6 << " to " << order.size();
+        }
+    }
+    // Three servers that tie at the same load per weight, not idle (2/2 = 1/1 = 3/3): the same.
+    const std::vector<ServerState> w = {server(1, 2, 2), server(2, 1, 1), server(3, 3, 3)};
+    std::map<std::size_t, int> seen;
+    for (int i = 0; i < 60; ++i)
+        ++seen[*s.pick(w, ties)];
+    EXPECT_EQ(seen[0], 20);
+    EXPECT_EQ(seen[1], 10);
+    EXPECT_EQ(seen[2], 30);
+}
+
+// Servers with weight 0 (draining) or not available take no part in the rotation, get no credit
+// while out and do not skew the share of the others.
+TEST(LeastConnections, TieSkipsDrainingAndUnavailable)
+{
+    const LeastConnectionsScheduler s;
+    WeightedRoundRobin ties;
+    const std::vector<ServerState> v = {server(1, 2, 0), server(2, 0, 0),
+                                        server(3, 5, 0, 0, 0, false), server(4, 1, 0)};
+    std::map<std::size_t, int> seen;
+    for (int i = 0; i < 30; ++i)
+        ++seen[*s.pick(v, ties)];
+    EXPECT_EQ(seen[0], 20);
+    EXPECT_EQ(seen[1], 0);
+    EXPECT_EQ(seen[2], 0);
+    EXPECT_EQ(seen[3], 10);
+    // The unavailable one comes back: from then on all three idle servers share 2:5:1.
+    const std::vector<ServerState> back = {server(1, 2, 0), server(2, 0, 0), server(3, 5, 0),
+                                           server(4, 1, 0)};
+    seen.clear();
+    for (int i = 0; i < 80; ++i)
+        ++seen[*s.pick(back, ties)];
+    EXPECT_EQ(seen[0], 20);
+    EXPECT_EQ(seen[1], 0);
+    EXPECT_EQ(seen[2], 50);
+    EXPECT_EQ(seen[3], 10);
+}
+
+// A heavier server loses as soon as it has more requests in flight per weight, and wins while
+// it has fewer, whatever the rotation would say.
+TEST(LeastConnections, BusierHeavierServerLoses)
+{
+    const LeastConnectionsScheduler s;
+    WeightedRoundRobin ties;
+    // Weight 5 with 1 in flight (0.2) against an idle weight 1: the idle one.
+    const std::vector<ServerState> v = {server(1, 5, 1), server(2, 1, 0)};
+    // Weight 4 with 3 in flight (0.75) against weight 1 with 1 (1.0): the heavy one.
+    const std::vector<ServerState> w = {server(1, 4, 3), server(2, 1, 1)};
+    // Weight 4 with 5 in flight (1.25) against weight 1 with 1 (1.0): the light one.
+    const std::vector<ServerState> x = {server(1, 4, 5), server(2, 1, 1)};
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(s.pick(v, ties), 1u);
+        EXPECT_EQ(s.pick(w, ties), 0u);
+        EXPECT_EQ(s.pick(x, ties), 1u);
+    }
+}
+
 // The tie-break only chooses among the best: fewer requests in flight per weight always wins,
 // whatever the rotation's state.
 TEST(LeastConnections, FewerPerWeightBeatsTheTieBreak)

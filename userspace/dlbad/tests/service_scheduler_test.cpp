@@ -205,6 +205,41 @@ TEST(ServiceScheduler, LeastConnectionsTiesFollowTheWeights)
         EXPECT_EQ(e.sched().pick({}, 0, none, e.now)->server, 1u);
 }
 
+// Sequential requests that land on whichever worker accepted their connection (SO_REUSEPORT
+// hashes them): each worker rotates on its own, exact to within a fraction of a request per
+// worker for weights 2:1, so with 2 workers 30 requests give exactly 20 and 10 however they fall,
+// and with 4 workers the heavier server gets 20 +- 1.  A disabled (draining) server gets none.
+TEST(ServiceScheduler, LeastConnectionsTiesSpreadOverWorkers)
+{
+    const std::string text = "backends:\n  web:\n    servers:\n"
+                             "      - {key: 1, addr: 10.0.0.1:80, weight: 2}\n"
+                             "      - {key: 2, addr: 10.0.0.2:80, weight: 1}\n"
+                             "      - {key: 3, addr: 10.0.0.3:80, weight: 4, enabled: false}\n"
+                             "services:\n  - {name: s, listen: 1.1.1.1:80, backend: web, "
+                             "policy: leastconn}\n";
+    std::vector<bool> none(3, false);
+    std::uint32_t seed = 16;
+    for (unsigned workers : {2u, 4u}) {
+        for (int run = 0; run < 20; ++run) {
+            Env e(text, workers);
+            int picks[3] = {0, 0, 0};
+            for (int i = 0; i < 30; ++i) {
+                seed = seed * 1103515245u + 12345u;
+                auto d = e.sched().pick({}, (seed >> 16) % workers, none, e.now);
+                ASSERT_TRUE(d);
+                ++picks[d->server];
+            }
+            EXPECT_EQ(picks[2], 0);
+            if (workers == 2) {
+                EXPECT_EQ(picks[0], 20) << "run " << run;
+            } else {
+                EXPECT_GE(picks[0], 19) << "run " << run;
+                EXPECT_LE(picks[0], 21) << "run " << run;
+            }
+        }
+    }
+}
+
 TEST(ServiceScheduler, SessionIdSticksAndOnlyAFailedServersSessionsMove)
 {
     Env e(conf("session-id"));

@@ -18,6 +18,10 @@ backends:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT, weight: 3}
       - {key: 2, addr: 127.0.0.22:$BACKEND_PORT, weight: 1}
+  halves:
+    servers:
+      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT, weight: 2}
+      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT, weight: 1}
   reuse:
     keepalive: true
     servers:
@@ -32,6 +36,7 @@ services:
   - {name: wlc, listen: "$VIP:$((BASE + 2))", backend: weighted, policy: leastconn}
   - {name: reuse, listen: "$VIP:$((BASE + 3))", backend: reuse}
   - {name: noreuse, listen: "$VIP:$((BASE + 4))", backend: web}
+  - {name: wlcseq, listen: "$VIP:$((BASE + 6))", backend: halves, policy: leastconn}
 CONF
 start_dlbad "$T/dlbad.conf" || exit 1
 S=http://$VIP:$HTTP_PORT
@@ -77,6 +82,17 @@ for s in socks:
 PY
 n1=$(grep -c 'backend=1' "$T/wlc")
 check "weighted leastconn: weight-3 server took $n1 of 8" test "$n1" -ge 5
+
+# Weighted least connections with one request at a time (issue 16): every server is idle at each
+# request, the tie goes by weight, so weights 2:1 share 30 requests 20:10 (each worker rotates on
+# its own: with 2 workers exactly 20:10; a request that overtakes the previous one's accounting
+# on a loaded machine can move one or two).  It used to send all 30 to the weight-2 server.
+seq=""
+for i in $(seq 30); do seq="$seq$(backend_of "$(curl -s "http://$VIP:$((BASE + 6))/seq$i")")"; done
+n1=$(grep -o 1 <<<"$seq" | wc -l)
+n2=$(grep -o 2 <<<"$seq" | wc -l)
+check "leastconn, sequential, weights 2:1: $n1 and $n2 of 30 ($seq)" \
+    test "$((n1 >= 18 && n1 <= 22 && n1 + n2 == 30))" -eq 1
 
 # Back-end connection reuse: 20 requests over 20 client connections ride few back-end connections;
 # without it every request has its own.

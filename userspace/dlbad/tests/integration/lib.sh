@@ -147,6 +147,7 @@ start_nginx() {
     local n=$1 conf=$T/nginx-$1.conf
     mkdir -p "$T/www-$n" "$T/tmp-$n"
     [ -f "$T/www-$n/big" ] || head -c 8388608 /dev/urandom >"$T/www-$n/big"
+    { echo "backend=$n held"; head -c 6000 /dev/zero | tr '\0' x; } >"$T/www-$n/held"
     cat >"$conf" <<NGX
 worker_processes 1;
 pid $conf.pid;
@@ -166,6 +167,8 @@ $(nginx_temp_paths "$T/tmp-$n")
         }
         location = /big { }
         location = /slow { echo_sleep 1; }
+        # ~0.6 s to send (10 kB/s): requests sent together are in flight together.
+        location = /held { limit_rate 10k; }
         location = /upload {
             client_max_body_size 64m;
             client_body_buffer_size 64m;

@@ -214,6 +214,15 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 R=/run/vm/results
 hostname dlba-vm 2>/dev/null
 ip link set lo up
+# Hold one socket with SO_TIMESTAMP for the whole run, so that the kernel's
+# netstamp_needed_key stays on: otherwise every ping (SO_TIMESTAMP) switches
+# it on and off, each time patching the code of the receive path, and under
+# TCG a vCPU running that code while the other patches it took an int3 Oops
+# (6.12, __netif_receive_skb_core, 2026-12-07).
+python3 -c 'import signal, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+signal.pause()' </dev/null >/dev/null 2>&1 &
 echo "dlba-vm: booted $(uname -r) in $(cut -d' ' -f1 /proc/uptime)s, running command"
 (
 	bash "$R/cmd.sh" </dev/null

@@ -223,6 +223,28 @@ python3 -c 'import signal, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
 signal.pause()' </dev/null >/dev/null 2>&1 &
+# The same for the netfilter hooks dlba.ko uses: rmmod (and a namespace's
+# deletion) switched nf_hooks_needed off while other vCPUs sent through
+# NF_HOOK, and a 6.1 VM stayed stuck at that patch site in ip6_xmit (soft
+# lockups, unload.sh, 2026-12-07).  Accepting base chains in this namespace
+# keep those keys on; the tests' own namespaces have no hook from them.
+if modprobe nf_tables 2>/dev/null; then
+	nft -f - <<'NFT' || echo "dlba-vm: could not add the keep-alive nftables chains"
+table inet dlba_vm_keys {
+	chain keep_pre {
+		type filter hook prerouting priority 0; policy accept;
+	}
+	chain keep_fwd {
+		type filter hook forward priority 0; policy accept;
+	}
+	chain keep_out {
+		type filter hook output priority 0; policy accept;
+	}
+}
+NFT
+else
+	echo "dlba-vm: no nf_tables module: netfilter's static keys follow the tests"
+fi
 echo "dlba-vm: booted $(uname -r) in $(cut -d' ' -f1 /proc/uptime)s, running command"
 (
 	bash "$R/cmd.sh" </dev/null

@@ -185,6 +185,16 @@ TEST(ArrayConfig, NodeMisspeltSuggestsTheNearest)
     EXPECT_EQ(e[0], "array.yaml:1:7: node 'nodea' is not in cluster.nodes, did you mean 'node-a'?");
 }
 
+TEST(ArrayConfig, ANodeWhoseEntryHasErrorsIsStillInTheCluster)
+{
+    // The entry's bad address is the one problem: the node it names is not also "not in
+    // cluster.nodes".
+    auto e = errors("node: n1\ncluster:\n  nodes:\n    - {name: n1, id: 1, address: "
+                    "10.0.0.300}\n    - {name: n2, id: 2, address: 10.0.0.2}\n");
+    EXPECT_EQ(e, std::vector<std::string>{"array.yaml:4:34: address: '10.0.0.300' is not an IPv4 "
+                                          "or IPv6 address"});
+}
+
 TEST(ArrayConfig, CheckKeysFollowTheType)
 {
     auto e = errors(R"(node: a

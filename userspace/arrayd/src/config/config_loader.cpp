@@ -3,6 +3,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <set>
@@ -395,10 +396,15 @@ public:
         } else {
             attempt([&] {
                 c.node = name(root["node"], "node");
-                if (cluster_ok && !c.find_node(c.node)) {
-                    std::vector<std::string_view> known;
-                    for (const auto& n : c.cluster.nodes)
-                        known.emplace_back(n.name);
+                // Every entry's name, read or not: an entry with a bad address still names its
+                // node, and the node is not reported missing for it.
+                std::vector<std::string> names;
+                if (cluster_ok && root["cluster"]["nodes"].IsSequence())
+                    for (const auto& e : root["cluster"]["nodes"])
+                        if (e.IsMap() && e["name"] && e["name"].IsScalar())
+                            names.push_back(e["name"].Scalar());
+                if (cluster_ok && std::find(names.begin(), names.end(), c.node) == names.end()) {
+                    std::vector<std::string_view> known(names.begin(), names.end());
                     auto near = config::closest(c.node, known);
                     fail(root["node"], "node '" + c.node + "' is not in cluster.nodes" +
                                            (near ? ", did you mean '" + *near + "'?" : ""));

@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 
 #include "config/config_loader.h"
+#include "transport/tls_context.h"
 #include <dlba/config/error.h>
 
 namespace dlba::dlbad {
@@ -609,6 +610,77 @@ services:
                                              "test.conf:12:16: tls.certificates.key: "
                                              "/nonexistent/dlbad/key.pem: No such file or "
                                              "directory"));
+}
+
+// What OpenSSL refuses is reported for every certificate and key of the section, not only the
+// first: each as one line at its own position.
+TEST(TlsContext, EveryCertificateAndKeyOpenSslRefusesIsReported)
+{
+    auto c = ConfigLoader::load_string(
+        with_files(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80}
+services:
+  - name: web
+    listen: 10.0.0.10:443
+    protocol: https
+    tls:
+      certificates:
+        - {cert: DIR/empty1.pem, key: DIR/empty1.key}
+        - {cert: DIR/empty2.pem, key: DIR/empty2.key}
+    backend: web
+)",
+                   {"empty1.pem", "empty1.key", "empty2.pem", "empty2.key"}),
+        "test.conf");
+    ASSERT_TRUE(c.services.at(0).tls);
+    try {
+        TlsContext ctx(*c.services[0].tls, nullptr, Millis(1000), "test.conf", 6);
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        using testing::StartsWith;
+        std::string dir = ::testing::TempDir() + "dlbad_config_files/";
+        // The key's column follows the certificate's path: "{cert: PATH, key: ".
+        auto key = ":" + std::to_string(18 + dir.size() + 10 + 7) + ": tls.certificates.key: ";
+        EXPECT_THAT(
+            e.errors(),
+            testing::ElementsAre(
+                StartsWith("test.conf:11:18: tls.certificates.cert: " + dir + "empty1.pem: "),
+                StartsWith("test.conf:11" + key + dir + "empty1.key: "),
+                StartsWith("test.conf:12:18: tls.certificates.cert: " + dir + "empty2.pem: "),
+                StartsWith("test.conf:12" + key + dir + "empty2.key: ")));
+        for (const auto& line : e.errors())
+            EXPECT_EQ(line.find("error:"), std::string::npos) << line;
+    }
+}
+
+// A file with other problems has OpenSSL's reasons in the same report (without them, the
+// certificates are read once, when the services are built).
+TEST(ConfigLoader, CertificatesOpenSslRefusesAreReportedWithTheOtherProblems)
+{
+    EXPECT_THAT(errors_of(with_files(R"(wokers: 2
+backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80}
+services:
+  - name: web
+    listen: 10.0.0.10:443
+    protocol: https
+    tls:
+      certificates:
+        - cert: DIR/nopem.pem
+          key: /nonexistent/dlbad/key.pem
+    backend: web
+)",
+                                     {"nopem.pem"})),
+                testing::ElementsAre(
+                    "test.conf:1:1: unknown key 'wokers' in the configuration, did you mean "
+                    "'workers'?",
+                    testing::StartsWith("test.conf:12:17: tls.certificates.cert: " +
+                                        ::testing::TempDir() + "dlbad_config_files/nopem.pem: "),
+                    "test.conf:13:16: tls.certificates.key: /nonexistent/dlbad/key.pem: No such "
+                    "file or directory"));
 }
 
 TEST(ConfigLoader, AMissingFileSaysWhy)

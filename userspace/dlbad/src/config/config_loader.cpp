@@ -19,9 +19,12 @@
 #include <sstream>
 #include <string_view>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "accesslog/access_log_config.h"
 #include "admin/admin_config.h"
+#include "transport/tls_context.h"
 #include "transport/tls_ticket_keys.h"
 
 #include <dlbad/cookie_injector.h>
@@ -166,6 +169,8 @@ public:
                     "ciphersuites"},
                    "tls");
         TlsConfig t;
+        // Every entry whose paths could be read, for OpenSSL's checks (see config()).
+        std::vector<CertificateConfig> named;
         const auto& certs = n["certificates"];
         if (!certs)
             report(n, "tls: 'certificates' is required (a list of {cert, key})");
@@ -173,7 +178,7 @@ public:
             report(certs, "tls.certificates must be a non-empty list");
         else
             for (const auto& c : certs)
-                attempt([&] { t.certificates.push_back(certificate(c)); });
+                attempt([&] { t.certificates.push_back(certificate(c, named)); });
         auto version = [&](const YAML::Node& v, const std::string& what) {
             auto s = str(v, what);
             if (s != "TLSv1.2" && s != "TLSv1.3")
@@ -199,12 +204,15 @@ public:
         if_given(n, "ciphers", [&](const YAML::Node& v) { t.ciphers = str(v, "ciphers"); });
         if_given(n, "ciphersuites",
                  [&](const YAML::Node& v) { t.ciphersuites = str(v, "ciphersuites"); });
+        TlsConfig checked = t;
+        checked.certificates = std::move(named);
+        tls_sections_.emplace_back(std::move(checked), line_of(n));
         return t;
     }
 
     // One {cert, key} entry; both files must be readable (OpenSSL reads them when the service is
     // built, and would say less clearly why it cannot).
-    CertificateConfig certificate(const YAML::Node& c) const
+    CertificateConfig certificate(const YAML::Node& c, std::vector<CertificateConfig>& named) const
     {
         require_map(c, "certificate");
         check_keys(c, {"cert", "key"}, "certificate");
@@ -229,6 +237,8 @@ public:
         auto before = problems();
         readable(c["cert"], "tls.certificates.cert", cc.cert, cc.cert_line, cc.cert_column);
         readable(c["key"], "tls.certificates.key", cc.key, cc.key_line, cc.key_column);
+        if (!cc.cert.empty() && !cc.key.empty())
+            named.push_back(cc);
         if (problems() != before)
             throw Abandon{};
         return cc;
@@ -618,8 +628,27 @@ public:
                     c.services.push_back(std::move(s));
             });
         }
+        // OpenSSL's own checks of certificates and keys (a file that is no PEM, a key that does
+        // not match) are made when the services are built; when the file has other problems,
+        // they are made here too, so that one run reports them all.
+        if (problems() > 0)
+            for (const auto& [t, line] : tls_sections_) {
+                try {
+                    TlsContext check(t, nullptr, c.ticket_lifetime, file(), line);
+                } catch (const config::ConfigError& e) {
+                    // A file that cannot be read was reported already, the same way.
+                    for (const auto& d : e.diagnostics())
+                        if (std::none_of(diagnostics().begin(), diagnostics().end(),
+                                         [&](const auto& r) { return r.str() == d.str(); }))
+                            add(d);
+                }
+            }
         return c;
     }
+
+private:
+    // Each tls section read, with its line, for the checks at the end of config().
+    mutable std::vector<std::pair<TlsConfig, int>> tls_sections_;
 };
 
 Config parse(const std::string& text, const std::string& name)

@@ -3,8 +3,10 @@
 #include <openssl/rand.h>
 
 #include <stdexcept>
+#include <vector>
 
 #include "monitor/stats_registry.h"
+#include <dlba/config/error.h>
 
 namespace dlba::dlbad {
 
@@ -34,15 +36,25 @@ Runtime::Runtime(Config config, std::uint64_t generation, unsigned workers, cons
         config_.hash_key.empty() ? secrets.hash_key : SipKey::from_string(config_.hash_key);
     for (const auto& b : config_.backends)
         pools_.push_back(std::make_shared<const BackendPool>(b, registry));
+    // A service that cannot be built (a certificate OpenSSL refuses) does not hide the others'.
+    std::vector<config::Diagnostic> problems;
     for (const auto& s : config_.services) {
         std::shared_ptr<const BackendPool> pool;
         for (const auto& p : pools_)
             if (p->name() == s.backend)
                 pool = p;
-        services_.push_back(std::make_shared<const VirtualService>(
-            s, config_.path, pool, keys, secrets.ticket_keys, config_.ticket_lifetime, hash_key,
-            workers, registry));
+        try {
+            services_.push_back(std::make_shared<const VirtualService>(
+                s, config_.path, pool, keys, secrets.ticket_keys, config_.ticket_lifetime, hash_key,
+                workers, registry));
+        } catch (const config::ConfigError& e) {
+            problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+        }
     }
+    if (problems.size() == 1)
+        throw config::ConfigError(std::move(problems.front()));
+    if (!problems.empty())
+        throw config::ConfigError(config_.path, std::move(problems));
 }
 
 } // namespace dlba::dlbad

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include <dlba/config/error.h>
 #include <dlba/config/file.h>
@@ -69,6 +70,12 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
 {
     if (!ctx_)
         throw config::ConfigError(file, line, "SSL_CTX_new: " + last_error());
+    // Every problem of the tls section, as the configuration loader reports its own: one line
+    // each, at the line of the certificate or key concerned.
+    std::vector<config::Diagnostic> problems;
+    auto problem = [&](int l, int col, const std::string& message) {
+        problems.push_back({file, l, message, l ? col : 0});
+    };
     SSL_CTX* ctx = ctx_.get();
     SSL_CTX_set_min_proto_version(ctx, version_of(config.min_version));
     SSL_CTX_set_max_proto_version(ctx, version_of(config.max_version));
@@ -79,58 +86,79 @@ TlsContext::TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> tick
     SSL_CTX_set_dh_auto(ctx, 1); // DHE is used only if a tls.ciphers list names DHE suites
     if (config.ciphers.empty()) {
         if (SSL_CTX_set_cipher_list(ctx, kDefaultCiphers) != 1)
-            throw config::ConfigError(file, line,
-                                      std::string("default tls.ciphers: ") + last_error());
+            problem(line, 0, std::string("default tls.ciphers: ") + last_error());
     } else if (SSL_CTX_set_cipher_list(ctx, config.ciphers.c_str()) != 1) {
-        throw config::ConfigError(file, line,
-                                  "tls.ciphers '" + config.ciphers + "': " + last_error());
+        problem(line, 0, "tls.ciphers '" + config.ciphers + "': " + last_error());
     }
     if (!config.ciphersuites.empty() &&
         SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1)
-        throw config::ConfigError(
-            file, line, "tls.ciphersuites '" + config.ciphersuites + "': " + last_error());
+        problem(line, 0, "tls.ciphersuites '" + config.ciphersuites + "': " + last_error());
 
     std::set<int> key_types;
     for (const auto& c : config.certificates) {
         ERR_clear_error();
+        const int cert_line = c.cert_line ? c.cert_line : c.line;
+        const int cert_column = c.cert_line ? c.cert_column : c.column;
+        const int key_line = c.key_line ? c.key_line : c.line;
+        const int key_column = c.key_line ? c.key_column : c.column;
         // "tls.certificates.key: PATH: No such file or directory" rather than OpenSSL's "system
         // lib" stack; the loader checked too, but a file may go between a check and a reload.
         auto readable = [&](const std::string& path, const char* what, int l, int col) {
             try {
                 config::check_readable(path);
+                return true;
             } catch (const config::FileError& e) {
-                throw config::ConfigError(file, l ? l : c.line, std::string(what) + ": " + e.what(),
-                                          l ? col : c.column);
+                problem(l, col, std::string(what) + ": " + e.what());
+                return false;
             }
         };
-        readable(c.cert, "tls.certificates.cert", c.cert_line, c.cert_column);
-        readable(c.key, "tls.certificates.key", c.key_line, c.key_column);
-        if (SSL_CTX_use_certificate_chain_file(ctx, c.cert.c_str()) != 1)
-            throw config::ConfigError(file, c.cert_line ? c.cert_line : c.line,
-                                      "tls.certificates.cert: " + c.cert + ": " + last_error(),
-                                      c.cert_line ? c.cert_column : c.column);
+        bool cert_ok = readable(c.cert, "tls.certificates.cert", cert_line, cert_column);
+        bool key_ok = readable(c.key, "tls.certificates.key", key_line, key_column);
+        if (cert_ok && SSL_CTX_use_certificate_chain_file(ctx, c.cert.c_str()) != 1) {
+            problem(cert_line, cert_column,
+                    "tls.certificates.cert: " + c.cert + ": " + last_error());
+            cert_ok = false;
+        }
+        // The key is read alone when the certificate could not be (into a throwaway context,
+        // whose certificate it need not match), so that it too is reported in this run.
+        if (!cert_ok) {
+            if (!key_ok)
+                continue;
+            SslCtxPtr scratch(SSL_CTX_new(TLS_server_method()));
+            if (scratch &&
+                SSL_CTX_use_PrivateKey_file(scratch.get(), c.key.c_str(), SSL_FILETYPE_PEM) != 1)
+                problem(key_line, key_column,
+                        "tls.certificates.key: " + c.key + ": " + last_error());
+            continue;
+        }
         X509* leaf = SSL_CTX_get0_certificate(ctx);
         EVP_PKEY* pub = leaf ? X509_get0_pubkey(leaf) : nullptr;
         int type = pub ? EVP_PKEY_get_base_id(pub) : 0;
-        if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
-            throw config::ConfigError(
-                file, c.line, "certificate '" + c.cert + "': only RSA and ECDSA keys are supported",
-                c.column);
-        if (!key_types.insert(type).second)
-            throw config::ConfigError(file, c.line,
-                                      "certificate '" + c.cert + "': a second " +
-                                          (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
-                                          " certificate (give at most one per key type)",
-                                      c.column);
+        if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC) {
+            problem(c.line, c.column,
+                    "certificate '" + c.cert + "': only RSA and ECDSA keys are supported");
+            continue;
+        }
+        if (!key_types.insert(type).second) {
+            problem(c.line, c.column,
+                    "certificate '" + c.cert + "': a second " +
+                        (type == EVP_PKEY_RSA ? "RSA" : "ECDSA") +
+                        " certificate (give at most one per key type)");
+            continue;
+        }
+        if (!key_ok)
+            continue;
         if (SSL_CTX_use_PrivateKey_file(ctx, c.key.c_str(), SSL_FILETYPE_PEM) != 1)
-            throw config::ConfigError(file, c.key_line ? c.key_line : c.line,
-                                      "tls.certificates.key: " + c.key + ": " + last_error(),
-                                      c.key_line ? c.key_column : c.column);
-        if (SSL_CTX_check_private_key(ctx) != 1)
-            throw config::ConfigError(
-                file, c.line, "key '" + c.key + "' does not match certificate '" + c.cert + "'",
-                c.column);
+            problem(key_line, key_column, "tls.certificates.key: " + c.key + ": " + last_error());
+        else if (SSL_CTX_check_private_key(ctx) != 1)
+            problem(c.line, c.column,
+                    "key '" + c.key + "' does not match certificate '" + c.cert + "'");
+        ERR_clear_error();
     }
+    if (problems.size() == 1)
+        throw config::ConfigError(std::move(problems.front()));
+    if (!problems.empty())
+        throw config::ConfigError(file, std::move(problems));
 
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
 

@@ -16,8 +16,9 @@ namespace dlba::dlbad {
 // ticket_lifetime.  Shared by all worker threads (SSL_CTX is thread-safe for SSL_new).
 class TlsContext {
 public:
-    // Throws config::ConfigError(file, line of the failing certificate or key, one reason: the
-    // system's for a file that cannot be read, else OpenSSL's primary one).
+    // Throws config::ConfigError with every problem of the tls section, each at the line of the
+    // failing certificate or key with one reason: the system's for a file that cannot be read,
+    // else OpenSSL's primary one.
     TlsContext(const TlsConfig& config, std::shared_ptr<TicketKeys> ticket_keys,
                Millis ticket_lifetime, const std::string& file, int line);
 

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <dlba/config/error.h>
@@ -37,6 +38,8 @@ public:
     // Records a problem at the node and goes on.
     void report(const YAML::Node& node, const std::string& msg) const;
     void report_at(int line, const std::string& msg) const;
+    // Records a problem found by a check outside the reader (OpenSSL's of a certificate).
+    void add(Diagnostic diagnostic) const { diagnostics_.push_back(std::move(diagnostic)); }
     // Records a problem at the node and abandons what depends on it (up to attempt()).
     [[noreturn]] void fail(const YAML::Node& node, const std::string& msg) const;
     [[noreturn]] void fail_at(int line, const std::string& msg) const;

@@ -195,6 +195,41 @@ TEST(ArrayConfig, ANodeWhoseEntryHasErrorsIsStillInTheCluster)
                                           "or IPv6 address"});
 }
 
+TEST(ArrayConfig, ALongListIsReportedUpToTheLimit)
+{
+    std::string yaml = "node: n1\ncluster:\n  nodes:\n";
+    for (int i = 1; i <= 25; ++i)
+        yaml += "    - {name: n" + std::to_string(i) + ", id: " + std::to_string(i) +
+                ", address: 10.0.0." + std::to_string(i) + ", priorty: 1}\n";
+    try {
+        ArrayConfigLoader::load_string(yaml, "array.yaml");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_EQ(e.diagnostics().size(), 25u);
+        auto lines = e.report();
+        ASSERT_EQ(lines.size(), config::ConfigError::kReportLimit + 1);
+        EXPECT_EQ(lines.front(), "array.yaml:4:44: unknown key 'priorty' in cluster.nodes entry, "
+                                 "did you mean 'priority'?");
+        EXPECT_EQ(lines.back(), "array.yaml: 5 more errors");
+    }
+}
+
+TEST(ArrayConfig, AMissingFileSaysWhy)
+{
+    try {
+        ArrayConfigLoader::load_file("/nonexistent/array.yaml");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/nonexistent/array.yaml: cannot open: No such file or directory");
+    }
+    try {
+        ArrayConfigLoader::load_file("/");
+        FAIL();
+    } catch (const config::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/: cannot open: Is a directory");
+    }
+}
+
 TEST(ArrayConfig, CheckKeysFollowTheType)
 {
     auto e = errors(R"(node: a

@@ -7,10 +7,12 @@
 
 namespace dlba {
 
-MonitorServer::MonitorServer(EventLoop& loop, Render document, Render metrics)
+MonitorServer::MonitorServer(EventLoop& loop, Render document, Render metrics,
+                             std::optional<MonitorPage> page)
     : loop_(loop),
       document_(std::move(document)),
-      metrics_text_(std::move(metrics))
+      metrics_text_(std::move(metrics)),
+      page_(std::move(page))
 {}
 
 MonitorServer::~MonitorServer()

@@ -34,8 +34,23 @@ void MonitorSession::start()
     on_events(0);
 }
 
-std::string MonitorSession::answer_http(std::string_view request,
-                                        const std::function<std::string()>& metrics)
+namespace {
+
+std::string http_ok(std::string_view method, std::string_view headers, const std::string& body)
+{
+    std::string out = "HTTP/1.1 200 OK\r\n";
+    out += headers;
+    out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+           "Connection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n";
+    if (method == "GET")
+        out += body;
+    return out;
+}
+
+} // namespace
+
+std::string MonitorSession::answer_http(std::string_view request, const MonitorHttp& content)
 {
     auto line_end = request.find("\r\n");
     auto line = request.substr(0, line_end);
@@ -48,16 +63,19 @@ std::string MonitorSession::answer_http(std::string_view request,
     if (method != "GET" && method != "HEAD")
         return ErrorResponse::build(405, true);
     auto path = target.substr(0, target.find('?'));
-    if (path != "/metrics")
-        return ErrorResponse::build(404, true);
-    std::string body = metrics();
-    std::string out =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-        "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n";
-    if (method == "GET")
-        out += body;
-    return out;
+    if (path == "/metrics")
+        return http_ok(method, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n",
+                       content.metrics());
+    if (path == "/status")
+        return http_ok(method, "Content-Type: application/json\r\n", content.document());
+    if ((path == "/" || path == "/stats") && content.page) {
+        std::string headers = "Content-Type: text/html; charset=utf-8\r\n"
+                              "Content-Security-Policy: " +
+                              content.page->content_security_policy +
+                              "\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n";
+        return http_ok(method, headers, content.page->html);
+    }
+    return ErrorResponse::build(404, true);
 }
 
 void MonitorSession::read_request()
@@ -71,7 +89,8 @@ void MonitorSession::read_request()
             in_.append(buf, static_cast<std::size_t>(n));
             if (in_.find("\r\n\r\n") != std::string::npos ||
                 in_.find("\n\n") != std::string::npos) {
-                out_ = answer_http(in_, [this] { return server_.metrics(); });
+                out_ = answer_http(in_, {[this] { return server_.metrics(); },
+                                         [this] { return server_.document(); }, server_.page()});
                 responding_ = true;
             } else if (in_.size() > 8192) {
                 out_ = ErrorResponse::build(431, true);

@@ -12,8 +12,15 @@
 
 namespace dlba {
 
-// One monitoring client: the JSON document is written at once; a metrics client first sends an
-// HTTP request (GET /metrics).  Bounded in time (5 s) and request size (8 KiB).
+// What the HTTP port (MonitorKind::Metrics) answers.
+struct MonitorHttp {
+    std::function<std::string()> metrics;  // GET /metrics: Prometheus text
+    std::function<std::string()> document; // GET /status: the JSON status document
+    const MonitorPage* page = nullptr;     // GET / (and /stats): the status page, if any
+};
+
+// One monitoring client: the JSON document is written at once; an HTTP client first sends a
+// request (GET /metrics, /status or /).  Bounded in time (5 s) and request size (8 KiB).
 class MonitorSession final : public EventHandler {
 public:
     MonitorSession(MonitorServer& server, UniqueFd fd, MonitorKind kind);
@@ -22,9 +29,8 @@ public:
     void start();
     void on_events(std::uint32_t events) override;
 
-    // The HTTP answer to a metrics request head (exposed for tests).
-    static std::string answer_http(std::string_view request,
-                                   const std::function<std::string()>& metrics);
+    // The HTTP answer to a request head on the HTTP port (exposed for tests).
+    static std::string answer_http(std::string_view request, const MonitorHttp& content);
 
 private:
     void read_request();

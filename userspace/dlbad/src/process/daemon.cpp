@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "config/config_loader.h"
+#include "monitor/status_page.h"
 #include "monitor/status_report.h"
 #include <dlba/config/error.h>
 #include <dlba/net/listen_socket.h>
@@ -350,7 +351,7 @@ int Daemon::run()
         sockets_ = open_sockets(*runtime_, {});
         monitor_ = std::make_unique<MonitorServer>(
             loop_, [this] { return snapshot().dump(2) + "\n"; },
-            [this] { return StatusReport::prometheus(snapshot()); });
+            [this] { return StatusReport::prometheus(snapshot()); }, StatusPage::page());
         monitor_->configure(runtime_->config().monitor);
         configure_admin(runtime_->config().admin);
     } catch (const std::exception& e) {

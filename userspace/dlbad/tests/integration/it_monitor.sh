@@ -85,7 +85,7 @@ check "metrics: weight and enabled gauges" \
 expect_num_eq "metrics and JSON show the same loop_yields counter" \
     "$(python3 -c "import json; d=json.load(open('$T/s.json')); print(d['dlbad']['loop_yields'])")" \
     "$(prom dlbad_loop_yields_total)"
-expect_eq "metrics port: other paths 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$METRICS_PORT/")"
+expect_eq "metrics port: other paths 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$METRICS_PORT/nope")"
 expect_eq "metrics port: POST 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$VIP:$METRICS_PORT/metrics")"
 
 "$DLBAD" --status "$SOCK" >"$T/tables"

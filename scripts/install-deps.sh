@@ -25,6 +25,8 @@ PKGS=(
 	nginx-light curl wrk haproxy ipvsadm python3 python3-scapy nftables
 	iproute2 iputils-ping ethtool procps psmisc util-linux
 	openssl jq
+	# dlbad's status web page, rendered by its test (it_webpage.sh)
+	chromium-headless-shell
 	# kernel module build / checks
 	sparse dkms make
 	# linters (scripts/lint.sh): checkpatch.pl comes from the kernel source

@@ -50,6 +50,11 @@
 #define DLBA_SVC_HASH_BITS	8
 #define DLBA_NAT_HASH_BITS	8
 
+/* Summed snapshot of a dlba_pcpu_stats. */
+struct dlba_stats {
+	u64 packets, bytes, new_assign, reassign, noserver, errors, replies;
+};
+
 /* Per-CPU counters; one set per netns, per service and per server. */
 struct dlba_pcpu_stats {
 	u64_stats_t packets;
@@ -60,6 +65,13 @@ struct dlba_pcpu_stats {
 	u64_stats_t errors;
 	u64_stats_t replies;
 	struct u64_stats_sync syncp;
+	/*
+	 * This CPU's counts at the last stats-zero, which readers subtract.
+	 * Only dlba_stats_zero() writes it (under dn->lock), never the packet
+	 * path: a reset is a new baseline, not a store into counters another
+	 * CPU is incrementing, so no increment can undo it.
+	 */
+	struct dlba_stats zero;
 };
 
 /*
@@ -76,11 +88,6 @@ struct dlba_pcpu_stats {
 		u64_stats_update_end(&__st->syncp);			\
 	} while (0)
 #define dlba_stats_inc(pcpu, field)	dlba_stats_add(pcpu, field, 1)
-
-/* Summed snapshot of a dlba_pcpu_stats. */
-struct dlba_stats {
-	u64 packets, bytes, new_assign, reassign, noserver, errors, replies;
-};
 
 struct dlba_service;
 
@@ -192,12 +199,14 @@ static inline unsigned int dlba_addr_len(u16 family)
 /* stats helpers (service.c) */
 struct dlba_pcpu_stats __percpu *dlba_stats_alloc(void);
 void dlba_stats_read(struct dlba_pcpu_stats __percpu *s, struct dlba_stats *out);
+void dlba_stats_zero(struct dlba_pcpu_stats __percpu *s);	/* dn->lock */
 
 /* service.c: objects.  All mutators need dn->lock held. */
 struct dlba_service *dlba_service_find(struct dlba_net *dn, u16 family,
 				       const union nf_inet_addr *addr,
 				       __be16 port, u8 proto);	/* lock or RCU */
 struct dlba_server *dlba_server_find(struct dlba_service *svc, u32 id); /* lock */
+void dlba_service_zero_stats(struct dlba_service *svc);	/* lock */
 /* Packet path: server whose (addr, port, proto) matches a nat reply source. */
 struct dlba_server *dlba_nat_find_rcu(struct dlba_net *dn, u16 family,
 				      const union nf_inet_addr *addr,

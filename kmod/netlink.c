@@ -257,6 +257,13 @@ static const struct genl_ops dlba_genl_ops[] = {
 		.policy = dlba_svc_key_tl,
 		.maxattr = DLBA_A_MAX,
 		.flags = GENL_ADMIN_PERM,
+	}, {
+		/* The service is optional: none zeroes the whole namespace. */
+		.cmd = DLBA_CMD_STATS_ZERO,
+		.doit = dlba_nl_stats_zero,
+		.policy = dlba_svc_key_tl,
+		.maxattr = DLBA_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -67,6 +67,7 @@ int dlba_nl_bkt_set(struct sk_buff *skb, struct genl_info *info);
 int dlba_nl_panic(struct sk_buff *skb, struct genl_info *info);
 int dlba_nl_flush(struct sk_buff *skb, struct genl_info *info);
 int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info);
+int dlba_nl_stats_zero(struct sk_buff *skb, struct genl_info *info);
 
 /* nl_get.c: reads (doit replies, dump .start and .dumpit) */
 int dlba_nl_service_get(struct sk_buff *skb, struct genl_info *info);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Commands of the "dlba" family that change the tables: services, servers,
- * the bucket table (upload, touch), panic and flush.  All need CAP_NET_ADMIN (netlink.c).
+ * the bucket table (upload, touch), panic, flush and the counters' reset.
+ * All need CAP_NET_ADMIN (netlink.c).
  *
  * Each checks the whole request before it changes anything, so a rejected
  * request changes nothing; what depends on the tables (a server's address
@@ -331,6 +332,48 @@ int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info)
 		svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
 		if (svc)
 			dlba_sched_touch(svc);
+		else
+			err = -ENOENT;
+	}
+	mutex_unlock(&dn->lock);
+	return err;
+}
+
+/* ---- Counters ---- */
+
+/*
+ * stats-zero: the named service's counters and its servers', or, when the
+ * request names none, the namespace's global counters and every service's
+ * and server's, as new baselines (dlba_stats_zero()): the packet path is
+ * not disturbed.  No state changes, so no dlba_net_changed(): a dump in progress stays
+ * consistent.
+ */
+int dlba_nl_stats_zero(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dlba_net *dn = dlba_pernet(genl_info_net(info));
+	struct nlattr *tb[DLBA_SVC_A_MAX + 1];
+	bool all = !info->attrs[DLBA_A_SERVICE];
+	struct dlba_service *svc;
+	struct dlba_svc_key key;
+	int err;
+
+	if (!all) {
+		err = dlba_nl_key(info->attrs, dlba_svc_key_policy, tb, &key,
+				  info->extack);
+		if (err)
+			return err;
+	}
+
+	mutex_lock(&dn->lock);
+	err = 0;
+	if (all) {
+		dlba_stats_zero(dn->stats);
+		list_for_each_entry(svc, &dn->services, list)
+			dlba_service_zero_stats(svc);
+	} else {
+		svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
+		if (svc)
+			dlba_service_zero_stats(svc);
 		else
 			err = -ENOENT;
 	}

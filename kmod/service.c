@@ -33,6 +33,30 @@ struct dlba_pcpu_stats __percpu *dlba_stats_alloc(void)
 	return stats;
 }
 
+/* One CPU's counters as they stand, tear-free (the syncp). */
+static void dlba_stats_read_cpu(const struct dlba_pcpu_stats *p,
+				struct dlba_stats *s)
+{
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&p->syncp);
+		s->packets = u64_stats_read(&p->packets);
+		s->bytes = u64_stats_read(&p->bytes);
+		s->new_assign = u64_stats_read(&p->new_assign);
+		s->reassign = u64_stats_read(&p->reassign);
+		s->noserver = u64_stats_read(&p->noserver);
+		s->errors = u64_stats_read(&p->errors);
+		s->replies = u64_stats_read(&p->replies);
+	} while (u64_stats_fetch_retry(&p->syncp, start));
+}
+
+/*
+ * The counts since the last stats-zero: each CPU's counters less its
+ * baseline.  A read racing a reset may take some CPUs' old baselines and
+ * others' new ones (a total between the two), and on 32-bit a baseline
+ * half written; it never goes below zero, as counters only grow.
+ */
 void dlba_stats_read(struct dlba_pcpu_stats __percpu *stats,
 		     struct dlba_stats *out)
 {
@@ -42,27 +66,52 @@ void dlba_stats_read(struct dlba_pcpu_stats __percpu *stats,
 	for_each_possible_cpu(cpu) {
 		const struct dlba_pcpu_stats *p = per_cpu_ptr(stats, cpu);
 		struct dlba_stats s;
-		unsigned int start;
 
-		do {
-			start = u64_stats_fetch_begin(&p->syncp);
-			s.packets = u64_stats_read(&p->packets);
-			s.bytes = u64_stats_read(&p->bytes);
-			s.new_assign = u64_stats_read(&p->new_assign);
-			s.reassign = u64_stats_read(&p->reassign);
-			s.noserver = u64_stats_read(&p->noserver);
-			s.errors = u64_stats_read(&p->errors);
-			s.replies = u64_stats_read(&p->replies);
-		} while (u64_stats_fetch_retry(&p->syncp, start));
-
-		out->packets += s.packets;
-		out->bytes += s.bytes;
-		out->new_assign += s.new_assign;
-		out->reassign += s.reassign;
-		out->noserver += s.noserver;
-		out->errors += s.errors;
-		out->replies += s.replies;
+		dlba_stats_read_cpu(p, &s);
+		out->packets += s.packets - READ_ONCE(p->zero.packets);
+		out->bytes += s.bytes - READ_ONCE(p->zero.bytes);
+		out->new_assign += s.new_assign - READ_ONCE(p->zero.new_assign);
+		out->reassign += s.reassign - READ_ONCE(p->zero.reassign);
+		out->noserver += s.noserver - READ_ONCE(p->zero.noserver);
+		out->errors += s.errors - READ_ONCE(p->zero.errors);
+		out->replies += s.replies - READ_ONCE(p->zero.replies);
 	}
+}
+
+/*
+ * stats-zero of one counter set: every CPU's present counts become its
+ * baseline (as IPVS keeps one for ipvsadm -Z).  The counters themselves
+ * are left to their CPUs, which go on counting meanwhile.  Needs dn->lock
+ * (one writer of the baselines).
+ */
+void dlba_stats_zero(struct dlba_pcpu_stats __percpu *stats)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct dlba_pcpu_stats *p = per_cpu_ptr(stats, cpu);
+		struct dlba_stats s;
+
+		dlba_stats_read_cpu(p, &s);
+		WRITE_ONCE(p->zero.packets, s.packets);
+		WRITE_ONCE(p->zero.bytes, s.bytes);
+		WRITE_ONCE(p->zero.new_assign, s.new_assign);
+		WRITE_ONCE(p->zero.reassign, s.reassign);
+		WRITE_ONCE(p->zero.noserver, s.noserver);
+		WRITE_ONCE(p->zero.errors, s.errors);
+		WRITE_ONCE(p->zero.replies, s.replies);
+	}
+}
+
+/* A service's counters and those of its servers.  Needs dn->lock. */
+void dlba_service_zero_stats(struct dlba_service *svc)
+{
+	struct dlba_server *srv;
+
+	lockdep_assert_held(&svc->dn->lock);
+	dlba_stats_zero(svc->stats);
+	list_for_each_entry(srv, &svc->servers, list)
+		dlba_stats_zero(srv->stats);
 }
 
 void dlba_net_changed(struct dlba_net *dn)

@@ -36,7 +36,7 @@ constexpr std::array kCommands{
             "buckets load SVC -i FILE\n"
             "buckets touch [SVC]"},
     Command{"panic", panic_main, "panic on|off SVC"},
-    Command{"stats", stats_main, "stats [SVC] [--rate [--interval SEC]]"},
+    Command{"stats", stats_main, "stats [SVC] [--rate [--interval SEC] | --zero]"},
     Command{"flush", flush_main, "flush"},
     Command{"apply", apply_main, "apply -f FILE [--dry-run | --check]"},
     Command{"save", save_main, "save [-o FILE]"},

@@ -228,6 +228,14 @@ void NetlinkBackend::flush()
     sock_.request(msg);
 }
 
+void NetlinkBackend::zero_stats(const std::optional<ServiceKey>& key)
+{
+    auto msg = message(DLBA_CMD_STATS_ZERO);
+    if (key)
+        codec::put_service_key(msg, *key);
+    sock_.request(msg);
+}
+
 GlobalStats NetlinkBackend::stats()
 {
     auto msg = message(DLBA_CMD_STATS_GET);

@@ -1,4 +1,4 @@
-// dlbactl stats [SVC] [--rate [--interval SEC]]
+// dlbactl stats [SVC] [--rate [--interval SEC] | --zero]
 #include "dlba/ctl/commands.h"
 #include "dlba/ctl/output.h"
 #include "dlba/ctl/parse.h"
@@ -43,10 +43,11 @@ int print_rate(Context& ctx, const std::optional<ServiceKey>& key, std::chrono::
 
 int stats_main(Context& ctx, const Args& args)
 {
-    CommandLine cl("dlbactl stats [SVC] [--rate [--interval SEC]]");
+    CommandLine cl("dlbactl stats [SVC] [--rate [--interval SEC] | --zero]");
     cl.options()("rate", "per-second rates over an interval instead of the totals")(
         "interval", po::value<std::string>()->value_name("SEC"),
-        "the interval of --rate (default 1s; 100ms to 1h, as 500ms, 2s, 1m)");
+        "the interval of --rate (default 1s; 100ms to 1h, as 500ms, 2s, 1m)")(
+        "zero", "zero the counters (of SVC and its servers, or all) instead of showing them");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(0, 1, "SVC");
@@ -55,6 +56,13 @@ int stats_main(Context& ctx, const Args& args)
         key = parse_service(cl.words()[0]);
     if (cl.value("interval") && !cl.flag("rate"))
         throw UsageError("--interval goes with --rate\nusage: " + cl.usage());
+    if (cl.flag("zero")) {
+        // ipvsadm -Z: the counters, not the state (buckets, versions) nor the services.
+        if (cl.flag("rate"))
+            throw UsageError("--zero and --rate exclude each other\nusage: " + cl.usage());
+        ctx.backend().zero_stats(key);
+        return 0;
+    }
     if (cl.flag("rate")) {
         std::chrono::milliseconds every{1000};
         if (auto v = cl.value("interval")) {

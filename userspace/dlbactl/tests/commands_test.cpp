@@ -469,6 +469,43 @@ TEST_F(CommandsTest, StatsRateDividesByTheMeasuredInterval)
     EXPECT_THAT(err.str(), HasSubstr("invalid --interval"));
 }
 
+// stats --zero (ipvsadm -Z): one service and its servers, or everything; no state changes;
+// counting goes on from 0.
+TEST_F(CommandsTest, StatsZeroResetsCountersNotState)
+{
+    populate();
+    ASSERT_EQ(run({"service", "add", "10.0.0.11:80/tcp"}), 0) << err.str();
+    const ServiceKey a = parse_service("10.0.0.10:80/tcp");
+    const ServiceKey b = parse_service("10.0.0.11:80/tcp");
+    fake.state.at(a).info.stats.packets = 50;
+    fake.state.at(a).servers.at(1).stats.packets = 30;
+    fake.state.at(b).info.stats.packets = 7;
+    const uint64_t version = fake.state.at(a).table.version;
+
+    ASSERT_EQ(run({"stats", "--zero", "10.0.0.10:80/tcp"}), 0) << err.str();
+    EXPECT_EQ(fake.calls.back(), "zero_stats 10.0.0.10:80/tcp");
+    EXPECT_EQ(fake.state.at(a).info.stats.packets, 0u);
+    EXPECT_EQ(fake.state.at(a).servers.at(1).stats.packets, 0u);
+    EXPECT_EQ(fake.state.at(b).info.stats.packets, 7u);
+    EXPECT_EQ(fake.global_stats.packets, 10u);
+    EXPECT_EQ(fake.state.at(a).table.version, version);
+    EXPECT_EQ(fake.state.at(a).servers.size(), 2u);
+    EXPECT_TRUE(out.str().empty());
+    fake.packets_per_read = 4;
+    EXPECT_EQ(run_json({"-j", "stats", "10.0.0.10:80/tcp"})["packets"], 4);
+
+    ASSERT_EQ(run({"stats", "--zero"}), 0) << err.str();
+    EXPECT_EQ(fake.calls.back(), "zero_stats all");
+    EXPECT_EQ(fake.state.at(b).info.stats.packets, 0u);
+    EXPECT_EQ(fake.global_stats.packets, 0u);
+    EXPECT_EQ(run_json({"-j", "stats"})["packets"], 0);
+
+    EXPECT_EQ(run({"stats", "--zero", "--rate"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("exclude each other"));
+    EXPECT_EQ(run({"stats", "--zero", "--interval", "1s"}), 1);
+    EXPECT_NE(run({"stats", "--zero", "10.0.0.99:80/tcp"}), 0);
+}
+
 TEST_F(CommandsTest, BucketsJsonShapes)
 {
     populate();

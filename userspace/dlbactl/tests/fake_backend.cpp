@@ -273,14 +273,39 @@ GlobalStats FakeBackend::stats()
     request("stats");
     GlobalStats g;
     g.services = static_cast<uint32_t>(state.size());
-    g.stats.packets = 10;
-    g.stats.bytes = 1000;
-    g.stats.new_assign = 3;
-    g.stats.reassign = 0;
-    g.stats.noserver = 1;
-    g.stats.errors = 0;
-    g.stats.replies = 0;
+    g.stats = global_stats;
     return g;
+}
+
+namespace {
+
+// As the kernel's: every counter it reports becomes 0; absent ones stay absent.
+void zero(Stats& s)
+{
+    for (auto* c :
+         {&s.packets, &s.bytes, &s.new_assign, &s.reassign, &s.noserver, &s.errors, &s.replies})
+        if (*c)
+            *c = 0;
+}
+
+} // namespace
+
+void FakeBackend::zero_stats(const std::optional<ServiceKey>& key)
+{
+    std::string what = "zero_stats " + (key ? format_service(*key) : std::string("all"));
+    request(what);
+    if (key)
+        find(*key);
+    change(what);
+    if (!key)
+        zero(global_stats);
+    for (auto& [k, s] : state) {
+        if (key && k != *key)
+            continue;
+        zero(s.info.stats);
+        for (auto& [id, srv] : s.servers)
+            zero(srv.stats);
+    }
 }
 
 } // namespace dlba::ctl::test

@@ -36,6 +36,7 @@ public:
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;
+    void zero_stats(const std::optional<ServiceKey>& key) override;
 
     // What watch_buckets() delivers, in order; std::nullopt is a loss
     // (the kernel dropped changes).  It returns after the last one.
@@ -60,6 +61,18 @@ public:
     std::vector<std::string> refused;
     // Added to a service's counters at each read of it: traffic between two readings.
     std::uint64_t packets_per_read = 0;
+    // What stats() reports (services: the number of services).
+    Stats global_stats = [] {
+        Stats g;
+        g.packets = 10;
+        g.bytes = 1000;
+        g.new_assign = 3;
+        g.reassign = 0;
+        g.noserver = 1;
+        g.errors = 0;
+        g.replies = 0;
+        return g;
+    }();
 
     struct Svc {
         ServiceInfo info;
@@ -130,6 +143,7 @@ public:
     void set_panic(const ServiceKey& key, bool on) override { t_.set_panic(key, on); }
     void flush() override { t_.flush(); }
     GlobalStats stats() override { return t_.stats(); }
+    void zero_stats(const std::optional<ServiceKey>& key) override { t_.zero_stats(key); }
 
 private:
     Backend& t_;

@@ -57,6 +57,10 @@ public:
     virtual void set_panic(const ServiceKey& key, bool on) = 0;
     virtual void flush() = 0;
     virtual GlobalStats stats() = 0;
+    // Zeroes the counters of one service and its servers or, without a key, the global ones
+    // and every service's and server's.  No state changes.  Not atomic against traffic: a
+    // packet counted meanwhile may survive it (dlbactl(8), stats --zero).
+    virtual void zero_stats(const std::optional<ServiceKey>& key) = 0;
 };
 
 } // namespace dlba::ctl

@@ -42,6 +42,7 @@ public:
     void set_panic(const ServiceKey& key, bool on) override;
     void flush() override;
     GlobalStats stats() override;
+    void zero_stats(const std::optional<ServiceKey>& key) override;
 
 private:
     nl::Message message(uint8_t cmd, size_t capacity = 4096) const;

@@ -5,7 +5,8 @@
 # agree with the netlink listings; set/del reflect in the listings; bucket
 # save/load (the failover sync path) restores the assignment array and its
 # version; a multi-part bucket dump is flagged NLM_F_DUMP_INTR exactly when
-# the table changes under it; stats; flush.
+# the table changes under it; stats; stats --zero resets counters, not
+# state; flush.
 #
 #   CLI ---- LB (dlba.ko; VIP 198.18.100.10 / fd00:db1a:100::10) ---- br0 --+-- S1
 #                                                                        +-- S2
@@ -16,9 +17,10 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # listings, 4 dump checks, per-netns, set, set addr, del, save/load,
-# dump consistency, stats, rates and active buckets, flush
+# dump consistency, stats, rates and active buckets, stats --zero of one
+# service and of all, flush
 # shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
-PLAN=14
+PLAN=16
 
 dlba_setup
 
@@ -198,6 +200,45 @@ st=$(lbctl -j stats)
 sp=$(lbctl -j service list | jq '[.[].stats.packets] | add')
 [ "$(jq .packets <<<"$st")" -ge "$sp" ] || fail "global packets < sum of services"
 log_test "dlba: stats count packets and assignments ($(jq -c '{packets,new_assign,services}' <<<"$st"))"
+
+# stats --zero (ipvsadm -Z).  No client runs here, but a late segment of an
+# earlier connection may still arrive: "zero" allows 2 packets.
+# svc_stat SVC FIELD: the service's counter; srv_packets SVC: its servers' sum
+svc_stat() { lbctl -j stats "$1" | jq ".$2"; }
+srv_packets() { lbctl -j server list "$1" | jq '[.[].stats.packets] | add'; }
+p6=$(svc_stat "$V6" packets)
+ver4=$(svc_json "$V4" | jq .version)
+own4=$(summary "$V4" | jq -c .servers)
+[ "$(svc_stat "$V4" packets)" -gt 2 ] || fail "no packets counted for $V4 before the reset"
+run_cmd lbctl stats --zero "$V4"
+check_err $? "stats --zero $V4 failed"
+[ "$(svc_stat "$V4" packets)" -le 2 ] && [ "$(svc_stat "$V4" bytes)" -le 3000 ] &&
+	[ "$(svc_stat "$V4" new_assign)" = 0 ] && [ "$(srv_packets "$V4")" -le 2 ] ||
+	fail "$V4 counters not zeroed: $(lbctl -j stats "$V4") servers $(srv_packets "$V4")"
+[ "$(svc_stat "$V6" packets)" -ge "$p6" ] || fail "stats --zero $V4 reset $V6 too"
+[ "$(lbctl -j stats | jq .packets)" -ge "$p6" ] || fail "stats --zero $V4 reset the global counters"
+[ "$(svc_json "$V4" | jq .version)" = "$ver4" ] && [ "$(summary "$V4" | jq -c .servers)" = "$own4" ] ||
+	fail "stats --zero changed the bucket table: version $ver4 -> $(svc_json "$V4" | jq .version)"
+http_many 4 10 / >/dev/null
+check_err $? "clients after the reset failed"
+[ "$(svc_stat "$V4" packets)" -gt 10 ] && [ "$(srv_packets "$V4")" -gt 10 ] ||
+	fail "$V4 does not count again after the reset: $(lbctl -j stats "$V4")"
+log_test "dlba: stats --zero SVC resets that service's and servers' counters, not the others' or the table"
+
+run_cmd lbctl stats --zero
+check_err $? "stats --zero failed"
+z=$(lbctl -j stats)
+[ "$(jq .packets <<<"$z")" -le 2 ] && [ "$(jq .new_assign <<<"$z")" = 0 ] &&
+	[ "$(jq .services <<<"$z")" = 2 ] || fail "global counters not zeroed: $z"
+for s in "$V4" "$V6"; do
+	[ "$(svc_stat "$s" packets)" -le 2 ] && [ "$(srv_packets "$s")" -le 2 ] ||
+		fail "stats --zero left $s counting: $(lbctl -j stats "$s") servers $(srv_packets "$s")"
+done
+http_many 6 10 / >/dev/null
+check_err $? "clients after the global reset failed"
+[ "$(lbctl -j stats | jq .packets)" -gt 10 ] && [ "$(svc_stat "$V6" packets)" -gt 10 ] ||
+	fail "no counting after the global reset: $(lbctl -j stats)"
+log_test "dlba: stats --zero resets the global, every service's and server's counters ($(jq -c '{packets,services}' <<<"$z"))"
 
 run_cmd lbctl flush
 check_err $? "flush failed"

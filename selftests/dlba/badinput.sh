@@ -20,9 +20,9 @@ source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 require_cmd setpriv
 # apply (2), 26 dlbactl errors, 49 netlink cases (+2), 8 config files (+1),
-# 17 unprivileged, 4 "tables unchanged"
+# 18 unprivileged, 4 "tables unchanged"
 # shellcheck disable=SC2034 # read from this file's text by selftests/run.sh
-PLAN=112
+PLAN=113
 
 dlba_setup
 
@@ -338,6 +338,7 @@ eperm "server set --fail" server set "$V4" --id 1 --fail
 eperm "server del" server del "$V4" --id 1
 eperm "panic on" panic on "$V4"
 eperm "flush" flush
+eperm "stats --zero" stats --zero
 eperm "apply -f" apply -f "$TESTDIR/changed.yaml"
 run_cmd lbctl buckets save "$V4" -o "$TESTDIR/bkt.save" && chmod 644 "$TESTDIR/bkt.save"
 eperm "buckets load" buckets load "$V4" -i "$TESTDIR/bkt.save"

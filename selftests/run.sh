@@ -50,7 +50,7 @@ if [ "${1:-}" = --inside ]; then
 		echo "# selftests: dlba: $name (plan: ${plan:-none} TEST lines)"
 		start=$(date +%s)
 		out=$(mktemp /tmp/selftest-out.XXXXXX)
-		timeout --kill-after=10 "$per_test" bash "$t" 2>&1 | tee "$out"
+		KSFT_TIMING=1 timeout --kill-after=10 "$per_test" bash "$t" 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
 		secs=$(($(date +%s) - start))
 		got=$(grep -c '^TEST: ' "$out")

@@ -42,6 +42,12 @@ RET=0
 RETMSG=
 VERBOSE=${VERBOSE:-0}
 KSFT_RESULTS_FILE=${KSFT_RESULTS_FILE:-}
+# KSFT_TIMING=1: at exit, one INFO line with the seconds spent before each
+# result line and in the clean-up, so a slow file shows where its time goes
+# (the VM harness sets it).
+KSFT_TIMING=${KSFT_TIMING:-0}
+KSFT_TIMES=()
+KSFT_T_LAST=$SECONDS
 
 # ------------------------------------------------------------ defer / scopes
 # DEFER_STACK holds the deferred commands (quoted with %q, so arguments
@@ -93,9 +99,16 @@ defer_run() {
 	DEFER_SCOPES=()
 }
 
-# The exit status survives the clean-up (bash keeps $? of the exit that
-# started the trap as long as the trap itself does not call exit).
-trap defer_run EXIT
+# ksft_on_exit: the EXIT trap.  The exit status survives the clean-up (bash
+# keeps $? of the exit that started the trap as long as the trap itself does
+# not call exit).
+ksft_on_exit() {
+	local t=$SECONDS
+	defer_run
+	[ "$KSFT_TIMING" != 1 ] ||
+		log_info "${0##*/}: seconds before each TEST line: ${KSFT_TIMES[*]:-none}; clean-up $((SECONDS - t))"
+}
+trap ksft_on_exit EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ results
@@ -108,6 +121,8 @@ ksft_result() {
 	*) verdict=FAIL; NUM_FAIL=$((NUM_FAIL + 1)) ;;
 	esac
 	printf -v line "TEST: %-70s  [%s]" "$2" "$verdict"
+	KSFT_TIMES+=("$((SECONDS - KSFT_T_LAST))")
+	KSFT_T_LAST=$SECONDS
 	printf '%s\n' "$line"
 	[ -z "$KSFT_RESULTS_FILE" ] || printf '%s\n' "$line" >>"$KSFT_RESULTS_FILE"
 }

@@ -376,7 +376,13 @@ if [ "$ACCEL" = auto ]; then
 fi
 case "$ACCEL" in
 kvm) ACCEL_ARGS=(-accel kvm -cpu host) ;;
-tcg) ACCEL_ARGS=(-accel tcg -cpu max) ;;
+# TCG with one host thread for all vCPUs (thread=single): with a thread per
+# vCPU (MTTCG, QEMU's default), a vCPU could still run a static key's int3
+# after another vCPU had patched the site back, an "Oops: int3" in the
+# receive path (6.12, netif_receive_skb and __netif_receive_skb_core,
+# 2026-12-07) that the keys held on below only made rarer.  The guest keeps
+# its CPUs; each VM uses one host core, and make check runs two VMs.
+tcg) ACCEL_ARGS=(-accel "tcg,thread=single" -cpu max) ;;
 *) log "DLBA_VM_ACCEL must be tcg, kvm or auto, not '$ACCEL'"; exit 2 ;;
 esac
 

@@ -115,9 +115,15 @@ lb_topo_setup() {
 		vip_on_lo "$ns" tunl0 -- net.ipv4.tcp_wmem="4096 16384 65536" || return 1
 		nginx_start "$ns" "s$i" || return 1
 		if [ "${LB_TOPO_UDP:-}" = udp ]; then
-			udp_echo_start "$ns" "s$i" || return 1
+			udp_echo_spawn "$ns" "s$i"
 		fi
 	done
+	# the three echo servers start (python, seconds in the VM) side by side
+	if [ "${LB_TOPO_UDP:-}" = udp ]; then
+		for i in 1 2 3; do
+			wait_listen "$(srv_ns "$i")" udp "$UDP_PORT" || return 1
+		done
+	fi
 	# resolve neighbours now so the first connections don't race ARP/ND
 	# (retried: on a loaded machine a first ping may miss its second)
 	for i in 1 2 3; do
@@ -128,14 +134,14 @@ lb_topo_setup() {
 	wait_for 20 ip netns exec "$CLI" ping -q -c1 -W2 "$LB_CLI6" || return 1
 }
 
-# udp_echo_start NS NAME: UDP echo server on $UDP_PORT (v4 + v6).
-udp_echo_start() {
+# udp_echo_spawn NS NAME: start a UDP echo server on $UDP_PORT (v4 + v6)
+# in the background; wait_listen tells when it listens.
+udp_echo_spawn() {
 	local ns=$1 name=$2
 	ip netns exec "$ns" "$PYTHON" "$SELFTESTS_DIR/net/udp_echo.py" \
 		--name "$name" --port "$UDP_PORT" \
 		>"$TESTDIR/udp-$name.log" 2>&1 &
 	defer kill "$!"
-	wait_listen "$ns" udp "$UDP_PORT"
 }
 
 # ------------------------------------------------------------ client side

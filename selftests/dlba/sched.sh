@@ -28,10 +28,10 @@ source "$SELFTESTS_DIR/net/lb_topo.sh"
 source "$SELFTESTS_DIR/net/dlba_lib.sh"
 
 # Long-lived streams: /big (NGINX_BIG_MB, sparse) paced by the servers at
-# STREAM_RATE per flow (256 kbit/s: 4 MB last > 2 minutes) until released;
+# STREAM_RATE per flow (64 kbit/s: 1 MB lasts > 2 minutes) until released;
 # small, because the release sends every byte through the (emulated) VM.
-NGINX_BIG_MB=4
-STREAM_RATE=256kbit
+NGINX_BIG_MB=1
+STREAM_RATE=64kbit
 BIG_BYTES=$((NGINX_BIG_MB * 1024 * 1024))
 NSTREAMS=6
 # weights, add, idle, fail (2), drain (2), panic (3) for IPv4 and IPv6
@@ -146,7 +146,7 @@ fail_server() {
 	check_err $? "service setup failed"
 	streams_start "$fam" "$NSTREAMS"
 	wait_for 60 streams_up "$NSTREAMS" "$S1" "$S2" "$S3" ||
-		fail "streams not up on all servers: $(streams_established "$S1") $(streams_established "$S2") $(streams_established "$S3")"
+		fail "streams not up on all servers: $(streams_established "$S1") $(streams_established "$S2") $(streams_established "$S3"); buckets $(summary "$s" | jq -c .servers); stream exits $(cat "$TESTDIR"/stream.*.rc 2>/dev/null | tr '\n' ' ')"
 	p2=$(stream_ports_of "$S2" | tr '\n' ' ')
 	[ -n "$p2" ] || fail "no stream on s2"
 	bucket_ids "$s" "$TESTDIR/before.json"
@@ -199,7 +199,7 @@ drain() {
 	check_err $? "service setup failed"
 	streams_start "$fam" "$NSTREAMS"
 	wait_for 60 streams_up "$NSTREAMS" "$S1" "$S2" "$S3" ||
-		fail "streams not up on all servers: $(streams_established "$S1") $(streams_established "$S2") $(streams_established "$S3")"
+		fail "streams not up on all servers: $(streams_established "$S1") $(streams_established "$S2") $(streams_established "$S3"); buckets $(summary "$s" | jq -c .servers); stream exits $(cat "$TESTDIR"/stream.*.rc 2>/dev/null | tr '\n' ' ')"
 	[ -n "$(stream_ports_of "$S2")" ] || fail "no stream on s2"
 	n2=$(srv_buckets "$s" 2)
 	# the server named by its address, drained in HAProxy's and IPVS's word

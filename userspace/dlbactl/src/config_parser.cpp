@@ -239,7 +239,8 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
         error(pos, "each entry of 'servers' must be a mapping starting with 'id: N'");
         return std::nullopt;
     }
-    auto f = fields(node, {"id", "addr", "mac", "method", "port", "weight", "enabled", "failed"},
+    auto f = fields(node,
+                    {"id", "addr", "mac", "method", "port", "weight", "state", "enabled", "failed"},
                     "server");
     ServerSpec spec;
     spec.line = pos.line;
@@ -306,6 +307,23 @@ std::optional<ServerSpec> ConfigParser::server(const YAML::Node& node, const Ser
             if (auto msg = check_weight(*v); !msg.empty())
                 error(it->second.value_pos, msg);
             c.weight = static_cast<uint32_t>(*v);
+        }
+    }
+    // "state" names both flags at once (the run-time words of dlbactl and dlbad); the older
+    // "enabled" and "failed" stay as its aliases and must not be given with it.
+    if (auto it = f.find("state"); it != f.end()) {
+        for (const char* alias : {"enabled", "failed"})
+            if (auto a = f.find(alias); a != f.end())
+                error(a->second.pos, std::string("'state' and '") + alias + "' exclude each other");
+        if (auto v = string_value(it->second)) {
+            try {
+                auto flags = server_flags(parse_server_state(*v));
+                c.enabled = flags.enabled;
+                c.failed = flags.failed;
+                spec.failed_given = true;
+            } catch (const ParseError& e) {
+                error(it->second.value_pos, e.what());
+            }
         }
     }
     if (auto it = f.find("enabled"); it != f.end()) {

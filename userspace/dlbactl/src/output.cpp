@@ -104,6 +104,7 @@ json server_json(const ServerInfo& s)
                       : json(nullptr)},
         {"weight", s.weight},
         {"method", method_name(s.method)},
+        {"state", server_state_name(server_state(s.enabled, s.failed))},
         {"enabled", s.enabled},
         {"failed", s.failed},
         {"buckets", s.buckets},
@@ -220,15 +221,16 @@ void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
             out << '\n';
         first = false;
         out << "Service " << format_service(key) << '\n';
-        TablePrinter t({"ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED", "FAILED",
-                        "BUCKETS", "PACKETS", "BYTES"});
+        TablePrinter t({"ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "STATE", "ENABLED",
+                        "FAILED", "BUCKETS", "PACKETS", "BYTES"});
         for (const auto& s : servers) {
             if (s.service != key)
                 continue;
             t.add_row({std::to_string(s.id), format_address(s.addr), std::to_string(s.port),
                        mac_cell(s), method_name(s.method), std::to_string(s.weight),
-                       yes_no(s.enabled), yes_no(s.failed), std::to_string(s.buckets),
-                       num(s.stats.packets), num(s.stats.bytes)});
+                       server_state_name(server_state(s.enabled, s.failed)), yes_no(s.enabled),
+                       yes_no(s.failed), std::to_string(s.buckets), num(s.stats.packets),
+                       num(s.stats.bytes)});
         }
         t.print(out);
     }

@@ -167,6 +167,43 @@ uint8_t parse_method(std::string_view text)
                      ")");
 }
 
+ServerState parse_server_state(std::string_view text)
+{
+    std::string s = lower(text);
+    if (s == "ready")
+        return ServerState::Ready;
+    if (s == "drain")
+        return ServerState::Drain;
+    if (s == "maint")
+        return ServerState::Maint;
+    throw ParseError("invalid server state " + quoted(text) + " (one of ready, drain, maint)");
+}
+
+std::string server_state_name(ServerState state)
+{
+    switch (state) {
+    case ServerState::Ready:
+        return "ready";
+    case ServerState::Drain:
+        return "drain";
+    case ServerState::Maint:
+        return "maint";
+    }
+    return "?";
+}
+
+ServerState server_state(bool enabled, bool failed)
+{
+    if (failed)
+        return ServerState::Maint;
+    return enabled ? ServerState::Ready : ServerState::Drain;
+}
+
+ServerFlags server_flags(ServerState state)
+{
+    return ServerFlags{state == ServerState::Ready, state == ServerState::Maint};
+}
+
 uint8_t parse_mode(std::string_view text)
 {
     std::string s = lower(text);

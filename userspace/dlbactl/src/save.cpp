@@ -60,8 +60,10 @@ std::string render(const std::vector<ServiceInfo>& services, const std::vector<S
             if (s->method == DLBA_FWD_DR && s->mac)
                 out << "        mac: \"" << format_mac(*s->mac) << "\"\n";
             out << "        weight: " << s->weight << "\n";
+            // "state: drain" would also clear a failed mark on apply; a failed server's
+            // mark belongs to its health checker, so it keeps the older "enabled: no".
             if (!s->enabled)
-                out << "        enabled: no\n";
+                out << (s->failed ? "        enabled: no\n" : "        state: drain\n");
         }
     }
     return out.str();

@@ -61,10 +61,23 @@ bool any_flag(const CommandLine& cl, std::initializer_list<const char*> names)
     return std::any_of(names.begin(), names.end(), [&](const char* n) { return cl.flag(n); });
 }
 
+// --state S, which the older flags (kept as its aliases) must not contradict.
+std::optional<ServerState> state_option(const CommandLine& cl,
+                                        std::initializer_list<const char*> aliases)
+{
+    auto v = cl.value("state");
+    if (!v)
+        return std::nullopt;
+    for (const char* a : aliases)
+        if (cl.flag(a))
+            throw UsageError(std::string("--state and --") + a + " exclude each other");
+    return parse_server_state(*v);
+}
+
 int server_add(Context& ctx, const Args& args)
 {
     CommandLine cl("dlbactl server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W] "
-                   "[--method dr|nat|tun] [--drain] [--failed]");
+                   "[--method dr|nat|tun] [--state ready|drain|maint]");
     cl.options()("id", po::value<std::string>()->value_name("ID"),
                  "server id within the service (1..65535)")(
         "addr", po::value<std::string>()->value_name("ADDR"),
@@ -76,8 +89,10 @@ int server_add(Context& ctx, const Args& args)
         "weight", po::value<std::string>()->value_name("W"),
         "weight 0..65535 (default 1)")("method", po::value<std::string>()->value_name("M"),
                                        "forwarding method dr|nat|tun (default dr)")(
-        "drain", "add it draining: no new buckets (also --disabled)")(
-        "disabled", "the same as --drain")("failed", "add it marked failed");
+        "state", po::value<std::string>()->value_name("S"),
+        "ready (default), drain: no new buckets, or maint: no traffic (marked failed)")(
+        "drain", "the same as --state drain (also --disabled)")(
+        "disabled", "the same as --state drain")("failed", "the same as --state maint");
     if (!cl.parse(ctx, args))
         return 0;
     cl.expect_words(1, 1, "SVC");
@@ -96,8 +111,14 @@ int server_add(Context& ctx, const Args& args)
         c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
     if (auto v = cl.value("method"))
         c.method = parse_method(*v);
-    c.enabled = !any_flag(cl, {"drain", "disabled"});
-    c.failed = cl.flag("failed");
+    if (auto st = state_option(cl, {"drain", "disabled", "failed"})) {
+        auto f = server_flags(*st);
+        c.enabled = f.enabled;
+        c.failed = f.failed;
+    } else {
+        c.enabled = !any_flag(cl, {"drain", "disabled"});
+        c.failed = cl.flag("failed");
+    }
     ctx.backend().add_server(key, c);
     return 0;
 }
@@ -182,14 +203,18 @@ void recreate_server(Backend& backend, const ServiceKey& key, const ServerChange
 int server_set(Context& ctx, const Args& args)
 {
     CommandLine cl(
-        "dlbactl server set SVC ID|ADDR|--id ID [--weight W] [--drain|--ready] [--fail|--unfail] "
+        "dlbactl server set SVC ID|ADDR|--id ID [--weight W] [--state ready|drain|maint] "
         "[--mac MAC] [--addr ADDR] [--port P]");
     cl.options()("id", po::value<std::string>()->value_name("ID"), "server id")(
         "weight", po::value<std::string>()->value_name("W"), "new weight 0..65535")(
-        "drain", "keep its active buckets and their clients, take no new ones (also --disable)")(
-        "ready", "take new buckets again (also --enable)")("disable", "the same as --drain")(
-        "enable", "the same as --ready")("fail", "mark failed: its buckets are reset at once")(
-        "unfail", "clear the failed mark")(
+        "state", po::value<std::string>()->value_name("S"),
+        "ready: takes new buckets; drain: keeps its active buckets and their clients, takes no "
+        "new ones; maint: marked failed, its buckets are reset at once")(
+        "drain", "the same as --state drain, but leaves a failed mark (also --disable)")(
+        "ready", "clear drain, leave a failed mark (also --enable)")(
+        "disable", "the same as --drain")("enable", "the same as --ready")(
+        "fail", "set the failed mark: its buckets are reset at once")("unfail",
+                                                                      "clear the failed mark")(
         "mac", po::value<std::string>()->value_name("MAC"),
         "new MAC, or \"auto\" for the neighbour table's (dr; re-creates the server)")(
         "addr", po::value<std::string>()->value_name("ADDR"),
@@ -205,6 +230,11 @@ int server_set(Context& ctx, const Args& args)
     c.id = server_selector(ctx, cl, key);
     if (auto v = cl.value("weight"))
         c.weight = static_cast<uint32_t>(parse_uint(*v, UINT32_MAX, "weight"));
+    if (auto st = state_option(cl, {"ready", "enable", "drain", "disable", "fail", "unfail"})) {
+        auto f = server_flags(*st);
+        c.enabled = f.enabled;
+        c.failed = f.failed;
+    }
     if (any_flag(cl, {"ready", "enable", "drain", "disable"}))
         c.enabled = any_flag(cl, {"ready", "enable"});
     if (cl.flag("fail") || cl.flag("unfail"))

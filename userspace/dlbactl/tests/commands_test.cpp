@@ -172,9 +172,11 @@ TEST_F(CommandsTest, ServerListJsonShapeAndTable)
     EXPECT_EQ(a["mac"], "02:00:00:00:01:01");
     EXPECT_EQ(a["weight"], 1);
     EXPECT_EQ(a["method"], "dr");
+    EXPECT_EQ(a["state"], "ready");
     EXPECT_EQ(a["enabled"], true);
     EXPECT_EQ(a["failed"], false);
     EXPECT_EQ(a["buckets"], 0);
+    EXPECT_EQ(j[1]["state"], "drain");
     EXPECT_TRUE(a["stats"].is_object());
     EXPECT_TRUE(j[1]["mac"].is_null());
     EXPECT_EQ(j[1]["method"], "nat");
@@ -187,13 +189,13 @@ TEST_F(CommandsTest, ServerListJsonShapeAndTable)
     std::getline(lines, l);
     std::istringstream header(l);
     std::vector<std::string> cols{std::istream_iterator<std::string>(header), {}};
-    EXPECT_THAT(cols, ElementsAre("ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "ENABLED",
-                                  "FAILED", "BUCKETS", "PACKETS", "BYTES"));
+    EXPECT_THAT(cols, ElementsAre("ID", "ADDR", "PORT", "MAC", "METHOD", "WEIGHT", "STATE",
+                                  "ENABLED", "FAILED", "BUCKETS", "PACKETS", "BYTES"));
     std::getline(lines, l);
     std::istringstream row(l);
     std::vector<std::string> cells{std::istream_iterator<std::string>(row), {}};
-    EXPECT_THAT(cells, ElementsAre("1", "10.0.1.1", "80", "02:00:00:00:01:01", "dr", "1", "yes",
-                                   "no", "0", "-", "-"));
+    EXPECT_THAT(cells, ElementsAre("1", "10.0.1.1", "80", "02:00:00:00:01:01", "dr", "1", "ready",
+                                   "yes", "no", "0", "-", "-"));
 }
 
 TEST_F(CommandsTest, ServerSetChangesOnlyWhatIsGiven)
@@ -246,6 +248,58 @@ TEST_F(CommandsTest, ServerIsNamedByIdOrAddressAndDrainedOrReady)
               0)
         << err.str();
     EXPECT_FALSE(fake.state.at(key).servers.at(5).enabled);
+}
+
+// One word for one state, as dlbad's admin socket and dlba.yaml spell it: ready, drain
+// (disabled) and maint (failed); the older flags are its aliases and may not contradict it.
+TEST_F(CommandsTest, ServerStateSetsBothFlagsAndIsShown)
+{
+    populate();
+    const auto key = parse_service("10.0.0.10:80/tcp");
+    auto state_of = [&](int id) {
+        json j = run_json({"server", "list", "10.0.0.10:80/tcp", "-j"});
+        for (const auto& s : j)
+            if (s["id"] == id)
+                return s["state"].get<std::string>();
+        return std::string("none");
+    };
+    EXPECT_EQ(state_of(2), "drain");
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "10.0.1.2", "--state", "maint"}), 0)
+        << err.str();
+    EXPECT_FALSE(fake.state.at(key).servers.at(2).enabled);
+    EXPECT_TRUE(fake.state.at(key).servers.at(2).failed);
+    EXPECT_EQ(state_of(2), "maint");
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--state", "ready"}), 0) << err.str();
+    EXPECT_TRUE(fake.state.at(key).servers.at(2).enabled);
+    EXPECT_FALSE(fake.state.at(key).servers.at(2).failed);
+    EXPECT_EQ(state_of(2), "ready");
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--fail"}), 0) << err.str();
+    EXPECT_EQ(state_of(2), "maint");
+    ASSERT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--state", "drain"}), 0) << err.str();
+    EXPECT_FALSE(fake.state.at(key).servers.at(2).enabled);
+    EXPECT_FALSE(fake.state.at(key).servers.at(2).failed);
+    EXPECT_EQ(state_of(2), "drain");
+
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--state", "ready", "--drain"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("--state and --drain exclude each other"));
+    EXPECT_EQ(run({"server", "set", "10.0.0.10:80/tcp", "2", "--state", "up"}), 1);
+    EXPECT_THAT(err.str(), HasSubstr("invalid server state 'up' (one of ready, drain, maint)"));
+
+    ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "6", "--addr", "10.0.1.6",
+                   "--method", "tun", "--state", "maint"}),
+              0)
+        << err.str();
+    EXPECT_TRUE(fake.state.at(key).servers.at(6).failed);
+    EXPECT_FALSE(fake.state.at(key).servers.at(6).enabled);
+    ASSERT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "7", "--addr", "10.0.1.7",
+                   "--method", "tun", "--state", "drain"}),
+              0)
+        << err.str();
+    EXPECT_EQ(state_of(7), "drain");
+    EXPECT_EQ(run({"server", "add", "10.0.0.10:80/tcp", "--id", "8", "--addr", "10.0.1.8",
+                   "--method", "tun", "--state", "ready", "--failed"}),
+              1);
+    EXPECT_THAT(err.str(), HasSubstr("--state and --failed exclude each other"));
 }
 
 TEST_F(CommandsTest, ServerSetOfFixedFieldsRecreatesTheServer)

@@ -75,6 +75,39 @@ TEST(Config, GoodFileWithDefaults)
     EXPECT_EQ(b.servers[0].config.method, DLBA_FWD_TUN);
 }
 
+// state: ready|drain|maint sets both kernel flags (so failed is given); enabled and failed
+// remain its aliases but not beside it.
+TEST(Config, StateNamesBothFlags)
+{
+    Config c = ConfigParser("lb.yaml").parse(R"(services:
+  - service: 10.0.0.10:80/tcp
+    servers:
+      - {id: 1, addr: 10.0.1.1, state: ready}
+      - {id: 2, addr: 10.0.1.2, state: drain}
+      - {id: 3, addr: 10.0.1.3, state: maint}
+)");
+    const auto& s = c.services.at(0).servers;
+    ASSERT_EQ(s.size(), 3u);
+    EXPECT_TRUE(s[0].config.enabled);
+    EXPECT_FALSE(s[0].config.failed);
+    EXPECT_TRUE(s[0].failed_given);
+    EXPECT_FALSE(s[1].config.enabled);
+    EXPECT_FALSE(s[1].config.failed);
+    EXPECT_TRUE(s[1].failed_given);
+    EXPECT_FALSE(s[2].config.enabled);
+    EXPECT_TRUE(s[2].config.failed);
+    EXPECT_TRUE(s[2].failed_given);
+
+    EXPECT_THAT(errors_of(R"(services:
+  - service: 10.0.0.10:80/tcp
+    servers:
+      - {id: 1, addr: 10.0.1.1, state: up}
+      - {id: 2, addr: 10.0.1.2, state: drain, enabled: true}
+)"),
+                ElementsAre(HasSubstr("lb.yaml:4:40: invalid server state 'up'"),
+                            HasSubstr("lb.yaml:5:47: 'state' and 'enabled' exclude each other")));
+}
+
 TEST(Config, EmptyServiceListIsValid)
 {
     EXPECT_TRUE(ConfigParser("x").parse("services: []\n").services.empty());

@@ -26,6 +26,23 @@ Mac parse_mac(std::string_view text);
 HashKey parse_hash_key(std::string_view text);
 // "dr" | "nat" | "tun" -> DLBA_FWD_*.
 uint8_t parse_method(std::string_view text);
+// A server's administrative state, the words of dlbad's admin socket and HAProxy:
+// ready = enabled, not failed (takes new buckets); drain = disabled (keeps its buckets
+// and their clients, takes no new ones); maint = failed (its buckets move at once, it
+// gets no traffic).  The two kernel flags behind them are DLBA_SRV_F_DISABLED/FAILED.
+enum class ServerState { Ready, Drain, Maint };
+// "ready" | "drain" | "maint".
+ServerState parse_server_state(std::string_view text);
+std::string server_state_name(ServerState state);
+// The state two flags show: failed is maint whatever enabled says.
+ServerState server_state(bool enabled, bool failed);
+// The flags a state sets: ready {enabled, not failed}, drain {disabled, not failed},
+// maint {disabled, failed} (so that clearing the failed mark alone leaves it draining).
+struct ServerFlags {
+    bool enabled;
+    bool failed;
+};
+ServerFlags server_flags(ServerState state);
 // "forward" | "divert" | "redirect" -> DLBA_MODE_*.
 uint8_t parse_mode(std::string_view text);
 // Decimal unsigned integer no larger than 'max'; 'what' names it in errors.

@@ -169,6 +169,50 @@ services:
     EXPECT_EQ(c.services[2].session_id.rules.size(), 3u);
 }
 
+// A server's state is spelled as on the admin socket and in dlbactl; enabled: false stays the
+// alias of state: drain, and not beside it.
+TEST(ConfigLoader, ServerStateIsTheAdminSocketsWord)
+{
+    auto c = ConfigLoader::load_string(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80, state: ready}
+      - {key: 2, addr: 10.0.1.2:80, state: drain}
+      - {key: 3, addr: 10.0.1.3:80, state: maint}
+      - {key: 4, addr: 10.0.1.4:80, enabled: false}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                                       "test.conf");
+    const auto& s = c.backends.at(0).servers;
+    ASSERT_EQ(s.size(), 4u);
+    EXPECT_TRUE(s[0].enabled);
+    EXPECT_FALSE(s[0].maintenance);
+    EXPECT_FALSE(s[1].enabled);
+    EXPECT_FALSE(s[1].maintenance);
+    EXPECT_FALSE(s[2].enabled);
+    EXPECT_TRUE(s[2].maintenance);
+    EXPECT_FALSE(s[3].enabled);
+    EXPECT_FALSE(s[3].maintenance);
+
+    expect_error(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80, state: maitn}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                 4, "state: 'maitn' is not ready, drain or maint (did you mean 'maint'?)");
+    expect_error(R"(backends:
+  web:
+    servers:
+      - {key: 1, addr: 10.0.1.1:80, state: drain, enabled: false}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                 4, "'enabled' and 'state' exclude each other");
+}
+
 TEST(ConfigLoader, ErrorsNameTheLine)
 {
     expect_error("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: "

@@ -91,6 +91,7 @@ TEST_F(Fixture, DocumentShape)
     EXPECT_EQ(a["addr"], "2.2.3.4");
     EXPECT_EQ(a["port"], 80);
     EXPECT_EQ(a["weight"], 100);
+    EXPECT_EQ(a["state"], "ready");
     EXPECT_EQ(a["enabled"], true);
     EXPECT_EQ(a["failed"], false);
     EXPECT_DOUBLE_EQ(a["stats"]["avg_resp_time_ms"].get<double>(), 10.0);
@@ -104,6 +105,7 @@ TEST_F(Fixture, DocumentShape)
     EXPECT_EQ(b["stats"]["unable_to_connect"], 4);
     EXPECT_EQ(b["stats"]["idle_discarded"], 8);
     EXPECT_EQ(doc["servers"][2]["enabled"], false);
+    EXPECT_EQ(doc["servers"][2]["state"], "drain");
 }
 
 TEST_F(Fixture, SummaryAggregatesPerPhysicalAddress)

@@ -54,7 +54,7 @@ struct ServerConfig {
     SocketAddress addr;
     std::uint32_t weight = 1;
     bool enabled = true;
-    bool maintenance = false; // admin socket "maint": no requests at all (never from the file)
+    bool maintenance = false; // state maint (file or admin socket): no requests at all
     int line = 0;
 };
 

@@ -270,7 +270,7 @@ public:
         for (const auto& s : servers) {
             attempt([&] {
                 require_map(s, "server");
-                check_keys(s, {"key", "addr", "weight", "enabled"}, "server");
+                check_keys(s, {"key", "addr", "weight", "state", "enabled"}, "server");
                 auto before = problems();
                 if (!s["key"])
                     report(s, "server: 'key' is required (a unique integer naming it in "
@@ -295,6 +295,22 @@ public:
                 if_given(s, "weight", [&](const YAML::Node& v) {
                     sc.weight = static_cast<std::uint32_t>(
                         unsigned_int(v, "weight", 0, HashRing::kMaxWeight));
+                });
+                // "state" is the admin socket's word; "enabled: false" is the older spelling
+                // of "state: drain" and kept as its alias.
+                if (s["state"] && s["enabled"])
+                    report(s["enabled"], "server: 'enabled' and 'state' exclude each other "
+                                         "(enabled: false is state: drain)");
+                if_given(s, "state", [&](const YAML::Node& v) {
+                    auto word = str(v, "state");
+                    if (word == "ready" || word == "drain" || word == "maint") {
+                        sc.enabled = word == "ready";
+                        sc.maintenance = word == "maint";
+                    } else {
+                        std::vector<std::string_view> known{"ready", "drain", "maint"};
+                        fail(v, "state: '" + word + "' is not ready, drain or maint" +
+                                    config::did_you_mean(word, known));
+                    }
                 });
                 if_given(s, "enabled",
                          [&](const YAML::Node& v) { sc.enabled = boolean(v, "enabled"); });

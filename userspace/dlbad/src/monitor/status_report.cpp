@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "admin/admin_command.h"
+#include "admin/server_overrides.h"
 #include "process/runtime.h"
 #include <dlba/monitor/prometheus.h>
 
@@ -143,6 +145,7 @@ nlohmann::json StatusReport::build(const Runtime& runtime, const DaemonInfo& inf
                 {"addr", cfg.addr.host()},
                 {"port", cfg.addr.port()},
                 {"weight", cfg.weight},
+                {"state", state_name(server_state(cfg))},
                 {"enabled", cfg.enabled},
                 {"failed", failed},
                 {"stats", server_stats(st)},

@@ -114,13 +114,16 @@ p = Rows()
 p.feed(dom)
 servers = doc["servers"]
 assert len(servers) == 4, servers
-state = {(True, False): "UP", (True, True): "DOWN", (False, False): "MAINT", (False, True): "MAINT"}
+def state(s):
+    if s["state"] in ("drain", "maint"):
+        return s["state"].upper()
+    return "DOWN" if s["failed"] else "UP"
 for s in servers:
     row = p.rows.get(("data-server", f"{backend}/{s['id']}"))
     assert row is not None, (s["id"], sorted(p.rows))
     st = s["stats"]
     want = {"key": str(s["id"]), "addr": f"{s['addr']}:{s['port']}",
-            "state": state[(s["enabled"], s["failed"])], "hits": str(st["hits"]),
+            "state": state(s), "hits": str(st["hits"]),
             "2xx": str(st["status"]["2xx"]), "4xx": str(st["status"]["4xx"]),
             "5xx": str(st["status"]["5xx"]), "open": str(st["open_conns"])}
     got = {k: row.get(k) for k in want}

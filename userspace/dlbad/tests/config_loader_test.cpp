@@ -213,6 +213,49 @@ services:
                  4, "'enabled' and 'state' exclude each other");
 }
 
+// A server's number is spelled "id" as in dlba.conf(5) and the status document; "key" stays.
+TEST(ConfigLoader, ServerIdIsTheKey)
+{
+    auto c = ConfigLoader::load_string(R"(backends:
+  web:
+    servers:
+      - {id: 1, addr: 10.0.1.1:80}
+      - {key: 2, addr: 10.0.1.2:80}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                                       "test.conf");
+    const auto& s = c.backends.at(0).servers;
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_EQ(s[0].key, 1u);
+    EXPECT_EQ(s[1].key, 2u);
+    expect_error(R"(backends:
+  web:
+    servers:
+      - {id: 1, addr: 10.0.1.1:80}
+      - {key: 1, addr: 10.0.1.2:80}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                 5, "server key 1 used twice");
+    expect_error(R"(backends:
+  web:
+    servers:
+      - {id: 1, key: 1, addr: 10.0.1.1:80}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                 4, "'id' and 'key' are the same, give one");
+    expect_error(R"(backends:
+  web:
+    servers:
+      - {addr: 10.0.1.1:80}
+services:
+  - {name: web, listen: "10.0.0.10:80", backend: web}
+)",
+                 4, "server: 'id' is required");
+}
+
 TEST(ConfigLoader, ErrorsNameTheLine)
 {
     expect_error("backends: {web: {servers: [{key: 1, addr: 1.2.3.4:80}]}}\nservices:\n  - {name: "

@@ -270,19 +270,24 @@ public:
         for (const auto& s : servers) {
             attempt([&] {
                 require_map(s, "server");
-                check_keys(s, {"key", "addr", "weight", "state", "enabled"}, "server");
+                check_keys(s, {"id", "key", "addr", "weight", "state", "enabled"}, "server");
                 auto before = problems();
-                if (!s["key"])
-                    report(s, "server: 'key' is required (a unique integer naming it in "
-                              "persistence cookies)");
+                // "id" as in dlba.conf(5) and the status document; "key" (WO 01/69890's word)
+                // is its alias.
+                const char* id_key = s["id"] ? "id" : "key";
+                if (s["id"] && s["key"])
+                    report(s["key"], "server: 'id' and 'key' are the same, give one");
+                else if (!s[id_key])
+                    report(s, "server: 'id' is required (a unique integer naming it in "
+                              "persistence cookies; 'key' is the same)");
                 if (!s["addr"])
                     report(s, "server: 'addr' is required (ADDRESS:PORT)");
                 ServerConfig sc;
                 sc.line = line_of(s);
-                if_given(s, "key", [&](const YAML::Node& v) {
-                    sc.key = static_cast<std::uint32_t>(unsigned_int(v, "key", 0, 0xffffffffu));
+                if_given(s, id_key, [&](const YAML::Node& v) {
+                    sc.key = static_cast<std::uint32_t>(unsigned_int(v, id_key, 0, 0xffffffffu));
                     if (!keys.insert(sc.key).second)
-                        fail(v, "server key " + std::to_string(sc.key) +
+                        fail(v, "server " + std::string(id_key) + " " + std::to_string(sc.key) +
                                     " used twice in backend '" + name + "'");
                 });
                 if_given(s, "addr", [&](const YAML::Node& v) {

@@ -25,8 +25,8 @@ constexpr std::array kCommands{
             "service list [SVC]"},
     Command{"server", server_main,
             "server add SVC --id ID --addr ADDR [--port P] [--mac MAC] [--weight W]\n"
-            "           [--method dr|nat|tun] [--drain] [--failed]\n"
-            "server set SVC ID|ADDR [--weight W] [--drain|--ready] [--fail|--unfail]\n"
+            "           [--method dr|nat|tun] [--state ready|drain|maint]\n"
+            "server set SVC ID|ADDR [--weight W] [--state ready|drain|maint]\n"
             "           [--mac MAC] [--addr ADDR] [--port P]\n"
             "server del SVC ID|ADDR\n"
             "server list [SVC]"},

@@ -12,7 +12,8 @@ MonitorServer::MonitorServer(EventLoop& loop, Render document, Render metrics,
     : loop_(loop),
       document_(std::move(document)),
       metrics_text_(std::move(metrics)),
-      page_(std::move(page))
+      page_(std::move(page)),
+      sessions_(loop, kMaxSessions)
 {}
 
 MonitorServer::~MonitorServer()
@@ -58,21 +59,14 @@ void MonitorServer::configure(const MonitorConfig& config)
 
 void MonitorServer::start_session(UniqueFd fd, MonitorKind kind)
 {
-    if (sessions_.size() >= kMaxSessions)
+    if (sessions_.full())
         return; // fd closes: busy
-    auto s = std::make_unique<MonitorSession>(*this, std::move(fd), kind);
-    auto* raw = s.get();
-    sessions_.emplace(raw, std::move(s));
-    raw->start();
+    sessions_.start(std::make_unique<MonitorSession>(*this, std::move(fd), kind));
 }
 
 void MonitorServer::session_done(MonitorSession& session)
 {
-    auto it = sessions_.find(&session);
-    if (it == sessions_.end())
-        return;
-    loop_.retire(std::move(it->second));
-    sessions_.erase(it);
+    sessions_.done(session);
 }
 
 } // namespace dlba

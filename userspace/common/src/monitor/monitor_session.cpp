@@ -1,37 +1,20 @@
 #include <dlba/monitor/monitor_session.h>
 
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include <cerrno>
-
-#include <dlba/event/event_loop.h>
 #include <dlba/http/error_response.h>
 
 namespace dlba {
 
 MonitorSession::MonitorSession(MonitorServer& server, UniqueFd fd, MonitorKind kind)
-    : server_(server),
-      fd_(std::move(fd)),
-      kind_(kind),
-      timer_([this] { finish(); })
-{}
-
-MonitorSession::~MonitorSession()
+    : StreamSession(server.loop(), std::move(fd), std::chrono::seconds(5), Deadline::Total),
+      server_(server),
+      kind_(kind)
 {
-    if (fd_)
-        server_.loop().remove(fd_.get());
-}
-
-void MonitorSession::start()
-{
-    server_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
-    server_.loop().arm(timer_, std::chrono::seconds(5));
     if (kind_ == MonitorKind::Json) {
         out_ = server_.document();
         responding_ = true;
     }
-    on_events(0);
 }
 
 namespace {
@@ -80,15 +63,13 @@ std::string MonitorSession::answer_http(std::string_view request, const MonitorH
 
 void MonitorSession::read_request()
 {
-    char buf[2048];
     for (;;) {
-        ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), 0);
-        if (n > 0) {
+        auto got = receive(in_);
+        if (got == Received::Data) {
             if (responding_)
-                continue; // read-only endpoint / request already answered: discard
-            in_.append(buf, static_cast<std::size_t>(n));
-            if (in_.find("\r\n\r\n") != std::string::npos ||
-                in_.find("\n\n") != std::string::npos) {
+                in_.clear(); // read-only endpoint / request already answered: discard
+            else if (in_.find("\r\n\r\n") != std::string::npos ||
+                     in_.find("\n\n") != std::string::npos) {
                 out_ = answer_http(in_, {[this] { return server_.metrics(); },
                                          [this] { return server_.document(); }, server_.page()});
                 responding_ = true;
@@ -98,57 +79,27 @@ void MonitorSession::read_request()
             }
             continue;
         }
-        if (n == 0) {
-            if (!responding_)
-                finish(); // closed before asking
-            return;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            finish();
+        if (got == Received::Closed && !responding_)
+            finish(); // closed before asking
         return;
     }
-}
-
-void MonitorSession::flush()
-{
-    while (sent_ < out_.size()) {
-        ssize_t n = ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
-        if (n > 0) {
-            sent_ += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        finish();
-        return;
-    }
-    ::shutdown(fd_.get(), SHUT_WR);
-    finish();
 }
 
 void MonitorSession::on_events(std::uint32_t)
 {
-    if (done_)
+    if (done())
         return;
     read_request();
-    if (done_)
+    if (done() || !responding_)
         return;
-    if (responding_)
-        flush();
+    if (flush()) {
+        ::shutdown(fd(), SHUT_WR);
+        finish();
+    }
 }
 
-void MonitorSession::finish()
+void MonitorSession::finished()
 {
-    if (done_)
-        return;
-    done_ = true;
-    timer_.cancel();
-    server_.loop().remove(fd_.get());
-    fd_.reset();
     server_.session_done(*this);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <system_error>
 
 #include <dlba/process/logger.h>
@@ -26,7 +27,8 @@ namespace {
 AdminSocket::AdminSocket(EventLoop& loop, const AdminConfig& config, Execute execute)
     : loop_(loop),
       config_(config),
-      execute_(std::move(execute))
+      execute_(std::move(execute)),
+      sessions_(loop, kMaxSessions)
 {
     const auto& path = config_.unix_socket;
     sockaddr_un sun{};
@@ -89,63 +91,42 @@ void AdminSocket::on_events(std::uint32_t)
             return; // level-triggered: a pending connection wakes us again
         }
         UniqueFd conn(fd);
-        if (sessions_.size() >= kMaxSessions) {
+        if (sessions_.full()) {
             static constexpr char kBusy[] = "error: too many admin connections\n\n";
             (void)::send(conn.get(), kBusy, sizeof(kBusy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
             continue; // conn closes
         }
-        auto s = std::make_unique<AdminSession>(*this, std::move(conn));
-        auto* raw = s.get();
-        sessions_.emplace(raw, std::move(s));
-        raw->start();
+        sessions_.start(std::make_unique<AdminSession>(*this, std::move(conn)));
     }
 }
 
 void AdminSocket::session_done(AdminSession& session)
 {
-    auto it = sessions_.find(&session);
-    if (it == sessions_.end())
-        return;
-    loop_.retire(std::move(it->second));
-    sessions_.erase(it);
+    sessions_.done(session);
 }
 
 AdminSession::AdminSession(AdminSocket& server, UniqueFd fd)
-    : server_(server),
-      fd_(std::move(fd)),
-      idle_([this] { finish(); })
+    : StreamSession(server.loop(), std::move(fd), AdminSocket::kIdle, Deadline::Idle),
+      server_(server)
 {}
-
-AdminSession::~AdminSession()
-{
-    if (fd_)
-        server_.loop().remove(fd_.get());
-}
-
-void AdminSession::start()
-{
-    server_.loop().add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
-    server_.loop().arm(idle_, AdminSocket::kIdle);
-    on_events(0);
-}
 
 // Edge-triggered: read until EAGAIN, except while answers wait for the client (then the next
 // EPOLLOUT edge, when it reads, brings us back here).
 void AdminSession::on_events(std::uint32_t)
 {
-    if (done_)
+    if (done())
         return;
     for (;;) {
         run_lines();
-        flush();
-        if (done_)
+        bool sent = flush();
+        if (done())
             return;
-        if (out_.size() - sent_ >= AdminSocket::kMaxPendingOutput)
+        if (pending_output() >= AdminSocket::kMaxPendingOutput)
             return;
         if (!closing_ && in_.find('\n') != std::string::npos)
             continue; // lines left over from the output limit
         if (closing_ || peer_closed_) {
-            if (sent_ == out_.size())
+            if (sent)
                 finish();
             return;
         }
@@ -157,31 +138,25 @@ void AdminSession::on_events(std::uint32_t)
 // One recv(); false once nothing more can be read now.
 bool AdminSession::read_some()
 {
-    char buf[4096];
-    ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), 0);
-    if (n > 0) {
-        in_.append(buf, static_cast<std::size_t>(n));
-        server_.loop().arm(idle_, AdminSocket::kIdle);
+    switch (receive(in_)) {
+    case Received::Data:
         return true;
-    }
-    if (n == 0) {
+    case Received::Closed:
         peer_closed_ = true;
         // A last command without its newline still counts.
         if (!in_.empty() && in_.size() <= AdminCommandParser::kMaxLine)
             in_.push_back('\n');
         return true;
+    case Received::Drained:
+        break;
     }
-    if (errno == EINTR)
-        return true;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-        finish();
     return false;
 }
 
 void AdminSession::run_lines()
 {
     std::size_t pos = 0;
-    while (!closing_ && out_.size() - sent_ < AdminSocket::kMaxPendingOutput) {
+    while (!closing_ && pending_output() < AdminSocket::kMaxPendingOutput) {
         auto nl = in_.find('\n', pos);
         if (nl == std::string::npos)
             break;
@@ -202,34 +177,8 @@ void AdminSession::run_lines()
     }
 }
 
-void AdminSession::flush()
+void AdminSession::finished()
 {
-    while (sent_ < out_.size()) {
-        ssize_t n = ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
-        if (n > 0) {
-            sent_ += static_cast<std::size_t>(n);
-            server_.loop().arm(idle_, AdminSocket::kIdle);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        finish();
-        return;
-    }
-    out_.clear();
-    sent_ = 0;
-}
-
-void AdminSession::finish()
-{
-    if (done_)
-        return;
-    done_ = true;
-    idle_.cancel();
-    server_.loop().remove(fd_.get());
-    fd_.reset();
     server_.session_done(*this);
 }
 

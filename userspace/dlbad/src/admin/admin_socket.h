@@ -3,14 +3,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <dlba/event/event_handler.h>
 #include <dlba/event/event_loop.h>
-#include <dlba/event/timer.h>
+#include <dlba/event/stream_session.h>
 #include <dlba/unique_fd.h>
 
 #include "admin/admin_api.h"
@@ -57,36 +55,25 @@ private:
     UniqueFd fd_;
     dev_t dev_ = 0; // of the socket file made here: removed at exit only if still ours
     ino_t ino_ = 0;
-    std::unordered_map<AdminSession*, std::unique_ptr<AdminSession>> sessions_;
+    StreamSessions sessions_;
 };
 
 // One client connection of the admin socket.
-class AdminSession final : public EventHandler {
+class AdminSession final : public StreamSession {
 public:
     AdminSession(AdminSocket& server, UniqueFd fd);
-    ~AdminSession() override;
 
-    AdminSession(const AdminSession&) = delete;
-    AdminSession& operator=(const AdminSession&) = delete;
-
-    void start();
     void on_events(std::uint32_t events) override;
 
 private:
     void run_lines();
     bool read_some();
-    void flush();
-    void finish();
+    void finished() override;
 
     AdminSocket& server_;
-    UniqueFd fd_;
-    Timer idle_;
     std::string in_;
-    std::string out_;
-    std::size_t sent_ = 0;
     bool peer_closed_ = false; // EOF read: answer what was asked, then close
-    bool closing_ = false;     // quit / line too long: close once out_ is sent
-    bool done_ = false;
+    bool closing_ = false;     // quit / line too long: close once the output is sent
 };
 
 } // namespace dlba::dlbad

@@ -4,9 +4,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include <dlba/event/event_loop.h>
+#include <dlba/event/stream_session.h>
 #include <dlba/net/socket_address.h>
 #include <dlba/unique_fd.h>
 
@@ -75,7 +75,7 @@ private:
     std::unique_ptr<MonitorEndpoint> unix_;
     std::unique_ptr<MonitorEndpoint> tcp_;
     std::unique_ptr<MonitorEndpoint> metrics_;
-    std::unordered_map<MonitorSession*, std::unique_ptr<MonitorSession>> sessions_;
+    StreamSessions sessions_;
 };
 
 } // namespace dlba

@@ -6,8 +6,7 @@
 
 #include <dlba/unique_fd.h>
 
-#include <dlba/event/event_handler.h>
-#include <dlba/event/timer.h>
+#include <dlba/event/stream_session.h>
 #include <dlba/monitor/monitor_server.h>
 
 namespace dlba {
@@ -21,12 +20,10 @@ struct MonitorHttp {
 
 // One monitoring client: the JSON document is written at once; an HTTP client first sends a
 // request (GET /metrics, /status or /).  Bounded in time (5 s) and request size (8 KiB).
-class MonitorSession final : public EventHandler {
+class MonitorSession final : public StreamSession {
 public:
     MonitorSession(MonitorServer& server, UniqueFd fd, MonitorKind kind);
-    ~MonitorSession() override;
 
-    void start();
     void on_events(std::uint32_t events) override;
 
     // The HTTP answer to a request head on the HTTP port (exposed for tests).
@@ -34,18 +31,12 @@ public:
 
 private:
     void read_request();
-    void flush();
-    void finish();
+    void finished() override;
 
     MonitorServer& server_;
-    UniqueFd fd_;
     MonitorKind kind_;
     std::string in_;
-    std::string out_;
-    std::size_t sent_ = 0;
     bool responding_ = false;
-    bool done_ = false;
-    Timer timer_;
 };
 
 } // namespace dlba

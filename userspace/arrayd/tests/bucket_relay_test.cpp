@@ -3,30 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <linux/genetlink.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "dlba/nl/message.h"
-#include "fake_backend.h"
 #include "sync/bucket_relay.h"
 #include "sync/family_watch.h"
-#include <dlba/event/event_loop.h>
-#include <dlba/event/timer.h>
+#include "sync_test_fixture.h"
 
 namespace dlba::arrayd {
 namespace {
 
 using namespace std::chrono_literals;
 
-ctl::ServiceKey key(std::uint8_t last)
-{
-    ctl::ServiceKey k;
-    k.addr.family = AF_INET;
-    k.addr.bytes = {198, 18, 100, last};
-    k.port = 80;
-    k.proto = IPPROTO_TCP;
-    return k;
-}
+using test::run_for;
+using test::service_key;
 
 class BucketRelayTest : public ::testing::Test {
 protected:
@@ -44,17 +33,7 @@ protected:
                   return std::make_unique<nl::GenlSocket>();
               })
     {
-        ctl::ServiceConfig c;
-        c.key = key(1);
-        c.buckets = 16;
-        fake_.add_service(c);
-    }
-
-    void run_for(std::chrono::milliseconds d)
-    {
-        Timer stop([this] { loop_.stop(); });
-        loop_.arm(stop, d);
-        loop_.run();
+        test::add_service(fake_, 1);
     }
 
     EventLoop loop_;
@@ -80,12 +59,12 @@ TEST_F(BucketRelayTest, RequestsAreCoalescedIntoOneSnapshot)
         relay_.request_snapshot(3); // a later request: another snapshot, numbered on
     });
     loop_.arm(later, 80ms);
-    run_for(200ms);
+    run_for(loop_, 200ms);
     EXPECT_EQ(after_first, 1u);
     ASSERT_EQ(sent_.size(), 2u);
     EXPECT_TRUE(sent_[0].starts_snapshot());
     ASSERT_EQ(sent_[0].records.size(), 1u);
-    EXPECT_EQ(sent_[0].records[0].key, key(1));
+    EXPECT_EQ(sent_[0].records[0].key, service_key(1));
     EXPECT_TRUE(sent_[1].starts_snapshot());
     EXPECT_EQ(sent_[1].sequence, sent_[0].sequence + 1);
     EXPECT_EQ(stats_.requests_received, 4u);
@@ -97,7 +76,7 @@ TEST_F(BucketRelayTest, ASnapshotMeanwhileAnswersTheRequests)
     relay_.set_active(true);
     relay_.request_snapshot(2);
     relay_.snapshot("took a VIP group over");
-    run_for(100ms);
+    run_for(loop_, 100ms);
     EXPECT_EQ(sent_.size(), 1u);
     EXPECT_EQ(stats_.requests_received, 1u);
 }
@@ -109,7 +88,7 @@ TEST_F(BucketRelayTest, AStandbyIgnoresRequests)
     relay_.set_active(true);
     relay_.request_snapshot(2);
     relay_.set_active(false);
-    run_for(60ms);
+    run_for(loop_, 60ms);
     EXPECT_TRUE(sent_.empty());
     EXPECT_EQ(stats_.requests_received, 1u);
 }
@@ -170,9 +149,7 @@ TEST(FamilyWatch, OpensOnTheControllersGroup)
     EventLoop loop;
     std::vector<bool> seen;
     FamilyWatch watch(loop, "dlba-test-none", [&](bool present) { seen.push_back(present); });
-    Timer stop([&] { loop.stop(); });
-    loop.arm(stop, 20ms);
-    loop.run();
+    run_for(loop, 20ms);
     EXPECT_TRUE(seen.empty());
 }
 

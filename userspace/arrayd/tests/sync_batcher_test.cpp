@@ -1,32 +1,20 @@
 // The holder's coalescing of dlba.ko's bucket changes, on the real event loop.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "sync/sync_batcher.h"
-#include <dlba/event/event_loop.h>
-#include <dlba/event/timer.h>
+#include "sync_test_fixture.h"
 
 namespace dlba::arrayd {
 namespace {
 
 using namespace std::chrono_literals;
 
-ctl::ServiceKey key(std::uint8_t last)
-{
-    ctl::ServiceKey k;
-    k.addr.family = AF_INET;
-    k.addr.bytes = {198, 18, 100, last};
-    k.port = 80;
-    k.proto = IPPROTO_TCP;
-    return k;
-}
+using test::service_key;
 
 ctl::BucketChange change(std::uint8_t svc, std::uint64_t version, std::uint32_t start,
                          std::vector<std::uint32_t> ids, std::uint32_t count = 64)
 {
-    return {key(svc), version, count, start, std::move(ids)};
+    return {service_key(svc), version, count, start, std::move(ids)};
 }
 
 struct Flushed {
@@ -52,7 +40,7 @@ TEST(SyncBatcher, CoalescesPerServiceAndBucket)
     ASSERT_EQ(out.size(), 1u);
     const auto& r = out[0].records;
     ASSERT_EQ(r.size(), 3u);
-    EXPECT_EQ(r[0].key, key(1));
+    EXPECT_EQ(r[0].key, service_key(1));
     EXPECT_EQ(r[0].start, 0u);
     EXPECT_EQ(r[0].ids, (std::vector<std::uint32_t>{1, 1, 2, 2, 2}));
     EXPECT_EQ(r[0].version, 7u);
@@ -60,7 +48,7 @@ TEST(SyncBatcher, CoalescesPerServiceAndBucket)
     EXPECT_FALSE(r[0].hash_key);
     EXPECT_EQ(r[1].start, 10u);
     EXPECT_EQ(r[1].ids, (std::vector<std::uint32_t>{3}));
-    EXPECT_EQ(r[2].key, key(2));
+    EXPECT_EQ(r[2].key, service_key(2));
     EXPECT_EQ(r[2].start, 63u);
     EXPECT_EQ(r[2].ids, (std::vector<std::uint32_t>{4}));
     b.flush(); // nothing pending: nothing handed on
@@ -74,13 +62,13 @@ TEST(SyncBatcher, ANewTableSizeForgetsTheOldOne)
     SyncBatcher b(loop, 20ms, [&](std::vector<SyncRecord> r) { out = std::move(r); });
     b.add(change(1, 5, 0, {1, 1}, 64));
     b.add(change(1, 1, 4, {2}, 128));
-    b.drop(key(3));
+    b.drop(service_key(3));
     b.flush();
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].count, 128u);
     EXPECT_EQ(out[0].start, 4u);
     b.add(change(1, 6, 0, {1}));
-    b.drop(key(1));
+    b.drop(service_key(1));
     EXPECT_FALSE(b.pending());
 }
 

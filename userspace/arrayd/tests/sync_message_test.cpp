@@ -5,18 +5,14 @@
 #include <sys/socket.h>
 
 #include "sync/sync_message.h"
+#include "sync_test_fixture.h"
 
 namespace dlba::arrayd {
 namespace {
 
 ctl::ServiceKey v4_key()
 {
-    ctl::ServiceKey k;
-    k.addr.family = AF_INET;
-    k.addr.bytes = {198, 18, 100, 10};
-    k.port = 80;
-    k.proto = IPPROTO_TCP;
-    return k;
+    return test::service_key(10);
 }
 
 ctl::ServiceKey v6_key()

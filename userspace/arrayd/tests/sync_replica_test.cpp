@@ -1,26 +1,17 @@
 // The standby's side of the bucket-table sync against the in-memory dlba.ko of dlbactl's tests.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "fake_backend.h"
 #include "sync/sync_replica.h"
+#include "sync_test_fixture.h"
 
 namespace dlba::arrayd {
 namespace {
 
 constexpr std::uint32_t kHolder = 2;
 
-ctl::ServiceKey key(std::uint8_t last)
-{
-    ctl::ServiceKey k;
-    k.addr.family = AF_INET;
-    k.addr.bytes = {198, 18, 100, last};
-    k.port = 80;
-    k.proto = IPPROTO_TCP;
-    return k;
-}
+using test::service_key;
 
 class SyncReplicaTest : public ::testing::Test {
 protected:
@@ -31,7 +22,7 @@ protected:
                   return std::make_unique<ctl::test::BackendProxy>(fake_);
               },
               [this](const ctl::ServiceKey& k) -> std::optional<std::uint32_t> {
-                  if (k == key(9))
+                  if (k == service_key(9))
                       return std::nullopt; // no VIP group serves it
                   return holder_;
               },
@@ -43,22 +34,22 @@ protected:
               [this] { return now_; })
     {
         for (std::uint8_t s : {1, 2}) {
-            ctl::ServiceConfig c;
-            c.key = key(s);
-            c.buckets = 16;
-            fake_.add_service(c);
+            test::add_service(fake_, s);
             for (std::uint32_t id : {1, 2, 3}) {
                 ctl::ServerConfig srv;
                 srv.id = id;
                 srv.addr.family = AF_INET;
                 srv.addr.bytes = {10, 0, 0, static_cast<std::uint8_t>(id)};
-                fake_.add_server(key(s), srv);
+                fake_.add_server(service_key(s), srv);
             }
         }
     }
 
-    const ctl::BucketTable& table(std::uint8_t s) { return fake_.state.at(key(s)).table; }
-    ctl::HashKey hash_key(std::uint8_t s) { return fake_.state.at(key(s)).info.hash_key.value(); }
+    const ctl::BucketTable& table(std::uint8_t s) { return fake_.state.at(service_key(s)).table; }
+    ctl::HashKey hash_key(std::uint8_t s)
+    {
+        return fake_.state.at(service_key(s)).info.hash_key.value();
+    }
 
     // A whole-table snapshot of service 1 (every bucket on `id`) as one message starting over.
     std::string snapshot(std::uint64_t seq, std::uint64_t version, std::uint32_t id)
@@ -66,7 +57,7 @@ protected:
         return SyncMessage{
             SyncKind::snapshot,
             seq,
-            {{key(1), 16, version, 0, std::vector<std::uint32_t>(16, id), hash_key(1)}},
+            {{service_key(1), 16, version, 0, std::vector<std::uint32_t>(16, id), hash_key(1)}},
             seq}
             .encode();
     }
@@ -75,7 +66,7 @@ protected:
                              std::uint32_t bucket, std::uint32_t id)
     {
         return SyncMessage{
-            SyncKind::delta, seq, {{key(1), 16, version, bucket, {id}, std::nullopt}}, base}
+            SyncKind::delta, seq, {{service_key(1), 16, version, bucket, {id}, std::nullopt}}, base}
             .encode();
     }
 
@@ -90,16 +81,17 @@ protected:
 
 TEST_F(SyncReplicaTest, SnapshotAndDeltasMakeTheSameTable)
 {
-    auto hk = fake_.state.at(key(1)).info.hash_key;
-    SyncMessage snap{SyncKind::snapshot,
-                     1,
-                     {{key(1), 16, 40, 0, {1, 2, 3, 1, 2, 3, 0, 1, 1, 2, 3, 1, 2, 3, 0, 1}, hk}},
-                     1};
+    auto hk = fake_.state.at(service_key(1)).info.hash_key;
+    SyncMessage snap{
+        SyncKind::snapshot,
+        1,
+        {{service_key(1), 16, 40, 0, {1, 2, 3, 1, 2, 3, 0, 1, 1, 2, 3, 1, 2, 3, 0, 1}, hk}},
+        1};
     replica_.receive(kHolder, snap.encode());
     EXPECT_EQ(table(1).assign,
               (std::vector<std::uint32_t>{1, 2, 3, 1, 2, 3, 0, 1, 1, 2, 3, 1, 2, 3, 0, 1}));
     EXPECT_EQ(table(1).version, 40u);
-    SyncMessage delta{SyncKind::delta, 2, {{key(1), 16, 41, 14, {2, 2}, std::nullopt}}, 1};
+    SyncMessage delta{SyncKind::delta, 2, {{service_key(1), 16, 41, 14, {2, 2}, std::nullopt}}, 1};
     replica_.receive(kHolder, delta.encode());
     EXPECT_EQ(table(1).assign,
               (std::vector<std::uint32_t>{1, 2, 3, 1, 2, 3, 0, 1, 1, 2, 3, 1, 2, 3, 2, 2}));
@@ -116,10 +108,10 @@ TEST_F(SyncReplicaTest, SnapshotAndDeltasMakeTheSameTable)
 
 TEST_F(SyncReplicaTest, OnlyTheHolderOfTheGroupIsApplied)
 {
-    SyncMessage delta{
-        SyncKind::delta,
-        1,
-        {{key(1), 16, 5, 0, {3}, std::nullopt}, {key(9), 16, 5, 0, {3}, std::nullopt}}};
+    SyncMessage delta{SyncKind::delta,
+                      1,
+                      {{service_key(1), 16, 5, 0, {3}, std::nullopt},
+                       {service_key(9), 16, 5, 0, {3}, std::nullopt}}};
     replica_.receive(kHolder + 1, delta.encode());
     EXPECT_EQ(table(1).assign[0], 0u);
     EXPECT_EQ(stats_.ignored, 2u);
@@ -136,13 +128,14 @@ TEST_F(SyncReplicaTest, OnlyTheHolderOfTheGroupIsApplied)
 TEST_F(SyncReplicaTest, ProblemsOfOneServiceLeaveTheRestApplied)
 {
     replica_.receive(kHolder, SyncMessage{SyncKind::snapshot, 1, {}, 1}.encode());
-    SyncMessage delta{SyncKind::delta,
-                      2,
-                      {{key(5), 16, 5, 0, {1}, std::nullopt},             // missing here
-                       {key(2), 32, 5, 0, {1}, std::nullopt},             // another bucket count
-                       {key(1), 16, 7, 0, {1, 9, 2, 9, 3}, std::nullopt}, // 9: unknown server
-                       {key(2), 16, 6, 15, {3}, std::nullopt}},
-                      1};
+    SyncMessage delta{
+        SyncKind::delta,
+        2,
+        {{service_key(5), 16, 5, 0, {1}, std::nullopt},             // missing here
+         {service_key(2), 32, 5, 0, {1}, std::nullopt},             // another bucket count
+         {service_key(1), 16, 7, 0, {1, 9, 2, 9, 3}, std::nullopt}, // 9: unknown server
+         {service_key(2), 16, 6, 15, {3}, std::nullopt}},
+        1};
     replica_.receive(kHolder, delta.encode());
     EXPECT_EQ(table(1).assign,
               (std::vector<std::uint32_t>{1, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
@@ -159,8 +152,10 @@ TEST_F(SyncReplicaTest, ProblemsOfOneServiceLeaveTheRestApplied)
 TEST_F(SyncReplicaTest, ASnapshotUnderAnotherHashKeyIsRefused)
 {
     ctl::HashKey other{9, 9, 9};
-    SyncMessage snap{
-        SyncKind::snapshot, 1, {{key(1), 16, 40, 0, std::vector<std::uint32_t>(16, 1), other}}, 1};
+    SyncMessage snap{SyncKind::snapshot,
+                     1,
+                     {{service_key(1), 16, 40, 0, std::vector<std::uint32_t>(16, 1), other}},
+                     1};
     replica_.receive(kHolder, snap.encode());
     EXPECT_EQ(table(1).assign[0], 0u);
     EXPECT_EQ(stats_.errors, 1u);
@@ -236,7 +231,7 @@ TEST_F(SyncReplicaTest, ALostMessageStopsTheDeltasUntilTheNextSnapshot)
     replica_.receive(kHolder, snapshot(20, 30, 3));
     SyncMessage part{SyncKind::snapshot,
                      21,
-                     {{key(2), 16, 31, 0, std::vector<std::uint32_t>(16, 2), hash_key(2)}},
+                     {{service_key(2), 16, 31, 0, std::vector<std::uint32_t>(16, 2), hash_key(2)}},
                      20};
     replica_.receive(kHolder, part.encode());
     EXPECT_EQ(table(2).version, 31u);
@@ -266,7 +261,7 @@ TEST_F(SyncReplicaTest, ADeltaOfAnotherSnapshotIsAGap)
     auto before = table(2);
     SyncMessage part{SyncKind::snapshot,
                      8,
-                     {{key(2), 16, 31, 0, std::vector<std::uint32_t>(16, 2), hash_key(2)}},
+                     {{service_key(2), 16, 31, 0, std::vector<std::uint32_t>(16, 2), hash_key(2)}},
                      7};
     other.receive(kHolder, part.encode());
     EXPECT_EQ(table(2).assign, before.assign);

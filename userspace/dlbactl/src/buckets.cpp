@@ -115,11 +115,7 @@ int buckets_touch(Context& ctx, const Args& args)
     CommandLine cl("dlbactl buckets touch [SVC]");
     if (!cl.parse(ctx, args))
         return 0;
-    cl.expect_words(0, 1, "SVC");
-    std::optional<ServiceKey> key;
-    if (!cl.words().empty())
-        key = parse_service(cl.words()[0]);
-    ctx.backend().touch_buckets(key);
+    ctx.backend().touch_buckets(cl.optional_service());
     return 0;
 }
 

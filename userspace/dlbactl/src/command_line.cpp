@@ -1,5 +1,6 @@
 #include "dlba/ctl/command_line.h"
 
+#include "dlba/ctl/parse.h"
 #include "dlba/ctl/usage_error.h"
 
 #include <sstream>
@@ -58,6 +59,14 @@ void CommandLine::expect_words(size_t min, size_t max, std::string_view what) co
         throw UsageError("missing " + std::string(what) + "\nusage: " + usage_);
     if (words_.size() > max)
         throw UsageError("unexpected argument '" + words_[max] + "'\nusage: " + usage_);
+}
+
+std::optional<ServiceKey> CommandLine::optional_service() const
+{
+    expect_words(0, 1, "SVC");
+    if (words_.empty())
+        return std::nullopt;
+    return parse_service(words_[0]);
 }
 
 } // namespace dlba::ctl

@@ -16,15 +16,7 @@ int dump_main(Context& ctx, const Args& args)
     const std::string& table = words[0];
     if (table == "services") {
         cl.expect_words(1, 1, "");
-        auto services = ctx.monitor().services();
-        if (ctx.json()) {
-            auto doc = nlohmann::ordered_json::array();
-            for (const auto& s : services)
-                doc.push_back(output::service_json(s));
-            output::print_json(ctx.out(), doc);
-        } else {
-            output::print_services(ctx.out(), services);
-        }
+        output::show_services(ctx.out(), ctx.json(), ctx.monitor().services());
         return 0;
     }
     if (table != "servers" && table != "buckets")
@@ -33,16 +25,7 @@ int dump_main(Context& ctx, const Args& args)
     cl.expect_words(2, 2, "SVC");
     ServiceKey key = parse_service(words[1]);
     if (table == "servers") {
-        auto servers = ctx.monitor().servers(key);
-        output::sort_servers(servers);
-        if (ctx.json()) {
-            auto doc = nlohmann::ordered_json::array();
-            for (const auto& s : servers)
-                doc.push_back(output::server_json(s));
-            output::print_json(ctx.out(), doc);
-        } else {
-            output::print_servers(ctx.out(), servers, key);
-        }
+        output::show_servers(ctx.out(), ctx.json(), ctx.monitor().servers(key), key);
         return 0;
     }
     BucketTable t = ctx.monitor().buckets(key);

@@ -16,12 +16,9 @@ int monitor_main(Context& ctx, const Args& args)
     CommandLine cl("dlbactl monitor [SVC]");
     if (!cl.parse(ctx, args))
         return 0;
-    cl.expect_words(0, 1, "SVC");
-    std::optional<ServiceKey> only;
-    if (!cl.words().empty()) {
-        only = parse_service(cl.words()[0]);
+    auto only = cl.optional_service();
+    if (only)
         (void)ctx.backend().service(*only);
-    }
     ctx.backend().watch_buckets(
         [&](const BucketChange& c) {
             if (only && c.key != *only)

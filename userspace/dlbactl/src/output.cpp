@@ -236,6 +236,32 @@ void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
     }
 }
 
+void show_services(std::ostream& out, bool as_json, const std::vector<ServiceInfo>& services)
+{
+    if (!as_json) {
+        print_services(out, services);
+        return;
+    }
+    auto doc = json::array();
+    for (const auto& s : services)
+        doc.push_back(service_json(s));
+    print_json(out, doc);
+}
+
+void show_servers(std::ostream& out, bool as_json, std::vector<ServerInfo> servers,
+                  const std::optional<ServiceKey>& only)
+{
+    sort_servers(servers);
+    if (!as_json) {
+        print_servers(out, servers, only);
+        return;
+    }
+    auto doc = json::array();
+    for (const auto& s : servers)
+        doc.push_back(server_json(s));
+    print_json(out, doc);
+}
+
 void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& table)
 {
     out << "Service " << format_service(key) << "  version " << table.version << "  buckets "

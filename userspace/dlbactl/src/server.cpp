@@ -274,20 +274,8 @@ int server_list(Context& ctx, const Args& args)
     CommandLine cl("dlbactl server list [SVC]");
     if (!cl.parse(ctx, args))
         return 0;
-    cl.expect_words(0, 1, "SVC");
-    std::optional<ServiceKey> key;
-    if (!cl.words().empty())
-        key = parse_service(cl.words()[0]);
-    auto servers = ctx.backend().servers(key);
-    output::sort_servers(servers);
-    if (ctx.json()) {
-        auto doc = nlohmann::ordered_json::array();
-        for (const auto& s : servers)
-            doc.push_back(output::server_json(s));
-        output::print_json(ctx.out(), doc);
-    } else {
-        output::print_servers(ctx.out(), servers, key);
-    }
+    auto key = cl.optional_service();
+    output::show_servers(ctx.out(), ctx.json(), ctx.backend().servers(key), key);
     return 0;
 }
 

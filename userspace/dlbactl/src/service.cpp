@@ -79,14 +79,7 @@ int service_list(Context& ctx, const Args& args)
         services = ctx.backend().services();
     else
         services.push_back(ctx.backend().service(parse_service(cl.words()[0])));
-    if (ctx.json()) {
-        auto doc = nlohmann::ordered_json::array();
-        for (const auto& s : services)
-            doc.push_back(output::service_json(s));
-        output::print_json(ctx.out(), doc);
-    } else {
-        output::print_services(ctx.out(), services);
-    }
+    output::show_services(ctx.out(), ctx.json(), services);
     return 0;
 }
 

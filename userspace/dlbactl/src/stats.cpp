@@ -50,10 +50,7 @@ int stats_main(Context& ctx, const Args& args)
         "zero", "zero the counters (of SVC and its servers, or all) instead of showing them");
     if (!cl.parse(ctx, args))
         return 0;
-    cl.expect_words(0, 1, "SVC");
-    std::optional<ServiceKey> key;
-    if (!cl.words().empty())
-        key = parse_service(cl.words()[0]);
+    auto key = cl.optional_service();
     if (cl.value("interval") && !cl.flag("rate"))
         throw UsageError("--interval goes with --rate\nusage: " + cl.usage());
     if (cl.flag("zero")) {

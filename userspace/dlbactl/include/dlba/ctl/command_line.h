@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dlba/ctl/context.h"
+#include "dlba/ctl/types.h"
 
 #include <boost/program_options.hpp>
 
@@ -35,6 +36,8 @@ public:
     // Positional words; count checks throw UsageError naming 'what'.
     [[nodiscard]] const std::vector<std::string>& words() const { return words_; }
     void expect_words(size_t min, size_t max, std::string_view what) const;
+    // The one optional word SVC: no service, or the one it names (parse_service()).
+    [[nodiscard]] std::optional<ServiceKey> optional_service() const;
 
     [[nodiscard]] const std::string& usage() const { return usage_; }
 

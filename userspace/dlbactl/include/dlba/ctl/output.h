@@ -45,6 +45,11 @@ void print_services(std::ostream& out, const std::vector<ServiceInfo>& services)
 // 'only', that service's header and table are printed even when empty.
 void print_servers(std::ostream& out, const std::vector<ServerInfo>& servers,
                    const std::optional<ServiceKey>& only = std::nullopt);
+// What `service list`, `server list` and `dump` show: with `as_json` (-j) an array of the objects
+// above, else the table.  The servers are sorted first (sort_servers).
+void show_services(std::ostream& out, bool as_json, const std::vector<ServiceInfo>& services);
+void show_servers(std::ostream& out, bool as_json, std::vector<ServerInfo> servers,
+                  const std::optional<ServiceKey>& only = std::nullopt);
 void print_buckets(std::ostream& out, const ServiceKey& key, const BucketTable& table);
 void print_summary(std::ostream& out, const ServiceKey& key, const BucketSummary& summary);
 void print_stats(std::ostream& out, const Stats& stats, const std::optional<uint32_t>& services);

@@ -158,18 +158,25 @@ void GenlSocket::listen(const Listener& on_message, const std::function<bool()>&
             }
             throw Error(errno);
         }
-        int left = static_cast<int>(len);
-        auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
-        for (; message_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-            if (nlh->nlmsg_type == NLMSG_NOOP || nlh->nlmsg_type == NLMSG_DONE ||
-                nlh->nlmsg_type == NLMSG_ERROR)
-                continue;
-            if (!on_message(nlh))
-                return;
-        }
-        if (left > 0)
-            throw Error(EPROTO, "truncated netlink message");
+        if (!notifications(len, on_message))
+            return;
     }
+}
+
+bool GenlSocket::notifications(ssize_t len, const Listener& on_message)
+{
+    int left = static_cast<int>(len);
+    auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
+    for (; message_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+        if (nlh->nlmsg_type == NLMSG_NOOP || nlh->nlmsg_type == NLMSG_DONE ||
+            nlh->nlmsg_type == NLMSG_ERROR)
+            continue;
+        if (!on_message(nlh))
+            return false;
+    }
+    if (left > 0)
+        throw Error(EPROTO, "truncated netlink message");
+    return true;
 }
 
 int GenlSocket::fd() const noexcept
@@ -201,16 +208,10 @@ void GenlSocket::read_pending(const std::function<void(const nlmsghdr*)>& on_mes
             }
             throw Error(errno);
         }
-        int left = static_cast<int>(len);
-        auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
-        for (; message_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-            if (nlh->nlmsg_type == NLMSG_NOOP || nlh->nlmsg_type == NLMSG_DONE ||
-                nlh->nlmsg_type == NLMSG_ERROR)
-                continue;
+        notifications(len, [&on_message](const nlmsghdr* nlh) {
             on_message(nlh);
-        }
-        if (left > 0)
-            throw Error(EPROTO, "truncated netlink message");
+            return true;
+        });
     }
 }
 

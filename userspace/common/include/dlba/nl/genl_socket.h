@@ -3,6 +3,7 @@
 #include "dlba/nl/message.h"
 
 #include <linux/netlink.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -93,6 +94,9 @@ private:
     // Sends and reads replies until the ack or NLMSG_DONE; returns true if
     // any part of a dump carried NLM_F_DUMP_INTR.
     bool transact(Message& msg, const Handler& on_reply);
+    // Hands the notifications among the `len` bytes read into rx_ to 'on_message' (acks, done
+    // and no-ops left out); false once it returned false.
+    bool notifications(ssize_t len, const Listener& on_message);
 
     std::unique_ptr<mnl_socket, Closer> sock_;
     uint32_t portid_ = 0;

@@ -5,7 +5,6 @@
 #include <dlba/process/verbosity.h>
 
 #include <stdexcept>
-#include <vector>
 
 namespace dlba::arrayd {
 
@@ -46,26 +45,14 @@ void Options::print_help(std::ostream& out)
 Options Options::parse(int argc, const char* const argv[])
 {
     Options o;
-    po::variables_map vm;
     const auto desc = describe(); // parsed options point into it
-    // -v may repeat (-v -v, -vv): counted apart, Boost takes a switch once.
-    std::vector<const char*> args;
-    int verbosity = take_verbosity(argc, argv, "dlba-arrayd", args);
     po::options_description all;
     all.add(desc).add_options()("command", po::value<std::string>())("file",
                                                                      po::value<std::string>());
     po::positional_options_description positional;
     positional.add("command", 1).add("file", 1);
-    try {
-        auto parsed = po::command_line_parser(static_cast<int>(args.size()), args.data())
-                          .options(all)
-                          .positional(positional)
-                          .run();
-        po::store(parsed, vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw std::invalid_argument(e.what());
-    }
+    const DaemonCommandLine cl(argc, argv, "dlba-arrayd", all, &positional);
+    const auto& vm = cl.vm;
     if (vm.count("config"))
         o.config = vm["config"].as<std::string>();
     o.check = vm.count("check") > 0;
@@ -83,9 +70,7 @@ Options Options::parse(int argc, const char* const argv[])
             throw std::invalid_argument("push excludes --check and --corosync-conf");
     }
     o.syslog = vm.count("syslog") > 0;
-    o.log_level = verbosity_level(verbosity, o.log_level);
-    if (vm.count("quiet"))
-        o.log_level = LogLevel::Warning;
+    o.log_level = cl.log_level(o.log_level);
     o.help = vm.count("help") > 0;
     o.version = vm.count("version") > 0;
     return o;

@@ -5,7 +5,6 @@
 #include <dlba/process/verbosity.h>
 
 #include <stdexcept>
-#include <vector>
 
 namespace dlba::dlbad {
 
@@ -49,19 +48,9 @@ void Options::print_help(std::ostream& out)
 Options Options::parse(int argc, const char* const argv[])
 {
     Options o;
-    po::variables_map vm;
     const auto desc = describe(); // parsed options point into it
-    // -v may repeat (-v -v, -vv): counted apart, Boost takes a switch once.
-    std::vector<const char*> args;
-    int verbosity = take_verbosity(argc, argv, "dlbad", args);
-    try {
-        auto parsed =
-            po::command_line_parser(static_cast<int>(args.size()), args.data()).options(desc).run();
-        po::store(parsed, vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw std::invalid_argument(e.what());
-    }
+    const DaemonCommandLine cl(argc, argv, "dlbad", desc);
+    const auto& vm = cl.vm;
     if (vm.count("config"))
         o.config = vm["config"].as<std::string>();
     o.check_config = vm.count("check-config") > 0;
@@ -73,9 +62,7 @@ Options Options::parse(int argc, const char* const argv[])
     }
     if (vm.count("pid-file"))
         o.pid_file = vm["pid-file"].as<std::string>();
-    o.log_level = verbosity_level(verbosity, o.log_level);
-    if (vm.count("quiet"))
-        o.log_level = LogLevel::Warning;
+    o.log_level = cl.log_level(o.log_level);
     if (vm.count("status")) {
         o.status = true;
         o.status_endpoint = vm["status"].as<std::string>();

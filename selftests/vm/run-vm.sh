@@ -177,6 +177,11 @@ mount -t devtmpfs dev /newroot/dev || fail "mount dev"
 mkdir -p /newroot/dev/pts /newroot/dev/shm 2>/dev/null
 mount -t devpts devpts /newroot/dev/pts -o ptmxmode=0666
 mount -t tmpfs tmpfs /newroot/dev/shm
+# what udev adds on a real system: bash's process substitution uses /dev/fd
+ln -s /proc/self/fd /newroot/dev/fd
+ln -s /proc/self/fd/0 /newroot/dev/stdin
+ln -s /proc/self/fd/1 /newroot/dev/stdout
+ln -s /proc/self/fd/2 /newroot/dev/stderr
 for d in tmp run var/tmp var/log var/lib/nginx root; do
 	[ -d "/newroot/$d" ] || continue
 	mount -t tmpfs -o mode=0755 tmpfs "/newroot/$d" || fail "tmpfs $d"

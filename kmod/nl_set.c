@@ -304,10 +304,14 @@ int dlba_nl_bkt_set(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Every bucket of the named service, or of every service when the request
- * names none, counts as used now (sched.c, dlba_sched_touch()).
+ * Call @fn on the service the request names or, when it names none, on
+ * every service of the namespace after @all_fn (if any) on the namespace,
+ * all under dn->lock: the shape of the requests that act on "one service or
+ * all of them".  No state changes here, so no dlba_net_changed().
  */
-int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info)
+static int dlba_nl_each_service(struct genl_info *info,
+				void (*fn)(struct dlba_service *svc),
+				void (*all_fn)(struct dlba_net *dn))
 {
 	struct dlba_net *dn = dlba_pernet(genl_info_net(info));
 	struct nlattr *tb[DLBA_SVC_A_MAX + 1];
@@ -326,12 +330,14 @@ int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&dn->lock);
 	err = 0;
 	if (all) {
+		if (all_fn)
+			all_fn(dn);
 		list_for_each_entry(svc, &dn->services, list)
-			dlba_sched_touch(svc);
+			fn(svc);
 	} else {
 		svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
 		if (svc)
-			dlba_sched_touch(svc);
+			fn(svc);
 		else
 			err = -ENOENT;
 	}
@@ -339,46 +345,32 @@ int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * Every bucket of the named service, or of every service when the request
+ * names none, counts as used now (sched.c, dlba_sched_touch()).
+ */
+int dlba_nl_bkt_touch(struct sk_buff *skb, struct genl_info *info)
+{
+	return dlba_nl_each_service(info, dlba_sched_touch, NULL);
+}
+
 /* ---- Counters ---- */
+
+static void dlba_nl_zero_net(struct dlba_net *dn)
+{
+	dlba_stats_zero(dn->stats);
+}
 
 /*
  * stats-zero: the named service's counters and its servers', or, when the
  * request names none, the namespace's global counters and every service's
  * and server's, as new baselines (dlba_stats_zero()): the packet path is
- * not disturbed.  No state changes, so no dlba_net_changed(): a dump in progress stays
- * consistent.
+ * not disturbed.  A dump in progress stays consistent.
  */
 int dlba_nl_stats_zero(struct sk_buff *skb, struct genl_info *info)
 {
-	struct dlba_net *dn = dlba_pernet(genl_info_net(info));
-	struct nlattr *tb[DLBA_SVC_A_MAX + 1];
-	bool all = !info->attrs[DLBA_A_SERVICE];
-	struct dlba_service *svc;
-	struct dlba_svc_key key;
-	int err;
-
-	if (!all) {
-		err = dlba_nl_key(info->attrs, dlba_svc_key_policy, tb, &key,
-				  info->extack);
-		if (err)
-			return err;
-	}
-
-	mutex_lock(&dn->lock);
-	err = 0;
-	if (all) {
-		dlba_stats_zero(dn->stats);
-		list_for_each_entry(svc, &dn->services, list)
-			dlba_service_zero_stats(svc);
-	} else {
-		svc = dlba_nl_service(dn, &key, info->attrs, info->extack);
-		if (svc)
-			dlba_service_zero_stats(svc);
-		else
-			err = -ENOENT;
-	}
-	mutex_unlock(&dn->lock);
-	return err;
+	return dlba_nl_each_service(info, dlba_service_zero_stats,
+				    dlba_nl_zero_net);
 }
 
 /* ---- Panic, flush ---- */

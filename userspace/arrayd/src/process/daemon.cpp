@@ -149,14 +149,29 @@ void Daemon::release_all(const char* why)
 void Daemon::on_membership(const std::vector<std::uint32_t>& members,
                            const std::vector<std::uint32_t>& left)
 {
+    // Who must be heard from before the next election.  After a change where members only left,
+    // nobody (but those awaited from an earlier change): what each survivor holds is current here (every change of it is broadcast, and
+    // CPG's virtual synchrony delivers the broadcasts sent before the change to every survivor
+    // before the change), so every survivor elects at once from the same input; a round of
+    // state messages there would add a token rotation to every failover.  After a join: every
+    // member, as before, so that all elect at the same point of the agreed order, after the
+    // newcomer has every state: the holder's snapshot, sent after its election, then reaches a
+    // newcomer that knows who sends it.
+    bool grew = false;
     for (auto id : members)
-        if (std::find(cpg_members_.begin(), cpg_members_.end(), id) == cpg_members_.end() &&
-            id != config_.self().id)
-            joined_ = true;
+        if (std::find(cpg_members_.begin(), cpg_members_.end(), id) == cpg_members_.end()) {
+            grew = true;
+            if (id != config_.self().id)
+                joined_ = true;
+        }
+    std::set<std::uint32_t> pending;
+    for (auto id : members)
+        if (grew || !states_.count(id) || pending_.count(id))
+            pending.insert(id);
     cpg_members_ = members;
     for (auto id : left)
         states_.erase(id);
-    pending_ = std::set<std::uint32_t>(members.begin(), members.end());
+    pending_ = std::move(pending);
     std::string list;
     for (auto id : members)
         list += (list.empty() ? "" : " ") + std::to_string(id);
@@ -172,6 +187,8 @@ void Daemon::on_membership(const std::vector<std::uint32_t>& members,
                     since_[group] = now;
                 }
     broadcast();
+    if (pending_.empty())
+        evaluate();
 }
 
 void Daemon::on_message(std::uint32_t nodeid, std::string_view text)

@@ -81,7 +81,7 @@ private:
     std::set<std::uint32_t> quorum_members_;
     std::vector<std::uint32_t> cpg_members_;
     std::map<std::uint32_t, StateMessage> states_; // the members' latest states, by nodeid
-    std::set<std::uint32_t> pending_; // members whose state since the last change is not in yet
+    std::set<std::uint32_t> pending_; // members whose state is awaited before the next election
     std::map<std::string, std::string> holders_; // the last election
     std::map<std::string, std::chrono::system_clock::time_point> since_;
     Timer resend_timer_; // a broadcast corosync refused (flow control), sent again

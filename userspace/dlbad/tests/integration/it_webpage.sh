@@ -8,14 +8,9 @@
 # dlbad/tests).  Skips without Chromium (Debian: chromium-headless-shell, scripts/install-deps.sh).
 source "$(dirname "$0")/lib.sh"
 
-CHROME=
-for c in chromium-headless-shell chrome-headless-shell chromium chromium-browser; do
-    if command -v "$c" >/dev/null 2>&1; then
-        CHROME=$(command -v "$c")
-        break
-    fi
-done
-[ -n "$CHROME" ] || it_skip "needs headless Chromium (chromium-headless-shell, not installed)"
+# shellcheck source=../../../../selftests/net/status_page.sh
+source "$HERE/../../../../selftests/net/status_page.sh"
+chrome_find || it_skip "needs headless Chromium (chromium-headless-shell, not installed)"
 OUT=${DLBA_IT_RESULTS:-$PWD}
 mkdir -p "$OUT"
 
@@ -61,25 +56,12 @@ check "GET /status: the JSON document, application/json" \
     bash -c "grep -qi '^Content-Type: application/json' '$T/jh' && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/status.json'"
 status >"$T/s.json"
 
-# Chromium refuses to run as root with its sandbox; elsewhere the sandbox may be unavailable
-# (no user namespaces): then once more without it.
-CHROME_ARGS=(--headless --disable-gpu --no-first-run --hide-scrollbars
-    --user-data-dir="$T/chrome" "--window-size=1600,1000")
-[ "$(id -u)" -ne 0 ] || CHROME_ARGS+=(--no-sandbox)
-chrome() {
-    timeout 30 "$CHROME" "${CHROME_ARGS[@]}" "$@" 2>>"$T/chrome.log" && return 0
-    [[ " ${CHROME_ARGS[*]} " == *" --no-sandbox "* ]] && return 1
-    grep -qi sandbox "$T/chrome.log" || return 1
-    CHROME_ARGS+=(--no-sandbox)
-    timeout 30 "$CHROME" "${CHROME_ARGS[@]}" "$@" 2>>"$T/chrome.log"
-}
 # refresh=1 and 2.5 s of virtual time: the first sample, then two more, so rates are shown.
+CHROME_TMP=$T
 t0=$(date +%s.%N)
-chrome --dump-dom --virtual-time-budget=2500 "$URL/?refresh=1" >"$OUT/$IT_NAME.html"
-chrome --virtual-time-budget=2500 --screenshot="$OUT/$IT_NAME.png" "$URL/?refresh=1" >/dev/null
+chrome_render "$URL/?refresh=1" "$OUT/$IT_NAME"
 t1=$(date +%s.%N)
 echo "# chromium: $(python3 -c "print(round($t1 - $t0, 2))") s for the DOM and the screenshot"
-[ -s "$OUT/$IT_NAME.html" ] || { tail -n 20 "$T/chrome.log"; }
 
 check "the rendered page shows every server with the document's figures" \
     python3 - "$OUT/$IT_NAME.html" "$T/s.json" "$BACKEND" <<'PY'

@@ -269,6 +269,42 @@ TEST_F(SchedulerMetricsTest, StatusJson)
     EXPECT_EQ(web["active"]["1"], 2);
     EXPECT_EQ(web["servers"].size(), 2u);
     EXPECT_FALSE(web.contains("hash_key"));
+    // The table read for the active count, as the status page draws it: 16 buckets, 16 cells.
+    const auto& pic = web["picture"];
+    EXPECT_EQ(pic["per_cell"], 1);
+    EXPECT_EQ(pic["cells"], 16);
+    EXPECT_EQ(pic["owner"], nlohmann::json({1, 1, 2, 2, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}));
+    EXPECT_EQ(pic["idle_s"][1], 70);
+    EXPECT_EQ(pic["idle_s"][3], 59);
+    EXPECT_TRUE(pic["idle_s"][5].is_null());
+    // The second service's table is read at the next scrape only.
+    EXPECT_FALSE(j["services"][1].contains("picture"));
+}
+
+TEST(BucketPicture, CellsOfSeveralBuckets)
+{
+    ctl::BucketTable t;
+    t.count = 10;
+    t.assign = {3, 3, 5, 0, 0, 0, 5, 5, 3, 9};
+    t.idle_ms = {9000, 1500, 700, 0, 0, 0, 4000, 4000, 2000, 123456};
+    // 4 cells at most: 3 buckets each, the last one 1.
+    auto p = bucket_picture(t, 4);
+    EXPECT_EQ(p.per_cell, 3u);
+    EXPECT_EQ(p.owner, (std::vector<std::uint32_t>{3, 0, 5, 9}));
+    ASSERT_EQ(p.idle_s.size(), 4u);
+    EXPECT_EQ(p.idle_s[0], 0u); // 700 ms: the least idle of the cell
+    EXPECT_EQ(p.idle_s[1], std::nullopt);
+    EXPECT_EQ(p.idle_s[2], 2u);
+    EXPECT_EQ(p.idle_s[3], 123u);
+    // A tie goes to the first server seen; without idle times, no idle_s.
+    t.assign = {4, 6, 6, 4};
+    t.idle_ms.clear();
+    p = bucket_picture(t, 2);
+    EXPECT_EQ(p.owner, (std::vector<std::uint32_t>{4, 6}));
+    EXPECT_TRUE(p.idle_s.empty());
+    // Up to max_cells buckets: one a cell.  An empty table: no cells.
+    EXPECT_EQ(bucket_picture(t).owner.size(), 4u);
+    EXPECT_EQ(bucket_picture(ctl::BucketTable{}).owner.size(), 0u);
 }
 
 } // namespace

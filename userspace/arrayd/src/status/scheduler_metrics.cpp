@@ -13,6 +13,46 @@
 
 namespace dlba::arrayd {
 
+BucketPicture bucket_picture(const ctl::BucketTable& table, std::uint32_t max_cells)
+{
+    BucketPicture p;
+    const auto n = table.assign.size();
+    if (n == 0 || max_cells == 0)
+        return p;
+    p.per_cell = static_cast<std::uint32_t>((n + max_cells - 1) / max_cells);
+    const bool idle = table.idle_ms.size() == n;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> held; // server id, buckets in the cell
+    for (std::size_t start = 0; start < n; start += p.per_cell) {
+        const auto end = std::min(n, start + p.per_cell);
+        held.clear();
+        std::optional<std::uint32_t> least_idle_ms;
+        for (auto i = start; i < end; ++i) {
+            const auto id = table.assign[i];
+            if (id == 0)
+                continue;
+            auto it = std::find_if(held.begin(), held.end(),
+                                   [id](const auto& h) { return h.first == id; });
+            if (it == held.end())
+                held.emplace_back(id, 1);
+            else
+                ++it->second;
+            if (idle && (!least_idle_ms || table.idle_ms[i] < *least_idle_ms))
+                least_idle_ms = table.idle_ms[i];
+        }
+        std::uint32_t owner = 0, most = 0;
+        for (const auto& [id, count] : held)
+            if (count > most) {
+                owner = id;
+                most = count;
+            }
+        p.owner.push_back(owner);
+        if (idle)
+            p.idle_s.push_back(least_idle_ms ? std::optional<std::uint32_t>(*least_idle_ms / 1000)
+                                             : std::nullopt);
+    }
+    return p;
+}
+
 SchedulerMetrics::SchedulerMetrics(Open open, Clock::duration active_every)
     : open_(std::move(open)),
       active_every_(active_every)
@@ -42,10 +82,11 @@ void SchedulerMetrics::count_active(const std::vector<SchedulerSnapshot::Service
     if (!stalest)
         return;
     try {
-        const auto summary =
-            ctl::output::summarize(backend_->buckets(stalest->key, true), stalest->timeout);
+        const auto table = backend_->buckets(stalest->key, true);
+        const auto summary = ctl::output::summarize(table, stalest->timeout);
         if (summary.timeout)
-            active_.insert_or_assign(stalest->key, ActiveCount{now, summary.active});
+            active_.insert_or_assign(stalest->key,
+                                     ActiveCount{now, summary.active, bucket_picture(table)});
     } catch (const nl::Error&) {
         // Deleted meanwhile: counted again at a later scrape.
     }
@@ -79,7 +120,7 @@ SchedulerSnapshot SchedulerMetrics::read_tables()
     const auto now = Clock::now();
     for (auto& info : backend_->services()) {
         info.hash_key.reset(); // a secret, not for a status page
-        SchedulerSnapshot::Service svc{std::move(info), 0, std::nullopt, 0};
+        SchedulerSnapshot::Service svc{std::move(info), 0, std::nullopt, 0, std::nullopt};
         for (const auto& srv : s.servers)
             if (srv.service == svc.info.key)
                 svc.assigned += srv.buckets;
@@ -93,6 +134,7 @@ SchedulerSnapshot SchedulerMetrics::read_tables()
     for (auto& svc : s.services)
         if (auto it = active_.find(svc.info.key); it != active_.end()) {
             svc.active = it->second.per_server;
+            svc.picture = it->second.picture;
             svc.active_age_s = std::chrono::duration<double>(now - it->second.taken).count();
         }
     s.up = true;
@@ -295,6 +337,18 @@ nlohmann::json scheduler_status_json(const SchedulerSnapshot& s)
                 active[std::to_string(id)] = n;
             j["active"] = std::move(active);
             j["active_age_s"] = svc.active_age_s;
+        }
+        if (svc.picture) {
+            const auto& p = *svc.picture;
+            nlohmann::json pic{
+                {"per_cell", p.per_cell}, {"cells", p.owner.size()}, {"owner", p.owner}};
+            if (!p.idle_s.empty()) {
+                nlohmann::json idle = nlohmann::json::array();
+                for (const auto& v : p.idle_s)
+                    idle.push_back(v ? nlohmann::json(*v) : nlohmann::json());
+                pic["idle_s"] = std::move(idle);
+            }
+            j["picture"] = std::move(pic);
         }
         nlohmann::json servers = nlohmann::json::array();
         for (const auto& srv : s.servers)

@@ -26,13 +26,31 @@ namespace dlba::arrayd {
 // up is false and nothing else is known.
 inline constexpr std::uint32_t kMaxActiveCountBuckets = 65536;
 
+// The bucket table as the status page draws it (WO 01/69890: which server each client bucket
+// goes to), from the same read as the active count: at most kMaxPictureCells cells, each
+// `per_cell` consecutive buckets (the last one may have fewer), with the server holding most of
+// them (0: none assigned; a tie goes to the first) and, when the table was read with its idle
+// times, the least idle time of its assigned buckets in whole seconds (none: nothing assigned).
+inline constexpr std::uint32_t kMaxPictureCells = 4096;
+
+struct BucketPicture {
+    std::uint32_t per_cell = 1;
+    std::vector<std::uint32_t> owner;
+    std::vector<std::optional<std::uint32_t>> idle_s; // empty without idle times
+};
+
+[[nodiscard]] BucketPicture bucket_picture(const ctl::BucketTable& table,
+                                           std::uint32_t max_cells = kMaxPictureCells);
+
 struct SchedulerSnapshot {
     struct Service {
         ctl::ServiceInfo info;
         std::uint64_t assigned = 0; // the servers' buckets added up
-        // The last count of the active buckets (server id -> buckets) and how old it is.
+        // The last count of the active buckets (server id -> buckets) and how old it is; the
+        // picture of the table from that read.
         std::optional<std::map<std::uint32_t, std::uint64_t>> active;
         double active_age_s = 0;
+        std::optional<BucketPicture> picture;
     };
     bool up = false;
     std::string error; // why not up
@@ -56,6 +74,7 @@ private:
     struct ActiveCount {
         Clock::time_point taken;
         std::map<std::uint32_t, std::uint64_t> per_server;
+        BucketPicture picture;
     };
 
     SchedulerSnapshot read_tables();
@@ -68,7 +87,9 @@ private:
     std::map<ctl::ServiceKey, ActiveCount> active_;
 };
 
-// status JSON "scheduler": {"up": true, "services": N, "stats": {...}, "services": [...]}.
+// status JSON "scheduler": {"up": true, "stats": {...}, "services": [...]}; a service read
+// whole has its "active" count and its "picture" (BucketPicture: "per_cell", "cells", "owner",
+// and "idle_s" with the idle times).
 [[nodiscard]] nlohmann::json scheduler_status_json(const SchedulerSnapshot& s);
 // Prometheus text: dlba_scheduler_up, then (up only) the dlba_scheduler_* families.
 [[nodiscard]] std::string scheduler_prometheus(const SchedulerSnapshot& s);

@@ -25,8 +25,9 @@
 # step 2 (dlbactl must then already be built); CHECK_ALLOW_SKIP=1 lets
 # skipped checks pass (they are still counted and listed); CHECK_VM_JOBS=N
 # boots up to N kernels' VMs at once (default 2; 1 = one after the other).
-# Logs: build/check/ (ctest.log, it/*.tests, it/it_webpage.{html,png}: the
-# status page as headless Chromium rendered it, kmod-VER.log, sparse-VER.log,
+# Logs: build/check/ (ctest.log, it/*.tests, it/it_webpage.{html,png} and
+# it/arrayd_it_webpage.{html,png}: dlbad's and dlba-arrayd's status pages as
+# headless Chromium rendered them, kmod-VER.log, sparse-VER.log,
 # vm-VER.log) and build/selftests/VER/ (output, console.log, dmesg).
 # Exit status: 0 when M = 0, 1 otherwise.
 set -uo pipefail

@@ -26,7 +26,7 @@ PKGS=(
 	nginx-light curl wrk haproxy ipvsadm python3 python3-scapy nftables
 	iproute2 iputils-ping ethtool procps psmisc util-linux
 	openssl jq gojq
-	# dlbad's status web page, rendered by its test (it_webpage.sh)
+	# dlbad's and dlba-arrayd's status web pages, rendered by their tests (it_webpage.sh)
 	chromium-headless-shell
 	# kernel module build / checks
 	sparse dkms make

@@ -11,8 +11,11 @@
 #     netns exec NS).  Its profile and log (chrome.log) go to $CHROME_TMP (set it to the test's
 #     own temporary directory; else one is made under /tmp and left).  Returns 1 if Chromium
 #     failed, with the end of its log on stderr.
+#   array_page_check DOM STATUS.json: dlba-arrayd's page (OUT.html above) shows what the status
+#     document has (array_page_check.py)
 # Chromium refuses to run as root with its sandbox; elsewhere the sandbox may be unavailable (no
 # user namespaces): then once more without it.
+STATUS_PAGE_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 
 chrome_find() {
 	local c
@@ -53,4 +56,8 @@ chrome_render() {
 	done
 	tail -n 20 "$tmp/chrome.log" >&2
 	return 1
+}
+
+array_page_check() {
+	python3 "$STATUS_PAGE_DIR/array_page_check.py" "$@"
 }

@@ -8,6 +8,7 @@
 
 #include "dlba/ctl/netlink_backend.h"
 #include "election/election.h"
+#include "status/status_page.h"
 #include <dlba/process/logger.h>
 #include <dlba/process/systemd_notifier.h>
 
@@ -404,7 +405,8 @@ int Daemon::run()
             return status_prometheus(status()) + (scheduler_ ? scheduler_->sweep_metrics() : "") +
                    config_push_->metrics() + sync_prometheus(sync_stats_, sync_role()) +
                    scheduler_prometheus(scheduler_metrics_->read());
-        });
+        },
+        array_status_page());
     monitor_->configure(MonitorConfig{config_.status.unix_socket, {}, config_.status.metrics});
     config_push_->start();
     try {

@@ -20,7 +20,9 @@
 #     nothing sent; a valid one pushed on a standby reaches every node's status with the same
 #     generation and digest; a node that was down when a push happened catches up when it
 #     returns.  dlba.ko cannot be loaded here, so the apply itself fails on every node: the test
-#     checks that this is reported (push exit status, each node's last_error), not a crash.
+#     checks that this is reported (push exit status, each node's last_error), not a crash;
+#   - n1's status web page in headless Chromium shows the array as its status document has it
+#     (skipped without Chromium; the tables' pictures: it_webpage.sh and selftests/dlba/array.sh).
 # Each corosync and dlba-arrayd runs in its own mount namespace where that node's directories are
 # /var/lib/corosync and /run.  Namespace names carry this script's PID (parallel runs).  Root
 # only; exit 4 (skip) without root, corosync, ip or unshare.
@@ -36,6 +38,8 @@ if [ -n "${DLBA_IT_RESULTS:-}" ]; then
 fi
 # shellcheck source=../../../../selftests/net/ksft.sh
 . "$ROOT/selftests/net/ksft.sh"
+# shellcheck source=../../../../selftests/net/status_page.sh
+. "$ROOT/selftests/net/status_page.sh"
 
 ARRAYD=${1:?usage: it_failover.sh DLBA_ARRAYD}
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, corosync)"
@@ -248,6 +252,23 @@ ip netns exec "$(ns 2)" curl -sf http://127.0.0.1:9102/metrics |
 	grep -qx 'dlba_arrayd_vip_active{group="web"} 1'
 check_err $? "n2's metrics do not say it holds the VIP group"
 log_test "arrayd: one holder (n2: equal priority, higher address), client reaches it, status agrees"
+
+# A real node's status web page (n1, a standby) in headless Chromium: the members, the quorum, n2
+# as the holder; without dlba.ko here, no tables but the reason.  The DOM and a screenshot are kept
+# as arrayd_it_failover_page.{html,png} with the results (else in $TMP).
+if chrome_find; then
+	CHROME_TMP=$TMP/chrome
+	mkdir -p "$CHROME_TMP"
+	PAGE=${DLBA_IT_RESULTS:-$TMP}/${KSFT_NAME}_page
+	chrome_render "http://127.0.0.1:9102/?refresh=1" "$PAGE" 1600x1000 ip netns exec "$(ns 1)"
+	check_err $? "Chromium did not render n1's status page"
+	status 1 >"$TMP/n1-status.json"
+	array_page_check "$PAGE.html" "$TMP/n1-status.json"
+	check_err $? "n1's status page does not show the array as its status document has it"
+	log_test "arrayd: n1's status page (headless Chromium) shows the members and n2 as the holder"
+else
+	log_test_skip "arrayd: n1's status page in headless Chromium" "no headless Chromium"
+fi
 
 # ------------------------------------------------------------ configuration push
 cat >"$TMP/dlba.conf" <<CONF

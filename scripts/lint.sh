@@ -57,6 +57,8 @@ mapfile -t SH < <(git ls-files | while IFS= read -r f; do
 	case $f in
 	*.sh) echo "$f" ;;
 	*/corpus/*) ;;
+	# the Debian packages' maintainer scripts (/bin/sh)
+	packaging/deb/*.postinst | packaging/deb/*.prerm | packaging/deb/*.postrm) echo "$f" ;;
 	*/*.* | *.*) [ "$f" != .ci/run ] || echo "$f" ;;
 	*) [ -f "$f" ] && head -n 1 "$f" | grep -q '^#!.*sh\b' && echo "$f" ;;
 	esac

@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 # what it was configured with (OFF in a new one), so make demo after make check rebuilds nothing.
 DLBA_WERROR ?=
 
-.PHONY: all kmod userspace install deps check demo bench-l4 bench-l7 bench-failover clean sparse dkms-install
+.PHONY: all kmod userspace install deps check demo bench-l4 bench-l7 bench-failover clean sparse dkms-install deb
 
 all: kmod userspace
 
@@ -31,6 +31,11 @@ userspace:
 # The module is installed with dkms (make dkms-install), so it follows kernel upgrades.
 install: userspace
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)/userspace --prefix $(PREFIX)
+
+# Debian packages of the built tree into $(BUILD)/deb (scripts/deb.sh): dlba (the tools, as
+# make install PREFIX=/usr) and dlba-dkms (the module's sources for dkms).
+deb: userspace
+	bash scripts/deb.sh $(BUILD)/userspace $(BUILD)/deb
 
 deps:
 	bash scripts/install-deps.sh

@@ -48,6 +48,10 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# make install's check (scripts/install-check.sh): systemd-analyze, man
 	systemd man-db
+	# make deb (scripts/deb.sh: dpkg-shlibdeps) and its check
+	# (scripts/deb-check.sh: lintian; busybox-static, above, is the shell of
+	# the scratch root the packages are installed into)
+	dpkg-dev lintian
 )
 
 missing=()

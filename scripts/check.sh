@@ -14,7 +14,9 @@
 #   1. scripts/install-deps.sh (Debian packages, no-op when installed)
 #   2. make userspace, then scripts/lint.sh (formatting, shellcheck,
 #      clang-tidy, checkpatch) beside ctest in build/userspace
-#   3. for each installed kernel with headers (/lib/modules/VER/build) and an
+#   3. make deb's packages: lintian, an install and a purge in a scratch root
+#      (scripts/deb-check.sh)
+#   4. for each installed kernel with headers (/lib/modules/VER/build) and an
 #      image (/boot/vmlinuz-VER): build dlba.ko for it (scripts/build-kmod.sh,
 #      -Werror), run selftests/run.sh in a VM per kernel (CHECK_VM_JOBS at a
 #      time) and, while they run, check the builds with sparse and `dkms
@@ -25,7 +27,7 @@
 # step 2 (dlbactl must then already be built); CHECK_ALLOW_SKIP=1 lets
 # skipped checks pass (they are still counted and listed); CHECK_VM_JOBS=N
 # boots up to N kernels' VMs at once (default 2; 1 = one after the other).
-# Logs: build/check/ (ctest.log, it/*.tests, it/it_webpage.{html,png} and
+# Logs: build/check/ (ctest.log, deb.log, it/*.tests, it/it_webpage.{html,png} and
 # it/arrayd_it_webpage.{html,png}: dlbad's and dlba-arrayd's status pages as
 # headless Chromium rendered them, kmod-VER.log, sparse-VER.log,
 # vm-VER.log) and build/selftests/VER/ (output, console.log, dmesg).
@@ -94,6 +96,7 @@ section() {
 #     nothing at all.
 #   - other ctest tests (GoogleTest cases, bench_l7_run_test): ctest's
 #     verdict, one result each; they print no TEST lines.
+#   - Debian packages: the TEST lines of scripts/deb-check.sh (deb.log).
 #   - lint: its TEST lines (one per linter).  Steps (installs, builds)
 #     print STEP lines, not counted unless they fail.
 # count_file FILE PREFIX: add the TEST lines of FILE to the totals
@@ -183,6 +186,22 @@ if [ "${CHECK_SKIP_UNIT:-0}" != 1 ]; then
 	else
 		step FAIL "userspace builds (make userspace, -Werror)"
 	fi
+fi
+
+# ---------------------------------------------------------- Debian packages
+# make deb from the tree just built (no second compile), lintian, and an
+# install and purge with dpkg in a scratch root (scripts/deb-check.sh): its
+# TEST lines count.
+section "Debian packages (make deb, lintian, install and purge in a scratch root)"
+if [ -x build/userspace/dlbactl/dlbactl ]; then
+	bash scripts/deb-check.sh build/userspace build/deb >"$LOGS/deb.log" 2>&1
+	cat "$LOGS/deb.log"
+	count_file "$LOGS/deb.log" deb
+	if ! grep -q '^TEST: ' "$LOGS/deb.log"; then
+		result FAIL "deb: scripts/deb-check.sh printed no TEST line"
+	fi
+else
+	step FAIL "Debian packages: no userspace build in build/userspace"
 fi
 
 # ---------------------------------------------------------------- kernels

@@ -18,6 +18,10 @@
 #     exit_status                    0 all passed, 1 any failed, 4 nothing
 #                                    passed (all skipped, or none ran)
 #     skip_all MSG                   a SKIP line for the whole file, exit 4
+#     require_cmd CMD...             skip_all unless every CMD is installed
+#     setup_fail MSG                 what the file needs of the product
+#                                    (a module, a daemon, a back-end) did
+#                                    not start: a FAIL line, exit 1
 #   Scoped clean-up (the idea of kselftest's defer.sh, written for DLBA):
 #     defer CMD [ARG...]             run CMD later, newest first (quiet;
 #                                    defer_loud keeps its output)
@@ -196,6 +200,25 @@ skip_all() {
 	ksft_result SKIP "${KSFT_NAME:-${0##*/}}"
 	printf "\t%s\n" "$1"
 	exit "$KSFT_SKIP"
+}
+
+# require_cmd CMD...: skip the whole file when a tool the test needs is
+# missing (scripts/check.sh fails on skips unless CHECK_ALLOW_SKIP=1).
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"
+	done
+}
+
+# setup_fail MSG: what the test file needs of the product (dlba.ko loads,
+# the topology builds, a daemon or a back-end starts) did not work.  That
+# is a failure of the product or the harness, not a missing tool: report it
+# (one FAIL line "NAME: set-up", MSG below it) and stop.
+setup_fail() {
+	ksft_result FAIL "${KSFT_NAME:-${0##*/}}: set-up"
+	printf "\t%s\n" "$1"
+	exit "$KSFT_FAIL"
 }
 
 # ------------------------------------------------------------------ helpers

@@ -13,8 +13,8 @@
 #                         each name in VAR, delete them on exit (deferred)
 #   - vip_on_lo NS        the VIP on lo of a real server that never answers
 #                         ARP for it (dr, tun)
-#   - setup_fail MSG      the product could not be set up (module load,
-#                         topology): a FAIL line and exit 1, never a skip
+#   - setup_fail MSG      (ksft.sh) the product could not be set up (module
+#                         load, topology): a FAIL line and exit 1, never a skip
 #   - PLAN=N              every test file states how many TEST lines it
 #                         prints; selftests/run.sh fails a file that
 #                         reports fewer (a crash or a timeout half way)
@@ -50,26 +50,10 @@ if [ "${DLBA_TRACE:-0}" = 1 ]; then
 	set -x
 fi
 
-# setup_fail MSG: what the test file needs of the product (dlba.ko loads,
-# the topology builds, a daemon starts) did not work.  That is a failure
-# of the product or the harness, not a missing tool: report it and stop.
-setup_fail() {
-	ksft_result FAIL "${0##*/}: set-up"
-	printf "\t%s\n" "$1"
-	exit "$KSFT_FAIL"
-}
-
-# require_root / require_cmd CMD...: skip the whole file when a tool the
-# test needs is missing (scripts/check.sh fails on skips unless
-# CHECK_ALLOW_SKIP=1).
+# require_root: skip the whole file when not run as root (setup_fail and
+# require_cmd are ksft.sh's, shared with dlbad's integration tests).
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root"
-}
-require_cmd() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"
-	done
 }
 
 # ------------------------------------------------------------- address plan

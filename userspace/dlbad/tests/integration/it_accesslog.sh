@@ -5,20 +5,17 @@
 # FILE:LINE; the status document counts the lines.
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
-gen_certs || it_skip "openssl cannot make test certificates"
+start_nginx 1
+gen_certs
 TLS_PORT=$((BASE + 4))
 P_RESET=$((BACKEND_PORT + 1))
-python3 "$HERE/fake_backend.py" reset 127.0.0.24 $P_RESET & PIDS+=($!)
-wait_port 127.0.0.24 $P_RESET || exit 1
+start_fake reset 127.0.0.24 $P_RESET
 LOG=$T/access.log
 
 # conf ACCESS_LOG_BLOCK: a configuration with the given access_log lines (none: no log).
 conf() {
     cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
+$(conf_head 2)
 $1
 defaults:
   timeouts: {backend_connect: 1s, backend_response: 2s}
@@ -54,7 +51,7 @@ check "a bad format is refused with FILE:LINE ($out)" grep -q "dlbad.conf:6:.*un
 
 conf "access_log:
   target: $LOG"
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 for i in 1 2 3 4 5; do curl -s -m 5 -o /dev/null "http://$VIP:$HTTP_PORT/a$i?x=$i"; done
 curl -s -m 5 -o "$T/big" "http://$VIP:$HTTP_PORT/big"
@@ -135,7 +132,7 @@ stop_dlbad
 # No access_log block: no file.
 rm -f "$LOG"
 conf ""
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 for i in 1 2 3; do curl -s -m 5 -o /dev/null "http://$VIP:$HTTP_PORT/off$i"; done
 sleep 0.3
 check "log off: no file" test ! -e "$LOG"

@@ -7,7 +7,7 @@
 # socket that cannot be made is a startup error.
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 ADMIN=$T/admin.sock
 write_conf() { # write_conf [EXTRA ADMIN KEYS]
     cat >"$T/dlbad.conf" <<CONF
@@ -17,9 +17,7 @@ admin: {unix: $ADMIN${1:-}}
 backends:
   web:
     servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
-      - {key: 3, addr: 127.0.0.23:$BACKEND_PORT}
+$(nginx_servers 1 2 3)
 services:
   - name: shop
     listen: "$VIP:$HTTP_PORT"

@@ -6,24 +6,19 @@
 # framing (lower-case sizes without leading zeros, no extensions, no trailer fields).
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
+start_nginx 1
 P_STALL=$((BACKEND_PORT + 1))
-python3 "$HERE/fake_backend.py" stall 127.0.0.24 $P_STALL & PIDS+=($!)
-wait_port 127.0.0.24 $P_STALL || exit 1
+start_fake stall 127.0.0.24 $P_STALL
 # A back-end that reads the whole body before it answers (nginx's `return` answers at the head).
 P_ECHO=$((BACKEND_PORT + 2))
-python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
-wait_port 127.0.0.24 $P_ECHO || exit 1
+start_fake echo 127.0.0.24 $P_ECHO
 # A back-end that records the bytes of each request exactly as it receives them.
 P_REC=$((BACKEND_PORT + 3))
-python3 "$HERE/fake_backend.py" record 127.0.0.24 $P_REC "$T/rec" & PIDS+=($!)
-wait_port 127.0.0.24 $P_REC || exit 1
+start_fake record 127.0.0.24 $P_REC "$T/rec"
 # 127.0.0.29: nothing listens there (connect refused).  Service "slow": a 1 s head deadline and a
 # 1 s body inactivity timeout.
 cat >"$T/dlbad.conf" <<CONF
-workers: 1
-monitor:
-  unix: $SOCK
+$(conf_head 1)
 defaults:
   health: {max_failures: 100}
 backends:
@@ -64,7 +59,7 @@ services:
     listen: $VIP:$((BASE + 7))
     backend: rec
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 vm() { # vm FIELD: dlbad's /proc status figure in KiB
     awk -v f="$1:" '$1 == f { print $2 }' "/proc/$DLBAD_PID/status"

@@ -5,9 +5,9 @@
 # session's Path/Domain (cookie.path, cookie.domain).
 source "$(dirname "$0")/lib.sh"
 
-gen_certs || { echo "openssl failed"; exit 1; }
+gen_certs
 gen_key "$T/persistence.key"
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 
 cat >"$T/dlbad.conf" <<CONF
 workers: 2
@@ -20,9 +20,7 @@ defaults:
 backends:
   shop:
     servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
-      - {key: 3, addr: 127.0.0.23:$BACKEND_PORT}
+$(nginx_servers 1 2 3)
 services:
   - name: shop-http
     listen: $VIP:$HTTP_PORT
@@ -50,7 +48,7 @@ services:
     policy: cookie
     cookie: {session: JSESSIONID, path: /shop, domain: shop.example.test}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 HTTP=http://$VIP:$HTTP_PORT
 HTTPS=https://$VIP:$HTTPS_PORT
 SHORT=http://$VIP:$((BASE + 4))

@@ -6,8 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 P_SLOW=$((BACKEND_PORT + 1))
-python3 "$HERE/fake_backend.py" slow 127.0.0.24 $P_SLOW & PIDS+=($!)
-wait_port 127.0.0.24 $P_SLOW || exit 1
+start_fake slow 127.0.0.24 $P_SLOW
 cat >"$T/dlbad.conf" <<CONF
 workers: 2
 drain_timeout: 3s
@@ -109,7 +108,7 @@ within() { # within VALUE LOW HIGH
 # 1. A request of 1.5 s in progress, drain_timeout 3 s: it is answered, then dlbad exits.  (The
 # client closes once answered, as clients do after "Connection: close": one that kept its end
 # open would hold dlbad in its lingering close, up to 2 s, within drain_timeout.)
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 python3 "$T/drain.py" "$VIP" "$HTTP_PORT" "$DLBAD_PID" 1.5 >"$T/d1" 2>&1
 wait "$DLBAD_PID"
 rc=$?
@@ -127,7 +126,7 @@ expect_eq "exit status 0 after the drain" 0 "$rc"
 
 # 2. A request of 10 s, drain_timeout 3 s: cut at 3 s, dlbad gone by then.
 rm -f "$SOCK"
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 python3 "$T/drain.py" "$VIP" "$HTTP_PORT" "$DLBAD_PID" 10 >"$T/d2" 2>&1
 wait "$DLBAD_PID"
 rc=$?

@@ -4,28 +4,23 @@
 # retried after the interval.  Dropped requests are replayed only if idempotent; 502/503/504.
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 P_DROP=$((BACKEND_PORT + 1))
 P_GARB=$((BACKEND_PORT + 2))
 P_HOLE=$((BACKEND_PORT + 3))
-python3 "$HERE/fake_backend.py" dropper 127.0.0.24 $P_DROP & PIDS+=($!)
-python3 "$HERE/fake_backend.py" garbage 127.0.0.24 $P_GARB & PIDS+=($!)
-python3 "$HERE/fake_backend.py" blackhole 127.0.0.24 $P_HOLE & PIDS+=($!)
-for p in $P_DROP $P_GARB $P_HOLE; do wait_port 127.0.0.24 "$p" || exit 1; done
+start_fake dropper 127.0.0.24 $P_DROP
+start_fake garbage 127.0.0.24 $P_GARB
+start_fake blackhole 127.0.0.24 $P_HOLE
 
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
+$(conf_head 2)
 defaults:
   health: {max_failures: 2, retry_interval: 3s, max_attempts: 3}
   timeouts: {backend_connect: 1s, backend_response: 1s}
 backends:
   web:
     servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
-      - {key: 3, addr: 127.0.0.23:$BACKEND_PORT}
+$(nginx_servers 1 2 3)
   flaky:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_DROP, weight: 100}
@@ -46,7 +41,7 @@ services:
   - {name: hole, listen: "$VIP:$((BASE + 3))", backend: hole}
   - {name: dead, listen: "$VIP:$((BASE + 4))", backend: dead}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 WEB=http://$VIP:$HTTP_PORT
 
 codes() { # codes N URL: N requests on fresh connections, prints "code:backend" per line
@@ -75,7 +70,7 @@ check "the Fig. 7 table shows the failure" \
     bash -c "grep -E '^web +2 +127.0.0.22:$BACKEND_PORT ' '$T/tables' | awk '{exit !(\$7 >= 2 && \$9 == 1)}'"
 
 # Back in service: retried after the interval, then used again.
-start_nginx 2 || exit 1
+start_nginx 2
 sleep 3.2
 codes 12 "$WEB/after" >"$T/after"
 expect_eq "after restart: every request 200" 12 "$(grep -c '^200:' "$T/after")"

@@ -13,13 +13,10 @@ if [ -z "$FAULT_SO" ] || [ ! -f "$FAULT_SO" ]; then
     exit 2
 fi
 
-gen_certs || { echo "openssl failed"; exit 1; }
-start_nginx 1 || exit 1
+gen_certs
+start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
-workers: 1
-monitor:
-  unix: $SOCK
-  metrics: $VIP:$METRICS_PORT
+$(conf_head 1 metrics)
 backends:
   web:
     keepalive: true

@@ -6,14 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v prlimit >/dev/null 2>&1; then
-    it_skip "needs prlimit (util-linux)"
+    skip_all "needs prlimit (util-linux)"
 fi
-start_nginx 1 || exit 1
+start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
-workers: 1
-monitor:
-  unix: $SOCK
-  tcp: $VIP:$TCP_MON_PORT
+$(conf_head 1 tcp)
 backends:
   web:
     servers:
@@ -21,7 +18,7 @@ backends:
 services:
   - {name: web, listen: "$VIP:$HTTP_PORT", backend: web}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 check "RLIMIT_NOFILE of dlbad lowered to 64" prlimit --pid "$DLBAD_PID" --nofile=64:64
 
 # Hold 100 idle client connections (more than the limit), queue 4 monitor connections, then

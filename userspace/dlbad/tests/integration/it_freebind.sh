@@ -8,15 +8,15 @@ if [ -z "${DLBA_IT_NETNS:-}" ]; then
         exec unshare -n env DLBA_IT_NETNS=1 bash "$0" "$@"
     fi
     source "$(dirname "$0")/lib.sh"
-    it_skip "needs a network namespace of its own (unshare -n, as root)"
+    skip_all "needs a network namespace of its own (unshare -n, as root)"
 fi
 source "$(dirname "$0")/lib.sh"
 
-ip link set lo up || { not_ok "lo up in the private namespace"; exit 1; }
+ip link set lo up || setup_fail "lo up in the private namespace"
 VIP4=198.18.5.1
 VIP6=2001:db8:5::1
 check "$VIP4 is on no interface yet" bash -c "! ip -4 addr show | grep -q ' $VIP4/'"
-start_nginx 1 || exit 1
+start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
 workers: 2
 monitor: {unix: $SOCK}

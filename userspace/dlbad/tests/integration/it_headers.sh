@@ -8,28 +8,22 @@
 # delimited by the close, one in another transfer coding (gzip) is a 502.
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2; do start_nginx $n || exit 1; done
+start_nginx 1 2
 P_HEAD=$((BASE + 7))
 P_CHUNKY=$((BASE + 9))
-python3 "$HERE/fake_backend.py" head 127.0.0.24 $P_HEAD & PIDS+=($!)
-python3 "$HERE/fake_backend.py" chunky 127.0.0.25 $P_CHUNKY & PIDS+=($!)
-wait_port 127.0.0.24 $P_HEAD || exit 1
-wait_port 127.0.0.25 $P_CHUNKY || exit 1
+start_fake head 127.0.0.24 $P_HEAD
+start_fake chunky 127.0.0.25 $P_CHUNKY
 P_GZIPTE=$((BASE + 7))
-python3 "$HERE/fake_backend.py" gzipte 127.0.0.25 $P_GZIPTE & PIDS+=($!)
-wait_port 127.0.0.25 $P_GZIPTE || exit 1
+start_fake gzipte 127.0.0.25 $P_GZIPTE
 cat >"$T/dlbad.conf" <<CONF
-workers: 1
-monitor:
-  unix: $SOCK
+$(conf_head 1)
 backends:
   web:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
   caches:
     servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
+$(nginx_servers 1 2)
   head:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_HEAD}
@@ -53,7 +47,7 @@ services:
   - {name: chunky, listen: "$VIP:$((BASE + 8))", backend: chunky}
   - {name: gzipte, listen: "$VIP:$((BASE + 9))", backend: gzipte}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 URL=http://$VIP:$HTTP_PORT
 
 hdrs() { curl -s --max-time 5 "$URL/hdrs" "$@"; }

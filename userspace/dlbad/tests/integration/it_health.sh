@@ -6,19 +6,15 @@
 # connect no longer does, or these servers would never be marked.
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
+start_nginx 1
 P_RST=$((BACKEND_PORT + 1))
 P_HOLE=$((BACKEND_PORT + 2))
-python3 "$HERE/fake_backend.py" reset 127.0.0.24 $P_RST & PIDS+=($!)
-python3 "$HERE/fake_backend.py" blackhole 127.0.0.25 $P_HOLE & PIDS+=($!)
-wait_port 127.0.0.24 $P_RST || exit 1
-wait_port 127.0.0.25 $P_HOLE || exit 1
+start_fake reset 127.0.0.24 $P_RST
+start_fake blackhole 127.0.0.25 $P_HOLE
 
 # leastconn with weights 100 : 1 sends every request to the misbehaving server while it is usable.
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
+$(conf_head 2)
 defaults:
   health: {max_failures: 2, retry_interval: 60s, max_attempts: 3}
   timeouts: {backend_connect: 1s, backend_response: 500ms}
@@ -35,7 +31,7 @@ services:
   - {name: rst, listen: "$VIP:$HTTP_PORT", backend: rst, policy: leastconn}
   - {name: hole, listen: "$VIP:$((BASE + 1))", backend: hole, policy: leastconn}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 codes() { # codes N URL [curl args]: N requests on fresh connections, "code:backend" per line
     local n=$1 url=$2

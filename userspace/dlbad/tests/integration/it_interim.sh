@@ -7,24 +7,19 @@
 # limits.buffer_bytes of them wait for the client (backpressure): dlbad's memory stays bounded.
 source "$(dirname "$0")/lib.sh"
 
-gen_certs || exit 1
-start_nginx 1 || exit 1
+gen_certs
+start_nginx 1
 P_ECHO=$((BACKEND_PORT + 1))
 P_HINTS=$((BACKEND_PORT + 2))
-python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
-python3 "$HERE/fake_backend.py" hints 127.0.0.24 $P_HINTS & PIDS+=($!)
-wait_port 127.0.0.24 $P_ECHO || exit 1
-wait_port 127.0.0.24 $P_HINTS || exit 1
+start_fake echo 127.0.0.24 $P_ECHO
+start_fake hints 127.0.0.24 $P_HINTS
 P_FLOOD=$((BACKEND_PORT + 3))
-python3 "$HERE/fake_backend.py" flood 127.0.0.24 $P_FLOOD "$T/flood.sent" & PIDS+=($!)
-wait_port 127.0.0.24 $P_FLOOD || exit 1
+start_fake flood 127.0.0.24 $P_FLOOD "$T/flood.sent"
 P_EP=$((BASE + 6))
 P_HP=$((BASE + 7))
 P_HS=$((BASE + 8))
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
+$(conf_head 2)
 backends:
   web:
     servers:
@@ -52,7 +47,7 @@ services:
     backend: flood
     timeouts: {client_send: 10s}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 head -c 2097152 /dev/urandom >"$T/upload"
 SUM=$(md5sum <"$T/upload" | cut -d' ' -f1)

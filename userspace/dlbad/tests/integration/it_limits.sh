@@ -4,10 +4,9 @@
 # backpressure: a client that does not read does not make dlbad buffer the response.
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
+start_nginx 1
 P_ECHO=$((BACKEND_PORT + 1))
-python3 "$HERE/fake_backend.py" echo 127.0.0.24 $P_ECHO & PIDS+=($!)
-wait_port 127.0.0.24 $P_ECHO || exit 1
+start_fake echo 127.0.0.24 $P_ECHO
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
 max_connections: 6
@@ -28,7 +27,7 @@ services:
     limits: {max_header_bytes: 8k, max_headers: 50, max_body_bytes: 4m, buffer_bytes: 64k}
     timeouts: {client_request: 1s, client_keepalive: 5s}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 raw() { # raw PYTHON-BYTES-EXPR: send those bytes, print "STATUS n ... CLOSED|OPEN" on one line
     python3 -c "import sys; sys.stdout.buffer.write($1)" | python3 "$HERE/raw_client.py" "$VIP" "$HTTP_PORT" --wait 3 | tr '\n' ' ' | sed 's/ $//'

@@ -4,14 +4,10 @@
 # --check-config with FILE:LINE errors.
 source "$(dirname "$0")/lib.sh"
 
-gen_certs || exit 1
-for n in 1 2; do start_nginx $n || exit 1; done
+gen_certs
+start_nginx 1 2
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
-  tcp: $VIP:$TCP_MON_PORT
-  metrics: $VIP:$METRICS_PORT
+$(conf_head 2 tcp metrics)
 backends:
   web:
     servers:
@@ -23,7 +19,7 @@ services:
 CONF
 out=$("$DLBAD" -t -c "$T/dlbad.conf")
 check "--check-config accepts a valid file" grep -q "configuration OK (1 services, 1 backends, 3 servers)" <<<"$out"
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 for _ in $(seq 10); do curl -s -o /dev/null "http://$VIP:$HTTP_PORT/login"; done
 
 status >"$T/s.json"

@@ -4,7 +4,7 @@
 # configuration is reported (FILE:LINE in the log) and the running generation keeps serving.
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2; do start_nginx $n || exit 1; done
+start_nginx 1 2
 write_conf() { # write_conf BACKEND-N [BROKEN]
     cat >"$T/dlbad.conf" <<CONF
 workers: 2
@@ -60,7 +60,7 @@ wait_messages() { # wait_messages N: until N messages arrived (at most 5 s)
 
 write_conf 1
 export NOTIFY_SOCKET=$T/notify.sock
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 unset NOTIFY_SOCKET
 wait_messages 1
 expect_eq "READY=1 once started, and the service answers at that moment" \
@@ -94,7 +94,7 @@ expect_eq "SIGTERM: STOPPING=1" "STOPPING=1;" "$(messages | cut -d';' -f6-)"
 # Without NOTIFY_SOCKET nothing is sent anywhere, and dlbad starts all the same.
 rm -f "$SOCK"
 write_conf 2
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 expect_eq "without NOTIFY_SOCKET: serving, no message" "6 2" \
     "$(grep -vc '^listening' "$T/notify.log") $(backend_of "$(curl -s "http://$VIP:$HTTP_PORT/")")"
 

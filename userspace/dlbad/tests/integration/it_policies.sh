@@ -4,16 +4,14 @@
 # reuse (off by default: one back-end connection per request).
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 cat >"$T/dlbad.conf" <<CONF
 workers: 2
 monitor: {unix: $SOCK}
 backends:
   web:
     servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
-      - {key: 3, addr: 127.0.0.23:$BACKEND_PORT}
+$(nginx_servers 1 2 3)
   weighted:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT, weight: 3}
@@ -38,7 +36,7 @@ services:
   - {name: noreuse, listen: "$VIP:$((BASE + 4))", backend: web}
   - {name: wlcseq, listen: "$VIP:$((BASE + 6))", backend: halves, policy: leastconn}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 S=http://$VIP:$HTTP_PORT
 
 # Session ids: each id keeps its server whatever carries it; different ids spread.
@@ -114,7 +112,7 @@ reqs=$(grep -E '^GET /noreuse[0-9]+ ' "$T/nginx-"*.access | sed 's/.* reqs=\([0-
 expect_eq "default: one back-end connection per request" 1 "$reqs"
 # A parked connection the server closed (nginx restarted) is not an error for the client.
 stop_nginx 3
-start_nginx 3 || exit 1
+start_nginx 3
 expect_eq "parked connection closed by the server: request still served" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$((BASE + 3))/after-restart")"
 

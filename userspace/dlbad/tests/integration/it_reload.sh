@@ -5,7 +5,7 @@
 # the running one stays.
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 PIN=$((BASE + 3))
 NEWSVC=$((BASE + 2))
 OLDSVC=$((BASE + 1))
@@ -39,7 +39,7 @@ write_conf() { # write_conf GENERATION
     } >"$T/dlbad.conf"
 }
 write_conf 1
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 expect_eq "old service listening before the reload" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://$VIP:$OLDSVC/")"
 

@@ -11,8 +11,8 @@
 # The open-connection counters stay balanced through the move.
 source "$(dirname "$0")/lib.sh"
 
-gen_certs || { echo "openssl failed"; exit 1; }
-for n in 1 2; do start_nginx $n || exit 1; done
+gen_certs
+start_nginx 1 2
 P_DIS=$HTTP_PORT
 P_REM=$((BASE + 6))
 P_PIN=$((BASE + 7))
@@ -52,7 +52,7 @@ CONF
 }
 write_conf 1 >"$T/dlbad.conf"
 write_conf 2 >"$T/dlbad.conf.2"
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 # ka.py: the four connections, the reload in the middle; one line per finding.
 cat >"$T/ka.py" <<'PY'

@@ -7,16 +7,12 @@
 # another request's response"); a well-behaved back-end (nginx) is still reused.
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
+start_nginx 1
 P_OVER=$((BACKEND_PORT + 1))
-python3 "$HERE/fake_backend.py" oversend 127.0.0.24 $P_OVER 4096 & PIDS+=($!)
-wait_port 127.0.0.24 $P_OVER || exit 1
+start_fake oversend 127.0.0.24 $P_OVER 4096
 
 cat >"$T/dlbad.conf" <<CONF
-workers: 1
-monitor:
-  unix: $SOCK
-  metrics: $VIP:$METRICS_PORT
+$(conf_head 1 metrics)
 defaults:
   timeouts: {backend_connect: 1s, backend_response: 2s}
   limits: {max_response_header_bytes: 1k}
@@ -33,7 +29,7 @@ services:
   - {name: over, listen: "$VIP:$HTTP_PORT", backend: over}
   - {name: web, listen: "$VIP:$((BASE + 1))", backend: web}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 # Each request from a new client (its own connection): every one must get the answer to its own
 # request, never the bogus response the back-end left behind for the previous one.

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 N=1000
-start_nginx 1 || exit 1
+start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
 workers: 1
 max_connections: 4000
@@ -21,7 +21,7 @@ services:
     backend: web
     timeouts: {client_request: 30s}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 vmdata() { awk '/^VmData/ {print $2}' "/proc/$DLBAD_PID/status"; }
 # Warm up (first connection, first request: thread-local pools, allocator arenas).

@@ -6,12 +6,9 @@
 # answering 501 showed "5xx 0" for its server.
 source "$(dirname "$0")/lib.sh"
 
-start_nginx 1 || exit 1
+start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
-  metrics: $VIP:$METRICS_PORT
+$(conf_head 2 metrics)
 backends:
   web:
     servers:
@@ -23,7 +20,7 @@ services:
   - {name: web, listen: "$VIP:$HTTP_PORT", backend: web, policy: leastconn}
   - {name: dead, listen: "$VIP:$((BASE + 4))", backend: dead, policy: leastconn}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 WEB=http://$VIP:$HTTP_PORT
 
 code() { # code URL [curl args]: the status the client got

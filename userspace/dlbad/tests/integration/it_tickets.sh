@@ -8,8 +8,8 @@
 # resume each other's tickets; generated keys rotate every ticket_key_rotation.
 source "$(dirname "$0")/lib.sh"
 
-gen_certs || { echo "openssl failed"; exit 1; }
-start_nginx 1 || exit 1
+gen_certs
+start_nginx 1
 openssl rand -hex 80 >"$T/ticket-a.key"
 openssl rand -hex 80 >"$T/ticket-b.key"
 EP=$VIP:$HTTPS_PORT
@@ -69,7 +69,7 @@ resumed() {
 }
 
 write_conf "$T/ticket-a.key"
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 for v in 1.2 1.3; do
     check "TLS $v: session with a ticket under key file A" session $v a
     expect_eq "TLS $v: resumed at once (the test's own check)" "Reused, answered" "$(resumed $v a)"

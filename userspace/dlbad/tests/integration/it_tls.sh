@@ -3,13 +3,11 @@
 # resumption with tickets, ALPN http/1.1, malformed TLS closing only its own connection.
 source "$(dirname "$0")/lib.sh"
 
-gen_certs || { echo "openssl failed"; exit 1; }
-start_nginx 1 || exit 1
+gen_certs
+start_nginx 1
 
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
+$(conf_head 2)
 backends:
   web:
     servers:
@@ -25,7 +23,7 @@ services:
     backend: web
     timeouts: {tls_handshake: 2s}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 EP=$VIP:$HTTPS_PORT
 REQ=$'GET /tls HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n'
 

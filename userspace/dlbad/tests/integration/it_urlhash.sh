@@ -4,19 +4,15 @@
 # per request; consistent placement; bounded load; only the URLs of a removed cache move.
 source "$(dirname "$0")/lib.sh"
 
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 cat >"$T/dlbad.conf" <<CONF
-workers: 1
-monitor:
-  unix: $SOCK
+$(conf_head 1)
 defaults:
   health: {max_failures: 1, retry_interval: 60s}
 backends:
   caches:
     servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 2, addr: 127.0.0.22:$BACKEND_PORT}
-      - {key: 3, addr: 127.0.0.23:$BACKEND_PORT}
+$(nginx_servers 1 2 3)
 services:
   - name: cache
     listen: $VIP:$HTTP_PORT
@@ -24,7 +20,7 @@ services:
     policy: url-hash
     url_hash: {load_factor: 1.05}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 
 # keepalive.py MODE URL...: one connection; MODE serial (request, read, next) or pipelined (all
 # requests in one write); prints the back-end of each response.

@@ -10,29 +10,24 @@ source "$(dirname "$0")/lib.sh"
 
 # shellcheck source=../../../../selftests/net/status_page.sh
 source "$HERE/../../../../selftests/net/status_page.sh"
-chrome_find || it_skip "needs headless Chromium (chromium-headless-shell, not installed)"
+chrome_find || skip_all "needs headless Chromium (chromium-headless-shell, not installed)"
 OUT=${DLBA_IT_RESULTS:-$PWD}
 mkdir -p "$OUT"
 
-for n in 1 2 3; do start_nginx $n || exit 1; done
+start_nginx 1 2 3
 # The backend's name carries markup: the page must show it as text.
 BACKEND='<i>web</i>'
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor:
-  unix: $SOCK
-  metrics: $VIP:$METRICS_PORT
+$(conf_head 2 metrics)
 backends:
   "$BACKEND":
     servers:
-      - {key: 10, addr: 127.0.0.21:$BACKEND_PORT}
-      - {key: 20, addr: 127.0.0.22:$BACKEND_PORT}
-      - {key: 30, addr: 127.0.0.23:$BACKEND_PORT}
+$(nginx_servers 1=10 2=20 3=30)
       - {key: 40, addr: 127.0.0.29:$BACKEND_PORT, enabled: false}
 services:
   - {name: web, listen: "$VIP:$HTTP_PORT", backend: "$BACKEND", policy: leastconn}
 CONF
-start_dlbad "$T/dlbad.conf" || exit 1
+setup_dlbad "$T/dlbad.conf"
 URL=http://$VIP:$METRICS_PORT
 
 # 12 answered by the servers with 200, 3 with 404.

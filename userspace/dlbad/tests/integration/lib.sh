@@ -34,17 +34,14 @@ WAIT_LISTEN_S=10
 # shellcheck source=../../../../selftests/net/ksft.sh
 source "$HERE/../../../../selftests/net/ksft.sh"
 
+# A missing tool skips the script (skip_all, require_cmd: exit 4, CTest's
+# skip); a back-end or dlbad that does not start fails it (setup_fail, or
+# the setup_* and start_nginx/start_fake helpers below: one FAIL line
+# "<script>: set-up", exit 1).
 it_line() { # it_line OK|FAIL|SKIP DESC
     ksft_result "$1" "$IT_NAME: $2"
 }
-# it_skip REASON: this script cannot run here (exit 4: CTest reports a skip)
-it_skip() {
-    it_line SKIP "$1"
-    exit "$KSFT_SKIP"
-}
-for tool in nginx curl openssl python3 ss; do
-    command -v "$tool" >/dev/null 2>&1 || it_skip "needs $tool (not installed)"
-done
+require_cmd nginx curl openssl python3 ss
 
 T=$(mktemp -d /tmp/dlbad-it.XXXXXX)
 chmod 755 "$T" # nginx workers run unprivileged and serve files from here
@@ -130,20 +127,31 @@ finish() {
     [ "$NUM_FAIL" -eq 0 ]
 }
 
-# Test certificates, generated for this run: RSA 2048 and ECDSA P-256, self-signed.
+# Test certificates, generated for this run: RSA 2048 and ECDSA P-256, self-signed (set-up fails
+# if openssl cannot make them).
 gen_certs() {
+    gen_certs_1 || setup_fail "openssl could not make the test certificates"
+}
+gen_certs_1() {
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/rsa.key" -out "$T/rsa.pem" -days 2 \
         -subj "/CN=dlbad-test-rsa" >/dev/null 2>&1 || return 1
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ecdsa.key" \
         -out "$T/ecdsa.pem" -days 2 -subj "/CN=dlbad-test-ecdsa" >/dev/null 2>&1 || return 1
 }
 
-# start_nginx N: back-end number N (1..9) on 127.0.0.(20+N):BACKEND_PORT.  It answers
+# start_nginx N...: back-ends number N (1..9), each on 127.0.0.(20+N):BACKEND_PORT (set-up fails
+# if one does not start: start_nginx_1 is the one-back-end step).  Each answers
 # "backend=N ..." with what it received (URI, forwarding headers, cookies), sets a session
 # cookie on /login, serves /big (8 MiB file), /slow (1 s late), accepts uploads on /upload,
 # echoes Host and the forwarding and cookie headers on /hdrs and answers 404, 501 and 503 on
 # /code/404, /code/501 and /code/503.
 start_nginx() {
+    local n
+    for n in "$@"; do
+        start_nginx_1 "$n" || setup_fail "nginx back-end $n did not start"
+    done
+}
+start_nginx_1() {
     local n=$1 conf=$T/nginx-$1.conf
     mkdir -p "$T/www-$n" "$T/tmp-$n"
     [ -f "$T/www-$n/big" ] || head -c 8388608 /dev/urandom >"$T/www-$n/big"
@@ -210,6 +218,38 @@ wait_port() {
     wait_listen "" tcp "$2" "$1" || { echo "port $1:$2 never opened" >&2; return 1; }
 }
 
+# conf_head WORKERS [metrics|tcp]...: the first lines of a dlbad.conf, "workers: WORKERS" and the
+# monitor block: the status socket $SOCK, and the metrics port ($VIP:$METRICS_PORT) or the TCP
+# status port ($VIP:$TCP_MON_PORT) where named.  One line each, as written out.
+conf_head() {
+    local m
+    printf 'workers: %s\nmonitor:\n  unix: %s\n' "$1" "$SOCK"
+    for m in "${@:2}"; do
+        case $m in
+        metrics) echo "  metrics: $VIP:$METRICS_PORT" ;;
+        tcp) echo "  tcp: $VIP:$TCP_MON_PORT" ;;
+        *) echo "conf_head: no monitor key '$m'" >&2; return 1 ;;
+        esac
+    done
+}
+
+# nginx_servers N[=KEY]...: the dlbad.conf server lines of nginx back-ends N (start_nginx), key N
+# unless given, for a backend's "servers:" list.
+nginx_servers() {
+    local a
+    for a in "$@"; do
+        echo "      - {key: ${a#*=}, addr: 127.0.0.$((20 + ${a%%=*})):$BACKEND_PORT}"
+    done
+}
+
+# start_fake MODE ADDR PORT [ARG...]: fake_backend.py MODE on ADDR:PORT (stopped on exit), until
+# it listens; set-up fails if it does not.
+start_fake() {
+    python3 "$HERE/fake_backend.py" "$@" &
+    PIDS+=("$!")
+    wait_port "$2" "$3" || setup_fail "fake_backend.py $1 did not listen on $2:$3"
+}
+
 # start_dlbad CONFIG [extra args]: foreground, log in $T/dlbad.log, waits for the monitor socket.
 start_dlbad() {
     "$DLBAD" -f -c "$1" "${@:2}" >>"$T/dlbad.log" 2>&1 &
@@ -222,6 +262,11 @@ start_dlbad() {
     done
     echo "dlbad did not start" >&2
     return 1
+}
+
+# setup_dlbad CONFIG [extra args]: start_dlbad, and set-up fails if dlbad does not start.
+setup_dlbad() {
+    start_dlbad "$@" || setup_fail "dlbad did not start with $1"
 }
 
 stop_dlbad() {

@@ -38,8 +38,11 @@ source "$HERE/../../../../selftests/net/ksft.sh"
 # skip); a back-end or dlbad that does not start fails it (setup_fail, or
 # the setup_* and start_nginx/start_fake helpers below: one FAIL line
 # "<script>: set-up", exit 1).
-it_line() { # it_line OK|FAIL|SKIP DESC
-    ksft_result "$1" "$IT_NAME: $2"
+# it_line OK|FAIL|SKIP DESC: one TEST line; a DESC of several lines (a daemon's message) is
+# joined with " / ", or the verdict would end a line make check does not read as a TEST line.
+it_line() {
+    local desc=${2//$'\n'/ / }
+    ksft_result "$1" "$IT_NAME: $desc"
 }
 require_cmd nginx curl openssl python3 ss
 

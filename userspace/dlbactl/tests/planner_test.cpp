@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 #include <linux/dlba.h>
 
+#include <string_view>
+#include <utility>
+
 namespace dlba::ctl {
 namespace {
 
@@ -38,6 +41,27 @@ constexpr const char* kBase = R"(services:
     servers:
       - {id: 1, addr: 10.0.2.1, method: nat, port: 5353}
 )";
+
+// kBase with each `from` (found once) replaced by its `to`: the file a test applies, written as
+// what it changes.
+std::string edited(std::initializer_list<std::pair<std::string_view, std::string_view>> edits)
+{
+    std::string text = kBase;
+    for (const auto& [from, to] : edits) {
+        auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        EXPECT_EQ(text.find(from, at + 1), std::string::npos) << from << " found twice";
+        if (at != std::string::npos)
+            text.replace(at, from.size(), to);
+    }
+    return text;
+}
+
+// Server 1 of the TCP service moved to 10.0.1.9, server 2 changed its MAC.
+constexpr std::pair<std::string_view, std::string_view> kMovedServer1{
+    R"(addr: 10.0.1.1, mac: "02:00:00:00:01:01")", R"(addr: 10.0.1.9, mac: "02:00:00:00:01:09")"};
+constexpr std::pair<std::string_view, std::string_view> kServer2NewMac{
+    R"(mac: "02:00:00:00:01:02")", R"(mac: "02:00:00:00:01:03")"};
 
 class PlannerTest : public ::testing::Test {
 protected:
@@ -111,17 +135,11 @@ TEST_F(PlannerTest, ChangedFieldsBecomeSetsAndMissingObjectsDeletes)
 TEST_F(PlannerTest, SetCarriesOnlyTheChangedFields)
 {
     apply(kBase);
-    auto plan = Planner::plan(config(R"(services:
-  - service: 10.0.0.10:80/tcp
-    buckets: 1024
-    servers:
-      - {id: 1, addr: 10.0.1.1, mac: "02:00:00:00:01:01", enabled: false, failed: true}
-      - {id: 2, addr: 10.0.1.2, mac: "02:00:00:00:01:02", weight: 5}
-  - service: 10.0.0.20:53/udp
-    servers:
-      - {id: 1, addr: 10.0.2.1, method: nat, port: 5353}
-)"),
-                              fake);
+    auto plan =
+        Planner::plan(config(edited({{R"(mac: "02:00:00:00:01:01"})",
+                                      R"(mac: "02:00:00:00:01:01", enabled: false, failed: true})"},
+                                     {"weight: 2}", "weight: 5}"}})),
+                      fake);
     ASSERT_EQ(plan.size(), 2u);
     EXPECT_EQ(plan[0].describe(),
               "set server 10.0.0.10:80/tcp id 1 (enabled yes -> no, failed no -> yes)");
@@ -136,16 +154,7 @@ TEST_F(PlannerTest, SetCarriesOnlyTheChangedFields)
 TEST_F(PlannerTest, FixedServerFieldsRecreateTheServer)
 {
     apply(kBase);
-    auto plan = apply(R"(services:
-  - service: 10.0.0.10:80/tcp
-    buckets: 1024
-    servers:
-      - {id: 1, addr: 10.0.1.9, mac: "02:00:00:00:01:09"}
-      - {id: 2, addr: 10.0.1.2, mac: "02:00:00:00:01:03", weight: 2}
-  - service: 10.0.0.20:53/udp
-    servers:
-      - {id: 1, addr: 10.0.2.1, method: nat}
-)");
+    auto plan = apply(edited({kMovedServer1, kServer2NewMac, {", port: 5353}", "}"}}));
     EXPECT_THAT(
         describe(plan),
         ElementsAre(
@@ -161,33 +170,20 @@ TEST_F(PlannerTest, FixedServerFieldsRecreateTheServer)
             "weight 2)",
             "add server 10.0.0.20:53/udp id 1 (addr 10.0.2.1, method nat, weight 1)"));
     EXPECT_EQ(fake.state.at(parse_service("10.0.0.20:53/udp")).servers.at(1).port, 53);
-    EXPECT_THAT(Planner::plan(config(R"(services:
-  - service: 10.0.0.10:80/tcp
-    buckets: 1024
-    servers:
-      - {id: 1, addr: 10.0.1.9, mac: "02:00:00:00:01:09"}
-      - {id: 2, addr: 10.0.1.2, mac: "02:00:00:00:01:03", weight: 2}
-  - service: 10.0.0.20:53/udp
-    servers:
-      - {id: 1, addr: 10.0.2.1, method: nat, port: 53}
-)"),
-                              fake),
-                IsEmpty());
+    EXPECT_THAT(
+        Planner::plan(config(edited({kMovedServer1, kServer2NewMac, {"port: 5353", "port: 53"}})),
+                      fake),
+        IsEmpty());
 }
 
 TEST_F(PlannerTest, BucketCountChangeRecreatesTheService)
 {
     apply(kBase);
-    auto plan = Planner::plan(config(R"(services:
-  - service: 10.0.0.10:80/tcp
-    buckets: 2048
-    servers:
-      - {id: 1, addr: 10.0.1.1, mac: "02:00:00:00:01:01"}
-  - service: 10.0.0.20:53/udp
-    servers:
-      - {id: 1, addr: 10.0.2.1, method: nat, port: 5353}
-)"),
-                              fake);
+    auto plan = Planner::plan(
+        config(edited(
+            {{"buckets: 1024", "buckets: 2048"},
+             {"      - {id: 2, addr: 10.0.1.2, mac: \"02:00:00:00:01:02\", weight: 2}\n", ""}})),
+        fake);
     EXPECT_THAT(
         describe(plan),
         ElementsAre(
@@ -203,16 +199,8 @@ TEST_F(PlannerTest, BucketCountChangeRecreatesTheService)
 TEST_F(PlannerTest, MethodChangeRecreatesTheServer)
 {
     apply(kBase);
-    auto plan = Planner::plan(config(R"(services:
-  - service: 10.0.0.10:80/tcp
-    buckets: 1024
-    servers:
-      - {id: 1, addr: 10.0.1.1, method: tun}
-      - {id: 2, addr: 10.0.1.2, mac: "02:00:00:00:01:02", weight: 2}
-  - service: 10.0.0.20:53/udp
-    servers:
-      - {id: 1, addr: 10.0.2.1, method: nat, port: 5353}
-)"),
+    auto plan = Planner::plan(config(edited({{R"(addr: 10.0.1.1, mac: "02:00:00:00:01:01"})",
+                                              "addr: 10.0.1.1, method: tun}"}})),
                               fake);
     EXPECT_THAT(
         describe(plan),
@@ -230,9 +218,8 @@ TEST_F(PlannerTest, FailedIsKeptUnlessTheFileSaysSo)
     fake.set_server(parse_service("10.0.0.10:80/tcp"), fail);
     EXPECT_THAT(Planner::plan(config(kBase), fake), IsEmpty());
 
-    std::string text = kBase;
-    text.replace(text.find("weight: 2}"), 10, "weight: 2, failed: false}");
-    EXPECT_THAT(describe(Planner::plan(config(text), fake)),
+    EXPECT_THAT(describe(Planner::plan(
+                    config(edited({{"weight: 2}", "weight: 2, failed: false}"}})), fake)),
                 ElementsAre("set server 10.0.0.10:80/tcp id 2 (failed yes -> no)"));
 }
 

@@ -124,7 +124,8 @@ CONF
 bad "[0-9]+:[0-9]+: .*" <<CONF
 backends: [unclosed
 CONF
-bad "9:[0-9]+: tls.certificates.cert: $T/nope.pem: No such file or directory" <<CONF
+bad_tls() { # bad_tls PATTERN CERT KEY: an https service with that pair (line 9), refused
+    bad "$1" <<CONF
 backends:
   web:
     servers:
@@ -133,21 +134,12 @@ services:
   - name: s
     listen: $VIP:443
     protocol: https
-    tls: {certificates: [{cert: $T/nope.pem, key: $T/nope.key}]}
+    tls: {certificates: [{cert: $2, key: $3}]}
     backend: web
 CONF
-bad "9:[0-9]+: key '$T/ecdsa.key' does not match certificate '$T/rsa.pem'" <<CONF
-backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:80}
-services:
-  - name: s
-    listen: $VIP:443
-    protocol: https
-    tls: {certificates: [{cert: $T/rsa.pem, key: $T/ecdsa.key}]}
-    backend: web
-CONF
+}
+bad_tls "9:[0-9]+: tls.certificates.cert: $T/nope.pem: No such file or directory" "$T/nope.pem" "$T/nope.key"
+bad_tls "9:[0-9]+: key '$T/ecdsa.key' does not match certificate '$T/rsa.pem'" "$T/rsa.pem" "$T/ecdsa.key"
 
 # workers: 0 is one worker per CPU dlbad may run on: under taskset -c 0, one (not one per CPU
 # of the machine, which would make the event loops take turns on that CPU).

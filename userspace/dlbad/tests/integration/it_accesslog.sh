@@ -21,9 +21,7 @@ defaults:
   timeouts: {backend_connect: 1s, backend_response: 2s}
   health: {max_attempts: 1}
 backends:
-  web:
-    servers:
-      - {key: 7, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1=7)
   rst:
     servers:
       - {key: 3, addr: 127.0.0.24:$P_RESET}

@@ -11,13 +11,10 @@ start_nginx 1 2 3
 ADMIN=$T/admin.sock
 write_conf() { # write_conf [EXTRA ADMIN KEYS]
     cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor: {unix: $SOCK}
+$(conf_head 2)
 admin: {unix: $ADMIN${1:-}}
 backends:
-  web:
-    servers:
-$(nginx_servers 1 2 3)
+$(web_backend 1 2 3)
 services:
   - name: shop
     listen: "$VIP:$HTTP_PORT"

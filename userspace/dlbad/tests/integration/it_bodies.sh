@@ -22,9 +22,7 @@ $(conf_head 1)
 defaults:
   health: {max_failures: 100}
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
   echo:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_ECHO}

@@ -18,9 +18,7 @@ defaults:
   health: {max_failures: 2, retry_interval: 3s, max_attempts: 3}
   timeouts: {backend_connect: 1s, backend_response: 1s}
 backends:
-  web:
-    servers:
-$(nginx_servers 1 2 3)
+$(web_backend 1 2 3)
   flaky:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_DROP, weight: 100}

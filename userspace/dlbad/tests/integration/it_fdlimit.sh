@@ -12,9 +12,7 @@ start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
 $(conf_head 1 tcp)
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
 services:
   - {name: web, listen: "$VIP:$HTTP_PORT", backend: web}
 CONF

@@ -18,12 +18,9 @@ VIP6=2001:db8:5::1
 check "$VIP4 is on no interface yet" bash -c "! ip -4 addr show | grep -q ' $VIP4/'"
 start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor: {unix: $SOCK}
+$(conf_head 2)
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
 services:
   - {name: v4, listen: "$VIP4:$HTTP_PORT", backend: web}
   - {name: v6, listen: "[$VIP6]:$HTTP_PORT", backend: web}

@@ -18,9 +18,7 @@ start_fake gzipte 127.0.0.25 $P_GZIPTE
 cat >"$T/dlbad.conf" <<CONF
 $(conf_head 1)
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
   caches:
     servers:
 $(nginx_servers 1 2)

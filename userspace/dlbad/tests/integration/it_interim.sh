@@ -21,9 +21,7 @@ P_HS=$((BASE + 8))
 cat >"$T/dlbad.conf" <<CONF
 $(conf_head 2)
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
   echo:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_ECHO}

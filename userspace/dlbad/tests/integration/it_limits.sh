@@ -13,9 +13,7 @@ max_connections: 6
 monitor:
   unix: $SOCK
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
   echo:
     servers:
       - {key: 1, addr: 127.0.0.24:$P_ECHO}

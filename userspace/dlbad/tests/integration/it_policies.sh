@@ -6,12 +6,9 @@ source "$(dirname "$0")/lib.sh"
 
 start_nginx 1 2 3
 cat >"$T/dlbad.conf" <<CONF
-workers: 2
-monitor: {unix: $SOCK}
+$(conf_head 2)
 backends:
-  web:
-    servers:
-$(nginx_servers 1 2 3)
+$(web_backend 1 2 3)
   weighted:
     servers:
       - {key: 1, addr: 127.0.0.21:$BACKEND_PORT, weight: 3}

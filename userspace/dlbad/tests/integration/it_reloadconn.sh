@@ -22,8 +22,7 @@ P_TLS=$((BASE + 9))
 write_conf() { # write_conf GENERATION
     local g=$1 s2="{key: 2, addr: 127.0.0.22:$BACKEND_PORT}" off="{key: 2, addr: 127.0.0.22:$BACKEND_PORT, enabled: false}"
     cat <<CONF
-workers: 2
-monitor: {unix: $SOCK}
+$(conf_head 2)
 backends:
   dis:
     keepalive: true

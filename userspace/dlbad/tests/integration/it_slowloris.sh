@@ -12,9 +12,7 @@ max_connections: 4000
 monitor:
   unix: $SOCK
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
 services:
   - name: web
     listen: $VIP:$HTTP_PORT

@@ -10,9 +10,7 @@ start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
 $(conf_head 2 metrics)
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
   dead:
     servers:
       - {key: 9, addr: 127.0.0.29:$BACKEND_PORT}

@@ -9,9 +9,7 @@ start_nginx 1
 cat >"$T/dlbad.conf" <<CONF
 $(conf_head 2)
 backends:
-  web:
-    servers:
-      - {key: 1, addr: 127.0.0.21:$BACKEND_PORT}
+$(web_backend 1)
 services:
   - name: web-https
     listen: $VIP:$HTTPS_PORT

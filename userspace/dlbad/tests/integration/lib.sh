@@ -245,6 +245,12 @@ nginx_servers() {
     done
 }
 
+# web_backend N[=KEY]...: backend "web" of nginx back-ends N, for the "backends:" section.
+web_backend() {
+    printf '  web:\n    servers:\n'
+    nginx_servers "$@"
+}
+
 # start_fake MODE ADDR PORT [ARG...]: fake_backend.py MODE on ADDR:PORT (stopped on exit), until
 # it listens; set-up fails if it does not.
 start_fake() {

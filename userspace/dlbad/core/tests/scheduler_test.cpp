@@ -19,6 +19,22 @@ ServerState server(std::uint32_t key, std::uint32_t weight, std::uint32_t open, 
     return ServerState{key, weight, open, avg, responses, available};
 }
 
+// How many of `picks` picks from `v` went to each server, by index; a pick of none fails.
+std::vector<int> shares(const Scheduler& s, const std::vector<ServerState>& v,
+                        WeightedRoundRobin& ties, int picks)
+{
+    std::vector<int> seen(v.size());
+    for (int i = 0; i < picks; ++i) {
+        const auto p = s.pick(v, ties);
+        if (!p) {
+            ADD_FAILURE() << "no server picked at pick " << i;
+            break;
+        }
+        ++seen.at(*p);
+    }
+    return seen;
+}
+
 TEST(Scheduler, Factory)
 {
     EXPECT_EQ(make_scheduler("wlc")->name(), "wlc");
@@ -57,13 +73,7 @@ TEST(LeastConnections, EqualTiesRotate)
     WeightedRoundRobin ties;
     const std::vector<ServerState> v = {server(1, 1, 3), server(2, 1, 1), server(3, 1, 1),
                                         server(4, 1, 1)};
-    std::map<std::size_t, int> seen;
-    for (int i = 0; i < 30; ++i)
-        ++seen[*s.pick(v, ties)];
-    EXPECT_EQ(seen.size(), 3u);
-    EXPECT_EQ(seen[1], 10);
-    EXPECT_EQ(seen[2], 10);
-    EXPECT_EQ(seen[3], 10);
+    EXPECT_EQ(shares(s, v, ties, 30), (std::vector<int>{0, 10, 10, 10}));
 }
 
 // Issue 16: a sequential client (one request at a time: every server has 0 in flight) with
@@ -119,12 +129,7 @@ TEST(LeastConnections, ThreeWayTieSharesByWeight)
     }
     // Three servers that tie at the same load per weight, not idle (2/2 = 1/1 = 3/3): the same.
     const std::vector<ServerState> w = {server(1, 2, 2), server(2, 1, 1), server(3, 3, 3)};
-    std::map<std::size_t, int> seen;
-    for (int i = 0; i < 60; ++i)
-        ++seen[*s.pick(w, ties)];
-    EXPECT_EQ(seen[0], 20);
-    EXPECT_EQ(seen[1], 10);
-    EXPECT_EQ(seen[2], 30);
+    EXPECT_EQ(shares(s, w, ties, 60), (std::vector<int>{20, 10, 30}));
 }
 
 // Servers with weight 0 (draining) or not available take no part in the rotation, get no credit
@@ -135,23 +140,11 @@ TEST(LeastConnections, TieSkipsDrainingAndUnavailable)
     WeightedRoundRobin ties;
     const std::vector<ServerState> v = {server(1, 2, 0), server(2, 0, 0),
                                         server(3, 5, 0, 0, 0, false), server(4, 1, 0)};
-    std::map<std::size_t, int> seen;
-    for (int i = 0; i < 30; ++i)
-        ++seen[*s.pick(v, ties)];
-    EXPECT_EQ(seen[0], 20);
-    EXPECT_EQ(seen[1], 0);
-    EXPECT_EQ(seen[2], 0);
-    EXPECT_EQ(seen[3], 10);
+    EXPECT_EQ(shares(s, v, ties, 30), (std::vector<int>{20, 0, 0, 10}));
     // The unavailable one comes back: from then on all three idle servers share 2:5:1.
     const std::vector<ServerState> back = {server(1, 2, 0), server(2, 0, 0), server(3, 5, 0),
                                            server(4, 1, 0)};
-    seen.clear();
-    for (int i = 0; i < 80; ++i)
-        ++seen[*s.pick(back, ties)];
-    EXPECT_EQ(seen[0], 20);
-    EXPECT_EQ(seen[1], 0);
-    EXPECT_EQ(seen[2], 50);
-    EXPECT_EQ(seen[3], 10);
+    EXPECT_EQ(shares(s, back, ties, 80), (std::vector<int>{20, 0, 50, 10}));
 }
 
 // A heavier server loses as soon as it has more requests in flight per weight, and wins while

@@ -46,6 +46,15 @@ RET=0
 RETMSG=
 VERBOSE=${VERBOSE:-0}
 KSFT_RESULTS_FILE=${KSFT_RESULTS_FILE:-}
+# The host's integration scripts (dlbad's, dlba-arrayd's): with
+# DLBA_IT_RESULTS set (scripts/check.sh sets it), a script that set
+# KSFT_NAME before sourcing this file also writes its lines to
+# $DLBA_IT_RESULTS/$KSFT_NAME.tests, where `make check` counts each check.
+if [ -z "$KSFT_RESULTS_FILE" ] && [ -n "${DLBA_IT_RESULTS:-}" ] && [ -n "${KSFT_NAME:-}" ]; then
+	mkdir -p "$DLBA_IT_RESULTS"
+	KSFT_RESULTS_FILE=$DLBA_IT_RESULTS/$KSFT_NAME.tests
+	: >"$KSFT_RESULTS_FILE"
+fi
 # KSFT_TIMING=1: at exit, one INFO line with the seconds spent before each
 # result line and in the clean-up, so a slow file shows where its time goes
 # (the VM harness sets it).

@@ -29,13 +29,8 @@
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../../../.." && pwd)
 KSFT_NAME=arrayd_it_failover
-# With DLBA_IT_RESULTS set (scripts/check.sh), the TEST lines also go to
-# $DLBA_IT_RESULTS/arrayd_it_failover.tests, where `make check` counts each check.
-if [ -n "${DLBA_IT_RESULTS:-}" ]; then
-	mkdir -p "$DLBA_IT_RESULTS"
-	KSFT_RESULTS_FILE=$DLBA_IT_RESULTS/$KSFT_NAME.tests
-	: >"$KSFT_RESULTS_FILE"
-fi
+# With DLBA_IT_RESULTS set (scripts/check.sh), ksft.sh also writes the TEST
+# lines to $DLBA_IT_RESULTS/arrayd_it_failover.tests, where `make check` counts them.
 # shellcheck source=../../../../selftests/net/ksft.sh
 . "$ROOT/selftests/net/ksft.sh"
 # shellcheck source=../../../../selftests/net/status_page.sh

@@ -21,11 +21,6 @@
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../../../.." && pwd)
 KSFT_NAME=arrayd_it_webpage
-if [ -n "${DLBA_IT_RESULTS:-}" ]; then
-	mkdir -p "$DLBA_IT_RESULTS"
-	KSFT_RESULTS_FILE=$DLBA_IT_RESULTS/$KSFT_NAME.tests
-	: >"$KSFT_RESULTS_FILE"
-fi
 # shellcheck source=../../../../selftests/net/ksft.sh
 . "$ROOT/selftests/net/ksft.sh"
 # shellcheck source=../../../../selftests/net/status_page.sh

@@ -23,11 +23,6 @@ IT_NAME=$(basename "$0" .sh)
 # counts every check once; ctest's own verdict on the script only catches a
 # script that dies without a FAIL line.
 KSFT_NAME=$IT_NAME
-if [ -n "${DLBA_IT_RESULTS:-}" ]; then
-    mkdir -p "$DLBA_IT_RESULTS"
-    KSFT_RESULTS_FILE=$DLBA_IT_RESULTS/$IT_NAME.tests
-    : >"$KSFT_RESULTS_FILE"
-fi
 # loopback answers fast: poll often, give up sooner than in an emulated VM
 WAIT_FOR_POLL=0.05
 WAIT_LISTEN_S=10
